@@ -1,0 +1,109 @@
+# lvsdr. Every variable below may be set on the command line (see README).
+PKG_CONFIG ?= pkg-config
+PREFIX ?= /usr/local
+DESTDIR ?=
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+CC ?= cc
+CFLAGS ?= -O2 -g
+# Set NO_DEPS=1 to skip the Debian package check (packagers, other distros).
+NO_DEPS ?=
+# Build directory; `make asan` uses build-asan with the sanitizers.
+BUILD ?= build
+SANITIZE ?=
+
+PKGS := libnl-3.0 libnl-route-3.0 inih
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+LVSDR_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 -Iinclude -MMD -MP \
+	$(SANITIZE) $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+LVSDR_LDLIBS = $(SANITIZE) $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+SRCS := $(wildcard src/*.c)
+LIB_OBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(filter-out src/main.c,$(SRCS)))
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_OBJS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%.o,$(UNIT_SRCS))
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(HELPER_SRCS))
+
+.PHONY: all deps test-deps check asan valgrind demo install uninstall clean
+.DEFAULT_GOAL := all
+
+all: deps lvsdr
+
+deps:
+ifeq ($(NO_DEPS),)
+	$(Q)tests/deps.sh build
+endif
+
+test-deps:
+ifeq ($(NO_DEPS),)
+	$(Q)tests/deps.sh test
+endif
+
+lvsdr: $(BUILD)/lvsdr
+	$(Q)cp $< $@
+
+$(BUILD)/lvsdr: $(BUILD)/main.o $(LIB_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LVSDR_LDLIBS)
+
+$(BUILD)/%.o: src/%.c | $(BUILD)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) $(LVSDR_CFLAGS) -c -o $@ $<
+
+$(BUILD)/unit/%.o: tests/unit/%.c | $(BUILD)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) $(LVSDR_CFLAGS) -Itests/unit -c -o $@ $<
+
+$(BUILD)/unit/unit: $(UNIT_OBJS) $(LIB_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LVSDR_LDLIBS)
+
+$(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CFLAGS) $(LVSDR_CFLAGS) -o $@ $< $(LVSDR_LDLIBS)
+
+$(BUILD):
+	$(Q)mkdir -p $(BUILD)/unit $(BUILD)/helpers
+
+test-binaries: $(BUILD)/lvsdr $(BUILD)/unit/unit $(HELPERS)
+
+# The README's test command. Runs everything; the last line is the summary.
+check: test-deps
+	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 test-binaries lvsdr
+	$(Q)LVSDR_BUILD=$(abspath $(BUILD)) tests/run
+
+asan: test-deps
+	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 BUILD=build-asan \
+		SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test-binaries
+	$(Q)ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		LVSDR_BUILD=$(abspath build-asan) tests/run
+
+valgrind: test-deps
+	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 test-binaries
+	$(Q)LVSDR_BUILD=$(abspath $(BUILD)) \
+		LVSDR_WRAP="valgrind -q --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all --error-exitcode=99" \
+		tests/run
+
+demo: test-deps
+	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 lvsdr
+	$(Q)tests/demo.sh $(abspath lvsdr)
+
+install: lvsdr
+	install -v -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	install -v -m 0755 lvsdr $(DESTDIR)$(SBINDIR)/lvsdr
+	install -v -m 0644 man/lvsdr.8 $(DESTDIR)$(MANDIR)/man8/lvsdr.8
+	install -v -m 0644 man/lvsdr.ini.5 $(DESTDIR)$(MANDIR)/man5/lvsdr.ini.5
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/lvsdr $(DESTDIR)$(MANDIR)/man8/lvsdr.8 $(DESTDIR)$(MANDIR)/man5/lvsdr.ini.5
+
+clean:
+	rm -rf build build-asan lvsdr
+
+-include $(wildcard build/*.d build/unit/*.d build-asan/*.d build-asan/unit/*.d)

@@ -1,0 +1,96 @@
+/* The one in-memory model of a host: the profile fills it with what should
+ * be, state_read() fills the same struct with what is, plan_compute() walks
+ * the two. */
+#ifndef LVSDR_HOST_H
+#define LVSDR_HOST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <net/if.h>
+
+enum role { ROLE_NONE, ROLE_REALSERVER, ROLE_DIRECTOR };
+
+enum arp_knob { KNOB_IGNORE, KNOB_ANNOUNCE, KNOB_FILTER, KNOB_ACCEPT, KNOB_NOTIFY, KNOB_COUNT };
+
+/* The places a knob lives under /proc/sys/net/ipv4/conf/. DEFAULT is read
+ * for reporting only: writing it changes every interface whose own knob was
+ * never written, so lvsdr never does. */
+enum scope { SCOPE_ALL, SCOPE_DEV, SCOPE_LO, SCOPE_DEFAULT, SCOPE_COUNT };
+
+/* Which scopes the profile writes. */
+enum scope_policy { POLICY_ALL_AND_DEV, POLICY_DEV_ONLY };
+
+struct knob_values {
+	int value[SCOPE_COUNT];
+	bool present[SCOPE_COUNT]; /* live: file exists; desired: lvsdr writes it */
+	unsigned line;             /* desired: profile line that set it, 0 = role default */
+};
+
+struct vip {
+	int family;          /* AF_INET or AF_INET6 */
+	uint8_t addr[16];
+	uint8_t prefix;
+	unsigned line;       /* profile line */
+};
+
+/* An address as the kernel holds it. */
+struct live_addr {
+	int family;
+	uint8_t addr[16];
+	uint8_t prefix;
+	int ifindex;
+	char ifname[IF_NAMESIZE];
+	char label[IF_NAMESIZE];
+	bool owned;          /* bound by lvsdr: label or ownership record */
+};
+
+enum garp_mode { GARP_REQUEST, GARP_REPLY, GARP_BOTH };
+
+struct garp_policy {
+	unsigned count;       /* frames per address per burst */
+	unsigned interval_ms; /* between frames of one address */
+	unsigned refresh_ms;  /* second burst after this delay, 0 = none */
+	enum garp_mode mode;
+};
+
+struct host {
+	enum role role;
+	char ifname[IF_NAMESIZE];
+	enum scope_policy policy;
+	struct knob_values knobs[KNOB_COUNT];
+	struct vip *vips;
+	size_t nvips;
+	struct garp_policy garp;
+	/* live side only */
+	int ifindex, lo_ifindex;
+	struct live_addr *addrs;
+	size_t naddrs;
+};
+
+void host_free(struct host *host);
+
+/* Knob metadata: name, meaningful range, how the kernel combines all/dev. */
+struct knob_info {
+	const char *key;      /* profile key: "ignore" */
+	const char *sysctl;   /* file name: "arp_ignore" */
+	int min, max;
+	bool combine_or;      /* arp_filter: all || dev; the others max(all, dev) */
+};
+extern const struct knob_info knob_table[KNOB_COUNT];
+extern const char *const scope_names[SCOPE_COUNT];
+
+bool knob_value_meaningful(enum arp_knob knob, int value);
+const char *knob_value_meaning(enum arp_knob knob, int value);
+int knob_effective(enum arp_knob knob, int all, int dev);
+/* Which scope makes the effective value what it is (SCOPE_ALL or SCOPE_DEV;
+ * SCOPE_COUNT when both agree). */
+enum scope knob_effective_source(enum arp_knob knob, int all, int dev);
+
+/* Address helpers shared by profile, state and plan. */
+int vip_format(const struct vip *vip, char *buf, size_t len);      /* "192.0.2.10/32" */
+int addr_format(int family, const uint8_t *addr, char *buf, size_t len);
+int vip_compare(const void *a, const void *b);                     /* family, addr */
+unsigned host_prefix(int family);
+
+#endif

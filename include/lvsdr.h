@@ -1,0 +1,20 @@
+/* Subcommands and the exit codes every one of them shares (lvsdr(8)). */
+#ifndef LVSDR_H
+#define LVSDR_H
+
+#define LVSDR_VERSION "0.1.0"
+
+enum lvsdr_exit {
+	LVSDR_EXIT_OK = 0,              /* success, or in sync */
+	LVSDR_EXIT_DRIFT = 1,           /* verify: live state differs from the profile */
+	LVSDR_EXIT_ERROR = 2,           /* bad input, bad usage, or a failure rolled back */
+	LVSDR_EXIT_ROLLBACK_FAILED = 3, /* a failure whose rollback failed too: state is listed */
+};
+
+extern const char *lvsdr_prog;
+
+int check_main(int argc, char **argv);
+int verify_main(int argc, char **argv);
+int apply_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,30 @@
+/* The INI profile: one host's role, NIC, ARP knobs, VIPs and GARP policy.
+ * Format in man/lvsdr.ini.5. */
+#ifndef LVSDR_PROFILE_H
+#define LVSDR_PROFILE_H
+
+#include <stddef.h>
+
+#include "diag.h"
+#include "host.h"
+
+/* GARP defaults, justified in lvsdr.ini(5): one request+reply pair right
+ * away moves every Linux neighbour and both kinds of switch; two more
+ * 100 ms apart cover a lost frame; no refresh so the command returns at
+ * once. */
+#define LVSDR_GARP_COUNT 3
+#define LVSDR_GARP_INTERVAL_MS 100
+#define LVSDR_GARP_REFRESH_MS 0
+#define LVSDR_GARP_MODE GARP_BOTH
+
+#define LVSDR_PROFILE_MAX_BYTES (8u << 20)
+
+/* Load and validate. Returns 0 when valid; otherwise the number of errors,
+ * all recorded in d (d->file is set from path). -1 when the file cannot
+ * be read at all (also recorded). host is always safe to host_free(). */
+int profile_load(const char *path, struct host *host, struct diag *d);
+
+/* The same on text already in memory: the fuzzer and unit tests use it. */
+int profile_parse(const char *text, size_t len, struct host *host, struct diag *d);
+
+#endif

@@ -1,0 +1,32 @@
+/* Small helpers with no policy of their own. Allocation failure is fatal:
+ * a tool that half-applies because malloc failed is worse than one that
+ * stops before touching anything. */
+#ifndef LVSDR_UTIL_H
+#define LVSDR_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+void *xmalloc(size_t size);
+void *xcalloc(size_t n, size_t size);
+void *xreallocarray(void *ptr, size_t n, size_t size);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Whole decimal number, optional leading '-', nothing else; false on
+ * anything else or overflow of int. */
+bool parse_int(const char *s, int *out);
+/* "250ms", "2s", "0": false on anything else; *out in milliseconds. */
+bool parse_duration_ms(const char *s, unsigned *out);
+/* Strict dotted-quad IPv4 or RFC 4291 IPv6 text with an optional /prefix.
+ * has_prefix tells whether "/N" was given. */
+bool parse_address(const char *s, int *family, uint8_t addr[16], unsigned *prefix, bool *has_prefix);
+/* Linux interface name rules (dev_valid_name()). */
+bool interface_name_valid(const char *name);
+/* Edit distance, capped: used for "did you mean". */
+unsigned edit_distance(const char *a, const char *b);
+
+uint64_t monotonic_ns(void);
+
+#endif

@@ -1,0 +1,59 @@
+/* lvsdr check: validate profiles. Never touches the host, needs no
+ * privileges, so it runs anywhere a profile is written. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "host.h"
+#include "lvsdr.h"
+#include "profile.h"
+
+static const char check_usage[] =
+	"Usage: lvsdr check [-q] PROFILE...\n"
+	"Validate each PROFILE and print every error as file:line: message.\n"
+	"  -q, --quiet   print nothing when a profile is valid\n"
+	"Exit status: 0 all valid, 2 any error.\n";
+
+int check_main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	bool quiet = false;
+	int opt, status = LVSDR_EXIT_OK;
+
+	while ((opt = getopt_long(argc, argv, "qh", options, NULL)) != -1) {
+		switch (opt) {
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			fputs(check_usage, stdout);
+			return LVSDR_EXIT_OK;
+		default:
+			fputs(check_usage, stderr);
+			return LVSDR_EXIT_ERROR;
+		}
+	}
+	if (optind >= argc) {
+		fputs(check_usage, stderr);
+		return LVSDR_EXIT_ERROR;
+	}
+	for (int i = optind; i < argc; i++) {
+		struct diag d = { 0 };
+		struct host host;
+
+		if (profile_load(argv[i], &host, &d) != 0) {
+			diag_print(&d, stderr);
+			status = LVSDR_EXIT_ERROR;
+		} else if (!quiet) {
+			printf("%s: ok (%s on %s, %zu VIP%s)\n", argv[i],
+			       host.role == ROLE_DIRECTOR ? "director" : "realserver", host.ifname, host.nvips,
+			       host.nvips == 1 ? "" : "s");
+		}
+		diag_free(&d);
+		host_free(&host);
+	}
+	return status;
+}

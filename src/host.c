@@ -1,0 +1,121 @@
+#include "host.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* Ranges are the values the kernel gives a meaning to (Documentation/
+ * networking/ip-sysctl.rst); the kernel itself stores any integer. */
+const struct knob_info knob_table[KNOB_COUNT] = {
+	[KNOB_IGNORE]   = { "ignore",   "arp_ignore",   0, 8, false },
+	[KNOB_ANNOUNCE] = { "announce", "arp_announce", 0, 2, false },
+	[KNOB_FILTER]   = { "filter",   "arp_filter",   0, 1, true  },
+	[KNOB_ACCEPT]   = { "accept",   "arp_accept",   0, 2, false },
+	[KNOB_NOTIFY]   = { "notify",   "arp_notify",   0, 1, false },
+};
+
+const char *const scope_names[SCOPE_COUNT] = {
+	[SCOPE_ALL] = "all", [SCOPE_DEV] = "dev", [SCOPE_LO] = "lo", [SCOPE_DEFAULT] = "default",
+};
+
+bool knob_value_meaningful(enum arp_knob knob, int value)
+{
+	/* arp_ignore 4-7 are reserved: the kernel treats them as "reply". */
+	if (knob == KNOB_IGNORE && value >= 4 && value <= 7)
+		return false;
+	return value >= knob_table[knob].min && value <= knob_table[knob].max;
+}
+
+const char *knob_value_meaning(enum arp_knob knob, int value)
+{
+	static const char *const ignore[] = {
+		"reply for any local address",
+		"reply only if the target address is on the receiving interface",
+		"as 1, and the sender must be in the target's subnet",
+		"do not reply for scope-host addresses",
+	};
+	static const char *const announce[] = {
+		"any local address as ARP source",
+		"prefer a source in the target's subnet",
+		"always the best local address for the target",
+	};
+	if (!knob_value_meaningful(knob, value))
+		return "not a meaningful value";
+	switch (knob) {
+	case KNOB_IGNORE:
+		return value == 8 ? "never reply" : ignore[value];
+	case KNOB_ANNOUNCE:
+		return announce[value];
+	case KNOB_FILTER:
+		return value ? "reply only where the route back leaves" : "off";
+	case KNOB_ACCEPT:
+		return value == 0 ? "do not create entries from gratuitous ARP"
+		     : value == 1 ? "create entries from gratuitous ARP"
+		                  : "create entries for senders in the subnet";
+	case KNOB_NOTIFY:
+		return value ? "announce on link-up" : "off";
+	default:
+		return "";
+	}
+}
+
+/* include/linux/inetdevice.h: IN_DEV_ARPFILTER is IN_DEV_ORCONF, the
+ * other four are IN_DEV_MAXCONF. */
+int knob_effective(enum arp_knob knob, int all, int dev)
+{
+	if (knob_table[knob].combine_or)
+		return all || dev;
+	return all > dev ? all : dev;
+}
+
+enum scope knob_effective_source(enum arp_knob knob, int all, int dev)
+{
+	if (knob_table[knob].combine_or) {
+		if ((all != 0) == (dev != 0))
+			return SCOPE_COUNT;
+		return all ? SCOPE_ALL : SCOPE_DEV;
+	}
+	if (all == dev)
+		return SCOPE_COUNT;
+	return all > dev ? SCOPE_ALL : SCOPE_DEV;
+}
+
+unsigned host_prefix(int family)
+{
+	return family == AF_INET6 ? 128 : 32;
+}
+
+int addr_format(int family, const uint8_t *addr, char *buf, size_t len)
+{
+	if (!inet_ntop(family, addr, buf, (socklen_t)len)) {
+		snprintf(buf, len, "?");
+		return -1;
+	}
+	return 0;
+}
+
+int vip_format(const struct vip *vip, char *buf, size_t len)
+{
+	char text[INET6_ADDRSTRLEN];
+	addr_format(vip->family, vip->addr, text, sizeof(text));
+	return snprintf(buf, len, "%s/%u", text, vip->prefix);
+}
+
+int vip_compare(const void *a, const void *b)
+{
+	const struct vip *x = a, *y = b;
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	return memcmp(x->addr, y->addr, 16);
+}
+
+void host_free(struct host *host)
+{
+	free(host->vips);
+	free(host->addrs);
+	host->vips = NULL;
+	host->addrs = NULL;
+	host->nvips = host->naddrs = 0;
+}

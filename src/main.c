@@ -1,0 +1,49 @@
+/* lvsdr: LVS direct-routing host set-up. A table of subcommands, each in its
+ * own file with one *_main(); usage is generated from the table. */
+#include <stdio.h>
+#include <string.h>
+
+#include "lvsdr.h"
+
+const char *lvsdr_prog = "lvsdr";
+
+static const struct subcommand {
+	const char *name;
+	int (*main)(int argc, char **argv);
+	const char *description;
+} subcommands[] = {
+	{ "check",  check_main,  "Validate profiles without touching the host" },
+	{ "verify", verify_main, "Compare the live kernel state with a profile and print the plan" },
+	{ "apply",  apply_main,  "Bring the host to the profile's state, rolling back on failure" },
+};
+
+static void show_usage(FILE *out)
+{
+	fprintf(out, "Usage: %s <command> [<args>]\n\nCommands:\n", lvsdr_prog);
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		fprintf(out, "  %-9s %s\n", subcommands[i].name, subcommands[i].description);
+	fprintf(out, "\n'%s <command> --help' describes a command; lvsdr(8) and lvsdr.ini(5) describe all.\n"
+		"Exit status: 0 ok or in sync, 1 drift found, 2 error (nothing left changed),\n"
+		"3 a failure whose rollback also failed.\n", lvsdr_prog);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		show_usage(stderr);
+		return LVSDR_EXIT_ERROR;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		show_usage(stdout);
+		return LVSDR_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V") || !strcmp(argv[1], "version")) {
+		printf("lvsdr %s\n", LVSDR_VERSION);
+		return LVSDR_EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		if (!strcmp(argv[1], subcommands[i].name))
+			return subcommands[i].main(argc - 1, argv + 1);
+	fprintf(stderr, "%s: '%s' is not a command; see '%s --help'\n", lvsdr_prog, argv[1], lvsdr_prog);
+	return LVSDR_EXIT_ERROR;
+}

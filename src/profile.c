@@ -1,0 +1,562 @@
+/* Profile reader. inih splits sections, keys and values; the line reader we
+ * hand it (profile_next_line) sees every raw line first, counts lines for
+ * the messages, and turns each thing inih would silently reinterpret
+ * (indented continuation lines, '#' after a value, long lines split in two,
+ * sections that merge, "key: value") into a normal line or a clear error. */
+#include "profile.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define RAW_LINE_MAX 4096
+
+enum section { SEC_HOST, SEC_ARP, SEC_VIP, SEC_GARP, SEC_COUNT, SEC_NONE = -1, SEC_UNKNOWN = -2 };
+static const char *const section_names[SEC_COUNT] = { "host", "arp", "vip", "garp" };
+
+enum key {
+	KEY_ROLE, KEY_INTERFACE,
+	KEY_IGNORE, KEY_ANNOUNCE, KEY_FILTER, KEY_ACCEPT, KEY_NOTIFY, KEY_SCOPE,
+	KEY_ADDRESS,
+	KEY_COUNT_, KEY_INTERVAL, KEY_REFRESH, KEY_MODE,
+	KEY_MAX
+};
+
+static const struct key_info {
+	enum section section;
+	const char *name;
+	bool repeatable;
+	bool director_only;
+} key_table[KEY_MAX] = {
+	[KEY_ROLE]      = { SEC_HOST, "role",      false, false },
+	[KEY_INTERFACE] = { SEC_HOST, "interface", false, false },
+	[KEY_IGNORE]    = { SEC_ARP,  "ignore",    false, false },
+	[KEY_ANNOUNCE]  = { SEC_ARP,  "announce",  false, false },
+	[KEY_FILTER]    = { SEC_ARP,  "filter",    false, false },
+	[KEY_ACCEPT]    = { SEC_ARP,  "accept",    false, false },
+	[KEY_NOTIFY]    = { SEC_ARP,  "notify",    false, false },
+	[KEY_SCOPE]     = { SEC_ARP,  "scope",     false, false },
+	[KEY_ADDRESS]   = { SEC_VIP,  "address",   true,  false },
+	[KEY_COUNT_]    = { SEC_GARP, "count",     false, true  },
+	[KEY_INTERVAL]  = { SEC_GARP, "interval",  false, true  },
+	[KEY_REFRESH]   = { SEC_GARP, "refresh",   false, true  },
+	[KEY_MODE]      = { SEC_GARP, "mode",      false, true  },
+};
+
+struct parser {
+	struct host *host;
+	struct diag *d;
+	const char *text;
+	size_t len, pos;
+	unsigned lineno;
+	bool stop;
+	int section;                     /* enum section */
+	unsigned section_line[SEC_COUNT];
+	unsigned key_line[KEY_MAX];      /* first line of each key, 0 = unset */
+	unsigned role_line;
+	size_t vip_cap;
+};
+
+static void suggest_section(struct parser *p, const char *name)
+{
+	for (int s = 0; s < SEC_COUNT; s++)
+		if (edit_distance(name, section_names[s]) <= 2) {
+			diag_error(p->d, p->lineno, "unknown section [%s]; did you mean [%s]?", name, section_names[s]);
+			return;
+		}
+	diag_error(p->d, p->lineno, "unknown section [%s]; sections are [host], [arp], [vip] and [garp]", name);
+}
+
+/* Section header already trimmed: "[name]". Returns false when malformed. */
+static void section_begin(struct parser *p, const char *line, size_t len)
+{
+	char name[64];
+	size_t n = len - 2;
+
+	if (len < 3 || line[len - 1] != ']' || n >= sizeof(name)) {
+		diag_error(p->d, p->lineno, "malformed section header %.*s: write [name]", (int)(len > 40 ? 40 : len), line);
+		p->section = SEC_UNKNOWN;
+		return;
+	}
+	memcpy(name, line + 1, n);
+	name[n] = '\0';
+	p->section = SEC_UNKNOWN;
+	for (int s = 0; s < SEC_COUNT; s++)
+		if (!strcmp(name, section_names[s]))
+			p->section = s;
+	if (p->section == SEC_UNKNOWN) {
+		suggest_section(p, name);
+		return;
+	}
+	if (p->section_line[p->section])
+		diag_error(p->d, p->lineno, "section [%s] appears again (first at line %u); write each section once",
+			   name, p->section_line[p->section]);
+	else
+		p->section_line[p->section] = p->lineno;
+}
+
+/* Cut a comment: ';' or '#' at the start of the line or after white space.
+ * inih alone would keep "1 # comment" as the value. */
+static size_t strip_comment(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((s[i] == ';' || s[i] == '#') && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t'))
+			return i;
+	return len;
+}
+
+static bool key_name_valid(const char *s, size_t len)
+{
+	if (!len)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
+			return false;
+	return true;
+}
+
+/* Normalise one raw line into out (as "[sec]\n", "key=value\n" or "\n").
+ * Returns false to stop parsing altogether (binary file). */
+static bool normalise_line(struct parser *p, const char *raw, size_t len, char *out, int outsize)
+{
+	size_t start = 0, end;
+
+	strcpy(out, "\n");
+	if (p->lineno == 1 && len >= 3 && !memcmp(raw, "\xEF\xBB\xBF", 3))
+		start = 3; /* UTF-8 byte order mark, as some Windows editors write */
+	if (memchr(raw, '\0', len)) {
+		diag_error(p->d, p->lineno, "NUL byte: this is not a text profile");
+		return false;
+	}
+	if (len > RAW_LINE_MAX) {
+		diag_error(p->d, p->lineno, "line is %zu characters long; the limit is %d", len, RAW_LINE_MAX);
+		return true;
+	}
+	if (len > start && raw[len - 1] == '\r')
+		len--; /* CRLF line ending */
+	for (size_t i = start; i < len; i++) {
+		unsigned char c = (unsigned char)raw[i];
+		if (c == '\r') {
+			diag_error(p->d, p->lineno, "carriage return inside the line (old Mac line endings?)");
+			return true;
+		}
+		if (c < 0x20 && c != '\t') {
+			diag_error(p->d, p->lineno, "control character 0x%02x in the line", c);
+			return true;
+		}
+	}
+	end = start + strip_comment(raw + start, len - start);
+	/* Leading white space is dropped so an indented line keeps its own
+	 * meaning instead of becoming a continuation of the previous value. */
+	while (start < end && isspace((unsigned char)raw[start]))
+		start++;
+	while (end > start && isspace((unsigned char)raw[end - 1]))
+		end--;
+	if (start == end)
+		return true;
+
+	const char *line = raw + start;
+	size_t n = end - start;
+	if (line[0] == '[') {
+		section_begin(p, line, n);
+		if (p->section >= 0)
+			snprintf(out, (size_t)outsize, "[%s]\n", section_names[p->section]);
+		return true;
+	}
+	const char *eq = memchr(line, '=', n);
+	if (!eq) {
+		diag_error(p->d, p->lineno, "expected \"key = value\", found \"%.*s\"%s", (int)(n > 40 ? 40 : n), line,
+			   memchr(line, ':', n) ? " (lvsdr takes only '=' between key and value)" : "");
+		return true;
+	}
+	size_t klen = (size_t)(eq - line), vstart = klen + 1;
+	while (klen && isspace((unsigned char)line[klen - 1]))
+		klen--;
+	while (vstart < n && isspace((unsigned char)line[vstart]))
+		vstart++;
+	if (!key_name_valid(line, klen)) {
+		diag_error(p->d, p->lineno, "\"%.*s\" is not a key name", (int)(klen > 40 ? 40 : klen), line);
+		return true;
+	}
+	if (vstart == n) {
+		diag_error(p->d, p->lineno, "%.*s has no value", (int)klen, line);
+		return true;
+	}
+	if ((int)(klen + 1 + (n - vstart) + 2) > outsize) {
+		diag_error(p->d, p->lineno, "%.*s: value is too long (%zu characters)", (int)klen, line, n - vstart);
+		return true;
+	}
+	snprintf(out, (size_t)outsize, "%.*s=%.*s\n", (int)klen, line, (int)(n - vstart), line + vstart);
+	return true;
+}
+
+static char *profile_next_line(char *str, int num, void *stream)
+{
+	struct parser *p = stream;
+	const char *raw, *nl;
+	size_t len;
+
+	if (p->stop || p->pos >= p->len)
+		return NULL;
+	raw = p->text + p->pos;
+	nl = memchr(raw, '\n', p->len - p->pos);
+	len = nl ? (size_t)(nl - raw) : p->len - p->pos;
+	p->pos += len + (nl ? 1 : 0);
+	p->lineno++;
+	if (!normalise_line(p, raw, len, str, num)) {
+		p->stop = true;
+		return NULL;
+	}
+	return str;
+}
+
+static void parse_knob(struct parser *p, enum arp_knob knob, const char *value)
+{
+	struct knob_values *k = &p->host->knobs[knob];
+	int v;
+
+	if (!parse_int(value, &v)) {
+		diag_error(p->d, p->lineno, "[arp] %s = %s: must be a whole number", knob_table[knob].key, value);
+		return;
+	}
+	if (!knob_value_meaningful(knob, v)) {
+		if (knob == KNOB_IGNORE)
+			diag_error(p->d, p->lineno, "[arp] ignore = %s: must be 0-3 or 8 (4-7 are reserved)", value);
+		else
+			diag_error(p->d, p->lineno, "[arp] %s = %s: must be %d-%d", knob_table[knob].key, value,
+				   knob_table[knob].min, knob_table[knob].max);
+		return;
+	}
+	k->value[SCOPE_ALL] = k->value[SCOPE_DEV] = v;
+	k->present[SCOPE_ALL] = k->present[SCOPE_DEV] = true;
+	k->line = p->lineno;
+}
+
+static bool vip_address_sane(struct parser *p, int family, const uint8_t *a, const char *value)
+{
+	const char *why = NULL;
+
+	if (family == AF_INET) {
+		if (a[0] == 0)
+			why = "is in 0.0.0.0/8 (\"this network\")";
+		else if (a[0] == 127)
+			why = "is a loopback address";
+		else if (a[0] >= 224 && a[0] <= 239)
+			why = "is a multicast address";
+		else if (a[0] >= 240)
+			why = "is reserved or broadcast";
+		else if (a[0] == 169 && a[1] == 254)
+			why = "is link-local";
+	} else {
+		static const uint8_t zero[16], v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+		if (!memcmp(a, zero, 15) && (a[15] == 0 || a[15] == 1))
+			why = a[15] ? "is the loopback address" : "is the unspecified address";
+		else if (a[0] == 0xff)
+			why = "is a multicast address";
+		else if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)
+			why = "is link-local";
+		else if (!memcmp(a, v4mapped, 12))
+			why = "is IPv4-mapped: write the IPv4 address";
+	}
+	if (why)
+		diag_error(p->d, p->lineno, "[vip] address = %s: %s, not usable as a VIP", value, why);
+	return !why;
+}
+
+static void parse_address_key(struct parser *p, const char *value)
+{
+	struct vip vip = { .line = p->lineno };
+	unsigned prefix;
+	bool has_prefix;
+
+	if (!parse_address(value, &vip.family, vip.addr, &prefix, &has_prefix)) {
+		diag_error(p->d, p->lineno, "[vip] address = %s: not an IPv4 or IPv6 address (with an optional /prefix)",
+			   value);
+		return;
+	}
+	if (!vip_address_sane(p, vip.family, vip.addr, value))
+		return;
+	if (has_prefix && prefix == 0) {
+		diag_error(p->d, p->lineno, "[vip] address = %s: /0 would make every address local", value);
+		return;
+	}
+	vip.prefix = (uint8_t)prefix;
+	if (p->host->nvips == p->vip_cap) {
+		p->vip_cap = p->vip_cap ? p->vip_cap * 2 : 8;
+		p->host->vips = xreallocarray(p->host->vips, p->vip_cap, sizeof(*p->host->vips));
+	}
+	p->host->vips[p->host->nvips++] = vip;
+}
+
+static void parse_value(struct parser *p, enum key key, const char *value)
+{
+	struct host *h = p->host;
+	unsigned ms;
+	int n;
+
+	switch (key) {
+	case KEY_ROLE:
+		if (!strcmp(value, "realserver"))
+			h->role = ROLE_REALSERVER;
+		else if (!strcmp(value, "director"))
+			h->role = ROLE_DIRECTOR;
+		else
+			diag_error(p->d, p->lineno, "[host] role = %s: must be realserver or director", value);
+		p->role_line = p->lineno;
+		break;
+	case KEY_INTERFACE:
+		if (strlen(value) >= IF_NAMESIZE)
+			diag_error(p->d, p->lineno, "[host] interface = %s: longer than %d characters, the kernel's limit",
+				   value, IF_NAMESIZE - 1);
+		else if (!interface_name_valid(value))
+			diag_error(p->d, p->lineno, "[host] interface = %s: not a valid interface name", value);
+		else if (!strcmp(value, "lo"))
+			diag_error(p->d, p->lineno, "[host] interface = lo: name the NIC on the segment shared with the "
+				   "director; lo never receives the ARP requests that matter");
+		else
+			snprintf(h->ifname, sizeof(h->ifname), "%s", value);
+		break;
+	case KEY_IGNORE: case KEY_ANNOUNCE: case KEY_FILTER: case KEY_ACCEPT: case KEY_NOTIFY:
+		parse_knob(p, (enum arp_knob)(key - KEY_IGNORE), value);
+		break;
+	case KEY_SCOPE:
+		if (!strcmp(value, "all+interface"))
+			h->policy = POLICY_ALL_AND_DEV;
+		else if (!strcmp(value, "interface"))
+			h->policy = POLICY_DEV_ONLY;
+		else
+			diag_error(p->d, p->lineno, "[arp] scope = %s: must be all+interface or interface", value);
+		break;
+	case KEY_ADDRESS:
+		parse_address_key(p, value);
+		break;
+	case KEY_COUNT_:
+		if (!parse_int(value, &n) || n < 1 || n > 100)
+			diag_error(p->d, p->lineno, "[garp] count = %s: must be 1-100", value);
+		else
+			h->garp.count = (unsigned)n;
+		break;
+	case KEY_INTERVAL:
+		if (!parse_duration_ms(value, &ms) || ms > 10000)
+			diag_error(p->d, p->lineno, "[garp] interval = %s: must be a duration from 0ms to 10s, "
+				   "such as 100ms", value);
+		else
+			h->garp.interval_ms = ms;
+		break;
+	case KEY_REFRESH:
+		if (!parse_duration_ms(value, &ms) || ms > 3600000)
+			diag_error(p->d, p->lineno, "[garp] refresh = %s: must be 0 (never) or a duration up to 3600s, "
+				   "such as 5s", value);
+		else
+			h->garp.refresh_ms = ms;
+		break;
+	case KEY_MODE:
+		if (!strcmp(value, "request"))
+			h->garp.mode = GARP_REQUEST;
+		else if (!strcmp(value, "reply"))
+			h->garp.mode = GARP_REPLY;
+		else if (!strcmp(value, "both"))
+			h->garp.mode = GARP_BOTH;
+		else
+			diag_error(p->d, p->lineno, "[garp] mode = %s: must be request, reply or both", value);
+		break;
+	default:
+		break;
+	}
+}
+
+static void unknown_key(struct parser *p, const char *name)
+{
+	const char *sec = section_names[p->section];
+
+	for (int k = 0; k < KEY_MAX; k++)
+		if ((int)key_table[k].section == p->section && edit_distance(name, key_table[k].name) <= 2) {
+			diag_error(p->d, p->lineno, "unknown key %s in [%s]; did you mean %s?", name, sec, key_table[k].name);
+			return;
+		}
+	for (int k = 0; k < KEY_MAX; k++)
+		if (!strcmp(name, key_table[k].name)) {
+			diag_error(p->d, p->lineno, "unknown key %s in [%s]; it belongs in [%s]", name, sec,
+				   section_names[key_table[k].section]);
+			return;
+		}
+	diag_error(p->d, p->lineno, "unknown key %s in [%s]", name, sec);
+}
+
+static int profile_handle(void *user, const char *section, const char *name, const char *value)
+{
+	struct parser *p = user;
+	int key = -1;
+
+	(void)section; /* the reader tracks the section, including unknown ones */
+	if (p->section == SEC_UNKNOWN)
+		return 1; /* already reported at the header */
+	if (p->section == SEC_NONE) {
+		diag_error(p->d, p->lineno, "%s = %s comes before any [section]", name, value);
+		return 1;
+	}
+	for (int k = 0; k < KEY_MAX; k++)
+		if ((int)key_table[k].section == p->section && !strcmp(name, key_table[k].name))
+			key = k;
+	if (key < 0) {
+		unknown_key(p, name);
+		return 1;
+	}
+	if (p->key_line[key] && !key_table[key].repeatable) {
+		diag_error(p->d, p->lineno, "[%s] %s is set again (first at line %u)", section_names[p->section], name,
+			   p->key_line[key]);
+		return 1;
+	}
+	if (!p->key_line[key])
+		p->key_line[key] = p->lineno;
+	parse_value(p, (enum key)key, value);
+	return 1;
+}
+
+/* Rules that need the whole file: required keys, role-specific keys,
+ * prefixes, duplicate VIPs. */
+static void validate_whole(struct parser *p)
+{
+	struct host *h = p->host;
+
+	if (!p->key_line[KEY_ROLE])
+		diag_error(p->d, 0, "[host] role is missing: set role = realserver or role = director");
+	if (!p->key_line[KEY_INTERFACE])
+		diag_error(p->d, 0, "[host] interface is missing: name the NIC on the segment shared with the director");
+	if (!p->key_line[KEY_ADDRESS])
+		diag_error(p->d, 0, "[vip] address is missing: list at least one VIP");
+	/* Duplicates: sort a copy, so 10,000 VIPs cost n log n. */
+	if (h->nvips > 1) {
+		struct vip *sorted = xmalloc(h->nvips * sizeof(*sorted));
+		memcpy(sorted, h->vips, h->nvips * sizeof(*sorted));
+		qsort(sorted, h->nvips, sizeof(*sorted), vip_compare);
+		for (size_t i = 1; i < h->nvips; i++)
+			if (!vip_compare(&sorted[i - 1], &sorted[i])) {
+				char text[INET6_ADDRSTRLEN];
+				unsigned a = sorted[i - 1].line, b = sorted[i].line;
+				addr_format(sorted[i].family, sorted[i].addr, text, sizeof(text));
+				diag_error(p->d, a > b ? a : b, "[vip] address %s is listed again (first at line %u)", text,
+					   a < b ? a : b);
+				sorted[i].line = a < b ? a : b;
+			}
+		free(sorted);
+	}
+	if (h->role == ROLE_NONE)
+		return;
+
+	if (h->role == ROLE_REALSERVER) {
+		for (int k = 0; k < KEY_MAX; k++)
+			if (key_table[k].director_only && p->key_line[k])
+				diag_error(p->d, p->key_line[k], "[garp] %s: only a director announces VIPs (role = realserver "
+					   "at line %u)", key_table[k].name, p->role_line);
+		/* The defaults that stop the leak; weaker values are refused
+		 * because they leak (see lvsdr.ini(5)). */
+		struct knob_values *ign = &h->knobs[KNOB_IGNORE], *ann = &h->knobs[KNOB_ANNOUNCE];
+		if (!ign->line) {
+			ign->value[SCOPE_ALL] = ign->value[SCOPE_DEV] = 1;
+			ign->present[SCOPE_ALL] = ign->present[SCOPE_DEV] = true;
+		} else if (ign->value[SCOPE_DEV] != 1 && ign->value[SCOPE_DEV] != 2) {
+			diag_error(p->d, ign->line, "[arp] ignore = %d: a real server needs 1 or 2, otherwise it %s",
+				   ign->value[SCOPE_DEV], ign->value[SCOPE_DEV] == 8
+				   ? "never answers ARP, even for its own address" : "answers ARP for the VIP on lo");
+		}
+		if (!ann->line) {
+			ann->value[SCOPE_ALL] = ann->value[SCOPE_DEV] = 2;
+			ann->present[SCOPE_ALL] = ann->present[SCOPE_DEV] = true;
+		} else if (ann->value[SCOPE_DEV] != 2) {
+			diag_error(p->d, ann->line, "[arp] announce = %d: a real server needs 2, otherwise its replies "
+				   "from the VIP send ARP requests with the VIP as sender and re-point clients",
+				   ann->value[SCOPE_DEV]);
+		}
+	}
+	if (h->policy == POLICY_DEV_ONLY)
+		for (int k = 0; k < KNOB_COUNT; k++)
+			h->knobs[k].present[SCOPE_ALL] = false;
+
+	for (size_t i = 0; i < h->nvips; i++) {
+		struct vip *v = &h->vips[i];
+		unsigned max = host_prefix(v->family);
+		if (h->role == ROLE_REALSERVER && v->prefix != max) {
+			char text[64];
+			vip_format(v, text, sizeof(text));
+			diag_error(p->d, v->line, "[vip] address = %s: a real server binds VIPs on lo as /%u; a wider prefix "
+				   "makes the whole subnet local and cuts the host off from its neighbours", text, max);
+		}
+	}
+}
+
+int profile_parse(const char *text, size_t len, struct host *host, struct diag *d)
+{
+	struct parser p = { .host = host, .d = d, .text = text, .len = len, .section = SEC_NONE };
+	size_t errors_before = d->errors;
+
+	memset(host, 0, sizeof(*host));
+	host->policy = POLICY_ALL_AND_DEV;
+	host->garp = (struct garp_policy){ LVSDR_GARP_COUNT, LVSDR_GARP_INTERVAL_MS, LVSDR_GARP_REFRESH_MS,
+					   LVSDR_GARP_MODE };
+	if (len == 0) {
+		diag_error(d, 0, "the profile is empty");
+		return (int)(d->errors - errors_before);
+	}
+	ini_parse_stream(profile_next_line, &p, profile_handle, &p);
+	if (!p.stop)
+		validate_whole(&p);
+	return (int)(d->errors - errors_before);
+}
+
+int profile_load(const char *path, struct host *host, struct diag *d)
+{
+	struct stat st;
+	char *buf;
+	size_t got = 0;
+	int fd, ret;
+
+	d->file = path;
+	memset(host, 0, sizeof(*host));
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		diag_error(d, 0, "cannot open the profile: %s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		diag_error(d, 0, S_ISDIR(st.st_mode) ? "is a directory, not a profile" : "is not a regular file");
+		close(fd);
+		return -1;
+	}
+	if ((unsigned long long)st.st_size > LVSDR_PROFILE_MAX_BYTES) {
+		diag_error(d, 0, "is %lld bytes; a profile may be at most %u", (long long)st.st_size,
+			   LVSDR_PROFILE_MAX_BYTES);
+		close(fd);
+		return -1;
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n < 0)
+				diag_error(d, 0, "cannot read the profile: %s", strerror(errno));
+			break;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	if (d->errors) {
+		free(buf);
+		return -1;
+	}
+	ret = profile_parse(buf, got, host, d);
+	free(buf);
+	return ret;
+}

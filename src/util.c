@@ -1,0 +1,193 @@
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+static void out_of_memory(void)
+{
+	fputs("lvsdr: out of memory\n", stderr);
+	exit(2);
+}
+
+void *xmalloc(size_t size)
+{
+	void *p = malloc(size ? size : 1);
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+void *xreallocarray(void *ptr, size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		out_of_memory();
+	size_t bytes = n * size;
+	void *p = realloc(ptr, bytes ? bytes : 1);
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		out_of_memory();
+	return s;
+}
+
+bool parse_int(const char *s, int *out)
+{
+	const char *p = s;
+	long v;
+	char *end;
+
+	if (*p == '-')
+		p++;
+	if (!isdigit((unsigned char)*p))
+		return false;
+	for (const char *q = p; *q; q++)
+		if (!isdigit((unsigned char)*q))
+			return false;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < INT_MIN || v > INT_MAX)
+		return false;
+	*out = (int)v;
+	return true;
+}
+
+bool parse_duration_ms(const char *s, unsigned *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || v > 86400000UL)
+		return false;
+	if (!strcmp(end, "ms"))
+		*out = (unsigned)v;
+	else if (!strcmp(end, "s"))
+		*out = (unsigned)(v * 1000);
+	else if (!*end && v == 0)
+		*out = 0;
+	else
+		return false;
+	return true;
+}
+
+bool parse_address(const char *s, int *family, uint8_t addr[16], unsigned *prefix, bool *has_prefix)
+{
+	char text[INET6_ADDRSTRLEN + 8];
+	const char *slash = strchr(s, '/');
+	size_t len = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned max;
+
+	if (len == 0 || len >= INET6_ADDRSTRLEN)
+		return false;
+	memcpy(text, s, len);
+	text[len] = '\0';
+	memset(addr, 0, 16);
+	if (strchr(text, ':')) {
+		if (inet_pton(AF_INET6, text, addr) != 1)
+			return false;
+		*family = AF_INET6;
+		max = 128;
+	} else {
+		if (inet_pton(AF_INET, text, addr) != 1)
+			return false;
+		*family = AF_INET;
+		max = 32;
+	}
+	*has_prefix = slash != NULL;
+	*prefix = max;
+	if (slash) {
+		int p;
+		/* "/", "/-1", "/+3" and "/032" are not prefixes anyone means. */
+		if (!isdigit((unsigned char)slash[1]) || (slash[1] == '0' && slash[2]) ||
+		    !parse_int(slash + 1, &p) || p < 0 || (unsigned)p > max)
+			return false;
+		*prefix = (unsigned)p;
+	}
+	return true;
+}
+
+bool interface_name_valid(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || len >= IF_NAMESIZE || !strcmp(name, ".") || !strcmp(name, ".."))
+		return false;
+	for (const char *p = name; *p; p++)
+		if (*p == '/' || *p == ':' || isspace((unsigned char)*p) || !isprint((unsigned char)*p))
+			return false;
+	return true;
+}
+
+unsigned edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned row[64];
+
+	if (la >= 63 || lb >= 63)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (unsigned)j;
+	for (size_t i = 1; i <= la; i++) {
+		unsigned diag = row[0];
+		row[0] = (unsigned)i;
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned up = row[j];
+			unsigned cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+			unsigned best = diag + cost;
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}

@@ -1,0 +1,31 @@
+#!/bin/sh
+# Install the Debian packages a make target needs, or say exactly how to.
+# Usage: tests/deps.sh build|test|bench
+set -eu
+build="pkg-config gcc make libc6-dev libnl-3-dev libnl-route-3-dev libinih-dev"
+test="$build iproute2 tcpdump iputils-ping socat mandoc valgrind procps kmod"
+bench="$test iputils-arping hyperfine"
+case "${1:-build}" in
+build) want=$build ;;
+test) want=$test ;;
+bench) want=$bench ;;
+*) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+esac
+missing=
+for p in $want; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if ! command -v apt-get >/dev/null 2>&1; then
+	echo "lvsdr: missing packages:$missing (this helper knows only Debian's apt-get)" >&2
+	exit 1
+fi
+if [ "$(id -u)" != 0 ]; then
+	echo "lvsdr: missing packages; run as root:" >&2
+	echo "  apt-get update && apt-get install -y$missing" >&2
+	exit 1
+fi
+echo "lvsdr: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
