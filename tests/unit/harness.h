@@ -1,0 +1,29 @@
+/* A tiny harness: each CHECK prints "ok - name" or "not ok - name", and
+ * tests/run counts the lines. */
+#ifndef LVSDR_HARNESS_H
+#define LVSDR_HARNESS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+extern unsigned harness_failed;
+
+#define CHECK(cond, ...)                                                  \
+	do {                                                              \
+		bool ok_ = (cond);                                        \
+		printf("%s - ", ok_ ? "ok" : "not ok");                   \
+		printf(__VA_ARGS__);                                      \
+		if (!ok_) {                                               \
+			printf(" (%s:%d: %s)", __FILE__, __LINE__, #cond); \
+			harness_failed++;                                 \
+		}                                                         \
+		putchar('\n');                                            \
+	} while (0)
+
+/* One function per test file, called from main.c. */
+void test_util(void);
+void test_host(void);
+void test_profile(void);
+void test_plan(void);
+
+#endif

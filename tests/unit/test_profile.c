@@ -1,0 +1,5 @@
+#include "harness.h"
+
+void test_profile(void)
+{
+}
