@@ -1,2 +1,117 @@
+/* lvsdr apply: carry out the plan verify prints, all or nothing. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "engine.h"
 #include "lvsdr.h"
-int apply_main(int argc, char **argv) { (void)argc; (void)argv; return 2; }
+
+static const char apply_usage[] =
+	"Usage: lvsdr apply [-n] [-q] [--json] PROFILE\n"
+	"Bring the host to PROFILE's state: knobs first, then VIPs; a failure rolls back this run.\n"
+	"  -n, --dry-run   print the plan and change nothing (the same as verify)\n"
+	"  -q, --quiet     print only errors\n"
+	"      --json      print the plan and its outcome as JSON (schema in lvsdr(8))\n"
+	"Exit status: 0 done or nothing to do, 2 error or refused (nothing changed),\n"
+	"3 a failure whose rollback also failed. With --dry-run: as verify.\n";
+
+static int apply_run(struct session *s, bool quiet, bool json)
+{
+	struct execute_result res;
+	int status;
+
+	if (s->plan.blocked) {
+		if (json)
+			plan_print_json(&s->plan, s->profile, "refused", stdout);
+		else
+			plan_print_text(&s->plan, s->profile, false, stderr);
+		fprintf(stderr, "%s: %s: refusing to apply: %zu finding%s need%s a hand (marked \"blocked\"); "
+			"nothing changed\n", lvsdr_prog, s->profile, s->plan.blocked, s->plan.blocked == 1 ? "" : "s",
+			s->plan.blocked == 1 ? "s" : "");
+		return LVSDR_EXIT_ERROR;
+	}
+	if (s->plan.nsteps == 0) {
+		if (json)
+			plan_print_json(&s->plan, s->profile, "unchanged", stdout);
+		else if (!quiet)
+			plan_print_text(&s->plan, s->profile, false, stdout);
+		return LVSDR_EXIT_OK;
+	}
+	if ((status = privilege_require(false)) != LVSDR_EXIT_OK)
+		return status;
+	if (!quiet && !json)
+		printf("%s: %s on %s: applying %zu change%s\n", s->profile,
+		       s->want.role == ROLE_DIRECTOR ? "director" : "realserver", s->want.ifname, s->plan.nsteps,
+		       s->plan.nsteps == 1 ? "" : "s");
+	status = plan_execute(s, quiet || json, &res);
+	if (json)
+		plan_print_json(&s->plan, s->profile,
+				status == LVSDR_EXIT_OK ? "applied"
+				: status == LVSDR_EXIT_ERROR ? "rolled-back" : "rollback-failed", stdout);
+	if (status != LVSDR_EXIT_OK)
+		return status;
+	/* Confirm from the kernel, not from what we believe we did. */
+	if ((status = session_replan(s)) != LVSDR_EXIT_OK)
+		return status;
+	if (s->plan.nsteps || s->plan.blocked) {
+		plan_print_text(&s->plan, s->profile, false, stderr);
+		fprintf(stderr, "%s: %s: the kernel does not show the applied state\n", lvsdr_prog, s->profile);
+		return LVSDR_EXIT_ERROR;
+	}
+	if (!quiet && !json)
+		printf("%s\n", plan_in_sync(&s->plan) ? "ok: in sync" : "applied; what is left needs a hand:");
+	if (!plan_in_sync(&s->plan) && !json)
+		plan_print_text(&s->plan, s->profile, false, stdout);
+	return LVSDR_EXIT_OK;
+}
+
+int apply_main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	bool dry_run = false, quiet = false, json = false;
+	struct session s;
+	int opt, status;
+
+	while ((opt = getopt_long(argc, argv, "nqh", options, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			dry_run = true;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			fputs(apply_usage, stdout);
+			return LVSDR_EXIT_OK;
+		default:
+			fputs(apply_usage, stderr);
+			return LVSDR_EXIT_ERROR;
+		}
+	}
+	if (optind != argc - 1) {
+		fputs(apply_usage, stderr);
+		return LVSDR_EXIT_ERROR;
+	}
+	status = session_open(&s, argv[optind]);
+	if (status == LVSDR_EXIT_OK) {
+		if (dry_run) {
+			if (json)
+				plan_print_json(&s.plan, s.profile, NULL, stdout);
+			else
+				plan_print_text(&s.plan, s.profile, false, stdout);
+			status = plan_in_sync(&s.plan) ? LVSDR_EXIT_OK : LVSDR_EXIT_DRIFT;
+		} else {
+			status = apply_run(&s, quiet, json);
+		}
+	}
+	session_close(&s);
+	return status;
+}

@@ -1,2 +1,58 @@
+/* lvsdr verify: print the plan; change nothing. Needs no privileges:
+ * sysctls and addresses are readable by anyone. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "engine.h"
 #include "lvsdr.h"
-int verify_main(int argc, char **argv) { (void)argc; (void)argv; return 2; }
+
+static const char verify_usage[] =
+	"Usage: lvsdr verify [-v] [--json] PROFILE\n"
+	"Compare the live state with PROFILE; print each difference and the changes apply would make.\n"
+	"  -v, --verbose   also list what is in sync\n"
+	"      --json      print the result as JSON (schema in lvsdr(8))\n"
+	"Exit status: 0 in sync, 1 drift, 2 error.\n";
+
+int verify_main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	bool verbose = false, json = false;
+	struct session s;
+	int opt, status;
+
+	while ((opt = getopt_long(argc, argv, "vh", options, NULL)) != -1) {
+		switch (opt) {
+		case 'v':
+			verbose = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			fputs(verify_usage, stdout);
+			return LVSDR_EXIT_OK;
+		default:
+			fputs(verify_usage, stderr);
+			return LVSDR_EXIT_ERROR;
+		}
+	}
+	if (optind != argc - 1) {
+		fputs(verify_usage, stderr);
+		return LVSDR_EXIT_ERROR;
+	}
+	status = session_open(&s, argv[optind]);
+	if (status == LVSDR_EXIT_OK) {
+		if (json)
+			plan_print_json(&s.plan, s.profile, NULL, stdout);
+		else
+			plan_print_text(&s.plan, s.profile, verbose, stdout);
+		status = plan_in_sync(&s.plan) ? LVSDR_EXIT_OK : LVSDR_EXIT_DRIFT;
+	}
+	session_close(&s);
+	return status;
+}

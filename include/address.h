@@ -1,0 +1,35 @@
+/* The kernel's addresses and links, through libnl-route-3. This header is
+ * the whole facade: only src/address.c includes <netlink/...>. */
+#ifndef LVSDR_ADDRESS_H
+#define LVSDR_ADDRESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "host.h"
+
+struct netlink;
+
+/* 0, or a negative libnl code; err gets a sentence. */
+int netlink_open(struct netlink **out, char *err, size_t errlen);
+void netlink_close(struct netlink *nl);
+
+/* Interface index for a name, 0 when there is no such interface. */
+int netlink_ifindex(struct netlink *nl, const char *name);
+
+/* Append to live->addrs every address for which keep() says yes. */
+int address_list(struct netlink *nl, struct host *live, bool (*keep)(void *ctx, struct live_addr *a), void *ctx,
+		 char *err, size_t errlen);
+
+struct addr_change {
+	bool add;            /* add, or delete */
+	struct live_addr a;  /* ifindex, family, addr, prefix, label */
+	int error;           /* result: 0, or -errno from the kernel */
+	bool done;           /* the kernel answered */
+};
+
+/* Send every change, pipelined (the kernel processes them in order), and
+ * collect one answer each. Returns the number that failed. */
+size_t address_apply(struct netlink *nl, struct addr_change *changes, size_t n);
+
+#endif

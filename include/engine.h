@@ -1,0 +1,43 @@
+/* One code path for verify, apply and the director commands: load the
+ * profile, read the live state, compute the plan; apply then executes it. */
+#ifndef LVSDR_ENGINE_H
+#define LVSDR_ENGINE_H
+
+#include <stdbool.h>
+
+#include "address.h"
+#include "host.h"
+#include "owned.h"
+#include "plan.h"
+
+struct session {
+	const char *profile;
+	struct host want, live;
+	struct netlink *nl;
+	struct owned_set owned;
+	struct plan plan;
+	bool planned;
+};
+
+/* Load, read and plan. Prints what went wrong; returns an lvsdr exit code
+ * (0 when the session is ready). */
+int session_open(struct session *s, const char *profile);
+/* Re-read the live state and plan again (after changes). */
+int session_replan(struct session *s);
+void session_close(struct session *s);
+
+struct execute_result {
+	size_t done;            /* steps carried out */
+	size_t failed_step;     /* 1-based; 0 when all succeeded */
+	char error[256];
+	size_t rollback_failures;
+};
+
+/* Carry out s->plan.steps in order; on failure undo every step already
+ * done, in reverse. Returns an lvsdr exit code and prints progress. */
+int plan_execute(struct session *s, bool quiet, struct execute_result *result);
+
+/* Before touching anything: 0, or 2 with a message naming what is missing. */
+int privilege_require(bool net_raw);
+
+#endif

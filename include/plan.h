@@ -1,0 +1,79 @@
+/* Desired state (profile) against live state (kernel) gives a plan: a
+ * verdict for every knob and VIP, and the ordered changes that would make
+ * the live state match. verify prints it, apply carries it out. */
+#ifndef LVSDR_PLAN_H
+#define LVSDR_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "host.h"
+
+enum verdict {
+	VERDICT_OK,
+	VERDICT_DRIFT,   /* differs; apply fixes it */
+	VERDICT_BLOCKED, /* differs; apply will not fix it (not ours, or outside its scope) */
+	VERDICT_WARN,    /* differs; nothing lvsdr writes, so the operator must (e.g. conf/default) */
+};
+
+struct knob_report {
+	bool managed;        /* the profile sets this knob */
+	int want;
+	bool readable;       /* all and dev could be read */
+	int effective;       /* max(all, dev), or all || dev for filter */
+	enum verdict verdict;
+	char detail[256];    /* why, naming the sysctl that causes it */
+};
+
+struct vip_report {
+	const struct vip *vip;
+	int target_ifindex;
+	enum verdict verdict;
+	const char *state;   /* "bound", "missing", "wrong-prefix", "elsewhere" */
+	char detail[256];
+};
+
+/* Findings that are about neither one knob nor one VIP. */
+struct extra_finding {
+	enum verdict verdict;
+	char subject[64];
+	char detail[256];
+};
+
+/* Steps run in this order: removals, then sysctls, then additions, so a
+ * VIP is never bound while the knobs still let the host answer ARP for it,
+ * and never left bound while they are being relaxed. */
+enum step_kind { STEP_ADDR_DEL, STEP_SYSCTL, STEP_ADDR_ADD };
+
+struct step {
+	enum step_kind kind;
+	enum arp_knob knob;  /* STEP_SYSCTL */
+	enum scope scope;
+	int from, to;
+	struct live_addr addr; /* STEP_ADDR_*: ifindex, ifname, family, addr, prefix, label */
+};
+
+struct plan {
+	const struct host *want, *live;
+	struct knob_report knobs[KNOB_COUNT];
+	struct vip_report *vips;
+	size_t nvips;
+	struct extra_finding *extras;
+	size_t nextras, extras_cap;
+	struct step *steps;
+	size_t nsteps, steps_cap;
+	size_t drift, blocked, warned; /* counts of findings by verdict */
+};
+
+void plan_compute(const struct host *want, const struct host *live, struct plan *plan);
+void plan_free(struct plan *plan);
+bool plan_in_sync(const struct plan *plan);
+
+/* Printing, src/plan_print.c. */
+void step_describe(const struct step *step, const char *ifname, char *buf, size_t len);
+void plan_print_text(const struct plan *plan, const char *profile, bool verbose, FILE *out);
+/* result: NULL for verify; apply's outcome otherwise. */
+void plan_print_json(const struct plan *plan, const char *profile, const char *result, FILE *out);
+
+#endif

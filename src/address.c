@@ -1,0 +1,243 @@
+#include "address.h"
+
+#include <errno.h>
+#include <linux/if_addr.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "util.h"
+
+/* Changes in flight before we stop to read the answers: bounded so the
+ * acks never overflow the socket's receive buffer. */
+#define PIPELINE_WINDOW 64
+
+struct netlink {
+	struct nl_sock *sock;
+	struct nl_cache *links;
+};
+
+int netlink_open(struct netlink **out, char *err, size_t errlen)
+{
+	struct netlink *nl = xcalloc(1, sizeof(*nl));
+	int ret;
+
+	*out = NULL;
+	nl->sock = nl_socket_alloc();
+	if (!nl->sock) {
+		snprintf(err, errlen, "cannot allocate a netlink socket");
+		free(nl);
+		return -NLE_NOMEM;
+	}
+	ret = nl_connect(nl->sock, NETLINK_ROUTE);
+	if (ret >= 0)
+		ret = nl_socket_set_buffer_size(nl->sock, 1 << 20, 1 << 20);
+	if (ret >= 0)
+		ret = rtnl_link_alloc_cache(nl->sock, AF_UNSPEC, &nl->links);
+	if (ret < 0) {
+		snprintf(err, errlen, "cannot talk to the kernel over rtnetlink: %s", nl_geterror(ret));
+		netlink_close(nl);
+		return ret;
+	}
+	*out = nl;
+	return 0;
+}
+
+void netlink_close(struct netlink *nl)
+{
+	if (!nl)
+		return;
+	if (nl->links)
+		nl_cache_free(nl->links);
+	nl_socket_free(nl->sock);
+	free(nl);
+}
+
+int netlink_ifindex(struct netlink *nl, const char *name)
+{
+	return rtnl_link_name2i(nl->links, name);
+}
+
+static bool addr_from_object(struct netlink *nl, struct rtnl_addr *obj, struct live_addr *a)
+{
+	struct nl_addr *local = rtnl_addr_get_local(obj);
+	const char *label = rtnl_addr_get_label(obj);
+	unsigned len;
+
+	if (!local)
+		return false;
+	memset(a, 0, sizeof(*a));
+	a->family = rtnl_addr_get_family(obj);
+	len = nl_addr_get_len(local);
+	if ((a->family != AF_INET || len != 4) && (a->family != AF_INET6 || len != 16))
+		return false;
+	memcpy(a->addr, nl_addr_get_binary_addr(local), len);
+	a->prefix = (uint8_t)rtnl_addr_get_prefixlen(obj);
+	a->ifindex = rtnl_addr_get_ifindex(obj);
+	if (!rtnl_link_i2name(nl->links, a->ifindex, a->ifname, sizeof(a->ifname)))
+		snprintf(a->ifname, sizeof(a->ifname), "if%d", a->ifindex);
+	if (label)
+		snprintf(a->label, sizeof(a->label), "%s", label);
+	return true;
+}
+
+int address_list(struct netlink *nl, struct host *live, bool (*keep)(void *ctx, struct live_addr *a), void *ctx,
+		 char *err, size_t errlen)
+{
+	struct nl_cache *cache;
+	size_t cap = live->naddrs;
+	int ret = rtnl_addr_alloc_cache(nl->sock, &cache);
+
+	if (ret < 0) {
+		snprintf(err, errlen, "cannot list addresses: %s", nl_geterror(ret));
+		return ret;
+	}
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct live_addr a;
+		if (!addr_from_object(nl, (struct rtnl_addr *)o, &a) || !keep(ctx, &a))
+			continue;
+		if (live->naddrs == cap) {
+			cap = cap ? cap * 2 : 16;
+			live->addrs = xreallocarray(live->addrs, cap, sizeof(*live->addrs));
+		}
+		live->addrs[live->naddrs++] = a;
+	}
+	nl_cache_free(cache);
+	return 0;
+}
+
+struct pipeline {
+	struct addr_change *changes;
+	size_t n;
+	uint32_t first_seq;
+	size_t pending;
+};
+
+static struct addr_change *change_for_seq(struct pipeline *p, uint32_t seq)
+{
+	uint32_t i = seq - p->first_seq;
+	return i < p->n ? &p->changes[i] : NULL;
+}
+
+static int on_ack(struct nl_msg *msg, void *arg)
+{
+	struct pipeline *p = arg;
+	struct addr_change *c = change_for_seq(p, nlmsg_hdr(msg)->nlmsg_seq);
+
+	if (c && !c->done) {
+		c->done = true;
+		c->error = 0;
+		p->pending--;
+	}
+	return NL_OK;
+}
+
+static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
+{
+	struct pipeline *p = arg;
+	struct addr_change *c = change_for_seq(p, e->msg.nlmsg_seq);
+
+	(void)who;
+	if (c && !c->done) {
+		c->done = true;
+		c->error = e->error < 0 ? e->error : -EIO;
+		p->pending--;
+	}
+	return NL_SKIP;
+}
+
+static int build_request(const struct addr_change *c, struct nl_msg **msg)
+{
+	struct rtnl_addr *obj = rtnl_addr_alloc();
+	struct nl_addr *local;
+	int ret;
+
+	if (!obj)
+		return -NLE_NOMEM;
+	local = nl_addr_build(c->a.family, c->a.addr, c->a.family == AF_INET ? 4 : 16);
+	if (!local) {
+		rtnl_addr_put(obj);
+		return -NLE_NOMEM;
+	}
+	nl_addr_set_prefixlen(local, c->a.prefix);
+	rtnl_addr_set_ifindex(obj, c->a.ifindex);
+	rtnl_addr_set_family(obj, c->a.family);
+	ret = rtnl_addr_set_local(obj, local);
+	rtnl_addr_set_prefixlen(obj, c->a.prefix);
+	if (ret >= 0 && c->a.family == AF_INET && c->a.label[0])
+		ret = rtnl_addr_set_label(obj, c->a.label);
+	/* A VIP must answer at once: no duplicate address detection wait. */
+	if (c->a.family == AF_INET6 && c->add)
+		rtnl_addr_set_flags(obj, IFA_F_NODAD);
+	if (ret >= 0)
+		ret = c->add ? rtnl_addr_build_add_request(obj, NLM_F_CREATE | NLM_F_EXCL, msg)
+			     : rtnl_addr_build_delete_request(obj, 0, msg);
+	nl_addr_put(local);
+	rtnl_addr_put(obj);
+	return ret;
+}
+
+size_t address_apply(struct netlink *nl, struct addr_change *changes, size_t n)
+{
+	struct pipeline p = { .changes = changes, .n = n };
+	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+	size_t failed = 0, sent = 0;
+
+	if (!cb) {
+		for (size_t i = 0; i < n; i++)
+			changes[i].error = -ENOMEM, changes[i].done = true;
+		return n;
+	}
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &p);
+	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, NULL, NULL);
+	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &p);
+	nl_socket_disable_seq_check(nl->sock);
+	nl_socket_enable_auto_ack(nl->sock);
+
+	while (sent < n) {
+		/* One window: send, then read its answers. */
+		size_t end = sent + PIPELINE_WINDOW < n ? sent + PIPELINE_WINDOW : n;
+		for (; sent < end; sent++) {
+			struct addr_change *c = &changes[sent];
+			struct nl_msg *msg = NULL;
+			int ret = build_request(c, &msg);
+			c->done = false;
+			if (ret >= 0)
+				ret = nl_send_auto(nl->sock, msg);
+			if (ret >= 0) {
+				uint32_t seq = nlmsg_hdr(msg)->nlmsg_seq;
+				if (sent == 0)
+					p.first_seq = seq;
+				/* Sequence numbers are consecutive per socket; a gap
+				 * would mean a message we did not count. */
+				if (seq - p.first_seq != sent)
+					ret = -NLE_SEQ_MISMATCH;
+				else
+					p.pending++;
+			}
+			nlmsg_free(msg);
+			if (ret < 0) {
+				c->done = true;
+				c->error = -EIO;
+				/* Later changes must not run ahead of a failed one. */
+				for (size_t j = sent + 1; j < n; j++)
+					changes[j].done = false, changes[j].error = -ECANCELED;
+				n = sent + 1;
+				break;
+			}
+		}
+		while (p.pending > 0) {
+			int ret = nl_recvmsgs(nl->sock, cb);
+			if (ret < 0 && ret != -NLE_INTR && ret != -NLE_AGAIN)
+				break;
+		}
+	}
+	nl_cb_put(cb);
+	for (size_t i = 0; i < p.n; i++)
+		if (!changes[i].done || changes[i].error)
+			failed++;
+	return failed;
+}

@@ -1,0 +1,314 @@
+#include "plan.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "owned.h"
+#include "util.h"
+
+static const char *scope_label(enum scope s, const char *ifname)
+{
+	return s == SCOPE_DEV ? ifname : scope_names[s];
+}
+
+static struct step *step_push(struct plan *p, enum step_kind kind)
+{
+	if (p->nsteps == p->steps_cap) {
+		p->steps_cap = p->steps_cap ? p->steps_cap * 2 : 16;
+		p->steps = xreallocarray(p->steps, p->steps_cap, sizeof(*p->steps));
+	}
+	struct step *s = &p->steps[p->nsteps++];
+	memset(s, 0, sizeof(*s));
+	s->kind = kind;
+	return s;
+}
+
+static struct extra_finding *extra_push(struct plan *p, enum verdict verdict, const char *subject)
+{
+	if (p->nextras == p->extras_cap) {
+		p->extras_cap = p->extras_cap ? p->extras_cap * 2 : 8;
+		p->extras = xreallocarray(p->extras, p->extras_cap, sizeof(*p->extras));
+	}
+	struct extra_finding *e = &p->extras[p->nextras++];
+	e->verdict = verdict;
+	snprintf(e->subject, sizeof(e->subject), "%s", subject);
+	e->detail[0] = '\0';
+	return e;
+}
+
+static void count_verdict(struct plan *p, enum verdict v)
+{
+	if (v == VERDICT_DRIFT)
+		p->drift++;
+	else if (v == VERDICT_BLOCKED)
+		p->blocked++;
+	else if (v == VERDICT_WARN)
+		p->warned++;
+}
+
+/* Explain an effective value by the sysctl that produces it. */
+static void explain_effective(enum arp_knob k, const struct knob_values *kv, const char *ifname, char *buf,
+			      size_t len)
+{
+	const char *name = knob_table[k].sysctl;
+	int all = kv->value[SCOPE_ALL], dev = kv->value[SCOPE_DEV];
+
+	switch (knob_effective_source(k, all, dev)) {
+	case SCOPE_ALL:
+		snprintf(buf, len, "conf/all/%s = %d makes it %d (conf/%s/%s = %d)", name, all,
+			 knob_effective(k, all, dev), ifname, name, dev);
+		break;
+	case SCOPE_DEV:
+		snprintf(buf, len, "conf/%s/%s = %d makes it %d (conf/all/%s = %d)", ifname, name, dev,
+			 knob_effective(k, all, dev), name, all);
+		break;
+	default:
+		snprintf(buf, len, "conf/all/%s and conf/%s/%s are both %d", name, ifname, name, all);
+		break;
+	}
+}
+
+static void plan_knob(struct plan *p, enum arp_knob k)
+{
+	const struct knob_values *want = &p->want->knobs[k], *live = &p->live->knobs[k];
+	struct knob_report *r = &p->knobs[k];
+	const char *ifname = p->want->ifname, *name = knob_table[k].sysctl;
+	char why[200];
+
+	r->managed = want->present[SCOPE_ALL] || want->present[SCOPE_DEV];
+	r->want = want->value[SCOPE_DEV];
+	r->readable = live->present[SCOPE_ALL] && live->present[SCOPE_DEV];
+	r->verdict = VERDICT_OK;
+	r->detail[0] = '\0';
+
+	/* Values the kernel stored but gives no meaning to, wherever they are. */
+	for (int s = 0; s < SCOPE_COUNT; s++) {
+		if (!live->present[s] || knob_value_meaningful(k, live->value[s]))
+			continue;
+		bool fixed_by_apply = want->present[s];
+		struct extra_finding *e = extra_push(p, fixed_by_apply ? VERDICT_DRIFT : VERDICT_WARN, name);
+		snprintf(e->detail, sizeof(e->detail), "conf/%s/%s = %d is outside its meaningful range%s%s",
+			 scope_label((enum scope)s, ifname), name, live->value[s],
+			 fixed_by_apply ? "; apply rewrites it" : "; lvsdr does not write this scope, set it by hand",
+			 s == SCOPE_DEFAULT ? " (interfaces created later inherit it)" : "");
+		count_verdict(p, e->verdict);
+	}
+
+	if (!r->readable) {
+		r->effective = 0;
+		if (r->managed) {
+			r->verdict = VERDICT_BLOCKED;
+			snprintf(r->detail, sizeof(r->detail), "the kernel has no conf/%s/%s",
+				 live->present[SCOPE_ALL] ? ifname : "all", name);
+			count_verdict(p, r->verdict);
+		}
+		return;
+	}
+	r->effective = knob_effective(k, live->value[SCOPE_ALL], live->value[SCOPE_DEV]);
+	if (!r->managed)
+		return;
+
+	/* What the effective value would be once apply wrote its scopes. */
+	int after_all = want->present[SCOPE_ALL] ? r->want : live->value[SCOPE_ALL];
+	int after_dev = want->present[SCOPE_DEV] ? r->want : live->value[SCOPE_DEV];
+	bool effective_wrong = r->effective != r->want;
+
+	if (effective_wrong) {
+		explain_effective(k, live, ifname, why, sizeof(why));
+		r->verdict = VERDICT_DRIFT;
+		int n = snprintf(r->detail, sizeof(r->detail), "effective %d, want %d: %s", r->effective, r->want, why);
+		if (live->present[SCOPE_LO] && live->value[SCOPE_LO] == r->want && r->want != r->effective && n > 0 &&
+		    (size_t)n < sizeof(r->detail))
+			snprintf(r->detail + n, sizeof(r->detail) - (size_t)n,
+				 "; conf/lo/%s = %d does nothing: lo never receives ARP for %s", name, r->want, ifname);
+		if (knob_effective(k, after_all, after_dev) != r->want) {
+			r->verdict = VERDICT_BLOCKED;
+			n = (int)strlen(r->detail);
+			snprintf(r->detail + n, sizeof(r->detail) - (size_t)n,
+				 "; scope = interface leaves conf/all alone, so lower conf/all/%s or use "
+				 "scope = all+interface", name);
+		}
+	}
+	count_verdict(p, r->verdict);
+	if (r->verdict == VERDICT_BLOCKED)
+		return;
+	for (int s = SCOPE_ALL; s <= SCOPE_DEV; s++) {
+		if (!want->present[s] || live->value[s] == r->want)
+			continue;
+		if (!effective_wrong && knob_value_meaningful(k, live->value[s]))
+			continue; /* the effective value is right: leave it */
+		struct step *st = step_push(p, STEP_SYSCTL);
+		st->knob = k;
+		st->scope = (enum scope)s;
+		st->from = live->value[s];
+		st->to = r->want;
+	}
+}
+
+static void address_step(struct plan *p, enum step_kind kind, const struct live_addr *a)
+{
+	struct step *st = step_push(p, kind);
+	st->addr = *a;
+	if (kind == STEP_ADDR_ADD) {
+		st->addr.owned = true;
+		if (a->family == AF_INET)
+			owned_label(a->ifname, st->addr.label);
+	}
+}
+
+/* First live address equal to (family, addr); live->addrs is sorted. */
+static size_t live_lower_bound(const struct host *live, const struct vip *v)
+{
+	size_t lo = 0, hi = live->naddrs;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const struct live_addr *a = &live->addrs[mid];
+		int c = a->family != v->family ? (a->family < v->family ? -1 : 1) : memcmp(a->addr, v->addr, 16);
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool same_address(const struct live_addr *a, const struct vip *v)
+{
+	return a->family == v->family && !memcmp(a->addr, v->addr, 16);
+}
+
+static void plan_vip(struct plan *p, size_t i)
+{
+	const struct vip *v = &p->want->vips[i];
+	const struct host *live = p->live;
+	struct vip_report *r = &p->vips[i];
+	bool realserver = p->want->role == ROLE_REALSERVER;
+	int target = realserver ? live->lo_ifindex : live->ifindex;
+	const char *target_name = realserver ? "lo" : p->want->ifname;
+	bool bound = false;
+	char text[INET6_ADDRSTRLEN];
+	size_t used = 0;
+
+	r->vip = v;
+	r->target_ifindex = target;
+	r->verdict = VERDICT_OK;
+	r->state = "bound";
+	r->detail[0] = '\0';
+	addr_format(v->family, v->addr, text, sizeof(text));
+
+	for (size_t j = live_lower_bound(live, v); j < live->naddrs && same_address(&live->addrs[j], v); j++) {
+		const struct live_addr *a = &live->addrs[j];
+		enum verdict verdict = VERDICT_DRIFT;
+		const char *state;
+		char note[200];
+
+		if (a->ifindex == target && a->prefix == v->prefix) {
+			bound = true;
+			continue;
+		}
+		if (a->ifindex == target) {
+			state = "wrong-prefix";
+			snprintf(note, sizeof(note), "bound on %s as /%u, want /%u%s", target_name, a->prefix, v->prefix,
+				 realserver ? ": a wider prefix on lo makes the whole subnet local" : "");
+		} else {
+			state = "elsewhere";
+			snprintf(note, sizeof(note), "also bound on %s%s", a->ifname,
+				 realserver ? ": the host answers ARP (or neighbour solicitations) for it there, whatever the knobs say" : "");
+		}
+		if (a->owned) {
+			address_step(p, STEP_ADDR_DEL, a);
+		} else {
+			verdict = VERDICT_BLOCKED;
+			size_t n = strlen(note);
+			snprintf(note + n, sizeof(note) - n, "; not bound by lvsdr, so apply leaves it: "
+				 "ip addr del %s/%u dev %s", text, a->prefix, a->ifname);
+		}
+		if (verdict > r->verdict)
+			r->verdict = verdict;
+		r->state = state;
+		if (used < sizeof(r->detail))
+			used += (size_t)snprintf(r->detail + used, sizeof(r->detail) - used, "%s%s", used ? "; " : "",
+						 note);
+	}
+	if (!bound) {
+		struct live_addr a = { .family = v->family, .prefix = v->prefix, .ifindex = target };
+		memcpy(a.addr, v->addr, 16);
+		snprintf(a.ifname, sizeof(a.ifname), "%s", target_name);
+		if (r->verdict == VERDICT_OK) {
+			r->verdict = VERDICT_DRIFT;
+			r->state = "missing";
+			snprintf(r->detail, sizeof(r->detail), "not bound on %s", target_name);
+		}
+		if (r->verdict != VERDICT_BLOCKED)
+			address_step(p, STEP_ADDR_ADD, &a);
+	}
+	count_verdict(p, r->verdict);
+}
+
+/* Addresses lvsdr bound that the profile no longer lists. */
+static void plan_stale(struct plan *p)
+{
+	const struct host *live = p->live;
+	struct vip *sorted = xmalloc(p->want->nvips * sizeof(*sorted));
+
+	memcpy(sorted, p->want->vips, p->want->nvips * sizeof(*sorted));
+	qsort(sorted, p->want->nvips, sizeof(*sorted), vip_compare);
+
+	for (size_t j = 0; j < live->naddrs; j++) {
+		const struct live_addr *a = &live->addrs[j];
+		struct vip key = { .family = a->family };
+		char text[INET6_ADDRSTRLEN];
+
+		if (!a->owned)
+			continue;
+		memcpy(key.addr, a->addr, 16);
+		if (p->want->nvips && bsearch(&key, sorted, p->want->nvips, sizeof(*sorted), vip_compare))
+			continue;
+		addr_format(a->family, a->addr, text, sizeof(text));
+		struct extra_finding *e = extra_push(p, VERDICT_DRIFT, text);
+		snprintf(e->detail, sizeof(e->detail), "bound on %s by lvsdr, no longer in the profile", a->ifname);
+		count_verdict(p, VERDICT_DRIFT);
+		address_step(p, STEP_ADDR_DEL, a);
+	}
+	free(sorted);
+}
+
+void plan_compute(const struct host *want, const struct host *live, struct plan *plan)
+{
+	memset(plan, 0, sizeof(*plan));
+	plan->want = want;
+	plan->live = live;
+	for (int k = 0; k < KNOB_COUNT; k++)
+		plan_knob(plan, (enum arp_knob)k);
+	plan->nvips = want->nvips;
+	plan->vips = xcalloc(want->nvips, sizeof(*plan->vips));
+	for (size_t i = 0; i < want->nvips; i++)
+		plan_vip(plan, i);
+	plan_stale(plan);
+	/* Stable partition by kind: removals, sysctls, additions. */
+	struct step *ordered = xmalloc(plan->nsteps * sizeof(*ordered));
+	size_t n = 0;
+	for (int kind = STEP_ADDR_DEL; kind <= STEP_ADDR_ADD; kind++)
+		for (size_t i = 0; i < plan->nsteps; i++)
+			if ((int)plan->steps[i].kind == kind)
+				ordered[n++] = plan->steps[i];
+	free(plan->steps);
+	plan->steps = ordered;
+	plan->steps_cap = plan->nsteps;
+}
+
+bool plan_in_sync(const struct plan *plan)
+{
+	return plan->drift == 0 && plan->blocked == 0 && plan->warned == 0;
+}
+
+void plan_free(struct plan *plan)
+{
+	free(plan->vips);
+	free(plan->extras);
+	free(plan->steps);
+	memset(plan, 0, sizeof(*plan));
+}

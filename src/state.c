@@ -1,0 +1,75 @@
+#include "state.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sysctl.h"
+#include "util.h"
+
+struct keep_ctx {
+	struct vip *sorted; /* the profile's VIPs, sorted for bsearch */
+	size_t n;
+	struct owned_set *owned;
+};
+
+/* Keep an address if it is one of the profile's VIPs (on any interface:
+ * a VIP in the wrong place is drift) or lvsdr bound it. */
+static bool keep_address(void *arg, struct live_addr *a)
+{
+	struct keep_ctx *ctx = arg;
+	struct vip key = { .family = a->family };
+	char label[IF_NAMESIZE];
+
+	owned_label(a->ifname, label);
+	a->owned = (label[0] && !strcmp(a->label, label)) || owned_contains(ctx->owned, a);
+	if (a->owned)
+		return true;
+	memcpy(key.addr, a->addr, 16);
+	return ctx->n && bsearch(&key, ctx->sorted, ctx->n, sizeof(*ctx->sorted), vip_compare);
+}
+
+static int live_compare(const void *x, const void *y)
+{
+	const struct live_addr *a = x, *b = y;
+	int c;
+
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	if ((c = memcmp(a->addr, b->addr, 16)))
+		return c;
+	return a->ifindex - b->ifindex;
+}
+
+int state_read(const struct host *want, struct netlink *nl, struct owned_set *owned, struct host *live,
+	       char *err, size_t errlen)
+{
+	struct keep_ctx ctx = { .n = want->nvips, .owned = owned };
+	int ret;
+
+	memset(live, 0, sizeof(*live));
+	live->role = want->role;
+	memcpy(live->ifname, want->ifname, sizeof(live->ifname));
+	live->ifindex = netlink_ifindex(nl, want->ifname);
+	live->lo_ifindex = netlink_ifindex(nl, "lo");
+	if (!live->ifindex) {
+		snprintf(err, errlen, "no interface %s in this network namespace", want->ifname);
+		return -1;
+	}
+	if (!live->lo_ifindex) {
+		snprintf(err, errlen, "no loopback interface in this network namespace");
+		return -1;
+	}
+	sysctl_read_host(live);
+
+	ctx.sorted = xmalloc(want->nvips * sizeof(*ctx.sorted));
+	memcpy(ctx.sorted, want->vips, want->nvips * sizeof(*ctx.sorted));
+	qsort(ctx.sorted, ctx.n, sizeof(*ctx.sorted), vip_compare);
+	ret = address_list(nl, live, keep_address, &ctx, err, errlen);
+	free(ctx.sorted);
+	if (ret < 0)
+		return -1;
+	/* Sorted by address so the plan finds every place a VIP lives. */
+	qsort(live->addrs, live->naddrs, sizeof(*live->addrs), live_compare);
+	return 0;
+}
