@@ -4,7 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lvsdr.h"
 #include "util.h"
+
+/* The name every message starts with. */
+const char *lvsdr_prog = "lvsdr";
 
 void diag_error(struct diag *d, unsigned line, const char *fmt, ...)
 {

@@ -5,7 +5,7 @@
 
 #include "lvsdr.h"
 
-const char *lvsdr_prog = "lvsdr";
+
 
 static const struct subcommand {
 	const char *name;
