@@ -20,6 +20,10 @@
 #include "util.h"
 
 #define RAW_LINE_MAX 4096
+/* Raw text quoted in a message is cut here, with "...". */
+#define QUOTE_MAX 40
+/* Longer than any key; keeps an unknown key's message short. */
+#define KEY_NAME_MAX 32
 
 enum section { SEC_HOST, SEC_ARP, SEC_VIP, SEC_GARP, SEC_COUNT, SEC_NONE = -1, SEC_UNKNOWN = -2 };
 static const char *const section_names[SEC_COUNT] = { "host", "arp", "vip", "garp" };
@@ -65,26 +69,70 @@ struct parser {
 	unsigned key_line[KEY_MAX];      /* first line of each key, 0 = unset */
 	unsigned role_line;
 	size_t vip_cap;
+	size_t long_line;                /* "key=value" did not fit inih's buffer: its length */
+	int line_limit;                  /* and what fits */
 };
+
+static int quote_len(size_t n)
+{
+	return (int)(n > QUOTE_MAX ? QUOTE_MAX : n);
+}
+
+static const char *quote_more(size_t n)
+{
+	return n > QUOTE_MAX ? "..." : "";
+}
+
+/* "role and interface": the keys of one section, for messages. Returns
+ * how many there are. */
+static int section_keys(int section, char *buf, size_t size)
+{
+	int n = 0, done = 0;
+	size_t used = 0;
+
+	for (int k = 0; k < KEY_MAX; k++)
+		n += (int)key_table[k].section == section;
+	buf[0] = '\0';
+	for (int k = 0; k < KEY_MAX && used < size; k++) {
+		if ((int)key_table[k].section != section)
+			continue;
+		done++;
+		used += (size_t)snprintf(buf + used, size - used, "%s%s",
+					 done == 1 ? "" : done == n ? " and " : ", ", key_table[k].name);
+	}
+	return n;
+}
 
 static void suggest_section(struct parser *p, const char *name)
 {
-	for (int s = 0; s < SEC_COUNT; s++)
-		if (edit_distance(name, section_names[s]) <= 2) {
-			diag_error(p->d, p->lineno, "unknown section [%s]; did you mean [%s]?", name, section_names[s]);
-			return;
+	unsigned best_dist = 3; /* three edits or more is another word */
+	int best = -1;
+
+	/* The closest, not the first close one: [gap] is [garp], not [arp]. */
+	for (int s = 0; s < SEC_COUNT; s++) {
+		unsigned dist = edit_distance(name, section_names[s]);
+		if (dist < best_dist) {
+			best_dist = dist;
+			best = s;
 		}
+	}
+	if (best >= 0) {
+		diag_error(p->d, p->lineno, "unknown section [%s]; did you mean [%s]?", name, section_names[best]);
+		return;
+	}
 	diag_error(p->d, p->lineno, "unknown section [%s]; sections are [host], [arp], [vip] and [garp]", name);
 }
 
-/* Section header already trimmed: "[name]". Returns false when malformed. */
+/* Section header already trimmed: "[name]". A malformed or unknown header
+ * is reported here, and the keys under it are skipped without more noise. */
 static void section_begin(struct parser *p, const char *line, size_t len)
 {
 	char name[64];
 	size_t n = len - 2;
 
 	if (len < 3 || line[len - 1] != ']' || n >= sizeof(name)) {
-		diag_error(p->d, p->lineno, "malformed section header %.*s: write [name]", (int)(len > 40 ? 40 : len), line);
+		diag_error(p->d, p->lineno, "malformed section header %.*s%s: write [name] alone on the line",
+			   quote_len(len), line, quote_more(len));
 		p->section = SEC_UNKNOWN;
 		return;
 	}
@@ -129,17 +177,19 @@ static bool key_name_valid(const char *s, size_t len)
  * Returns false to stop parsing altogether (binary file). */
 static bool normalise_line(struct parser *p, const char *raw, size_t len, char *out, int outsize)
 {
-	size_t start = 0, end;
+	size_t bom = 0, start, end; /* columns in messages count from after a BOM */
 
 	strcpy(out, "\n");
+	p->long_line = 0;
 	if (p->lineno == 1 && len >= 3 && !memcmp(raw, "\xEF\xBB\xBF", 3))
-		start = 3; /* UTF-8 byte order mark, as some Windows editors write */
+		bom = 3; /* UTF-8 byte order mark, as some Windows editors write */
+	start = bom;
 	if (memchr(raw, '\0', len)) {
 		diag_error(p->d, p->lineno, "NUL byte: this is not a text profile");
 		return false;
 	}
 	if (len > RAW_LINE_MAX) {
-		diag_error(p->d, p->lineno, "line is %zu characters long; the limit is %d", len, RAW_LINE_MAX);
+		diag_error(p->d, p->lineno, "line is %zu bytes long; the limit is %d", len, RAW_LINE_MAX);
 		return true;
 	}
 	if (len > start && raw[len - 1] == '\r')
@@ -147,15 +197,30 @@ static bool normalise_line(struct parser *p, const char *raw, size_t len, char *
 	for (size_t i = start; i < len; i++) {
 		unsigned char c = (unsigned char)raw[i];
 		if (c == '\r') {
-			diag_error(p->d, p->lineno, "carriage return inside the line (old Mac line endings?)");
+			diag_error(p->d, p->lineno, "carriage return at column %zu, inside the line (old Mac line "
+				   "endings?)", i - bom + 1);
 			return true;
 		}
-		if (c < 0x20 && c != '\t') {
-			diag_error(p->d, p->lineno, "control character 0x%02x in the line", c);
+		if ((c < 0x20 && c != '\t') || c == 0x7f) {
+			diag_error(p->d, p->lineno, "control character 0x%02x at column %zu", c, i - bom + 1);
 			return true;
 		}
 	}
 	end = start + strip_comment(raw + start, len - start);
+	/* Outside comments only ASCII means anything. A pasted non-breaking
+	 * space or typographic quote is invisible in the message, so name it. */
+	for (size_t i = start; i < end; i++) {
+		if ((unsigned char)raw[i] < 0x80)
+			continue;
+		if (end - i >= 3 && !memcmp(raw + i, "\xEF\xBB\xBF", 3))
+			diag_error(p->d, p->lineno, "byte order mark at column %zu: one is allowed only at the start "
+				   "of the file", i - bom + 1);
+		else
+			diag_error(p->d, p->lineno, "non-ASCII byte 0x%02x at column %zu (a non-breaking space or a "
+				   "typographic quote?): only comments may hold non-ASCII text",
+				   (unsigned char)raw[i], i - bom + 1);
+		return true;
+	}
 	/* Leading white space is dropped so an indented line keeps its own
 	 * meaning instead of becoming a continuation of the previous value. */
 	while (start < end && isspace((unsigned char)raw[start]))
@@ -175,8 +240,8 @@ static bool normalise_line(struct parser *p, const char *raw, size_t len, char *
 	}
 	const char *eq = memchr(line, '=', n);
 	if (!eq) {
-		diag_error(p->d, p->lineno, "expected \"key = value\", found \"%.*s\"%s", (int)(n > 40 ? 40 : n), line,
-			   memchr(line, ':', n) ? " (lvsdr takes only '=' between key and value)" : "");
+		diag_error(p->d, p->lineno, "expected \"key = value\", found \"%.*s%s\"%s", quote_len(n), line,
+			   quote_more(n), memchr(line, ':', n) ? " (lvsdr takes only '=' between key and value)" : "");
 		return true;
 	}
 	size_t klen = (size_t)(eq - line), vstart = klen + 1;
@@ -184,17 +249,28 @@ static bool normalise_line(struct parser *p, const char *raw, size_t len, char *
 		klen--;
 	while (vstart < n && isspace((unsigned char)line[vstart]))
 		vstart++;
+	if (!klen) {
+		diag_error(p->d, p->lineno, "found \"%.*s%s\": a value with no key before '='", quote_len(n), line,
+			   quote_more(n));
+		return true;
+	}
 	if (!key_name_valid(line, klen)) {
-		diag_error(p->d, p->lineno, "\"%.*s\" is not a key name", (int)(klen > 40 ? 40 : klen), line);
+		diag_error(p->d, p->lineno, "\"%.*s%s\" is not a key name: keys are letters, digits, '_' and '-'",
+			   quote_len(klen), line, quote_more(klen));
 		return true;
 	}
-	if (vstart == n) {
-		diag_error(p->d, p->lineno, "%.*s has no value", (int)klen, line);
+	if (klen > KEY_NAME_MAX) {
+		diag_error(p->d, p->lineno, "unknown key %.*s...: no key is %zu characters long", quote_len(klen), line,
+			   klen);
 		return true;
 	}
+	/* A value too long for inih's buffer (no valid one comes close) still
+	 * reaches the handler, as empty, so the key is checked and counted as
+	 * present like any other: no "address is missing" on top. */
 	if ((int)(klen + 1 + (n - vstart) + 2) > outsize) {
-		diag_error(p->d, p->lineno, "%.*s: value is too long (%zu characters)", (int)klen, line, n - vstart);
-		return true;
+		p->long_line = klen + 1 + (n - vstart);
+		p->line_limit = outsize - 3;
+		vstart = n;
 	}
 	snprintf(out, (size_t)outsize, "%.*s=%.*s\n", (int)klen, line, (int)(n - vstart), line + vstart);
 	return true;
@@ -223,18 +299,20 @@ static char *profile_next_line(char *str, int num, void *stream)
 static void parse_knob(struct parser *p, enum arp_knob knob, const char *value)
 {
 	struct knob_values *k = &p->host->knobs[knob];
+	char range[32];
 	int v;
 
+	if (knob == KNOB_IGNORE)
+		snprintf(range, sizeof(range), "0-3 or 8 (4-7 are reserved)");
+	else
+		snprintf(range, sizeof(range), "%d-%d", knob_table[knob].min, knob_table[knob].max);
 	if (!parse_int(value, &v)) {
-		diag_error(p->d, p->lineno, "[arp] %s = %s: must be a whole number", knob_table[knob].key, value);
+		diag_error(p->d, p->lineno, "[arp] %s = %s: must be a whole number, %s", knob_table[knob].key, value,
+			   range);
 		return;
 	}
 	if (!knob_value_meaningful(knob, v)) {
-		if (knob == KNOB_IGNORE)
-			diag_error(p->d, p->lineno, "[arp] ignore = %s: must be 0-3 or 8 (4-7 are reserved)", value);
-		else
-			diag_error(p->d, p->lineno, "[arp] %s = %s: must be %d-%d", knob_table[knob].key, value,
-				   knob_table[knob].min, knob_table[knob].max);
+		diag_error(p->d, p->lineno, "[arp] %s = %s: must be %s", knob_table[knob].key, value, range);
 		return;
 	}
 	k->value[SCOPE_ALL] = k->value[SCOPE_DEV] = v;
@@ -246,31 +324,64 @@ static bool vip_address_sane(struct parser *p, int family, const uint8_t *a, con
 {
 	const char *why = NULL;
 
+	const char *hint = "";
+
+	/* Each names the range, so the operator sees why a neighbour fails too. */
 	if (family == AF_INET) {
 		if (a[0] == 0)
-			why = "is in 0.0.0.0/8 (\"this network\")";
+			why = "\"this network\" (0.0.0.0/8)";
 		else if (a[0] == 127)
-			why = "is a loopback address";
+			why = "loopback (127.0.0.0/8)";
 		else if (a[0] >= 224 && a[0] <= 239)
-			why = "is a multicast address";
+			why = "multicast (224.0.0.0/4)";
+		else if (!memcmp(a, "\xff\xff\xff\xff", 4))
+			why = "the broadcast address";
 		else if (a[0] >= 240)
-			why = "is reserved or broadcast";
+			why = "reserved (240.0.0.0/4)";
 		else if (a[0] == 169 && a[1] == 254)
-			why = "is link-local";
+			why = "link-local (169.254.0.0/16)";
 	} else {
 		static const uint8_t zero[16], v4mapped[12] = { [10] = 0xff, [11] = 0xff };
 		if (!memcmp(a, zero, 15) && (a[15] == 0 || a[15] == 1))
-			why = a[15] ? "is the loopback address" : "is the unspecified address";
+			why = a[15] ? "the loopback address" : "the unspecified address";
 		else if (a[0] == 0xff)
-			why = "is a multicast address";
+			why = "multicast (ff00::/8)";
 		else if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)
-			why = "is link-local";
+			why = "link-local (fe80::/10)";
 		else if (!memcmp(a, v4mapped, 12))
-			why = "is IPv4-mapped: write the IPv4 address";
+			why = "IPv4-mapped (::ffff:0:0/96)", hint = "; write the IPv4 address";
 	}
 	if (why)
-		diag_error(p->d, p->lineno, "[vip] address = %s: %s, not usable as a VIP", value, why);
+		diag_error(p->d, p->lineno, "[vip] address = %s: %s, not usable as a VIP%s", value, why, hint);
 	return !why;
+}
+
+/* parse_address() said no: tell which part is wrong and what is right. */
+static void address_error(struct parser *p, const char *value)
+{
+	const char *slash = strchr(value, '/');
+	char text[256];
+	uint8_t addr[16];
+	unsigned prefix;
+	bool has_prefix;
+	int family;
+
+	if (strpbrk(value, ", \t")) {
+		diag_error(p->d, p->lineno, "[vip] address = %s: one address per line; repeat address = for each VIP",
+			   value);
+		return;
+	}
+	snprintf(text, sizeof(text), "%.*s", slash ? (int)(slash - value) : (int)sizeof(text) - 1, value);
+	if (slash && parse_address(text, &family, addr, &prefix, &has_prefix)) {
+		diag_error(p->d, p->lineno, "[vip] address = %s: the prefix after '/' must be a number from 1 to %u",
+			   value, host_prefix(family));
+		return;
+	}
+	if (strchr(text, ':'))
+		diag_error(p->d, p->lineno, "[vip] address = %s: not an IPv6 address such as 2001:db8::10", value);
+	else
+		diag_error(p->d, p->lineno, "[vip] address = %s: not an IPv4 address: write four numbers 0-255 "
+			   "without leading zeros, such as 192.0.2.10", value);
 }
 
 static void parse_address_key(struct parser *p, const char *value)
@@ -280,8 +391,7 @@ static void parse_address_key(struct parser *p, const char *value)
 	bool has_prefix;
 
 	if (!parse_address(value, &vip.family, vip.addr, &prefix, &has_prefix)) {
-		diag_error(p->d, p->lineno, "[vip] address = %s: not an IPv4 or IPv6 address (with an optional /prefix)",
-			   value);
+		address_error(p, value);
 		return;
 	}
 	if (!vip_address_sane(p, vip.family, vip.addr, value))
@@ -316,13 +426,19 @@ static void parse_value(struct parser *p, enum key key, const char *value)
 		break;
 	case KEY_INTERFACE:
 		if (strlen(value) >= IF_NAMESIZE)
-			diag_error(p->d, p->lineno, "[host] interface = %s: longer than %d characters, the kernel's limit",
-				   value, IF_NAMESIZE - 1);
+			diag_error(p->d, p->lineno, "[host] interface = %s: %zu characters; the kernel allows at most %d",
+				   value, strlen(value), IF_NAMESIZE - 1);
 		else if (!interface_name_valid(value))
-			diag_error(p->d, p->lineno, "[host] interface = %s: not a valid interface name", value);
+			diag_error(p->d, p->lineno, "[host] interface = %s: not an interface name: printable ASCII "
+				   "without '/', ':' or white space, and not \".\" or \"..\"", value);
 		else if (!strcmp(value, "lo"))
-			diag_error(p->d, p->lineno, "[host] interface = lo: name the NIC on the segment shared with the "
-				   "director; lo never receives the ARP requests that matter");
+			diag_error(p->d, p->lineno, "[host] interface = lo: name the NIC on the segment shared by "
+				   "director and real servers; lo never receives the ARP requests that matter");
+		else if (!strcmp(value, "all") || !strcmp(value, "default"))
+			/* Would alias /proc/sys/net/ipv4/conf/{all,default}: writing "the interface"
+			 * knob would then change every interface on the host. */
+			diag_error(p->d, p->lineno, "[host] interface = %s: conf/%s is not an interface; name the NIC "
+				   "on the segment shared by director and real servers", value, value);
 		else
 			snprintf(h->ifname, sizeof(h->ifname), "%s", value);
 		break;
@@ -342,7 +458,7 @@ static void parse_value(struct parser *p, enum key key, const char *value)
 		break;
 	case KEY_COUNT_:
 		if (!parse_int(value, &n) || n < 1 || n > 100)
-			diag_error(p->d, p->lineno, "[garp] count = %s: must be 1-100", value);
+			diag_error(p->d, p->lineno, "[garp] count = %s: must be a whole number, 1-100", value);
 		else
 			h->garp.count = (unsigned)n;
 		break;
@@ -375,22 +491,67 @@ static void parse_value(struct parser *p, enum key key, const char *value)
 	}
 }
 
+/* The key closest to name in any section, current section first on a tie;
+ * -1 when nothing is within two edits. */
+static int closest_key(int section, const char *name)
+{
+	unsigned best_dist = 3;
+	int best = -1;
+
+	for (int pass = 0; pass < 2; pass++)
+		for (int k = 0; k < KEY_MAX; k++) {
+			if (((int)key_table[k].section == section) != (pass == 0))
+				continue;
+			unsigned dist = edit_distance(name, key_table[k].name);
+			if (dist < best_dist) {
+				best_dist = dist;
+				best = k;
+			}
+		}
+	return best;
+}
+
 static void unknown_key(struct parser *p, const char *name)
 {
 	const char *sec = section_names[p->section];
+	char keys[96];
+	int k;
 
-	for (int k = 0; k < KEY_MAX; k++)
-		if ((int)key_table[k].section == p->section && edit_distance(name, key_table[k].name) <= 2) {
-			diag_error(p->d, p->lineno, "unknown key %s in [%s]; did you mean %s?", name, sec, key_table[k].name);
-			return;
-		}
-	for (int k = 0; k < KEY_MAX; k++)
+	/* A real key in the wrong section is likelier than a typo. */
+	for (k = 0; k < KEY_MAX; k++)
 		if (!strcmp(name, key_table[k].name)) {
 			diag_error(p->d, p->lineno, "unknown key %s in [%s]; it belongs in [%s]", name, sec,
 				   section_names[key_table[k].section]);
 			return;
 		}
-	diag_error(p->d, p->lineno, "unknown key %s in [%s]", name, sec);
+	k = closest_key(p->section, name);
+	if (k >= 0 && (int)key_table[k].section == p->section) {
+		diag_error(p->d, p->lineno, "unknown key %s in [%s]; did you mean %s?", name, sec, key_table[k].name);
+	} else if (k >= 0) {
+		diag_error(p->d, p->lineno, "unknown key %s in [%s]; did you mean %s in [%s]?", name, sec,
+			   key_table[k].name, section_names[key_table[k].section]);
+	} else if (section_keys(p->section, keys, sizeof(keys)) == 1) {
+		diag_error(p->d, p->lineno, "unknown key %s in [%s]; its only key is %s", name, sec, keys);
+	} else {
+		diag_error(p->d, p->lineno, "unknown key %s in [%s]; its keys are %s", name, sec, keys);
+	}
+}
+
+/* Checks every key shares, before its own. */
+static bool value_plausible(struct parser *p, const char *name, const char *value)
+{
+	const char *sec = section_names[p->section];
+
+	if (p->long_line) {
+		diag_error(p->d, p->lineno, "[%s] %s: key and value are %zu characters long; the limit is %d", sec,
+			   name, p->long_line, p->line_limit);
+		return false;
+	}
+	if (!*value) {
+		diag_error(p->d, p->lineno, "[%s] %s has no value", sec, name);
+		return false;
+	}
+	return true;
 }
 
 static int profile_handle(void *user, const char *section, const char *name, const char *value)
@@ -402,7 +563,16 @@ static int profile_handle(void *user, const char *section, const char *name, con
 	if (p->section == SEC_UNKNOWN)
 		return 1; /* already reported at the header */
 	if (p->section == SEC_NONE) {
-		diag_error(p->d, p->lineno, "%s = %s comes before any [section]", name, value);
+		int k = closest_key(SEC_NONE, name);
+		if (k >= 0 && !strcmp(name, key_table[k].name))
+			diag_error(p->d, p->lineno, "%s comes before any [section]; it belongs in [%s]", name,
+				   section_names[key_table[k].section]);
+		else if (k >= 0)
+			diag_error(p->d, p->lineno, "%s comes before any [section]; did you mean %s in [%s]?", name,
+				   key_table[k].name, section_names[key_table[k].section]);
+		else
+			diag_error(p->d, p->lineno, "%s comes before any [section]; sections are [host], [arp], [vip] "
+				   "and [garp]", name);
 		return 1;
 	}
 	for (int k = 0; k < KEY_MAX; k++)
@@ -413,13 +583,14 @@ static int profile_handle(void *user, const char *section, const char *name, con
 		return 1;
 	}
 	if (p->key_line[key] && !key_table[key].repeatable) {
-		diag_error(p->d, p->lineno, "[%s] %s is set again (first at line %u)", section_names[p->section], name,
-			   p->key_line[key]);
+		diag_error(p->d, p->lineno, "[%s] %s is set again (first at line %u); set each key once",
+			   section_names[p->section], name, p->key_line[key]);
 		return 1;
 	}
 	if (!p->key_line[key])
 		p->key_line[key] = p->lineno;
-	parse_value(p, (enum key)key, value);
+	if (value_plausible(p, name, value))
+		parse_value(p, (enum key)key, value);
 	return 1;
 }
 
@@ -432,7 +603,7 @@ static void validate_whole(struct parser *p)
 	if (!p->key_line[KEY_ROLE])
 		diag_error(p->d, 0, "[host] role is missing: set role = realserver or role = director");
 	if (!p->key_line[KEY_INTERFACE])
-		diag_error(p->d, 0, "[host] interface is missing: name the NIC on the segment shared with the director");
+		diag_error(p->d, 0, "[host] interface is missing: name the NIC on the segment shared by director and real servers");
 	if (!p->key_line[KEY_ADDRESS])
 		diag_error(p->d, 0, "[vip] address is missing: list at least one VIP");
 	/* Duplicates: sort a copy, so 10,000 VIPs cost n log n. */
@@ -528,7 +699,12 @@ int profile_load(const char *path, struct host *host, struct diag *d)
 		diag_error(d, 0, "cannot open the profile: %s", strerror(errno));
 		return -1;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) < 0) {
+		diag_error(d, 0, "cannot read the profile: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
 		diag_error(d, 0, S_ISDIR(st.st_mode) ? "is a directory, not a profile" : "is not a regular file");
 		close(fd);
 		return -1;

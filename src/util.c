@@ -90,23 +90,26 @@ bool parse_int(const char *s, int *out)
 
 bool parse_duration_ms(const char *s, unsigned *out)
 {
-	unsigned long v;
+	unsigned long long v;
 	char *end;
 
 	if (!isdigit((unsigned char)*s))
 		return false;
 	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || v > 86400000UL)
+	v = strtoull(s, &end, 10);
+	if (errno)
 		return false;
-	if (!strcmp(end, "ms"))
-		*out = (unsigned)v;
-	else if (!strcmp(end, "s"))
-		*out = (unsigned)(v * 1000);
-	else if (!*end && v == 0)
-		*out = 0;
-	else
+	if (!strcmp(end, "s")) {
+		/* Check before scaling: "4294968s" would wrap to 704 ms. */
+		if (v > 86400)
+			return false;
+		v *= 1000;
+	} else if (strcmp(end, "ms") && (*end || v != 0)) {
 		return false;
+	}
+	if (v > 86400000ULL)
+		return false;
+	*out = (unsigned)v;
 	return true;
 }
 

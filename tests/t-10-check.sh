@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# t-10: `lvsdr check` against the profile corpus.
+#   tests/bad-profiles/NAME.ini    each with NAME.expect, the exact output
+#                                  (status 2); the first line of the .ini says
+#                                  what is wrong with it
+#   tests/good-profiles/NAME.ini   each must pass
+#   profiles/*.ini                 the shipped examples must pass
+# Then the same bad profiles go through verify and apply inside a namespace
+# made for the purpose: each must stop with status 2 and the same message,
+# and leave the namespace's sysctls and addresses exactly as they were.
+. "$(dirname "$0")/lib/common.sh"
+
+BAD=$LVSDR_ROOT/tests/bad-profiles
+GOOD=$LVSDR_ROOT/tests/good-profiles
+TMP=$(mktemp -d /tmp/lvsdr-t10.XXXXXX) || exit 1
+NS=
+cleanup() {
+	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# Paths in messages are as given on the command line: run from the corpus
+# directory so the golden files hold bare names.
+cd "$BAD" || exit 1
+n=0
+for f in *.ini; do
+	name=${f%.ini}
+	n=$((n + 1))
+	if [ ! -f "$name.expect" ]; then
+		not_ok "bad profile $f has a $name.expect"
+		continue
+	fi
+	expect_output "check rejects $f: $(head -n1 "$f" | sed 's/^; *//')" 2 "$name.expect" lvsdr check "$f"
+done
+check "the corpus holds at least 60 broken profiles ($n)" test "$n" -ge 60
+for e in *.expect; do
+	[ -f "${e%.expect}.ini" ] || not_ok "$e has no profile beside it"
+done
+
+cd "$GOOD" || exit 1
+for f in *.ini; do
+	expect_output "check accepts $f" 0 <(echo "$f: ok$(sed -n 's/^; expect: *//p' "$f" | head -n1)") \
+		bash -c 'out=$("$0" check "$1") && echo "${out%% (*}"' "$LVSDR" "$f"
+done
+
+cd "$LVSDR_ROOT/profiles" || exit 1
+for f in *.ini; do
+	check "shipped example profiles/$f passes check" lvsdr check -q "$f"
+done
+
+# -- the command line -------------------------------------------------------
+cd "$TMP" || exit 1
+expect_status() { # NAME STATUS PATTERN COMMAND...: status, and PATTERN in the output
+	local name=$1 want=$2 pattern=$3 out rc
+	shift 3
+	out=$("$@" 2>&1)
+	rc=$?
+	if [ "$rc" -eq "$want" ] && grep -qE -- "$pattern" <<<"$out"; then
+		ok "$name"
+	else
+		not_ok "$name (status $rc, wanted $want and /$pattern/)"
+		printf '%s\n' "$out" | sed 's/^/#   /'
+	fi
+}
+printf '[host]\nrole = realserver\ninterface = eth0\n[vip]\naddress = 192.0.2.100\n' >good.ini
+expect_status "check without a profile prints usage, status 2" 2 '^Usage: lvsdr check' lvsdr check
+expect_status "check of a missing file names it, status 2" 2 '^nothere.ini: cannot open the profile: No such file' \
+	lvsdr check nothere.ini
+expect_status "check of a directory says so, status 2" 2 "^$TMP: .*directory" lvsdr check "$TMP"
+expect_status "check -q prints nothing for a valid profile" 0 '^$' lvsdr check -q good.ini
+expect_status "check of several profiles fails if one fails" 2 'nothere.ini' lvsdr check good.ini nothere.ini
+expect_status "check with an unknown option prints usage, status 2" 2 'Usage: lvsdr check' lvsdr check --frobnicate good.ini
+expect_status "an unknown command is named, status 2" 2 "'chekc' is not a command" lvsdr chekc good.ini
+expect_status "lvsdr without a command prints usage, status 2" 2 '^Usage: lvsdr' lvsdr
+expect_status "lvsdr --version prints the version" 0 '^lvsdr [0-9]' lvsdr --version
+expect_status "lvsdr --help lists the commands" 0 'takeover' lvsdr --help
+for cmd in check verify apply takeover release notify; do
+	expect_status "lvsdr $cmd --help prints its usage, status 0" 0 "^Usage: lvsdr $cmd" lvsdr "$cmd" --help
+done
+if [ "$(id -u)" != 0 ]; then
+	chmod 000 good.ini
+	expect_status "an unreadable profile is named, status 2" 2 'good.ini: cannot open the profile: Permission denied' \
+		lvsdr check good.ini
+	chmod 644 good.ini
+fi
+
+# -- bad profiles change nothing ----------------------------------------------
+if [ "$(id -u)" != 0 ] || ! ip netns add "lvsdr-t10-$$" 2>/dev/null; then
+	if [ "${CI:-}" = true ]; then
+		not_ok "bad profiles against a namespace: needs root and netns (CI=true: must run)"
+	else
+		skip "bad profiles against a namespace: needs root and network namespaces"
+	fi
+	exit 0
+fi
+NS=lvsdr-t10-$$
+ip -n "$NS" link set lo up
+# veth, not dummy: the dummy module is not on every kernel.
+ip -n "$NS" link add eth0 type veth peer name eth1
+ip -n "$NS" addr add 192.0.2.11/24 dev eth0
+ip -n "$NS" link set eth0 up
+export LVSDR_RUNDIR=$TMP/run
+snapshot() {
+	ip netns exec "$NS" sh -c 'grep -r . /proc/sys/net/ipv4/conf/*/arp_* ; ip -o addr show' 2>&1
+}
+before=$(snapshot)
+cd "$BAD" || exit 1
+bad=
+for f in *.ini; do
+	for cmd in verify apply; do
+		out=$(ip netns exec "$NS" "$LVSDR" "$cmd" "$f" 2>&1)
+		rc=$?
+		if [ "$rc" -ne 2 ] || [ "$out" != "$(cat "${f%.ini}.expect")" ]; then
+			bad="$bad $cmd:$f(status $rc)"
+		fi
+	done
+done
+if [ -z "$bad" ]; then
+	ok "verify and apply reject every bad profile with status 2 and check's message"
+else
+	not_ok "verify and apply reject every bad profile with status 2 and check's message:$bad"
+fi
+after=$(snapshot)
+if [ "$before" = "$after" ]; then
+	ok "the namespace is byte-for-byte unchanged after $((n * 2)) rejected runs"
+else
+	not_ok "the namespace changed under rejected profiles"
+	diff <(echo "$before") <(echo "$after") | sed 's/^/#   /'
+fi
+check "no record of owned addresses was written" test ! -e "$TMP/run"
