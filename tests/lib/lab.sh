@@ -1,0 +1,221 @@
+# A throw-away LVS direct-routing lab in network namespaces. Source it after
+# common.sh; it only defines things until a test calls lab_up.
+#
+#                      +------------------ lvsdr-switch-$$ ------------------+
+#                      |                         br0                         |
+#                      |  (stp off, forward_delay 0, multicast_snooping 0)   |
+#                      |   client     dir1     dir2      rs1       rs2       |
+#                      +-----+----------+--------+---------+---------+-------+
+#                            |          |        |         |         |
+#                          veth       veth     veth      veth      veth
+#                            |          |        |         |         |
+#                          eth0       eth0     eth0      eth0      eth0
+#                        [client]    [dir1]   [dir2]     [rs1]     [rs2]
+#   IPv4 (/24)        192.0.2.1      .2        .3        .11       .12
+#   IPv6 (/64)      2001:db8::1      ::2       ::3       ::11      ::12
+#   MAC         02:00:00:00:00:01    :02       :03       :11       :12
+#
+# Each [host] is the namespace lvsdr-<host>-$$; the outer end of its veth is
+# the br0 port named after the host. The VIP is LAB_VIP / LAB_VIP6; the lab
+# binds it nowhere, every test puts it where its scenario needs it.
+#
+#   lab_require                     skip the script unless root + netns work
+#   lab_up [HOST...]                build the lab (all five hosts by default)
+#   on HOST CMD...                  run CMD in HOST's namespace
+#   ns HOST                         print HOST's namespace name
+#   lab_neigh HOST IP               MAC of HOST's neighbour entry for IP, or ""
+#   lab_neigh_state HOST IP         its state (REACHABLE, STALE, ...), or ""
+#   lab_arp_reset HOST              every ARP knob of HOST back to 0
+#   lab_down                        remove everything (idempotent; runs on EXIT)
+#
+# `in HOST CMD` would read better, but `in` is a bash reserved word: no
+# function can be called by that name. LAB_VERBOSE=1 prints every command
+# run through `on` to stderr as "# [host] CMD".
+
+LAB_VIP=192.0.2.100
+LAB_VIP6=2001:db8::100
+LAB_HOSTS_ALL="client dir1 dir2 rs1 rs2"
+LAB_MAC_client=02:00:00:00:00:01
+LAB_MAC_dir1=02:00:00:00:00:02
+LAB_MAC_dir2=02:00:00:00:00:03
+LAB_MAC_rs1=02:00:00:00:00:11
+LAB_MAC_rs2=02:00:00:00:00:12
+LAB_IP_client=192.0.2.1
+LAB_IP_dir1=192.0.2.2
+LAB_IP_dir2=192.0.2.3
+LAB_IP_rs1=192.0.2.11
+LAB_IP_rs2=192.0.2.12
+LAB_IP6_client=2001:db8::1
+LAB_IP6_dir1=2001:db8::2
+LAB_IP6_dir2=2001:db8::3
+LAB_IP6_rs1=2001:db8::11
+LAB_IP6_rs2=2001:db8::12
+export LAB_VIP LAB_VIP6 LAB_MAC_client LAB_MAC_dir1 LAB_MAC_dir2 LAB_MAC_rs1 LAB_MAC_rs2
+
+# The knobs lab_arp_reset zeroes; 0 is the kernel default for each of them.
+LAB_ARP_KNOBS="arp_ignore arp_announce arp_filter arp_accept arp_notify drop_gratuitous_arp"
+
+LAB_SWITCH=lvsdr-switch-$$
+LAB_HOSTS=""          # hosts lab_up created, in order
+LAB_NAMESPACES=""     # every namespace to remove, switch first
+
+ns() { echo "lvsdr-$1-$$"; }
+
+on() {
+	local host=$1
+	shift
+	[ "${LAB_VERBOSE:-0}" = 1 ] && echo "# [$host] $*" >&2
+	ip netns exec "$(ns "$host")" "$@"
+}
+
+# lab_require: the lab needs root and working network namespaces. Without
+# them the script is skipped, except on CI, where a skip would hide a
+# broken runner: there it fails.
+lab_require() {
+	local probe=lvsdr-probe-$$ why="needs root and network namespaces"
+	if [ "$(id -u)" = 0 ] && ip netns add "$probe" 2>/dev/null; then
+		ip netns del "$probe"
+		return 0
+	fi
+	if [ "${CI:-}" = true ]; then
+		not_ok "$(basename "$0"): $why (CI=true: must run)"
+		exit 1
+	fi
+	skip "$(basename "$0"): $why"
+	exit 0
+}
+
+lab_fail() {
+	echo "lab: $*" >&2
+	return 1
+}
+
+# lab_host_known HOST: is HOST one of the five the lab knows?
+lab_host_known() {
+	case " $LAB_HOSTS_ALL " in *" $1 "*) return 0 ;; esac
+	return 1
+}
+
+lab_up() {
+	local hosts=${*:-$LAB_HOSTS_ALL} h mac ip4 ip6 knob
+	for h in $hosts; do
+		lab_host_known "$h" || lab_fail "unknown host '$h' (known: $LAB_HOSTS_ALL)" || return 1
+	done
+	[ -z "$LAB_NAMESPACES" ] || lab_fail "lab_up called twice" || return 1
+	# Signals become an ordinary exit, so the EXIT trap cleans up in every case.
+	trap lab_down EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+
+	ip netns add "$LAB_SWITCH" || return 1
+	LAB_NAMESPACES=$LAB_SWITCH
+	# No IPv6 in the switch: the bridge and its ports stay silent on the wire.
+	ip netns exec "$LAB_SWITCH" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1 || return 1
+	ip -n "$LAB_SWITCH" link set lo up || return 1
+	ip -n "$LAB_SWITCH" link add br0 type bridge stp_state 0 forward_delay 0 mcast_snooping 0 || return 1
+	ip -n "$LAB_SWITCH" link set br0 up || return 1
+
+	for h in $hosts; do
+		mac=LAB_MAC_$h ip4=LAB_IP_$h ip6=LAB_IP6_$h
+		ip netns add "$(ns "$h")" || return 1
+		LAB_NAMESPACES="$LAB_NAMESPACES $(ns "$h")"
+		LAB_HOSTS="$LAB_HOSTS $h"
+		# A new namespace copies the host's IPv4 conf (devconf_inherit_init_net=0):
+		# start from kernel defaults whatever the machine running the tests has.
+		# eth0 does not exist yet, so it inherits these `default` values.
+		for knob in $LAB_ARP_KNOBS; do
+			on "$h" sysctl -qw "net.ipv4.conf.all.$knob=0" "net.ipv4.conf.default.$knob=0" \
+				"net.ipv4.conf.lo.$knob=0" || return 1
+		done
+		on "$h" ip link set lo up || return 1
+		ip -n "$LAB_SWITCH" link add "$h" type veth peer name eth0 netns "$(ns "$h")" || return 1
+		on "$h" ip link set eth0 address "${!mac}" || return 1
+		# No duplicate address detection: nothing waits on it and it sends no NS.
+		on "$h" sysctl -qw net.ipv6.conf.eth0.accept_dad=0 || return 1
+		on "$h" ip addr add "${!ip4}/24" dev eth0 || return 1
+		on "$h" ip -6 addr add "${!ip6}/64" dev eth0 nodad || return 1
+		on "$h" ip link set eth0 up || return 1
+		ip -n "$LAB_SWITCH" link set "$h" master br0 up || return 1
+	done
+	lab_wait_ready
+}
+
+# lab_ports_forwarding: every host's bridge port is in state forwarding.
+lab_ports_forwarding() {
+	local h state
+	for h in $LAB_HOSTS; do
+		state=$(bridge -n "$LAB_SWITCH" link show dev "$h" 2>/dev/null)
+		[[ $state == *"state forwarding"* ]] || return 1
+	done
+}
+
+# lab_wait_ready: within ~3 s the ports forward and the client (without a
+# client, the first host) pings every other host. The pings of one round run
+# in parallel, so a round lasts at most the 1 s of ping -W1.
+lab_wait_ready() {
+	local deadline=$(($(date +%s%N) + 3000000000)) from h ip pending= left= pids=()
+	wait_until 3 lab_ports_forwarding ||
+		lab_fail "bridge ports not forwarding after 3 s: $(bridge -n "$LAB_SWITCH" link show)" || return 1
+	from=client
+	[[ " $LAB_HOSTS " == *" client "* ]] || read -r from _ <<<"$LAB_HOSTS"
+	for h in $LAB_HOSTS; do [ "$h" = "$from" ] || pending="$pending $h"; done
+	while [ -n "$pending" ]; do
+		pids=()
+		for h in $pending; do
+			ip=LAB_IP_$h
+			on "$from" ping -q -n -c1 -W1 "${!ip}" >/dev/null 2>&1 &
+			pids+=($!)
+		done
+		left=
+		for h in $pending; do
+			wait "${pids[0]}" || left="$left $h"
+			pids=("${pids[@]:1}")
+		done
+		pending=$left
+		[ -z "$pending" ] && break
+		[ "$(date +%s%N)" -lt "$deadline" ] || lab_fail "$from cannot ping:$pending after 3 s" || return 1
+		sleep 0.05
+	done
+}
+
+# lab_down: stop what still runs inside the lab, then remove the namespaces
+# (removing the switch removes every veth with it). Safe to call twice.
+lab_down() {
+	local n pid
+	for n in $LAB_NAMESPACES; do
+		for pid in $(ip netns pids "$n" 2>/dev/null); do
+			kill "$pid" 2>/dev/null
+		done
+	done
+	for n in $LAB_NAMESPACES; do
+		ip netns del "$n" 2>/dev/null
+	done
+	LAB_NAMESPACES= LAB_HOSTS=
+}
+
+# lab_neigh HOST IP: the MAC in HOST's eth0 neighbour entry for IP (IPv4 or IPv6).
+lab_neigh() {
+	local fam=-4
+	[[ $2 == *:* ]] && fam=-6
+	on "$1" ip "$fam" neigh show to "$2" dev eth0 2>/dev/null |
+		awk '{ for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1) }'
+}
+
+# lab_neigh_state HOST IP: that entry's state: REACHABLE, STALE, FAILED, PERMANENT...
+lab_neigh_state() {
+	local fam=-4
+	[[ $2 == *:* ]] && fam=-6
+	on "$1" ip "$fam" neigh show to "$2" dev eth0 2>/dev/null | awk '{ print $NF }'
+}
+
+# lab_arp_reset HOST: every knob in LAB_ARP_KNOBS to 0 on all, default, lo and eth0.
+lab_arp_reset() {
+	local knob dev args=()
+	for knob in $LAB_ARP_KNOBS; do
+		for dev in all default lo eth0; do
+			args+=("net.ipv4.conf.$dev.$knob=0")
+		done
+	done
+	on "$1" sysctl -qw "${args[@]}"
+}
