@@ -10,8 +10,17 @@
 #include "owned.h"
 #include "plan.h"
 
+struct session_options {
+	bool lock;              /* commands that change state serialise */
+	bool release;           /* VIPs absent, knobs left alone */
+	int expect;             /* enum vip_expect, or -1 for the role's own */
+};
+
+#define LVSDR_LOCK_TIMEOUT_MS 30000
+
 struct session {
 	const char *profile;
+	int lock_fd;
 	struct host want, live;
 	struct netlink *nl;
 	struct owned_set owned;
@@ -21,7 +30,7 @@ struct session {
 
 /* Load, read and plan. Prints what went wrong; returns an lvsdr exit code
  * (0 when the session is ready). */
-int session_open(struct session *s, const char *profile);
+int session_open(struct session *s, const char *profile, const struct session_options *opt);
 /* Re-read the live state and plan again (after changes). */
 int session_replan(struct session *s);
 void session_close(struct session *s);
@@ -36,6 +45,10 @@ struct execute_result {
 /* Carry out s->plan.steps in order; on failure undo every step already
  * done, in reverse. Returns an lvsdr exit code and prints progress. */
 int plan_execute(struct session *s, bool quiet, struct execute_result *result);
+
+struct garp_sender;
+/* Announce vips now, with the profile's GARP policy; prints a line. */
+int session_announce(struct session *s, struct garp_sender *g, const struct vip *vips, size_t n, bool quiet);
 
 /* Before touching anything: 0, or 2 with a message naming what is missing. */
 int privilege_require(bool net_raw);

@@ -54,8 +54,13 @@ struct garp_policy {
 	enum garp_mode mode;
 };
 
+/* Whether the VIPs should be bound: a backup director holds none, and
+ * release makes them absent. */
+enum vip_expect { EXPECT_BOUND, EXPECT_ABSENT, EXPECT_ANY };
+
 struct host {
 	enum role role;
+	enum vip_expect expect;
 	char ifname[IF_NAMESIZE];
 	enum scope_policy policy;
 	struct knob_values knobs[KNOB_COUNT];

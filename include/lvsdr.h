@@ -2,6 +2,8 @@
 #ifndef LVSDR_H
 #define LVSDR_H
 
+#include <stdbool.h>
+
 #define LVSDR_VERSION "0.1.0"
 
 enum lvsdr_exit {
@@ -16,5 +18,16 @@ extern const char *lvsdr_prog;
 int check_main(int argc, char **argv);
 int verify_main(int argc, char **argv);
 int apply_main(int argc, char **argv);
+int takeover_main(int argc, char **argv);
+int release_main(int argc, char **argv);
+int notify_main(int argc, char **argv);
+
+/* The command line of a command taking [-q] [-h] and exactly one PROFILE,
+ * which is then argv[optind]: -1 to go on, or the status to exit with. */
+int command_line_simple(int argc, char **argv, const char *usage, bool *quiet);
+
+/* The director commands' bodies, shared with notify. */
+int takeover_run(const char *profile, bool quiet);
+int release_run(const char *profile, bool quiet);
 
 #endif

@@ -27,6 +27,12 @@ void owned_remove(struct owned_set *set, const struct live_addr *a);
 int owned_save(struct owned_set *set, char *err, size_t errlen);
 void owned_free(struct owned_set *set);
 
+/* Serialise every run that changes this namespace (keepalived starts
+ * notify scripts concurrently). flock() dies with its holder, so a killed
+ * run leaves no stale lock. Returns a descriptor to close, or -errno with
+ * err filled after timeout_ms. */
+int owned_lock(const struct owned_set *set, unsigned timeout_ms, char *err, size_t errlen);
+
 /* The label lvsdr gives IPv4 addresses on ifname: "<ifname>:lvsdr", the
  * suffix shortened to fit IFNAMSIZ; "" when the name leaves no room. */
 void owned_label(const char *ifname, char label[IF_NAMESIZE]);

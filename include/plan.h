@@ -10,11 +10,12 @@
 
 #include "host.h"
 
+/* Ordered by severity: a VIP's verdict is the worst of its findings. */
 enum verdict {
 	VERDICT_OK,
+	VERDICT_WARN,    /* differs; nothing lvsdr writes, so the operator must (e.g. conf/default) */
 	VERDICT_DRIFT,   /* differs; apply fixes it */
 	VERDICT_BLOCKED, /* differs; apply will not fix it (not ours, or outside its scope) */
-	VERDICT_WARN,    /* differs; nothing lvsdr writes, so the operator must (e.g. conf/default) */
 };
 
 struct knob_report {

@@ -1,9 +1,13 @@
 /* lvsdr apply: carry out the plan verify prints, all or nothing. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "engine.h"
+#include "garp.h"
 #include "lvsdr.h"
+#include "util.h"
 
 static const char apply_usage[] =
 	"Usage: lvsdr apply [-n] [-q] [--json] PROFILE\n"
@@ -14,9 +18,38 @@ static const char apply_usage[] =
 	"Exit status: 0 done or nothing to do, 2 error or refused (nothing changed),\n"
 	"3 a failure whose rollback also failed. With --dry-run: as verify.\n";
 
+/* A director announces the VIPs this run bound, like a takeover would. */
+static size_t new_vips(const struct session *s, struct vip **out)
+{
+	size_t n = 0;
+
+	*out = NULL;
+	if (s->want.role != ROLE_DIRECTOR)
+		return 0;
+	for (size_t i = 0; i < s->plan.nsteps; i++)
+		n += s->plan.steps[i].kind == STEP_ADDR_ADD;
+	if (!n)
+		return 0;
+	*out = xcalloc(n, sizeof(**out));
+	n = 0;
+	for (size_t i = 0; i < s->plan.nsteps; i++) {
+		const struct step *st = &s->plan.steps[i];
+		if (st->kind != STEP_ADDR_ADD)
+			continue;
+		(*out)[n].family = st->addr.family;
+		memcpy((*out)[n].addr, st->addr.addr, 16);
+		(*out)[n++].prefix = st->addr.prefix;
+	}
+	return n;
+}
+
 static int apply_run(struct session *s, bool quiet, bool json)
 {
+	struct garp_sender *g = NULL;
 	struct execute_result res;
+	struct vip *announce;
+	size_t nannounce;
+	char err[256];
 	int status;
 
 	if (s->plan.blocked) {
@@ -36,8 +69,14 @@ static int apply_run(struct session *s, bool quiet, bool json)
 			plan_print_text(&s->plan, s->profile, false, stdout);
 		return LVSDR_EXIT_OK;
 	}
-	if ((status = privilege_require(false)) != LVSDR_EXIT_OK)
-		return status;
+	nannounce = new_vips(s, &announce);
+	if ((status = privilege_require(nannounce > 0)) != LVSDR_EXIT_OK)
+		goto out;
+	if (nannounce && garp_open(&g, s->want.ifname, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s: %s; nothing changed\n", lvsdr_prog, s->profile, err);
+		status = LVSDR_EXIT_ERROR;
+		goto out;
+	}
 	if (!quiet && !json)
 		printf("%s: %s on %s: applying %zu change%s\n", s->profile,
 		       s->want.role == ROLE_DIRECTOR ? "director" : "realserver", s->want.ifname, s->plan.nsteps,
@@ -48,20 +87,26 @@ static int apply_run(struct session *s, bool quiet, bool json)
 				status == LVSDR_EXIT_OK ? "applied"
 				: status == LVSDR_EXIT_ERROR ? "rolled-back" : "rollback-failed", stdout);
 	if (status != LVSDR_EXIT_OK)
-		return status;
+		goto out;
+	if (nannounce && (status = session_announce(s, g, announce, nannounce, quiet || json)) != LVSDR_EXIT_OK)
+		goto out;
 	/* Confirm from the kernel, not from what we believe we did. */
 	if ((status = session_replan(s)) != LVSDR_EXIT_OK)
-		return status;
+		goto out;
 	if (s->plan.nsteps || s->plan.blocked) {
 		plan_print_text(&s->plan, s->profile, false, stderr);
 		fprintf(stderr, "%s: %s: the kernel does not show the applied state\n", lvsdr_prog, s->profile);
-		return LVSDR_EXIT_ERROR;
+		status = LVSDR_EXIT_ERROR;
+		goto out;
 	}
 	if (!quiet && !json)
 		printf("%s\n", plan_in_sync(&s->plan) ? "ok: in sync" : "applied; what is left needs a hand:");
 	if (!plan_in_sync(&s->plan) && !json)
 		plan_print_text(&s->plan, s->profile, false, stdout);
-	return LVSDR_EXIT_OK;
+out:
+	garp_close(g);
+	free(announce);
+	return status;
 }
 
 int apply_main(int argc, char **argv)
@@ -74,6 +119,7 @@ int apply_main(int argc, char **argv)
 		{ 0 }
 	};
 	bool dry_run = false, quiet = false, json = false;
+	struct session_options sopt = { .expect = -1 };
 	struct session s;
 	int opt, status;
 
@@ -100,7 +146,8 @@ int apply_main(int argc, char **argv)
 		fputs(apply_usage, stderr);
 		return LVSDR_EXIT_ERROR;
 	}
-	status = session_open(&s, argv[optind]);
+	sopt.lock = !dry_run;
+	status = session_open(&s, argv[optind], &sopt);
 	if (status == LVSDR_EXIT_OK) {
 		if (dry_run) {
 			if (json)

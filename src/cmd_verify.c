@@ -2,14 +2,17 @@
  * sysctls and addresses are readable by anyone. */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "engine.h"
 #include "lvsdr.h"
 
 static const char verify_usage[] =
-	"Usage: lvsdr verify [-v] [--json] PROFILE\n"
+	"Usage: lvsdr verify [-v] [--json] [--state master|backup|any] PROFILE\n"
 	"Compare the live state with PROFILE; print each difference and the changes apply would make.\n"
 	"  -v, --verbose   also list what is in sync\n"
+	"      --state S   director: master (VIPs bound, the default), backup (VIPs absent),\n"
+	"                  any (either; only the knobs and foreign copies are judged)\n"
 	"      --json      print the result as JSON (schema in lvsdr(8))\n"
 	"Exit status: 0 in sync, 1 drift, 2 error.\n";
 
@@ -18,10 +21,12 @@ int verify_main(int argc, char **argv)
 	static const struct option options[] = {
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "state", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	bool verbose = false, json = false;
+	struct session_options sopt = { .expect = -1 };
 	struct session s;
 	int opt, status;
 
@@ -32,6 +37,18 @@ int verify_main(int argc, char **argv)
 			break;
 		case 'j':
 			json = true;
+			break;
+		case 's':
+			if (!strcmp(optarg, "master"))
+				sopt.expect = EXPECT_BOUND;
+			else if (!strcmp(optarg, "backup"))
+				sopt.expect = EXPECT_ABSENT;
+			else if (!strcmp(optarg, "any"))
+				sopt.expect = EXPECT_ANY;
+			else {
+				fprintf(stderr, "%s verify: --state %s: must be master, backup or any\n", lvsdr_prog, optarg);
+				return LVSDR_EXIT_ERROR;
+			}
 			break;
 		case 'h':
 			fputs(verify_usage, stdout);
@@ -45,7 +62,7 @@ int verify_main(int argc, char **argv)
 		fputs(verify_usage, stderr);
 		return LVSDR_EXIT_ERROR;
 	}
-	status = session_open(&s, argv[optind]);
+	status = session_open(&s, argv[optind], &sopt);
 	if (status == LVSDR_EXIT_OK) {
 		if (json)
 			plan_print_json(&s.plan, s.profile, NULL, stdout);

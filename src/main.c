@@ -1,11 +1,10 @@
 /* lvsdr: LVS direct-routing host set-up. A table of subcommands, each in its
  * own file with one *_main(); usage is generated from the table. */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "lvsdr.h"
-
-
 
 static const struct subcommand {
 	const char *name;
@@ -15,13 +14,46 @@ static const struct subcommand {
 	{ "check",  check_main,  "Validate profiles without touching the host" },
 	{ "verify", verify_main, "Compare the live kernel state with a profile and print the plan" },
 	{ "apply",  apply_main,  "Bring the host to the profile's state, rolling back on failure" },
+	{ "takeover", takeover_main, "Director: bind every VIP and announce it with gratuitous ARP" },
+	{ "release", release_main, "Director: remove the VIPs lvsdr bound, nothing else" },
+	{ "notify", notify_main, "keepalived notify entry point: MASTER takes over, others release" },
 };
+
+int command_line_simple(int argc, char **argv, const char *usage, bool *quiet)
+{
+	static const struct option options[] = {
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	int opt;
+
+	*quiet = false;
+	while ((opt = getopt_long(argc, argv, "qh", options, NULL)) != -1) {
+		switch (opt) {
+		case 'q':
+			*quiet = true;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return LVSDR_EXIT_OK;
+		default:
+			fputs(usage, stderr);
+			return LVSDR_EXIT_ERROR;
+		}
+	}
+	if (optind != argc - 1) {
+		fputs(usage, stderr);
+		return LVSDR_EXIT_ERROR;
+	}
+	return -1;
+}
 
 static void show_usage(FILE *out)
 {
 	fprintf(out, "Usage: %s <command> [<args>]\n\nCommands:\n", lvsdr_prog);
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
-		fprintf(out, "  %-9s %s\n", subcommands[i].name, subcommands[i].description);
+		fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].description);
 	fprintf(out, "\n'%s <command> --help' describes a command; lvsdr(8) and lvsdr.ini(5) describe all.\n"
 		"Exit status: 0 ok or in sync, 1 drift found, 2 error (nothing left changed),\n"
 		"3 a failure whose rollback also failed.\n", lvsdr_prog);
@@ -42,8 +74,13 @@ int main(int argc, char **argv)
 		return LVSDR_EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
-		if (!strcmp(argv[1], subcommands[i].name))
+		if (!strcmp(argv[1], subcommands[i].name)) {
+			/* getopt names argv[0] in its messages: make it "lvsdr apply". */
+			char name[32];
+			snprintf(name, sizeof(name), "%s %s", lvsdr_prog, subcommands[i].name);
+			argv[1] = name;
 			return subcommands[i].main(argc - 1, argv + 1);
+		}
 	fprintf(stderr, "%s: '%s' is not a command; see '%s --help'\n", lvsdr_prog, argv[1], lvsdr_prog);
 	return LVSDR_EXIT_ERROR;
 }

@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -201,4 +204,38 @@ void owned_free(struct owned_set *set)
 	free(set->entries);
 	set->entries = NULL;
 	set->n = set->cap = 0;
+}
+
+int owned_lock(const struct owned_set *set, unsigned timeout_ms, char *err, size_t errlen)
+{
+	char path[PATH_MAX + 8];
+	const char *slash = strrchr(set->path, '/');
+	uint64_t deadline = monotonic_ns() + (uint64_t)timeout_ms * 1000000ull;
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "%.*s/lock", (int)(slash - set->path), set->path);
+	if ((ret = make_parents(path)) < 0) {
+		snprintf(err, errlen, "cannot create the directory for %s: %s", path, strerror(-ret));
+		return ret;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			snprintf(err, errlen, "cannot lock %s: %s", path, strerror(errno));
+			close(fd);
+			return -errno;
+		}
+		if (monotonic_ns() >= deadline) {
+			snprintf(err, errlen, "another lvsdr run still holds %s after %u ms", path, timeout_ms);
+			close(fd);
+			return -ETIMEDOUT;
+		}
+		struct timespec ts = { 0, 5 * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	return fd;
 }

@@ -199,31 +199,39 @@ static void plan_vip(struct plan *p, size_t i)
 	r->detail[0] = '\0';
 	addr_format(v->family, v->addr, text, sizeof(text));
 
+	enum vip_expect expect = p->want->expect;
+
 	for (size_t j = live_lower_bound(live, v); j < live->naddrs && same_address(&live->addrs[j], v); j++) {
 		const struct live_addr *a = &live->addrs[j];
 		enum verdict verdict = VERDICT_DRIFT;
 		const char *state;
 		char note[200];
 
-		if (a->ifindex == target && a->prefix == v->prefix) {
+		if (a->ifindex == target && a->prefix == v->prefix && expect != EXPECT_ABSENT) {
 			bound = true;
 			continue;
 		}
-		if (a->ifindex == target) {
+		if (a->ifindex == target && a->prefix == v->prefix) {
+			state = "bound";
+			snprintf(note, sizeof(note), "bound on %s, want it absent (backup or released)", target_name);
+		} else if (a->ifindex == target) {
 			state = "wrong-prefix";
 			snprintf(note, sizeof(note), "bound on %s as /%u, want /%u%s", target_name, a->prefix, v->prefix,
 				 realserver ? ": a wider prefix on lo makes the whole subnet local" : "");
 		} else {
 			state = "elsewhere";
 			snprintf(note, sizeof(note), "also bound on %s%s", a->ifname,
-				 realserver ? ": the host answers ARP (or neighbour solicitations) for it there, whatever the knobs say" : "");
+				 realserver ? ": the host answers ARP (or neighbour solicitations) for it there, "
+					      "whatever the knobs say" : "");
 		}
 		if (a->owned) {
 			address_step(p, STEP_ADDR_DEL, a);
 		} else {
-			verdict = VERDICT_BLOCKED;
+			/* Not ours: apply refuses; a release only reports it, since
+			 * it removes what is ours and nothing else. */
+			verdict = expect == EXPECT_ABSENT ? VERDICT_WARN : VERDICT_BLOCKED;
 			size_t n = strlen(note);
-			snprintf(note + n, sizeof(note) - n, "; not bound by lvsdr, so apply leaves it: "
+			snprintf(note + n, sizeof(note) - n, "; not bound by lvsdr, so lvsdr leaves it: "
 				 "ip addr del %s/%u dev %s", text, a->prefix, a->ifname);
 		}
 		if (verdict > r->verdict)
@@ -233,7 +241,10 @@ static void plan_vip(struct plan *p, size_t i)
 			used += (size_t)snprintf(r->detail + used, sizeof(r->detail) - used, "%s%s", used ? "; " : "",
 						 note);
 	}
-	if (!bound) {
+	if (!bound && expect != EXPECT_BOUND) {
+		if (r->verdict == VERDICT_OK)
+			r->state = "absent";
+	} else if (!bound) {
 		struct live_addr a = { .family = v->family, .prefix = v->prefix, .ifindex = target };
 		memcpy(a.addr, v->addr, 16);
 		snprintf(a.ifname, sizeof(a.ifname), "%s", target_name);

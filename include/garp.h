@@ -1,0 +1,26 @@
+/* Announcing VIPs: gratuitous ARP for IPv4, unsolicited neighbour
+ * advertisements for IPv6, built here and sent on an AF_PACKET socket. */
+#ifndef LVSDR_GARP_H
+#define LVSDR_GARP_H
+
+#include <stddef.h>
+
+#include "host.h"
+
+struct garp_sender;
+
+/* Opened before the VIPs are bound so the first frame leaves right after
+ * the bind. 0, or -errno with err filled. Needs CAP_NET_RAW. */
+int garp_open(struct garp_sender **out, const char *ifname, char *err, size_t errlen);
+void garp_close(struct garp_sender *g);
+
+/* One round: for every VIP, the frames its mode asks for. Returns the
+ * number of frames sent, or -errno on a failure that is not congestion. */
+int garp_round(struct garp_sender *g, const struct vip *vips, size_t n, enum garp_mode mode);
+
+/* The whole policy: `count` rounds `interval_ms` apart, then the same
+ * again after `refresh_ms` when set. Round one goes at once. Returns
+ * frames sent, or -errno. */
+long garp_announce(struct garp_sender *g, const struct vip *vips, size_t n, const struct garp_policy *policy);
+
+#endif
