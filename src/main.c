@@ -1,6 +1,5 @@
 /* lvsdr: LVS direct-routing host set-up. A table of subcommands, each in its
  * own file with one *_main(); usage is generated from the table. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,36 +17,6 @@ static const struct subcommand {
 	{ "release", release_main, "Director: remove the VIPs lvsdr bound, nothing else" },
 	{ "notify", notify_main, "keepalived notify entry point: MASTER takes over, others release" },
 };
-
-int command_line_simple(int argc, char **argv, const char *usage, bool *quiet)
-{
-	static const struct option options[] = {
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
-	int opt;
-
-	*quiet = false;
-	while ((opt = getopt_long(argc, argv, "qh", options, NULL)) != -1) {
-		switch (opt) {
-		case 'q':
-			*quiet = true;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			return LVSDR_EXIT_OK;
-		default:
-			fputs(usage, stderr);
-			return LVSDR_EXIT_ERROR;
-		}
-	}
-	if (optind != argc - 1) {
-		fputs(usage, stderr);
-		return LVSDR_EXIT_ERROR;
-	}
-	return -1;
-}
 
 static void show_usage(FILE *out)
 {
