@@ -94,9 +94,10 @@ demo: test-deps
 	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 lvsdr
 	$(Q)tests/demo.sh $(abspath lvsdr)
 
-install: lvsdr
+# Installs from $(BUILD), so `make install` after `make asan BUILD=...` is explicit.
+install: $(BUILD)/lvsdr
 	install -v -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
-	install -v -m 0755 lvsdr $(DESTDIR)$(SBINDIR)/lvsdr
+	install -v -m 0755 $(BUILD)/lvsdr $(DESTDIR)$(SBINDIR)/lvsdr
 	install -v -m 0644 man/lvsdr.8 $(DESTDIR)$(MANDIR)/man8/lvsdr.8
 	install -v -m 0644 man/lvsdr.ini.5 $(DESTDIR)$(MANDIR)/man5/lvsdr.ini.5
 
