@@ -52,5 +52,7 @@ int session_announce(struct session *s, struct garp_sender *g, const struct vip 
 
 /* Before touching anything: 0, or 2 with a message naming what is missing. */
 int privilege_require(bool net_raw);
+/* After the packet socket is open: give up CAP_NET_RAW. */
+void privilege_drop_net_raw(void);
 
 #endif

@@ -24,6 +24,12 @@
  * be read at all (also recorded). host is always safe to host_free(). */
 int profile_load(const char *path, struct host *host, struct diag *d);
 
+/* Run as root, a command that changes the host refuses a profile that
+ * anyone but root could have written: the file or any directory above it
+ * writable by others, or owned by another user (as keepalived and wg-quick
+ * do). 0, or -1 with err filled. */
+int profile_trusted(const char *path, char *err, size_t errlen);
+
 /* The same on text already in memory: the fuzzer and unit tests use it. */
 int profile_parse(const char *text, size_t len, struct host *host, struct diag *d);
 

@@ -77,6 +77,7 @@ static int apply_run(struct session *s, bool quiet, bool json)
 		status = LVSDR_EXIT_ERROR;
 		goto out;
 	}
+	privilege_drop_net_raw();
 	if (!quiet && !json)
 		printf("%s: %s on %s: applying %zu change%s\n", s->profile,
 		       s->want.role == ROLE_DIRECTOR ? "director" : "realserver", s->want.ifname, s->plan.nsteps,

@@ -47,6 +47,7 @@ int takeover_run(const char *profile, bool quiet)
 		status = LVSDR_EXIT_ERROR;
 		goto out;
 	}
+	privilege_drop_net_raw();
 	if (s.plan.nsteps && (status = plan_execute(&s, true, &res)) != LVSDR_EXIT_OK)
 		goto out;
 	if (!quiet)

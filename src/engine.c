@@ -24,6 +24,10 @@ int session_open(struct session *s, const char *profile, const struct session_op
 		return LVSDR_EXIT_ERROR;
 	}
 	diag_free(&d);
+	if (opt->lock && geteuid() == 0 && profile_trusted(profile, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s; nothing changed\n", lvsdr_prog, err);
+		return LVSDR_EXIT_ERROR;
+	}
 	if (opt->expect >= 0)
 		s->want.expect = (enum vip_expect)opt->expect;
 	if (opt->release) {

@@ -1,12 +1,18 @@
 /* Carrying out a plan, and undoing it when a step fails. */
 #include <errno.h>
 #include <inttypes.h>
+#include <linux/capability.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "engine.h"
 #include "lvsdr.h"
+#include "state.h"
 #include "sysctl.h"
 #include "util.h"
 
@@ -17,6 +23,99 @@ static size_t fault_step(void)
 	const char *v = getenv("LVSDR_FAULT_STEP");
 	int n;
 	return v && parse_int(v, &n) && n > 0 ? (size_t)n : 0;
+}
+
+/* Another test hook: LVSDR_TEST_STEP_DELAY_MS=N sleeps before every step and
+ * sends addresses one at a time, so a test can signal a run mid-way. */
+static unsigned step_delay_ms(void)
+{
+	const char *v = getenv("LVSDR_TEST_STEP_DELAY_MS");
+	int n;
+	return v && parse_int(v, &n) && n > 0 ? (unsigned)n : 0;
+}
+
+/* The signals that abort a run. They stay blocked while the plan runs and
+ * are polled between steps, so a step is never cut in half and the undo
+ * runs in our own context instead of a handler's. */
+static void abort_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+}
+
+/* The abort signal waiting for us, taken off the queue; 0 for none. */
+static int abort_signal_pending(void)
+{
+	sigset_t set, pending;
+	struct timespec now = { 0, 0 };
+
+	abort_signals(&set);
+	if (sigpending(&pending) < 0)
+		return 0;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(&set, sig) && sigismember(&pending, sig)) {
+			sigset_t one;
+			sigemptyset(&one);
+			sigaddset(&one, sig);
+			sigtimedwait(&one, NULL, &now);
+			return sig;
+		}
+	return 0;
+}
+
+static int live_addr_compare(const void *pa, const void *pb)
+{
+	const struct live_addr *a = pa, *b = pb;
+	if (a->family != b->family)
+		return a->family - b->family;
+	int c = memcmp(a->addr, b->addr, sizeof(a->addr));
+	if (c)
+		return c;
+	if (a->prefix != b->prefix)
+		return a->prefix - b->prefix;
+	if (a->ifindex != b->ifindex)
+		return a->ifindex - b->ifindex;
+	return strcmp(a->label, b->label);
+}
+
+/* After a rollback, read the kernel again and compare with what it held
+ * before the run: the knobs in every scope and the addresses that matter. */
+static bool rollback_confirmed(struct session *s)
+{
+	struct host now;
+	char err[512];
+	bool same = true;
+
+	if (state_read(&s->want, s->nl, &s->owned, &now, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: rollback: cannot read the state again: %s\n", lvsdr_prog, err);
+		return false;
+	}
+	for (int k = 0; k < KNOB_COUNT; k++)
+		for (int sc = 0; sc < SCOPE_COUNT; sc++)
+			if (now.knobs[k].present[sc] != s->live.knobs[k].present[sc] ||
+			    (now.knobs[k].present[sc] && now.knobs[k].value[sc] != s->live.knobs[k].value[sc])) {
+				fprintf(stderr, "%s: rollback: conf/%s/%s is %d, was %d\n", lvsdr_prog,
+					sc == SCOPE_DEV ? s->want.ifname : scope_names[sc], knob_table[k].sysctl,
+					now.knobs[k].value[sc], s->live.knobs[k].value[sc]);
+				same = false;
+			}
+	if (now.naddrs != s->live.naddrs) {
+		same = false;
+	} else if (now.naddrs) {
+		struct live_addr *before = xcalloc(now.naddrs, sizeof(*before));
+		memcpy(before, s->live.addrs, now.naddrs * sizeof(*before));
+		qsort(before, now.naddrs, sizeof(*before), live_addr_compare);
+		qsort(now.addrs, now.naddrs, sizeof(*now.addrs), live_addr_compare);
+		for (size_t i = 0; i < now.naddrs && same; i++)
+			same = !live_addr_compare(&before[i], &now.addrs[i]);
+		free(before);
+	}
+	if (!same)
+		fprintf(stderr, "%s: rollback: the addresses differ from what they were before this run\n", lvsdr_prog);
+	host_free(&now);
+	return same;
 }
 
 static int run_sysctl(const struct step *st, const char *ifname, int value)
@@ -77,10 +176,15 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 {
 	struct plan *p = &s->plan;
 	size_t n = p->nsteps, fault = fault_step(), i = 0;
+	unsigned delay_ms = step_delay_ms();
 	bool *done = xcalloc(n, sizeof(*done));
 	char err[512], what[320];
+	sigset_t blocked, saved;
+	int sig, status = LVSDR_EXIT_OK;
 
 	memset(res, 0, sizeof(*res));
+	abort_signals(&blocked);
+	sigprocmask(SIG_BLOCK, &blocked, &saved);
 	/* Record what we are about to bind before binding it: a crash then
 	 * leaves a record that names more than is there, never less. */
 	for (size_t k = 0; k < n; k++)
@@ -89,11 +193,21 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 	if (owned_save(&s->owned, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: %s; nothing changed\n", lvsdr_prog, err);
 		free(done);
+		sigprocmask(SIG_SETMASK, &saved, NULL);
 		return LVSDR_EXIT_ERROR;
 	}
 
 	while (i < n) {
 		const struct step *st = &p->steps[i];
+		if (delay_ms) {
+			struct timespec ts = { delay_ms / 1000, (long)(delay_ms % 1000) * 1000000L };
+			nanosleep(&ts, NULL);
+		}
+		if ((sig = abort_signal_pending())) {
+			res->failed_step = i + 1;
+			snprintf(res->error, sizeof(res->error), "interrupted by SIG%s before it ran", sigabbrev_np(sig));
+			break;
+		}
 		if (fault && i + 1 == fault) {
 			res->failed_step = i + 1;
 			snprintf(res->error, sizeof(res->error), "injected fault (LVSDR_FAULT_STEP=%zu)", fault);
@@ -112,7 +226,7 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 		/* A run of address changes of one kind goes to the kernel in one
 		 * pipelined batch. */
 		size_t j = i;
-		while (j < n && p->steps[j].kind == st->kind && !(fault && j + 1 == fault))
+		while (j < n && p->steps[j].kind == st->kind && !(fault && j + 1 == fault) && !(delay_ms && j > i))
 			j++;
 		struct addr_change *changes = xcalloc(j - i, sizeof(*changes));
 		for (size_t k = i; k < j; k++)
@@ -134,6 +248,12 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 		i = j;
 	}
 
+	/* A signal during the last step still aborts: the run is not over
+	 * until the record says so. */
+	if (!res->failed_step && n && (sig = abort_signal_pending())) {
+		res->failed_step = n;
+		snprintf(res->error, sizeof(res->error), "interrupted by SIG%s", sigabbrev_np(sig));
+	}
 	for (size_t k = 0; k < n; k++)
 		res->done += done[k];
 	if (res->failed_step) {
@@ -141,8 +261,15 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 		fprintf(stderr, "%s: %s: step %zu of %zu failed: %s: %s\n", lvsdr_prog, s->profile, res->failed_step, n,
 			what, res->error);
 		rollback(s, done, res);
+		if (!res->rollback_failures && !rollback_confirmed(s))
+			res->rollback_failures++;
+		status = res->rollback_failures ? LVSDR_EXIT_ROLLBACK_FAILED : LVSDR_EXIT_ERROR;
+		/* Signals that arrived during the rollback are answered by it. */
+		while (abort_signal_pending())
+			;
 		free(done);
-		return res->rollback_failures ? LVSDR_EXIT_ROLLBACK_FAILED : LVSDR_EXIT_ERROR;
+		sigprocmask(SIG_SETMASK, &saved, NULL);
+		return status;
 	}
 	for (size_t k = 0; k < n; k++)
 		if (p->steps[k].kind == STEP_ADDR_DEL)
@@ -155,7 +282,8 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 			printf("  %zu. %s\n", k + 1, what);
 		}
 	free(done);
-	return LVSDR_EXIT_OK;
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	return status;
 }
 
 /* CAP_NET_ADMIN is bit 12, CAP_NET_RAW bit 13 (linux/capability.h). */
@@ -178,4 +306,21 @@ int privilege_require(bool net_raw)
 		"nothing changed\n", lvsdr_prog, admin ? "" : "CAP_NET_ADMIN", !admin && net_raw && !raw ? " and " : "",
 		net_raw && !raw ? "CAP_NET_RAW" : "");
 	return LVSDR_EXIT_ERROR;
+}
+
+/* Once the packet socket is open, CAP_NET_RAW has done its work: give it
+ * up (effective and permitted) so the rest of the run cannot open another
+ * raw socket, as arping does. Failure is harmless and ignored: we only
+ * hold less than we could. */
+void privilege_drop_net_raw(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return;
+	data[CAP_TO_INDEX(CAP_NET_RAW)].effective &= ~CAP_TO_MASK(CAP_NET_RAW);
+	data[CAP_TO_INDEX(CAP_NET_RAW)].permitted &= ~CAP_TO_MASK(CAP_NET_RAW);
+	data[CAP_TO_INDEX(CAP_NET_RAW)].inheritable &= ~CAP_TO_MASK(CAP_NET_RAW);
+	(void)syscall(SYS_capset, &hdr, data);
 }

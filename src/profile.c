@@ -736,3 +736,53 @@ int profile_load(const char *path, struct host *host, struct diag *d)
 	free(buf);
 	return ret;
 }
+
+/* Whether st lets anyone but root (or us) change what it holds. A sticky
+ * directory such as /tmp is fine: others cannot replace our entries. */
+static const char *writable_by_others(const struct stat *st)
+{
+	bool sticky_dir = S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX);
+
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return "is owned by another user";
+	if ((st->st_mode & S_IWOTH) && !sticky_dir)
+		return "is writable by others";
+	if ((st->st_mode & S_IWGRP) && st->st_gid != 0 && !sticky_dir)
+		return "is writable by its group";
+	return NULL;
+}
+
+int profile_trusted(const char *path, char *err, size_t errlen)
+{
+	char *real = realpath(path, NULL), *slash;
+	struct stat st;
+	int ret = 0;
+
+	if (!real) {
+		snprintf(err, errlen, "%s: cannot resolve the path: %s", path, strerror(errno));
+		return -1;
+	}
+	/* The file, then each directory above it up to /. */
+	for (;;) {
+		const char *why;
+		if (stat(*real ? real : "/", &st) < 0) {
+			snprintf(err, errlen, "%s: cannot check %s: %s", path, *real ? real : "/", strerror(errno));
+			ret = -1;
+			break;
+		}
+		if ((why = writable_by_others(&st))) {
+			snprintf(err, errlen, "%s: refusing to run as root: %s %s (mode %04o, uid %u, gid %u), so "
+				 "another user could choose what this host binds; fix it with chown root and chmod go-w",
+				 path, *real ? real : "/", why, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid,
+				 (unsigned)st.st_gid);
+			ret = -1;
+			break;
+		}
+		if (!*real)
+			break;
+		slash = strrchr(real, '/');
+		*slash = '\0';
+	}
+	free(real);
+	return ret;
+}
