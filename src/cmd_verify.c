@@ -8,8 +8,9 @@
 #include "lvsdr.h"
 
 static const char verify_usage[] =
-	"Usage: lvsdr verify [-v] [--json] [--state master|backup|any] PROFILE\n"
+	"Usage: lvsdr verify [-q|-v] [--json] [--state master|backup|any] PROFILE\n"
 	"Compare the live state with PROFILE; print each difference and the changes apply would make.\n"
+	"  -q, --quiet     print nothing; the exit status tells (for track scripts, monitors)\n"
 	"  -v, --verbose   also list what is in sync\n"
 	"      --state S   director: master (VIPs bound, the default), backup (VIPs absent),\n"
 	"                  any (either; only the knobs and foreign copies are judged)\n"
@@ -19,19 +20,23 @@ static const char verify_usage[] =
 int verify_main(int argc, char **argv)
 {
 	static const struct option options[] = {
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "state", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	bool verbose = false, json = false;
+	bool quiet = false, verbose = false, json = false;
 	struct session_options sopt = { .expect = -1 };
 	struct session s;
 	int opt, status;
 
-	while ((opt = getopt_long(argc, argv, "vh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "qvh", options, NULL)) != -1) {
 		switch (opt) {
+		case 'q':
+			quiet = true;
+			break;
 		case 'v':
 			verbose = true;
 			break;
@@ -64,7 +69,9 @@ int verify_main(int argc, char **argv)
 	}
 	status = session_open(&s, argv[optind], &sopt);
 	if (status == LVSDR_EXIT_OK) {
-		if (json)
+		if (quiet)
+			;
+		else if (json)
 			plan_print_json(&s.plan, s.profile, NULL, stdout);
 		else
 			plan_print_text(&s.plan, s.profile, verbose, stdout);

@@ -233,13 +233,18 @@ int main(int argc, char **argv)
 	fflush(stderr);
 
 	while ((left = deadline - now_ms()) > 0 && (!max_frames || printed < max_frames)) {
-		uint8_t buf[2048];
+		/* Two bytes in: the IP header after Ethernet is 4-byte aligned. */
+		union {
+			uint32_t align;
+			uint8_t raw[2 + 2048];
+		} frame;
+		uint8_t *buf = frame.raw + 2;
 		union {
 			char buf[CMSG_SPACE(sizeof(struct timespec))];
 			struct cmsghdr align;
 		} control;
 		struct sockaddr_ll from;
-		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(frame.raw) - 2 };
 		struct msghdr msg = {
 			.msg_name = &from,
 			.msg_namelen = sizeof(from),

@@ -295,7 +295,13 @@ static void ndisc_advert_parse(struct arpwho *w, const uint8_t *buf, size_t len)
 /* Read until deadline (monotonic ms); a frame that is not an answer is skipped. */
 static void answers_collect(struct arpwho *w, int64_t deadline)
 {
-	uint8_t buf[2048];
+	/* Two bytes in, so the IP header after the 14-byte Ethernet header
+	 * is 4-byte aligned for the struct pointers below. */
+	union {
+		uint32_t align;
+		uint8_t raw[2 + 2048];
+	} frame;
+	uint8_t *buf = frame.raw + 2;
 	struct pollfd pfd = { .fd = w->fd, .events = POLLIN };
 	struct sockaddr_ll from;
 	socklen_t fromlen;
@@ -312,7 +318,7 @@ static void answers_collect(struct arpwho *w, int64_t deadline)
 		if (r == 0)
 			break;
 		fromlen = sizeof(from);
-		n = recvfrom(w->fd, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &fromlen);
+		n = recvfrom(w->fd, buf, sizeof(frame.raw) - 2, MSG_DONTWAIT, (struct sockaddr *)&from, &fromlen);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				continue;

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# t-50: nothing half-done. A run interrupted by a signal, refused for its
+# privileges or its profile's permissions, or racing another run leaves the
+# namespace byte-for-byte as it was, or as one whole run left it.
+#
+#     [rs1] eth0 192.0.2.11/24 (veth, peer in the switch namespace)
+#           lo   VIPs 192.0.2.100/32, 2001:db8::100/128 once applied
+. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/lab.sh"
+
+lab_require
+if ! lab_up rs1; then
+	not_ok "t-50: the lab comes up"
+	exit 1
+fi
+TMP=$(mktemp -d /tmp/lvsdr-t50.XXXXXX) || exit 1
+trap 'lab_down; rm -rf "$TMP"' EXIT
+export LVSDR_RUNDIR=$TMP/run
+
+cat >"$TMP/rs.ini" <<EOF
+[host]
+role = realserver
+interface = eth0
+[vip]
+address = $LAB_VIP
+address = $LAB_VIP6
+EOF
+PROFILE=$TMP/rs.ini
+
+snapshot() {
+	on rs1 sh -c 'grep -r . /proc/sys/net/ipv4/conf/*/arp_*; ip -o addr show' 2>&1
+}
+same_as() { # NAME BEFORE: the namespace now equals BEFORE
+	local now
+	now=$(snapshot)
+	if [ "$now" = "$2" ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+		diff <(echo "$2") <(echo "$now") | sed 's/^/#   /'
+	fi
+}
+
+# -- signals mid-apply --------------------------------------------------------
+# The test hook slows every step to 300 ms, so a signal after 1 s lands
+# between step 3 and step 4 of 6 (four knobs, then two VIPs). A background
+# job of a script starts with SIGINT ignored: --default-signal undoes that.
+before=$(snapshot)
+for sig in INT TERM HUP; do
+	ip netns exec "$(ns rs1)" env --default-signal=INT LVSDR_TEST_STEP_DELAY_MS=300 "$LVSDR" apply "$PROFILE" >"$TMP/out" 2>&1 &
+	pid=$!
+	sleep 1
+	kill -"$sig" "$pid"
+	wait "$pid"
+	rc=$?
+	check "SIG$sig mid-apply: status 2 (got $rc)" test "$rc" -eq 2
+	check "SIG$sig mid-apply: says it was interrupted and rolled back" \
+		grep -q "interrupted by SIG$sig.*" "$TMP/out"
+	check "SIG$sig mid-apply: reports the rollback" grep -q "rolled back 3 changes" "$TMP/out"
+	same_as "SIG$sig mid-apply: the namespace is as it was" "$before"
+done
+
+# A signal while the VIPs are being bound: step 5 of 6.
+ip netns exec "$(ns rs1)" env LVSDR_TEST_STEP_DELAY_MS=300 "$LVSDR" apply "$PROFILE" >"$TMP/out" 2>&1 &
+pid=$!
+sleep 1.6
+kill -TERM "$pid"
+wait "$pid"
+check "SIGTERM while binding VIPs: status 2" test $? -eq 2
+same_as "SIGTERM while binding VIPs: the namespace is as it was, VIP unbound" "$before"
+check "SIGTERM while binding VIPs: the ownership record holds nothing" \
+	bash -c '! grep -qs . "$1"/net-*/owned' _ "$LVSDR_RUNDIR"
+
+# -- fault injection at every step, from both directions ----------------------
+# Forward: from nothing to the profile. Backward: from a stale state (our
+# own /24 on lo that must be replaced) to the profile.
+for n in 1 2 3 4 5 6; do
+	on rs1 env LVSDR_FAULT_STEP=$n "$LVSDR" apply -q "$PROFILE" >"$TMP/out" 2>&1
+	rc=$?
+	if [ "$rc" -eq 2 ] && grep -q "step $n of 6 failed" "$TMP/out" && [ "$(snapshot)" = "$before" ]; then
+		ok "a failure at step $n of 6 is rolled back to the exact state before"
+	else
+		not_ok "a failure at step $n of 6 is rolled back to the exact state before (status $rc)"
+		sed 's/^/#   /' "$TMP/out"
+	fi
+done
+
+# -- the lock -------------------------------------------------------------------
+# Eight runs at once (keepalived starts notify scripts concurrently): every
+# one succeeds, one of them does the work, and the result is the profile.
+pids=()
+for i in 1 2 3 4 5 6 7 8; do
+	on rs1 "$LVSDR" apply -q "$PROFILE" >"$TMP/par.$i" 2>&1 &
+	pids+=($!)
+done
+failed=0
+for pid in "${pids[@]}"; do wait "$pid" || failed=$((failed + 1)); done
+check "8 concurrent applies all succeed ($failed failed)" test "$failed" -eq 0
+check "after 8 concurrent applies, verify is in sync" on rs1 "$LVSDR" verify -q "$PROFILE"
+n=$(on rs1 ip -o addr show dev lo | grep -c "$LAB_VIP/32")
+check "the VIP is bound once, not eight times ($n)" test "$n" -eq 1
+applied=$(snapshot)
+
+# A run killed with SIGKILL holds the lock until it dies and not after:
+# flock goes with the process, so the next run is not blocked.
+ip netns exec "$(ns rs1)" env LVSDR_TEST_STEP_DELAY_MS=2000 "$LVSDR" release "$PROFILE" >/dev/null 2>&1 &
+pid=$!
+sleep 0.5
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null
+start=$(date +%s%N)
+on rs1 "$LVSDR" apply -q "$PROFILE" >"$TMP/out" 2>&1
+rc=$?
+ms=$((($(date +%s%N) - start) / 1000000))
+check "after a run killed with SIGKILL, the next run gets the lock at once (${ms} ms, status $rc)" \
+	test "$rc" -eq 0 -a "$ms" -lt 5000
+
+# -- privileges -------------------------------------------------------------------
+if command -v setpriv >/dev/null; then
+	on rs1 setpriv --inh-caps=-all --bounding-set=-net_admin,-net_raw "$LVSDR" verify -q "$PROFILE"
+	check "verify needs no capability" test $? -eq 0
+	on rs1 ip addr del "$LAB_VIP/32" dev lo
+	drift=$(snapshot)
+	out=$(on rs1 setpriv --inh-caps=-all --bounding-set=-net_admin "$LVSDR" apply "$PROFILE" 2>&1)
+	rc=$?
+	check "apply without CAP_NET_ADMIN: status 2 (got $rc)" test "$rc" -eq 2
+	check "apply without CAP_NET_ADMIN names it" grep -q "needs CAP_NET_ADMIN" <<<"$out"
+	same_as "apply without CAP_NET_ADMIN changes nothing" "$drift"
+	on rs1 "$LVSDR" apply -q "$PROFILE"
+else
+	skip "privileges: setpriv (util-linux) is missing"
+fi
+
+# -- profiles others can write ------------------------------------------------------
+mkdir -m 0777 "$TMP/open"
+cp "$PROFILE" "$TMP/open/rs.ini"
+cp "$PROFILE" "$TMP/world.ini"
+chmod 0666 "$TMP/world.ini"
+on rs1 ip addr del "$LAB_VIP/32" dev lo
+drift=$(snapshot)
+for f in "$TMP/world.ini" "$TMP/open/rs.ini"; do
+	out=$(on rs1 "$LVSDR" apply "$f" 2>&1)
+	rc=$?
+	if [ "$rc" -eq 2 ] && grep -q "refusing to run as root: .* writable by others" <<<"$out"; then
+		ok "root refuses a profile others can change: ${f#"$TMP"/}"
+	else
+		not_ok "root refuses a profile others can change: ${f#"$TMP"/} (status $rc)"
+		printf '%s\n' "$out" | sed 's/^/#   /'
+	fi
+done
+same_as "refused profiles change nothing" "$drift"
+check "check and verify still read a profile others can write" lvsdr check -q "$TMP/world.ini"
+chmod 1777 "$TMP/open"
+check "a sticky directory (as /tmp) is accepted" on rs1 "$LVSDR" apply -q "$TMP/open/rs.ini"
+same_as "and the host is as the profile says" "$applied"
