@@ -70,6 +70,7 @@ int state_read(const struct host *want, struct netlink *nl, struct owned_set *ow
 	if (ret < 0)
 		return -1;
 	/* Sorted by address so the plan finds every place a VIP lives. */
-	qsort(live->addrs, live->naddrs, sizeof(*live->addrs), live_compare);
+	if (live->naddrs)
+		qsort(live->addrs, live->naddrs, sizeof(*live->addrs), live_compare);
 	return 0;
 }
