@@ -29,8 +29,13 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_OBJS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%.o,$(UNIT_SRCS))
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(HELPER_SRCS))
+# `make fuzz` runs the libFuzzer target for FUZZ_SECONDS with clang; the
+# suite replays its corpus through a plain driver, so CI needs no fuzzer.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_CORPUS := tests/fuzz/corpus
 
-.PHONY: all deps test-deps check asan valgrind demo install uninstall clean
+.PHONY: all deps test-deps check asan valgrind demo install uninstall clean fuzz golden
 .DEFAULT_GOAL := all
 
 all: deps lvsdr
@@ -68,10 +73,34 @@ $(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) $(LVSDR_CFLAGS) -o $@ $< $(LVSDR_LDLIBS)
 
-$(BUILD):
-	$(Q)mkdir -p $(BUILD)/unit $(BUILD)/helpers
+$(BUILD)/fuzz/replay: tests/fuzz/replay.c tests/fuzz/fuzz_plan.c $(LIB_OBJS) | $(BUILD)
+	@echo "  LD      $@"
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(filter-out -MMD -MP,$(LVSDR_CFLAGS)) $(LDFLAGS) -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_plan.c $(LIB_OBJS) \
+		$(LVSDR_LDLIBS)
 
-test-binaries: $(BUILD)/lvsdr $(BUILD)/unit/unit $(HELPERS)
+$(BUILD):
+	$(Q)mkdir -p $(BUILD)/unit $(BUILD)/helpers $(BUILD)/fuzz
+
+test-binaries: $(BUILD)/lvsdr $(BUILD)/unit/unit $(HELPERS) $(BUILD)/fuzz/replay
+
+# New inputs the fuzzer finds go to build-fuzz/new; `make fuzz FUZZ_MERGE=1`
+# merges those that add coverage into the checked-in corpus.
+fuzz: deps
+	$(Q)mkdir -p build-fuzz/new
+	$(Q)$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		$(filter-out -MMD -MP -Wformat=2,$(LVSDR_CFLAGS)) -o build-fuzz/fuzz_plan \
+		tests/fuzz/fuzz_plan.c $(filter-out src/main.c,$(SRCS)) $(shell $(PKG_CONFIG) --libs $(PKGS))
+	$(Q)build-fuzz/fuzz_plan -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
+		build-fuzz/new $(FUZZ_CORPUS)
+ifneq ($(FUZZ_MERGE),)
+	$(Q)build-fuzz/fuzz_plan -merge=1 $(FUZZ_CORPUS) build-fuzz/new
+endif
+
+# Rewrite the golden output of every broken profile after a deliberate
+# change of wording; review the diff before committing it.
+golden: lvsdr
+	$(Q)cd tests/bad-profiles && for f in *.ini; do ../../$(BUILD)/lvsdr check "$$f" >"$${f%.ini}.expect" 2>&1; done
 
 # The README's test command. Runs everything; the last line is the summary.
 check: test-deps
@@ -105,6 +134,6 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/lvsdr $(DESTDIR)$(MANDIR)/man8/lvsdr.8 $(DESTDIR)$(MANDIR)/man5/lvsdr.ini.5
 
 clean:
-	rm -rf build build-asan lvsdr
+	rm -rf build build-asan build-fuzz lvsdr
 
 -include $(wildcard build/*.d build/unit/*.d build-asan/*.d build-asan/unit/*.d)
