@@ -100,7 +100,7 @@ endif
 # Rewrite the golden output of every broken profile after a deliberate
 # change of wording; review the diff before committing it.
 golden: lvsdr
-	$(Q)cd tests/bad-profiles && for f in *.ini; do ../../$(BUILD)/lvsdr check "$$f" >"$${f%.ini}.expect" 2>&1; done
+	$(Q)cd tests/bad-profiles && for f in *.ini; do ../../$(BUILD)/lvsdr check "$$f" >"$${f%.ini}.expect" 2>&1; done; true
 
 # The README's test command. Runs everything; the last line is the summary.
 check: test-deps

@@ -10,15 +10,30 @@
 /* The name every message starts with. */
 const char *lvsdr_prog = "lvsdr";
 
+static unsigned sort_key(unsigned line)
+{
+	return line ? line : ~0u;
+}
+
 void diag_error(struct diag *d, unsigned line, const char *fmt, ...)
 {
 	char body[512], *msg;
 	va_list ap;
 
+	d->errors++;
 	if (d->count >= DIAG_MAX_SHOWN) {
-		d->errors++;
+		/* Keep the errors that come first in the file, not the first
+		 * found: whole-file checks run last but may name early lines. */
+		size_t last = 0;
+		for (size_t i = 1; i < d->count; i++)
+			if (sort_key(d->entries[i].line) >= sort_key(d->entries[last].line))
+				last = i;
 		d->dropped++;
-		return;
+		if (sort_key(line) >= sort_key(d->entries[last].line))
+			return;
+		free(d->entries[last].text);
+		memmove(&d->entries[last], &d->entries[last + 1], (d->count - last - 1) * sizeof(*d->entries));
+		d->count--;
 	}
 	va_start(ap, fmt);
 	vsnprintf(body, sizeof(body), fmt, ap);
@@ -33,12 +48,6 @@ void diag_error(struct diag *d, unsigned line, const char *fmt, ...)
 	}
 	d->entries[d->count].line = line;
 	d->entries[d->count++].text = msg;
-	d->errors++;
-}
-
-static unsigned sort_key(unsigned line)
-{
-	return line ? line : ~0u;
 }
 
 void diag_print(struct diag *d, FILE *out)

@@ -209,6 +209,11 @@ static void plan_vip(struct plan *p, size_t i)
 
 		if (a->ifindex == target && a->prefix == v->prefix && expect != EXPECT_ABSENT) {
 			bound = true;
+			/* In place as wanted, so not drift; but say whose it is, since
+			 * a later release or profile change will leave it. */
+			if (!a->owned && !r->detail[0])
+				snprintf(r->detail, sizeof(r->detail), "bound on %s by someone else (no %s:lvsdr label, "
+					 "not in lvsdr's record): kept, and never removed by lvsdr", target_name, target_name);
 			continue;
 		}
 		if (a->ifindex == target && a->prefix == v->prefix) {

@@ -269,7 +269,7 @@ static bool normalise_line(struct parser *p, const char *raw, size_t len, char *
 	 * present like any other: no "address is missing" on top. */
 	if ((int)(klen + 1 + (n - vstart) + 2) > outsize) {
 		p->long_line = klen + 1 + (n - vstart);
-		p->line_limit = outsize - 3;
+		p->line_limit = outsize - 2; /* key=value, then "\n" and NUL */
 		vstart = n;
 	}
 	snprintf(out, (size_t)outsize, "%.*s=%.*s\n", (int)klen, line, (int)(n - vstart), line + vstart);

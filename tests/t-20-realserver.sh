@@ -121,36 +121,7 @@ clean_rs() {
 # addr_line HOST ADDRESS: HOST's `ip -o addr` line for ADDRESS/prefix, or "".
 addr_line() { on "$1" ip -o addr show | grep -F " $2 " | sed 's/\\.*//'; }
 
-# host_of MAC: the lab host owning MAC, or MAC itself for a stranger.
-host_of() {
-	local h mac
-	for h in $LAB_HOSTS_ALL; do
-		mac=LAB_MAC_$h
-		[ "${!mac}" = "$1" ] && echo "$h" && return
-	done
-	echo "$1"
-}
 
-# expect_who NAME ADDRESS HOST...: exactly these HOSTs answer the client's ARP
-# request (or neighbour solicitation) for ADDRESS. A mismatch names each host
-# that answered but must NOT, and each that stayed silent.
-expect_who() {
-	local name=$1 addr=$2 h mac want=() got why=
-	shift 2
-	for h in "$@"; do
-		mac=LAB_MAC_$h
-		want+=("${!mac}")
-	done
-	got=$(on client "$HELPERS/arpwho" eth0 "$addr")
-	case $? in 0 | 1) ;; *) not_ok "$name (arpwho failed)"; return ;; esac
-	for mac in $got; do
-		[[ " ${want[*]} " == *" $mac "* ]] || why="$why; $(host_of "$mac") answered but must NOT"
-	done
-	for mac in "${want[@]}"; do
-		[[ " $got " == *"$mac"* ]] || why="$why; $(host_of "$mac") did not answer"
-	done
-	if [ -z "$why" ]; then ok "$name"; else not_ok "$name (${why#; })"; fi
-}
 
 # json_get KEY: the top-level KEY of the JSON document in OUT, compact.
 JSON=
@@ -180,7 +151,7 @@ on dir1 ip -6 addr add "$LAB_VIP6/128" dev eth0 nodad
 # --- 1. The leak, and apply closing it --------------------------------------
 clean_rs $RS
 for h in $RS; do on "$h" ip addr add "$LAB_VIP/32" dev lo; done
-expect_who "1a leak: VIP/32 on the real servers' lo by hand, knobs 0: dir1, rs1 and rs2 all answer ARP" \
+lab_expect_who "1a leak: VIP/32 on the real servers' lo by hand, knobs 0: dir1, rs1 and rs2 all answer ARP" \
 	"$LAB_VIP" dir1 rs1 rs2
 
 clean_rs $RS
@@ -189,7 +160,7 @@ for h in $RS; do
 	want "apply on $h exited $RC" status_is 0
 done
 verdict "1b apply of a realserver profile (eth0, VIP $LAB_VIP) on rs1 and rs2 from a clean host: exit 0"
-expect_who "1c after apply: only dir1 answers ARP for the VIP, rs1 and rs2 must NOT" "$LAB_VIP" dir1
+lab_expect_who "1c after apply: only dir1 answers ARP for the VIP, rs1 and rs2 must NOT" "$LAB_VIP" dir1
 
 # --- 2. Knobs on lo only: still a leak, and verify says why ----------------
 clean_rs $RS
@@ -197,7 +168,7 @@ for h in $RS; do
 	on "$h" ip addr add "$LAB_VIP/32" dev lo
 	on "$h" sysctl -qw net.ipv4.conf.lo.arp_ignore=1 net.ipv4.conf.lo.arp_announce=2
 done
-expect_who "2a arp_ignore=1 arp_announce=2 on lo only: dir1, rs1 and rs2 still answer ARP" \
+lab_expect_who "2a arp_ignore=1 arp_announce=2 on lo only: dir1, rs1 and rs2 still answer ARP" \
 	"$LAB_VIP" dir1 rs1 rs2
 run rs1 verify "$P_V4"
 want "status $RC, wanted 1" status_is 1
@@ -267,8 +238,8 @@ if [ "${dump:-0}" = 1 ]; then sed 's/^/#   capture: /' "$TMP/cap"; fi
 # Now the client resolves the VIPs for itself: the director must win.
 on client ip neigh del "$LAB_VIP" dev eth0
 on client ip -6 neigh del "$LAB_VIP6" dev eth0
-expect_who "3f after apply, IPv4: only dir1 answers ARP for the VIP, rs1 must NOT" "$LAB_VIP" dir1
-expect_who "3g after apply, IPv6: only dir1 answers the solicitation for the VIP6, rs1 must NOT" "$LAB_VIP6" dir1
+lab_expect_who "3f after apply, IPv4: only dir1 answers ARP for the VIP, rs1 must NOT" "$LAB_VIP" dir1
+lab_expect_who "3g after apply, IPv6: only dir1 answers the solicitation for the VIP6, rs1 must NOT" "$LAB_VIP6" dir1
 on client ping -q -n -c1 -W1 "$LAB_VIP" >/dev/null 2>&1
 on client ping -q -n -c1 -W1 "$LAB_VIP6" >/dev/null 2>&1
 n4=$(lab_neigh client "$LAB_VIP") n6=$(lab_neigh client "$LAB_VIP6")
@@ -515,8 +486,9 @@ on rs1 ip addr add "$LAB_VIP/32" dev lo
 by_hand=$(addr_line rs1 "$LAB_VIP/32")
 run rs1 verify -v "$P_V4"
 want "verify exited $RC, wanted 1 (knobs)" status_is 1
-want "the hand-bound VIP is not reported as bound" out_has "^  $LAB_VIP/32 +ok +bound$"
-verdict "8c a VIP bound on lo by hand (no lvsdr label): verify -v reports it 'ok bound', only the knobs drift"
+want "the hand-bound VIP is not reported as bound by someone else" \
+	out_has "^  $LAB_VIP/32 +ok +bound: bound on lo by someone else .*never removed by lvsdr$"
+verdict "8c a VIP bound on lo by hand (no lvsdr label): verify -v reports it ok, bound by someone else; only the knobs drift"
 run rs1 apply "$P_V4"
 want "apply exited $RC" status_is 0
 want "apply binds the VIP a second time" out_lacks "bind $LAB_VIP"

@@ -26,36 +26,7 @@ RS="rs1 rs2"
 TMP=$(mktemp -d /tmp/lvsdr-t40.XXXXXX) || exit 1
 trap 'lab_down; rm -rf "$TMP"' EXIT
 
-# host_of MAC: the lab host owning MAC, or MAC itself for a stranger.
-host_of() {
-	local h mac
-	for h in $LAB_HOSTS_ALL; do
-		mac=LAB_MAC_$h
-		[ "${!mac}" = "$1" ] && echo "$h" && return
-	done
-	echo "$1"
-}
 
-# expect_who NAME ADDRESS HOST...: exactly these HOSTs answer the client's
-# ARP request (or IPv6 neighbour solicitation) for ADDRESS; no HOST: nobody.
-# A mismatch names each host that answered but must NOT, and each that is silent.
-expect_who() {
-	local name=$1 addr=$2 h mac want=() got why=
-	shift 2
-	for h in "$@"; do
-		mac=LAB_MAC_$h
-		want+=("${!mac}")
-	done
-	got=$(on client "$HELPERS/arpwho" eth0 "$addr")
-	case $? in 0 | 1) ;; *) not_ok "$name (arpwho failed)"; return ;; esac
-	for mac in $got; do
-		[[ " ${want[*]} " == *" $mac "* ]] || why="$why; $(host_of "$mac") answered but must NOT"
-	done
-	for mac in "${want[@]}"; do
-		[[ " $got " == *"$mac"* ]] || why="$why; $(host_of "$mac") did not answer"
-	done
-	if [ -z "$why" ]; then ok "$name"; else not_ok "$name (${why#; })"; fi
-}
 
 # rs_sysctl KEY=VALUE...: the same settings on both real servers.
 rs_sysctl() {
@@ -89,27 +60,27 @@ for h in $RS; do on "$h" ip addr add "$LAB_VIP/32" dev lo; done
 
 # --- Who answers ARP for the VIP -------------------------------------------
 rs_reset
-expect_who "ARP, all knobs 0: dir1, rs1 and rs2 answer (the leak)" \
+lab_expect_who "ARP, all knobs 0: dir1, rs1 and rs2 answer (the leak)" \
 	"$LAB_VIP" dir1 rs1 rs2
 
 rs_reset && rs_sysctl $FIX_ALL $FIX_ETH0
-expect_who "ARP, arp_ignore=1 arp_announce=2 on all and eth0: only dir1 answers, rs1 and rs2 must NOT" \
+lab_expect_who "ARP, arp_ignore=1 arp_announce=2 on all and eth0: only dir1 answers, rs1 and rs2 must NOT" \
 	"$LAB_VIP" dir1
 
 rs_reset && rs_sysctl $FIX_LO
-expect_who "ARP, the same knobs on lo only: dir1, rs1 and rs2 answer (lo never sees the request)" \
+lab_expect_who "ARP, the same knobs on lo only: dir1, rs1 and rs2 answer (lo never sees the request)" \
 	"$LAB_VIP" dir1 rs1 rs2
 
 rs_reset && rs_sysctl net.ipv4.conf.all.arp_ignore=0 net.ipv4.conf.eth0.arp_ignore=1
-expect_who "ARP, arp_ignore all=0 eth0=1: only dir1 answers (effective value is max), rs1 and rs2 must NOT" \
+lab_expect_who "ARP, arp_ignore all=0 eth0=1: only dir1 answers (effective value is max), rs1 and rs2 must NOT" \
 	"$LAB_VIP" dir1
 
 rs_reset && rs_sysctl net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.eth0.arp_ignore=0
-expect_who "ARP, arp_ignore all=1 eth0=0: only dir1 answers (effective value is max), rs1 and rs2 must NOT" \
+lab_expect_who "ARP, arp_ignore all=1 eth0=0: only dir1 answers (effective value is max), rs1 and rs2 must NOT" \
 	"$LAB_VIP" dir1
 
 rs_reset && rs_sysctl net.ipv4.conf.all.arp_filter=1 net.ipv4.conf.eth0.arp_filter=1
-expect_who "ARP, arp_filter=1 on all and eth0: dir1, rs1 and rs2 answer (not a fix)" \
+lab_expect_who "ARP, arp_filter=1 on all and eth0: dir1, rs1 and rs2 answer (not a fix)" \
 	"$LAB_VIP" dir1 rs1 rs2
 
 rs_reset && rs_sysctl $FIX_ALL $FIX_ETH0
@@ -117,7 +88,7 @@ for h in $RS; do
 	on "$h" ip addr del "$LAB_VIP/32" dev lo
 	on "$h" ip addr add "$LAB_VIP/32" dev eth0
 done
-expect_who "ARP, VIP on the real servers' eth0 with the fix knobs: dir1, rs1 and rs2 answer (it must be on lo)" \
+lab_expect_who "ARP, VIP on the real servers' eth0 with the fix knobs: dir1, rs1 and rs2 answer (it must be on lo)" \
 	"$LAB_VIP" dir1 rs1 rs2
 for h in $RS; do
 	on "$h" ip addr del "$LAB_VIP/32" dev eth0
@@ -149,20 +120,20 @@ check "VIP as /24 on rs1's lo: rs1's ping never reaches the client (client echo 
 	[ "$client_after" -eq "$client_before" ]
 name="VIP as /24 on rs1's lo: yet ping 'succeeds' because rs1 answers itself (status $status, rs1 echo requests $rs1_before -> $rs1_after)"
 if [ "$status" -eq 0 ] && [ "$rs1_after" -eq $((rs1_before + 1)) ]; then ok "$name"; else not_ok "$name"; fi
-expect_who "VIP as /24 on rs1's lo, knobs 0: rs1 answers ARP for an unused address of the /24 (192.0.2.77)" \
+lab_expect_who "VIP as /24 on rs1's lo, knobs 0: rs1 answers ARP for an unused address of the /24 (192.0.2.77)" \
 	192.0.2.77 rs1
 on rs1 ip addr del "$LAB_VIP/24" dev lo
 on rs1 ip addr add "$LAB_VIP/32" dev lo
 
 # --- IPv6: no arp_ignore, and none needed ----------------------------------
 on dir1 ip -6 addr add "$LAB_VIP6/128" dev eth0 nodad
-expect_who "IPv6, VIP6 on dir1's eth0: dir1 answers the neighbour solicitation" \
+lab_expect_who "IPv6, VIP6 on dir1's eth0: dir1 answers the neighbour solicitation" \
 	"$LAB_VIP6" dir1
 for h in $RS; do on "$h" ip -6 addr add "$LAB_VIP6/128" dev lo; done
-expect_who "IPv6, VIP6 also as /128 on rs1's and rs2's lo, knobs 0: only dir1 answers, rs1 and rs2 must NOT" \
+lab_expect_who "IPv6, VIP6 also as /128 on rs1's and rs2's lo, knobs 0: only dir1 answers, rs1 and rs2 must NOT" \
 	"$LAB_VIP6" dir1
 on dir1 ip -6 addr del "$LAB_VIP6/128" dev eth0
-expect_who "IPv6, VIP6 only on rs1's and rs2's lo: nobody answers" \
+lab_expect_who "IPv6, VIP6 only on rs1's and rs2's lo: nobody answers" \
 	"$LAB_VIP6"
 on dir1 ip -6 addr add "$LAB_VIP6/128" dev eth0 nodad
 

@@ -26,6 +26,8 @@
 #   lab_neigh HOST IP               MAC of HOST's neighbour entry for IP, or ""
 #   lab_neigh_state HOST IP         its state (REACHABLE, STALE, ...), or ""
 #   lab_arp_reset HOST              every ARP knob of HOST back to 0
+#   lab_host_of MAC                 the lab host owning MAC (or MAC itself)
+#   lab_expect_who NAME ADDR HOST.. ok if exactly these HOSTs answer the client for ADDR
 #   lab_down                        remove everything (idempotent; runs on EXIT)
 #
 # `in HOST CMD` would read better, but `in` is a bash reserved word: no
@@ -218,4 +220,35 @@ lab_arp_reset() {
 		done
 	done
 	on "$1" sysctl -qw "${args[@]}"
+}
+
+# lab_host_of MAC: the lab host owning MAC, or MAC itself for a stranger.
+lab_host_of() {
+	local h mac
+	for h in $LAB_HOSTS_ALL; do
+		mac=LAB_MAC_$h
+		[ "${!mac}" = "$1" ] && echo "$h" && return
+	done
+	echo "$1"
+}
+
+# lab_expect_who NAME ADDRESS HOST...: exactly these HOSTs answer the client's ARP
+# request (or neighbour solicitation) for ADDRESS. A mismatch names each host
+# that answered but must NOT, and each that stayed silent.
+lab_expect_who() {
+	local name=$1 addr=$2 h mac want=() got why=
+	shift 2
+	for h in "$@"; do
+		mac=LAB_MAC_$h
+		want+=("${!mac}")
+	done
+	got=$(on client "$HELPERS/arpwho" eth0 "$addr")
+	case $? in 0 | 1) ;; *) not_ok "$name (arpwho failed)"; return ;; esac
+	for mac in $got; do
+		[[ " ${want[*]} " == *" $mac "* ]] || why="$why; $(lab_host_of "$mac") answered but must NOT"
+	done
+	for mac in "${want[@]}"; do
+		[[ " $got " == *"$mac"* ]] || why="$why; $(lab_host_of "$mac") did not answer"
+	done
+	if [ -z "$why" ]; then ok "$name"; else not_ok "$name (${why#; })"; fi
 }

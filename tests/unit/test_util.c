@@ -1,5 +1,325 @@
+/* The strict parsers every profile value goes through, and the edit distance
+ * behind "did you mean". What parse_address() lets through on purpose
+ * (reserved ranges, /0) is refused one layer up, in test_profile.c. */
+#include <arpa/inet.h>
+#include <limits.h>
+#include <string.h>
+#include <sys/socket.h>
+
 #include "harness.h"
+#include "util.h"
+
+static bool int_is(const char *s, int want)
+{
+	int v = want ^ 0x5a5a;
+	return parse_int(s, &v) && v == want;
+}
+
+/* Refused, and the output left alone: callers keep their default. */
+static bool int_refused(const char *s)
+{
+	int v = 12345;
+	return !parse_int(s, &v) && v == 12345;
+}
+
+static bool ms_is(const char *s, unsigned want)
+{
+	unsigned v = want ^ 0x5a5au;
+	return parse_duration_ms(s, &v) && v == want;
+}
+
+static bool ms_refused(const char *s)
+{
+	unsigned v = 12345;
+	return !parse_duration_ms(s, &v) && v == 12345;
+}
+
+/* s parses as family with prefix (has_prefix as given) and the bytes of
+ * the canonical text want_addr. */
+static bool addr_is(const char *s, int want_family, const char *want_addr, unsigned want_prefix, bool want_has)
+{
+	uint8_t addr[16], want[16] = { 0 };
+	unsigned prefix = 999;
+	bool has = !want_has;
+	int family = -1;
+
+	if (inet_pton(want_family, want_addr, want) != 1)
+		return false;
+	if (!parse_address(s, &family, addr, &prefix, &has))
+		return false;
+	/* The unused tail of an IPv4 address is zeroed: vip_compare reads all 16. */
+	return family == want_family && !memcmp(addr, want, 16) && prefix == want_prefix && has == want_has;
+}
+
+static bool addr_refused(const char *s)
+{
+	uint8_t addr[16];
+	unsigned prefix;
+	bool has;
+	int family;
+	return !parse_address(s, &family, addr, &prefix, &has);
+}
+
+static void test_parse_int(void)
+{
+	CHECK(int_is("0", 0), "parse_int: \"0\" is 0");
+	CHECK(int_is("1", 1), "parse_int: \"1\" is 1");
+	CHECK(int_is("8", 8), "parse_int: \"8\" is 8");
+	CHECK(int_is("-1", -1), "parse_int: \"-1\" is -1 (the kernel stores negative knobs)");
+	CHECK(int_is("-0", 0), "parse_int: \"-0\" is 0");
+	CHECK(int_is("2147483647", INT_MAX), "parse_int: INT_MAX is accepted");
+	CHECK(int_is("-2147483648", INT_MIN), "parse_int: INT_MIN is accepted");
+	/* Leading zeros are a plain decimal number here (no octal): "010" is ten. */
+	CHECK(int_is("010", 10), "parse_int: \"010\" is decimal 10, never octal 8");
+	CHECK(int_is("007", 7), "parse_int: leading zeros are read as decimal");
+	CHECK(int_is("-08", -8), "parse_int: \"-08\" is -8");
+	CHECK(int_is("00000000000000000000001", 1), "parse_int: many leading zeros do not overflow");
+
+	CHECK(int_refused(""), "parse_int: empty string is refused");
+	CHECK(int_refused("-"), "parse_int: a lone '-' is refused");
+	CHECK(int_refused("+1"), "parse_int: '+' sign is refused");
+	CHECK(int_refused("--1"), "parse_int: \"--1\" is refused");
+	CHECK(int_refused("-+1"), "parse_int: \"-+1\" is refused");
+	CHECK(int_refused(" 1"), "parse_int: leading space is refused (unlike strtol)");
+	CHECK(int_refused("\t1"), "parse_int: leading tab is refused");
+	CHECK(int_refused("1 "), "parse_int: trailing space is refused");
+	CHECK(int_refused("1\n"), "parse_int: trailing newline is refused");
+	CHECK(int_refused("- 1"), "parse_int: space after '-' is refused");
+	CHECK(int_refused("1 2"), "parse_int: two numbers are refused");
+	CHECK(int_refused("1.0"), "parse_int: a fraction is refused");
+	CHECK(int_refused("1e3"), "parse_int: exponent notation is refused");
+	CHECK(int_refused("0x1"), "parse_int: hexadecimal is refused");
+	CHECK(int_refused("1a"), "parse_int: trailing letters are refused");
+	CHECK(int_refused("one"), "parse_int: a word is refused");
+	CHECK(int_refused("\xd9\xa3"), "parse_int: a non-ASCII digit (Arabic-Indic three) is refused");
+	CHECK(int_refused("2147483648"), "parse_int: INT_MAX + 1 overflows and is refused");
+	CHECK(int_refused("-2147483649"), "parse_int: INT_MIN - 1 overflows and is refused");
+	CHECK(int_refused("4294967297"), "parse_int: 2^32 + 1 is refused, not wrapped to 1");
+	CHECK(int_refused("9223372036854775808"), "parse_int: LONG_MAX + 1 (strtol ERANGE) is refused");
+	CHECK(int_refused("-9223372036854775809"), "parse_int: LONG_MIN - 1 (strtol ERANGE) is refused");
+	CHECK(int_refused("99999999999999999999999999999"), "parse_int: a huge number is refused");
+}
+
+static void test_parse_duration(void)
+{
+	CHECK(ms_is("0", 0), "parse_duration_ms: bare \"0\" is 0");
+	CHECK(ms_is("0ms", 0), "parse_duration_ms: \"0ms\" is 0");
+	CHECK(ms_is("0s", 0), "parse_duration_ms: \"0s\" is 0");
+	CHECK(ms_is("1ms", 1), "parse_duration_ms: \"1ms\" is 1");
+	CHECK(ms_is("100ms", 100), "parse_duration_ms: \"100ms\" is 100");
+	CHECK(ms_is("1s", 1000), "parse_duration_ms: \"1s\" is 1000");
+	CHECK(ms_is("2s", 2000), "parse_duration_ms: \"2s\" is 2000");
+	CHECK(ms_is("1500ms", 1500), "parse_duration_ms: \"1500ms\" is 1500");
+	CHECK(ms_is("010ms", 10), "parse_duration_ms: leading zeros are decimal");
+	CHECK(ms_is("00", 0), "parse_duration_ms: \"00\" is a bare zero too");
+	CHECK(ms_is("86400s", 86400000u), "parse_duration_ms: one day in seconds is the upper limit");
+	CHECK(ms_is("86400000ms", 86400000u), "parse_duration_ms: one day in milliseconds is the upper limit");
+
+	CHECK(ms_refused(""), "parse_duration_ms: empty string is refused");
+	CHECK(ms_refused("5"), "parse_duration_ms: a bare non-zero number has no unit and is refused");
+	CHECK(ms_refused("ms"), "parse_duration_ms: a unit without a number is refused");
+	CHECK(ms_refused("s"), "parse_duration_ms: \"s\" alone is refused");
+	CHECK(ms_refused("1S"), "parse_duration_ms: upper-case 'S' is refused");
+	CHECK(ms_refused("1MS"), "parse_duration_ms: upper-case 'MS' is refused");
+	CHECK(ms_refused("1Ms"), "parse_duration_ms: mixed-case 'Ms' is refused");
+	CHECK(ms_refused("1m"), "parse_duration_ms: minutes are not a unit");
+	CHECK(ms_refused("1h"), "parse_duration_ms: hours are not a unit");
+	CHECK(ms_refused("1us"), "parse_duration_ms: microseconds are not a unit");
+	CHECK(ms_refused("1sec"), "parse_duration_ms: \"sec\" is not a unit");
+	CHECK(ms_refused("1sms"), "parse_duration_ms: \"1sms\" is refused");
+	CHECK(ms_refused("1mss"), "parse_duration_ms: \"1mss\" is refused");
+	CHECK(ms_refused("1.5s"), "parse_duration_ms: fractions are refused");
+	CHECK(ms_refused("-1s"), "parse_duration_ms: a negative duration is refused");
+	CHECK(ms_refused("+1s"), "parse_duration_ms: a '+' sign is refused");
+	CHECK(ms_refused("-0"), "parse_duration_ms: \"-0\" is refused");
+	CHECK(ms_refused(" 1s"), "parse_duration_ms: leading space is refused");
+	CHECK(ms_refused("1 s"), "parse_duration_ms: a space before the unit is refused");
+	CHECK(ms_refused("1s "), "parse_duration_ms: trailing space is refused");
+	CHECK(ms_refused("0x10ms"), "parse_duration_ms: hexadecimal is refused");
+	CHECK(ms_refused("0 "), "parse_duration_ms: \"0 \" is refused");
+	CHECK(ms_refused("0x"), "parse_duration_ms: \"0x\" is refused");
+	CHECK(ms_refused("86401s"), "parse_duration_ms: one second over a day is refused");
+	CHECK(ms_refused("86400001ms"), "parse_duration_ms: one millisecond over a day is refused");
+	/* 4294968 s * 1000 = 2^32 + 704: scaling before the check would give 704 ms. */
+	CHECK(ms_refused("4294968s"), "parse_duration_ms: \"4294968s\" is refused, not wrapped to 704 ms");
+	CHECK(ms_refused("4294967296ms"), "parse_duration_ms: 2^32 ms is refused, not wrapped to 0");
+	CHECK(ms_refused("4294967297ms"), "parse_duration_ms: 2^32 + 1 ms is refused, not wrapped to 1");
+	CHECK(ms_refused("18446744073709551616ms"), "parse_duration_ms: 2^64 ms (strtoull ERANGE) is refused");
+	CHECK(ms_refused("18446744073709551s"), "parse_duration_ms: seconds that wrap 64 bits when scaled are refused");
+	CHECK(ms_refused("18446744073709551615s"), "parse_duration_ms: ULLONG_MAX seconds is refused");
+}
+
+static void test_parse_address(void)
+{
+	char long_text[1001];
+
+	CHECK(addr_is("192.0.2.10", AF_INET, "192.0.2.10", 32, false), "parse_address: IPv4 without prefix is /32, has_prefix false");
+	CHECK(addr_is("192.0.2.10/32", AF_INET, "192.0.2.10", 32, true), "parse_address: IPv4 /32, has_prefix true");
+	CHECK(addr_is("192.0.2.10/24", AF_INET, "192.0.2.10", 24, true), "parse_address: IPv4 /24");
+	CHECK(addr_is("192.0.2.10/1", AF_INET, "192.0.2.10", 1, true), "parse_address: IPv4 /1");
+	CHECK(addr_is("192.0.2.10/0", AF_INET, "192.0.2.10", 0, true), "parse_address: /0 parses (the profile refuses it)");
+	CHECK(addr_is("0.0.0.0", AF_INET, "0.0.0.0", 32, false), "parse_address: 0.0.0.0 parses (the profile refuses it)");
+	CHECK(addr_is("255.255.255.255", AF_INET, "255.255.255.255", 32, false), "parse_address: broadcast parses (the profile refuses it)");
+	CHECK(addr_is("127.0.0.1", AF_INET, "127.0.0.1", 32, false), "parse_address: loopback parses (the profile refuses it)");
+	CHECK(addr_is("224.0.0.1", AF_INET, "224.0.0.1", 32, false), "parse_address: multicast parses (the profile refuses it)");
+	CHECK(addr_is("169.254.1.1", AF_INET, "169.254.1.1", 32, false), "parse_address: link-local parses (the profile refuses it)");
+
+	CHECK(addr_is("2001:db8::10", AF_INET6, "2001:db8::10", 128, false), "parse_address: IPv6 without prefix is /128, has_prefix false");
+	CHECK(addr_is("2001:db8::10/128", AF_INET6, "2001:db8::10", 128, true), "parse_address: IPv6 /128");
+	CHECK(addr_is("2001:db8::10/64", AF_INET6, "2001:db8::10", 64, true), "parse_address: IPv6 /64");
+	CHECK(addr_is("2001:db8::10/0", AF_INET6, "2001:db8::10", 0, true), "parse_address: IPv6 /0 parses (the profile refuses it)");
+	CHECK(addr_is("2001:DB8::A", AF_INET6, "2001:db8::a", 128, false), "parse_address: upper-case IPv6 is the same address");
+	CHECK(addr_is("2001:0db8:0000:0000:0000:0000:0000:0010", AF_INET6, "2001:db8::10", 128, false),
+	      "parse_address: IPv6 in full with leading zeros in groups (RFC 4291 allows them)");
+	CHECK(addr_is("2001:db8:0:0:0:0:0:10", AF_INET6, "2001:db8::10", 128, false), "parse_address: uncompressed IPv6");
+	CHECK(addr_is("2001:db8::192.0.2.3", AF_INET6, "2001:db8::c000:203", 128, false), "parse_address: IPv6 with a dotted IPv4 tail");
+	CHECK(addr_is("::ffff:192.0.2.1", AF_INET6, "::ffff:192.0.2.1", 128, false),
+	      "parse_address: IPv4-mapped IPv6 parses as IPv6 (the profile refuses it)");
+	CHECK(addr_is("::", AF_INET6, "::", 128, false), "parse_address: \"::\" parses (the profile refuses it)");
+	CHECK(addr_is("::1", AF_INET6, "::1", 128, false), "parse_address: \"::1\" parses (the profile refuses it)");
+	CHECK(addr_is("fe80::1", AF_INET6, "fe80::1", 128, false), "parse_address: fe80::1 parses (the profile refuses it)");
+	CHECK(addr_is("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255/128", AF_INET6,
+		      "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", 128, true),
+	      "parse_address: the longest IPv6 text (45 characters) with a prefix");
+
+	/* IPv4: dotted quad only, no inet_aton shorthands. */
+	CHECK(addr_refused(""), "parse_address: empty string is refused");
+	CHECK(addr_refused("/32"), "parse_address: a prefix without an address is refused");
+	CHECK(addr_refused("192.0.2"), "parse_address: three octets are refused (no inet_aton shorthand)");
+	CHECK(addr_refused("192.0.2.1.5"), "parse_address: five octets are refused");
+	CHECK(addr_refused("3221225985"), "parse_address: a 32-bit integer is refused");
+	CHECK(addr_refused("192.0.2.256"), "parse_address: octet 256 is refused");
+	CHECK(addr_refused("192.0.2.010"), "parse_address: a leading zero in an octet (octal in inet_aton) is refused");
+	CHECK(addr_refused("192.0.02.1"), "parse_address: \"02\" octet is refused");
+	CHECK(addr_refused("0x7f.0.0.1"), "parse_address: a hexadecimal octet is refused");
+	CHECK(addr_refused("192.0.2.-1"), "parse_address: a negative octet is refused");
+	CHECK(addr_refused("192.0.2.1."), "parse_address: a trailing dot is refused");
+	CHECK(addr_refused(".192.0.2.1"), "parse_address: a leading dot is refused");
+	CHECK(addr_refused("192..2.1"), "parse_address: an empty octet is refused");
+	CHECK(addr_refused(" 192.0.2.1"), "parse_address: leading space is refused");
+	CHECK(addr_refused("192.0.2.1 "), "parse_address: trailing space is refused");
+	CHECK(addr_refused("192.0.2.1:80"), "parse_address: a port is refused");
+	CHECK(addr_refused("192.0.2.1,192.0.2.2"), "parse_address: a list is refused");
+	CHECK(addr_refused("localhost"), "parse_address: a host name is refused");
+	CHECK(addr_refused("default"), "parse_address: \"default\" (which libnl would take) is refused");
+
+	/* Prefixes: a decimal number in range, nothing else. */
+	CHECK(addr_refused("192.0.2.1/"), "parse_address: an empty prefix is refused");
+	CHECK(addr_refused("192.0.2.1/33"), "parse_address: IPv4 /33 is refused");
+	CHECK(addr_refused("192.0.2.1/032"), "parse_address: a prefix with a leading zero is refused");
+	CHECK(addr_refused("192.0.2.1/00"), "parse_address: prefix \"00\" is refused");
+	CHECK(addr_refused("192.0.2.1/-1"), "parse_address: a negative prefix is refused");
+	CHECK(addr_refused("192.0.2.1/+24"), "parse_address: a '+' prefix is refused");
+	CHECK(addr_refused("192.0.2.1/ 24"), "parse_address: a space after '/' is refused");
+	CHECK(addr_refused("192.0.2.1/24 "), "parse_address: a space after the prefix is refused");
+	CHECK(addr_refused("192.0.2.1 /24"), "parse_address: a space before '/' is refused");
+	CHECK(addr_refused("192.0.2.1/24/24"), "parse_address: two prefixes are refused");
+	CHECK(addr_refused("192.0.2.1/24x"), "parse_address: trailing letters after the prefix are refused");
+	CHECK(addr_refused("192.0.2.1/255.255.255.0"), "parse_address: a dotted netmask is refused");
+	CHECK(addr_refused("192.0.2.1/4294967320"), "parse_address: a prefix that wraps 32 bits to 24 is refused");
+	CHECK(addr_refused("2001:db8::1/129"), "parse_address: IPv6 /129 is refused");
+	CHECK(addr_refused("2001:db8::1/0128"), "parse_address: IPv6 prefix with a leading zero is refused");
+
+	/* IPv6 text forms that are not RFC 4291. */
+	CHECK(addr_refused("2001:db8:::1"), "parse_address: ':::' is refused");
+	CHECK(addr_refused("2001:db8::1::2"), "parse_address: two '::' are refused");
+	CHECK(addr_refused("2001:db8:0:0:0:0:0:0:1"), "parse_address: nine groups are refused");
+	CHECK(addr_refused("2001:db8:0:0:0:0:1"), "parse_address: seven groups without '::' are refused");
+	CHECK(addr_refused("02001:db8::1"), "parse_address: a five-digit group is refused");
+	CHECK(addr_refused("2001:db8::g"), "parse_address: a non-hex digit is refused");
+	CHECK(addr_refused("fe80::1%eth0"), "parse_address: a zone id is refused");
+	CHECK(addr_refused("fe80::1%1"), "parse_address: a numeric zone id is refused");
+	CHECK(addr_refused("[2001:db8::1]"), "parse_address: brackets are refused");
+	CHECK(addr_refused("2001:db8::1 "), "parse_address: trailing space after IPv6 is refused");
+	CHECK(addr_refused("2001:db8::192.0.2.010"), "parse_address: a leading zero in an embedded IPv4 octet is refused");
+	CHECK(addr_refused(":"), "parse_address: a lone ':' is refused");
+	CHECK(addr_refused("0000:0000:0000:0000:0000:0000:0000:0000:0000:0000"),
+	      "parse_address: 49 characters, longer than any address, is refused");
+	memset(long_text, '1', sizeof(long_text) - 1);
+	long_text[sizeof(long_text) - 1] = '\0';
+	CHECK(addr_refused(long_text), "parse_address: 1000 digits are refused without overrunning its buffer");
+	memcpy(long_text, "192.0.2.1/", 10);
+	CHECK(addr_refused(long_text), "parse_address: a 990-digit prefix is refused");
+}
+
+static void test_interface_name(void)
+{
+	CHECK(interface_name_valid("eth0"), "interface_name_valid: eth0");
+	CHECK(interface_name_valid("e"), "interface_name_valid: one character");
+	CHECK(interface_name_valid("enp0s31f6"), "interface_name_valid: enp0s31f6");
+	CHECK(interface_name_valid("bond0.100"), "interface_name_valid: a VLAN name with a dot");
+	CHECK(interface_name_valid("br-lan_1"), "interface_name_valid: '-' and '_'");
+	CHECK(interface_name_valid("ETH0"), "interface_name_valid: upper case");
+	CHECK(interface_name_valid("eth0#2"), "interface_name_valid: '#' is allowed by the kernel");
+	CHECK(interface_name_valid("..."), "interface_name_valid: \"...\" is allowed (only . and .. are not)");
+	CHECK(interface_name_valid(".eth"), "interface_name_valid: a leading dot is allowed");
+	CHECK(interface_name_valid("123456789012345"), "interface_name_valid: 15 characters is the maximum");
+
+	CHECK(!interface_name_valid(""), "interface_name_valid: empty name is refused");
+	CHECK(!interface_name_valid("."), "interface_name_valid: \".\" is refused");
+	CHECK(!interface_name_valid(".."), "interface_name_valid: \"..\" is refused");
+	CHECK(!interface_name_valid("1234567890123456"), "interface_name_valid: 16 characters is refused");
+	CHECK(!interface_name_valid("a234567890123456789012345"), "interface_name_valid: 25 characters is refused");
+	CHECK(!interface_name_valid("eth/0"), "interface_name_valid: '/' is refused");
+	CHECK(!interface_name_valid("/"), "interface_name_valid: \"/\" is refused");
+	CHECK(!interface_name_valid("eth0:1"), "interface_name_valid: ':' (alias syntax) is refused");
+	CHECK(!interface_name_valid("eth 0"), "interface_name_valid: space is refused");
+	CHECK(!interface_name_valid("eth0 "), "interface_name_valid: trailing space is refused");
+	CHECK(!interface_name_valid("eth\t0"), "interface_name_valid: tab is refused");
+	CHECK(!interface_name_valid("eth\n0"), "interface_name_valid: newline is refused");
+	CHECK(!interface_name_valid("eth\v0"), "interface_name_valid: vertical tab is refused");
+	CHECK(!interface_name_valid("eth\f0"), "interface_name_valid: form feed is refused");
+	CHECK(!interface_name_valid("eth\r0"), "interface_name_valid: carriage return is refused");
+	CHECK(!interface_name_valid("eth\x01"), "interface_name_valid: a control character is refused");
+	CHECK(!interface_name_valid("eth\x7f"), "interface_name_valid: DEL is refused");
+	/* The kernel takes these bytes; lvsdr keeps names to printable ASCII,
+	 * as a profile may hold only ASCII outside comments anyway. */
+	CHECK(!interface_name_valid("\xc3\xa9th0"), "interface_name_valid: non-ASCII (UTF-8 e-acute) is refused");
+	CHECK(!interface_name_valid("eth\xa0" "0"), "interface_name_valid: a Latin-1 non-breaking space byte is refused");
+}
+
+static void test_edit_distance(void)
+{
+	char a62[63], a63[64], b62[63];
+
+	CHECK(edit_distance("", "") == 0, "edit_distance: two empty strings are 0");
+	CHECK(edit_distance("host", "host") == 0, "edit_distance: equal strings are 0");
+	CHECK(edit_distance("abc", "") == 3, "edit_distance: against empty is the length");
+	CHECK(edit_distance("", "abcd") == 4, "edit_distance: empty against a string is its length");
+	CHECK(edit_distance("Host", "host") == 0, "edit_distance: case is ignored");
+	CHECK(edit_distance("ADDRESS", "address") == 0, "edit_distance: all upper case is 0");
+	CHECK(edit_distance("adress", "address") == 1, "edit_distance: one deletion is 1");
+	CHECK(edit_distance("addresss", "address") == 1, "edit_distance: one insertion is 1");
+	CHECK(edit_distance("ignor", "ignore") == 1, "edit_distance: missing last letter is 1");
+	CHECK(edit_distance("gnore", "ignore") == 1, "edit_distance: missing first letter is 1");
+	CHECK(edit_distance("ignxre", "ignore") == 1, "edit_distance: one substitution is 1");
+	CHECK(edit_distance("gap", "garp") == 1, "edit_distance: [gap] is 1 from [garp]");
+	CHECK(edit_distance("gap", "arp") == 2, "edit_distance: [gap] is 2 from [arp] (so [garp] wins)");
+	CHECK(edit_distance("ab", "ba") == 2, "edit_distance: a transposition is 2 (plain Levenshtein)");
+	CHECK(edit_distance("kitten", "sitting") == 3, "edit_distance: kitten/sitting is 3");
+	CHECK(edit_distance("sitting", "kitten") == 3, "edit_distance: symmetric");
+	CHECK(edit_distance("flaw", "lawn") == 2, "edit_distance: flaw/lawn is 2");
+	CHECK(edit_distance("role", "interface") == edit_distance("interface", "role"),
+	      "edit_distance: symmetric on unequal lengths");
+
+	memset(a62, 'a', 62);
+	a62[62] = '\0';
+	memcpy(b62, a62, sizeof(b62));
+	b62[61] = 'b';
+	memset(a63, 'a', 63);
+	a63[63] = '\0';
+	CHECK(edit_distance(a62, a62) == 0, "edit_distance: 62 characters is still computed");
+	CHECK(edit_distance(a62, b62) == 1, "edit_distance: 62 characters, one substitution is 1");
+	CHECK(edit_distance(a63, a63) == 99, "edit_distance: 63 characters or more is capped at 99");
+	CHECK(edit_distance("a", a63) == 99, "edit_distance: a long second argument is capped at 99");
+	CHECK(edit_distance(a63, "a") == 99, "edit_distance: a long first argument is capped at 99");
+}
 
 void test_util(void)
 {
+	test_parse_int();
+	test_parse_duration();
+	test_parse_address();
+	test_interface_name();
+	test_edit_distance();
 }
