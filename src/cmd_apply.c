@@ -82,6 +82,8 @@ static int apply_run(struct session *s, bool quiet, bool json)
 		printf("%s: %s on %s: applying %zu change%s\n", s->profile,
 		       s->want.role == ROLE_DIRECTOR ? "director" : "realserver", s->want.ifname, s->plan.nsteps,
 		       s->plan.nsteps == 1 ? "" : "s");
+	/* Out before the first change, so a log or a watcher sees the run start. */
+	fflush(stdout);
 	status = plan_execute(s, quiet || json, &res);
 	if (json)
 		plan_print_json(&s->plan, s->profile,

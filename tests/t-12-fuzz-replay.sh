@@ -8,7 +8,7 @@
 
 corpus=$LVSDR_ROOT/tests/fuzz/corpus
 n=$(find "$corpus" -type f | wc -l)
-out=$(${LVSDR_WRAP:-} "$LVSDR_BUILD/fuzz/replay" "$corpus" 2>&1)
+out=$(${LVSDR_WRAP_OTHER:-} "$LVSDR_BUILD/fuzz/replay" "$corpus" 2>&1)
 rc=$?
 if [ "$rc" -eq 0 ] && [ "$out" = "replayed $n inputs" ]; then
 	ok "the fuzz target keeps every promise on all $n corpus inputs"

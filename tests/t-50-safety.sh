@@ -41,14 +41,23 @@ same_as() { # NAME BEFORE: the namespace now equals BEFORE
 	fi
 }
 
+# started FILE: the run writing FILE has printed its header, so its first
+# step starts 300 ms from now whatever the start-up cost (valgrind).
+started() { wait_until 20 grep -q "applying 6 changes" "$1"; }
+
 # -- signals mid-apply --------------------------------------------------------
-# The test hook slows every step to 300 ms, so a signal after 1 s lands
-# between step 3 and step 4 of 6 (four knobs, then two VIPs). A background
+# The test hook slows every step to 300 ms, so a signal 1 s after the
+# header lands between step 3 and step 4 of 6 (four knobs, then two VIPs). A background
 # job of a script starts with SIGINT ignored: --default-signal undoes that.
+# IPv6 link-local addresses stay "tentative" until the link has carrier
+# and DAD is over: wait, or the snapshots differ by that flag alone.
+settled() { ! on rs1 ip -6 addr show | grep -q tentative; }
+wait_until 10 settled || not_ok "rs1's addresses leave the tentative state within 10 s"
 before=$(snapshot)
 for sig in INT TERM HUP; do
 	ip netns exec "$(ns rs1)" env --default-signal=INT LVSDR_TEST_STEP_DELAY_MS=300 "$LVSDR" apply "$PROFILE" >"$TMP/out" 2>&1 &
 	pid=$!
+	started "$TMP/out"
 	sleep 1
 	kill -"$sig" "$pid"
 	wait "$pid"
@@ -60,9 +69,10 @@ for sig in INT TERM HUP; do
 	same_as "SIG$sig mid-apply: the namespace is as it was" "$before"
 done
 
-# A signal while the VIPs are being bound: step 5 of 6.
+# A signal while the VIPs are being bound: before step 6 of 6.
 ip netns exec "$(ns rs1)" env LVSDR_TEST_STEP_DELAY_MS=300 "$LVSDR" apply "$PROFILE" >"$TMP/out" 2>&1 &
 pid=$!
+started "$TMP/out"
 sleep 1.6
 kill -TERM "$pid"
 wait "$pid"

@@ -1,15 +1,31 @@
 #!/usr/bin/env bash
 # The man pages: lint-clean under mandoc, and in step with the code they
-# describe. Keys, subcommands, exit statuses and GARP defaults are read from
-# the source, so a key added to src/profile.c fails here until it is
-# documented.
+# describe. Keys, subcommands, options, exit statuses, environment variables
+# and GARP defaults are read from the source or from each command's --help,
+# so a key added to src/profile.c or an option added to a command fails here
+# until it is documented. The transcripts and the JSON of lvsdr.8 are
+# replayed in a throw-away network namespace, so the page shows what the
+# tool prints:
+#
+#     [lvsdr-t90-$$]   eth0 <--veth--> peer0    (both ends inside; nothing
+#      lo                                        reaches the host's network)
+#
+# A fresh namespace and a fresh LVSDR_RUNDIR for every transcript: each
+# starts from the kernel's defaults with no VIP bound.
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/lib/common.sh"
 
 man5=$LVSDR_ROOT/man/lvsdr.ini.5
 man8=$LVSDR_ROOT/man/lvsdr.8
 tmp=$(mktemp -d) || exit 2
-trap 'rm -rf "$tmp"' EXIT
+NS=lvsdr-t90-$$
+cleanup() {
+	ip netns del "$NS" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # lint NAME PAGE: mandoc must print nothing at level warning or above.
 lint() {
@@ -77,28 +93,35 @@ else
 	done <<<"$keys"
 fi
 
-# The GARP defaults in include/profile.h, as the [garp] items state them.
-garp=$(section_text "$man5" Ss "[garp]")
-garp_default() { # KEY MACRO UNIT
-	local want
-	want=$(sed -n "s/^#define $2 \([0-9]*\).*/\1/p" "$LVSDR_ROOT/include/profile.h")
-	[ -n "$want" ] || { not_ok "lvsdr.ini.5 states the default of $1: no $2 in include/profile.h"; return; }
-	[ "$want" != 0 ] && want=$want$3
-	if item_text "$garp" "$1" | grep -Eq "default $want([^0-9a-z]|$)"; then
-		ok "lvsdr.ini.5 states the default of $1 ($want)"
+# The GARP defaults in include/profile.h, as the [garp] items of lvsdr.ini.5
+# and the GRATUITOUS ARP items of lvsdr.8 state them.
+garp_default() { # PAGE TEXT KEY MACRO UNIT
+	local page=$1 text=$2 key=$3 want
+	want=$(sed -n "s/^#define $4 \([0-9]*\).*/\1/p" "$LVSDR_ROOT/include/profile.h")
+	[ -n "$want" ] || { not_ok "$page states the default of $key: no $4 in include/profile.h"; return; }
+	[ "$want" != 0 ] && want=$want$5
+	if item_text "$text" "$key" | grep -Eq "default $want([^0-9a-z]|$)"; then
+		ok "$page states the default of $key ($want)"
 	else
-		not_ok "lvsdr.ini.5 states the default of $1: 'default $want' not in its item"
+		not_ok "$page states the default of $key: 'default $want' not in its item"
 	fi
 }
-garp_default count LVSDR_GARP_COUNT ""
-garp_default interval LVSDR_GARP_INTERVAL_MS ms
-garp_default refresh LVSDR_GARP_REFRESH_MS ms
 mode=$(sed -n 's/^#define LVSDR_GARP_MODE GARP_\([A-Z]*\).*/\1/p' "$LVSDR_ROOT/include/profile.h" | tr '[:upper:]' '[:lower:]')
-if [ -n "$mode" ] && item_text "$garp" mode | grep -Eq "[Dd]efault $mode([^a-z]|$)"; then
-	ok "lvsdr.ini.5 states the default of mode ($mode)"
-else
-	not_ok "lvsdr.ini.5 states the default of mode: '${mode:-?}' from include/profile.h not in its item"
-fi
+for page in lvsdr.ini.5 lvsdr.8; do
+	if [ "$page" = lvsdr.ini.5 ]; then
+		garp=$(section_text "$man5" Ss "[garp]")
+	else
+		garp=$(section_text "$man8" Sh "GRATUITOUS ARP")
+	fi
+	garp_default "$page" "$garp" count LVSDR_GARP_COUNT ""
+	garp_default "$page" "$garp" interval LVSDR_GARP_INTERVAL_MS ms
+	garp_default "$page" "$garp" refresh LVSDR_GARP_REFRESH_MS ms
+	if [ -n "$mode" ] && item_text "$garp" mode | grep -Eq "[Dd]efault $mode([^a-z]|$)"; then
+		ok "$page states the default of mode ($mode)"
+	else
+		not_ok "$page states the default of mode: '${mode:-?}' from include/profile.h not in its item"
+	fi
+done
 
 # The profiles in EXAMPLES are meant to be pasted: each must pass check.
 if [ ! -x "$LVSDR" ]; then
@@ -184,3 +207,290 @@ elif [ -n "$missing" ]; then
 else
 	ok "lvsdr.8 lists every exit status ($(tr '\n' ' ' <<<"$codes" | sed 's/ $//'))"
 fi
+
+# Each command's options and exit statuses, as its --help prints them: every
+# option of the Usage line in the SYNOPSIS entry of the command, every option
+# of the help in the command's subsection, every exit status in the "Exit
+# status:" list of that subsection.
+for cmd in $cmds; do
+	text=$(section_text "$man8" Ss "$cmd")
+	# The SYNOPSIS lines from ".Cm CMD" to the next ".Nm".
+	syn=$(section_text "$man8" Sh SYNOPSIS | awk -v cmd="$cmd" '
+		$1 == ".Cm" && $2 == cmd { on = 1; next }
+		on && $1 == ".Nm" { exit }
+		on { print }')
+	if ! help=$(lvsdr "$cmd" --help 2>&1); then
+		not_ok "lvsdr $cmd --help exits 0"
+		continue
+	fi
+	missing=
+	usage_opts=$(sed -n 's/^Usage: [^ ]* [a-z]* //p' <<<"$help" | grep -oE '[[|]--?[a-zA-Z][a-z-]*' | cut -c2-)
+	for opt in $usage_opts; do
+		grep -Eq "(^| )Fl ${opt#-}( |$)" <<<"$syn" || missing="$missing $opt"
+	done
+	if [ -z "$missing" ]; then
+		ok "lvsdr.8 SYNOPSIS of $cmd has the options of its usage line (${usage_opts//$'\n'/ })"
+	else
+		not_ok "lvsdr.8 SYNOPSIS of $cmd has the options of its usage line: missing$missing"
+	fi
+	missing=
+	opts=$( { grep -oE -- '--[a-z][a-z-]*' <<<"$help"; grep -oE '^ +-[a-zA-Z],' <<<"$help" | tr -d ' ,'; } | sort -u)
+	for opt in $opts; do
+		grep -Eq "(^| )Fl ${opt#-}( |$)" <<<"$text" || missing="$missing $opt"
+	done
+	if [ -z "$missing" ]; then
+		ok "lvsdr.8 describes every option of lvsdr $cmd --help (${opts//$'\n'/ })"
+	else
+		not_ok "lvsdr.8 describes every option of lvsdr $cmd --help: missing$missing under .Ss $cmd"
+	fi
+	codes=$(sed -n '/Exit status:/,$p' <<<"$help" | sed 's/.*Exit status://' | grep -oE '\b[0-9]\b' | sort -u)
+	[ -n "$codes" ] || continue
+	missing=
+	for c in $codes; do
+		grep -qx "\.It $c" <<<"$text" || missing="$missing $c"
+	done
+	if [ -z "$missing" ]; then
+		ok "lvsdr.8 lists the exit statuses of $cmd (${codes//$'\n'/ })"
+	else
+		not_ok "lvsdr.8 lists the exit statuses of $cmd: missing '.It N' for$missing under .Ss $cmd"
+	fi
+done
+
+# Every variable src/ reads from the environment, in ENVIRONMENT.
+envs=$(grep -ohE 'getenv\("[A-Z_]+"\)' "$LVSDR_ROOT"/src/*.c | sed -E 's/getenv\("(.*)"\)/\1/' | sort -u)
+environment=$(section_text "$man8" Sh ENVIRONMENT)
+for v in $envs; do
+	check "lvsdr.8 ENVIRONMENT lists $v" grep -qx "\.It Ev $v" <<<"$environment"
+done
+rundir=$(sed -n 's/^#define LVSDR_RUNDIR "\(.*\)"/\1/p' "$LVSDR_ROOT/src/owned.c")
+if [ -n "$rundir" ] && grep -q "$rundir" <<<"$environment"; then
+	ok "lvsdr.8 ENVIRONMENT names the default run directory ($rundir)"
+else
+	not_ok "lvsdr.8 ENVIRONMENT names the default run directory: '${rundir:-?}' from src/owned.c not found"
+fi
+
+# The lock timeout and the pacing of announcements, as the code has them.
+ms=$(sed -n 's/^#define LVSDR_LOCK_TIMEOUT_MS \([0-9]*\).*/\1/p' "$LVSDR_ROOT/include/engine.h")
+if [ -n "$ms" ] && section_text "$man8" Sh "ORDER AND SAFETY" | grep -q "up to $((ms / 1000)) seconds"; then
+	ok "lvsdr.8 states the lock timeout ($((ms / 1000)) seconds)"
+else
+	not_ok "lvsdr.8 states the lock timeout: 'up to $((${ms:-0} / 1000)) seconds' not in ORDER AND SAFETY"
+fi
+pace=$(sed -n 's/^#define PACE_FRAMES \([0-9]*\).*/\1/p' "$LVSDR_ROOT/src/garp.c")
+pause=$(sed -n 's/^#define PACE_PAUSE_US \([0-9]*\).*/\1/p' "$LVSDR_ROOT/src/garp.c")
+garp=$(section_text "$man8" Sh "GRATUITOUS ARP")
+if [ -n "$pace" ] && grep -q "every $pace frames" <<<"$garp" && grep -q "$pause \\\\(\*ms" <<<"$garp"; then
+	ok "lvsdr.8 states the pacing of announcements ($pace frames, $pause us)"
+else
+	not_ok "lvsdr.8 states the pacing of announcements: 'every ${pace:-?} frames' and '${pause:-?} \\(*ms' not in GRATUITOUS ARP"
+fi
+
+# Every file of the source tree that lvsdr.8 points to exists.
+while read -r f; do
+	check "lvsdr.8 names $f, which exists" test -f "$LVSDR_ROOT/$f"
+done < <(grep -oE 'profiles/[A-Za-z0-9._-]+' "$man8" | sort -u)
+
+# The keepalived.conf of KEEPALIVED passes keepalived's own check, with no
+# other complaint than the missing VIPs the page explains.
+if ! command -v keepalived >/dev/null 2>&1; then
+	not_ok "lvsdr.8 keepalived example passes keepalived --config-test: keepalived is not installed (make test-deps installs it)"
+else
+	section_text "$man8" Sh KEEPALIVED | awk '
+		/^\.Bd -literal/ { n++; on = n == 1; next }
+		/^\.Ed/ { on = 0 }
+		on { gsub(/\\&/, ""); gsub(/\\e/, "\\"); print }' >"$tmp/keepalived.conf"
+	keepalived --config-test="$tmp/keepalived.log" -f "$tmp/keepalived.conf" >/dev/null 2>&1
+	other=$(grep -v 'No VIP specified; at least one is sensible' "$tmp/keepalived.log" 2>/dev/null)
+	if grep -q '^vrrp_instance' "$tmp/keepalived.conf" && [ -z "$other" ]; then
+		ok "lvsdr.8 keepalived example passes keepalived --config-test"
+	else
+		not_ok "lvsdr.8 keepalived example passes keepalived --config-test"
+		printf '%s\n' "$other" | sed 's/^/#   /'
+	fi
+fi
+
+# --- What needs a network namespace ---------------------------------------
+
+# netns_usable: root and a working `ip netns`. Without them every case below
+# is skipped loudly; on CI it fails, as lab_require does.
+netns_usable() {
+	[ "$(id -u)" = 0 ] && ip netns add "$NS" 2>/dev/null && ip netns del "$NS"
+}
+NETNS_CASES="transcripts replay, JSON keys documented"
+if ! netns_usable; then
+	if [ "${CI:-}" = true ]; then
+		not_ok "lvsdr.8 $NETNS_CASES: need root and network namespaces (CI=true: must run)"
+		exit 1
+	fi
+	skip "lvsdr.8 $NETNS_CASES: need root and network namespaces"
+	exit 0
+fi
+if [ ! -x "$LVSDR" ]; then
+	not_ok "lvsdr.8 $NETNS_CASES: $LVSDR is not built"
+	exit 0
+fi
+
+# fresh_ns: (re)create $NS as a host with the kernel's defaults: every ARP
+# knob 0 (a new namespace copies the host's conf/all and conf/default, and
+# eth0 then starts from conf/default), eth0 up, no VIP, a new run directory.
+RUNS=0
+fresh_ns() {
+	local k
+	ip netns del "$NS" 2>/dev/null
+	ip netns add "$NS" || return 1
+	for k in arp_ignore arp_announce arp_filter arp_accept arp_notify; do
+		ip netns exec "$NS" sysctl -qw "net.ipv4.conf.all.$k=0" "net.ipv4.conf.default.$k=0" \
+			"net.ipv4.conf.lo.$k=0" || return 1
+	done
+	ip -n "$NS" link add eth0 type veth peer name peer0 || return 1
+	ip -n "$NS" link set lo up && ip -n "$NS" link set eth0 up && ip -n "$NS" link set peer0 up || return 1
+	RUNS=$((RUNS + 1))
+	export LVSDR_RUNDIR=$tmp/run-$RUNS
+}
+
+# run_ns ARGS...: lvsdr in $NS, from a copy of profiles/ so that messages
+# name the profile as the page does. A copy in our own temporary directory:
+# run as root, lvsdr refuses a profile in a tree another user owns, which a
+# checkout may be.
+mkdir "$tmp/profiles" && cp "$LVSDR_ROOT"/profiles/*.ini "$tmp/profiles/" || exit 1
+run_ns() {
+	# shellcheck disable=SC2086 # LVSDR_WRAP is a command line: split it.
+	(cd "$tmp/profiles" && ip netns exec "$NS" ${LVSDR_WRAP:-} "$LVSDR" "$@")
+}
+
+# json_squeeze: JSON with the white space outside strings removed; a string
+# broken across two lines (as the page does with long ones) gets one space.
+json_squeeze() {
+	awk '{
+		for (i = 1; i <= length($0); i++) {
+			c = substr($0, i, 1)
+			if (str) {
+				out = out c
+				if (esc) esc = 0
+				else if (c == "\\") esc = 1
+				else if (c == "\"") str = 0
+			} else if (c == "\"") {
+				out = out c; str = 1
+			} else if (c != " " && c != "\t") {
+				out = out c
+			}
+		}
+		if (str) out = out " "
+	} END { print out }'
+}
+
+# The literal blocks of lvsdr.8 that are transcripts: "$ lvsdr CMD PROFILE"
+# lines, each followed by what it prints, every PROFILE one of profiles/.
+mkdir "$tmp/blocks"
+awk -v dir="$tmp/blocks" '
+	/^\.Bd -literal/ { n++; file = dir "/block-" n; on = 1; next }
+	/^\.Ed/ { if (on) close(file); on = 0; next }
+	on { gsub(/\\&/, ""); gsub(/\\e/, "\\"); print > file }' "$man8"
+replayed=0
+for block in "$tmp"/blocks/block-*; do
+	head -n1 "$block" | grep -q '^\$ lvsdr ' || continue
+	replay=1
+	while read -r _ _ args; do
+		[ -f "$tmp/profiles/${args##* }" ] || replay=0
+	done < <(grep '^\$ ' "$block")
+	[ "$replay" = 1 ] || continue
+	replayed=$((replayed + 1))
+	title=$(head -n1 "$block" | cut -c3-)
+	[ "$(grep -c '^\$ ' "$block")" -gt 1 ] && title="$title ..."
+	if ! fresh_ns; then
+		not_ok "lvsdr.8 transcript '$title' replays: cannot create namespace $NS"
+		continue
+	fi
+	# One command at a time: its expected output is every line up to the
+	# next "$ ", with the page's wrapped lines (8 spaces) joined again.
+	why=
+	while IFS= read -r -d $'\x1e' chunk; do
+		cmdline=$(head -n1 <<<"$chunk")
+		read -ra args <<<"${cmdline#\$ lvsdr }"
+		want=$(tail -n +2 <<<"$chunk" | awk 'NR > 1 && /^        / { line = line " " substr($0, 9); next }
+			NR > 1 { print line } { line = $0 } END { if (NR) print line }')
+		got=$(run_ns "${args[@]}" 2>&1)
+		if [[ $want == "{"* ]]; then
+			# Compare without layout; show a difference one member a line.
+			want=$(json_squeeze <<<"$want" | sed 's/,"/,\n"/g')
+			got=$(json_squeeze <<<"$got" | sed 's/,"/,\n"/g')
+		fi
+		[ "$want" = "$got" ] && continue
+		why="$cmdline"
+		diff -u <(printf '%s\n' "$want") <(printf '%s\n' "$got") | sed 's/^/#   /' >"$tmp/diff"
+		break
+	done < <(awk 'NR > 1 && /^\$ / { printf "\x1e" } { print } END { printf "\x1e" }' "$block")
+	if [ -z "$why" ]; then
+		ok "lvsdr.8 transcript '$title' replays"
+	else
+		not_ok "lvsdr.8 transcript '$title' replays: '$why' prints something else"
+		cat "$tmp/diff"
+	fi
+done
+[ "$replayed" -gt 0 ] || not_ok "lvsdr.8 transcripts replay: no transcript on a profile of profiles/ found"
+
+# Every JSON key the tool prints is documented in the JSON subsection as
+# ".It Li KEY Pq TYPE", and every key documented there is one it prints. The
+# host below makes every member appear: knobs to change (sysctl changes), a
+# VIP to bind (add), an address lvsdr bound that no profile lists (a finding
+# and a remove), a conf/default value outside its range (a warning), and an
+# apply for "result".
+json=$(section_text "$man8" Ss JSON)
+documented=$(sed -n 's/^\.It Li \([a-z_]*\) Pq .*/\1/p' <<<"$json" | sort -u)
+if ! fresh_ns || ! ip -n "$NS" addr add 192.0.2.50/32 dev lo label lo:lvsdr ||
+	! ip netns exec "$NS" sysctl -qw net.ipv4.conf.default.arp_announce=9; then
+	not_ok "lvsdr.8 documents every JSON key: cannot set up namespace $NS"
+	exit 0
+fi
+verify_json=$(run_ns verify --json realserver.ini 2>"$tmp/verify.err")
+rc=$?
+if [ "$rc" = 1 ]; then
+	ok "verify --json exits 1 on drift"
+else
+	not_ok "verify --json exits 1 on drift (status $rc)"
+	sed 's/^/#   /' "$tmp/verify.err"
+fi
+if apply_json=$(run_ns apply --json realserver.ini 2>"$tmp/apply.err"); then
+	ok "apply --json exits 0 when only warnings are left"
+else
+	not_ok "apply --json exits 0 when only warnings are left"
+	sed 's/^/#   /' "$tmp/apply.err"
+fi
+# Whatever parser a script uses must read it: jq, or Python's.
+json_parses() {
+	if command -v jq >/dev/null 2>&1; then
+		jq -e . >/dev/null 2>&1 <<<"$1"
+	else
+		python3 -m json.tool >/dev/null 2>&1 <<<"$1"
+	fi
+}
+if command -v jq >/dev/null 2>&1 || command -v python3 >/dev/null 2>&1; then
+	check "verify --json prints valid JSON" json_parses "$verify_json"
+	check "apply --json prints valid JSON" json_parses "$apply_json"
+else
+	skip "verify and apply --json print valid JSON: neither jq nor python3 is installed"
+fi
+printed=$(printf '%s\n%s\n' "$verify_json" "$apply_json" | grep -oE '[{,]"[a-z_]+":' | sed -E 's/^[{,]"//; s/":$//' | sort -u)
+for key in $printed; do
+	check "lvsdr.8 documents JSON key $key" grep -qx "$key" <<<"$documented"
+done
+for key in $documented; do
+	grep -qx "$key" <<<"$printed" || not_ok "lvsdr.8 documents JSON key $key, which verify and apply never printed here"
+done
+
+# The values of status, state and result, from the source, each as ".It Li"
+# or "Li" in the JSON subsection.
+values=$( {
+	grep -oE '\[VERDICT_[A-Z]+\] = "[a-z-]+"' "$LVSDR_ROOT/src/plan_print.c"
+	grep -oE 'state = "[a-z-]+"' "$LVSDR_ROOT/src/plan.c"
+	awk '/plan_print_json\(/ { on = 1 } on { print } on && /\);/ { on = 0 }' "$LVSDR_ROOT/src/cmd_apply.c" |
+		grep -oE '"[a-z]+(-[a-z]+)*"'
+} | grep -oE '"[a-z-]+"$' | tr -d '"' | sort -u)
+for v in $values; do
+	check "lvsdr.8 JSON explains the value $v" grep -Eq "(^\.| )Li $v( |$)" <<<"$json"
+done
+for key in action family role; do
+	for v in $(printf '%s\n%s\n' "$verify_json" "$apply_json" | grep -oE "\"$key\":\"[a-z0-9-]+\"" | cut -d'"' -f4 | sort -u); do
+		check "lvsdr.8 JSON explains the $key $v" grep -Eq "(^\.| )Li $v( |$)" <<<"$json"
+	done
+done

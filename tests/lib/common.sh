@@ -16,8 +16,9 @@ check() {
 	if "$@"; then ok "$name"; else not_ok "$name"; fi
 }
 
-# lvsdr ARGS...: the binary under test, under valgrind when LVSDR_WRAP says so.
-lvsdr() { ${LVSDR_WRAP:-} "$LVSDR" "$@"; }
+# lvsdr ARGS...: the binary under test. Under `make valgrind`, tests/run has
+# made $LVSDR a wrapper that runs it under LVSDR_WRAP.
+lvsdr() { "$LVSDR" "$@"; }
 
 # expect_output NAME WANT_STATUS WANT_FILE COMMAND...: run, compare status and
 # combined output with a golden file; show a diff on mismatch.

@@ -109,8 +109,8 @@ lab_up() {
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 
-	ip netns add "$LAB_SWITCH" || return 1
 	LAB_NAMESPACES=$LAB_SWITCH
+	ip netns add "$LAB_SWITCH" || return 1
 	# No IPv6 in the switch: the bridge and its ports stay silent on the wire.
 	ip netns exec "$LAB_SWITCH" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
 		net.ipv6.conf.default.disable_ipv6=1 || return 1
@@ -120,8 +120,9 @@ lab_up() {
 
 	for h in $hosts; do
 		mac=LAB_MAC_$h ip4=LAB_IP_$h ip6=LAB_IP6_$h
-		ip netns add "$(ns "$h")" || return 1
+		# Recorded first: a signal between the two lines must not leak it.
 		LAB_NAMESPACES="$LAB_NAMESPACES $(ns "$h")"
+		ip netns add "$(ns "$h")" || return 1
 		LAB_HOSTS="$LAB_HOSTS $h"
 		# A new namespace copies the host's IPv4 conf (devconf_inherit_init_net=0):
 		# start from kernel defaults whatever the machine running the tests has.
