@@ -18,9 +18,4 @@ void garp_close(struct garp_sender *g);
  * number of frames sent, or -errno on a failure that is not congestion. */
 int garp_round(struct garp_sender *g, const struct vip *vips, size_t n, enum garp_mode mode);
 
-/* The whole policy: `count` rounds `interval_ms` apart, then the same
- * again after `refresh_ms` when set. Round one goes at once. Returns
- * frames sent, or -errno. */
-long garp_announce(struct garp_sender *g, const struct vip *vips, size_t n, const struct garp_policy *policy);
-
 #endif

@@ -15,7 +15,8 @@ static const char apply_usage[] =
 	"  -n, --dry-run   print the plan and change nothing (the same as verify)\n"
 	"  -q, --quiet     print only errors\n"
 	"      --json      print the plan and its outcome as JSON (schema in lvsdr(8))\n"
-	"Exit status: 0 done or nothing to do, 2 error or refused (nothing changed),\n"
+	"Exit status: 0 done or nothing to do, 1 changes made but not confirmed (announcing\n"
+	"failed, or the kernel does not show them), 2 error or refused (nothing changed),\n"
 	"3 a failure whose rollback also failed. With --dry-run: as verify.\n";
 
 /* A director announces the VIPs this run bound, like a takeover would. */
@@ -91,15 +92,23 @@ static int apply_run(struct session *s, bool quiet, bool json)
 				: status == LVSDR_EXIT_ERROR ? "rolled-back" : "rollback-failed", stdout);
 	if (status != LVSDR_EXIT_OK)
 		goto out;
-	if (nannounce && (status = session_announce(s, g, announce, nannounce, quiet || json)) != LVSDR_EXIT_OK)
-		goto out;
+	/* From here the changes stand: a failure to announce them, or a kernel
+	 * that does not show them, is reported as drift (1), never as 2, which
+	 * promises that nothing changed. */
+	if (nannounce && session_announce(s, g, announce, nannounce, quiet || json) != LVSDR_EXIT_OK) {
+		fprintf(stderr, "%s: %s: the VIPs are bound, but neighbours may keep the old MAC until their "
+			"entries expire\n", lvsdr_prog, s->profile);
+		status = LVSDR_EXIT_DRIFT;
+	}
 	/* Confirm from the kernel, not from what we believe we did. */
-	if ((status = session_replan(s)) != LVSDR_EXIT_OK)
+	if (session_replan(s) != LVSDR_EXIT_OK) {
+		status = LVSDR_EXIT_DRIFT;
 		goto out;
+	}
 	if (s->plan.nsteps || s->plan.blocked) {
 		plan_print_text(&s->plan, s->profile, false, stderr);
 		fprintf(stderr, "%s: %s: the kernel does not show the applied state\n", lvsdr_prog, s->profile);
-		status = LVSDR_EXIT_ERROR;
+		status = LVSDR_EXIT_DRIFT;
 		goto out;
 	}
 	if (!quiet && !json)

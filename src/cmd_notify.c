@@ -1,7 +1,7 @@
 /* lvsdr notify: keepalived's notify script. keepalived appends
  * TYPE NAME STATE PRIORITY to the command it runs; MASTER takes over,
- * BACKUP, FAULT and STOP release. Scripts run concurrently and may arrive
- * out of order: each run takes the lock and converges on the state it is
+ * BACKUP, FAULT, STOP and DELETED (sent with notify_deleted) release.
+ * Scripts run concurrently and may arrive out of order: each run takes the lock and converges on the state it is
  * given from whatever the kernel shows, so the last one wins. */
 #include <stdio.h>
 #include <string.h>
@@ -10,7 +10,7 @@
 
 static const char notify_usage[] =
 	"Usage: lvsdr notify PROFILE [TYPE NAME] STATE [PRIORITY]\n"
-	"keepalived notify entry point: STATE MASTER runs takeover, BACKUP, FAULT or STOP\n"
+	"keepalived notify entry point: STATE MASTER runs takeover, BACKUP, FAULT, STOP or DELETED\n"
 	"runs release. In keepalived.conf: notify \"/usr/sbin/lvsdr notify /etc/lvsdr/director.ini\"\n"
 	"Exit status: as takeover and release.\n";
 
@@ -33,8 +33,9 @@ int notify_main(int argc, char **argv)
 	}
 	if (!strcmp(state, "MASTER"))
 		return takeover_run(argv[1], false);
-	if (!strcmp(state, "BACKUP") || !strcmp(state, "FAULT") || !strcmp(state, "STOP"))
+	if (!strcmp(state, "BACKUP") || !strcmp(state, "FAULT") || !strcmp(state, "STOP") ||
+	    !strcmp(state, "DELETED"))
 		return release_run(argv[1], false);
-	fprintf(stderr, "%s notify: state \"%s\" is not MASTER, BACKUP, FAULT or STOP\n", lvsdr_prog, state);
+	fprintf(stderr, "%s notify: state \"%s\" is not MASTER, BACKUP, FAULT, STOP or DELETED\n", lvsdr_prog, state);
 	return LVSDR_EXIT_ERROR;
 }

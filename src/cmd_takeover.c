@@ -12,7 +12,8 @@ static const char takeover_usage[] =
 	"Bind every VIP of a director PROFILE on its interface and announce all of them\n"
 	"with gratuitous ARP (IPv6: unsolicited neighbour advertisements).\n"
 	"  -q, --quiet   print only errors\n"
-	"Exit status: 0 done, 2 error or refused (nothing changed), 3 rollback failed.\n";
+	"Exit status: 0 done, 1 VIPs bound but announcing failed, 2 error or refused\n"
+	"(nothing changed), 3 rollback failed.\n";
 
 int takeover_run(const char *profile, bool quiet)
 {
@@ -53,7 +54,9 @@ int takeover_run(const char *profile, bool quiet)
 	if (!quiet)
 		printf("%s: took over %zu VIP%s on %s (%zu change%s)\n", profile, s.want.nvips,
 		       s.want.nvips == 1 ? "" : "s", s.want.ifname, s.plan.nsteps, s.plan.nsteps == 1 ? "" : "s");
-	status = session_announce(&s, g, s.want.vips, s.want.nvips, quiet);
+	/* The VIPs are bound now and stay bound: a failed announcement is 1. */
+	if (session_announce(&s, g, s.want.vips, s.want.nvips, quiet) != LVSDR_EXIT_OK)
+		status = LVSDR_EXIT_DRIFT;
 out:
 	garp_close(g);
 	session_close(&s);

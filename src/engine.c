@@ -1,7 +1,10 @@
 #include "engine.h"
 
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "garp.h"
@@ -9,6 +12,7 @@
 #include "lvsdr.h"
 #include "profile.h"
 #include "state.h"
+#include "util.h"
 
 int session_open(struct session *s, const char *profile, const struct session_options *opt)
 {
@@ -92,23 +96,95 @@ void session_close(struct session *s)
 	s->lock_fd = -1;
 }
 
+static void sleep_until(uint64_t deadline_ns)
+{
+	for (uint64_t now; (now = monotonic_ns()) < deadline_ns;) {
+		struct timespec ts = { (time_t)((deadline_ns - now) / 1000000000ull),
+				       (long)((deadline_ns - now) % 1000000000ull) };
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Keep the VIPs that are still bound on the NIC: a release may have run
+ * between two rounds, and announcing an address we gave up would pull its
+ * traffic to a host that drops it. */
+static size_t still_bound(const struct host *live, const struct vip *vips, size_t n, struct vip *out)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < live->naddrs; j++) {
+			const struct live_addr *a = &live->addrs[j];
+			if (a->family == vips[i].family && !memcmp(a->addr, vips[i].addr, 16) &&
+			    a->ifindex == live->ifindex) {
+				out[kept++] = vips[i];
+				break;
+			}
+		}
+	return kept;
+}
+
+/* Round one goes at once, under the lock this run already holds. Later
+ * rounds (interval, then the refresh burst) may come seconds or minutes
+ * later: between rounds the lock is free, so a release (keepalived going
+ * BACKUP) never waits on our announcements; each later round takes the
+ * lock, re-reads the kernel and announces only what is still bound. */
 int session_announce(struct session *s, struct garp_sender *g, const struct vip *vips, size_t n, bool quiet)
 {
 	const struct garp_policy *policy = &s->want.garp;
 	static const char *const modes[] = { "request", "reply", "both" };
-	long frames;
+	unsigned bursts = policy->refresh_ms ? 2 : 1, rounds = 0, planned = bursts * policy->count;
+	size_t first = n;
+	uint64_t start = monotonic_ns();
+	struct vip *current;
+	long frames = 0;
+	int ret = 0;
+	char err[512];
 
 	if (!n)
 		return LVSDR_EXIT_OK;
-	frames = garp_announce(g, vips, n, policy);
-	if (frames < 0) {
+	current = xcalloc(n, sizeof(*current));
+	memcpy(current, vips, n * sizeof(*current));
+	for (unsigned b = 0; b < bursts && n; b++) {
+		uint64_t burst_start = start + (uint64_t)b * policy->refresh_ms * 1000000ull;
+		for (unsigned r = 0; r < policy->count && n; r++, rounds++) {
+			if (rounds) {
+				if (s->lock_fd >= 0) {
+					close(s->lock_fd);
+					s->lock_fd = -1;
+				}
+				sleep_until(burst_start + (uint64_t)r * policy->interval_ms * 1000000ull);
+				s->lock_fd = owned_lock(&s->owned, LVSDR_LOCK_TIMEOUT_MS, err, sizeof(err));
+				if (s->lock_fd < 0 || session_replan(s) != LVSDR_EXIT_OK) {
+					fprintf(stderr, "%s: %s: announcements stopped after %u round%s: %s\n", lvsdr_prog,
+						s->profile, rounds, rounds == 1 ? "" : "s",
+						s->lock_fd < 0 ? err : "cannot read the state again");
+					break;
+				}
+				n = still_bound(&s->live, current, n, current);
+				if (!n)
+					break;
+			}
+			if ((ret = garp_round(g, current, n, policy->mode)) < 0)
+				break;
+			frames += ret;
+		}
+		if (ret < 0 || s->lock_fd < 0)
+			break;
+	}
+	free(current);
+	if (ret < 0) {
 		fprintf(stderr, "%s: %s: announcing on %s: %s\n", lvsdr_prog, s->profile, s->want.ifname,
-			strerror((int)-frames));
+			strerror(-ret));
 		return LVSDR_EXIT_ERROR;
 	}
 	if (!quiet)
-		printf("announced %zu VIP%s on %s: %ld frames (%u round%s of %s, %u ms apart%s)\n", n, n == 1 ? "" : "s",
-		       s->want.ifname, frames, policy->count, policy->count == 1 ? "" : "s", modes[policy->mode],
-		       policy->interval_ms, policy->refresh_ms ? ", then again after the refresh delay" : "");
+		printf("announced %zu VIP%s on %s: %ld frames (%u round%s of %s, %u ms apart%s)\n", first,
+		       first == 1 ? "" : "s", s->want.ifname, frames, policy->count, policy->count == 1 ? "" : "s",
+		       modes[policy->mode], policy->interval_ms,
+		       policy->refresh_ms ? ", then again after the refresh delay" : "");
+	if (!quiet && rounds < planned && s->lock_fd >= 0)
+		printf("stopped after %u of %u rounds: no VIP of this run is bound any more (released meanwhile)\n",
+		       rounds, planned);
 	return LVSDR_EXIT_OK;
 }

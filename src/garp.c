@@ -253,34 +253,3 @@ int garp_round(struct garp_sender *g, const struct vip *vips, size_t n, enum gar
 	}
 	return frames;
 }
-
-static void sleep_until(uint64_t deadline_ns)
-{
-	for (;;) {
-		uint64_t now = monotonic_ns();
-		if (now >= deadline_ns)
-			return;
-		struct timespec ts = { (time_t)((deadline_ns - now) / 1000000000ull),
-				       (long)((deadline_ns - now) % 1000000000ull) };
-		nanosleep(&ts, NULL);
-	}
-}
-
-long garp_announce(struct garp_sender *g, const struct vip *vips, size_t n, const struct garp_policy *policy)
-{
-	unsigned bursts = policy->refresh_ms ? 2 : 1;
-	uint64_t start = monotonic_ns();
-	long frames = 0;
-
-	for (unsigned b = 0; b < bursts; b++) {
-		uint64_t burst_start = start + (uint64_t)b * policy->refresh_ms * 1000000ull;
-		for (unsigned r = 0; r < policy->count; r++) {
-			sleep_until(burst_start + (uint64_t)r * policy->interval_ms * 1000000ull);
-			int ret = garp_round(g, vips, n, policy->mode);
-			if (ret < 0)
-				return ret;
-			frames += ret;
-		}
-	}
-	return frames;
-}

@@ -163,3 +163,30 @@ check "check and verify still read a profile others can write" lvsdr check -q "$
 chmod 1777 "$TMP/open"
 check "a sticky directory (as /tmp) is accepted" on rs1 "$LVSDR" apply -q "$TMP/open/rs.ini"
 same_as "and the host is as the profile says" "$applied"
+
+# -- a release during a long announcement -----------------------------------------
+# Later rounds run without the lock, so keepalived's BACKUP notify does not
+# wait for a refresh burst, and the burst does not re-announce a VIP given up.
+cat >"$TMP/dir.ini" <<EOP
+[host]
+role = director
+interface = eth0
+[vip]
+address = 198.51.100.10/24
+[garp]
+count = 1
+refresh = 3s
+EOP
+on rs1 "$LVSDR" takeover "$TMP/dir.ini" >"$TMP/takeover.out" 2>&1 &
+pid=$!
+bound() { on rs1 ip -o addr show dev eth0 | grep -q "198.51.100.10/24"; }
+wait_until 10 bound
+start=$(date +%s%N)
+on rs1 "$LVSDR" release -q "$TMP/dir.ini"
+rc=$?
+ms=$((($(date +%s%N) - start) / 1000000))
+check "release during a takeover's refresh wait runs at once (${ms} ms, status $rc)" test "$rc" -eq 0 -a "$ms" -lt 2000
+wait "$pid"
+check "the takeover still ends with status 0" test $? -eq 0
+check "the refresh burst is skipped: the VIP was released" grep -q "stopped after 1 of 2 rounds" "$TMP/takeover.out"
+check "the VIP stays released" bash -c '! on rs1 ip -o addr show dev eth0 | grep -q 198.51.100.10' 2>/dev/null || ! bound

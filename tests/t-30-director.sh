@@ -1,0 +1,598 @@
+#!/usr/bin/env bash
+# t-30: a director takes its VIPs over, releases them, and follows keepalived
+# (issue 4). The client only listens: every change of its neighbour entries
+# must come from the director's announcements.
+#
+#        [client] 192.0.2.1       arpsniff: every ARP/NA frame it receives
+#            |                    tcpdump: every ARP/NS/NA frame it sends (none)
+#          (br0)----------------------+
+#            |                        |
+#        [dir1] .2                [dir2] .3
+#        MAC 02:..:02             MAC 02:..:03
+#        keepalived prio 150      keepalived prio 100
+#
+#   VIPs: 192.0.2.100/24 and 2001:db8::100/64 on the director's eth0.
+#
+# Timing bounds are sanity checks with a wide margin, not benchmarks.
+. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/lab.sh"
+
+lab_require
+if ! lab_up client dir1 dir2; then
+	not_ok "t-30: the lab comes up"
+	exit 1
+fi
+
+TMP=$(mktemp -d /tmp/lvsdr-t30.XXXXXX) || exit 1
+export LVSDR_RUNDIR=$TMP/run
+KA_PIDS=()
+cleanup() {
+	local pid
+	for pid in "${KA_PIDS[@]}"; do ka_stop "$pid"; done
+	lab_down
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+VIP4=$LAB_VIP/24
+VIP6=$LAB_VIP6/64
+BCAST=ff:ff:ff:ff:ff:ff
+ZERO=00:00:00:00:00:00
+HAVE_TCPDUMP=0
+command -v tcpdump >/dev/null 2>&1 && HAVE_TCPDUMP=1
+
+# lv HOST ARGS...: the tool under test in HOST's namespace.
+lv() {
+	local h=$1
+	shift
+	on "$h" "$LVSDR" "$@"
+}
+
+# Under `make valgrind` the tool starts slowly: latency is not measured then.
+WRAPPED=${LVSDR_WRAP:-}${LVSDR_WRAP_OTHER:-}
+
+# state_is HOST PROFILE master|backup: verify --state says the VIPs are all
+# bound (master) or all absent (backup); never true for half of them.
+state_is() { lv "$1" verify --state "$3" "$2" >/dev/null 2>&1; }
+
+# director_profile FILE MODE COUNT INTERVAL_MS REFRESH VIP...
+director_profile() {
+	local file=$1 mode=$2 count=$3 interval=$4 refresh=$5 v
+	shift 5
+	{
+		printf '[host]\nrole = director\ninterface = eth0\n\n[vip]\n'
+		for v in "$@"; do printf 'address = %s\n' "$v"; done
+		printf '\n[garp]\ncount = %s\ninterval = %sms\nrefresh = %s\nmode = %s\n' \
+			"$count" "$interval" "$refresh" "$mode"
+	} >"$file"
+}
+
+# point_client_at HOST: the client's entries for both VIPs, STALE, on HOST's MAC.
+point_client_at() {
+	local mac=LAB_MAC_$1
+	on client ip neigh replace "$LAB_VIP" lladdr "${!mac}" dev eth0 nud stale &&
+		on client ip -6 neigh replace "$LAB_VIP6" lladdr "${!mac}" dev eth0 nud stale &&
+		[ "$(lab_neigh client "$LAB_VIP")" = "${!mac}" ] &&
+		[ "$(lab_neigh client "$LAB_VIP6")" = "${!mac}" ]
+}
+
+# sniff_start TAG: on the client, arpsniff (frames from others, into TAG.in)
+# and tcpdump (the ARP and neighbour discovery frames the client sends
+# itself, into TAG.out); returns once both listen. sniff_stop, called once
+# the command under test has exited, stops both after a short grace and keeps the
+# frames about a VIP in TAG.vip and TAG.out.vip: the lab's hosts also probe
+# each other now and then (unicast ARP and NS for their own addresses), which
+# is no business of this test.
+sniff_start() {
+	local tag=$1
+	SNIFF_TAG=$tag
+	ip netns exec "$(ns client)" "$HELPERS/arpsniff" -d 60000 eth0 >"$TMP/$tag.in" 2>"$TMP/$tag.in.err" &
+	SNIFF_PID=$!
+	DUMP_PID=
+	: >"$TMP/$tag.out"
+	if [ "$HAVE_TCPDUMP" = 1 ]; then
+		ip netns exec "$(ns client)" tcpdump -i eth0 -Q out -nn -e -l \
+			'arp or (icmp6 and (ip6[40] == 135 or ip6[40] == 136))' \
+			>"$TMP/$tag.out" 2>"$TMP/$tag.out.err" &
+		DUMP_PID=$!
+		wait_until 5 grep -qs 'listening on' "$TMP/$tag.out.err" || return 1
+	fi
+	wait_until 2 grep -qsx ready "$TMP/$tag.in.err"
+}
+
+sniff_stop() {
+	sleep 0.3
+	kill -TERM "$SNIFF_PID" 2>/dev/null
+	{ wait "$SNIFF_PID"; } 2>/dev/null
+	if [ -n "$DUMP_PID" ]; then
+		kill -INT "$DUMP_PID" 2>/dev/null
+		{ wait "$DUMP_PID"; } 2>/dev/null
+	fi
+	awk -v v4="$LAB_VIP" -v v6="$LAB_VIP6" '{
+		for (i = 2; i <= NF; i++)
+			if ($i == "spa=" v4 || $i == "tpa=" v4 || $i == "target=" v6) { print; next } }' \
+		"$TMP/$SNIFF_TAG.in" >"$TMP/$SNIFF_TAG.vip"
+	grep -wF -e "$LAB_VIP" -e "$LAB_VIP6" "$TMP/$SNIFF_TAG.out" >"$TMP/$SNIFF_TAG.out.vip"
+}
+
+# Frames as arpsniff prints them, without the timestamp.
+frame_req() { local m=LAB_MAC_$1; echo "arp op=request eth_src=${!m} eth_dst=$BCAST sha=${!m} spa=$LAB_VIP tha=$ZERO tpa=$LAB_VIP"; }
+frame_rep() { local m=LAB_MAC_$1; echo "arp op=reply eth_src=${!m} eth_dst=$BCAST sha=${!m} spa=$LAB_VIP tha=${!m} tpa=$LAB_VIP"; }
+frame_na() {
+	local m=LAB_MAC_$1 ll
+	ll=$(on "$1" ip -6 -o addr show dev eth0 scope link | awk '{ sub("/.*", "", $4); print $4; exit }')
+	echo "na eth_src=${!m} eth_dst=33:33:00:00:00:01 src=$ll dst=ff02::1 target=$LAB_VIP6 flags=O tlla=${!m}"
+}
+
+# frame_counts FILE: each distinct frame of an arpsniff log, with its count.
+frame_counts() { cut -d' ' -f2- "$1" | sort | uniq -c | sed 's/^ *//'; }
+
+# expect_frames NAME FILE [FRAME COUNT]...: FILE holds COUNT copies of each
+# FRAME and nothing else.
+expect_frames() {
+	local name=$1 file=$2 want=$TMP/want i
+	shift 2
+	: >"$want"
+	while [ $# -ge 2 ]; do
+		for ((i = 0; i < $2; i++)); do echo "t=0 $1"; done >>"$want"
+		shift 2
+	done
+	if diff -u <(frame_counts "$want") <(frame_counts "$file") >"$TMP/frames.diff"; then
+		ok "$name"
+	else
+		not_ok "$name"
+		sed 's/^/#   /' "$TMP/frames.diff"
+	fi
+}
+
+# gaps FILE: ms between consecutive copies of the same frame, one list.
+gaps() {
+	awk '{ t = substr($1, 3); k = substr($0, index($0, " ") + 1)
+	       if (k in last) printf "%.0f ", (t - last[k]) / 1e6
+	       last[k] = t }' "$1"
+}
+
+# all_within LO HI N...: every N satisfies LO <= N < HI, and there is one.
+all_within() {
+	local lo=$1 hi=$2 n
+	shift 2
+	[ $# -gt 0 ] || return 1
+	for n in "$@"; do [ "$n" -ge "$lo" ] && [ "$n" -lt "$hi" ] || return 1; done
+}
+
+# first_frame_ns FILE: the receive time of the first frame.
+first_frame_ns() { sed -n '1s/^t=\([0-9]*\) .*/\1/p' "$1"; }
+
+client_silent() { [ ! -s "$1" ]; } # TCPDUMP_LOG
+contains() { [[ $1 == *"$2"* ]]; } # TEXT PART
+yes_if() { "$@" && echo y; }    # COMMAND...: "y" when it succeeds
+quiet() { "$@" >/dev/null 2>&1; }
+
+# client_sent_nothing NAME TAG: tcpdump saw no ARP/NS/NA leave the client.
+client_sent_nothing() {
+	if [ "$HAVE_TCPDUMP" != 1 ]; then
+		skip "$1: tcpdump is not installed (tests/deps.sh test)"
+	elif client_silent "$TMP/$2.out.vip"; then
+		ok "$1"
+	else
+		not_ok "$1"
+		sed 's/^/#   client sent: /' "$TMP/$2.out.vip"
+	fi
+}
+
+# --- dir1 holds the VIPs first -----------------------------------------------
+BOTH=$TMP/dual-both.ini
+director_profile "$BOTH" both 3 100 0 "$VIP4" "$VIP6"
+lv dir1 takeover -q "$BOTH"
+on client ping -q -n -c1 -W2 "$LAB_VIP" >/dev/null 2>&1
+on client ping -q -n -c1 -W2 "$LAB_VIP6" >/dev/null 2>&1
+n4=$(lab_neigh client "$LAB_VIP") n6=$(lab_neigh client "$LAB_VIP6")
+check "dir1 took over first: the client resolves both VIPs to dir1 ($n4, $n6)" \
+	[ "$n4" = "$LAB_MAC_dir1" -a "$n6" = "$LAB_MAC_dir1" ]
+lv dir1 release -q "$BOTH"
+
+# --- takeover on dir2, one run per mode ----------------------------------------
+# The client's entries go on dir1's MAC right before each takeover, and the
+# client's locktime is raised from 1 s to 10 s, so every announcement arrives
+# within locktime of that change. A request with sender IP = target IP
+# overrides the entry anyway; a reply does only because lvsdr sets its target
+# MAC to its sender MAC (KERNEL-FACTS.md), which mode=reply thus proves.
+# STALE entries send no probe, so the client stays silent throughout.
+on client sysctl -qw net.ipv4.neigh.eth0.locktime=1000
+INTERVAL=100
+for mode in request reply both; do
+	P=$TMP/dual-$mode.ini
+	director_profile "$P" "$mode" 3 "$INTERVAL" 0 "$VIP4" "$VIP6"
+	if ! sniff_start "$mode" || ! point_client_at dir1; then
+		not_ok "takeover mode=$mode: client entries on dir1 and sniffers ready"
+		sniff_stop
+		continue
+	fi
+	t0=$(date +%s%N)
+	out=$(lv dir2 takeover "$P" 2>&1)
+	rc=$?
+	sniff_stop
+	check "takeover mode=$mode: exit 0 (status $rc)" [ "$rc" -eq 0 ]
+	[ "$rc" -eq 0 ] || printf '%s\n' "$out" | sed 's/^/#   /'
+	n4=$(lab_neigh client "$LAB_VIP") n6=$(lab_neigh client "$LAB_VIP6")
+	check "takeover mode=$mode: the client's ARP entry for $LAB_VIP moved from dir1 to dir2 ($n4)" \
+		[ "$n4" = "$LAB_MAC_dir2" ]
+	check "takeover mode=$mode: the client's neighbour entry for $LAB_VIP6 moved from dir1 to dir2 ($n6)" \
+		[ "$n6" = "$LAB_MAC_dir2" ]
+	client_sent_nothing "takeover mode=$mode: the client sent no ARP, NS or NA about a VIP meanwhile" "$mode"
+
+	case $mode in
+	request) want=("$(frame_req dir2)" 3) what="3 requests (tha 0)" ;;
+	reply) want=("$(frame_rep dir2)" 3) what="3 replies (tha = sha)" ;;
+	both) want=("$(frame_req dir2)" 3 "$(frame_rep dir2)" 3) what="3 requests, 3 replies" ;;
+	esac
+	expect_frames "takeover mode=$mode: the client received exactly $what from dir2 to ff:ff:ff:ff:ff:ff with spa = tpa = VIP, and 3 NA to ff02::1 (flags O, tlla dir2)" \
+		"$TMP/$mode.vip" "${want[@]}" "$(frame_na dir2)" 3
+	g=$(gaps "$TMP/$mode.vip")
+	check "takeover mode=$mode: rounds $INTERVAL ms apart, each gap in [80, 300) ms (${g% })" \
+		all_within 80 300 $g
+	if [ -n "$WRAPPED" ]; then
+		skip "takeover mode=$mode: first frame latency: not measured under valgrind"
+	else
+		first=$(first_frame_ns "$TMP/$mode.vip")
+		ms=$(((${first:-0} - t0) / 1000000))
+		check "takeover mode=$mode: the first frame arrives < 500 ms after the command starts, not after an interval ($ms ms)" \
+			[ -n "$first" -a "$ms" -ge 0 -a "$ms" -lt 500 ]
+	fi
+	[ "$mode" = both ] || lv dir2 release -q "$P"
+done
+
+# --- takeover when already bound; takeover on a real server -------------------
+before=$(on dir2 ip -o addr show)
+if sniff_start again && point_client_at dir1; then
+	out=$(lv dir2 takeover "$BOTH" 2>&1)
+	rc=$?
+	sniff_stop
+	after=$(on dir2 ip -o addr show)
+	check "takeover when already bound: exit 0, '(0 changes)' (status $rc: $(head -n1 <<<"$out"))" \
+		[ "$rc" -eq 0 -a "$(yes_if contains "$out" "(0 changes)")" = y ]
+	check "takeover when already bound: binds nothing, the addresses are exactly as before" \
+		[ "$before" = "$after" ]
+	expect_frames "takeover when already bound: still announces every VIP (3 requests, 3 replies, 3 NA)" \
+		"$TMP/again.vip" "$(frame_req dir2)" 3 "$(frame_rep dir2)" 3 "$(frame_na dir2)" 3
+	n4=$(lab_neigh client "$LAB_VIP")
+	check "takeover when already bound: the client's entry moves back to dir2 ($n4)" [ "$n4" = "$LAB_MAC_dir2" ]
+else
+	not_ok "takeover when already bound: client entries on dir1 and sniffers ready"
+	sniff_stop
+fi
+
+RS=$TMP/realserver.ini
+printf '[host]\nrole = realserver\ninterface = eth0\n\n[vip]\naddress = %s\n' "$LAB_VIP" >"$RS"
+before=$(on dir2 ip -o addr show)
+out=$(lv dir2 takeover "$RS" 2>&1)
+rc=$?
+after=$(on dir2 ip -o addr show)
+check "takeover on a realserver profile: exit 2 with a message naming role = director (status $rc: $out)" \
+	[ "$rc" -eq 2 -a "$(yes_if contains "$out" "role = director")" = y ]
+check "takeover on a realserver profile: nothing changed" [ "$before" = "$after" ]
+
+# --- verify on a director, VIPs bound -------------------------------------------
+# verify --help: --state master (VIPs bound) is the default, backup wants them
+# absent, any accepts either.
+lv dir2 verify "$BOTH" >/dev/null 2>&1
+rc=$?
+check "verify after takeover: exit 0 (default --state master) (status $rc)" [ "$rc" -eq 0 ]
+lv dir2 verify --state backup "$BOTH" >/dev/null 2>&1
+rc=$?
+check "verify --state backup while the VIPs are bound: exit 1 (status $rc)" [ "$rc" -eq 1 ]
+lv dir2 verify --state any "$BOTH" >/dev/null 2>&1
+rc=$?
+check "verify --state any while the VIPs are bound: exit 0 (status $rc)" [ "$rc" -eq 0 ]
+
+# --- release removes only what lvsdr bound ----------------------------------------
+on dir2 ip addr add 198.51.100.5/24 dev eth0
+out=$(lv dir2 release "$BOTH" 2>&1)
+rc=$?
+addrs=$(on dir2 ip -o addr show dev eth0)
+check "release: exit 0 (status $rc)" [ "$rc" -eq 0 ]
+check "release: $VIP4 and $VIP6 are gone from dir2" \
+	[ "$(grep -cE " ($LAB_VIP|$LAB_VIP6)/" <<<"$addrs")" -eq 0 ]
+check "release: the hand-added 198.51.100.5/24 survives" grep -q ' 198.51.100.5/24 ' <<<"$addrs"
+check "release: dir2's own 192.0.2.3/24 and 2001:db8::3/64 survive" \
+	[ "$(grep -cE ' (192\.0\.2\.3/24|2001:db8::3/64) ' <<<"$addrs")" -eq 2 ]
+out=$(lv dir2 release "$BOTH" 2>&1)
+rc=$?
+check "release again: exit 0, 'nothing to release' (status $rc: $out)" \
+	[ "$rc" -eq 0 -a "$(yes_if contains "$out" "nothing to release")" = y ]
+on dir2 ip addr del 198.51.100.5/24 dev eth0
+
+# --- verify on a director, VIPs released ----------------------------------------
+lv dir2 verify --state backup "$BOTH" >/dev/null 2>&1
+rc=$?
+check "verify --state backup after release: exit 0 (status $rc)" [ "$rc" -eq 0 ]
+lv dir2 verify "$BOTH" >/dev/null 2>&1
+rc=$?
+check "verify after release: exit 1, the default --state master wants the VIPs bound (status $rc)" [ "$rc" -eq 1 ]
+lv dir2 verify --state any "$BOTH" >/dev/null 2>&1
+rc=$?
+check "verify --state any after release: exit 0 (status $rc)" [ "$rc" -eq 0 ]
+
+# --- refresh: a second burst, and the command waits for it --------------------
+# lvsdr.ini(5): "refresh: a second burst this long after the first; lvsdr
+# apply returns after it". takeover announces the same way.
+R=$TMP/refresh.ini
+director_profile "$R" request 2 100 1s "$VIP4"
+if sniff_start refresh; then
+	t0=$(date +%s%N)
+	lv dir2 takeover -q "$R"
+	rc=$?
+	t1=$(date +%s%N)
+	sniff_stop
+	expect_frames "refresh = 1s: 2 bursts of 2 requests, 4 frames in all (status $rc)" \
+		"$TMP/refresh.vip" "$(frame_req dir2)" 4
+	mapfile -t ts < <(sed 's/^t=\([0-9]*\) .*/\1/' "$TMP/refresh.vip")
+	if [ "${#ts[@]}" -eq 4 ]; then
+		g1=$(((ts[1] - ts[0]) / 1000000)) g2=$(((ts[2] - ts[0]) / 1000000)) g3=$(((ts[3] - ts[2]) / 1000000))
+		check "refresh = 1s: the second burst starts ~1 s after the first ($g2 ms), rounds 100 ms apart ($g1, $g3 ms)" \
+			[ "$(yes_if all_within 800 1200 "$g2")$(yes_if all_within 80 300 "$g1" "$g3")" = yy ]
+		check "refresh = 1s: takeover returns only after the second burst ($(((t1 - t0) / 1000000)) ms)" \
+			[ "$t1" -ge "${ts[3]}" ]
+	else
+		not_ok "refresh = 1s: the second burst starts ~1 s after the first (got ${#ts[@]} frames)"
+		not_ok "refresh = 1s: takeover returns only after the second burst (got ${#ts[@]} frames)"
+	fi
+	lv dir2 release -q "$R"
+else
+	not_ok "refresh = 1s: sniffers ready"
+	sniff_stop
+fi
+
+# --- notify: keepalived's entry point ------------------------------------------
+# notify --help: PROFILE [TYPE NAME] STATE [PRIORITY]; MASTER takes over,
+# BACKUP, FAULT and STOP release.
+NP=$TMP/notify.ini
+director_profile "$NP" both 2 50 0 "$VIP4" "$VIP6"
+if sniff_start notify; then
+	lv dir2 notify "$NP" INSTANCE VI_1 MASTER 100 >/dev/null 2>&1
+	rc=$?
+	sniff_stop
+	check "notify INSTANCE VI_1 MASTER 100: exit 0 and both VIPs bound (status $rc)" \
+		[ "$rc" -eq 0 -a "$(yes_if state_is dir2 "$NP" master)" = y ]
+	expect_frames "notify INSTANCE VI_1 MASTER 100: announces both VIPs (2 requests, 2 replies, 2 NA)" \
+		"$TMP/notify.vip" "$(frame_req dir2)" 2 "$(frame_rep dir2)" 2 "$(frame_na dir2)" 2
+else
+	not_ok "notify MASTER: sniffers ready"
+	sniff_stop
+fi
+
+# notify_expect NAME STATE ARGS...: notify exits 0 and leaves the VIPs in STATE.
+notify_expect() {
+	local name=$1 want=$2 rc
+	shift 2
+	lv dir2 notify "$NP" "$@" >"$TMP/notify.log" 2>&1
+	rc=$?
+	if [ "$rc" -eq 0 ] && state_is dir2 "$NP" "$want"; then
+		ok "$name"
+	else
+		not_ok "$name (status $rc)"
+		sed 's/^/#   /' "$TMP/notify.log"
+	fi
+}
+notify_expect "notify INSTANCE VI_1 BACKUP 100: exit 0, both VIPs released" backup INSTANCE VI_1 BACKUP 100
+lv dir2 notify "$NP" INSTANCE VI_1 MASTER 100 >/dev/null 2>&1
+notify_expect "notify INSTANCE VI_1 FAULT 100 after MASTER: exit 0, both VIPs released" backup INSTANCE VI_1 FAULT 100
+lv dir2 notify "$NP" INSTANCE VI_1 MASTER 100 >/dev/null 2>&1
+notify_expect "notify INSTANCE VI_1 STOP 100 after MASTER: exit 0, both VIPs released" backup INSTANCE VI_1 STOP 100
+notify_expect "notify PROFILE MASTER (short form): exit 0, both VIPs bound" master MASTER
+notify_expect "notify PROFILE BACKUP (short form): exit 0, both VIPs released" backup BACKUP
+notify_expect "notify GROUP G1 MASTER 100 (a sync group): exit 0, both VIPs bound" master GROUP G1 MASTER 100
+notify_expect "notify GROUP G1 BACKUP 100 (a sync group): exit 0, both VIPs released" backup GROUP G1 BACKUP 100
+before=$(on dir2 ip -o addr show)
+out=$(lv dir2 notify "$NP" INSTANCE VI_1 BOGUS 100 2>&1)
+rc=$?
+after=$(on dir2 ip -o addr show)
+check "notify with an unknown state BOGUS: exit 2, nothing changed (status $rc: $out)" \
+	[ "$rc" -eq 2 -a "$before" = "$after" ]
+
+# keepalived starts notify scripts without waiting for the previous one: 10
+# MASTER and 10 BACKUP runs at once. Each must wait for the lock rather than
+# fail, and the end state is whichever ran last, never half of each: all VIPs
+# bound (master) or all absent (backup).
+pids=()
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	lv dir2 notify "$NP" INSTANCE VI_1 MASTER 100 >"$TMP/conc.m$i" 2>&1 &
+	pids+=($!)
+	lv dir2 notify "$NP" INSTANCE VI_1 BACKUP 100 >"$TMP/conc.b$i" 2>&1 &
+	pids+=($!)
+done
+failed=0
+for pid in "${pids[@]}"; do wait "$pid" || failed=$((failed + 1)); done
+check "20 concurrent notify runs (10 MASTER, 10 BACKUP): every one exits 0 ($failed failed)" [ "$failed" -eq 0 ]
+check "20 concurrent notify runs: none reports a lock error" \
+	quiet bash -c '! grep -E "another lvsdr run|/lock" "$@"' _ "$TMP"/conc.*
+m=0 b=0
+state_is dir2 "$NP" master && m=1
+state_is dir2 "$NP" backup && b=1
+check "20 concurrent notify runs: the end state is consistent, all bound or all absent (master $m, backup $b)" \
+	[ $((m + b)) -eq 1 ]
+notify_expect "then one sequential notify MASTER converges: both VIPs bound" master INSTANCE VI_1 MASTER 100
+lv dir2 release -q "$NP"
+
+# A MASTER run with a refresh holds the lock until its second burst, so a
+# BACKUP arriving meanwhile waits for it (lvsdr(8) says so). What must not
+# happen is that burst itself: once keepalived has demoted this director, the
+# peer has announced itself, and a late burst from here pulls every client
+# back to a host about to drop the VIP.
+RP=$TMP/notify-refresh.ini
+director_profile "$RP" request 1 100 2s "$VIP4"
+if sniff_start rwait; then
+	lv dir2 notify "$RP" INSTANCE VI_1 MASTER 100 >"$TMP/rwait.master" 2>&1 &
+	mpid=$!
+	wait_until 2 state_is dir2 "$RP" master
+	sleep 0.2
+	tb=$(date +%s%N)
+	lv dir2 notify "$RP" INSTANCE VI_1 BACKUP 100 >"$TMP/rwait.backup" 2>&1
+	rc=$?
+	te=$(date +%s%N)
+	wait "$mpid"
+	sniff_stop
+	late=$(awk -v tb="$tb" 'substr($1, 3) + 0 > tb + 0' "$TMP/rwait.vip" | wc -l)
+	ms=$(((te - tb) / 1000000))
+	check "notify BACKUP during a MASTER's 2 s refresh wait: no announcement leaves after BACKUP was issued ($late late frames; BACKUP took $ms ms)" \
+		[ "$late" -eq 0 ]
+	check "notify BACKUP during a MASTER's refresh wait: exit 0 and the VIP ends released (status $rc)" \
+		[ "$rc" -eq 0 -a "$(yes_if state_is dir2 "$RP" backup)" = y ]
+else
+	not_ok "notify BACKUP during a MASTER's refresh wait: sniffers ready"
+	sniff_stop
+fi
+lv dir2 release -q "$RP"
+
+# --- keepalived drives lvsdr ------------------------------------------------------
+# ka_stop PID: TERM (keepalived stops cleanly, notify STOP), KILL after 5 s.
+ka_stop() {
+	kill -0 "$1" 2>/dev/null || return 0
+	kill -TERM "$1" 2>/dev/null
+	wait_until 5 eval "! kill -0 $1 2>/dev/null" || kill -KILL "$1" 2>/dev/null
+	{ wait "$1"; } 2>/dev/null
+}
+
+# ka_unavailable WHY: a loud skip, a failure on CI.
+ka_unavailable() {
+	if [ "${CI:-}" = true ]; then
+		not_ok "keepalived cases: $1 (CI=true: must run)"
+	else
+		skip "keepalived cases: $1"
+	fi
+}
+
+# config_test_clean NAME FILE: keepalived --config-test finds nothing but the
+# warning an instance without virtual_ipaddress draws (profiles/keepalived.conf
+# explains it); its exit status is 5 for that warning alone.
+config_test_clean() {
+	local out rc extra
+	out=$(keepalived --config-test -f "$2" 2>&1)
+	rc=$?
+	extra=$(grep -v '^(VI_1) No VIP specified; at least one is sensible$' <<<"$out" | grep .)
+	if [ -z "$extra" ] && { [ "$rc" -eq 0 ] || [ "$rc" -eq 5 ]; }; then
+		ok "$1"
+	else
+		not_ok "$1 (status $rc)"
+		printf '%s\n' "$out" | sed 's/^/#   /'
+	fi
+}
+
+# ka_config HOST PRIORITY: profiles/keepalived.conf with this test's paths,
+# HOST's priority and its optional track script switched on.
+ka_config() {
+	sed -e "s#/usr/sbin/lvsdr#$KA/bin/lvsdr#g" -e "s#/etc/lvsdr/director.ini#$KP#g" \
+		-e "s/router_id lb1/router_id $1/" -e "s/priority 150/priority $2/" \
+		-e 's/^#\(vrrp_script\|\t\|}\)/\1/' -e 's/^\t#\(track_script\|\tchk_lvsdr\|}\)/\t\1/' \
+		"$LVSDR_ROOT/profiles/keepalived.conf" >"$KA/$1.conf"
+}
+
+# ka_start HOST: keepalived (VRRP only, foreground, log to a file) in HOST.
+ka_start() {
+	ip netns exec "$(ns "$1")" keepalived -n -l -D -G -P -f "$KA/$1.conf" \
+		-p "$KA/$1.pid" -r "$KA/$1-vrrp.pid" >"$KA/$1.log" 2>&1 &
+	KA_PIDS+=($!)
+	eval "KA_PID_$1=$!"
+}
+
+# ka_log HOST: the end of HOST's keepalived log, as comment lines.
+ka_log() { tail -n 15 "$KA/$1.log" | sed "s/^/#   [keepalived $1] /"; }
+
+# ka_check NAME COMMAND...: check, with both keepalived logs on a failure.
+ka_check() {
+	local name=$1
+	shift
+	if "$@"; then
+		ok "$name"
+	else
+		not_ok "$name"
+		ka_log dir1
+		ka_log dir2
+	fi
+}
+
+ka_cases() {
+	KA=$TMP/ka KP=$TMP/ka/director.ini
+	# enable_script_security accepts a script only if no one but root can
+	# replace it or any directory above it: a private copy of the binary.
+	mkdir -p "$KA/bin" && install -m 0755 "$LVSDR" "$KA/bin/lvsdr" || return 1
+	director_profile "$KP" both 3 100 0 "$VIP4" "$VIP6"
+
+	config_test_clean "keepalived --config-test: profiles/keepalived.conf as shipped" \
+		"$LVSDR_ROOT/profiles/keepalived.conf"
+	ka_config dir1 150
+	ka_config dir2 100
+	check "the configs made from profiles/keepalived.conf switch the track script on" \
+		grep -q '^	track_script {' "$KA/dir1.conf"
+	config_test_clean "keepalived --config-test: dir1's config (this build's lvsdr, track script on)" "$KA/dir1.conf"
+	config_test_clean "keepalived --config-test: dir2's config (priority 100)" "$KA/dir2.conf"
+	sed 's/priority 150/priorty 150/' "$KA/dir1.conf" >"$KA/typo.conf"
+	check "keepalived --config-test does report a real mistake (control: 'priorty')" \
+		grep -q "Unknown keyword 'priorty'" <(keepalived --config-test -f "$KA/typo.conf" 2>&1)
+
+	on client ip neigh flush to "$LAB_VIP" dev eth0
+	on client ip -6 neigh flush to "$LAB_VIP6" dev eth0
+	local t0 ms n4 n6 vrrp
+	t0=$(date +%s%N)
+	ka_start dir1
+	ka_start dir2
+	sleep 0.5
+	if ! kill -0 "$KA_PID_dir1" 2>/dev/null || ! kill -0 "$KA_PID_dir2" 2>/dev/null; then
+		ka_unavailable "keepalived did not start in the lab's namespaces"
+		ka_log dir1
+		ka_log dir2
+		return 0
+	fi
+
+	wait_until 10 state_is dir1 "$KP" master
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	ka_check "keepalived: dir1 (priority 150) becomes master and lvsdr binds its VIPs within 10 s ($ms ms)" \
+		state_is dir1 "$KP" master
+	ka_check "keepalived: dir2 (priority 100) stays backup, no VIP bound" state_is dir2 "$KP" backup
+	ka_check "keepalived: the track script (lvsdr verify --state any) succeeds on master and backup" \
+		wait_until 5 eval 'grep -q "VRRP_Script(chk_lvsdr) succeeded" "$KA/dir1.log" && grep -q "VRRP_Script(chk_lvsdr) succeeded" "$KA/dir2.log"'
+	on client ping -q -n -c1 -W2 "$LAB_VIP" >/dev/null 2>&1
+	on client ping -q -n -c1 -W2 "$LAB_VIP6" >/dev/null 2>&1
+	n4=$(lab_neigh client "$LAB_VIP") n6=$(lab_neigh client "$LAB_VIP6")
+	check "keepalived: the client reaches both VIPs at dir1's MAC ($n4, $n6)" \
+		[ "$n4" = "$LAB_MAC_dir1" -a "$n6" = "$LAB_MAC_dir1" ]
+
+	# A crash, not a stop: freeze the parent so it cannot react, kill the
+	# VRRP child (no priority-0 advert, no notify), then the parent. The
+	# host then dies too: its link goes down with the VIPs still bound.
+	vrrp=$(cat "$KA/dir1-vrrp.pid" 2>/dev/null)
+	kill -STOP "$KA_PID_dir1"
+	[ -n "$vrrp" ] && kill -KILL "$vrrp"
+	kill -KILL "$KA_PID_dir1"
+	{ wait "$KA_PID_dir1"; } 2>/dev/null
+	check "keepalived killed on dir1 (SIGKILL): no notify ran, dir1 still holds its VIPs" state_is dir1 "$KP" master
+	on dir1 ip link set eth0 down
+	t0=$(date +%s%N)
+	wait_until 10 state_is dir2 "$KP" master
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	ka_check "keepalived: dir2 becomes master and lvsdr binds its VIPs within 10 s of dir1's death ($ms ms)" \
+		state_is dir2 "$KP" master
+	wait_until 2 eval '[ "$(lab_neigh client "$LAB_VIP")" = "$LAB_MAC_dir2" ] && [ "$(lab_neigh client "$LAB_VIP6")" = "$LAB_MAC_dir2" ]'
+	n4=$(lab_neigh client "$LAB_VIP") n6=$(lab_neigh client "$LAB_VIP6")
+	check "keepalived: the client's entries for both VIPs move to dir2 ($n4, $n6)" \
+		[ "$n4" = "$LAB_MAC_dir2" -a "$n6" = "$LAB_MAC_dir2" ]
+	check "keepalived: the client reaches $LAB_VIP and $LAB_VIP6 at dir2" \
+		quiet eval 'on client ping -q -n -c1 -W2 "$LAB_VIP" && on client ping -q -n -c1 -W2 "$LAB_VIP6"'
+
+	# keepalived kills its scripts about 1 s after SIGTERM when it exits:
+	# long enough for lvsdr, not for lvsdr under valgrind.
+	ka_stop "$KA_PID_dir2"
+	if [ -n "$WRAPPED" ]; then
+		skip "keepalived stopped on dir2 (SIGTERM): notify STOP releases its VIPs: keepalived kills its notify scripts before a run under valgrind ends"
+	else
+		check "keepalived stopped on dir2 (SIGTERM): notify STOP releases its VIPs" \
+			wait_until 5 state_is dir2 "$KP" backup
+	fi
+	return 0
+}
+
+if ! command -v keepalived >/dev/null 2>&1; then
+	ka_unavailable "keepalived is not installed (run tests/deps.sh test as root)"
+elif ! ka_cases; then
+	ka_unavailable "could not prepare a private copy of lvsdr for keepalived in $TMP/ka"
+fi
