@@ -35,7 +35,7 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_CORPUS := tests/fuzz/corpus
 
-.PHONY: all deps test-deps check asan valgrind demo install uninstall clean fuzz golden
+.PHONY: all deps test-deps check asan valgrind demo bench install uninstall clean fuzz golden
 .DEFAULT_GOAL := all
 
 all: deps lvsdr
@@ -122,6 +122,15 @@ valgrind: test-deps
 demo: test-deps
 	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 lvsdr
 	$(Q)tests/demo.sh $(abspath lvsdr)
+
+# Figures beside a baseline measured in the same run, never pass/fail
+# (bench/README.md). Needs root; BENCH_OUT names the JSON file.
+bench:
+ifeq ($(NO_DEPS),)
+	$(Q)tests/deps.sh bench
+endif
+	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 test-binaries lvsdr
+	$(Q)LVSDR_BUILD=$(abspath $(BUILD)) CC="$(CC)" bench/run
 
 # Installs from $(BUILD), so `make install` after `make asan BUILD=...` is explicit.
 install: $(BUILD)/lvsdr

@@ -35,31 +35,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#define TOOL_NAME "arpsniff"
+#include "tool.h"
+
 #define MAC_STR_LEN 18
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("arpsniff: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(2);
-}
-
-static long parse_number(const char *s, long min, long max, const char *what)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		die("%s must be a number from %ld to %ld, not '%s'", what, min, max, s);
-	return v;
-}
 
 static int64_t now_ms(void)
 {

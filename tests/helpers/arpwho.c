@@ -41,6 +41,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define TOOL_NAME "arpwho"
+#include "tool.h"
+
 #define ARPWHO_MAX_MACS 64
 /* Gap between two requests: long enough to spread them, short enough to keep tests fast. */
 #define ARPWHO_INTERVAL_MS 50
@@ -55,30 +58,6 @@ struct arpwho {
 	uint8_t seen[ARPWHO_MAX_MACS][ETH_ALEN];
 	int nseen;
 };
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("arpwho: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(2);
-}
-
-static long parse_number(const char *s, long min, long max, const char *what)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		die("%s must be a number from %ld to %ld, not '%s'", what, min, max, s);
-	return v;
-}
 
 static int64_t now_ms(void)
 {
