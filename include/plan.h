@@ -32,7 +32,7 @@ struct vip_report {
 	int target_ifindex;
 	enum verdict verdict;
 	const char *state;   /* "bound", "missing", "wrong-prefix", "elsewhere" */
-	char detail[256];
+	char *detail;        /* NULL when there is nothing to say: one per VIP, 10,000s of them */
 };
 
 /* Findings that are about neither one knob nor one VIP. */

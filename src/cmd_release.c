@@ -24,7 +24,7 @@ int release_run(const char *profile, bool quiet)
 		goto out;
 	/* Foreign copies of a VIP are warnings here: reported, left alone. */
 	for (size_t i = 0; i < s.plan.nvips; i++)
-		if (s.plan.vips[i].verdict == VERDICT_WARN)
+		if (s.plan.vips[i].verdict == VERDICT_WARN && s.plan.vips[i].detail)
 			fprintf(stderr, "%s: %s: %s\n", lvsdr_prog, profile, s.plan.vips[i].detail);
 	if (!s.plan.nsteps) {
 		if (!quiet)

@@ -120,7 +120,7 @@ static struct live_addr *find(struct owned_set *set, const struct live_addr *a)
 	struct live_addr key = { .family = a->family, .prefix = a->prefix };
 
 	memcpy(key.addr, a->addr, 16);
-	snprintf(key.ifname, sizeof(key.ifname), "%s", a->ifname);
+	memcpy(key.ifname, a->ifname, sizeof(key.ifname)); /* same size, NUL inside */
 	ensure_sorted(set);
 	return bsearch(&key, set->entries, set->n, sizeof(*set->entries), entry_compare);
 }

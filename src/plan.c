@@ -189,15 +189,14 @@ static void plan_vip(struct plan *p, size_t i)
 	int target = realserver ? live->lo_ifindex : live->ifindex;
 	const char *target_name = realserver ? "lo" : p->want->ifname;
 	bool bound = false;
-	char text[INET6_ADDRSTRLEN];
+	char text[INET6_ADDRSTRLEN], detail[256];
 	size_t used = 0;
 
 	r->vip = v;
 	r->target_ifindex = target;
 	r->verdict = VERDICT_OK;
 	r->state = "bound";
-	r->detail[0] = '\0';
-	addr_format(v->family, v->addr, text, sizeof(text));
+	detail[0] = '\0';
 
 	enum vip_expect expect = p->want->expect;
 
@@ -211,8 +210,8 @@ static void plan_vip(struct plan *p, size_t i)
 			bound = true;
 			/* In place as wanted, so not drift; but say whose it is, since
 			 * a later release or profile change will leave it. */
-			if (!a->owned && !r->detail[0])
-				snprintf(r->detail, sizeof(r->detail), "bound on %s by someone else (no %s:lvsdr label, "
+			if (!a->owned && !detail[0])
+				snprintf(detail, sizeof(detail), "bound on %s by someone else (no %s:lvsdr label, "
 					 "not in lvsdr's record): kept, and never removed by lvsdr", target_name, target_name);
 			continue;
 		}
@@ -236,14 +235,16 @@ static void plan_vip(struct plan *p, size_t i)
 			 * it removes what is ours and nothing else. */
 			verdict = expect == EXPECT_ABSENT ? VERDICT_WARN : VERDICT_BLOCKED;
 			size_t n = strlen(note);
+			/* Formatted here only: the common case never needs the text. */
+			addr_format(v->family, v->addr, text, sizeof(text));
 			snprintf(note + n, sizeof(note) - n, "; not bound by lvsdr, so lvsdr leaves it: "
 				 "ip addr del %s/%u dev %s", text, a->prefix, a->ifname);
 		}
 		if (verdict > r->verdict)
 			r->verdict = verdict;
 		r->state = state;
-		if (used < sizeof(r->detail))
-			used += (size_t)snprintf(r->detail + used, sizeof(r->detail) - used, "%s%s", used ? "; " : "",
+		if (used < sizeof(detail))
+			used += (size_t)snprintf(detail + used, sizeof(detail) - used, "%s%s", used ? "; " : "",
 						 note);
 	}
 	if (!bound && expect != EXPECT_BOUND) {
@@ -256,11 +257,12 @@ static void plan_vip(struct plan *p, size_t i)
 		if (r->verdict == VERDICT_OK) {
 			r->verdict = VERDICT_DRIFT;
 			r->state = "missing";
-			snprintf(r->detail, sizeof(r->detail), "not bound on %s", target_name);
+			snprintf(detail, sizeof(detail), "not bound on %s", target_name);
 		}
 		if (r->verdict != VERDICT_BLOCKED)
 			address_step(p, STEP_ADDR_ADD, &a);
 	}
+	r->detail = detail[0] ? xstrdup(detail) : NULL;
 	count_verdict(p, r->verdict);
 }
 
@@ -323,6 +325,8 @@ bool plan_in_sync(const struct plan *plan)
 
 void plan_free(struct plan *plan)
 {
+	for (size_t i = 0; i < plan->nvips; i++)
+		free(plan->vips[i].detail);
 	free(plan->vips);
 	free(plan->extras);
 	free(plan->steps);

@@ -34,12 +34,16 @@ void step_describe(const struct step *st, const char *ifname, char *buf, size_t 
 		snprintf(buf, len, "remove %s/%u from %s", text, st->addr.prefix, st->addr.ifname);
 }
 
-static int subject_width(const struct plan *p)
+/* The widest subject among the lines that will be printed: with 10,000
+ * VIPs in sync, none of theirs. */
+static int subject_width(const struct plan *p, bool verbose)
 {
 	int width = 13; /* "arp_announce" plus a space */
 	char text[64];
 
 	for (size_t i = 0; i < p->nvips; i++) {
+		if (p->vips[i].verdict == VERDICT_OK && !verbose)
+			continue;
 		int n = vip_format(p->vips[i].vip, text, sizeof(text));
 		if (n > width)
 			width = n;
@@ -57,7 +61,7 @@ static void line(FILE *out, int width, const char *subject, enum verdict v, cons
 
 void plan_print_text(const struct plan *p, const char *profile, bool verbose, FILE *out)
 {
-	int width = subject_width(p);
+	int width = subject_width(p, verbose);
 	char text[64], detail[320];
 
 	fprintf(out, "%s: %s on %s\n", profile, p->want->role == ROLE_DIRECTOR ? "director" : "realserver",
@@ -78,7 +82,7 @@ void plan_print_text(const struct plan *p, const char *profile, bool verbose, FI
 		if (r->verdict == VERDICT_OK && !verbose)
 			continue;
 		vip_format(r->vip, text, sizeof(text));
-		snprintf(detail, sizeof(detail), "%s%s%s", r->state, r->detail[0] ? ": " : "", r->detail);
+		snprintf(detail, sizeof(detail), "%s%s%s", r->state, r->detail ? ": " : "", r->detail ? r->detail : "");
 		line(out, width, text, r->verdict, detail);
 	}
 	for (size_t i = 0; i < p->nextras; i++)
@@ -165,7 +169,7 @@ void plan_print_json(const struct plan *p, const char *profile, const char *resu
 			r->vip->prefix, r->vip->family == AF_INET6 ? "inet6" : "inet");
 		json_string(out, p->want->role == ROLE_REALSERVER ? "lo" : p->want->ifname);
 		fprintf(out, ",\"status\":\"%s\",\"state\":\"%s\",\"detail\":", verdict_words[r->verdict], r->state);
-		json_string(out, r->detail);
+		json_string(out, r->detail ? r->detail : "");
 		fputc('}', out);
 	}
 	fputs("],\"findings\":[", out);
