@@ -4,6 +4,10 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
+# /etc/lvsdr holds the profiles; lvsdr@.service and the completion name it.
+SYSCONFDIR ?= /etc
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 CC ?= cc
 CFLAGS ?= -O2 -g
 # Set NO_DEPS=1 to skip the Debian package check (packagers, other distros).
@@ -133,16 +137,35 @@ endif
 	$(Q)LVSDR_BUILD=$(abspath $(BUILD)) CC="$(CC)" bench/run
 
 # Installs from $(BUILD), so `make install` after `make asan BUILD=...` is explicit.
+# The unit and the completion get this install's SBINDIR and SYSCONFDIR;
+# an example profile already in SYSCONFDIR/lvsdr is the operator's and stays.
+DIST_PATHS = sed -e 's|/usr/sbin/lvsdr|$(SBINDIR)/lvsdr|g' -e 's|/etc/lvsdr|$(SYSCONFDIR)/lvsdr|g'
 install: $(BUILD)/lvsdr
-	install -v -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	install -v -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(SYSCONFDIR)/lvsdr
 	install -v -m 0755 $(BUILD)/lvsdr $(DESTDIR)$(SBINDIR)/lvsdr
 	install -v -m 0644 man/lvsdr.8 $(DESTDIR)$(MANDIR)/man8/lvsdr.8
 	install -v -m 0644 man/lvsdr.ini.5 $(DESTDIR)$(MANDIR)/man5/lvsdr.ini.5
+	$(DIST_PATHS) dist/systemd/lvsdr@.service >$(BUILD)/lvsdr@.service
+	install -v -m 0644 $(BUILD)/lvsdr@.service $(DESTDIR)$(SYSTEMDUNITDIR)/lvsdr@.service
+	$(DIST_PATHS) dist/bash-completion/lvsdr >$(BUILD)/lvsdr.bash-completion
+	install -v -m 0644 $(BUILD)/lvsdr.bash-completion $(DESTDIR)$(BASHCOMPDIR)/lvsdr
+	@for f in profiles/*.ini; do \
+		t="$(DESTDIR)$(SYSCONFDIR)/lvsdr/$${f##*/}"; \
+		if [ -e "$$t" ]; then echo "kept $$t"; else install -v -m 0644 "$$f" "$$t" || exit 1; fi; \
+	done
 
+# Example profiles go only as installed: an edited one is the operator's.
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/lvsdr $(DESTDIR)$(MANDIR)/man8/lvsdr.8 $(DESTDIR)$(MANDIR)/man5/lvsdr.ini.5
+	rm -f $(DESTDIR)$(SBINDIR)/lvsdr $(DESTDIR)$(MANDIR)/man8/lvsdr.8 $(DESTDIR)$(MANDIR)/man5/lvsdr.ini.5 \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/lvsdr@.service $(DESTDIR)$(BASHCOMPDIR)/lvsdr
+	@for f in profiles/*.ini; do \
+		t="$(DESTDIR)$(SYSCONFDIR)/lvsdr/$${f##*/}"; \
+		if cmp -s "$$f" "$$t"; then rm -fv "$$t"; elif [ -e "$$t" ]; then echo "kept $$t (changed)"; fi; \
+	done
+	@rmdir "$(DESTDIR)$(SYSCONFDIR)/lvsdr" 2>/dev/null || true
 
 clean:
 	rm -rf build build-asan build-fuzz lvsdr
 
--include $(wildcard build/*.d build/unit/*.d build-asan/*.d build-asan/unit/*.d)
+-include $(wildcard $(BUILD)/*.d $(BUILD)/unit/*.d)

@@ -14,6 +14,10 @@ struct netlink;
 int netlink_open(struct netlink **out, char *err, size_t errlen);
 void netlink_close(struct netlink *nl);
 
+/* Re-read the interfaces, except on the first call after netlink_open():
+ * an interface may vanish or appear between two reads of the state. */
+int netlink_links_refresh(struct netlink *nl);
+
 /* Interface index for a name, 0 when there is no such interface. */
 int netlink_ifindex(struct netlink *nl, const char *name);
 

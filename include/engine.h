@@ -14,6 +14,7 @@ struct session_options {
 	bool lock;              /* commands that change state serialise */
 	bool release;           /* VIPs absent, knobs left alone */
 	int expect;             /* enum vip_expect, or -1 for the role's own */
+	bool boot;              /* apply --boot: a director's plan holds its knobs only */
 };
 
 #define LVSDR_LOCK_TIMEOUT_MS 30000
@@ -26,6 +27,7 @@ struct session {
 	struct owned_set owned;
 	struct plan plan;
 	bool planned;
+	bool knobs_only;        /* VIPs neither judged nor touched */
 };
 
 /* Load, read and plan. Prints what went wrong; returns an lvsdr exit code
@@ -40,6 +42,7 @@ struct execute_result {
 	size_t failed_step;     /* 1-based; 0 when all succeeded */
 	char error[256];
 	size_t rollback_failures;
+	size_t vanished;        /* changes that went away with a deleted interface */
 };
 
 /* Carry out s->plan.steps in order; on failure undo every step already

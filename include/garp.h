@@ -18,4 +18,11 @@ void garp_close(struct garp_sender *g);
  * number of frames sent, or -errno on a failure that is not congestion. */
 int garp_round(struct garp_sender *g, const struct vip *vips, size_t n, enum garp_mode mode);
 
+/* One probe for addr, to ask who holds it (lvsdr probe, the conflict check
+ * of takeover): a broadcast ARP request (IPv4) or a neighbour solicitation
+ * to the solicited-node group (IPv6). source is the sender address (4 or 16
+ * bytes), or NULL for the unspecified address, the RFC 5227 / RFC 4862 way
+ * that writes nothing into any neighbour's cache. 0, or -errno. */
+int garp_probe(struct garp_sender *g, int family, const uint8_t addr[16], const uint8_t *source);
+
 #endif

@@ -47,11 +47,39 @@ struct live_addr {
 
 enum garp_mode { GARP_REQUEST, GARP_REPLY, GARP_BOTH };
 
+/* What takeover does when a VIP it is about to bind already answers on
+ * the segment (src/cmd_takeover.c). */
+enum conflict_mode { CONFLICT_OFF, CONFLICT_WARN, CONFLICT_REFUSE };
+
 struct garp_policy {
 	unsigned count;       /* frames per address per burst */
 	unsigned interval_ms; /* between frames of one address */
 	unsigned refresh_ms;  /* second burst after this delay, 0 = none */
 	enum garp_mode mode;
+	enum conflict_mode conflict;
+};
+
+/* [pathcheck]: the real servers and service ports lvsdr pathcheck probes
+ * through each VIP (lvsdr(8)). */
+struct realserver {
+	int family;          /* AF_INET or AF_INET6 */
+	uint8_t addr[16];
+	unsigned line;       /* profile line, 0 = command line */
+};
+
+struct service_port {
+	uint8_t proto;       /* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t port;
+	unsigned line;
+};
+
+struct pathcheck_policy {
+	struct realserver *realservers;
+	size_t nrealservers;
+	struct service_port *ports;
+	size_t nports;
+	unsigned timeout_ms;  /* wait for each answer, retries included */
+	unsigned retries;     /* probes sent again after the first */
 };
 
 /* Whether the VIPs should be bound: a backup director holds none, and
@@ -67,6 +95,7 @@ struct host {
 	struct vip *vips;
 	size_t nvips;
 	struct garp_policy garp;
+	struct pathcheck_policy pathcheck;
 	/* live side only */
 	int ifindex, lo_ifindex;
 	struct live_addr *addrs;
@@ -97,5 +126,8 @@ int vip_format(const struct vip *vip, char *buf, size_t len);      /* "192.0.2.1
 int addr_format(int family, const uint8_t *addr, char *buf, size_t len);
 int vip_compare(const void *a, const void *b);                     /* family, addr */
 unsigned host_prefix(int family);
+/* Why addr can serve no cluster, as the range it is in ("multicast
+ * (224.0.0.0/4)"), or NULL; *hint gets advice to append, or "". */
+const char *address_unusable(int family, const uint8_t *addr, const char **hint);
 
 #endif

@@ -21,6 +21,10 @@ int apply_main(int argc, char **argv);
 int takeover_main(int argc, char **argv);
 int release_main(int argc, char **argv);
 int notify_main(int argc, char **argv);
+int probe_main(int argc, char **argv);
+int watch_main(int argc, char **argv);
+int persist_main(int argc, char **argv);
+int pathcheck_main(int argc, char **argv);
 
 /* The command line of a command taking [-q] [-h] and exactly one PROFILE,
  * which is then argv[optind]: -1 to go on, or the status to exit with. */

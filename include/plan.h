@@ -70,8 +70,15 @@ struct plan {
 void plan_compute(const struct host *want, const struct host *live, struct plan *plan);
 void plan_free(struct plan *plan);
 bool plan_in_sync(const struct plan *plan);
+/* A finding from outside the plan (verify's boot configuration check),
+ * counted like the plan's own; the caller fills in its detail. */
+struct extra_finding *plan_add_finding(struct plan *plan, enum verdict verdict, const char *subject);
 
 /* Printing, src/plan_print.c. */
+#define VERDICT_COUNT (VERDICT_BLOCKED + 1)
+extern const char *const verdict_words[VERDICT_COUNT]; /* "ok", "warn", "drift", "blocked" */
+/* s as a JSON string, quoted and escaped. */
+void json_string(FILE *out, const char *s);
 void step_describe(const struct step *step, const char *ifname, char *buf, size_t len);
 void plan_print_text(const struct plan *plan, const char *profile, bool verbose, FILE *out);
 /* result: NULL for verify; apply's outcome otherwise. */

@@ -16,6 +16,8 @@
 #define LVSDR_GARP_INTERVAL_MS 100
 #define LVSDR_GARP_REFRESH_MS 0
 #define LVSDR_GARP_MODE GARP_BOTH
+/* Off: a takeover waits for nothing unless the profile asks. */
+#define LVSDR_GARP_CONFLICT CONFLICT_OFF
 
 #define LVSDR_PROFILE_MAX_BYTES (8u << 20)
 

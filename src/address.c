@@ -18,6 +18,7 @@
 struct netlink {
 	struct nl_sock *sock;
 	struct nl_cache *links;
+	bool links_used;     /* read since the cache was filled: refill before the next read */
 };
 
 int netlink_open(struct netlink **out, char *err, size_t errlen)
@@ -54,6 +55,14 @@ void netlink_close(struct netlink *nl)
 		nl_cache_free(nl->links);
 	nl_socket_free(nl->sock);
 	free(nl);
+}
+
+int netlink_links_refresh(struct netlink *nl)
+{
+	int ret = nl->links_used ? nl_cache_refill(nl->sock, nl->links) : 0;
+
+	nl->links_used = true;
+	return ret;
 }
 
 int netlink_ifindex(struct netlink *nl, const char *name)

@@ -11,10 +11,13 @@
 
 static const char apply_usage[] =
 	"Usage: lvsdr apply [-n] [-q] [--json] PROFILE\n"
+	"       lvsdr apply --boot [-q] PROFILE\n"
 	"Bring the host to PROFILE's state: knobs first, then VIPs; a failure rolls back this run.\n"
 	"  -n, --dry-run   print the plan and change nothing (the same as verify)\n"
 	"  -q, --quiet     print only errors\n"
 	"      --json      print the plan and its outcome as JSON (schema in lvsdr(8))\n"
+	"      --boot      as lvsdr@.service runs it at boot and on reload: a real server\n"
+	"                  all of it, a director its knobs only (its VIPs are keepalived's)\n"
 	"Exit status: 0 done or nothing to do, 1 changes made but not confirmed (announcing\n"
 	"failed, or the kernel does not show them), 2 error or refused (nothing changed),\n"
 	"3 a failure whose rollback also failed. With --dry-run: as verify.\n";
@@ -102,6 +105,8 @@ static int apply_run(struct session *s, bool quiet, bool json)
 	}
 	/* Confirm from the kernel, not from what we believe we did. */
 	if (session_replan(s) != LVSDR_EXIT_OK) {
+		fprintf(stderr, "%s: %s: the kernel does not show the applied state: it cannot be read again\n",
+			lvsdr_prog, s->profile);
 		status = LVSDR_EXIT_DRIFT;
 		goto out;
 	}
@@ -127,6 +132,7 @@ int apply_main(int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "boot", no_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -145,6 +151,9 @@ int apply_main(int argc, char **argv)
 			break;
 		case 'j':
 			json = true;
+			break;
+		case 'b':
+			sopt.boot = true;
 			break;
 		case 'h':
 			fputs(apply_usage, stdout);

@@ -6,16 +6,21 @@
 
 #include "engine.h"
 #include "lvsdr.h"
+#include "monitor.h"
+#include "persist.h"
 
 static const char verify_usage[] =
-	"Usage: lvsdr verify [-q|-v] [--json] [--state master|backup|any] PROFILE\n"
+	"Usage: lvsdr verify [-q|-v] [--json|--nagios] [--prom FILE] [--state master|backup|any] PROFILE\n"
 	"Compare the live state with PROFILE; print each difference and the changes apply would make.\n"
 	"  -q, --quiet     print nothing; the exit status tells (for track scripts, monitors)\n"
 	"  -v, --verbose   also list what is in sync\n"
 	"      --state S   director: master (VIPs bound, the default), backup (VIPs absent),\n"
 	"                  any (either; only the knobs and foreign copies are judged)\n"
 	"      --json      print the result as JSON (schema in lvsdr(8))\n"
-	"Exit status: 0 in sync, 1 drift, 2 error.\n";
+	"      --nagios    print a Nagios/Icinga plugin line; exit with the plugin's codes\n"
+	"      --prom FILE also write the result to FILE (*.prom) for node_exporter\n"
+	"Exit status: 0 in sync, 1 drift, 2 error. With --nagios: 0 OK, 1 WARNING (only\n"
+	"findings to fix by hand), 2 CRITICAL (drift or blocked), 3 UNKNOWN (error).\n";
 
 int verify_main(int argc, char **argv)
 {
@@ -24,13 +29,18 @@ int verify_main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "state", required_argument, NULL, 's' },
+		{ "nagios", no_argument, NULL, 'N' },
+		{ "prom", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	bool quiet = false, verbose = false, json = false;
+	bool quiet = false, verbose = false, json = false, nagios = false;
 	struct session_options sopt = { .expect = -1 };
 	struct session s;
-	int opt, status;
+	const char *prom = NULL, *why;
+	/* A plugin reports its own failures as UNKNOWN. */
+	int opt, status, usage_status = nagios_requested(argc, argv) ? NAGIOS_UNKNOWN : LVSDR_EXIT_ERROR;
+	char err[256];
 
 	while ((opt = getopt_long(argc, argv, "qvh", options, NULL)) != -1) {
 		switch (opt) {
@@ -52,24 +62,40 @@ int verify_main(int argc, char **argv)
 				sopt.expect = EXPECT_ANY;
 			else {
 				fprintf(stderr, "%s verify: --state %s: must be master, backup or any\n", lvsdr_prog, optarg);
-				return LVSDR_EXIT_ERROR;
+				return usage_status;
 			}
+			break;
+		case 'N':
+			nagios = true;
+			break;
+		case 'P':
+			if ((why = prom_path_problem(optarg))) {
+				fprintf(stderr, "%s verify: --prom %s: %s\n", lvsdr_prog, optarg, why);
+				return usage_status;
+			}
+			prom = optarg;
 			break;
 		case 'h':
 			fputs(verify_usage, stdout);
 			return LVSDR_EXIT_OK;
 		default:
 			fputs(verify_usage, stderr);
-			return LVSDR_EXIT_ERROR;
+			return usage_status;
 		}
+	}
+	if (json && nagios) {
+		fprintf(stderr, "%s verify: --json and --nagios: choose one output format\n", lvsdr_prog);
+		return usage_status;
 	}
 	if (optind != argc - 1) {
 		fputs(verify_usage, stderr);
-		return LVSDR_EXIT_ERROR;
+		return usage_status;
 	}
 	status = session_open(&s, argv[optind], &sopt);
 	if (status == LVSDR_EXIT_OK) {
-		if (quiet)
+		/* What apply set must survive the next boot too. */
+		persist_check_boot(&s.want, s.profile, &s.plan);
+		if (quiet || nagios)
 			;
 		else if (json)
 			plan_print_json(&s.plan, s.profile, NULL, stdout);
@@ -77,6 +103,13 @@ int verify_main(int argc, char **argv)
 			plan_print_text(&s.plan, s.profile, verbose, stdout);
 		status = plan_in_sync(&s.plan) ? LVSDR_EXIT_OK : LVSDR_EXIT_DRIFT;
 	}
+	if (prom && monitor_verify_prom_write(prom, status == LVSDR_EXIT_ERROR ? NULL : &s.plan, argv[optind], err,
+					      sizeof(err)) < 0) {
+		fprintf(stderr, "%s verify: --prom: %s\n", lvsdr_prog, err);
+		status = LVSDR_EXIT_ERROR;
+	}
+	if (nagios)
+		status = (int)monitor_verify_nagios(stdout, status == LVSDR_EXIT_ERROR ? NULL : &s.plan, argv[optind]);
 	session_close(&s);
 	return status;
 }

@@ -34,6 +34,12 @@ int session_open(struct session *s, const char *profile, const struct session_op
 	}
 	if (opt->expect >= 0)
 		s->want.expect = (enum vip_expect)opt->expect;
+	if (opt->boot && s->want.role == ROLE_DIRECTOR) {
+		/* At boot the VIPs of a director belong to its HA manager: bound
+		 * on both directors they would be a duplicate address. */
+		s->knobs_only = true;
+		s->want.nvips = 0; /* the array stays for host_free() */
+	}
 	if (opt->release) {
 		s->want.expect = EXPECT_ABSENT;
 		for (int k = 0; k < KNOB_COUNT; k++)
@@ -77,6 +83,8 @@ int session_replan(struct session *s)
 		fprintf(stderr, "%s: %s: %s\n", lvsdr_prog, s->profile, err);
 		return LVSDR_EXIT_ERROR;
 	}
+	if (s->knobs_only)
+		s->live.naddrs = 0; /* host_free() still frees them */
 	plan_compute(&s->want, &s->live, &s->plan);
 	s->planned = true;
 	return LVSDR_EXIT_OK;

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <linux/capability.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,32 +89,43 @@ static bool rollback_confirmed(struct session *s)
 	char err[512];
 	bool same = true;
 
+	/* The NIC is gone: what it held went with it and cannot be compared;
+	 * the rest was checked step by step by the undo. */
+	if (!if_nametoindex(s->want.ifname))
+		return true;
 	if (state_read(&s->want, s->nl, &s->owned, &now, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: rollback: cannot read the state again: %s\n", lvsdr_prog, err);
 		return false;
 	}
 	for (int k = 0; k < KNOB_COUNT; k++)
-		for (int sc = 0; sc < SCOPE_COUNT; sc++)
-			if (now.knobs[k].present[sc] != s->live.knobs[k].present[sc] ||
-			    (now.knobs[k].present[sc] && now.knobs[k].value[sc] != s->live.knobs[k].value[sc])) {
+		for (int sc = 0; sc < SCOPE_COUNT; sc++) {
+			const struct knob_values *was = &s->live.knobs[k], *is = &now.knobs[k];
+			if (is->present[sc] == was->present[sc] && (!is->present[sc] || is->value[sc] == was->value[sc]))
+				continue;
+			if (is->present[sc] && was->present[sc])
 				fprintf(stderr, "%s: rollback: conf/%s/%s is %d, was %d\n", lvsdr_prog,
 					sc == SCOPE_DEV ? s->want.ifname : scope_names[sc], knob_table[k].sysctl,
-					now.knobs[k].value[sc], s->live.knobs[k].value[sc]);
-				same = false;
-			}
-	if (now.naddrs != s->live.naddrs) {
-		same = false;
-	} else if (now.naddrs) {
+					is->value[sc], was->value[sc]);
+			else
+				fprintf(stderr, "%s: rollback: conf/%s/%s %s\n", lvsdr_prog,
+					sc == SCOPE_DEV ? s->want.ifname : scope_names[sc], knob_table[k].sysctl,
+					is->present[sc] ? "appeared" : "is gone");
+			same = false;
+		}
+	bool addrs_same = now.naddrs == s->live.naddrs;
+	if (addrs_same && now.naddrs) {
 		struct live_addr *before = xcalloc(now.naddrs, sizeof(*before));
 		memcpy(before, s->live.addrs, now.naddrs * sizeof(*before));
 		qsort(before, now.naddrs, sizeof(*before), live_addr_compare);
 		qsort(now.addrs, now.naddrs, sizeof(*now.addrs), live_addr_compare);
-		for (size_t i = 0; i < now.naddrs && same; i++)
-			same = !live_addr_compare(&before[i], &now.addrs[i]);
+		for (size_t i = 0; i < now.naddrs && addrs_same; i++)
+			addrs_same = !live_addr_compare(&before[i], &now.addrs[i]);
 		free(before);
 	}
-	if (!same)
+	if (!addrs_same) {
 		fprintf(stderr, "%s: rollback: the addresses differ from what they were before this run\n", lvsdr_prog);
+		same = false;
+	}
 	host_free(&now);
 	return same;
 }
@@ -134,10 +146,20 @@ static int undo_step(struct session *s, const struct step *st)
 	return c.error;
 }
 
+/* Whether a step's change went away with its interface: the undo then
+ * has nothing to undo (conf/<nic> and the addresses on it are gone). */
+static bool vanished_with_interface(const struct session *s, const struct step *st, int ret)
+{
+	const char *ifname = st->kind == STEP_SYSCTL ? (st->scope == SCOPE_DEV ? s->want.ifname : NULL)
+						     : st->addr.ifname;
+
+	return ifname && (ret == -ENODEV || ret == -ENOENT) && !if_nametoindex(ifname);
+}
+
 static void rollback(struct session *s, bool *done, struct execute_result *res)
 {
 	char what[320];
-	size_t undone = 0;
+	size_t undone = 0, vanished = 0;
 
 	for (size_t i = s->plan.nsteps; i-- > 0;) {
 		const struct step *st = &s->plan.steps[i];
@@ -145,7 +167,12 @@ static void rollback(struct session *s, bool *done, struct execute_result *res)
 			continue;
 		int ret = undo_step(s, st);
 		step_describe(st, s->want.ifname, what, sizeof(what));
-		if (ret < 0) {
+		if (ret < 0 && vanished_with_interface(s, st, ret)) {
+			fprintf(stderr, "%s: rollback: \"%s\" went away with its interface, which no longer exists\n",
+				lvsdr_prog, what);
+			done[i] = false;
+			vanished++;
+		} else if (ret < 0) {
 			res->rollback_failures++;
 			fprintf(stderr, "%s: rollback: could not undo \"%s\": %s; this change is still in place\n",
 				lvsdr_prog, what, strerror(-ret));
@@ -167,9 +194,13 @@ static void rollback(struct session *s, bool *done, struct execute_result *res)
 	if (res->rollback_failures)
 		fprintf(stderr, "%s: rollback incomplete: %zu change%s could not be undone (listed above)\n", lvsdr_prog,
 			res->rollback_failures, res->rollback_failures == 1 ? "" : "s");
+	else if (vanished)
+		fprintf(stderr, "%s: rolled back %zu change%s; %zu went away with the interface\n", lvsdr_prog, undone,
+			undone == 1 ? "" : "s", vanished);
 	else
 		fprintf(stderr, "%s: rolled back %zu change%s; the host is as it was before this run\n", lvsdr_prog,
 			undone, undone == 1 ? "" : "s");
+	res->vanished = vanished;
 }
 
 int plan_execute(struct session *s, bool quiet, struct execute_result *res)
@@ -260,6 +291,9 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 		step_describe(&p->steps[res->failed_step - 1], s->want.ifname, what, sizeof(what));
 		fprintf(stderr, "%s: %s: step %zu of %zu failed: %s: %s\n", lvsdr_prog, s->profile, res->failed_step, n,
 			what, res->error);
+		if (!if_nametoindex(s->want.ifname))
+			fprintf(stderr, "%s: %s no longer exists: it was deleted during this run\n", lvsdr_prog,
+				s->want.ifname);
 		rollback(s, done, res);
 		if (!res->rollback_failures && !rollback_confirmed(s))
 			res->rollback_failures++;

@@ -142,10 +142,10 @@ struct arp_frame {
 	struct ether_arp arp;
 } __attribute__((packed));
 
-/* Request: sender IP = target IP, as arping -U and RFC 5227 announcements.
- * Reply: target MAC = sender MAC, the only reply Linux takes as gratuitous
- * once an entry changed less than locktime ago. */
-static int send_arp(struct garp_sender *g, const uint8_t ip[4], bool reply)
+/* A broadcast ARP frame from us; tha NULL leaves it zero, as the kernel's
+ * requests have it. */
+static int send_arp_frame(struct garp_sender *g, uint16_t op, const uint8_t spa[4], const uint8_t *tha,
+			  const uint8_t tpa[4])
 {
 	struct arp_frame f;
 
@@ -157,13 +157,21 @@ static int send_arp(struct garp_sender *g, const uint8_t ip[4], bool reply)
 	f.arp.arp_pro = htons(ETHERTYPE_IP);
 	f.arp.arp_hln = ETH_ALEN;
 	f.arp.arp_pln = 4;
-	f.arp.arp_op = htons(reply ? ARPOP_REPLY : ARPOP_REQUEST);
+	f.arp.arp_op = htons(op);
 	memcpy(f.arp.arp_sha, g->mac, ETH_ALEN);
-	memcpy(f.arp.arp_spa, ip, 4);
-	if (reply)
-		memcpy(f.arp.arp_tha, g->mac, ETH_ALEN);
-	memcpy(f.arp.arp_tpa, ip, 4);
+	memcpy(f.arp.arp_spa, spa, 4);
+	if (tha)
+		memcpy(f.arp.arp_tha, tha, ETH_ALEN);
+	memcpy(f.arp.arp_tpa, tpa, 4);
 	return send_frame(g, &f, sizeof(f));
+}
+
+/* Request: sender IP = target IP, as arping -U and RFC 5227 announcements.
+ * Reply: target MAC = sender MAC, the only reply Linux takes as gratuitous
+ * once an entry changed less than locktime ago. */
+static int send_arp(struct garp_sender *g, const uint8_t ip[4], bool reply)
+{
+	return send_arp_frame(g, reply ? ARPOP_REPLY : ARPOP_REQUEST, ip, reply ? g->mac : NULL, ip);
 }
 
 struct na_frame {
@@ -227,6 +235,60 @@ static int send_na(struct garp_sender *g, const uint8_t ip[16])
 	uint16_t sum = icmp6_checksum(src, dst, icmp, icmp_len);
 	memcpy((uint8_t *)&f.na + offsetof(struct nd_neighbor_advert, nd_na_cksum), &sum, sizeof(sum));
 	return send_frame(g, &f, sizeof(f));
+}
+
+struct ns_frame {
+	struct ether_header eth;
+	struct ip6_hdr ip6;
+	struct nd_neighbor_solicit ns;
+	struct nd_opt_hdr opt;
+	uint8_t opt_mac[ETH_ALEN];
+} __attribute__((packed));
+
+/* A neighbour solicitation to the target's solicited-node group
+ * ff02::1:ffXX:XXXX (RFC 4291 2.7.1). From the unspecified address it is
+ * duplicate address detection (RFC 4862 5.4.2): no source link-layer
+ * option, and the owner answers to all nodes. */
+static int send_ns(struct garp_sender *g, const uint8_t target[16], const uint8_t *source)
+{
+	struct ns_frame f;
+	size_t icmp_len = sizeof(f.ns) + (source ? sizeof(f.opt) + sizeof(f.opt_mac) : 0);
+	uint8_t icmp[sizeof(f.ns) + sizeof(f.opt) + sizeof(f.opt_mac)], src[16] = { 0 }, dst[16] = { 0xff, 0x02 };
+
+	memset(&f, 0, sizeof(f));
+	dst[11] = 0x01;
+	dst[12] = 0xff;
+	memcpy(dst + 13, target + 13, 3);
+	if (source)
+		memcpy(src, source, 16);
+	f.eth.ether_dhost[0] = f.eth.ether_dhost[1] = 0x33;
+	memcpy(f.eth.ether_dhost + 2, dst + 12, 4);
+	memcpy(f.eth.ether_shost, g->mac, ETH_ALEN);
+	f.eth.ether_type = htons(ETHERTYPE_IPV6);
+	f.ip6.ip6_flow = htonl(6u << 28);
+	f.ip6.ip6_plen = htons((uint16_t)icmp_len);
+	f.ip6.ip6_nxt = IPPROTO_ICMPV6;
+	f.ip6.ip6_hlim = 255;
+	memcpy(&f.ip6.ip6_src, src, 16);
+	memcpy(&f.ip6.ip6_dst, dst, 16);
+	f.ns.nd_ns_type = ND_NEIGHBOR_SOLICIT;
+	memcpy(&f.ns.nd_ns_target, target, 16);
+	f.opt.nd_opt_type = ND_OPT_SOURCE_LINKADDR;
+	f.opt.nd_opt_len = 1;
+	memcpy(f.opt_mac, g->mac, ETH_ALEN);
+	memcpy(icmp, &f.ns, sizeof(icmp));
+	uint16_t sum = icmp6_checksum(src, dst, icmp, icmp_len);
+	memcpy((uint8_t *)&f.ns + offsetof(struct nd_neighbor_solicit, nd_ns_cksum), &sum, sizeof(sum));
+	return send_frame(g, &f, sizeof(f.eth) + sizeof(f.ip6) + icmp_len);
+}
+
+int garp_probe(struct garp_sender *g, int family, const uint8_t addr[16], const uint8_t *source)
+{
+	static const uint8_t unspecified[4];
+
+	if (family == AF_INET6)
+		return send_ns(g, addr, source);
+	return send_arp_frame(g, ARPOP_REQUEST, source ? source : unspecified, NULL, addr);
 }
 
 int garp_round(struct garp_sender *g, const struct vip *vips, size_t n, enum garp_mode mode)

@@ -111,11 +111,50 @@ int vip_compare(const void *a, const void *b)
 	return memcmp(x->addr, y->addr, 16);
 }
 
+const char *address_unusable(int family, const uint8_t *a, const char **hint)
+{
+	static const uint8_t zero[16], v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	*hint = "";
+	/* Each names the range, so the operator sees why a neighbour fails too. */
+	if (family == AF_INET) {
+		if (a[0] == 0)
+			return "\"this network\" (0.0.0.0/8)";
+		if (a[0] == 127)
+			return "loopback (127.0.0.0/8)";
+		if (a[0] >= 224 && a[0] <= 239)
+			return "multicast (224.0.0.0/4)";
+		if (!memcmp(a, "\xff\xff\xff\xff", 4))
+			return "the broadcast address";
+		if (a[0] >= 240)
+			return "reserved (240.0.0.0/4)";
+		if (a[0] == 169 && a[1] == 254)
+			return "link-local (169.254.0.0/16)";
+		return NULL;
+	}
+	if (!memcmp(a, zero, 15) && (a[15] == 0 || a[15] == 1))
+		return a[15] ? "the loopback address" : "the unspecified address";
+	if (a[0] == 0xff)
+		return "multicast (ff00::/8)";
+	if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)
+		return "link-local (fe80::/10)";
+	if (!memcmp(a, v4mapped, 12)) {
+		*hint = "; write the IPv4 address";
+		return "IPv4-mapped (::ffff:0:0/96)";
+	}
+	return NULL;
+}
+
 void host_free(struct host *host)
 {
 	free(host->vips);
 	free(host->addrs);
+	free(host->pathcheck.realservers);
+	free(host->pathcheck.ports);
 	host->vips = NULL;
 	host->addrs = NULL;
 	host->nvips = host->naddrs = 0;
+	host->pathcheck.realservers = NULL;
+	host->pathcheck.ports = NULL;
+	host->pathcheck.nrealservers = host->pathcheck.nports = 0;
 }

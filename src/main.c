@@ -16,6 +16,10 @@ static const struct subcommand {
 	{ "takeover", takeover_main, "Director: bind every VIP and announce it with gratuitous ARP" },
 	{ "release", release_main, "Director: remove the VIPs lvsdr bound, nothing else" },
 	{ "notify", notify_main, "keepalived notify entry point: MASTER takes over, others release" },
+	{ "probe",  probe_main,  "Ask the segment which MACs answer for each VIP (leaks, conflicts)" },
+	{ "watch",  watch_main,  "Log every frame claiming a VIP; flag foreign owners and flip-flops" },
+	{ "persist", persist_main, "Write the profile's knobs to a sysctl.d drop-in for every boot" },
+	{ "pathcheck", pathcheck_main, "Probe each real server through the VIP as the director forwards to it" },
 };
 
 static void show_usage(FILE *out)

@@ -294,6 +294,25 @@ static void plan_stale(struct plan *p)
 	free(sorted);
 }
 
+/* A director's NIC without IPv4 (no conf/<nic>: IPv4 disabled, or an MTU
+ * below 68) cannot hold an IPv4 VIP; the kernel would only say "No buffer
+ * space available". A real server's VIPs go on lo, and its knobs on
+ * conf/<nic> are reported missing by plan_knob(). */
+static void plan_no_ipv4(struct plan *p)
+{
+	const struct host *live = p->live;
+
+	if (p->want->role != ROLE_DIRECTOR || live->knobs[KNOB_IGNORE].present[SCOPE_DEV])
+		return;
+	for (size_t i = 0; i < p->want->nvips; i++)
+		if (p->want->vips[i].family == AF_INET) {
+			struct extra_finding *e = plan_add_finding(p, VERDICT_BLOCKED, p->want->ifname);
+			snprintf(e->detail, sizeof(e->detail), "%s has no IPv4 (no conf/%s: IPv4 disabled, or an MTU "
+				 "below 68), so it cannot hold an IPv4 VIP", p->want->ifname, p->want->ifname);
+			return;
+		}
+}
+
 void plan_compute(const struct host *want, const struct host *live, struct plan *plan)
 {
 	memset(plan, 0, sizeof(*plan));
@@ -305,6 +324,7 @@ void plan_compute(const struct host *want, const struct host *live, struct plan 
 	plan->vips = xcalloc(want->nvips, sizeof(*plan->vips));
 	for (size_t i = 0; i < want->nvips; i++)
 		plan_vip(plan, i);
+	plan_no_ipv4(plan);
 	plan_stale(plan);
 	/* Stable partition by kind: removals, sysctls, additions. */
 	struct step *ordered = xmalloc(plan->nsteps * sizeof(*ordered));
@@ -316,6 +336,12 @@ void plan_compute(const struct host *want, const struct host *live, struct plan 
 	free(plan->steps);
 	plan->steps = ordered;
 	plan->steps_cap = plan->nsteps;
+}
+
+struct extra_finding *plan_add_finding(struct plan *plan, enum verdict verdict, const char *subject)
+{
+	count_verdict(plan, verdict);
+	return extra_push(plan, verdict, subject);
 }
 
 bool plan_in_sync(const struct plan *plan)

@@ -7,7 +7,7 @@
 
 #include "plan.h"
 
-static const char *const verdict_words[] = {
+const char *const verdict_words[VERDICT_COUNT] = {
 	[VERDICT_OK] = "ok", [VERDICT_DRIFT] = "drift", [VERDICT_BLOCKED] = "blocked", [VERDICT_WARN] = "warn",
 };
 
@@ -112,7 +112,7 @@ void plan_print_text(const struct plan *p, const char *profile, bool verbose, FI
 	fputc('\n', out);
 }
 
-static void json_string(FILE *out, const char *s)
+void json_string(FILE *out, const char *s)
 {
 	fputc('"', out);
 	for (; *s; s++) {

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pathcheck.h"
 #include "util.h"
 
 #define RAW_LINE_MAX 4096
@@ -25,14 +26,15 @@
 /* Longer than any key; keeps an unknown key's message short. */
 #define KEY_NAME_MAX 32
 
-enum section { SEC_HOST, SEC_ARP, SEC_VIP, SEC_GARP, SEC_COUNT, SEC_NONE = -1, SEC_UNKNOWN = -2 };
-static const char *const section_names[SEC_COUNT] = { "host", "arp", "vip", "garp" };
+enum section { SEC_HOST, SEC_ARP, SEC_VIP, SEC_GARP, SEC_PATHCHECK, SEC_COUNT, SEC_NONE = -1, SEC_UNKNOWN = -2 };
+static const char *const section_names[SEC_COUNT] = { "host", "arp", "vip", "garp", "pathcheck" };
 
 enum key {
 	KEY_ROLE, KEY_INTERFACE,
 	KEY_IGNORE, KEY_ANNOUNCE, KEY_FILTER, KEY_ACCEPT, KEY_NOTIFY, KEY_SCOPE,
 	KEY_ADDRESS,
-	KEY_COUNT_, KEY_INTERVAL, KEY_REFRESH, KEY_MODE,
+	KEY_COUNT_, KEY_INTERVAL, KEY_REFRESH, KEY_MODE, KEY_CONFLICT,
+	KEY_REALSERVER, KEY_PORT, KEY_TIMEOUT, KEY_RETRIES,
 	KEY_MAX
 };
 
@@ -55,6 +57,11 @@ static const struct key_info {
 	[KEY_INTERVAL]  = { SEC_GARP, "interval",  false, true  },
 	[KEY_REFRESH]   = { SEC_GARP, "refresh",   false, true  },
 	[KEY_MODE]      = { SEC_GARP, "mode",      false, true  },
+	[KEY_CONFLICT]  = { SEC_GARP, "conflict",  false, true  },
+	[KEY_REALSERVER] = { SEC_PATHCHECK, "realserver", true, true },
+	[KEY_PORT]      = { SEC_PATHCHECK, "port",    true,  true  },
+	[KEY_TIMEOUT]   = { SEC_PATHCHECK, "timeout", false, true  },
+	[KEY_RETRIES]   = { SEC_PATHCHECK, "retries", false, true  },
 };
 
 struct parser {
@@ -69,6 +76,7 @@ struct parser {
 	unsigned key_line[KEY_MAX];      /* first line of each key, 0 = unset */
 	unsigned role_line;
 	size_t vip_cap;
+	size_t realserver_cap, port_cap;
 	size_t long_line;                /* "key=value" did not fit inih's buffer: its length */
 	int line_limit;                  /* and what fits */
 };
@@ -81,6 +89,17 @@ static int quote_len(size_t n)
 static const char *quote_more(size_t n)
 {
 	return n > QUOTE_MAX ? "..." : "";
+}
+
+/* "[host], [arp], [vip], [garp] and [pathcheck]", for messages. */
+static const char *section_list(char *buf, size_t size)
+{
+	size_t used = 0;
+
+	for (int s = 0; s < SEC_COUNT && used < size; s++)
+		used += (size_t)snprintf(buf + used, size - used, "%s[%s]",
+					 s == 0 ? "" : s == SEC_COUNT - 1 ? " and " : ", ", section_names[s]);
+	return buf;
 }
 
 /* "role and interface": the keys of one section, for messages. Returns
@@ -107,6 +126,7 @@ static void suggest_section(struct parser *p, const char *name)
 {
 	unsigned best_dist = 3; /* three edits or more is another word */
 	int best = -1;
+	char list[96];
 
 	/* The closest, not the first close one: [gap] is [garp], not [arp]. */
 	for (int s = 0; s < SEC_COUNT; s++) {
@@ -120,7 +140,7 @@ static void suggest_section(struct parser *p, const char *name)
 		diag_error(p->d, p->lineno, "unknown section [%s]; did you mean [%s]?", name, section_names[best]);
 		return;
 	}
-	diag_error(p->d, p->lineno, "unknown section [%s]; sections are [host], [arp], [vip] and [garp]", name);
+	diag_error(p->d, p->lineno, "unknown section [%s]; sections are %s", name, section_list(list, sizeof(list)));
 }
 
 /* Section header already trimmed: "[name]". A malformed or unknown header
@@ -322,35 +342,8 @@ static void parse_knob(struct parser *p, enum arp_knob knob, const char *value)
 
 static bool vip_address_sane(struct parser *p, int family, const uint8_t *a, const char *value)
 {
-	const char *why = NULL;
+	const char *hint = "", *why = address_unusable(family, a, &hint);
 
-	const char *hint = "";
-
-	/* Each names the range, so the operator sees why a neighbour fails too. */
-	if (family == AF_INET) {
-		if (a[0] == 0)
-			why = "\"this network\" (0.0.0.0/8)";
-		else if (a[0] == 127)
-			why = "loopback (127.0.0.0/8)";
-		else if (a[0] >= 224 && a[0] <= 239)
-			why = "multicast (224.0.0.0/4)";
-		else if (!memcmp(a, "\xff\xff\xff\xff", 4))
-			why = "the broadcast address";
-		else if (a[0] >= 240)
-			why = "reserved (240.0.0.0/4)";
-		else if (a[0] == 169 && a[1] == 254)
-			why = "link-local (169.254.0.0/16)";
-	} else {
-		static const uint8_t zero[16], v4mapped[12] = { [10] = 0xff, [11] = 0xff };
-		if (!memcmp(a, zero, 15) && (a[15] == 0 || a[15] == 1))
-			why = a[15] ? "the loopback address" : "the unspecified address";
-		else if (a[0] == 0xff)
-			why = "multicast (ff00::/8)";
-		else if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)
-			why = "link-local (fe80::/10)";
-		else if (!memcmp(a, v4mapped, 12))
-			why = "IPv4-mapped (::ffff:0:0/96)", hint = "; write the IPv4 address";
-	}
 	if (why)
 		diag_error(p->d, p->lineno, "[vip] address = %s: %s, not usable as a VIP%s", value, why, hint);
 	return !why;
@@ -406,6 +399,62 @@ static void parse_address_key(struct parser *p, const char *value)
 		p->host->vips = xreallocarray(p->host->vips, p->vip_cap, sizeof(*p->host->vips));
 	}
 	p->host->vips[p->host->nvips++] = vip;
+}
+
+static void parse_realserver(struct parser *p, const char *value)
+{
+	struct realserver rs = { .line = p->lineno };
+	const char *why, *hint;
+	unsigned prefix;
+	bool has_prefix;
+
+	if (strpbrk(value, ", \t")) {
+		diag_error(p->d, p->lineno, "[pathcheck] realserver = %s: one address per line; repeat realserver = for "
+			   "each real server", value);
+		return;
+	}
+	if (!parse_address(value, &rs.family, rs.addr, &prefix, &has_prefix)) {
+		diag_error(p->d, p->lineno, "[pathcheck] realserver = %s: not an IPv4 or IPv6 address such as 192.0.2.11",
+			   value);
+		return;
+	}
+	if (has_prefix) {
+		diag_error(p->d, p->lineno, "[pathcheck] realserver = %s: a real server is one address; write it "
+			   "without a prefix", value);
+		return;
+	}
+	if ((why = address_unusable(rs.family, rs.addr, &hint))) {
+		diag_error(p->d, p->lineno, "[pathcheck] realserver = %s: %s, not a real server's address%s", value, why,
+			   hint);
+		return;
+	}
+	struct pathcheck_policy *pc = &p->host->pathcheck;
+	if (pc->nrealservers == p->realserver_cap) {
+		p->realserver_cap = p->realserver_cap ? p->realserver_cap * 2 : 8;
+		pc->realservers = xreallocarray(pc->realservers, p->realserver_cap, sizeof(*pc->realservers));
+	}
+	pc->realservers[pc->nrealservers++] = rs;
+}
+
+static void parse_port(struct parser *p, const char *value)
+{
+	struct service_port sp = { .line = p->lineno };
+	struct pathcheck_policy *pc = &p->host->pathcheck;
+
+	if (strpbrk(value, ", \t")) {
+		diag_error(p->d, p->lineno, "[pathcheck] port = %s: one port per line; repeat port = for each", value);
+		return;
+	}
+	if (!service_port_parse(value, &sp)) {
+		diag_error(p->d, p->lineno, "[pathcheck] port = %s: must be tcp/N or udp/N, N from 1 to 65535 without "
+			   "leading zeros, such as tcp/80", value);
+		return;
+	}
+	if (pc->nports == p->port_cap) {
+		p->port_cap = p->port_cap ? p->port_cap * 2 : 8;
+		pc->ports = xreallocarray(pc->ports, p->port_cap, sizeof(*pc->ports));
+	}
+	pc->ports[pc->nports++] = sp;
 }
 
 static void parse_value(struct parser *p, enum key key, const char *value)
@@ -486,6 +535,36 @@ static void parse_value(struct parser *p, enum key key, const char *value)
 		else
 			diag_error(p->d, p->lineno, "[garp] mode = %s: must be request, reply or both", value);
 		break;
+	case KEY_REALSERVER:
+		parse_realserver(p, value);
+		break;
+	case KEY_PORT:
+		parse_port(p, value);
+		break;
+	case KEY_TIMEOUT:
+		if (!parse_duration_ms(value, &ms) || ms < PATHCHECK_TIMEOUT_MIN_MS || ms > PATHCHECK_TIMEOUT_MAX_MS)
+			diag_error(p->d, p->lineno, "[pathcheck] timeout = %s: must be a duration from %ums to %us, such "
+				   "as 2s", value, PATHCHECK_TIMEOUT_MIN_MS, PATHCHECK_TIMEOUT_MAX_MS / 1000);
+		else
+			h->pathcheck.timeout_ms = ms;
+		break;
+	case KEY_RETRIES:
+		if (!parse_int(value, &n) || n < 0 || n > PATHCHECK_RETRIES_MAX)
+			diag_error(p->d, p->lineno, "[pathcheck] retries = %s: must be a whole number, 0-%d", value,
+				   PATHCHECK_RETRIES_MAX);
+		else
+			h->pathcheck.retries = (unsigned)n;
+		break;
+	case KEY_CONFLICT:
+		if (!strcmp(value, "off"))
+			h->garp.conflict = CONFLICT_OFF;
+		else if (!strcmp(value, "warn"))
+			h->garp.conflict = CONFLICT_WARN;
+		else if (!strcmp(value, "refuse"))
+			h->garp.conflict = CONFLICT_REFUSE;
+		else
+			diag_error(p->d, p->lineno, "[garp] conflict = %s: must be off, warn or refuse", value);
+		break;
 	default:
 		break;
 	}
@@ -558,6 +637,7 @@ static int profile_handle(void *user, const char *section, const char *name, con
 {
 	struct parser *p = user;
 	int key = -1;
+	char list[96];
 
 	(void)section; /* the reader tracks the section, including unknown ones */
 	if (p->section == SEC_UNKNOWN)
@@ -571,8 +651,8 @@ static int profile_handle(void *user, const char *section, const char *name, con
 			diag_error(p->d, p->lineno, "%s comes before any [section]; did you mean %s in [%s]?", name,
 				   key_table[k].name, section_names[key_table[k].section]);
 		else
-			diag_error(p->d, p->lineno, "%s comes before any [section]; sections are [host], [arp], [vip] "
-				   "and [garp]", name);
+			diag_error(p->d, p->lineno, "%s comes before any [section]; sections are %s", name,
+				   section_list(list, sizeof(list)));
 		return 1;
 	}
 	for (int k = 0; k < KEY_MAX; k++)
@@ -594,6 +674,97 @@ static int profile_handle(void *user, const char *section, const char *name, con
 	return 1;
 }
 
+static int realserver_compare(const void *a, const void *b)
+{
+	const struct realserver *x = a, *y = b;
+	int c;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	if ((c = memcmp(x->addr, y->addr, 16)))
+		return c;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+static int port_compare(const void *a, const void *b)
+{
+	const struct service_port *x = a, *y = b;
+
+	if (x->proto != y->proto)
+		return x->proto < y->proto ? -1 : 1;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* [pathcheck] as a whole: both lists or neither, each entry once, and
+ * every real server reachable through a VIP of its family that is not
+ * itself. Sorted copies keep a long list n log n. */
+static void validate_pathcheck(struct parser *p)
+{
+	const struct pathcheck_policy *pc = &p->host->pathcheck;
+	struct vip *vips = NULL;
+	bool has_family[2] = { false, false };
+	char text[INET6_ADDRSTRLEN];
+
+	if (p->key_line[KEY_REALSERVER] && !p->key_line[KEY_PORT])
+		diag_error(p->d, 0, "[pathcheck] port is missing: list the service ports to check, such as port = tcp/80");
+	if (p->key_line[KEY_PORT] && !p->key_line[KEY_REALSERVER])
+		diag_error(p->d, 0, "[pathcheck] realserver is missing: list the real servers to check by their own "
+			   "addresses");
+	if ((p->key_line[KEY_TIMEOUT] || p->key_line[KEY_RETRIES]) && !p->key_line[KEY_REALSERVER] &&
+	    !p->key_line[KEY_PORT])
+		diag_error(p->d, 0, "[pathcheck] has no realserver and no port: timeout and retries alone check nothing");
+	if (pc->nrealservers > 1) {
+		struct realserver *sorted = xmalloc(pc->nrealservers * sizeof(*sorted));
+		memcpy(sorted, pc->realservers, pc->nrealservers * sizeof(*sorted));
+		qsort(sorted, pc->nrealservers, sizeof(*sorted), realserver_compare);
+		for (size_t i = 1; i < pc->nrealservers; i++)
+			if (sorted[i - 1].family == sorted[i].family && !memcmp(sorted[i - 1].addr, sorted[i].addr, 16)) {
+				addr_format(sorted[i].family, sorted[i].addr, text, sizeof(text));
+				diag_error(p->d, sorted[i].line, "[pathcheck] realserver %s is listed again (first at line %u)",
+					   text, sorted[i - 1].line);
+				sorted[i].line = sorted[i - 1].line;
+			}
+		free(sorted);
+	}
+	if (pc->nports > 1) {
+		struct service_port *sorted = xmalloc(pc->nports * sizeof(*sorted));
+		memcpy(sorted, pc->ports, pc->nports * sizeof(*sorted));
+		qsort(sorted, pc->nports, sizeof(*sorted), port_compare);
+		for (size_t i = 1; i < pc->nports; i++)
+			if (sorted[i - 1].proto == sorted[i].proto && sorted[i - 1].port == sorted[i].port) {
+				service_port_format(&sorted[i], text, sizeof(text));
+				diag_error(p->d, sorted[i].line, "[pathcheck] port %s is listed again (first at line %u)", text,
+					   sorted[i - 1].line);
+				sorted[i].line = sorted[i - 1].line;
+			}
+		free(sorted);
+	}
+	if (!pc->nrealservers)
+		return;
+	vips = xmalloc((p->host->nvips ? p->host->nvips : 1) * sizeof(*vips));
+	memcpy(vips, p->host->vips, p->host->nvips * sizeof(*vips));
+	qsort(vips, p->host->nvips, sizeof(*vips), vip_compare);
+	for (size_t i = 0; i < p->host->nvips; i++)
+		has_family[vips[i].family == AF_INET6] = true;
+	for (size_t i = 0; i < pc->nrealservers; i++) {
+		const struct realserver *rs = &pc->realservers[i];
+		struct vip key = { .family = rs->family };
+		const struct vip *same;
+		memcpy(key.addr, rs->addr, 16);
+		addr_format(rs->family, rs->addr, text, sizeof(text));
+		same = p->host->nvips ? bsearch(&key, vips, p->host->nvips, sizeof(*vips), vip_compare) : NULL;
+		if (same)
+			diag_error(p->d, rs->line, "[pathcheck] realserver = %s: a VIP (line %u); list each real server by "
+				   "its own address", text, same->line);
+		else if (!has_family[rs->family == AF_INET6] && p->host->nvips)
+			diag_error(p->d, rs->line, "[pathcheck] realserver = %s: no %s VIP in [vip] to check it through",
+				   text, rs->family == AF_INET6 ? "IPv6" : "IPv4");
+	}
+	free(vips);
+}
+
 /* Rules that need the whole file: required keys, role-specific keys,
  * prefixes, duplicate VIPs. */
 static void validate_whole(struct parser *p)
@@ -606,6 +777,8 @@ static void validate_whole(struct parser *p)
 		diag_error(p->d, 0, "[host] interface is missing: name the NIC on the segment shared by director and real servers");
 	if (!p->key_line[KEY_ADDRESS])
 		diag_error(p->d, 0, "[vip] address is missing: list at least one VIP");
+	if (h->role != ROLE_REALSERVER)
+		validate_pathcheck(p);
 	/* Duplicates: sort a copy, so 10,000 VIPs cost n log n. */
 	if (h->nvips > 1) {
 		struct vip *sorted = xmalloc(h->nvips * sizeof(*sorted));
@@ -627,9 +800,12 @@ static void validate_whole(struct parser *p)
 
 	if (h->role == ROLE_REALSERVER) {
 		for (int k = 0; k < KEY_MAX; k++)
-			if (key_table[k].director_only && p->key_line[k])
+			if (key_table[k].director_only && p->key_line[k] && key_table[k].section == SEC_GARP)
 				diag_error(p->d, p->key_line[k], "[garp] %s: only a director announces VIPs (role = realserver "
 					   "at line %u)", key_table[k].name, p->role_line);
+			else if (key_table[k].director_only && p->key_line[k])
+				diag_error(p->d, p->key_line[k], "[pathcheck] %s: only a director sends to real servers (role = "
+					   "realserver at line %u)", key_table[k].name, p->role_line);
 		/* The defaults that stop the leak; weaker values are refused
 		 * because they leak (see lvsdr.ini(5)). */
 		struct knob_values *ign = &h->knobs[KNOB_IGNORE], *ann = &h->knobs[KNOB_ANNOUNCE];
@@ -674,7 +850,9 @@ int profile_parse(const char *text, size_t len, struct host *host, struct diag *
 	memset(host, 0, sizeof(*host));
 	host->policy = POLICY_ALL_AND_DEV;
 	host->garp = (struct garp_policy){ LVSDR_GARP_COUNT, LVSDR_GARP_INTERVAL_MS, LVSDR_GARP_REFRESH_MS,
-					   LVSDR_GARP_MODE };
+					   LVSDR_GARP_MODE, LVSDR_GARP_CONFLICT };
+	host->pathcheck.timeout_ms = PATHCHECK_TIMEOUT_MS;
+	host->pathcheck.retries = PATHCHECK_RETRIES;
 	if (len == 0) {
 		diag_error(d, 0, "the profile is empty");
 		return (int)(d->errors - errors_before);

@@ -22,7 +22,14 @@ static bool keep_address(void *arg, struct live_addr *a)
 	char label[IF_NAMESIZE];
 
 	owned_label(a->ifname, label);
-	a->owned = (label[0] && !strcmp(a->label, label)) || owned_contains(ctx->owned, a);
+	/* IPv4: our label decides, so an address someone re-added under a
+	 * label of their own is theirs even if the record still names it.
+	 * IPv6 has no labels (nor IPv4 on a name too long for one): the
+	 * record decides. */
+	if (a->family == AF_INET && label[0])
+		a->owned = !strcmp(a->label, label);
+	else
+		a->owned = owned_contains(ctx->owned, a);
 	if (a->owned)
 		return true;
 	memcpy(key.addr, a->addr, 16);
@@ -50,6 +57,10 @@ int state_read(const struct host *want, struct netlink *nl, struct owned_set *ow
 	memset(live, 0, sizeof(*live));
 	live->role = want->role;
 	memcpy(live->ifname, want->ifname, sizeof(live->ifname));
+	if ((ret = netlink_links_refresh(nl)) < 0) {
+		snprintf(err, errlen, "cannot list the interfaces again (netlink error %d)", ret);
+		return -1;
+	}
 	live->ifindex = netlink_ifindex(nl, want->ifname);
 	live->lo_ifindex = netlink_ifindex(nl, "lo");
 	if (!live->ifindex) {

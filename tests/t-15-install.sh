@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # t-15: `make install` and `make uninstall` into a DESTDIR honour PREFIX,
-# SBINDIR and MANDIR, and install exactly the binary and both man pages.
+# SBINDIR, MANDIR, SYSCONFDIR, SYSTEMDUNITDIR and BASHCOMPDIR, install
+# exactly the binary, both man pages, the systemd unit, the bash completion
+# and the example profiles, and never overwrite or remove a profile the
+# operator changed.
 . "$(dirname "$0")/lib/common.sh"
 
 TMP=$(mktemp -d /tmp/lvsdr-t15.XXXXXX) || exit 1
@@ -13,14 +16,57 @@ else
 	not_ok "make install DESTDIR=... PREFIX=/usr succeeds"
 	sed 's/^/#   /' "$TMP/log"
 fi
-want="/usr/sbin/lvsdr 755
+want=$(
+	cd "$LVSDR_ROOT/profiles" && for f in *.ini; do echo "/etc/lvsdr/$f 644"; done
+	echo "/usr/lib/systemd/system/lvsdr@.service 644
+/usr/sbin/lvsdr 755
+/usr/share/bash-completion/completions/lvsdr 644
 /usr/share/man/man5/lvsdr.ini.5 644
 /usr/share/man/man8/lvsdr.8 644"
+)
 got=$(cd "$TMP/root" && find . -type f -printf '/%P %m\n' | sort)
-expect_output "the tree holds the binary and both man pages, with their modes" 0 <(echo "$want") echo "$got"
+expect_output "the tree holds the binary, the man pages, the unit, the completion and the example profiles" 0 \
+	<(echo "$want") echo "$got"
 check "the installed binary runs" "$TMP/root/usr/sbin/lvsdr" --version >/dev/null
-mk install DESTDIR="$TMP/root2" PREFIX=/opt/lvsdr SBINDIR=/opt/lvsdr/bin MANDIR=/opt/lvsdr/man
+check "/etc/lvsdr is mode 755: apply refuses profiles under a directory others can write" \
+	test "$(stat -c %a "$TMP/root/etc/lvsdr")" = 755
+for f in "$LVSDR_ROOT"/profiles/*.ini; do
+	check "example profile ${f##*/} is installed as shipped" cmp -s "$f" "$TMP/root/etc/lvsdr/${f##*/}"
+done
+unit=$TMP/root/usr/lib/systemd/system/lvsdr@.service
+check "the unit runs /usr/sbin/lvsdr on /etc/lvsdr/%i.ini" \
+	grep -qx 'ExecStart=/usr/sbin/lvsdr apply --boot /etc/lvsdr/%i.ini' "$unit"
+
+# An operator's edit survives a reinstall, and the uninstall.
+echo "; edited by the operator" >>"$TMP/root/etc/lvsdr/realserver.ini"
+cp "$TMP/root/etc/lvsdr/realserver.ini" "$TMP/edited"
+mk install DESTDIR="$TMP/root" PREFIX=/usr
+check "a reinstall keeps the profile the operator edited" cmp -s "$TMP/edited" "$TMP/root/etc/lvsdr/realserver.ini"
+check "a reinstall says it kept it" grep -q "kept .*/etc/lvsdr/realserver.ini" "$TMP/log"
+rm "$TMP/root/etc/lvsdr/director.ini"
+mk install DESTDIR="$TMP/root" PREFIX=/usr
+check "a reinstall puts back a profile that is missing" test -f "$TMP/root/etc/lvsdr/director.ini"
+
+mk install DESTDIR="$TMP/root2" PREFIX=/opt/lvsdr SBINDIR=/opt/lvsdr/bin MANDIR=/opt/lvsdr/man SYSCONFDIR=/opt/lvsdr/etc \
+	SYSTEMDUNITDIR=/opt/lvsdr/units BASHCOMPDIR=/opt/lvsdr/completions
 check "SBINDIR and MANDIR are honoured" test -x "$TMP/root2/opt/lvsdr/bin/lvsdr" -a -f "$TMP/root2/opt/lvsdr/man/man8/lvsdr.8"
+check "SYSCONFDIR, SYSTEMDUNITDIR and BASHCOMPDIR are honoured" test -f "$TMP/root2/opt/lvsdr/etc/lvsdr/realserver.ini" \
+	-a -f "$TMP/root2/opt/lvsdr/units/lvsdr@.service" -a -f "$TMP/root2/opt/lvsdr/completions/lvsdr"
+unit=$TMP/root2/opt/lvsdr/units/lvsdr@.service
+check "the unit names this install's SBINDIR and SYSCONFDIR" \
+	grep -qx 'ExecStart=/opt/lvsdr/bin/lvsdr apply --boot /opt/lvsdr/etc/lvsdr/%i.ini' "$unit"
+check "the unit names no path outside this install" test -z "$(grep -E '(^|[ =])/(usr|etc)/' "$unit")"
+check "the completion looks for profiles in this install's SYSCONFDIR" \
+	grep -q 'for f in /opt/lvsdr/etc/lvsdr/\*.ini' "$TMP/root2/opt/lvsdr/completions/lvsdr"
+mk install DESTDIR="$TMP/root3" PREFIX=/usr/local
+check "a PREFIX of /usr/local puts the unit and the completion where systemd and bash-completion look" \
+	test -f "$TMP/root3/usr/local/lib/systemd/system/lvsdr@.service" \
+	-a -f "$TMP/root3/usr/local/share/bash-completion/completions/lvsdr" -a -f "$TMP/root3/etc/lvsdr/realserver.ini"
+
 mk uninstall DESTDIR="$TMP/root" PREFIX=/usr
-left=$(find "$TMP/root" -type f)
-check "make uninstall removes every installed file" test -z "$left"
+left=$(cd "$TMP/root" && find . -type f -printf '/%P\n')
+check "make uninstall removes every installed file but the edited profile" test "$left" = /etc/lvsdr/realserver.ini
+check "make uninstall says it kept the edited profile" grep -q "kept .*/etc/lvsdr/realserver.ini (changed)" "$TMP/log"
+rm "$TMP/root/etc/lvsdr/realserver.ini"
+mk uninstall DESTDIR="$TMP/root" PREFIX=/usr
+check "make uninstall removes /etc/lvsdr once it is empty" test ! -e "$TMP/root/etc/lvsdr"

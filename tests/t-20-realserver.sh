@@ -17,6 +17,7 @@
 # director's MAC rewrite with a permanent neighbour entry on the client.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/lab.sh"
+. "$(dirname "$0")/lib/verdict.sh"
 
 lab_require
 if ! lab_up client dir1 rs1 rs2; then
@@ -47,43 +48,6 @@ P_DUAL=$(profile dual eth0 "$LAB_VIP" "$LAB_VIP6")
 P_OTHER=$(profile other eth0 192.0.2.101)
 P_ETH9=$(profile eth9 eth9 "$LAB_VIP")
 
-# lv HOST ARGS...: lvsdr inside HOST's namespace (under LVSDR_WRAP if set).
-lv() {
-	local h=$1
-	shift
-	on "$h" ${LVSDR_WRAP:-} "$LVSDR" "$@"
-}
-
-# run HOST ARGS...: lv, keeping the combined output in OUT, the status in RC.
-run() {
-	OUT=$(lv "$@" 2>&1)
-	RC=$?
-}
-
-# The verdict of a case gathers every unmet expectation: `want WHAT CMD...`
-# notes WHAT when CMD fails, `verdict NAME` prints the line, and on failure
-# the last lvsdr output too, and returns 1.
-WHY=
-want() {
-	local what=$1
-	shift
-	"$@" || WHY="$WHY; $what"
-}
-verdict() {
-	local failed=$WHY
-	WHY=
-	if [ -z "$failed" ]; then
-		ok "$1"
-		return 0
-	fi
-	not_ok "$1 (${failed#; })"
-	printf '%s\n' "${OUT:-}" | sed 's/^/#   /'
-	return 1
-}
-
-status_is() { [ "$RC" -eq "$1" ]; }            # WANT: the last run's status
-out_has() { grep -qE -- "$1" <<<"$OUT"; }      # ERE: a line of the last output
-out_lacks() { ! grep -qE -- "$1" <<<"$OUT"; }  # ERE
 same() { [ "$1" = "$2" ]; }                    # A B
 differ() { [ "$1" != "$2" ]; }                 # A B
 

@@ -25,5 +25,9 @@ void test_util(void);
 void test_host(void);
 void test_profile(void);
 void test_plan(void);
+void test_pathcheck(void);
+void test_audit(void);
+void test_robust(void);
+void test_persist(void);
 
 #endif

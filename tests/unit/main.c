@@ -8,5 +8,9 @@ int main(void)
 	test_host();
 	test_profile();
 	test_plan();
+	test_pathcheck();
+	test_audit();
+	test_robust();
+	test_persist();
 	return harness_failed ? 1 : 0;
 }

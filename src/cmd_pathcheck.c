@@ -1,0 +1,423 @@
+/* lvsdr pathcheck: prove each real server serves the VIP on its ports, the
+ * way the director sends to it. Health checks that connect to a real
+ * server's own address pass while it drops or resets what the director
+ * forwards; this sends exactly that (lvsdr(8), pathcheck). Changes nothing;
+ * needs CAP_NET_RAW. */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "lvsdr.h"
+#include "pathcheck_run.h"
+#include "profile.h"
+#include "util.h"
+
+static const char pathcheck_usage[] =
+	"Usage: lvsdr pathcheck [-q] [--json] [-i IFACE] [--vip ADDR]... [--realserver ADDR]...\n"
+	"                       [--port PROTO/N]... [--timeout D] [--retries N] [PROFILE]\n"
+	"Send each real server, through each VIP and on each port, what the director sends it:\n"
+	"a frame to the real server's MAC with the VIP as destination, a TCP SYN or a UDP\n"
+	"datagram with a random payload. Report open, closed, vip-not-accepted or unreachable.\n"
+	"  -q, --quiet            print nothing; the exit status tells\n"
+	"      --json             print the results as JSON (schema in lvsdr(8))\n"
+	"  -i, --interface IFACE  the interface on the real servers' segment (default: the profile's)\n"
+	"      --vip ADDR         a VIP to check through; repeat for more (default: the profile's)\n"
+	"      --realserver ADDR  a real server, by its own address; repeat for more\n"
+	"                         (default: [pathcheck] realserver)\n"
+	"      --port PROTO/N     tcp/N or udp/N; repeat for more (default: [pathcheck] port)\n"
+	"      --timeout D        wait for each answer, retries included, such as 2s (default 2s)\n"
+	"      --retries N        send a silent probe again N times, the gaps doubling (default 3)\n"
+	"Options replace what the profile lists; without a PROFILE, -i, --vip, --realserver\n"
+	"and --port are required.\n"
+	"Exit status: 0 every real server open on every port, 1 any other verdict, 2 error.\n";
+
+/* What the command line adds to, or puts in place of, the profile's. */
+struct pathcheck_args {
+	bool quiet, json;
+	const char *ifname, *profile;
+	struct vip *vips;
+	size_t nvips;
+	struct realserver *realservers;
+	size_t nrealservers;
+	struct service_port *ports;
+	size_t nports;
+	bool have_timeout, have_retries;
+	unsigned timeout_ms, retries;
+};
+
+static void args_free(struct pathcheck_args *a)
+{
+	free(a->vips);
+	free(a->realservers);
+	free(a->ports);
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s pathcheck: ", lvsdr_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return LVSDR_EXIT_ERROR;
+}
+
+/* An address as --vip or --realserver takes it: strict, no prefix, one a
+ * cluster can use. */
+static bool address_arg(const char *opt, const char *value, int *family, uint8_t addr[16])
+{
+	const char *why, *hint;
+	unsigned prefix;
+	bool has_prefix;
+
+	if (!parse_address(value, family, addr, &prefix, &has_prefix) || has_prefix) {
+		fprintf(stderr, "%s pathcheck: %s %s: not an IPv4 or IPv6 address without a prefix, such as "
+			"192.0.2.11\n", lvsdr_prog, opt, value);
+		return false;
+	}
+	if ((why = address_unusable(*family, addr, &hint))) {
+		fprintf(stderr, "%s pathcheck: %s %s: %s, not usable here%s\n", lvsdr_prog, opt, value, why, hint);
+		return false;
+	}
+	return true;
+}
+
+static int args_parse(int argc, char **argv, struct pathcheck_args *a)
+{
+	static const struct option options[] = {
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "interface", required_argument, NULL, 'i' },
+		{ "vip", required_argument, NULL, 'V' },
+		{ "realserver", required_argument, NULL, 'r' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "retries", required_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	int opt, n;
+
+	while ((opt = getopt_long(argc, argv, "qi:h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'q':
+			a->quiet = true;
+			break;
+		case 'j':
+			a->json = true;
+			break;
+		case 'i':
+			if (!interface_name_valid(optarg))
+				return usage_error("--interface %s: not an interface name", optarg);
+			a->ifname = optarg;
+			break;
+		case 'V': {
+			struct vip v = { 0 };
+			if (!address_arg("--vip", optarg, &v.family, v.addr))
+				return LVSDR_EXIT_ERROR;
+			v.prefix = (uint8_t)host_prefix(v.family);
+			a->vips = xreallocarray(a->vips, a->nvips + 1, sizeof(*a->vips));
+			a->vips[a->nvips++] = v;
+			break;
+		}
+		case 'r': {
+			struct realserver rs = { 0 };
+			if (!address_arg("--realserver", optarg, &rs.family, rs.addr))
+				return LVSDR_EXIT_ERROR;
+			a->realservers = xreallocarray(a->realservers, a->nrealservers + 1, sizeof(*a->realservers));
+			a->realservers[a->nrealservers++] = rs;
+			break;
+		}
+		case 'p': {
+			struct service_port sp = { 0 };
+			if (!service_port_parse(optarg, &sp))
+				return usage_error("--port %s: must be tcp/N or udp/N, N from 1 to 65535, such as tcp/80",
+						   optarg);
+			a->ports = xreallocarray(a->ports, a->nports + 1, sizeof(*a->ports));
+			a->ports[a->nports++] = sp;
+			break;
+		}
+		case 't':
+			if (!parse_duration_ms(optarg, &a->timeout_ms) || a->timeout_ms < PATHCHECK_TIMEOUT_MIN_MS ||
+			    a->timeout_ms > PATHCHECK_TIMEOUT_MAX_MS)
+				return usage_error("--timeout %s: must be a duration from 10ms to 60s, such as 2s", optarg);
+			a->have_timeout = true;
+			break;
+		case 'R':
+			if (!parse_int(optarg, &n) || n < 0 || n > PATHCHECK_RETRIES_MAX)
+				return usage_error("--retries %s: must be a whole number, 0-10", optarg);
+			a->retries = (unsigned)n;
+			a->have_retries = true;
+			break;
+		case 'h':
+			fputs(pathcheck_usage, stdout);
+			return LVSDR_EXIT_OK;
+		default:
+			fputs(pathcheck_usage, stderr);
+			return LVSDR_EXIT_ERROR;
+		}
+	}
+	if (argc - optind > 1) {
+		fputs(pathcheck_usage, stderr);
+		return LVSDR_EXIT_ERROR;
+	}
+	a->profile = optind < argc ? argv[optind] : NULL;
+	return -1;
+}
+
+/* The same address twice on the command line would be probed twice and
+ * counted twice: refuse it as the profile does. */
+static bool args_unique(const struct pathcheck_args *a)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	for (size_t i = 0; i < a->nvips; i++)
+		for (size_t j = 0; j < i; j++)
+			if (!vip_compare(&a->vips[i], &a->vips[j])) {
+				addr_format(a->vips[i].family, a->vips[i].addr, text, sizeof(text));
+				return usage_error("--vip %s is given twice", text), false;
+			}
+	for (size_t i = 0; i < a->nrealservers; i++)
+		for (size_t j = 0; j < i; j++)
+			if (a->realservers[i].family == a->realservers[j].family &&
+			    !memcmp(a->realservers[i].addr, a->realservers[j].addr, 16)) {
+				addr_format(a->realservers[i].family, a->realservers[i].addr, text, sizeof(text));
+				return usage_error("--realserver %s is given twice", text), false;
+			}
+	for (size_t i = 0; i < a->nports; i++)
+		for (size_t j = 0; j < i; j++)
+			if (a->ports[i].proto == a->ports[j].proto && a->ports[i].port == a->ports[j].port) {
+				service_port_format(&a->ports[i], text, sizeof(text));
+				return usage_error("--port %s is given twice", text), false;
+			}
+	return true;
+}
+
+/* The job: the command line where it says something, the profile for the
+ * rest. -1 to go on, or the status to exit with. */
+static int job_build(struct pathcheck_args *a, struct host *host, struct pathcheck_job *job)
+{
+	const char *who = a->profile ? a->profile : "pathcheck";
+	bool families[2] = { false, false }, rs_families[2] = { false, false };
+
+	memset(job, 0, sizeof(*job));
+	if (a->profile) {
+		struct diag d = { 0 };
+		if (profile_load(a->profile, host, &d) != 0) {
+			diag_print(&d, stderr);
+			diag_free(&d);
+			return LVSDR_EXIT_ERROR;
+		}
+		diag_free(&d);
+		if (host->role != ROLE_DIRECTOR) {
+			fprintf(stderr, "%s: %s: pathcheck takes a director's profile: a real server's names no real "
+				"servers to check\n", lvsdr_prog, a->profile);
+			return LVSDR_EXIT_ERROR;
+		}
+	}
+	if (!args_unique(a))
+		return LVSDR_EXIT_ERROR;
+	snprintf(job->ifname, sizeof(job->ifname), "%s", a->ifname ? a->ifname : host->ifname);
+	job->vips = a->nvips ? a->vips : host->vips;
+	job->nvips = a->nvips ? a->nvips : host->nvips;
+	job->realservers = a->nrealservers ? a->realservers : host->pathcheck.realservers;
+	job->nrealservers = a->nrealservers ? a->nrealservers : host->pathcheck.nrealservers;
+	job->ports = a->nports ? a->ports : host->pathcheck.ports;
+	job->nports = a->nports ? a->nports : host->pathcheck.nports;
+	job->timeout_ms = a->have_timeout ? a->timeout_ms : a->profile ? host->pathcheck.timeout_ms
+		: PATHCHECK_TIMEOUT_MS;
+	job->retries = a->have_retries ? a->retries : a->profile ? host->pathcheck.retries : PATHCHECK_RETRIES;
+
+	const char *missing = !job->ifname[0] ? "an interface (-i)" : !job->nvips ? "a VIP (--vip)"
+		: !job->nrealservers ? "a real server (--realserver or [pathcheck] realserver)"
+		: !job->nports ? "a port (--port or [pathcheck] port)" : NULL;
+	if (missing) {
+		fprintf(stderr, "%s: %s: nothing to check without %s\n", lvsdr_prog, who, missing);
+		return LVSDR_EXIT_ERROR;
+	}
+	/* Every check keeps a result in memory: bound them before counting
+	 * on malloc. */
+	if ((unsigned long long)job->nvips * job->nrealservers * job->nports > PATHCHECK_MAX_CHECKS) {
+		fprintf(stderr, "%s: %s: %zu VIPs, %zu real servers and %zu ports make more than %u checks; check "
+			"fewer at a time with --vip, --realserver and --port\n", lvsdr_prog, who, job->nvips,
+			job->nrealservers, job->nports, PATHCHECK_MAX_CHECKS);
+		return LVSDR_EXIT_ERROR;
+	}
+	for (size_t i = 0; i < job->nvips; i++)
+		families[job->vips[i].family == AF_INET6] = true;
+	for (size_t i = 0; i < job->nrealservers; i++) {
+		const struct realserver *rs = &job->realservers[i];
+		char text[INET6_ADDRSTRLEN];
+		rs_families[rs->family == AF_INET6] = true;
+		addr_format(rs->family, rs->addr, text, sizeof(text));
+		if (!families[rs->family == AF_INET6]) {
+			fprintf(stderr, "%s: %s: real server %s: no %s VIP to check it through\n", lvsdr_prog, who, text,
+				rs->family == AF_INET6 ? "IPv6" : "IPv4");
+			return LVSDR_EXIT_ERROR;
+		}
+		for (size_t v = 0; v < job->nvips; v++)
+			if (job->vips[v].family == rs->family && !memcmp(job->vips[v].addr, rs->addr, 16)) {
+				fprintf(stderr, "%s: %s: real server %s is a VIP; name each real server by its own address\n",
+					lvsdr_prog, who, text);
+				return LVSDR_EXIT_ERROR;
+			}
+	}
+	/* A VIP no real server shares a family with goes unchecked: say so,
+	 * so that "all open" is not read as covering it. */
+	for (size_t i = 0; i < job->nvips; i++)
+		if (!rs_families[job->vips[i].family == AF_INET6] && !a->quiet) {
+			char text[INET6_ADDRSTRLEN];
+			addr_format(job->vips[i].family, job->vips[i].addr, text, sizeof(text));
+			fprintf(stderr, "%s: %s: VIP %s not checked: no %s real server listed\n", lvsdr_prog, who, text,
+				job->vips[i].family == AF_INET6 ? "IPv6" : "IPv4");
+		}
+	return -1;
+}
+
+static void mac_text(const struct pathcheck_result *r, char buf[18])
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", r->mac[0], r->mac[1], r->mac[2], r->mac[3], r->mac[4],
+		 r->mac[5]);
+}
+
+static void print_text(const struct pathcheck_args *a, const struct pathcheck_job *job,
+		       const struct pathcheck_result *res, size_t n, const size_t counts[PATHCHECK_VERDICT_COUNT])
+{
+	int wv = 3, wr = 10, wp = 4;
+	char vip[INET6_ADDRSTRLEN], rs[INET6_ADDRSTRLEN], port[16];
+
+	for (size_t i = 0; i < n; i++) {
+		addr_format(res[i].family, res[i].vip, vip, sizeof(vip));
+		addr_format(res[i].family, res[i].realserver, rs, sizeof(rs));
+		if ((int)strlen(vip) > wv)
+			wv = (int)strlen(vip);
+		if ((int)strlen(rs) > wr)
+			wr = (int)strlen(rs);
+		if (service_port_format(&res[i].port, port, sizeof(port)) > wp)
+			wp = (int)strlen(port);
+	}
+	printf("%s: path check on %s: %zu VIP%s, %zu real server%s, %zu port%s\n", a->profile ? a->profile : "pathcheck",
+	       job->ifname, job->nvips, job->nvips == 1 ? "" : "s", job->nrealservers, job->nrealservers == 1 ? "" : "s",
+	       job->nports, job->nports == 1 ? "" : "s");
+	for (size_t i = 0; i < n; i++) {
+		addr_format(res[i].family, res[i].vip, vip, sizeof(vip));
+		addr_format(res[i].family, res[i].realserver, rs, sizeof(rs));
+		service_port_format(&res[i].port, port, sizeof(port));
+		printf("  %-*s  %-*s  %-*s  %-16s  %s\n", wv, vip, wr, rs, wp, port,
+		       pathcheck_verdict_names[res[i].verdict], res[i].detail);
+	}
+	if (counts[PATHCHECK_OPEN] == n) {
+		printf("open: all %zu check%s\n", n, n == 1 ? "" : "s");
+		return;
+	}
+	printf("not open: %zu of %zu check%s (", n - counts[PATHCHECK_OPEN], n, n == 1 ? "" : "s");
+	for (int v = PATHCHECK_CLOSED, first = 1; v < PATHCHECK_VERDICT_COUNT; v++)
+		if (counts[v]) {
+			printf("%s%zu %s", first ? "" : ", ", counts[v], pathcheck_verdict_names[v]);
+			first = 0;
+		}
+	puts(")");
+}
+
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static void print_json(const struct pathcheck_args *a, const struct pathcheck_job *job,
+		       const struct pathcheck_result *res, size_t n, const size_t counts[PATHCHECK_VERDICT_COUNT])
+{
+	char text[INET6_ADDRSTRLEN], mac[18];
+
+	fputs("{\"schema\":1,\"profile\":", stdout);
+	if (a->profile)
+		json_string(a->profile);
+	else
+		fputs("null", stdout);
+	fputs(",\"interface\":", stdout);
+	json_string(job->ifname);
+	printf(",\"timeout_ms\":%u,\"retries\":%u,\"all_open\":%s,\"counts\":{", job->timeout_ms, job->retries,
+	       counts[PATHCHECK_OPEN] == n ? "true" : "false");
+	for (int v = 0; v < PATHCHECK_VERDICT_COUNT; v++)
+		printf("%s\"%s\":%zu", v ? "," : "", pathcheck_verdict_names[v], counts[v]);
+	fputs("},\"results\":[", stdout);
+	for (size_t i = 0; i < n; i++) {
+		const struct pathcheck_result *r = &res[i];
+		addr_format(r->family, r->vip, text, sizeof(text));
+		printf("%s{\"vip\":\"%s\",\"family\":\"%s\"", i ? "," : "", text, r->family == AF_INET6 ? "inet6" : "inet");
+		addr_format(r->family, r->realserver, text, sizeof(text));
+		printf(",\"realserver\":\"%s\",\"mac\":", text);
+		if (r->have_mac) {
+			mac_text(r, mac);
+			printf("\"%s\"", mac);
+		} else {
+			fputs("null", stdout);
+		}
+		addr_format(r->family, r->source, text, sizeof(text));
+		printf(",\"source\":\"%s\",\"protocol\":\"%s\",\"port\":%u,\"verdict\":\"%s\",\"tries\":%u,"
+		       "\"answer_from\":", text, r->port.proto == IPPROTO_TCP ? "tcp" : "udp", r->port.port,
+		       pathcheck_verdict_names[r->verdict], r->tries);
+		if (r->answered) {
+			addr_format(r->family, r->answer_from, text, sizeof(text));
+			printf("\"%s\",\"rtt_us\":%llu", text, (unsigned long long)r->rtt_us);
+		} else {
+			fputs("null,\"rtt_us\":null", stdout);
+		}
+		fputs(",\"detail\":", stdout);
+		json_string(r->detail);
+		putchar('}');
+	}
+	puts("]}");
+}
+
+int pathcheck_main(int argc, char **argv)
+{
+	struct pathcheck_args a = { 0 };
+	struct pathcheck_result *res = NULL;
+	struct pathcheck_job job;
+	struct host host = { 0 };
+	size_t n = 0, counts[PATHCHECK_VERDICT_COUNT] = { 0 };
+	char err[512];
+	int status = args_parse(argc, argv, &a);
+
+	if (status < 0)
+		status = job_build(&a, &host, &job);
+	if (status >= 0)
+		goto out;
+	if (pathcheck_run(&job, &res, &n, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s: %s; nothing checked\n", lvsdr_prog, a.profile ? a.profile : "pathcheck", err);
+		status = LVSDR_EXIT_ERROR;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		counts[res[i].verdict]++;
+	if (a.quiet)
+		;
+	else if (a.json)
+		print_json(&a, &job, res, n, counts);
+	else
+		print_text(&a, &job, res, n, counts);
+	status = counts[PATHCHECK_OPEN] == n ? LVSDR_EXIT_OK : LVSDR_EXIT_DRIFT;
+out:
+	free(res);
+	host_free(&host);
+	args_free(&a);
+	return status;
+}

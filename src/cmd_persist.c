@@ -1,0 +1,146 @@
+/* lvsdr persist: write the profile's ARP knobs as a sysctl.d drop-in, so
+ * that systemd-sysctl sets them at boot and udev sets them again when the
+ * interface is created anew. Addresses are not persisted: lvsdr@.service
+ * binds them. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lvsdr.h"
+#include "persist.h"
+#include "profile.h"
+#include "sysctl_conf.h"
+
+static const char persist_usage[] =
+	"Usage: lvsdr persist [-n] [-q] PROFILE\n"
+	"Write PROFILE's ARP knobs to /etc/sysctl.d/90-lvsdr-NAME.conf (NAME: PROFILE's file\n"
+	"name without .ini), applied at boot and whenever the interface appears.\n"
+	"  -n, --dry-run   print the drop-in and write nothing\n"
+	"  -q, --quiet     print nothing when all is well\n"
+	"Exit status: 0 written or already so, 1 written, but a later sysctl file sets one\n"
+	"of the knobs to another value (listed), 2 error (nothing written).\n";
+
+/* Write, replace or remove the drop-in; prints what it did. */
+static int persist_run(const struct host *want, const char *profile, const char *name, bool quiet)
+{
+	const char *root = sysctl_conf_root();
+	char dir[PATH_MAX], path[PATH_MAX], err[PATH_MAX + 128];
+	char *text = persist_render(want, profile);
+	size_t nsettings, nfindings;
+	struct persist_setting settings[PERSIST_MAX_SETTINGS];
+	struct persist_finding *findings;
+	int ret;
+
+	nsettings = persist_settings(want, settings);
+	if (snprintf(dir, sizeof(dir), "%s" PERSIST_DIR, root) >= (int)sizeof(dir) ||
+	    snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path)) {
+		fprintf(stderr, "%s: %s: LVSDR_SYSCTL_ROOT is too long; nothing written\n", lvsdr_prog, profile);
+		free(text);
+		return LVSDR_EXIT_ERROR;
+	}
+	if (!text) {
+		/* The drop-in mirrors the profile: one that sets no knob has none. */
+		bool removed = unlink(path) == 0;
+		if (!removed && errno != ENOENT) {
+			fprintf(stderr, "%s: %s: cannot remove " PERSIST_DIR "/%s: %s\n", lvsdr_prog, profile, name,
+				strerror(errno));
+			return LVSDR_EXIT_ERROR;
+		}
+		if (!quiet)
+			printf("%s: sets no knob: nothing to persist%s%s\n", profile,
+			       removed ? "; removed " PERSIST_DIR "/" : "", removed ? name : "");
+		return LVSDR_EXIT_OK;
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, "%s: %s: cannot create " PERSIST_DIR ": %s; nothing written\n", lvsdr_prog, profile,
+			strerror(errno));
+		free(text);
+		return LVSDR_EXIT_ERROR;
+	}
+	ret = persist_write(path, text, err, sizeof(err));
+	free(text);
+	if (ret < 0) {
+		fprintf(stderr, "%s: %s: %s; nothing written\n", lvsdr_prog, profile, err);
+		return LVSDR_EXIT_ERROR;
+	}
+	if (!quiet)
+		printf("%s: %s " PERSIST_DIR "/%s%s (%zu setting%s)\n", profile, ret ? "wrote" : "unchanged:", name,
+		       ret ? "" : " is up to date", nsettings, nsettings == 1 ? "" : "s");
+	fflush(stdout); /* before the warnings, when both go to one file */
+	findings = persist_boot_findings(root, want, profile, &nfindings);
+	for (size_t i = 0; i < nfindings; i++)
+		fprintf(stderr, "%s: %s: %s: %s\n", lvsdr_prog, profile, findings[i].subject, findings[i].detail);
+	free(findings);
+	return nfindings ? LVSDR_EXIT_DRIFT : LVSDR_EXIT_OK;
+}
+
+int persist_main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	bool dry_run = false, quiet = false;
+	struct diag d = { 0 };
+	struct host want;
+	char name[NAME_MAX + 1], err[512];
+	const char *profile;
+	int opt, status;
+
+	while ((opt = getopt_long(argc, argv, "nqh", options, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			dry_run = true;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			fputs(persist_usage, stdout);
+			return LVSDR_EXIT_OK;
+		default:
+			fputs(persist_usage, stderr);
+			return LVSDR_EXIT_ERROR;
+		}
+	}
+	if (optind != argc - 1) {
+		fputs(persist_usage, stderr);
+		return LVSDR_EXIT_ERROR;
+	}
+	profile = argv[optind];
+	if (profile_load(profile, &want, &d) != 0) {
+		diag_print(&d, stderr);
+		diag_free(&d);
+		host_free(&want);
+		return LVSDR_EXIT_ERROR;
+	}
+	diag_free(&d);
+	if (!persist_dropin_name(profile, name, sizeof(name))) {
+		fprintf(stderr, "%s: %s: the file name leaves no name for the drop-in; nothing written\n", lvsdr_prog,
+			profile);
+		status = LVSDR_EXIT_ERROR;
+	} else if (dry_run) {
+		char *text = persist_render(&want, profile);
+		if (text)
+			fputs(text, stdout);
+		else if (!quiet)
+			printf("%s: sets no knob: nothing to persist\n", profile);
+		free(text);
+		status = LVSDR_EXIT_OK;
+	} else if (geteuid() == 0 && profile_trusted(profile, err, sizeof(err)) < 0) {
+		/* Root applies the drop-in at every boot: the same rule as apply. */
+		fprintf(stderr, "%s: %s; nothing written\n", lvsdr_prog, err);
+		status = LVSDR_EXIT_ERROR;
+	} else {
+		status = persist_run(&want, profile, name, quiet);
+	}
+	host_free(&want);
+	return status;
+}

@@ -1,0 +1,369 @@
+/* lvsdr probe: ask the segment who answers for each VIP, and tell every
+ * MAC that does. Needs CAP_NET_RAW only; changes nothing on any host. */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "garp.h"
+#include "lvsdr.h"
+#include "monitor.h"
+#include "probe.h"
+#include "profile.h"
+#include "util.h"
+
+static const char probe_usage[] =
+	"Usage: lvsdr probe [-q] [--json|--nagios] [--prom FILE] [-e MAC] [-t TIME] [-c N] PROFILE\n"
+	"       lvsdr probe [options] -i IFACE ADDRESS...\n"
+	"Broadcast ARP requests (IPv6: neighbour solicitations to the solicited-node group) for\n"
+	"every VIP of PROFILE on its interface, or for each ADDRESS on IFACE, and print every MAC\n"
+	"that answers. Changes nothing; needs CAP_NET_RAW.\n"
+	"  -i, --interface IFACE  probe the ADDRESSes given on IFACE instead of a profile's VIPs\n"
+	"  -e, --expect MAC       the owner each VIP must have (default: this host, for a VIP bound\n"
+	"                         on the interface here; otherwise any single MAC)\n"
+	"  -t, --timeout TIME     collect answers for TIME after the first probe (default 500ms)\n"
+	"  -c, --count N          probes per address, over the first half of TIME (default 3)\n"
+	"  -q, --quiet            print nothing but a --nagios line; the exit status tells\n"
+	"      --json             print the result as JSON (schema in lvsdr(8))\n"
+	"      --nagios           print a Nagios/Icinga plugin line; exit with the plugin's codes\n"
+	"      --prom FILE        also write the result to FILE (*.prom) for node_exporter\n"
+	"Exit status: 0 each VIP answered by exactly its owner, 1 a leak, conflict or no owner,\n"
+	"2 error. With --nagios: 0 OK, 2 CRITICAL, 3 UNKNOWN.\n";
+
+#define PROBE_COUNT_MAX 10
+#define PROBE_TIMEOUT_MAX_MS 60000
+
+struct probe_args {
+	bool quiet, json, nagios, have_expect;
+	const char *prom, *ifname;
+	uint8_t expect[MAC_LEN];
+	struct probe_timing timing;
+};
+
+/* An address worth asking about: not unspecified, loopback, multicast or
+ * broadcast, which no host answers for on a link. */
+static bool probe_address_parse(const char *text, int *family, uint8_t addr[16])
+{
+	static const uint8_t zero[16];
+	unsigned prefix;
+	bool has_prefix;
+
+	if (!parse_address(text, family, addr, &prefix, &has_prefix) || has_prefix)
+		return false;
+	if (*family == AF_INET)
+		return addr[0] != 0 && addr[0] != 127 && addr[0] < 224;
+	return memcmp(addr, zero, 15) && addr[0] != 0xff;
+}
+
+static int args_parse(int argc, char **argv, struct probe_args *a, int usage_status)
+{
+	static const struct option options[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "expect", required_argument, NULL, 'e' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "nagios", no_argument, NULL, 'N' },
+		{ "prom", required_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *why;
+	int opt, n;
+
+	while ((opt = getopt_long(argc, argv, "i:e:t:c:qh", options, NULL)) != -1) {
+		switch (opt) {
+		case 'i':
+			if (!interface_name_valid(optarg)) {
+				fprintf(stderr, "%s probe: --interface %s: not an interface name\n", lvsdr_prog, optarg);
+				return usage_status;
+			}
+			a->ifname = optarg;
+			break;
+		case 'e':
+			if (!mac_parse(optarg, a->expect) || !mac_usable(a->expect)) {
+				fprintf(stderr, "%s probe: --expect %s: not a unicast MAC address such as "
+					"02:00:00:00:00:01\n", lvsdr_prog, optarg);
+				return usage_status;
+			}
+			a->have_expect = true;
+			break;
+		case 't':
+			if (!parse_duration_ms(optarg, &a->timing.wait_ms) || a->timing.wait_ms < 10 ||
+			    a->timing.wait_ms > PROBE_TIMEOUT_MAX_MS) {
+				fprintf(stderr, "%s probe: --timeout %s: must be a duration from 10ms to 60s, such as 500ms\n",
+					lvsdr_prog, optarg);
+				return usage_status;
+			}
+			break;
+		case 'c':
+			if (!parse_int(optarg, &n) || n < 1 || n > PROBE_COUNT_MAX) {
+				fprintf(stderr, "%s probe: --count %s: must be a whole number, 1-%d\n", lvsdr_prog, optarg,
+					PROBE_COUNT_MAX);
+				return usage_status;
+			}
+			a->timing.count = (unsigned)n;
+			break;
+		case 'q':
+			a->quiet = true;
+			break;
+		case 'j':
+			a->json = true;
+			break;
+		case 'N':
+			a->nagios = true;
+			break;
+		case 'P':
+			if ((why = prom_path_problem(optarg))) {
+				fprintf(stderr, "%s probe: --prom %s: %s\n", lvsdr_prog, optarg, why);
+				return usage_status;
+			}
+			a->prom = optarg;
+			break;
+		case 'h':
+			fputs(probe_usage, stdout);
+			return LVSDR_EXIT_OK;
+		default:
+			fputs(probe_usage, stderr);
+			return usage_status;
+		}
+	}
+	if (a->json && a->nagios) {
+		fprintf(stderr, "%s probe: --json and --nagios: choose one output format\n", lvsdr_prog);
+		return usage_status;
+	}
+	if (a->ifname ? optind >= argc : optind != argc - 1) {
+		fputs(probe_usage, stderr);
+		return usage_status;
+	}
+	return -1;
+}
+
+/* The targets: a profile's VIPs on its interface, or the command line's
+ * addresses. A director's VIP bound on the interface here is expected to be
+ * answered by this host; --expect overrides. */
+static int targets_make(int argc, char **argv, const struct probe_args *a, struct host *profile,
+			struct probe_target **out, size_t *n, const char **ifname)
+{
+	struct diag d = { 0 };
+	bool director = true;
+
+	*out = NULL;
+	*n = 0;
+	if (!a->ifname) {
+		if (profile_load(argv[optind], profile, &d) != 0) {
+			diag_print(&d, stderr);
+			diag_free(&d);
+			return LVSDR_EXIT_ERROR;
+		}
+		diag_free(&d);
+		director = profile->role == ROLE_DIRECTOR;
+		*ifname = profile->ifname;
+		*out = xcalloc(profile->nvips, sizeof(**out));
+		for (size_t i = 0; i < profile->nvips; i++)
+			probe_target_init(&(*out)[(*n)++], profile->vips[i].family, profile->vips[i].addr);
+	} else {
+		*ifname = a->ifname;
+		*out = xcalloc((size_t)(argc - optind), sizeof(**out));
+		for (int i = optind; i < argc; i++) {
+			uint8_t addr[16];
+			int family;
+			if (!probe_address_parse(argv[i], &family, addr)) {
+				fprintf(stderr, "%s probe: %s: not a unicast IPv4 or IPv6 address (without /prefix)\n",
+					lvsdr_prog, argv[i]);
+				return LVSDR_EXIT_ERROR;
+			}
+			for (size_t j = 0; j < *n; j++)
+				if ((*out)[j].family == family && !memcmp((*out)[j].addr, addr, 16)) {
+					fprintf(stderr, "%s probe: %s is given twice\n", lvsdr_prog, argv[i]);
+					return LVSDR_EXIT_ERROR;
+				}
+			probe_target_init(&(*out)[(*n)++], family, addr);
+		}
+	}
+	for (size_t i = 0; i < *n; i++) {
+		if (a->have_expect) {
+			(*out)[i].expected_from = EXPECTED_OPTION;
+			memcpy((*out)[i].expected, a->expect, MAC_LEN);
+		} else if (director) {
+			(*out)[i].expected_from = EXPECTED_THIS_HOST; /* confirmed once the interface is known */
+		}
+	}
+	return LVSDR_EXIT_OK;
+}
+
+static int text_width(const struct probe_report *r)
+{
+	char addr[INET6_ADDRSTRLEN];
+	int width = 7;
+
+	for (size_t i = 0; i < r->n; i++) {
+		addr_format(r->targets[i].family, r->targets[i].addr, addr, sizeof(addr));
+		if ((int)strlen(addr) > width)
+			width = (int)strlen(addr);
+	}
+	return width;
+}
+
+static void print_text(const struct probe_report *r, const struct probe_timing *timing)
+{
+	size_t counts[PROBE_VERDICT_COUNT];
+	char addr[INET6_ADDRSTRLEN], mac[MAC_TEXT_LEN];
+	int width = text_width(r);
+
+	printf("%s%sprobed %zu address%s on %s: %u broadcast probe%s each, answers collected for %u ms\n",
+	       r->profile ? r->profile : "", r->profile ? ": " : "", r->n, r->n == 1 ? "" : "es", r->ifname,
+	       timing->count, timing->count == 1 ? "" : "s", timing->wait_ms);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct probe_target *t = &r->targets[i];
+		addr_format(t->family, t->addr, addr, sizeof(addr));
+		printf("  %-*s  %-11s  ", width, addr, probe_verdict_words[t->verdict]);
+		if (!t->nresponders)
+			printf("nobody answered");
+		for (size_t j = 0; j < t->nresponders; j++) {
+			const struct responder *m = &t->responders[j];
+			const char *notes[2];
+			int k = 0;
+			if (probe_is_expected(t, m->mac))
+				notes[k++] = "expected";
+			if (m->this_host)
+				notes[k++] = "this host";
+			printf("%s%s", j ? ", " : "", mac_format(m->mac, mac));
+			if (k)
+				printf(" (%s%s%s)", notes[0], k > 1 ? ", " : "", k > 1 ? notes[1] : "");
+		}
+		if (t->expected_from != EXPECTED_NONE && t->verdict == PROBE_WRONG_OWNER)
+			printf("; expected %s", mac_format(t->expected, mac));
+		if (t->expected_from != EXPECTED_NONE && t->verdict == PROBE_NO_OWNER)
+			printf(" (expected %s)", mac_format(t->expected, mac));
+		putchar('\n');
+	}
+	probe_report_count(r, counts);
+	if (counts[PROBE_OK] == r->n) {
+		printf("ok: %zu VIP%s, each answered by exactly its owner\n", r->n, r->n == 1 ? "" : "s");
+		return;
+	}
+	printf("finding: %zu of %zu VIP%s not answered by exactly one owner:", r->n - counts[PROBE_OK], r->n,
+	       r->n == 1 ? "" : "s");
+	for (int v = 0, first = 1; v < PROBE_VERDICT_COUNT; v++)
+		if (v != PROBE_OK && counts[v]) {
+			printf("%s %zu %s", first ? "" : ",", counts[v], probe_verdict_words[v]);
+			first = 0;
+		}
+	putchar('\n');
+}
+
+static void print_json(const struct probe_report *r, const struct nic *nic, const struct probe_timing *timing)
+{
+	static const char *const from_words[] = { [EXPECTED_OPTION] = "option", [EXPECTED_THIS_HOST] = "this-host" };
+	size_t counts[PROBE_VERDICT_COUNT];
+	char addr[INET6_ADDRSTRLEN], mac[MAC_TEXT_LEN];
+
+	probe_report_count(r, counts);
+	fputs("{\"schema\":1,\"profile\":", stdout);
+	if (r->profile)
+		json_string(stdout, r->profile);
+	else
+		fputs("null", stdout);
+	fputs(",\"interface\":", stdout);
+	json_string(stdout, r->ifname);
+	printf(",\"mac\":\"%s\",\"count\":%u,\"timeout_ms\":%u,\"ok\":%s,\"vips\":[", mac_format(nic->mac, mac),
+	       timing->count, timing->wait_ms, counts[PROBE_OK] == r->n ? "true" : "false");
+	for (size_t i = 0; i < r->n; i++) {
+		const struct probe_target *t = &r->targets[i];
+		addr_format(t->family, t->addr, addr, sizeof(addr));
+		printf("%s{\"address\":\"%s\",\"family\":\"%s\",\"status\":\"%s\",\"expected\":", i ? "," : "", addr,
+		       t->family == AF_INET6 ? "inet6" : "inet", probe_verdict_words[t->verdict]);
+		if (t->expected_from == EXPECTED_NONE)
+			fputs("null,\"expected_from\":null", stdout);
+		else
+			printf("\"%s\",\"expected_from\":\"%s\"", mac_format(t->expected, mac), from_words[t->expected_from]);
+		fputs(",\"responders\":[", stdout);
+		for (size_t j = 0; j < t->nresponders; j++)
+			printf("%s{\"mac\":\"%s\",\"expected\":%s,\"this_host\":%s}", j ? "," : "",
+			       mac_format(t->responders[j].mac, mac), probe_is_expected(t, t->responders[j].mac) ? "true" : "false",
+			       t->responders[j].this_host ? "true" : "false");
+		fputs("]}", stdout);
+	}
+	fputs("]}\n", stdout);
+}
+
+/* Open, probe, close: the sockets need CAP_NET_RAW, given up once both
+ * are open. */
+static int probe_do(const char *ifname, struct probe_target *targets, size_t n, const struct probe_timing *timing,
+		    struct nic *nic)
+{
+	struct garp_sender *g = NULL;
+	char err[256];
+	int rx = -1, status = LVSDR_EXIT_ERROR;
+
+	if (nic_lookup(ifname, nic, err, sizeof(err)) < 0 || garp_open(&g, ifname, err, sizeof(err)) < 0 ||
+	    (rx = frames_open(ifname, err, sizeof(err))) < 0) {
+		fprintf(stderr, "%s probe: %s\n", lvsdr_prog, err);
+		goto out;
+	}
+	privilege_drop_net_raw();
+	for (size_t i = 0; i < n; i++)
+		if (targets[i].expected_from == EXPECTED_THIS_HOST) {
+			if (nic_holds(nic, targets[i].family, targets[i].addr))
+				memcpy(targets[i].expected, nic->mac, MAC_LEN);
+			else
+				targets[i].expected_from = EXPECTED_NONE;
+		}
+	if (probe_run(g, rx, nic, targets, n, timing, false, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s probe: %s\n", lvsdr_prog, err);
+		goto out;
+	}
+	status = LVSDR_EXIT_OK;
+out:
+	if (rx >= 0)
+		close(rx);
+	garp_close(g);
+	return status;
+}
+
+int probe_main(int argc, char **argv)
+{
+	struct probe_args a = { .timing = { LVSDR_PROBE_COUNT, LVSDR_PROBE_WAIT_MS } };
+	struct host profile = { 0 };
+	struct nic nic = { 0 };
+	struct probe_target *targets = NULL;
+	size_t n = 0;
+	const char *ifname = NULL;
+	/* A plugin reports its own failures as UNKNOWN. */
+	int error_status = nagios_requested(argc, argv) ? NAGIOS_UNKNOWN : LVSDR_EXIT_ERROR;
+	int status = args_parse(argc, argv, &a, error_status);
+	char err[256];
+
+	if (status >= 0)
+		return status;
+	status = targets_make(argc, argv, &a, &profile, &targets, &n, &ifname);
+	if (status == LVSDR_EXIT_OK)
+		status = probe_do(ifname, targets, n, &a.timing, &nic);
+	struct probe_report r = { a.ifname ? NULL : argv[optind], ifname, status == LVSDR_EXIT_OK ? targets : NULL, n };
+	if (a.prom && monitor_probe_prom_write(a.prom, &r, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s probe: --prom: %s\n", lvsdr_prog, err);
+		status = LVSDR_EXIT_ERROR;
+		r.targets = NULL;
+	}
+	if (a.nagios) {
+		status = (int)monitor_probe_nagios(stdout, &r);
+	} else if (status == LVSDR_EXIT_OK) {
+		size_t counts[PROBE_VERDICT_COUNT];
+		probe_report_count(&r, counts);
+		if (a.json && !a.quiet)
+			print_json(&r, &nic, &a.timing);
+		else if (!a.quiet)
+			print_text(&r, &a.timing);
+		status = counts[PROBE_OK] == n ? LVSDR_EXIT_OK : LVSDR_EXIT_DRIFT;
+	}
+	probe_targets_free(targets, n);
+	nic_free(&nic);
+	host_free(&profile);
+	return status;
+}

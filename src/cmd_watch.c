@@ -1,0 +1,302 @@
+/* lvsdr watch: log every frame on the segment that claims a VIP, and flag
+ * the claims of a MAC that should not make them and ownership that goes
+ * back and forth. Needs CAP_NET_RAW only; sends nothing. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "lvsdr.h"
+#include "probe.h"
+#include "profile.h"
+#include "util.h"
+#include "watch.h"
+
+static const char watch_usage[] =
+	"Usage: lvsdr watch [-e MAC]... [-d TIME] PROFILE\n"
+	"       lvsdr watch [-e MAC]... [-d TIME] -i IFACE ADDRESS...\n"
+	"Listen on PROFILE's interface (or IFACE) and log, with the time, every ARP frame and\n"
+	"neighbour advertisement that claims one of the VIPs (or ADDRESSes); flag a MAC that is not\n"
+	"an expected owner (FOREIGN) and ownership that goes back to the previous owner within\n"
+	"60 s (FLIP-FLOP). Runs until SIGINT or SIGTERM, or for TIME. Sends nothing; needs\n"
+	"CAP_NET_RAW only.\n"
+	"  -i, --interface IFACE  watch the ADDRESSes given on IFACE instead of a profile's VIPs\n"
+	"  -e, --expect MAC       an expected owner; repeat it for each director of a pair\n"
+	"                         (a director profile expects this host too)\n"
+	"  -d, --duration TIME    stop after TIME, such as 30s (default: at a signal)\n"
+	"Exit status: 0 no foreign claim and no flip-flop seen, 1 a foreign claim or a flip-flop\n"
+	"seen, 2 error.\n";
+
+struct watch_run {
+	const char *ifname;
+	struct watch_address *addrs;
+	size_t n;
+	struct watch_rules rules;
+	unsigned duration_ms;
+	uint8_t own_mac[MAC_LEN];
+	bool own_foreign;           /* a real server's profile: its own claims are the leak */
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+static int watch_args(int argc, char **argv, struct watch_run *w)
+{
+	static const struct option options[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "expect", required_argument, NULL, 'e' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	uint8_t mac[MAC_LEN];
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "i:e:d:h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'i':
+			if (!interface_name_valid(optarg)) {
+				fprintf(stderr, "%s watch: --interface %s: not an interface name\n", lvsdr_prog, optarg);
+				return LVSDR_EXIT_ERROR;
+			}
+			w->ifname = optarg;
+			break;
+		case 'e':
+			if (!mac_parse(optarg, mac) || !mac_usable(mac)) {
+				fprintf(stderr, "%s watch: --expect %s: not a unicast MAC address such as "
+					"02:00:00:00:00:01\n", lvsdr_prog, optarg);
+				return LVSDR_EXIT_ERROR;
+			}
+			watch_rules_add(&w->rules.expected, &w->rules.nexpected, mac);
+			break;
+		case 'd':
+			if (!parse_duration_ms(optarg, &w->duration_ms) || !w->duration_ms) {
+				fprintf(stderr, "%s watch: --duration %s: must be a duration from 1ms to 86400s, such as "
+					"30s\n", lvsdr_prog, optarg);
+				return LVSDR_EXIT_ERROR;
+			}
+			break;
+		case 'h':
+			fputs(watch_usage, stdout);
+			return LVSDR_EXIT_OK;
+		default:
+			fputs(watch_usage, stderr);
+			return LVSDR_EXIT_ERROR;
+		}
+	}
+	if (w->ifname ? optind >= argc : optind != argc - 1) {
+		fputs(watch_usage, stderr);
+		return LVSDR_EXIT_ERROR;
+	}
+	return -1;
+}
+
+/* The addresses, sorted for vip_compare lookups, and the profile's own
+ * contribution to the rules: a director expects itself, a real server must
+ * never claim its VIPs. */
+static int watch_targets(int argc, char **argv, struct watch_run *w, struct host *profile, bool *director)
+{
+	struct diag d = { 0 };
+
+	*director = false;
+	if (!w->ifname) {
+		if (profile_load(argv[optind], profile, &d) != 0) {
+			diag_print(&d, stderr);
+			diag_free(&d);
+			return LVSDR_EXIT_ERROR;
+		}
+		diag_free(&d);
+		*director = profile->role == ROLE_DIRECTOR;
+		w->ifname = profile->ifname;
+		w->addrs = xcalloc(profile->nvips, sizeof(*w->addrs));
+		for (size_t i = 0; i < profile->nvips; i++)
+			w->addrs[w->n++].vip = profile->vips[i];
+	} else {
+		w->addrs = xcalloc((size_t)(argc - optind), sizeof(*w->addrs));
+		for (int i = optind; i < argc; i++) {
+			struct vip *v = &w->addrs[w->n].vip;
+			unsigned prefix;
+			bool has_prefix;
+			if (!parse_address(argv[i], &v->family, v->addr, &prefix, &has_prefix) || has_prefix) {
+				fprintf(stderr, "%s watch: %s: not an IPv4 or IPv6 address (without /prefix)\n", lvsdr_prog,
+					argv[i]);
+				return LVSDR_EXIT_ERROR;
+			}
+			w->n++;
+		}
+	}
+	qsort(w->addrs, w->n, sizeof(*w->addrs), vip_compare);
+	for (size_t i = 1; i < w->n; i++)
+		if (!vip_compare(&w->addrs[i - 1], &w->addrs[i])) {
+			char addr[INET6_ADDRSTRLEN];
+			addr_format(w->addrs[i].vip.family, w->addrs[i].vip.addr, addr, sizeof(addr));
+			fprintf(stderr, "%s watch: %s is given twice\n", lvsdr_prog, addr);
+			return LVSDR_EXIT_ERROR;
+		}
+	return LVSDR_EXIT_OK;
+}
+
+static void print_time(const struct timespec *ts)
+{
+	struct tm tm;
+	char text[32];
+
+	gmtime_r(&ts->tv_sec, &tm);
+	strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%S", &tm);
+	printf("%s.%06ldZ", text, ts->tv_nsec / 1000);
+}
+
+static void print_claim(const struct watch_run *w, const struct frame_in *in, const struct watch_verdict *v)
+{
+	static const char *const kinds[] = { "arp-request", "arp-reply", "na" };
+	char addr[INET6_ADDRSTRLEN], mac[MAC_TEXT_LEN], from[MAC_TEXT_LEN];
+
+	print_time(&in->when);
+	addr_format(in->claim.family, in->claim.addr, addr, sizeof(addr));
+	printf(" %s %s %s%s", addr, mac_format(in->claim.mac, mac), kinds[in->claim.kind],
+	       in->outgoing ? " (sent by this host)" : "");
+	switch (v->event) {
+	case WATCH_FIRST:
+	case WATCH_REPEAT:
+		fputs(" owner", stdout);
+		break;
+	case WATCH_CHANGE:
+		printf(" owner change (was %s)", mac_format(v->from, from));
+		break;
+	case WATCH_FLIP_FLOP:
+		printf(" FLIP-FLOP: back %llu.%03llu s after losing it to %s", (unsigned long long)(v->after_ms / 1000),
+		       (unsigned long long)(v->after_ms % 1000), mac_format(v->from, from));
+		break;
+	}
+	if (v->foreign)
+		printf(" FOREIGN: %s", w->own_foreign && !memcmp(in->claim.mac, w->own_mac, MAC_LEN)
+					       ? "this host never claims its VIPs (role = realserver)"
+					       : "not an expected owner");
+	putchar('\n');
+	fflush(stdout);
+}
+
+static void print_summary(const struct watch_run *w, uint64_t elapsed_ms, unsigned long *findings)
+{
+	unsigned long claims = 0, changes = 0, flips = 0, foreign = 0;
+	char addr[INET6_ADDRSTRLEN], mac[MAC_TEXT_LEN];
+
+	for (size_t i = 0; i < w->n; i++) {
+		const struct watch_address *a = &w->addrs[i];
+		claims += a->claims, changes += a->changes, flips += a->flips, foreign += a->foreign;
+	}
+	printf("summary: %lu claim%s on %s in %llu.%01llu s: %lu owner change%s, %lu flip-flop%s, %lu foreign\n",
+	       claims, claims == 1 ? "" : "s", w->ifname, (unsigned long long)(elapsed_ms / 1000),
+	       (unsigned long long)(elapsed_ms % 1000 / 100), changes, changes == 1 ? "" : "s", flips,
+	       flips == 1 ? "" : "s", foreign);
+	for (size_t i = 0; i < w->n; i++) {
+		const struct watch_address *a = &w->addrs[i];
+		addr_format(a->vip.family, a->vip.addr, addr, sizeof(addr));
+		printf("  %s: %s, %lu claim%s, %lu change%s, %lu flip-flop%s, %lu foreign\n", addr,
+		       a->seen ? mac_format(a->owner, mac) : "no claim seen", a->claims, a->claims == 1 ? "" : "s",
+		       a->changes, a->changes == 1 ? "" : "s", a->flips, a->flips == 1 ? "" : "s", a->foreign);
+	}
+	fflush(stdout);
+	*findings = flips + foreign;
+}
+
+static int watch_loop(struct watch_run *w, int fd, const sigset_t *waitmask)
+{
+	uint64_t start = monotonic_ns(), deadline = start + (uint64_t)w->duration_ms * 1000000ull;
+	unsigned long findings;
+
+	while (!stop_signal) {
+		struct frame_in in;
+		uint64_t now = monotonic_ns();
+		int timeout = -1, r;
+
+		if (w->duration_ms) {
+			if (now >= deadline)
+				break;
+			timeout = (int)((deadline - now + 999999) / 1000000);
+		}
+		r = frames_read(fd, timeout, waitmask, &in);
+		if (r == -EINTR || r == -EAGAIN)
+			continue;
+		if (r < 0) {
+			fprintf(stderr, "%s watch: reading from %s: %s\n", lvsdr_prog, w->ifname, strerror(-r));
+			return LVSDR_EXIT_ERROR;
+		}
+		if (!r)
+			continue;
+		struct watch_address key = { .vip = { .family = in.claim.family } }, *a;
+		memcpy(key.vip.addr, in.claim.addr, 16);
+		if (!(a = bsearch(&key, w->addrs, w->n, sizeof(*w->addrs), vip_compare)))
+			continue;
+		struct watch_verdict v = watch_claim(a, &w->rules, in.claim.mac, monotonic_ns() / 1000000);
+		print_claim(w, &in, &v);
+	}
+	if (stop_signal)
+		fprintf(stderr, "%s watch: stopped by %s\n", lvsdr_prog, stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+	print_summary(w, (monotonic_ns() - start) / 1000000, &findings);
+	return findings ? LVSDR_EXIT_DRIFT : LVSDR_EXIT_OK;
+}
+
+int watch_main(int argc, char **argv)
+{
+	struct watch_run w = { 0 };
+	struct host profile = { 0 };
+	struct nic nic = { 0 };
+	struct sigaction sa = { .sa_handler = on_stop };
+	sigset_t block, waitmask;
+	char err[256], mac[MAC_TEXT_LEN];
+	bool director;
+	int fd = -1, status = watch_args(argc, argv, &w);
+
+	if (status >= 0)
+		goto out;
+	if ((status = watch_targets(argc, argv, &w, &profile, &director)) != LVSDR_EXIT_OK)
+		goto out;
+	status = LVSDR_EXIT_ERROR;
+	if (nic_lookup(w.ifname, &nic, err, sizeof(err)) < 0 || (fd = frames_open(w.ifname, err, sizeof(err))) < 0) {
+		fprintf(stderr, "%s watch: %s\n", lvsdr_prog, err);
+		goto out;
+	}
+	privilege_drop_net_raw();
+	if (director)
+		watch_rules_add(&w.rules.expected, &w.rules.nexpected, nic.mac);
+	else if (profile.role == ROLE_REALSERVER)
+		watch_rules_add(&w.rules.never, &w.rules.nnever, nic.mac);
+	memcpy(w.own_mac, nic.mac, MAC_LEN);
+	w.own_foreign = profile.role == ROLE_REALSERVER;
+	/* The signals arrive only while waiting for a frame, so none is lost
+	 * between a check and the wait. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &waitmask);
+	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGTERM);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	fprintf(stderr, "%s watch: watching %s (%s) for claims on %zu address%s; expected owners:", lvsdr_prog,
+		w.ifname, mac_format(nic.mac, mac), w.n, w.n == 1 ? "" : "es");
+	for (size_t i = 0; i < w.rules.nexpected; i++)
+		fprintf(stderr, " %s", mac_format(w.rules.expected[i], mac));
+	fprintf(stderr, "%s\n", w.rules.nexpected ? "" : " any (none given)");
+	status = watch_loop(&w, fd, &waitmask);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(w.addrs);
+	watch_rules_free(&w.rules);
+	nic_free(&nic);
+	host_free(&profile);
+	return status;
+}

@@ -1,0 +1,301 @@
+#include "probe.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <linux/if_packet.h>
+#include <net/if_arp.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "garp.h"
+#include "lvsdr.h"
+#include "util.h"
+
+const char *const probe_verdict_words[PROBE_VERDICT_COUNT] = {
+	[PROBE_OK] = "ok", [PROBE_NO_OWNER] = "no-owner", [PROBE_LEAK] = "leak",
+	[PROBE_WRONG_OWNER] = "wrong-owner", [PROBE_CONFLICT] = "conflict",
+};
+
+int nic_lookup(const char *ifname, struct nic *nic, char *err, size_t errlen)
+{
+	struct ifaddrs *list, *ifa;
+	size_t cap = 0;
+	bool have_mac = false;
+
+	memset(nic, 0, sizeof(*nic));
+	snprintf(nic->name, sizeof(nic->name), "%s", ifname);
+	nic->ifindex = (int)if_nametoindex(ifname);
+	if (!nic->ifindex) {
+		snprintf(err, errlen, "no interface %s", ifname);
+		return -1;
+	}
+	if (getifaddrs(&list) < 0) {
+		snprintf(err, errlen, "cannot list interfaces: %s", strerror(errno));
+		return -1;
+	}
+	for (ifa = list; ifa; ifa = ifa->ifa_next) {
+		int family = ifa->ifa_addr ? ifa->ifa_addr->sa_family : AF_UNSPEC;
+		size_t len = strlen(ifname);
+		/* An IPv4 address with a label ("eth0:lvsdr") comes under the label. */
+		if (strncmp(ifa->ifa_name, ifname, len) || (ifa->ifa_name[len] && ifa->ifa_name[len] != ':'))
+			continue;
+		if (family == AF_PACKET) {
+			const struct sockaddr_ll *l = (const void *)ifa->ifa_addr;
+			if (l->sll_hatype == ARPHRD_ETHER && l->sll_halen == MAC_LEN) {
+				memcpy(nic->mac, l->sll_addr, MAC_LEN);
+				have_mac = true;
+			}
+			continue;
+		}
+		if (family != AF_INET && family != AF_INET6)
+			continue;
+		if (nic->naddrs == cap) {
+			cap = cap ? cap * 2 : 8;
+			nic->addrs = xreallocarray(nic->addrs, cap, sizeof(*nic->addrs));
+			nic->families = xreallocarray(nic->families, cap, sizeof(*nic->families));
+		}
+		memset(nic->addrs[nic->naddrs], 0, 16);
+		if (family == AF_INET) {
+			memcpy(nic->addrs[nic->naddrs], &((const struct sockaddr_in *)(const void *)ifa->ifa_addr)->sin_addr, 4);
+		} else {
+			const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)ifa->ifa_addr)->sin6_addr;
+			memcpy(nic->addrs[nic->naddrs], a, 16);
+			if (IN6_IS_ADDR_LINKLOCAL(a) && !nic->have_link_local) {
+				memcpy(nic->link_local, a, 16);
+				nic->have_link_local = true;
+			}
+		}
+		nic->families[nic->naddrs++] = family;
+	}
+	freeifaddrs(list);
+	if (!have_mac) {
+		snprintf(err, errlen, "%s is not an Ethernet interface: it has no MAC address to probe from", ifname);
+		nic_free(nic);
+		return -1;
+	}
+	return 0;
+}
+
+bool nic_holds(const struct nic *nic, int family, const uint8_t addr[16])
+{
+	for (size_t i = 0; i < nic->naddrs; i++)
+		if (nic->families[i] == family && !memcmp(nic->addrs[i], addr, family == AF_INET ? 4 : 16))
+			return true;
+	return false;
+}
+
+void nic_free(struct nic *nic)
+{
+	free(nic->addrs);
+	free(nic->families);
+	nic->addrs = NULL;
+	nic->families = NULL;
+	nic->naddrs = 0;
+}
+
+void probe_target_init(struct probe_target *t, int family, const uint8_t addr[16])
+{
+	memset(t, 0, sizeof(*t));
+	t->family = family;
+	memcpy(t->addr, addr, family == AF_INET ? 4 : 16);
+}
+
+static int mac_order(const void *a, const void *b)
+{
+	return memcmp(((const struct responder *)a)->mac, ((const struct responder *)b)->mac, MAC_LEN);
+}
+
+void probe_add_responder(struct probe_target *t, const uint8_t mac[MAC_LEN], bool this_host)
+{
+	for (size_t i = 0; i < t->nresponders; i++)
+		if (!memcmp(t->responders[i].mac, mac, MAC_LEN)) {
+			t->responders[i].this_host |= this_host;
+			return;
+		}
+	if (t->nresponders == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 4;
+		t->responders = xreallocarray(t->responders, t->cap, sizeof(*t->responders));
+	}
+	memcpy(t->responders[t->nresponders].mac, mac, MAC_LEN);
+	t->responders[t->nresponders++].this_host = this_host;
+	qsort(t->responders, t->nresponders, sizeof(*t->responders), mac_order);
+}
+
+bool probe_is_expected(const struct probe_target *t, const uint8_t mac[MAC_LEN])
+{
+	return t->expected_from != EXPECTED_NONE && !memcmp(t->expected, mac, MAC_LEN);
+}
+
+enum probe_verdict probe_judge(const struct probe_target *t)
+{
+	bool expected_answered = false;
+
+	if (!t->nresponders)
+		return PROBE_NO_OWNER;
+	if (t->expected_from == EXPECTED_NONE)
+		return t->nresponders == 1 ? PROBE_OK : PROBE_CONFLICT;
+	for (size_t i = 0; i < t->nresponders; i++)
+		expected_answered |= probe_is_expected(t, t->responders[i].mac);
+	if (!expected_answered)
+		return PROBE_WRONG_OWNER;
+	return t->nresponders == 1 ? PROBE_OK : PROBE_LEAK;
+}
+
+void probe_targets_free(struct probe_target *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(t[i].responders);
+	free(t);
+}
+
+static int target_order(const void *a, const void *b)
+{
+	const struct probe_target *x = *(const struct probe_target *const *)a, *y = *(const struct probe_target *const *)b;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	return memcmp(x->addr, y->addr, 16);
+}
+
+/* The target a claim is about, among targets sorted by target_order. */
+static struct probe_target *target_find(struct probe_target **sorted, size_t n, const struct claim *c)
+{
+	struct probe_target key, *keyp = &key, **found;
+
+	probe_target_init(&key, c->family, c->addr);
+	found = bsearch(&keyp, sorted, n, sizeof(*sorted), target_order);
+	return found ? *found : NULL;
+}
+
+/* Our IPv4 address to ask from: one that is no target, or a probe would
+ * become an announcement of that target. NULL when there is none. */
+static const uint8_t *source4(const struct nic *nic, struct probe_target **sorted, size_t n)
+{
+	for (size_t i = 0; i < nic->naddrs; i++) {
+		struct claim c = { .family = AF_INET };
+		if (nic->families[i] != AF_INET)
+			continue;
+		memcpy(c.addr, nic->addrs[i], 4);
+		if (!target_find(sorted, n, &c))
+			return nic->addrs[i];
+	}
+	return NULL;
+}
+
+/* Frames read past the deadline before giving up: what is queued, but not
+ * a flood that keeps coming. */
+#define PROBE_DRAIN_MAX 4096
+/* Probes sent between two reads of the answers, so that thousands of them
+ * never overflow the socket's receive buffer. */
+#define PROBE_READ_EVERY 64
+
+/* Collect answers until deadline_ns (monotonic), then what is queued:
+ * ARP replies and neighbour advertisements for a target, from other hosts. */
+static int collect(int rx, struct probe_target **sorted, size_t n, uint64_t deadline_ns)
+{
+	for (unsigned late = 0; late < PROBE_DRAIN_MAX;) {
+		uint64_t now = monotonic_ns();
+		int wait = now < deadline_ns ? (int)((deadline_ns - now + 999999) / 1000000) : 0;
+		struct frame_in in;
+		struct probe_target *t;
+		int r = frames_read(rx, wait, NULL, &in);
+
+		late += !wait;
+		if (r == -EAGAIN && !wait)
+			return 0;
+		if (r == -EAGAIN || r == -EINTR)
+			continue;
+		if (r < 0)
+			return r;
+		if (!r || in.outgoing || in.claim.kind == CLAIM_ARP_REQUEST)
+			continue;
+		if ((t = target_find(sorted, n, &in.claim)))
+			probe_add_responder(t, in.claim.mac, false);
+	}
+	return 0;
+}
+
+int probe_run(struct garp_sender *g, int rx, const struct nic *nic, struct probe_target *targets, size_t n,
+	      const struct probe_timing *timing, bool unspecified, char *err, size_t errlen)
+{
+	struct probe_target **sorted = xcalloc(n, sizeof(*sorted));
+	const uint8_t *from4, *from6;
+	uint64_t start = monotonic_ns(), spacing = (uint64_t)timing->wait_ms * 1000000ull / (2 * timing->count);
+	int ret = 0;
+
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = &targets[i];
+	qsort(sorted, n, sizeof(*sorted), target_order);
+	from4 = unspecified ? NULL : source4(nic, sorted, n);
+	from6 = unspecified || !nic->have_link_local ? NULL : nic->link_local;
+	for (unsigned round = 0; round < timing->count && !ret; round++) {
+		if (round)
+			ret = collect(rx, sorted, n, start + round * spacing);
+		for (size_t i = 0; i < n && !ret; i++) {
+			ret = garp_probe(g, targets[i].family, targets[i].addr,
+					 targets[i].family == AF_INET ? from4 : from6);
+			if (!ret && i % PROBE_READ_EVERY == PROBE_READ_EVERY - 1)
+				ret = collect(rx, sorted, n, 0);
+		}
+	}
+	if (!ret)
+		ret = collect(rx, sorted, n, start + (uint64_t)timing->wait_ms * 1000000ull);
+	free(sorted);
+	if (ret < 0) {
+		snprintf(err, errlen, "probing on %s: %s", nic->name, strerror(-ret));
+		return ret;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (nic_holds(nic, targets[i].family, targets[i].addr))
+			probe_add_responder(&targets[i], nic->mac, true);
+		targets[i].verdict = probe_judge(&targets[i]);
+	}
+	return 0;
+}
+
+int conflict_check(struct garp_sender *g, int rx, const struct host *want, const char *profile)
+{
+	const struct probe_timing timing = { LVSDR_CONFLICT_COUNT, LVSDR_CONFLICT_WAIT_MS };
+	bool refuse = want->garp.conflict == CONFLICT_REFUSE;
+	struct probe_target *targets = xcalloc(want->nvips, sizeof(*targets));
+	char err[256], addr[INET6_ADDRSTRLEN], mac[MAC_TEXT_LEN];
+	size_t n = 0, held = 0;
+	struct nic nic;
+	int ret;
+
+	if (nic_lookup(want->ifname, &nic, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s: %s; nothing changed\n", lvsdr_prog, profile, err);
+		free(targets);
+		return LVSDR_EXIT_ERROR;
+	}
+	/* Only what this run will bind: a VIP held here already is ours. */
+	for (size_t i = 0; i < want->nvips; i++)
+		if (!nic_holds(&nic, want->vips[i].family, want->vips[i].addr))
+			probe_target_init(&targets[n++], want->vips[i].family, want->vips[i].addr);
+	ret = n ? probe_run(g, rx, &nic, targets, n, &timing, true, err, sizeof(err)) : 0;
+	if (ret < 0)
+		fprintf(stderr, "%s: %s: conflict check: %s; nothing changed\n", lvsdr_prog, profile, err);
+	for (size_t i = 0; i < n && ret >= 0; i++) {
+		if (!targets[i].nresponders)
+			continue;
+		held++;
+		addr_format(targets[i].family, targets[i].addr, addr, sizeof(addr));
+		fprintf(stderr, "%s: %s: %s: %s is held by", lvsdr_prog, profile, refuse ? "conflict" : "warning", addr);
+		for (size_t j = 0; j < targets[i].nresponders; j++)
+			fprintf(stderr, "%s %s", j ? "," : "", mac_format(targets[i].responders[j].mac, mac));
+		fprintf(stderr, "%s\n", refuse ? "" : "; taking it over anyway ([garp] conflict = warn)");
+	}
+	if (held && refuse)
+		fprintf(stderr, "%s: %s: refusing to take over: %zu VIP%s already answer%s on %s ([garp] conflict = "
+			"refuse); nothing changed\n", lvsdr_prog, profile, held, held == 1 ? "" : "s",
+			held == 1 ? "s" : "", want->ifname);
+	probe_targets_free(targets, n);
+	nic_free(&nic);
+	if (ret < 0)
+		return LVSDR_EXIT_ERROR;
+	return held && refuse ? LVSDR_EXIT_ERROR : LVSDR_EXIT_OK;
+}

@@ -1,0 +1,326 @@
+#!/usr/bin/env bash
+# t-65: the DR path check (issue 10). lvsdr pathcheck sends each real server
+# what the director's MAC rewrite forwards (a frame to the real server's MAC
+# with the VIP as IP destination) and judges the answer. The real servers
+# are provisioned by lvsdr itself; the services are real sockets.
+#
+#     [client] .1            pathcheck from any host of the segment:
+#         |                  command line only, no VIP held
+#       (br0)-----------------+-----------------------+
+#         |                   |                       |
+#     [dir1] .2           [rs1] .11 02:..:11       [rs2] .12 02:..:12
+#     takeover: VIP and   lvsdr apply: VIP, VIP6 on lo, knobs;
+#     VIP6 on eth0;       tcp/80 (socat) and udp/53 (udpecho) on 0.0.0.0/[::]
+#     pathcheck from      rs1 only, one case each:
+#     its profile           tcp/8080, udp/5300 bound to 192.0.2.11 alone
+#                           udp/5353 dropping its first 2 datagrams
+#                           udp/5400 answering from 192.0.2.11, not the VIP
+#     192.0.2.13, 2001:db8::13: nobody (a real server that does not exist)
+#
+# The director holds the VIP, so its kernel drops every answer (the source,
+# the VIP, is one of its own addresses) and resets nothing: a connection
+# left half-open on a real server would be lvsdr's doing.
+. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/lab.sh"
+. "$(dirname "$0")/lib/verdict.sh"
+
+lab_require
+if ! lab_up client dir1 rs1 rs2; then
+	not_ok "t-65: the lab comes up"
+	exit 1
+fi
+for tool in socat tcpdump jq nft; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		not_ok "t-65: $tool is installed (make test-deps installs it)"
+		exit 1
+	fi
+done
+
+TMP=$(mktemp -d /tmp/lvsdr-t65.XXXXXX) || exit 1
+trap 'lab_down; rm -rf "$TMP"' EXIT
+export LVSDR_RUNDIR=$TMP/run
+UDPECHO=$HELPERS/udpecho
+
+# line VIP RS PORT VERDICT [DETAIL-ERE]: the result line for that check.
+line() { out_has "^  $1 +$2 +$3 +$4 +${5:-}"; }
+
+# --- The cluster -------------------------------------------------------------
+
+printf '[host]\nrole = realserver\ninterface = eth0\n\n[vip]\naddress = %s\naddress = %s\n' \
+	"$LAB_VIP" "$LAB_VIP6" >"$TMP/rs.ini"
+# The director's profile carries its own check.
+cat >"$TMP/lb.ini" <<EOF
+[host]
+role = director
+interface = eth0
+
+[vip]
+address = $LAB_VIP
+address = $LAB_VIP6
+
+[pathcheck]
+realserver = $LAB_IP_rs1
+realserver = $LAB_IP_rs2
+realserver = $LAB_IP6_rs1
+realserver = $LAB_IP6_rs2
+port = tcp/80
+port = udp/53
+timeout = 1s
+EOF
+chmod 600 "$TMP"/*.ini
+
+# service HOST NAME CMD...: start CMD in HOST as a background service whose
+# stdout and stderr go to $TMP/NAME.out. Not through `on`: a function run in
+# the background is a subshell, and stop must signal the service itself.
+declare -A SERVICE_PID
+service() {
+	local h=$1 name=$2
+	shift 2
+	ip netns exec "$(ns "$h")" "$@" >"$TMP/$name.out" 2>&1 &
+	SERVICE_PID[$name]=$!
+}
+stop() {
+	kill "${SERVICE_PID[$1]}" 2>/dev/null
+	wait "${SERVICE_PID[$1]}" 2>/dev/null
+}
+# listening HOST PROTO PORT: a socket of HOST listens on PORT.
+listening() {
+	local opt=-Htln
+	[ "$2" = udp ] && opt=-Huln
+	on "$1" ss "$opt" "sport = :$3" | grep -q .
+}
+
+setup_ok=1
+for h in rs1 rs2; do
+	lv "$h" apply -q "$TMP/rs.ini" || setup_ok=0
+	# A rule that looks at connection state turns conntrack on in the
+	# namespace, as a firewall does on a real server; it drops nothing.
+	on "$h" nft -f - <<-'EOF' || setup_ok=0
+		table inet t65 {
+			chain input { type filter hook input priority 0; policy accept; ct state invalid counter; }
+		}
+	EOF
+	service "$h" "$h-tcp80" socat TCP6-LISTEN:80,fork,reuseaddr SYSTEM:'echo hello'
+	service "$h" "$h-udp53" "$UDPECHO" 53
+	wait_until 3 listening "$h" tcp 80 && wait_until 3 listening "$h" udp 53 || setup_ok=0
+done
+lv dir1 takeover -q "$TMP/lb.ini" || setup_ok=0
+if [ "$setup_ok" != 1 ]; then
+	not_ok "t-65: real servers provisioned with services, director took over"
+	exit 1
+fi
+
+# --- 1. Every real server open, as the director sends --------------------------
+
+# Watch rs1's wire meanwhile: what arrives must be what a director forwards.
+service rs1 tcpdump tcpdump --immediate-mode -i eth0 -nn -e -U -w "$TMP/rs1.pcap"
+wait_until 5 grep -qs "listening on" "$TMP/tcpdump.out" ||
+	not_ok "1 tcpdump on rs1 starts (it did not say 'listening on')"
+START=$(date +%s%N)
+run dir1 pathcheck "$TMP/lb.ini"
+ELAPSED_MS=$((($(date +%s%N) - START) / 1000000))
+want "status $RC, not 0" status_is 0
+for rs in "$LAB_IP_rs1" "$LAB_IP_rs2"; do
+	want "$rs tcp/80 not open from the VIP" line "$LAB_VIP" "$rs" tcp/80 open "SYN-ACK from the VIP in .*; reset"
+	want "$rs udp/53 not open from the VIP" line "$LAB_VIP" "$rs" udp/53 open "reply from the VIP in"
+done
+for rs in "$LAB_IP6_rs1" "$LAB_IP6_rs2"; do
+	want "$rs tcp/80 not open" line "$LAB_VIP6" "$rs" tcp/80 open
+	want "$rs udp/53 not open" line "$LAB_VIP6" "$rs" udp/53 open
+done
+want "no 'open: all 8 checks' summary" out_has '^open: all 8 checks$'
+# Under valgrind (make valgrind) start-up alone takes longer than that.
+[ -n "${LVSDR_WRAP_OTHER:-}" ] ||
+	want "took ${ELAPSED_MS} ms: answers within a millisecond must not wait for the 1 s timeout" \
+		[ "$ELAPSED_MS" -lt 900 ]
+verdict "1 from the director's profile: both real servers open on tcp/80 and udp/53, IPv4 and IPv6, exit 0"
+
+# No half-open connection on the real servers: the director's kernel reset
+# nothing, so only lvsdr's own RST can have closed them.
+half_open() {
+	local h
+	for h in rs1 rs2; do
+		on "$h" ss -Htan state syn-recv state established state fin-wait-1 '( sport = :80 )'
+	done
+}
+OUT=$(half_open)
+want "connections left behind on a real server" [ -z "$OUT" ]
+# Conntrack saw every probe (so the check below means something) and holds
+# each TCP one as closed by the RST, none half-open or established. (A UDP
+# entry lives its 30 s whatever the prober does: any datagram makes one.)
+for h in rs1 rs2; do
+	ct=$(on "$h" cat /proc/net/nf_conntrack 2>/dev/null | grep -E '^ipv[46] +[0-9]+ tcp .* dport=80 ')
+	want "$h: conntrack holds no entry for the probes to port 80 (is it on?)" [ "$(grep -c . <<<"$ct")" -ge 2 ]
+	live=$(grep -vE ' CLOSE ' <<<"$ct")
+	want "$h: conntrack entries not closed: $live" [ -z "$live" ]
+done
+verdict "1b no connection left on the real servers: ss shows none half-open or established, conntrack has them CLOSE"
+
+stop tcpdump
+OUT=$(on rs1 tcpdump -r "$TMP/rs1.pcap" -nn -e tcp 2>/dev/null)
+# 02:..:02 > 02:..:11, ethertype IPv4 (0x0800), length 58: 192.0.2.2.40000 > 192.0.2.100.80: Flags [S], ...
+syn=$(grep -E "^[^ ]+ $LAB_MAC_dir1 > $LAB_MAC_rs1, ethertype IPv4 .*: $LAB_IP_dir1\.[0-9]+ > $LAB_VIP\.80: Flags \[S\]," \
+	<<<"$OUT" | head -n1)
+sport=$(sed -nE "s/.*: $LAB_IP_dir1\.([0-9]+) > .*/\1/p" <<<"$syn")
+want "no SYN from the director's MAC to rs1's MAC with the VIP as destination" [ -n "$syn" ]
+want "the SYN carries no MSS option" grep -q "options \[mss 1460\]" <<<"$syn"
+want "no SYN-ACK from the VIP" out_has "$LAB_VIP\.80 > $LAB_IP_dir1\.$sport: Flags \[S\.\]"
+want "no RST from the director's address and the probe's port after the SYN-ACK" \
+	out_has "$LAB_MAC_dir1 > $LAB_MAC_rs1, .*: $LAB_IP_dir1\.$sport > $LAB_VIP\.80: Flags \[R\]"
+want "no IPv6 SYN to rs1's MAC for the VIP6" \
+	out_has "$LAB_MAC_dir1 > $LAB_MAC_rs1, ethertype IPv6 .*: $LAB_IP6_dir1\.[0-9]+ > $LAB_VIP6\.80: Flags \[S\]"
+OUT=$(on rs1 tcpdump -r "$TMP/rs1.pcap" -nn -e -q udp 2>/dev/null)
+want "no 16-byte UDP datagram to rs1's MAC for the VIP" \
+	out_has "$LAB_MAC_dir1 > $LAB_MAC_rs1, IPv4, .*: $LAB_IP_dir1\.[0-9]+ > $LAB_VIP\.53: UDP, length 16"
+verdict "1c on rs1's wire: SYN and UDP to rs1's MAC with the VIP as destination, SYN-ACK answered by a RST"
+
+run dir1 pathcheck --json "$TMP/lb.ini"
+want "status $RC, not 0" status_is 0
+want "not valid JSON" jq -e . <<<"$OUT" >/dev/null
+want "all_open not true, or counts wrong" jq -e '.all_open == true and .counts.open == 8 and
+	.counts.closed == 0 and .counts["vip-not-accepted"] == 0 and .counts.unreachable == 0 and
+	.timeout_ms == 1000 and .retries == 3 and .interface == "eth0"' <<<"$OUT" >/dev/null
+# shellcheck disable=SC2016 # $m1 and $m2 are jq's variables
+want "a result not open from its VIP, through the real server's MAC, from the director's address" \
+	jq -e --arg m1 "$LAB_MAC_rs1" --arg m2 "$LAB_MAC_rs2" '[.results[] | select(.verdict == "open" and
+	.answer_from == .vip and (.mac == $m1 or .mac == $m2) and (.source == "192.0.2.2" or .source == "2001:db8::2")
+	and .tries >= 1 and (.rtt_us | type) == "number")] | length == 8' <<<"$OUT" >/dev/null
+verdict "2 --json: 8 results open, answered by the VIP through each real server's MAC, exit 0"
+
+run dir1 pathcheck -q "$TMP/lb.ini"
+want "status $RC, not 0" status_is 0
+want "output with -q" [ -z "$OUT" ]
+verdict "2b -q prints nothing and exits 0"
+
+# --- 2. A real server without the VIP on lo ------------------------------------
+
+lv rs2 release -q "$TMP/rs.ini"
+run dir1 pathcheck --timeout 500ms "$TMP/lb.ini"
+want "status $RC, not 1" status_is 1
+for p in tcp/80 udp/53; do
+	want "rs2 $p not vip-not-accepted" line "$LAB_VIP" "$LAB_IP_rs2" "$p" vip-not-accepted "no answer to 4 "
+	want "rs2 $p (IPv6) not vip-not-accepted" line "$LAB_VIP6" "$LAB_IP6_rs2" "$p" vip-not-accepted
+	want "rs1 $p not still open" line "$LAB_VIP" "$LAB_IP_rs1" "$p" open
+	want "rs1 $p (IPv6) not still open" line "$LAB_VIP6" "$LAB_IP6_rs1" "$p" open
+done
+want "the SYN's detail does not ask whether the VIP is on lo" \
+	out_has "tcp/80 +vip-not-accepted +no answer to 4 SYNs in 500 ms: is $LAB_VIP bound on lo of $LAB_IP_rs2\?"
+want "no summary counting 4 vip-not-accepted" out_has '^not open: 4 of 8 checks \(4 vip-not-accepted\)$'
+verdict "3 rs2 without the VIP on lo: vip-not-accepted on every port, rs1 still open, exit 1"
+lv rs2 apply -q "$TMP/rs.ini"
+
+# --- 3. Services bound to the real server's own address ------------------------
+
+service rs1 tcp8080 socat TCP-LISTEN:8080,bind="$LAB_IP_rs1",fork,reuseaddr SYSTEM:'echo own'
+service rs1 udp5300 "$UDPECHO" -b "$LAB_IP_rs1" 5300
+wait_until 3 listening rs1 tcp 8080 && wait_until 3 listening rs1 udp 5300
+# The health check a director usually runs passes: the services answer on
+# the real server's own address.
+OUT=$(on client socat -T1 - TCP:"$LAB_IP_rs1":8080 </dev/null 2>&1)
+want "tcp/8080 does not answer on the real server's own address ($OUT)" [ "$OUT" = own ]
+OUT=$(echo ping | on client socat -T1 - UDP:"$LAB_IP_rs1":5300 2>&1)
+want "udp/5300 does not answer on the real server's own address ($OUT)" [ "$OUT" = ping ]
+run dir1 pathcheck --vip "$LAB_VIP" --realserver "$LAB_IP_rs1" --port tcp/8080 --port udp/5300 --timeout 500ms \
+	"$TMP/lb.ini"
+want "status $RC, not 1" status_is 1
+want "tcp/8080 not closed by a RST from the VIP" \
+	line "$LAB_VIP" "$LAB_IP_rs1" tcp/8080 closed "RST from the VIP: the real server takes the VIP, but nothing listens on tcp/8080"
+want "udp/5300 not closed by ICMP port unreachable from the VIP" \
+	line "$LAB_VIP" "$LAB_IP_rs1" udp/5300 closed "ICMP port unreachable from the VIP"
+want "no summary counting 2 closed" out_has '^not open: 2 of 2 checks \(2 closed\)$'
+verdict "4 services bound to the real server's own address: a health check passes, pathcheck says closed (RST, port unreachable), exit 1"
+stop tcp8080
+stop udp5300
+
+# --- 4. A real server that does not exist --------------------------------------
+
+START=$(date +%s%N)
+run client pathcheck -i eth0 --vip "$LAB_VIP" --vip "$LAB_VIP6" --realserver 192.0.2.13 --realserver "$LAB_IP_rs1" \
+	--realserver 2001:db8::13 --port tcp/80 --timeout 500ms
+ELAPSED_MS=$((($(date +%s%N) - START) / 1000000))
+want "status $RC, not 1" status_is 1
+want "192.0.2.13 not unreachable" line "$LAB_VIP" 192.0.2.13 tcp/80 unreachable \
+	"no ARP answer for 192.0.2.13 on eth0 \(4 requests in 500 ms\)"
+want "2001:db8::13 not unreachable" line "$LAB_VIP6" 2001:db8::13 tcp/80 unreachable \
+	"no neighbour advertisement for 2001:db8::13"
+want "rs1 not open" line "$LAB_VIP" "$LAB_IP_rs1" tcp/80 open
+[ -n "${LVSDR_WRAP_OTHER:-}" ] ||
+	want "took ${ELAPSED_MS} ms: resolving (500 ms) and probing (500 ms) must end within 2 s" [ "$ELAPSED_MS" -lt 2000 ]
+verdict "5 from the client, command line only: a real server that does not exist is unreachable, IPv4 and IPv6; rs1 open"
+
+# --- 5. Loss: retries with backoff ---------------------------------------------
+
+service rs1 flaky "$UDPECHO" -d 2 5353
+wait_until 3 listening rs1 udp 5353
+run dir1 pathcheck --vip "$LAB_VIP" --realserver "$LAB_IP_rs1" --port udp/5353 "$TMP/lb.ini"
+want "status $RC, not 0" status_is 0
+want "udp/5353 not open after 3 tries" line "$LAB_VIP" "$LAB_IP_rs1" udp/5353 open "reply from the VIP in .*, after 3 tries"
+want "the service did not see 2 drops then an echo: $(tr '\n' ';' <"$TMP/flaky.out")" \
+	[ "$(grep -cE '^(drop 1|drop 2|echo 3) ' "$TMP/flaky.out")" = 3 ]
+verdict "6 a UDP service that drops its first 2 datagrams: open on the 3rd try (retries 3, backoff), exit 0"
+stop flaky
+service rs1 flaky2 "$UDPECHO" -d 2 5353
+wait_until 3 listening rs1 udp 5353
+run dir1 pathcheck --vip "$LAB_VIP" --realserver "$LAB_IP_rs1" --port udp/5353 --retries 1 --timeout 300ms \
+	"$TMP/lb.ini"
+want "status $RC, not 1" status_is 1
+want "not vip-not-accepted after 2 datagrams" \
+	line "$LAB_VIP" "$LAB_IP_rs1" udp/5353 vip-not-accepted "no answer to 2 datagrams in 300 ms"
+verdict "6b the same with --retries 1: both datagrams lost, vip-not-accepted: the retries are what found it open"
+stop flaky2
+
+# --- 6. A UDP answer from the wrong address ------------------------------------
+
+service rs1 wrongsrc "$UDPECHO" -w 5400
+wait_until 3 listening rs1 udp 5400
+run dir1 pathcheck --vip "$LAB_VIP" --realserver "$LAB_IP_rs1" --port udp/5400 --timeout 500ms "$TMP/lb.ini"
+want "status $RC, not 1" status_is 1
+want "not vip-not-accepted for the reply from the real server's own address" \
+	line "$LAB_VIP" "$LAB_IP_rs1" udp/5400 vip-not-accepted "reply from $LAB_IP_rs1, not from the VIP"
+verdict "7 a UDP service on 0.0.0.0 answering from the real server's own address: vip-not-accepted, exit 1"
+stop wrongsrc
+
+# --- 7. Errors: status 2, a message, nothing sent -------------------------------
+
+printf '[host]\nrole = director\ninterface = eth0\n\n[vip]\naddress = %s\n' "$LAB_VIP" >"$TMP/bare.ini"
+run dir1 pathcheck "$TMP/bare.ini"
+want "status $RC, not 2" status_is 2
+want "no message naming what is missing" out_has "bare.ini: nothing to check without a real server"
+verdict "8a a director profile without [pathcheck] and no --realserver: exit 2, says what is missing"
+run rs1 pathcheck "$TMP/rs.ini"
+want "status $RC, not 2" status_is 2
+want "no message refusing a real server's profile" out_has "pathcheck takes a director's profile"
+verdict "8b a real server's profile is refused: exit 2"
+run dir1 pathcheck --port tcp/080 "$TMP/lb.ini"
+want "status $RC, not 2" status_is 2
+want "no message about --port" out_has "--port tcp/080: must be tcp/N or udp/N"
+verdict "8c --port tcp/080: exit 2 naming the option"
+run dir1 pathcheck -i eth0 --vip "$LAB_VIP" --realserver 2001:db8::11 --port tcp/80
+want "status $RC, not 2" status_is 2
+want "no message about the family" out_has "real server 2001:db8::11: no IPv6 VIP to check it through"
+verdict "8d an IPv6 real server with only an IPv4 VIP: exit 2"
+run dir1 pathcheck -i eth9 "$TMP/lb.ini"
+want "status $RC, not 2" status_is 2
+want "no message about eth9" out_has "no interface eth9 in this network namespace; nothing checked"
+verdict "8e no such interface: exit 2"
+if command -v setpriv >/dev/null 2>&1; then
+	# shellcheck disable=SC2086
+	OUT=$(on dir1 setpriv --inh-caps=-all --bounding-set=-net_raw -- ${LVSDR_WRAP:-} "$LVSDR" pathcheck \
+		"$TMP/lb.ini" 2>&1)
+	RC=$?
+	want "status $RC, not 2" status_is 2
+	want "no message naming CAP_NET_RAW" out_has "needs CAP_NET_RAW.*nothing checked"
+	verdict "8f without CAP_NET_RAW: exit 2 naming the capability"
+else
+	skip "8f without CAP_NET_RAW: setpriv (util-linux) is not installed"
+fi
+{
+	printf '[host]\nrole = director\ninterface = eth0\n\n[vip]\n'
+	printf 'address = 192.0.2.%s\n' 100 101 102 103
+	printf '\n[pathcheck]\nrealserver = %s\nrealserver = %s\n' "$LAB_IP_rs1" "$LAB_IP_rs2"
+	seq -f 'port = tcp/%g' 1 12501
+} >"$TMP/huge.ini"
+run dir1 pathcheck "$TMP/huge.ini"
+want "status $RC, not 2" status_is 2
+want "no message about the number of checks" out_has "make more than 100000 checks; check fewer at a time"
+verdict "8g 4 VIPs x 2 real servers x 12501 ports: more than 100000 checks is refused before anything is sent"
