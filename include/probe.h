@@ -21,6 +21,12 @@
 #define LVSDR_CONFLICT_COUNT 2
 #define LVSDR_CONFLICT_WAIT_MS 200
 
+/* Command-line values of probe and watch: false after a message naming
+ * command and the value. An address must be unicast, without a prefix. */
+bool audit_interface_arg(const char *command, const char *value);
+bool audit_mac_arg(const char *command, const char *value, uint8_t mac[MAC_LEN]);
+bool audit_address_arg(const char *command, const char *value, int *family, uint8_t addr[16]);
+
 /* An interface as this host holds it. */
 struct nic {
 	char name[IF_NAMESIZE];

@@ -44,21 +44,6 @@ struct probe_args {
 	struct probe_timing timing;
 };
 
-/* An address worth asking about: not unspecified, loopback, multicast or
- * broadcast, which no host answers for on a link. */
-static bool probe_address_parse(const char *text, int *family, uint8_t addr[16])
-{
-	static const uint8_t zero[16];
-	unsigned prefix;
-	bool has_prefix;
-
-	if (!parse_address(text, family, addr, &prefix, &has_prefix) || has_prefix)
-		return false;
-	if (*family == AF_INET)
-		return addr[0] != 0 && addr[0] != 127 && addr[0] < 224;
-	return memcmp(addr, zero, 15) && addr[0] != 0xff;
-}
-
 static int args_parse(int argc, char **argv, struct probe_args *a, int usage_status)
 {
 	static const struct option options[] = {
@@ -79,18 +64,13 @@ static int args_parse(int argc, char **argv, struct probe_args *a, int usage_sta
 	while ((opt = getopt_long(argc, argv, "i:e:t:c:qh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'i':
-			if (!interface_name_valid(optarg)) {
-				fprintf(stderr, "%s probe: --interface %s: not an interface name\n", lvsdr_prog, optarg);
+			if (!audit_interface_arg("probe", optarg))
 				return usage_status;
-			}
 			a->ifname = optarg;
 			break;
 		case 'e':
-			if (!mac_parse(optarg, a->expect) || !mac_usable(a->expect)) {
-				fprintf(stderr, "%s probe: --expect %s: not a unicast MAC address such as "
-					"02:00:00:00:00:01\n", lvsdr_prog, optarg);
+			if (!audit_mac_arg("probe", optarg, a->expect))
 				return usage_status;
-			}
 			a->have_expect = true;
 			break;
 		case 't':
@@ -173,11 +153,8 @@ static int targets_make(int argc, char **argv, const struct probe_args *a, struc
 		for (int i = optind; i < argc; i++) {
 			uint8_t addr[16];
 			int family;
-			if (!probe_address_parse(argv[i], &family, addr)) {
-				fprintf(stderr, "%s probe: %s: not a unicast IPv4 or IPv6 address (without /prefix)\n",
-					lvsdr_prog, argv[i]);
+			if (!audit_address_arg("probe", argv[i], &family, addr))
 				return LVSDR_EXIT_ERROR;
-			}
 			for (size_t j = 0; j < *n; j++)
 				if ((*out)[j].family == family && !memcmp((*out)[j].addr, addr, 16)) {
 					fprintf(stderr, "%s probe: %s is given twice\n", lvsdr_prog, argv[i]);

@@ -66,18 +66,13 @@ static int watch_args(int argc, char **argv, struct watch_run *w)
 	while ((opt = getopt_long(argc, argv, "i:e:d:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'i':
-			if (!interface_name_valid(optarg)) {
-				fprintf(stderr, "%s watch: --interface %s: not an interface name\n", lvsdr_prog, optarg);
+			if (!audit_interface_arg("watch", optarg))
 				return LVSDR_EXIT_ERROR;
-			}
 			w->ifname = optarg;
 			break;
 		case 'e':
-			if (!mac_parse(optarg, mac) || !mac_usable(mac)) {
-				fprintf(stderr, "%s watch: --expect %s: not a unicast MAC address such as "
-					"02:00:00:00:00:01\n", lvsdr_prog, optarg);
+			if (!audit_mac_arg("watch", optarg, mac))
 				return LVSDR_EXIT_ERROR;
-			}
 			watch_rules_add(&w->rules.expected, &w->rules.nexpected, mac);
 			break;
 		case 'd':
@@ -126,13 +121,8 @@ static int watch_targets(int argc, char **argv, struct watch_run *w, struct host
 		w->addrs = xcalloc((size_t)(argc - optind), sizeof(*w->addrs));
 		for (int i = optind; i < argc; i++) {
 			struct vip *v = &w->addrs[w->n].vip;
-			unsigned prefix;
-			bool has_prefix;
-			if (!parse_address(argv[i], &v->family, v->addr, &prefix, &has_prefix) || has_prefix) {
-				fprintf(stderr, "%s watch: %s: not an IPv4 or IPv6 address (without /prefix)\n", lvsdr_prog,
-					argv[i]);
+			if (!audit_address_arg("watch", argv[i], &v->family, v->addr))
 				return LVSDR_EXIT_ERROR;
-			}
 			w->n++;
 		}
 	}

@@ -63,7 +63,10 @@ int state_read(const struct host *want, struct netlink *nl, struct owned_set *ow
 	}
 	live->ifindex = netlink_ifindex(nl, want->ifname);
 	live->lo_ifindex = netlink_ifindex(nl, "lo");
-	if (!live->ifindex) {
+	/* A real server's VIPs live on lo: releasing them needs no NIC, so a
+	 * node whose NIC is gone can still be cleaned up (a cluster manager's
+	 * stop). Everything else judges the NIC and needs it. */
+	if (!live->ifindex && !(want->role == ROLE_REALSERVER && want->expect == EXPECT_ABSENT)) {
 		snprintf(err, errlen, "no interface %s in this network namespace", want->ifname);
 		return -1;
 	}

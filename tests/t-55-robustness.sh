@@ -158,7 +158,16 @@ expect "1c the ownership record names both VIPs, so a later run can remove them"
 run rs1 verify "$RS"
 expect "1c a later verify: status 2, 'no interface eth0 in this network namespace'" \
 	eval 'status_is 2 && out_has "no interface eth0 in this network namespace"'
+# A cluster manager stopping this node must still be able to take the VIPs
+# off lo: a real server's release needs no NIC.
+before_release=$(record rs1)
+run rs1 release "$RS"
+expect "1c release without eth0: status 0, both VIPs removed from lo, the record emptied (status $RC)" \
+	eval 'status_is 0 && ! bound rs1 lo "$LAB_VIP/32" && ! bound rs1 lo "$LAB_VIP6/128" && [ -z "$(record rs1)" ] &&
+		[ -n "$before_release" ]'
+run rs1 apply "$RS"
 on rs1 ip link add eth0 type veth peer name eth0-peer
+run rs1 apply "$RS"
 run rs1 verify "$RS"
 expect "1c eth0 back (re-created): verify in sync at once, conf/all carries the protection (status $RC)" status_is 0
 
