@@ -1,7 +1,8 @@
-/* Receiving what hosts on the segment say about addresses: ARP frames and
- * IPv6 neighbour advertisements read from an AF_PACKET socket, and the
- * claim each one makes ("this address is at this MAC"). Shared by probe
- * and watch; sending is src/garp.c's. */
+/* ARP and IPv6 neighbour discovery frames, our own: the announcements and
+ * probes lvsdr sends (built here; garp.c and neighbour.c send them), and
+ * what hosts on the segment say about addresses, read as claims ("this
+ * address is at this MAC") by probe, watch, the conflict check of takeover
+ * and pathcheck's MAC resolution. */
 #ifndef LVSDR_FRAMES_H
 #define LVSDR_FRAMES_H
 
@@ -10,14 +11,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#define MAC_LEN 6
-#define MAC_TEXT_LEN 18 /* "02:00:00:00:00:01" and NUL */
-
-/* Strictly six colon-separated pairs of hex digits; either case. */
-bool mac_parse(const char *text, uint8_t mac[MAC_LEN]);
-/* Lower case, as ip(8) prints it. Returns buf. */
-const char *mac_format(const uint8_t mac[MAC_LEN], char buf[MAC_TEXT_LEN]);
-bool mac_usable(const uint8_t mac[MAC_LEN]); /* not zero, broadcast or multicast */
+#include "nic.h"
 
 enum claim_kind { CLAIM_ARP_REQUEST, CLAIM_ARP_REPLY, CLAIM_NA };
 
@@ -37,6 +31,31 @@ struct claim {
  * anything else, including what a Linux receiver would drop (a neighbour
  * advertisement with a hop limit other than 255 or broken options). */
 bool frame_claim(const uint8_t *frame, size_t len, struct claim *out);
+
+/* The longest frame built here: neighbour discovery with a link-layer
+ * option. Each builder returns the length it wrote into buf. */
+#define FRAME_BUILT_MAX 86
+
+/* A broadcast ARP frame from mac, also its sender hardware address; tha
+ * NULL leaves the target hardware address zero, as the kernel's requests
+ * have it. */
+size_t frame_arp(uint8_t *buf, uint16_t op, const uint8_t mac[MAC_LEN], const uint8_t spa[4], const uint8_t *tha,
+		 const uint8_t tpa[4]);
+/* A neighbour solicitation for target to its solicited-node group
+ * ff02::1:ffXX:XXXX (RFC 4291 2.7.1), from source with mac as source
+ * link-layer option. source NULL: from the unspecified address, which is
+ * duplicate address detection (RFC 4862 5.4.2): no option, and the owner
+ * answers to all nodes. */
+size_t frame_ns(uint8_t *buf, const uint8_t mac[MAC_LEN], const uint8_t target[16], const uint8_t *source);
+/* An unsolicited neighbour advertisement of target from source to all
+ * nodes, override set, solicited clear (RFC 4861 7.2.6), with mac as
+ * target link-layer address. */
+size_t frame_na(uint8_t *buf, const uint8_t mac[MAC_LEN], const uint8_t target[16], const uint8_t source[16]);
+
+/* A classic BPF filter that keeps ARP frames and neighbour advertisements:
+ * every frame a claim can come in. */
+#define FRAME_CLAIM_FILTER_LEN 9
+extern const struct sock_filter frame_claim_filter[FRAME_CLAIM_FILTER_LEN];
 
 /* A packet socket on ifname that receives only ARP frames and neighbour
  * advertisements (a kernel filter, so a busy link costs nothing), with

@@ -1,5 +1,6 @@
 /* Announcing VIPs: gratuitous ARP for IPv4, unsolicited neighbour
- * advertisements for IPv6, built here and sent on an AF_PACKET socket. */
+ * advertisements for IPv6 (frames from src/frames.c), sent paced on an
+ * AF_PACKET socket; and the probes of lvsdr probe and the conflict check. */
 #ifndef LVSDR_GARP_H
 #define LVSDR_GARP_H
 

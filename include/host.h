@@ -125,6 +125,8 @@ enum scope knob_effective_source(enum arp_knob knob, int all, int dev);
 int vip_format(const struct vip *vip, char *buf, size_t len);      /* "192.0.2.10/32" */
 int addr_format(int family, const uint8_t *addr, char *buf, size_t len);
 int vip_compare(const void *a, const void *b);                     /* family, addr */
+/* The order of vip_compare: by family, then by the 16 address bytes. */
+int addr_compare(int family_a, const uint8_t a[16], int family_b, const uint8_t b[16]);
 unsigned host_prefix(int family);
 /* Why addr can serve no cluster, as the range it is in ("multicast
  * (224.0.0.0/4)"), or NULL; *hint gets advice to append, or "". */

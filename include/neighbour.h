@@ -9,20 +9,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nic.h"
+
 struct neighbour_query {
 	int family;              /* AF_INET or AF_INET6 */
 	uint8_t addr[16];        /* whose MAC */
 	uint8_t source[16];      /* our address to ask from: the owner may
 				    answer only a sender in its subnet */
 	bool found;
-	uint8_t mac[6];
+	uint8_t mac[MAC_LEN];
 	unsigned requests;       /* sent */
 };
 
 struct neighbour_resolver;
 
 /* Needs CAP_NET_RAW. 0, or -errno with err filled. */
-int neighbour_open(struct neighbour_resolver **out, int ifindex, const uint8_t mac[6], char *err, size_t errlen);
+int neighbour_open(struct neighbour_resolver **out, const struct nic *nic, char *err, size_t errlen);
 void neighbour_close(struct neighbour_resolver *r);
 
 /* Ask for every query at each of the nsends offsets (ms after the start,
@@ -31,11 +33,9 @@ void neighbour_close(struct neighbour_resolver *r);
 int neighbour_resolve(struct neighbour_resolver *r, struct neighbour_query *q, size_t n, const unsigned *send_at_ms,
 		      unsigned nsends, unsigned timeout_ms, char *err, size_t errlen);
 
-/* Read an ARP reply or a neighbour advertisement: the address it speaks
- * for and the MAC it gives. false for anything else. */
-bool neighbour_answer_parse(const uint8_t *frame, size_t len, int *family, uint8_t addr[16], uint8_t mac[6]);
-/* An ARP request or a neighbour solicitation for q, from mac. Returns the
+/* The frame neighbour_resolve() sends for q, from mac: an ARP request
+ * padded to the Ethernet minimum, or a neighbour solicitation. Returns the
  * length, 0 when cap is too small. */
-size_t neighbour_request_frame(const struct neighbour_query *q, const uint8_t mac[6], uint8_t *buf, size_t cap);
+size_t neighbour_request_frame(const struct neighbour_query *q, const uint8_t mac[MAC_LEN], uint8_t *buf, size_t cap);
 
 #endif

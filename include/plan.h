@@ -79,6 +79,9 @@ struct extra_finding *plan_add_finding(struct plan *plan, enum verdict verdict, 
 extern const char *const verdict_words[VERDICT_COUNT]; /* "ok", "warn", "drift", "blocked" */
 /* s as a JSON string, quoted and escaped. */
 void json_string(FILE *out, const char *s);
+/* The start of the JSON object of probe and pathcheck, left open:
+ * {"schema":1,"profile":PROFILE or null,"interface":IFNAME */
+void json_open(FILE *out, const char *profile, const char *ifname);
 void step_describe(const struct step *step, const char *ifname, char *buf, size_t len);
 void plan_print_text(const struct plan *plan, const char *profile, bool verbose, FILE *out);
 /* result: NULL for verify; apply's outcome otherwise. */

@@ -4,7 +4,6 @@
 #ifndef LVSDR_PROBE_H
 #define LVSDR_PROBE_H
 
-#include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,22 +26,9 @@ bool audit_interface_arg(const char *command, const char *value);
 bool audit_mac_arg(const char *command, const char *value, uint8_t mac[MAC_LEN]);
 bool audit_address_arg(const char *command, const char *value, int *family, uint8_t addr[16]);
 
-/* An interface as this host holds it. */
-struct nic {
-	char name[IF_NAMESIZE];
-	int ifindex;
-	uint8_t mac[MAC_LEN];
-	uint8_t (*addrs)[16];       /* every address bound on it, IPv4 in the first 4 bytes */
-	int *families;
-	size_t naddrs;
-	bool have_link_local;
-	uint8_t link_local[16];
-};
-
-/* 0, or -1 with err filled (no such interface, not Ethernet). */
-int nic_lookup(const char *ifname, struct nic *nic, char *err, size_t errlen);
-bool nic_holds(const struct nic *nic, int family, const uint8_t addr[16]);
-void nic_free(struct nic *nic);
+/* The interface to probe or watch: nic_lookup(), and it must be Ethernet.
+ * 0, or -1 with err filled. */
+int probe_nic_lookup(const char *ifname, struct nic *nic, char *err, size_t errlen);
 
 enum probe_verdict {
 	PROBE_OK,           /* exactly one MAC answered, the expected one if known */

@@ -26,6 +26,10 @@
  * be read at all (also recorded). host is always safe to host_free(). */
 int profile_load(const char *path, struct host *host, struct diag *d);
 
+/* profile_load() with every error printed to stderr, as the commands
+ * report them. */
+int profile_load_print(const char *path, struct host *host);
+
 /* Run as root, a command that changes the host refuses a profile that
  * anyone but root could have written: the file or any directory above it
  * writable by others, or owned by another user (as keepalived and wg-quick

@@ -22,11 +22,16 @@ bool parse_duration_ms(const char *s, unsigned *out);
 /* Strict dotted-quad IPv4 or RFC 4291 IPv6 text with an optional /prefix.
  * has_prefix tells whether "/N" was given. */
 bool parse_address(const char *s, int *family, uint8_t addr[16], unsigned *prefix, bool *has_prefix);
+/* Bytes of an address of family: 16 for AF_INET6, else 4. */
+size_t addr_len(int family);
 /* Linux interface name rules (dev_valid_name()). */
 bool interface_name_valid(const char *name);
 /* Edit distance, capped: used for "did you mean". */
 unsigned edit_distance(const char *a, const char *b);
 
 uint64_t monotonic_ns(void);
+/* Milliseconds from now_ns to deadline_ns, rounded up so that a wait never
+ * ends just before its deadline; 0 once it has passed. */
+int ms_until(uint64_t deadline_ns, uint64_t now_ns);
 
 #endif

@@ -41,18 +41,15 @@ int check_main(int argc, char **argv)
 		return LVSDR_EXIT_ERROR;
 	}
 	for (int i = optind; i < argc; i++) {
-		struct diag d = { 0 };
 		struct host host;
 
-		if (profile_load(argv[i], &host, &d) != 0) {
-			diag_print(&d, stderr);
+		if (profile_load_print(argv[i], &host) != 0) {
 			status = LVSDR_EXIT_ERROR;
 		} else if (!quiet) {
 			printf("%s: ok (%s on %s, %zu VIP%s)\n", argv[i],
 			       host.role == ROLE_DIRECTOR ? "director" : "realserver", host.ifname, host.nvips,
 			       host.nvips == 1 ? "" : "s");
 		}
-		diag_free(&d);
 		host_free(&host);
 	}
 	return status;

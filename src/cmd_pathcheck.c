@@ -12,7 +12,9 @@
 #include <sys/socket.h>
 
 #include "lvsdr.h"
+#include "nic.h"
 #include "pathcheck_run.h"
+#include "plan.h"
 #include "profile.h"
 #include "util.h"
 
@@ -209,13 +211,8 @@ static int job_build(struct pathcheck_args *a, struct host *host, struct pathche
 
 	memset(job, 0, sizeof(*job));
 	if (a->profile) {
-		struct diag d = { 0 };
-		if (profile_load(a->profile, host, &d) != 0) {
-			diag_print(&d, stderr);
-			diag_free(&d);
+		if (profile_load_print(a->profile, host) != 0)
 			return LVSDR_EXIT_ERROR;
-		}
-		diag_free(&d);
 		if (host->role != ROLE_DIRECTOR) {
 			fprintf(stderr, "%s: %s: pathcheck takes a director's profile: a real server's names no real "
 				"servers to check\n", lvsdr_prog, a->profile);
@@ -281,12 +278,6 @@ static int job_build(struct pathcheck_args *a, struct host *host, struct pathche
 	return -1;
 }
 
-static void mac_text(const struct pathcheck_result *r, char buf[18])
-{
-	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", r->mac[0], r->mac[1], r->mac[2], r->mac[3], r->mac[4],
-		 r->mac[5]);
-}
-
 static void print_text(const struct pathcheck_args *a, const struct pathcheck_job *job,
 		       const struct pathcheck_result *res, size_t n, const size_t counts[PATHCHECK_VERDICT_COUNT])
 {
@@ -326,33 +317,12 @@ static void print_text(const struct pathcheck_args *a, const struct pathcheck_jo
 	puts(")");
 }
 
-static void json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 static void print_json(const struct pathcheck_args *a, const struct pathcheck_job *job,
 		       const struct pathcheck_result *res, size_t n, const size_t counts[PATHCHECK_VERDICT_COUNT])
 {
-	char text[INET6_ADDRSTRLEN], mac[18];
+	char text[INET6_ADDRSTRLEN], mac[MAC_TEXT_LEN];
 
-	fputs("{\"schema\":1,\"profile\":", stdout);
-	if (a->profile)
-		json_string(a->profile);
-	else
-		fputs("null", stdout);
-	fputs(",\"interface\":", stdout);
-	json_string(job->ifname);
+	json_open(stdout, a->profile, job->ifname);
 	printf(",\"timeout_ms\":%u,\"retries\":%u,\"all_open\":%s,\"counts\":{", job->timeout_ms, job->retries,
 	       counts[PATHCHECK_OPEN] == n ? "true" : "false");
 	for (int v = 0; v < PATHCHECK_VERDICT_COUNT; v++)
@@ -364,12 +334,10 @@ static void print_json(const struct pathcheck_args *a, const struct pathcheck_jo
 		printf("%s{\"vip\":\"%s\",\"family\":\"%s\"", i ? "," : "", text, r->family == AF_INET6 ? "inet6" : "inet");
 		addr_format(r->family, r->realserver, text, sizeof(text));
 		printf(",\"realserver\":\"%s\",\"mac\":", text);
-		if (r->have_mac) {
-			mac_text(r, mac);
-			printf("\"%s\"", mac);
-		} else {
+		if (r->have_mac)
+			printf("\"%s\"", mac_format(r->mac, mac));
+		else
 			fputs("null", stdout);
-		}
 		addr_format(r->family, r->source, text, sizeof(text));
 		printf(",\"source\":\"%s\",\"protocol\":\"%s\",\"port\":%u,\"verdict\":\"%s\",\"tries\":%u,"
 		       "\"answer_from\":", text, r->port.proto == IPPROTO_TCP ? "tcp" : "udp", r->port.port,
@@ -381,7 +349,7 @@ static void print_json(const struct pathcheck_args *a, const struct pathcheck_jo
 			fputs("null,\"rtt_us\":null", stdout);
 		}
 		fputs(",\"detail\":", stdout);
-		json_string(r->detail);
+		json_string(stdout, r->detail);
 		putchar('}');
 	}
 	puts("]}");

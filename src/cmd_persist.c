@@ -88,7 +88,6 @@ int persist_main(int argc, char **argv)
 		{ 0 }
 	};
 	bool dry_run = false, quiet = false;
-	struct diag d = { 0 };
 	struct host want;
 	char name[NAME_MAX + 1], err[512];
 	const char *profile;
@@ -115,13 +114,10 @@ int persist_main(int argc, char **argv)
 		return LVSDR_EXIT_ERROR;
 	}
 	profile = argv[optind];
-	if (profile_load(profile, &want, &d) != 0) {
-		diag_print(&d, stderr);
-		diag_free(&d);
+	if (profile_load_print(profile, &want) != 0) {
 		host_free(&want);
 		return LVSDR_EXIT_ERROR;
 	}
-	diag_free(&d);
 	if (!persist_dropin_name(profile, name, sizeof(name))) {
 		fprintf(stderr, "%s: %s: the file name leaves no name for the drop-in; nothing written\n", lvsdr_prog,
 			profile);

@@ -130,18 +130,13 @@ static int args_parse(int argc, char **argv, struct probe_args *a, int usage_sta
 static int targets_make(int argc, char **argv, const struct probe_args *a, struct host *profile,
 			struct probe_target **out, size_t *n, const char **ifname)
 {
-	struct diag d = { 0 };
 	bool director = true;
 
 	*out = NULL;
 	*n = 0;
 	if (!a->ifname) {
-		if (profile_load(argv[optind], profile, &d) != 0) {
-			diag_print(&d, stderr);
-			diag_free(&d);
+		if (profile_load_print(argv[optind], profile) != 0)
 			return LVSDR_EXIT_ERROR;
-		}
-		diag_free(&d);
 		director = profile->role == ROLE_DIRECTOR;
 		*ifname = profile->ifname;
 		*out = xcalloc(profile->nvips, sizeof(**out));
@@ -242,13 +237,7 @@ static void print_json(const struct probe_report *r, const struct nic *nic, cons
 	char addr[INET6_ADDRSTRLEN], mac[MAC_TEXT_LEN];
 
 	probe_report_count(r, counts);
-	fputs("{\"schema\":1,\"profile\":", stdout);
-	if (r->profile)
-		json_string(stdout, r->profile);
-	else
-		fputs("null", stdout);
-	fputs(",\"interface\":", stdout);
-	json_string(stdout, r->ifname);
+	json_open(stdout, r->profile, r->ifname);
 	printf(",\"mac\":\"%s\",\"count\":%u,\"timeout_ms\":%u,\"ok\":%s,\"vips\":[", mac_format(nic->mac, mac),
 	       timing->count, timing->wait_ms, counts[PROBE_OK] == r->n ? "true" : "false");
 	for (size_t i = 0; i < r->n; i++) {
@@ -279,7 +268,7 @@ static int probe_do(const char *ifname, struct probe_target *targets, size_t n, 
 	char err[256];
 	int rx = -1, status = LVSDR_EXIT_ERROR;
 
-	if (nic_lookup(ifname, nic, err, sizeof(err)) < 0 || garp_open(&g, ifname, err, sizeof(err)) < 0 ||
+	if (probe_nic_lookup(ifname, nic, err, sizeof(err)) < 0 || garp_open(&g, ifname, err, sizeof(err)) < 0 ||
 	    (rx = frames_open(ifname, err, sizeof(err))) < 0) {
 		fprintf(stderr, "%s probe: %s\n", lvsdr_prog, err);
 		goto out;

@@ -102,16 +102,10 @@ static int watch_args(int argc, char **argv, struct watch_run *w)
  * never claim its VIPs. */
 static int watch_targets(int argc, char **argv, struct watch_run *w, struct host *profile, bool *director)
 {
-	struct diag d = { 0 };
-
 	*director = false;
 	if (!w->ifname) {
-		if (profile_load(argv[optind], profile, &d) != 0) {
-			diag_print(&d, stderr);
-			diag_free(&d);
+		if (profile_load_print(argv[optind], profile) != 0)
 			return LVSDR_EXIT_ERROR;
-		}
-		diag_free(&d);
 		*director = profile->role == ROLE_DIRECTOR;
 		w->ifname = profile->ifname;
 		w->addrs = xcalloc(profile->nvips, sizeof(*w->addrs));
@@ -214,7 +208,7 @@ static int watch_loop(struct watch_run *w, int fd, const sigset_t *waitmask)
 		if (w->duration_ms) {
 			if (now >= deadline)
 				break;
-			timeout = (int)((deadline - now + 999999) / 1000000);
+			timeout = ms_until(deadline, now);
 		}
 		r = frames_read(fd, timeout, waitmask, &in);
 		if (r == -EINTR || r == -EAGAIN)
@@ -254,7 +248,8 @@ int watch_main(int argc, char **argv)
 	if ((status = watch_targets(argc, argv, &w, &profile, &director)) != LVSDR_EXIT_OK)
 		goto out;
 	status = LVSDR_EXIT_ERROR;
-	if (nic_lookup(w.ifname, &nic, err, sizeof(err)) < 0 || (fd = frames_open(w.ifname, err, sizeof(err))) < 0) {
+	if (probe_nic_lookup(w.ifname, &nic, err, sizeof(err)) < 0 ||
+	    (fd = frames_open(w.ifname, err, sizeof(err))) < 0) {
 		fprintf(stderr, "%s watch: %s\n", lvsdr_prog, err);
 		goto out;
 	}

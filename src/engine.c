@@ -16,18 +16,13 @@
 
 int session_open(struct session *s, const char *profile, const struct session_options *opt)
 {
-	struct diag d = { 0 };
 	char err[512];
 
 	memset(s, 0, sizeof(*s));
 	s->profile = profile;
 	s->lock_fd = -1;
-	if (profile_load(profile, &s->want, &d) != 0) {
-		diag_print(&d, stderr);
-		diag_free(&d);
+	if (profile_load_print(profile, &s->want) != 0)
 		return LVSDR_EXIT_ERROR;
-	}
-	diag_free(&d);
 	if (opt->lock && geteuid() == 0 && profile_trusted(profile, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: %s; nothing changed\n", lvsdr_prog, err);
 		return LVSDR_EXIT_ERROR;

@@ -1,7 +1,6 @@
 #include "frames.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/if_packet.h>
@@ -12,41 +11,13 @@
 #include <netinet/ip6.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-bool mac_parse(const char *text, uint8_t mac[MAC_LEN])
-{
-	for (int i = 0; i < MAC_LEN; i++) {
-		const char *p = text + 3 * i;
-		unsigned v = 0;
-		for (int j = 0; j < 2; j++) {
-			if (!isxdigit((unsigned char)p[j]))
-				return false;
-			v = v * 16 + (unsigned)(isdigit((unsigned char)p[j]) ? p[j] - '0'
-									: tolower((unsigned char)p[j]) - 'a' + 10);
-		}
-		if (p[2] != (i == MAC_LEN - 1 ? '\0' : ':'))
-			return false;
-		mac[i] = (uint8_t)v;
-	}
-	return true;
-}
-
-const char *mac_format(const uint8_t mac[MAC_LEN], char buf[MAC_TEXT_LEN])
-{
-	snprintf(buf, MAC_TEXT_LEN, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
-	return buf;
-}
-
-bool mac_usable(const uint8_t mac[MAC_LEN])
-{
-	static const uint8_t zero[MAC_LEN];
-
-	return memcmp(mac, zero, MAC_LEN) && !(mac[0] & 1);
-}
+#include "checksum.h"
 
 static bool arp_claim(const uint8_t *p, size_t len, struct claim *c)
 {
@@ -133,56 +104,136 @@ bool frame_claim(const uint8_t *frame, size_t len, struct claim *out)
 	return false;
 }
 
+static const uint8_t broadcast_mac[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const uint8_t all_nodes_mac[ETH_ALEN] = { 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 };
+
+struct arp_frame {
+	struct ether_header eth;
+	struct ether_arp arp;
+} __attribute__((packed));
+
+size_t frame_arp(uint8_t *buf, uint16_t op, const uint8_t mac[MAC_LEN], const uint8_t spa[4], const uint8_t *tha,
+		 const uint8_t tpa[4])
+{
+	struct arp_frame f;
+
+	memset(&f, 0, sizeof(f));
+	memcpy(f.eth.ether_dhost, broadcast_mac, ETH_ALEN);
+	memcpy(f.eth.ether_shost, mac, ETH_ALEN);
+	f.eth.ether_type = htons(ETHERTYPE_ARP);
+	f.arp.arp_hrd = htons(ARPHRD_ETHER);
+	f.arp.arp_pro = htons(ETHERTYPE_IP);
+	f.arp.arp_hln = ETH_ALEN;
+	f.arp.arp_pln = 4;
+	f.arp.arp_op = htons(op);
+	memcpy(f.arp.arp_sha, mac, ETH_ALEN);
+	memcpy(f.arp.arp_spa, spa, 4);
+	if (tha)
+		memcpy(f.arp.arp_tha, tha, ETH_ALEN);
+	memcpy(f.arp.arp_tpa, tpa, 4);
+	memcpy(buf, &f, sizeof(f));
+	return sizeof(f);
+}
+
+/* Neighbour solicitations and advertisements share a layout: a 24-byte
+ * ICMPv6 message (type, code, checksum, flags, target) and one link-layer
+ * address option. */
+struct nd_frame {
+	struct ether_header eth;
+	struct ip6_hdr ip6;
+	struct nd_neighbor_advert nd;
+	struct nd_opt_hdr opt;
+	uint8_t opt_mac[ETH_ALEN];
+} __attribute__((packed));
+
+/* The headers around an ICMPv6 message of icmp_len bytes, hop limit 255
+ * (receivers drop neighbour discovery with less), and its checksum (RFC
+ * 4443 2.3). Returns the frame's length. */
+static size_t nd_finish(struct nd_frame *f, const uint8_t eth_dst[ETH_ALEN], const uint8_t mac[MAC_LEN],
+			const uint8_t src[16], const uint8_t dst[16], size_t icmp_len, uint8_t *buf)
+{
+	memcpy(f->eth.ether_dhost, eth_dst, ETH_ALEN);
+	memcpy(f->eth.ether_shost, mac, ETH_ALEN);
+	f->eth.ether_type = htons(ETHERTYPE_IPV6);
+	f->ip6.ip6_flow = htonl(6u << 28);
+	f->ip6.ip6_plen = htons((uint16_t)icmp_len);
+	f->ip6.ip6_nxt = IPPROTO_ICMPV6;
+	f->ip6.ip6_hlim = 255;
+	memcpy(&f->ip6.ip6_src, src, 16);
+	memcpy(&f->ip6.ip6_dst, dst, 16);
+	uint8_t *icmp = (uint8_t *)&f->nd;
+	uint32_t sum = checksum_pseudo(AF_INET6, src, dst, IPPROTO_ICMPV6, icmp_len);
+	checksum_store(icmp + offsetof(struct nd_neighbor_advert, nd_na_cksum),
+		       checksum_finish(checksum_add(sum, icmp, icmp_len)));
+	memcpy(buf, f, sizeof(f->eth) + sizeof(f->ip6) + icmp_len);
+	return sizeof(f->eth) + sizeof(f->ip6) + icmp_len;
+}
+
+size_t frame_ns(uint8_t *buf, const uint8_t mac[MAC_LEN], const uint8_t target[16], const uint8_t *source)
+{
+	struct nd_frame f;
+	uint8_t src[16] = { 0 }, dst[16] = { 0xff, 0x02 }, eth_dst[ETH_ALEN] = { 0x33, 0x33 };
+
+	memset(&f, 0, sizeof(f));
+	dst[11] = 0x01;
+	dst[12] = 0xff;
+	memcpy(dst + 13, target + 13, 3);
+	memcpy(eth_dst + 2, dst + 12, 4);
+	if (source)
+		memcpy(src, source, 16);
+	f.nd.nd_na_type = ND_NEIGHBOR_SOLICIT;
+	memcpy(&f.nd.nd_na_target, target, 16);
+	f.opt.nd_opt_type = ND_OPT_SOURCE_LINKADDR;
+	f.opt.nd_opt_len = 1; /* in units of 8 octets */
+	memcpy(f.opt_mac, mac, ETH_ALEN);
+	return nd_finish(&f, eth_dst, mac, src, dst, sizeof(f.nd) + (source ? sizeof(f.opt) + sizeof(f.opt_mac) : 0),
+			 buf);
+}
+
+size_t frame_na(uint8_t *buf, const uint8_t mac[MAC_LEN], const uint8_t target[16], const uint8_t source[16])
+{
+	static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 0x01 };
+	struct nd_frame f;
+
+	memset(&f, 0, sizeof(f));
+	f.nd.nd_na_type = ND_NEIGHBOR_ADVERT;
+	f.nd.nd_na_flags_reserved = ND_NA_FLAG_OVERRIDE;
+	memcpy(&f.nd.nd_na_target, target, 16);
+	f.opt.nd_opt_type = ND_OPT_TARGET_LINKADDR;
+	f.opt.nd_opt_len = 1;
+	memcpy(f.opt_mac, mac, ETH_ALEN);
+	return nd_finish(&f, all_nodes_mac, mac, source, all_nodes, sizeof(f.nd) + sizeof(f.opt) + sizeof(f.opt_mac),
+			 buf);
+}
+
+/* ARP, or IPv6 whose next header is ICMPv6 (offset 14 + 6) and whose
+ * ICMPv6 type is a neighbour advertisement (offset 14 + 40). */
+const struct sock_filter frame_claim_filter[FRAME_CLAIM_FILTER_LEN] = {
+	BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_ARP, 5, 0),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_IPV6, 0, 5),
+	BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 20),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_ICMPV6, 0, 3),
+	BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 54),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ND_NEIGHBOR_ADVERT, 0, 1),
+	BPF_STMT(BPF_RET | BPF_K, 0xffff),
+	BPF_STMT(BPF_RET | BPF_K, 0),
+};
+
 int frames_open(const char *ifname, char *err, size_t errlen)
 {
-	/* ARP, or IPv6 whose next header is ICMPv6 (offset 14 + 6) and whose
-	 * ICMPv6 type is a neighbour advertisement (offset 14 + 40). */
-	static struct sock_filter code[] = {
-		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_ARP, 5, 0),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_IPV6, 0, 5),
-		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 20),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_ICMPV6, 0, 3),
-		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 54),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ND_NEIGHBOR_ADVERT, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, 0xffff),
-		BPF_STMT(BPF_RET | BPF_K, 0),
+	/* Room for the answers to thousands of probes sent before the first
+	 * is read. */
+	const struct packet_socket_options opt = {
+		.filter = frame_claim_filter, .nfilter = FRAME_CLAIM_FILTER_LEN, .rcvbuf = 4 << 20, .timestamps = true,
 	};
-	struct sock_fprog prog = { .len = sizeof(code) / sizeof(code[0]), .filter = code };
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
-	int fd, one = 1, rcvbuf = 4 << 20, e;
+	int ifindex = (int)if_nametoindex(ifname);
 
-	sll.sll_ifindex = (int)if_nametoindex(ifname);
-	if (!sll.sll_ifindex) {
+	if (!ifindex) {
 		snprintf(err, errlen, "no interface %s", ifname);
 		return -ENODEV;
 	}
-	/* Protocol 0 until bind, filter first: nothing unfiltered, and
-	 * nothing from another interface, is ever queued. */
-	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		e = errno;
-		snprintf(err, errlen, "cannot open a packet socket%s: %s", e == EPERM ? " (needs CAP_NET_RAW)" : "",
-			 strerror(e));
-		return -e;
-	}
-	/* Room for the answers to thousands of probes sent before the first
-	 * is read; the kernel caps it at net.core.rmem_max, which is fine. */
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) < 0) {
-		e = errno;
-		snprintf(err, errlen, "cannot set up a packet socket: %s", strerror(e));
-		close(fd);
-		return -e;
-	}
-	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
-		e = errno;
-		snprintf(err, errlen, "cannot bind a packet socket to %s: %s", ifname, strerror(e));
-		close(fd);
-		return -e;
-	}
-	return fd;
+	return packet_socket_open(ifindex, ifname, &opt, err, errlen);
 }
 
 int frames_read(int fd, int timeout_ms, const void *sigmask, struct frame_in *in)

@@ -103,12 +103,17 @@ int vip_format(const struct vip *vip, char *buf, size_t len)
 	return snprintf(buf, len, "%s/%u", text, vip->prefix);
 }
 
+int addr_compare(int family_a, const uint8_t a[16], int family_b, const uint8_t b[16])
+{
+	if (family_a != family_b)
+		return family_a < family_b ? -1 : 1;
+	return memcmp(a, b, 16);
+}
+
 int vip_compare(const void *a, const void *b)
 {
 	const struct vip *x = a, *y = b;
-	if (x->family != y->family)
-		return x->family < y->family ? -1 : 1;
-	return memcmp(x->addr, y->addr, 16);
+	return addr_compare(x->family, x->addr, y->family, y->addr);
 }
 
 const char *address_unusable(int family, const uint8_t *a, const char **hint)

@@ -33,11 +33,9 @@ void owned_label(const char *ifname, char label[IF_NAMESIZE])
 static int entry_compare(const void *x, const void *y)
 {
 	const struct live_addr *a = x, *b = y;
-	int c;
+	int c = addr_compare(a->family, a->addr, b->family, b->addr);
 
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	if ((c = memcmp(a->addr, b->addr, 16)))
+	if (c)
 		return c;
 	if (a->prefix != b->prefix)
 		return a->prefix < b->prefix ? -1 : 1;

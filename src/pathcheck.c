@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "checksum.h"
+#include "util.h"
 
 #define ETH_HLEN_ 14
 #define ETH_MIN_FRAME 60   /* without the FCS: shorter frames are padded */
@@ -52,11 +53,6 @@ static uint16_t get16(const uint8_t *p)
 static uint32_t get32(const uint8_t *p)
 {
 	return (uint32_t)get16(p) << 16 | get16(p + 2);
-}
-
-static size_t addr_len(int family)
-{
-	return family == AF_INET6 ? 16 : 4;
 }
 
 /* Ethernet and IP headers for an upper-layer message of l4_len bytes;

@@ -19,10 +19,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
-#include <linux/filter.h>
-#include <linux/if_packet.h>
-#include <net/if_arp.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +29,7 @@
 
 #include "engine.h"
 #include "neighbour.h"
-#include "packet_socket.h"
+#include "nic.h"
 #include "util.h"
 
 /* Probes in flight at once: each holds a socket for its source port. */
@@ -42,19 +38,8 @@
  * twice the slowest answer, and at least this long, so its SYN-ACK gets a
  * RST too. */
 #define STRAGGLER_MIN_NS 20000000ull
-
-struct iface_addr {
-	int family;
-	uint8_t addr[16];
-	unsigned prefix;
-};
-
-struct iface {
-	int ifindex;
-	uint8_t mac[6];
-	struct iface_addr *addrs;
-	size_t naddrs;
-};
+/* Room for a burst of answers from many real servers at once. */
+#define RECEIVE_BUFFER (1 << 20)
 
 struct probe_state {
 	struct probe p;
@@ -74,21 +59,6 @@ struct run {
 	uint64_t max_rtt_ns;
 };
 
-static size_t addr_len(int family)
-{
-	return family == AF_INET6 ? 16 : 4;
-}
-
-static unsigned mask_prefix(const uint8_t *mask, size_t len)
-{
-	unsigned bits = 0;
-
-	for (size_t i = 0; i < len; i++)
-		for (int b = 7; b >= 0 && (mask[i] >> b & 1); b--)
-			bits++;
-	return bits;
-}
-
 static bool prefix_contains(const uint8_t *net, unsigned prefix, const uint8_t *addr)
 {
 	unsigned whole = prefix / 8, rest = prefix % 8;
@@ -98,63 +68,17 @@ static bool prefix_contains(const uint8_t *net, unsigned prefix, const uint8_t *
 	return !rest || !((net[whole] ^ addr[whole]) & (0xff << (8 - rest)));
 }
 
-static void sockaddr_bytes(const struct sockaddr *sa, uint8_t out[16])
+/* The interface, in pathcheck's words. */
+static int nic_read(const char *ifname, struct nic *nic, char *err, size_t errlen)
 {
-	memset(out, 0, 16);
-	if (sa->sa_family == AF_INET)
-		memcpy(out, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
-	else
-		memcpy(out, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
-}
+	int ret = nic_lookup(ifname, nic, err, errlen);
 
-static void iface_free(struct iface *nic)
-{
-	free(nic->addrs);
-	nic->addrs = NULL;
-}
-
-static int iface_read(const char *ifname, struct iface *nic, char *err, size_t errlen)
-{
-	struct ifaddrs *list, *ifa;
-	size_t cap = 0;
-	bool have_link = false;
-
-	memset(nic, 0, sizeof(*nic));
-	if (getifaddrs(&list) < 0) {
-		snprintf(err, errlen, "cannot list interfaces: %s", strerror(errno));
-		return -1;
-	}
-	for (ifa = list; ifa; ifa = ifa->ifa_next) {
-		if (!ifa->ifa_addr || strcmp(ifa->ifa_name, ifname))
-			continue;
-		int family = ifa->ifa_addr->sa_family;
-		if (family == AF_PACKET) {
-			const struct sockaddr_ll *l = (const struct sockaddr_ll *)(const void *)ifa->ifa_addr;
-			if (l->sll_hatype != ARPHRD_ETHER || l->sll_halen != 6) {
-				snprintf(err, errlen, "%s is not an Ethernet interface", ifname);
-				freeifaddrs(list);
-				return -1;
-			}
-			nic->ifindex = l->sll_ifindex;
-			memcpy(nic->mac, l->sll_addr, 6);
-			have_link = true;
-		} else if ((family == AF_INET || family == AF_INET6) && ifa->ifa_netmask) {
-			struct iface_addr a = { .family = family };
-			uint8_t mask[16];
-			sockaddr_bytes(ifa->ifa_addr, a.addr);
-			sockaddr_bytes(ifa->ifa_netmask, mask);
-			a.prefix = mask_prefix(mask, addr_len(family));
-			if (nic->naddrs == cap) {
-				cap = cap ? cap * 2 : 8;
-				nic->addrs = xreallocarray(nic->addrs, cap, sizeof(*nic->addrs));
-			}
-			nic->addrs[nic->naddrs++] = a;
-		}
-	}
-	freeifaddrs(list);
-	if (!have_link) {
+	if (ret == -ENODEV)
 		snprintf(err, errlen, "no interface %s in this network namespace", ifname);
-		iface_free(nic);
+	if (ret < 0)
+		return -1;
+	if (!nic->ethernet) {
+		snprintf(err, errlen, "%s is not an Ethernet interface", ifname);
 		return -1;
 	}
 	return 0;
@@ -170,15 +94,16 @@ static bool is_vip(const struct pathcheck_job *job, int family, const uint8_t *a
 
 /* Our address to probe a real server from: one in its subnet if we have
  * one (a real server with arp_ignore=2 answers only such a sender), else
- * the first; never a VIP, never link-local. */
-static const struct iface_addr *source_pick(const struct iface *nic, const struct pathcheck_job *job,
+ * the first; never a VIP, never link-local, never one under a label
+ * ("eth0:lvsdr" is how lvsdr binds a director's VIPs, of any profile). */
+static const struct nic_addr *source_pick(const struct nic *nic, const struct pathcheck_job *job,
 					  const struct realserver *rs)
 {
-	const struct iface_addr *first = NULL;
+	const struct nic_addr *first = NULL;
 
 	for (size_t i = 0; i < nic->naddrs; i++) {
-		const struct iface_addr *a = &nic->addrs[i];
-		if (a->family != rs->family || is_vip(job, a->family, a->addr) ||
+		const struct nic_addr *a = &nic->addrs[i];
+		if (a->family != rs->family || a->labelled || is_vip(job, a->family, a->addr) ||
 		    (a->family == AF_INET6 && a->addr[0] == 0xfe && (a->addr[1] & 0xc0) == 0x80))
 			continue;
 		if (prefix_contains(a->addr, a->prefix, rs->addr))
@@ -478,12 +403,12 @@ static struct pathcheck_result *results_lay_out(const struct pathcheck_job *job,
 
 /* Each real server's source, written into its results; -1 when this
  * host has no address of its family to send from. */
-static int sources_pick(const struct pathcheck_job *job, const struct iface *nic, struct pathcheck_result *res,
+static int sources_pick(const struct pathcheck_job *job, const struct nic *nic, struct pathcheck_result *res,
 			size_t n, struct neighbour_query *q, char *err, size_t errlen)
 {
 	for (size_t s = 0; s < job->nrealservers; s++) {
 		const struct realserver *rs = &job->realservers[s];
-		const struct iface_addr *src = source_pick(nic, job, rs);
+		const struct nic_addr *src = source_pick(nic, job, rs);
 		if (!src) {
 			snprintf(err, errlen, "%s has no %s address to probe from (other than the VIPs): the real servers "
 				 "answer the probe's source", job->ifname, rs->family == AF_INET6 ? "IPv6" : "IPv4");
@@ -536,16 +461,16 @@ int pathcheck_run(const struct pathcheck_job *job, struct pathcheck_result **res
 	struct packet_dest *dests;
 	struct neighbour_query *q = xcalloc(job->nrealservers, sizeof(*q));
 	struct neighbour_resolver *nr = NULL;
+	struct packet_socket_options opt = { .rcvbuf = RECEIVE_BUFFER, .ignore_outgoing = true };
 	struct run run = { .job = job, .fd = -1 };
-	struct iface nic = { 0 };
-	unsigned short nfilter;
+	struct nic nic = { 0 };
 	int ret = -1;
 
 	*results = results_lay_out(job, n);
-	if (iface_read(job->ifname, &nic, err, errlen) < 0 || sources_pick(job, &nic, *results, *n, q, err, errlen) < 0)
+	if (nic_read(job->ifname, &nic, err, errlen) < 0 || sources_pick(job, &nic, *results, *n, q, err, errlen) < 0)
 		goto out;
 	memcpy(run.mac, nic.mac, 6);
-	if (neighbour_open(&nr, nic.ifindex, nic.mac, err, errlen) < 0)
+	if (neighbour_open(&nr, &nic, err, errlen) < 0)
 		goto out;
 	/* Only frames to our sources reach the probe socket. */
 	dests = xcalloc(*n, sizeof(*dests));
@@ -553,9 +478,10 @@ int pathcheck_run(const struct pathcheck_job *job, struct pathcheck_result **res
 		dests[i].family = (*results)[i].family;
 		memcpy(dests[i].addr, (*results)[i].source, 16);
 	}
-	nfilter = packet_filter_destinations(dests, *n, filter, sizeof(filter) / sizeof(filter[0]));
+	opt.nfilter = packet_filter_destinations(dests, *n, filter, sizeof(filter) / sizeof(filter[0]));
+	opt.filter = opt.nfilter ? filter : NULL;
 	free(dests);
-	run.fd = packet_socket_open(nic.ifindex, nfilter ? filter : NULL, nfilter, err, errlen);
+	run.fd = packet_socket_open(nic.ifindex, nic.name, &opt, err, errlen);
 	if (run.fd < 0)
 		goto out;
 	/* Both packet sockets are open: the rest needs no privilege. */
@@ -568,7 +494,7 @@ out:
 	if (run.fd >= 0)
 		close(run.fd);
 	neighbour_close(nr);
-	iface_free(&nic);
+	nic_free(&nic);
 	free(q);
 	return ret;
 }

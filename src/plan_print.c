@@ -127,6 +127,17 @@ void json_string(FILE *out, const char *s)
 	fputc('"', out);
 }
 
+void json_open(FILE *out, const char *profile, const char *ifname)
+{
+	fputs("{\"schema\":1,\"profile\":", out);
+	if (profile)
+		json_string(out, profile);
+	else
+		fputs("null", out);
+	fputs(",\"interface\":", out);
+	json_string(out, ifname);
+}
+
 static void json_int_or_null(FILE *out, bool present, int value)
 {
 	if (present)

@@ -2,9 +2,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
-#include <linux/if_packet.h>
-#include <net/if_arp.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,59 +51,11 @@ bool audit_address_arg(const char *command, const char *value, int *family, uint
 	return usable;
 }
 
-int nic_lookup(const char *ifname, struct nic *nic, char *err, size_t errlen)
+int probe_nic_lookup(const char *ifname, struct nic *nic, char *err, size_t errlen)
 {
-	struct ifaddrs *list, *ifa;
-	size_t cap = 0;
-	bool have_mac = false;
-
-	memset(nic, 0, sizeof(*nic));
-	snprintf(nic->name, sizeof(nic->name), "%s", ifname);
-	nic->ifindex = (int)if_nametoindex(ifname);
-	if (!nic->ifindex) {
-		snprintf(err, errlen, "no interface %s", ifname);
+	if (nic_lookup(ifname, nic, err, errlen) < 0)
 		return -1;
-	}
-	if (getifaddrs(&list) < 0) {
-		snprintf(err, errlen, "cannot list interfaces: %s", strerror(errno));
-		return -1;
-	}
-	for (ifa = list; ifa; ifa = ifa->ifa_next) {
-		int family = ifa->ifa_addr ? ifa->ifa_addr->sa_family : AF_UNSPEC;
-		size_t len = strlen(ifname);
-		/* An IPv4 address with a label ("eth0:lvsdr") comes under the label. */
-		if (strncmp(ifa->ifa_name, ifname, len) || (ifa->ifa_name[len] && ifa->ifa_name[len] != ':'))
-			continue;
-		if (family == AF_PACKET) {
-			const struct sockaddr_ll *l = (const void *)ifa->ifa_addr;
-			if (l->sll_hatype == ARPHRD_ETHER && l->sll_halen == MAC_LEN) {
-				memcpy(nic->mac, l->sll_addr, MAC_LEN);
-				have_mac = true;
-			}
-			continue;
-		}
-		if (family != AF_INET && family != AF_INET6)
-			continue;
-		if (nic->naddrs == cap) {
-			cap = cap ? cap * 2 : 8;
-			nic->addrs = xreallocarray(nic->addrs, cap, sizeof(*nic->addrs));
-			nic->families = xreallocarray(nic->families, cap, sizeof(*nic->families));
-		}
-		memset(nic->addrs[nic->naddrs], 0, 16);
-		if (family == AF_INET) {
-			memcpy(nic->addrs[nic->naddrs], &((const struct sockaddr_in *)(const void *)ifa->ifa_addr)->sin_addr, 4);
-		} else {
-			const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)ifa->ifa_addr)->sin6_addr;
-			memcpy(nic->addrs[nic->naddrs], a, 16);
-			if (IN6_IS_ADDR_LINKLOCAL(a) && !nic->have_link_local) {
-				memcpy(nic->link_local, a, 16);
-				nic->have_link_local = true;
-			}
-		}
-		nic->families[nic->naddrs++] = family;
-	}
-	freeifaddrs(list);
-	if (!have_mac) {
+	if (!nic->ethernet) {
 		snprintf(err, errlen, "%s is not an Ethernet interface: it has no MAC address to probe from", ifname);
 		nic_free(nic);
 		return -1;
@@ -114,28 +63,11 @@ int nic_lookup(const char *ifname, struct nic *nic, char *err, size_t errlen)
 	return 0;
 }
 
-bool nic_holds(const struct nic *nic, int family, const uint8_t addr[16])
-{
-	for (size_t i = 0; i < nic->naddrs; i++)
-		if (nic->families[i] == family && !memcmp(nic->addrs[i], addr, family == AF_INET ? 4 : 16))
-			return true;
-	return false;
-}
-
-void nic_free(struct nic *nic)
-{
-	free(nic->addrs);
-	free(nic->families);
-	nic->addrs = NULL;
-	nic->families = NULL;
-	nic->naddrs = 0;
-}
-
 void probe_target_init(struct probe_target *t, int family, const uint8_t addr[16])
 {
 	memset(t, 0, sizeof(*t));
 	t->family = family;
-	memcpy(t->addr, addr, family == AF_INET ? 4 : 16);
+	memcpy(t->addr, addr, addr_len(family));
 }
 
 static int mac_order(const void *a, const void *b)
@@ -190,9 +122,7 @@ static int target_order(const void *a, const void *b)
 {
 	const struct probe_target *x = *(const struct probe_target *const *)a, *y = *(const struct probe_target *const *)b;
 
-	if (x->family != y->family)
-		return x->family < y->family ? -1 : 1;
-	return memcmp(x->addr, y->addr, 16);
+	return addr_compare(x->family, x->addr, y->family, y->addr);
 }
 
 /* The target a claim is about, among targets sorted by target_order. */
@@ -211,11 +141,11 @@ static const uint8_t *source4(const struct nic *nic, struct probe_target **sorte
 {
 	for (size_t i = 0; i < nic->naddrs; i++) {
 		struct claim c = { .family = AF_INET };
-		if (nic->families[i] != AF_INET)
+		if (nic->addrs[i].family != AF_INET)
 			continue;
-		memcpy(c.addr, nic->addrs[i], 4);
+		memcpy(c.addr, nic->addrs[i].addr, 4);
 		if (!target_find(sorted, n, &c))
-			return nic->addrs[i];
+			return nic->addrs[i].addr;
 	}
 	return NULL;
 }
@@ -232,8 +162,7 @@ static const uint8_t *source4(const struct nic *nic, struct probe_target **sorte
 static int collect(int rx, struct probe_target **sorted, size_t n, uint64_t deadline_ns)
 {
 	for (unsigned late = 0; late < PROBE_DRAIN_MAX;) {
-		uint64_t now = monotonic_ns();
-		int wait = now < deadline_ns ? (int)((deadline_ns - now + 999999) / 1000000) : 0;
+		int wait = ms_until(deadline_ns, monotonic_ns());
 		struct frame_in in;
 		struct probe_target *t;
 		int r = frames_read(rx, wait, NULL, &in);
@@ -301,7 +230,7 @@ int conflict_check(struct garp_sender *g, int rx, const struct host *want, const
 	struct nic nic;
 	int ret;
 
-	if (nic_lookup(want->ifname, &nic, err, sizeof(err)) < 0) {
+	if (probe_nic_lookup(want->ifname, &nic, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: %s: %s; nothing changed\n", lvsdr_prog, profile, err);
 		free(targets);
 		return LVSDR_EXIT_ERROR;

@@ -677,11 +677,9 @@ static int profile_handle(void *user, const char *section, const char *name, con
 static int realserver_compare(const void *a, const void *b)
 {
 	const struct realserver *x = a, *y = b;
-	int c;
+	int c = addr_compare(x->family, x->addr, y->family, y->addr);
 
-	if (x->family != y->family)
-		return x->family < y->family ? -1 : 1;
-	if ((c = memcmp(x->addr, y->addr, 16)))
+	if (c)
 		return c;
 	return x->line < y->line ? -1 : x->line > y->line;
 }
@@ -912,6 +910,17 @@ int profile_load(const char *path, struct host *host, struct diag *d)
 	}
 	ret = profile_parse(buf, got, host, d);
 	free(buf);
+	return ret;
+}
+
+int profile_load_print(const char *path, struct host *host)
+{
+	struct diag d = { 0 };
+	int ret = profile_load(path, host, &d);
+
+	if (ret != 0)
+		diag_print(&d, stderr);
+	diag_free(&d);
 	return ret;
 }
 

@@ -39,13 +39,9 @@ static bool keep_address(void *arg, struct live_addr *a)
 static int live_compare(const void *x, const void *y)
 {
 	const struct live_addr *a = x, *b = y;
-	int c;
+	int c = addr_compare(a->family, a->addr, b->family, b->addr);
 
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	if ((c = memcmp(a->addr, b->addr, 16)))
-		return c;
-	return a->ifindex - b->ifindex;
+	return c ? c : a->ifindex - b->ifindex;
 }
 
 int state_read(const struct host *want, struct netlink *nl, struct owned_set *owned, struct host *live,

@@ -149,6 +149,11 @@ bool parse_address(const char *s, int *family, uint8_t addr[16], unsigned *prefi
 	return true;
 }
 
+size_t addr_len(int family)
+{
+	return family == AF_INET6 ? 16 : 4;
+}
+
 bool interface_name_valid(const char *name)
 {
 	size_t len = strlen(name);
@@ -193,4 +198,9 @@ uint64_t monotonic_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int ms_until(uint64_t deadline_ns, uint64_t now_ns)
+{
+	return now_ns < deadline_ns ? (int)((deadline_ns - now_ns + 999999) / 1000000) : 0;
 }

@@ -11,9 +11,10 @@
 #include <sys/socket.h>
 
 #include "checksum.h"
+#include "frames.h"
 #include "harness.h"
 #include "neighbour.h"
-#include "packet_socket.h"
+#include "nic.h"
 #include "pathcheck.h"
 #include "profile.h"
 #include "util.h"
@@ -363,8 +364,8 @@ static void test_ports(void)
 static void test_neighbour_frames(void)
 {
 	struct neighbour_query q = { .family = AF_INET };
-	uint8_t f[128], a[16], mac[6];
-	int family;
+	uint8_t f[128];
+	struct claim c;
 	size_t n;
 
 	addr("192.0.2.11", q.addr);
@@ -379,10 +380,12 @@ static void test_neighbour_frames(void)
 	f[21] = 2;
 	memcpy(f + 22, mac_rs, 6);
 	memcpy(f + 28, q.addr, 4);
-	CHECK(neighbour_answer_parse(f, 42, &family, a, mac) && family == AF_INET && !memcmp(a, q.addr, 4) &&
-	      !memcmp(mac, mac_rs, 6), "neighbour: an ARP reply gives the sender's address and MAC");
+	CHECK(frame_claim(f, 42, &c) && c.kind == CLAIM_ARP_REPLY && c.family == AF_INET &&
+	      !memcmp(c.addr, q.addr, 4) && !memcmp(c.mac, mac_rs, 6),
+	      "neighbour: an ARP reply gives the sender's address and MAC");
 	f[21] = 1;
-	CHECK(!neighbour_answer_parse(f, 42, &family, a, mac), "neighbour: an ARP request is no answer");
+	CHECK(frame_claim(f, 42, &c) && c.kind == CLAIM_ARP_REQUEST,
+	      "neighbour: an ARP request is no answer");
 
 	q.family = AF_INET6;
 	addr("2001:db8::11", q.addr);
@@ -396,13 +399,13 @@ static void test_neighbour_frames(void)
 	f[54] = 136;
 	f[78] = 2;
 	memcpy(f + 80, mac_rs, 6);
-	CHECK(neighbour_answer_parse(f, n, &family, a, mac) && family == AF_INET6 && !memcmp(a, q.addr, 16) &&
-	      !memcmp(mac, mac_rs, 6), "neighbour: an advertisement gives its target and target link-layer address");
+	CHECK(frame_claim(f, n, &c) && c.kind == CLAIM_NA && c.family == AF_INET6 && !memcmp(c.addr, q.addr, 16) &&
+	      !memcmp(c.mac, mac_rs, 6), "neighbour: an advertisement gives its target and target link-layer address");
 	f[79] = 0;
-	CHECK(!neighbour_answer_parse(f, n, &family, a, mac), "neighbour: an option of length 0 is refused, as RFC 4861 says");
+	CHECK(!frame_claim(f, n, &c), "neighbour: an option of length 0 is refused, as RFC 4861 says");
 	f[79] = 1;
 	f[21] = 64;
-	CHECK(!neighbour_answer_parse(f, n, &family, a, mac), "neighbour: an advertisement with hop limit below 255 is refused");
+	CHECK(!frame_claim(f, n, &c), "neighbour: an advertisement with hop limit below 255 is refused");
 }
 
 /* Just the classic BPF the destination filter uses: absolute loads,

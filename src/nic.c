@@ -1,0 +1,265 @@
+#include "nic.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if_arp.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* Retries of a frame the kernel refused for lack of buffer space. */
+#define CONGESTION_RETRIES 200
+#define CONGESTION_PAUSE_US 500
+
+bool mac_parse(const char *text, uint8_t mac[MAC_LEN])
+{
+	for (int i = 0; i < MAC_LEN; i++) {
+		const char *p = text + 3 * i;
+		unsigned v = 0;
+		for (int j = 0; j < 2; j++) {
+			if (!isxdigit((unsigned char)p[j]))
+				return false;
+			v = v * 16 + (unsigned)(isdigit((unsigned char)p[j]) ? p[j] - '0'
+									: tolower((unsigned char)p[j]) - 'a' + 10);
+		}
+		if (p[2] != (i == MAC_LEN - 1 ? '\0' : ':'))
+			return false;
+		mac[i] = (uint8_t)v;
+	}
+	return true;
+}
+
+const char *mac_format(const uint8_t mac[MAC_LEN], char buf[MAC_TEXT_LEN])
+{
+	snprintf(buf, MAC_TEXT_LEN, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	return buf;
+}
+
+bool mac_usable(const uint8_t mac[MAC_LEN])
+{
+	static const uint8_t zero[MAC_LEN];
+
+	return memcmp(mac, zero, MAC_LEN) && !(mac[0] & 1);
+}
+
+static void sockaddr_bytes(const struct sockaddr *sa, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	if (sa->sa_family == AF_INET)
+		memcpy(out, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
+	else
+		memcpy(out, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
+}
+
+static unsigned mask_prefix(const uint8_t *mask, size_t len)
+{
+	unsigned bits = 0;
+
+	for (size_t i = 0; i < len; i++)
+		for (int b = 7; b >= 0 && (mask[i] >> b & 1); b--)
+			bits++;
+	return bits;
+}
+
+int nic_lookup(const char *ifname, struct nic *nic, char *err, size_t errlen)
+{
+	struct ifaddrs *list, *ifa;
+	size_t cap = 0, len = strlen(ifname);
+
+	memset(nic, 0, sizeof(*nic));
+	snprintf(nic->name, sizeof(nic->name), "%s", ifname);
+	nic->ifindex = (int)if_nametoindex(ifname);
+	if (!nic->ifindex) {
+		snprintf(err, errlen, "no interface %s", ifname);
+		return -ENODEV;
+	}
+	if (getifaddrs(&list) < 0) {
+		int e = errno;
+		snprintf(err, errlen, "cannot list interfaces: %s", strerror(e));
+		return -e;
+	}
+	for (ifa = list; ifa; ifa = ifa->ifa_next) {
+		int family = ifa->ifa_addr ? ifa->ifa_addr->sa_family : AF_UNSPEC;
+		/* An IPv4 address with a label ("eth0:lvsdr") comes under the label. */
+		if (strncmp(ifa->ifa_name, ifname, len) || (ifa->ifa_name[len] && ifa->ifa_name[len] != ':'))
+			continue;
+		if (family == AF_PACKET) {
+			const struct sockaddr_ll *l = (const void *)ifa->ifa_addr;
+			if (l->sll_halen == MAC_LEN) {
+				memcpy(nic->mac, l->sll_addr, MAC_LEN);
+				nic->have_mac = true;
+				nic->ethernet = l->sll_hatype == ARPHRD_ETHER;
+			}
+			continue;
+		}
+		if (family != AF_INET && family != AF_INET6)
+			continue;
+		if (nic->naddrs == cap) {
+			cap = cap ? cap * 2 : 8;
+			nic->addrs = xreallocarray(nic->addrs, cap, sizeof(*nic->addrs));
+		}
+		struct nic_addr *a = &nic->addrs[nic->naddrs++];
+		uint8_t mask[16];
+		a->family = family;
+		sockaddr_bytes(ifa->ifa_addr, a->addr);
+		a->labelled = ifa->ifa_name[len] == ':';
+		if (ifa->ifa_netmask) {
+			sockaddr_bytes(ifa->ifa_netmask, mask);
+			a->prefix = mask_prefix(mask, addr_len(family));
+		} else {
+			a->prefix = (unsigned)addr_len(family) * 8;
+		}
+		if (family == AF_INET6 && a->addr[0] == 0xfe && (a->addr[1] & 0xc0) == 0x80 && !nic->have_link_local) {
+			memcpy(nic->link_local, a->addr, 16);
+			nic->have_link_local = true;
+		}
+	}
+	freeifaddrs(list);
+	return 0;
+}
+
+bool nic_holds(const struct nic *nic, int family, const uint8_t addr[16])
+{
+	for (size_t i = 0; i < nic->naddrs; i++)
+		if (nic->addrs[i].family == family && !memcmp(nic->addrs[i].addr, addr, addr_len(family)))
+			return true;
+	return false;
+}
+
+void nic_free(struct nic *nic)
+{
+	free(nic->addrs);
+	nic->addrs = NULL;
+	nic->naddrs = 0;
+}
+
+int packet_socket_open(int ifindex, const char *ifname, const struct packet_socket_options *opt, char *err,
+		       size_t errlen)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_ifindex = ifindex,
+				   .sll_protocol = opt->send_only ? 0 : htons(ETH_P_ALL) };
+	struct sock_fprog prog = { .len = opt->nfilter, .filter = (struct sock_filter *)opt->filter };
+	int fd, e, one = 1;
+
+	/* Protocol 0 until bound and filtered: nothing unfiltered, and
+	 * nothing from another interface, is ever queued. */
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		e = errno;
+		snprintf(err, errlen, "cannot open a packet socket%s: %s", e == EPERM ? " (needs CAP_NET_RAW)" : "",
+			 strerror(e));
+		return -e;
+	}
+	/* The kernel caps it at net.core.rmem_max, which is fine. */
+	if (opt->rcvbuf)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &opt->rcvbuf, sizeof(opt->rcvbuf));
+	/* Best effort: older kernels lack the option, and packet_socket_recv()
+	 * checks the packet type anyway. */
+#ifdef PACKET_IGNORE_OUTGOING
+	if (opt->ignore_outgoing)
+		(void)setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one));
+#endif
+	if ((opt->filter && setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0) ||
+	    (opt->timestamps && setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) < 0)) {
+		e = errno;
+		snprintf(err, errlen, "cannot set up a packet socket: %s", strerror(e));
+		close(fd);
+		return -e;
+	}
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		e = errno;
+		snprintf(err, errlen, "cannot bind a packet socket to %s: %s", ifname, strerror(e));
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+unsigned short packet_filter_destinations(const struct packet_dest *d, size_t n, struct sock_filter *f, size_t cap)
+{
+	uint32_t v4[PACKET_FILTER_MAX], v6[PACKET_FILTER_MAX];
+	size_t n4 = 0, n6 = 0, k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *a = d[i].addr + (d[i].family == AF_INET6 ? 12 : 0);
+		uint32_t word = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+		uint32_t *list = d[i].family == AF_INET6 ? v6 : v4;
+		size_t *count = d[i].family == AF_INET6 ? &n6 : &n4, j;
+		for (j = 0; j < *count && list[j] != word; j++)
+			;
+		if (j == *count)
+			list[(*count)++] = word;
+		/* 8 fixed instructions; a jump reaches at most 255 ahead. */
+		if (n4 + n6 + 8 > cap || n4 + n6 + 8 > 255)
+			return 0;
+	}
+	/* accept is the last instruction, the IPv6 drop the one before it */
+	size_t accept = n4 + n6 + 7;
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12);
+	f[k++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, 0, (uint8_t)(n4 + 2));
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ETH_HLEN + 16);
+	for (size_t i = 0; i < n4; i++, k++)
+		f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, v4[i], (uint8_t)(accept - k - 1), 0);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
+	f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV6, 0, (uint8_t)(accept - 1 - k - 1));
+	k++;
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ETH_HLEN + 24 + 12);
+	for (size_t i = 0; i < n6; i++, k++)
+		f[k] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, v6[i], (uint8_t)(accept - k - 1), 0);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
+	f[k++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0x40000);
+	return (unsigned short)k;
+}
+
+int packet_socket_send(int fd, const void *frame, size_t len)
+{
+	for (int tries = 0;; tries++) {
+		ssize_t n = send(fd, frame, len, 0);
+		if (n == (ssize_t)len)
+			return 0;
+		if (n >= 0)
+			return -EIO;
+		if ((errno == ENOBUFS || errno == EAGAIN || errno == EINTR) && tries < CONGESTION_RETRIES) {
+			struct timespec ts = { 0, CONGESTION_PAUSE_US * 1000L };
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		return -errno;
+	}
+}
+
+ssize_t packet_socket_recv(int fd, uint8_t *buf, size_t cap, uint64_t deadline_ns)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	for (;;) {
+		struct sockaddr_ll from;
+		socklen_t fromlen = sizeof(from);
+		uint64_t now = monotonic_ns();
+		ssize_t n = recvfrom(fd, buf, cap, MSG_DONTWAIT, (struct sockaddr *)&from, &fromlen);
+
+		if (n >= 0) {
+			if (from.sll_pkttype == PACKET_OUTGOING)
+				continue;
+			return n;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return -errno;
+		if (now >= deadline_ns)
+			return 0;
+		if (poll(&pfd, 1, ms_until(deadline_ns, now)) < 0 && errno != EINTR)
+			return -errno;
+	}
+}
