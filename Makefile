@@ -124,8 +124,8 @@ valgrind: test-deps
 		tests/run
 
 demo: test-deps
-	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 lvsdr
-	$(Q)tests/demo.sh $(abspath lvsdr)
+	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 lvsdr $(HELPERS)
+	$(Q)LVSDR_BUILD=$(abspath $(BUILD)) tests/demo.sh $(abspath lvsdr)
 
 # Figures beside a baseline measured in the same run, never pass/fail
 # (bench/README.md). Needs root; BENCH_OUT names the JSON file.
