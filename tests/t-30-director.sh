@@ -5,20 +5,24 @@
 #
 #        [client] 192.0.2.1       arpsniff: every ARP/NA frame it receives
 #            |                    tcpdump: every ARP/NS/NA frame it sends (none)
-#          (br0)----------------------+
-#            |                        |
-#        [dir1] .2                [dir2] .3
-#        MAC 02:..:02             MAC 02:..:03
-#        keepalived prio 150      keepalived prio 100
+#          (br0)----------------------+------------------------+
+#            |                        |                        |
+#        [dir1] .2                [dir2] .3                [rs1] .11
+#        MAC 02:..:02             MAC 02:..:03             VIPs on lo (lvsdr apply),
+#        keepalived prio 150      keepalived prio 100      TCP 8080 (keepalived cases)
 #
 #   VIPs: 192.0.2.100/24 and 2001:db8::100/64 on the director's eth0.
+#   For the keepalived cases each director forwards TCP 8080 for the VIPs to
+#   rs1 the way IPVS in DR mode does (the frame re-addressed to rs1's MAC,
+#   the packet untouched), with an nftables netdev rule: the kernel here has
+#   no IPVS, and what is under test is the VIP moving, not the forwarding.
 #
 # Timing bounds are sanity checks with a wide margin, not benchmarks.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/lab.sh"
 
 lab_require
-if ! lab_up client dir1 dir2; then
+if ! lab_up client dir1 dir2 rs1; then
 	not_ok "t-30: the lab comes up"
 	exit 1
 fi
@@ -511,6 +515,78 @@ ka_check() {
 	fi
 }
 
+# --- a TCP connection through the VIP, across the failover ------------------------
+# dr_lab_up: rs1 provisioned by lvsdr as a real server of both VIPs, a line
+# service on TCP 8080 that numbers each line it gets on a connection, and
+# on each director the DR forwarding of TCP 8080 to rs1's MAC. Like IPVS, a
+# director forwards only frames sent to its own MAC (a switch floods frames
+# for a dead director's MAC to everyone) for a VIP it holds, and sends them
+# from its own MAC, so the switch never learns the client's MAC on a
+# director's port. Sets DR_READY=1 when all is up.
+DR_READY=0
+dr_lab_up() {
+	local d mac numbered='n=0; while read -r line; do n=$((n + 1)); echo "rs1 $n $line"; done'
+	printf '[host]\nrole = realserver\ninterface = eth0\n\n[arp]\nignore = 1\nannounce = 2\n\n[vip]\naddress = %s\naddress = %s\n' \
+		"$LAB_VIP" "$LAB_VIP6" >"$TMP/rs1.ini"
+	command -v socat >/dev/null 2>&1 && command -v nft >/dev/null 2>&1 || return 1
+	lv rs1 apply -q "$TMP/rs1.ini" || return 1
+	for d in dir1 dir2; do
+		mac=LAB_MAC_$d
+		on "$d" nft -f - <<-EOF || return 1
+			table netdev t30_ipvs_dr {
+				chain ingress {
+					type filter hook ingress device eth0 priority 0;
+					meta pkttype host fib daddr type local ip daddr $LAB_VIP tcp dport 8080 ether saddr set ${!mac} ether daddr set $LAB_MAC_rs1 fwd to eth0
+					meta pkttype host fib daddr type local ip6 daddr $LAB_VIP6 tcp dport 8080 ether saddr set ${!mac} ether daddr set $LAB_MAC_rs1 fwd to eth0
+				}
+			}
+		EOF
+	done
+	on rs1 socat TCP4-LISTEN:8080,fork,reuseaddr SYSTEM:"$numbered" >/dev/null 2>&1 &
+	on rs1 socat TCP6-LISTEN:8080,ipv6only=1,fork,reuseaddr SYSTEM:"$numbered" >/dev/null 2>&1 &
+	wait_until 3 eval '[ "$(on rs1 ss -Htln "sport = :8080" | wc -l)" -eq 2 ]' || return 1
+	DR_READY=1
+}
+
+# tcp_client ADDRESS TAG: in the background on the client, one connection to
+# ADDRESS:8080 that sends "one", waits (30 s at most) for $TMP/tcp.go, then
+# sends "two"; each reply goes to $TMP/TAG.N, the time the second one took
+# to $TMP/TAG.ms. Bash's /dev/tcp keeps it to one socket, opened once.
+tcp_client() {
+	on client timeout 90 bash -c '
+		exec 3<>"/dev/tcp/$1/8080" || exit 1
+		echo one >&3
+		read -t 5 -r reply <&3 && echo "$reply" >"$2.1"
+		for ((i = 0; i < 600; i++)); do [ -e "$3" ] && break; sleep 0.05; done
+		t0=$(date +%s%N)
+		echo two >&3
+		read -t 60 -r reply <&3 && echo "$reply" >"$2.2"
+		echo $((($(date +%s%N) - t0) / 1000000)) >"$2.ms"' _ "$1" "$TMP/$2" "$TMP/tcp.go" &
+	TCP_PIDS+=($!)
+}
+
+TCP_PIDS=()
+tcp_open_through_vip() {
+	rm -f "$TMP/tcp.go"
+	tcp_client "$LAB_VIP" tcp4
+	tcp_client "$LAB_VIP6" tcp6
+	check "DR through dir1: a TCP connection from the client to $LAB_VIP:8080 is served by rs1" \
+		wait_until 5 grep -qsx 'rs1 1 one' "$TMP/tcp4.1"
+	check "DR through dir1: a TCP connection from the client to [$LAB_VIP6]:8080 is served by rs1" \
+		wait_until 5 grep -qsx 'rs1 1 one' "$TMP/tcp6.1"
+}
+
+# After the failover, rs1 numbers the second line 2: it came on the same
+# connection, which never noticed the director change but as a delay.
+tcp_survived_failover() {
+	local pid tag
+	for pid in "${TCP_PIDS[@]}"; do wait "$pid"; done
+	for tag in tcp4 tcp6; do
+		check "keepalived failover: the client's $tag connection through the VIP keeps working, now through dir2 (reply: '$(cat "$TMP/$tag.2" 2>/dev/null)' after $(cat "$TMP/$tag.ms" 2>/dev/null) ms)" \
+			grep -qsx 'rs1 2 two' "$TMP/$tag.2"
+	done
+}
+
 ka_cases() {
 	KA=$TMP/ka KP=$TMP/ka/director.ini
 	# enable_script_security accepts a script only if no one but root can
@@ -529,6 +605,14 @@ ka_cases() {
 	sed 's/priority 150/priorty 150/' "$KA/dir1.conf" >"$KA/typo.conf"
 	check "keepalived --config-test does report a real mistake (control: 'priorty')" \
 		grep -q "Unknown keyword 'priorty'" <(keepalived --config-test -f "$KA/typo.conf" 2>&1)
+
+	if ! dr_lab_up; then
+		if [ "${CI:-}" = true ]; then
+			not_ok "TCP through the VIP: rs1, its service and the DR forwarding set up (CI=true: must run)"
+		else
+			skip "TCP through the VIP across the failover: needs socat and nft with netdev ingress (tests/deps.sh test)"
+		fi
+	fi
 
 	on client ip neigh flush to "$LAB_VIP" dev eth0
 	on client ip -6 neigh flush to "$LAB_VIP6" dev eth0
@@ -556,6 +640,7 @@ ka_cases() {
 	n4=$(lab_neigh client "$LAB_VIP") n6=$(lab_neigh client "$LAB_VIP6")
 	check "keepalived: the client reaches both VIPs at dir1's MAC ($n4, $n6)" \
 		[ "$n4" = "$LAB_MAC_dir1" -a "$n6" = "$LAB_MAC_dir1" ]
+	[ "$DR_READY" = 1 ] && tcp_open_through_vip
 
 	# A crash, not a stop: freeze the parent so it cannot react, kill the
 	# VRRP child (no priority-0 advert, no notify), then the parent. The
@@ -567,6 +652,9 @@ ka_cases() {
 	{ wait "$KA_PID_dir1"; } 2>/dev/null
 	check "keepalived killed on dir1 (SIGKILL): no notify ran, dir1 still holds its VIPs" state_is dir1 "$KP" master
 	on dir1 ip link set eth0 down
+	# The second message leaves during the outage: TCP retransmits it to
+	# dir1's MAC until the client's entry moves to dir2.
+	[ "$DR_READY" = 1 ] && touch "$TMP/tcp.go"
 	t0=$(date +%s%N)
 	wait_until 10 state_is dir2 "$KP" master
 	ms=$((($(date +%s%N) - t0) / 1000000))
@@ -578,6 +666,7 @@ ka_cases() {
 		[ "$n4" = "$LAB_MAC_dir2" -a "$n6" = "$LAB_MAC_dir2" ]
 	check "keepalived: the client reaches $LAB_VIP and $LAB_VIP6 at dir2" \
 		quiet eval 'on client ping -q -n -c1 -W2 "$LAB_VIP" && on client ping -q -n -c1 -W2 "$LAB_VIP6"'
+	[ "$DR_READY" = 1 ] && tcp_survived_failover
 
 	# keepalived kills its scripts about 1 s after SIGTERM when it exits:
 	# long enough for lvsdr, not for lvsdr under valgrind.
