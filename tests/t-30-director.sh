@@ -429,6 +429,9 @@ if sniff_start rwait; then
 	lv dir2 notify "$RP" INSTANCE VI_1 MASTER 100 >"$TMP/rwait.master" 2>&1 &
 	mpid=$!
 	wait_until 2 state_is dir2 "$RP" master
+	# The first round has reached the client: the MASTER run is in its
+	# refresh wait now, however slowly it started (valgrind).
+	wait_until 10 grep -q "spa=$LAB_VIP " "$TMP/rwait.in"
 	sleep 0.2
 	tb=$(date +%s%N)
 	lv dir2 notify "$RP" INSTANCE VI_1 BACKUP 100 >"$TMP/rwait.backup" 2>&1
@@ -619,19 +622,26 @@ ka_cases() {
 	local t0 ms n4 n6 vrrp
 	t0=$(date +%s%N)
 	ka_start dir1
-	ka_start dir2
 	sleep 0.5
-	if ! kill -0 "$KA_PID_dir1" 2>/dev/null || ! kill -0 "$KA_PID_dir2" 2>/dev/null; then
+	if ! kill -0 "$KA_PID_dir1" 2>/dev/null; then
 		ka_unavailable "keepalived did not start in the lab's namespaces"
 		ka_log dir1
-		ka_log dir2
 		return 0
 	fi
-
 	wait_until 10 state_is dir1 "$KP" master
 	ms=$((($(date +%s%N) - t0) / 1000000))
 	ka_check "keepalived: dir1 (priority 150) becomes master and lvsdr binds its VIPs within 10 s ($ms ms)" \
 		state_is dir1 "$KP" master
+	# dir2 joins a running master, as a backup director does: started at
+	# the same moment, under valgrind it could win the first election
+	# before dir1's first advertisement and leave the client on its MAC.
+	ka_start dir2
+	sleep 0.5
+	if ! kill -0 "$KA_PID_dir2" 2>/dev/null; then
+		ka_unavailable "keepalived did not start in dir2's namespace"
+		ka_log dir2
+		return 0
+	fi
 	ka_check "keepalived: dir2 (priority 100) stays backup, no VIP bound" state_is dir2 "$KP" backup
 	ka_check "keepalived: the track script (lvsdr verify --state any) succeeds on master and backup" \
 		wait_until 5 eval 'grep -q "VRRP_Script(chk_lvsdr) succeeded" "$KA/dir1.log" && grep -q "VRRP_Script(chk_lvsdr) succeeded" "$KA/dir2.log"'
