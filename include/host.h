@@ -43,6 +43,10 @@ struct live_addr {
 	char ifname[IF_NAMESIZE];
 	char label[IF_NAMESIZE];
 	bool owned;          /* bound by lvsdr: label or ownership record */
+	/* IPv4: a secondary of its subnet (IFA_F_SECONDARY). Removing the
+	 * primary takes every secondary of the subnet with it (unless
+	 * promote_secondaries), so secondaries are removed first. */
+	bool secondary;
 };
 
 enum garp_mode { GARP_REQUEST, GARP_REPLY, GARP_BOTH };

@@ -85,6 +85,7 @@ static bool addr_from_object(struct netlink *nl, struct rtnl_addr *obj, struct l
 		return false;
 	memcpy(a->addr, nl_addr_get_binary_addr(local), len);
 	a->prefix = (uint8_t)rtnl_addr_get_prefixlen(obj);
+	a->secondary = a->family == AF_INET && (rtnl_addr_get_flags(obj) & IFA_F_SECONDARY);
 	a->ifindex = rtnl_addr_get_ifindex(obj);
 	if (!rtnl_link_i2name(nl->links, a->ifindex, a->ifname, sizeof(a->ifname)))
 		snprintf(a->ifname, sizeof(a->ifname), "if%d", a->ifindex);

@@ -326,10 +326,16 @@ void plan_compute(const struct host *want, const struct host *live, struct plan 
 		plan_vip(plan, i);
 	plan_no_ipv4(plan);
 	plan_stale(plan);
-	/* Stable partition by kind: removals, sysctls, additions. */
+	/* Stable partition by kind: removals (IPv4 secondaries before the
+	 * primaries that would take them along, so a rollback, adding back in
+	 * reverse, rebuilds the same primaries), sysctls, additions. */
 	struct step *ordered = xmalloc(plan->nsteps * sizeof(*ordered));
 	size_t n = 0;
-	for (int kind = STEP_ADDR_DEL; kind <= STEP_ADDR_ADD; kind++)
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < plan->nsteps; i++)
+			if (plan->steps[i].kind == STEP_ADDR_DEL && plan->steps[i].addr.secondary == !pass)
+				ordered[n++] = plan->steps[i];
+	for (int kind = STEP_ADDR_DEL + 1; kind <= STEP_ADDR_ADD; kind++)
 		for (size_t i = 0; i < plan->nsteps; i++)
 			if ((int)plan->steps[i].kind == kind)
 				ordered[n++] = plan->steps[i];

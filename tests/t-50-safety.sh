@@ -190,3 +190,86 @@ wait "$pid"
 check "the takeover still ends with status 0" test $? -eq 0
 check "the refresh burst is skipped: the VIP was released" grep -q "stopped after 1 of 2 rounds" "$TMP/takeover.out"
 check "the VIP stays released" bash -c '! on rs1 ip -o addr show dev eth0 | grep -q 198.51.100.10' 2>/dev/null || ! bound
+
+# -- a director's takeover and release, failed at every step ------------------
+# Three VIPs on eth0 and one knob: a takeover plans five steps (the knob
+# in two scopes, then the binds), a release three. Two IPv4 VIPs share a
+# subnet: the second is the kernel's secondary, which vanishes with the
+# primary, so a release removes it first. A failure at any step, or a
+# signal between two, leaves the namespace as it was before that run.
+cat >"$TMP/dir3.ini" <<EOP
+[host]
+role = director
+interface = eth0
+[arp]
+notify = 1
+[vip]
+address = 198.51.100.21/24
+address = 198.51.100.22/24
+address = 2001:db8:5::22/64
+[garp]
+count = 1
+EOP
+dir_steps() { # COMMAND: how many changes COMMAND would make now (verify's plan)
+	local want=master
+	[ "$1" = release ] && want=backup
+	on rs1 "$LVSDR" verify --json --state "$want" "$TMP/dir3.ini" | jq '.changes | length'
+}
+fault_every_step() { # COMMAND: LVSDR_FAULT_STEP=1..N on COMMAND, each rolled back
+	local cmd=$1 n k before out rc
+	n=$(dir_steps "$cmd")
+	before=$(snapshot)
+	for ((k = 1; k <= n; k++)); do
+		out=$(on rs1 env LVSDR_FAULT_STEP=$k "$LVSDR" "$cmd" -q "$TMP/dir3.ini" 2>&1)
+		rc=$?
+		if [ "$rc" -eq 2 ] && grep -q "step $k of $n failed" <<<"$out" && [ "$(snapshot)" = "$before" ]; then
+			ok "$cmd: a failure at step $k of $n is rolled back to the exact state before"
+		else
+			not_ok "$cmd: a failure at step $k of $n is rolled back to the exact state before (status $rc)"
+			printf '%s\n' "$out" | sed 's/^/#   /'
+		fi
+	done
+	check "$cmd: the fault loop covered every step ($n, more than one)" test "${n:-0}" -gt 1
+}
+if command -v jq >/dev/null 2>&1; then
+	fault_every_step takeover
+	on rs1 "$LVSDR" takeover -q "$TMP/dir3.ini"
+	check "takeover without a fault binds all three VIPs" on rs1 "$LVSDR" verify -q --state master "$TMP/dir3.ini"
+	fault_every_step release
+	on rs1 "$LVSDR" release -q "$TMP/dir3.ini"
+else
+	not_ok "director fault injection needs jq (tests/deps.sh test)"
+fi
+
+# SIGTERM between the binds of a takeover: every VIP it bound is gone again.
+before=$(snapshot)
+ip netns exec "$(ns rs1)" env LVSDR_TEST_STEP_DELAY_MS=300 "$LVSDR" takeover "$TMP/dir3.ini" >"$TMP/out" 2>&1 &
+pid=$!
+wait_until 10 eval 'on rs1 ip -o addr show dev eth0 | grep -q 198.51.100.21/24'
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+check "SIGTERM mid-takeover: status 2 (got $rc)" test "$rc" -eq 2
+check "SIGTERM mid-takeover: says it was interrupted and rolled back" \
+	grep -q "interrupted by SIGTERM" "$TMP/out"
+same_as "SIGTERM mid-takeover: the namespace is as it was, no VIP left bound" "$before"
+
+# A takeover sends frames: without CAP_NET_RAW it is refused before anything
+# is bound, and says which capability is missing.
+if command -v setpriv >/dev/null; then
+	out=$(on rs1 setpriv --inh-caps=-all --bounding-set=-net_raw "$LVSDR" takeover "$TMP/dir3.ini" 2>&1)
+	rc=$?
+	check "takeover without CAP_NET_RAW: status 2 (got $rc)" test "$rc" -eq 2
+	check "takeover without CAP_NET_RAW names it" grep -q "CAP_NET_RAW" <<<"$out"
+	same_as "takeover without CAP_NET_RAW changes nothing" "$before"
+	on rs1 "$LVSDR" takeover -q "$TMP/dir3.ini"
+	bound3=$(snapshot)
+	out=$(on rs1 setpriv --inh-caps=-all --bounding-set=-net_admin "$LVSDR" release "$TMP/dir3.ini" 2>&1)
+	rc=$?
+	check "release without CAP_NET_ADMIN: status 2, names it (got $rc)" \
+		eval '[ "$rc" -eq 2 ] && grep -q "needs CAP_NET_ADMIN" <<<"$out"'
+	same_as "release without CAP_NET_ADMIN leaves the VIPs bound" "$bound3"
+	on rs1 "$LVSDR" release -q "$TMP/dir3.ini"
+else
+	skip "takeover without CAP_NET_RAW: setpriv (util-linux) is missing"
+fi

@@ -541,6 +541,23 @@ expect forged 1 "watch flags dir2's claim on $LAB_VIP6 as FOREIGN" \
 	-E "Z $LAB_VIP6 $LAB_MAC_dir2 na .*FOREIGN: not an expected owner\$"
 refute forged "watch does not flag dir1" -E "$LAB_MAC_dir1 .*FOREIGN"
 
+# A forged frame: arping on rs2 (a provisioned real server, which itself
+# never claims the VIP) sends a gratuitous ARP claiming the VIP for rs2's
+# MAC, as a spoofer would; rs2's knobs play no part in what arping sends.
+if command -v arping >/dev/null 2>&1 && arping -V 2>&1 | grep -q iputils; then
+	on rs2 sysctl -qw net.ipv4.ip_nonlocal_bind=1
+	watch_start spoof client -i eth0 -e "$LAB_MAC_dir1" "$LAB_VIP"
+	on rs2 arping -q -U -c 1 -w 1 -I eth0 -s "$LAB_VIP" "$LAB_VIP"
+	watch_stop spoof "$LAB_VIP $LAB_MAC_rs2"
+	on rs2 sysctl -qw net.ipv4.ip_nonlocal_bind=0
+	expect spoof 1 "watch flags a gratuitous ARP for the VIP forged with arping on rs2: FOREIGN, exit 1" \
+		-E "Z $LAB_VIP $LAB_MAC_rs2 arp-request .*FOREIGN: not an expected owner\$"
+elif [ "${CI:-}" = true ]; then
+	not_ok "watch and a forged frame: iputils arping is missing (CI=true: must run)"
+else
+	skip "watch and a forged frame: iputils arping is missing (tests/deps.sh test)"
+fi
+
 # The leaking real server: with arp_announce 0, rs1 answers a client from
 # the VIP and asks for the client's MAC with the VIP as sender. Watched from
 # rs2 with its own profile; then dir1 announces again: a flip-flop.

@@ -177,6 +177,20 @@ void test_plan(void)
 	CHECK(p.nsteps == 6 && p.steps[0].kind == STEP_ADDR_DEL, "plan: a stale VIP of ours is removed first");
 	plan_free(&p);
 	host_free(&live);
+
+	/* Two stale VIPs of one subnet: the kernel's secondary goes before
+	 * its primary, which would take it along (and a rollback, adding
+	 * back in reverse, rebuilds the same primary). */
+	live_blank(&live);
+	live_bind(&live, "192.0.2.98/24", LO, true);
+	live_bind(&live, "192.0.2.99/24", LO, true);
+	live.addrs[1].secondary = true;
+	plan_compute(&want, &live, &p);
+	CHECK(p.nsteps == 7 && p.steps[0].kind == STEP_ADDR_DEL && p.steps[0].addr.secondary &&
+	      p.steps[1].kind == STEP_ADDR_DEL && !p.steps[1].addr.secondary,
+	      "plan: an IPv4 secondary is removed before its primary");
+	plan_free(&p);
+	host_free(&live);
 	host_free(&want);
 	diag_free(&d);
 
