@@ -82,7 +82,8 @@ takeover_record() {
 	sample "$1" "command wall time" ms "$2" "$(us_to_ms "$SW_wall_us")"
 }
 
-# takeover_n N FAMILY: N VIPs at once. IPv4 (198.51.100.0/24 holds 254):
+# takeover_n N FAMILY: N VIPs at once. IPv4 (the documentation ranges hold
+# 408: 198.51.100.1-254, then 192.0.2.101-254, clear of the lab's hosts):
 # the baseline binds them with one ip -batch and starts one arping per VIP,
 # all in parallel (one after the other would take N x 1 s: each arping
 # waits a second after its frame). IPv6: no standard tool sends unsolicited
@@ -94,7 +95,13 @@ takeover_n() {
 	local watch=(-w eth0 -m "$LAB_MAC_dir2" -f "$list" -N "$(ns dir2)")
 
 	for ((i = 1; i <= n; i++)); do
-		if [ "$family" = 4 ]; then echo "198.51.100.$i"; else printf '2001:db8:1::%x\n' "$i"; fi
+		if [ "$family" = 6 ]; then
+			printf '2001:db8:1::%x\n' "$i"
+		elif [ "$i" -le 254 ]; then
+			echo "198.51.100.$i"
+		else
+			echo "192.0.2.$((i - 154))"
+		fi
 	done >"$list"
 	# shellcheck disable=SC2046 # one word per address
 	director_profile "$prof" 1 $(cat "$list")
@@ -139,7 +146,7 @@ takeover_n() {
 			fi
 		done
 	done
-	a=$(on dir2 ip -o addr show dev eth0 | grep -c -e ' 198\.51\.100\.' -e ' 2001:db8:1:')
+	a=$(on dir2 ip -o addr show dev eth0 | awk '{ sub("/.*", "", $4); print $4 }' | grep -cxFf "$list")
 	[ "$a" = 0 ] || note "$scen: $a VIPs still on dir2 after the last release"
 }
 
