@@ -82,8 +82,8 @@ check "SIGTERM while binding VIPs: the ownership record holds nothing" \
 	bash -c '! grep -qs . "$1"/net-*/owned' _ "$LVSDR_RUNDIR"
 
 # -- fault injection at every step, from both directions ----------------------
-# Forward: from nothing to the profile. Backward: from a stale state (our
-# own /24 on lo that must be replaced) to the profile.
+# A real server's apply, from nothing to the profile (a director's takeover
+# and release, with removals, follow at the end of this file).
 for n in 1 2 3 4 5 6; do
 	on rs1 env LVSDR_FAULT_STEP=$n "$LVSDR" apply -q "$PROFILE" >"$TMP/out" 2>&1
 	rc=$?
