@@ -81,7 +81,7 @@ same_as "SIGTERM while binding VIPs: the namespace is as it was, VIP unbound" "$
 check "SIGTERM while binding VIPs: the ownership record holds nothing" \
 	bash -c '! grep -qs . "$1"/net-*/owned' _ "$LVSDR_RUNDIR"
 
-# -- fault injection at every step, from both directions ----------------------
+# -- fault injection at every step -----------------------------------------------
 # A real server's apply, from nothing to the profile (a director's takeover
 # and release, with removals, follow at the end of this file).
 for n in 1 2 3 4 5 6; do
