@@ -494,3 +494,31 @@ for key in action family role; do
 		check "lvsdr.8 JSON explains the $key $v" grep -Eq "(^\.| )Li $v( |$)" <<<"$json"
 	done
 done
+
+# -- README.md: what a newcomer reads first -------------------------------------
+README=$LVSDR_ROOT/README.md
+first_block=$(awk '/^```/ { n++; next } n == 1' "$README")
+check "README leads with make demo, then make check" \
+	test "$(awk '{ print $1, $2 }' <<<"$first_block" | tr '\n' ';')" = "make demo;make check;"
+check ".ci/run runs the README's test command (make check) first" \
+	test "$(grep -m1 -E '^run [a-z]+' "$LVSDR_ROOT/.ci/run")" = "run check"
+# Every command line of the README's Commands block: the subcommand exists
+# and each option it shows is in that subcommand's --help.
+commands=$(awk '/^## Commands/ { on = 1; next } on && /^```/ { n++; if (n == 2) exit; next } on && n == 1' "$README" |
+	sed 's/#.*//' | grep -E '^lvsdr ')
+check "README's Commands block shows at least 12 command lines" test "$(grep -c . <<<"$commands")" -ge 12
+while read -r _ sub rest; do
+	if ! help=$("$LVSDR" "$sub" --help 2>&1); then
+		not_ok "README: 'lvsdr $sub' is a command with --help"
+		continue
+	fi
+	missing=
+	for opt in $(grep -oE '(^| )--?[a-z][a-z-]*' <<<" $rest"); do
+		grep -qE -- "(^|[ ,])$opt([ ,=]|$)" <<<"$help" || missing="$missing $opt"
+	done
+	check "README: lvsdr $sub ${rest%% *}... uses only options of 'lvsdr $sub --help'${missing:+ (not there:$missing)}" \
+		test -z "$missing"
+done <<<"$commands"
+for f in $(grep -oE 'profiles/[a-z0-9_.-]+\.(ini|conf)' "$README" | sort -u); do
+	check "README names $f, which exists" test -f "$LVSDR_ROOT/$f"
+done
