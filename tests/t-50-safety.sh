@@ -181,6 +181,23 @@ on rs1 "$LVSDR" takeover "$TMP/dir.ini" >"$TMP/takeover.out" 2>&1 &
 pid=$!
 bound() { on rs1 ip -o addr show dev eth0 | grep -q "198.51.100.10/24"; }
 wait_until 10 bound
+# In its refresh wait the takeover holds its packet socket, and no longer
+# the capability it took to open it (dropped before the first bind, so once
+# the VIP is there): CAP_NET_RAW (bit 13) is gone from its effective and
+# permitted sets; CAP_NET_ADMIN (bit 12), which it still uses, stays.
+takeover_pid() { # the process of that takeover (valgrind's own, under valgrind)
+	local p
+	for p in $(ip netns pids "$(ns rs1)"); do
+		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q "takeover $TMP/dir.ini" && echo "$p" && return
+	done
+}
+cap_bit() { # FIELD BIT: is BIT set in the takeover's /proc status FIELD?
+	local hex
+	hex=$(awk -v f="$1:" '$1 == f { print $2 }' "/proc/$(takeover_pid)/status" 2>/dev/null)
+	[ -n "$hex" ] && (((0x$hex >> $2) & 1))
+}
+check "takeover, after opening its packet socket: CAP_NET_RAW dropped from CapEff and CapPrm, CAP_NET_ADMIN kept" \
+	eval '! cap_bit CapEff 13 && ! cap_bit CapPrm 13 && cap_bit CapEff 12'
 start=$(date +%s%N)
 on rs1 "$LVSDR" release -q "$TMP/dir.ini"
 rc=$?
