@@ -55,6 +55,8 @@ int session_announce(struct session *s, struct garp_sender *g, const struct vip 
 
 /* Before touching anything: 0, or 2 with a message naming what is missing. */
 int privilege_require(bool net_raw);
+/* Whether this run holds CAP_NET_ADMIN, without a word. */
+bool privilege_net_admin(void);
 /* After the packet socket is open: give up CAP_NET_RAW. */
 void privilege_drop_net_raw(void);
 

@@ -48,7 +48,10 @@ int session_open(struct session *s, const char *profile, const struct session_op
 		fprintf(stderr, "%s: %s\n", lvsdr_prog, err);
 		return LVSDR_EXIT_ERROR;
 	}
-	if (opt->lock) {
+	/* Without CAP_NET_ADMIN a run can change nothing: it takes no lock
+	 * (the lock file is root's), finds whether there is work to do, and
+	 * privilege_require() stops it there, naming the capability. */
+	if (opt->lock && privilege_net_admin()) {
 		/* Read the record again once we hold the lock: the run before
 		 * us may have changed it. */
 		s->lock_fd = owned_lock(&s->owned, LVSDR_LOCK_TIMEOUT_MS, err, sizeof(err));

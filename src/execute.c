@@ -320,8 +320,9 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 	return status;
 }
 
-/* CAP_NET_ADMIN is bit 12, CAP_NET_RAW bit 13 (linux/capability.h). */
-int privilege_require(bool net_raw)
+/* The effective capabilities, from /proc/self/status: none if unreadable.
+ * CAP_NET_ADMIN is bit 12, CAP_NET_RAW bit 13 (linux/capability.h). */
+static uint64_t effective_capabilities(void)
 {
 	char line[256];
 	uint64_t eff = 0;
@@ -333,6 +334,17 @@ int privilege_require(bool net_raw)
 				break;
 		fclose(f);
 	}
+	return eff;
+}
+
+bool privilege_net_admin(void)
+{
+	return effective_capabilities() & (1ull << 12);
+}
+
+int privilege_require(bool net_raw)
+{
+	uint64_t eff = effective_capabilities();
 	bool admin = eff & (1ull << 12), raw = eff & (1ull << 13);
 	if (admin && (raw || !net_raw))
 		return LVSDR_EXIT_OK;

@@ -129,6 +129,24 @@ check "after a run killed with SIGKILL, the next run gets the lock at once (${ms
 if command -v setpriv >/dev/null; then
 	on rs1 setpriv --inh-caps=-all --bounding-set=-net_admin,-net_raw "$LVSDR" verify -q "$PROFILE"
 	check "verify needs no capability" test $? -eq 0
+	# Not root at all: an operator's own account, or a monitoring agent's.
+	# The profile and the ownership record must be readable to it.
+	chmod 0755 "$TMP"
+	nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all)
+	check "check runs as an unprivileged user (uid 65534)" on rs1 "${nobody[@]}" "$LVSDR" check -q "$PROFILE"
+	check "verify runs as an unprivileged user: in sync, exit 0" on rs1 "${nobody[@]}" "$LVSDR" verify -q "$PROFILE"
+	out=$(on rs1 "${nobody[@]}" "$LVSDR" apply "$PROFILE" 2>&1)
+	rc=$?
+	check "apply as an unprivileged user: in sync, so nothing to do, exit 0 ($rc)" test "$rc" -eq 0
+	on rs1 ip addr del "$LAB_VIP/32" dev lo
+	out=$(on rs1 "${nobody[@]}" "$LVSDR" verify "$PROFILE" 2>&1)
+	rc=$?
+	check "verify as an unprivileged user sees the drift: exit 1 ($rc)" test "$rc" -eq 1
+	out=$(on rs1 "${nobody[@]}" "$LVSDR" apply "$PROFILE" 2>&1)
+	rc=$?
+	check "apply as an unprivileged user with work to do: exit 2, naming CAP_NET_ADMIN ($rc)" \
+		eval '[ "$rc" -eq 2 ] && grep -q "needs CAP_NET_ADMIN" <<<"$out"'
+	on rs1 "$LVSDR" apply -q "$PROFILE"
 	on rs1 ip addr del "$LAB_VIP/32" dev lo
 	drift=$(snapshot)
 	out=$(on rs1 setpriv --inh-caps=-all --bounding-set=-net_admin "$LVSDR" apply "$PROFILE" 2>&1)
