@@ -20,6 +20,8 @@ int netlink_links_refresh(struct netlink *nl);
 
 /* Interface index for a name, 0 when there is no such interface. */
 int netlink_ifindex(struct netlink *nl, const char *name);
+/* The 6-byte hardware address of interface ifindex; false if it has none. */
+bool netlink_link_mac(struct netlink *nl, int ifindex, uint8_t mac[6]);
 
 /* Append to live->addrs every address for which keep() says yes. */
 int address_list(struct netlink *nl, struct host *live, bool (*keep)(void *ctx, struct live_addr *a), void *ctx,

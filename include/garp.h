@@ -13,6 +13,9 @@ struct garp_sender;
 /* Opened before the VIPs are bound so the first frame leaves right after
  * the bind. 0, or -errno with err filled. Needs CAP_NET_RAW. */
 int garp_open(struct garp_sender **out, const char *ifname, char *err, size_t errlen);
+/* The same for the NIC of a live state just read (state_read()): its MAC
+ * and link-local address are known, nothing is asked of the kernel again. */
+int garp_open_live(struct garp_sender **out, const struct host *live, char *err, size_t errlen);
 void garp_close(struct garp_sender *g);
 
 /* One round: for every VIP, the frames its mode asks for. Returns the

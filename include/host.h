@@ -102,6 +102,12 @@ struct host {
 	struct pathcheck_policy pathcheck;
 	/* live side only */
 	int ifindex, lo_ifindex;
+	/* The NIC's link layer, read with the rest of the live state so that
+	 * a takeover opens its packet socket without asking the kernel again. */
+	bool have_mac;                /* a 6-byte hardware address */
+	uint8_t mac[6];
+	bool have_link_local;
+	uint8_t link_local[16];       /* the NIC's first IPv6 link-local address */
 	struct live_addr *addrs;
 	size_t naddrs;
 };

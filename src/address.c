@@ -70,6 +70,19 @@ int netlink_ifindex(struct netlink *nl, const char *name)
 	return rtnl_link_name2i(nl->links, name);
 }
 
+bool netlink_link_mac(struct netlink *nl, int ifindex, uint8_t mac[6])
+{
+	struct rtnl_link *link = rtnl_link_get(nl->links, ifindex);
+	struct nl_addr *addr = link ? rtnl_link_get_addr(link) : NULL;
+	bool found = addr && nl_addr_get_len(addr) == 6;
+
+	if (found)
+		memcpy(mac, nl_addr_get_binary_addr(addr), 6);
+	if (link)
+		rtnl_link_put(link);
+	return found;
+}
+
 static bool addr_from_object(struct netlink *nl, struct rtnl_addr *obj, struct live_addr *a)
 {
 	struct nl_addr *local = rtnl_addr_get_local(obj);

@@ -76,7 +76,7 @@ static int apply_run(struct session *s, bool quiet, bool json)
 	nannounce = new_vips(s, &announce);
 	if ((status = privilege_require(nannounce > 0)) != LVSDR_EXIT_OK)
 		goto out;
-	if (nannounce && garp_open(&g, s->want.ifname, err, sizeof(err)) < 0) {
+	if (nannounce && garp_open_live(&g, &s->live, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: %s: %s; nothing changed\n", lvsdr_prog, s->profile, err);
 		status = LVSDR_EXIT_ERROR;
 		goto out;

@@ -47,7 +47,7 @@ int takeover_run(const char *profile, bool quiet)
 		goto out;
 	/* The socket is ready before the bind, so the first frame follows it
 	 * at once. */
-	if (garp_open(&g, s.want.ifname, err, sizeof(err)) < 0) {
+	if (garp_open_live(&g, &s.live, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: %s: %s; nothing changed\n", lvsdr_prog, profile, err);
 		status = LVSDR_EXIT_ERROR;
 		goto out;

@@ -26,28 +26,25 @@ struct garp_sender {
 	unsigned since_pause;
 };
 
-int garp_open(struct garp_sender **out, const char *ifname, char *err, size_t errlen)
+static int garp_open_with(struct garp_sender **out, const char *ifname, int ifindex, const uint8_t *mac,
+			  const uint8_t *link_local, char *err, size_t errlen)
 {
 	/* This socket only sends: bound to no protocol, it queues nothing. */
 	const struct packet_socket_options opt = { .send_only = true };
 	struct garp_sender *g;
-	struct nic nic;
 	int ret;
 
 	*out = NULL;
-	if ((ret = nic_lookup(ifname, &nic, err, errlen)) < 0)
-		return ret;
-	if (!nic.have_mac) {
+	if (!mac) {
 		snprintf(err, errlen, "%s has no Ethernet address to announce from", ifname);
-		nic_free(&nic);
 		return -EINVAL;
 	}
 	g = xcalloc(1, sizeof(*g));
-	memcpy(g->mac, nic.mac, MAC_LEN);
-	g->have_link_local = nic.have_link_local;
-	memcpy(g->link_local, nic.link_local, 16);
-	g->fd = packet_socket_open(nic.ifindex, ifname, &opt, err, errlen);
-	nic_free(&nic);
+	memcpy(g->mac, mac, MAC_LEN);
+	g->have_link_local = link_local != NULL;
+	if (link_local)
+		memcpy(g->link_local, link_local, 16);
+	g->fd = packet_socket_open(ifindex, ifname, &opt, err, errlen);
 	if (g->fd < 0) {
 		ret = g->fd;
 		free(g);
@@ -55,6 +52,26 @@ int garp_open(struct garp_sender **out, const char *ifname, char *err, size_t er
 	}
 	*out = g;
 	return 0;
+}
+
+int garp_open(struct garp_sender **out, const char *ifname, char *err, size_t errlen)
+{
+	struct nic nic;
+	int ret;
+
+	*out = NULL;
+	if ((ret = nic_lookup(ifname, &nic, err, errlen)) < 0)
+		return ret;
+	ret = garp_open_with(out, ifname, nic.ifindex, nic.have_mac ? nic.mac : NULL,
+			     nic.have_link_local ? nic.link_local : NULL, err, errlen);
+	nic_free(&nic);
+	return ret;
+}
+
+int garp_open_live(struct garp_sender **out, const struct host *live, char *err, size_t errlen)
+{
+	return garp_open_with(out, live->ifname, live->ifindex, live->have_mac ? live->mac : NULL,
+			      live->have_link_local ? live->link_local : NULL, err, errlen);
 }
 
 void garp_close(struct garp_sender *g)

@@ -11,6 +11,7 @@ struct keep_ctx {
 	struct vip *sorted; /* the profile's VIPs, sorted for bsearch */
 	size_t n;
 	struct owned_set *owned;
+	struct host *live;  /* gets the NIC's link-local address on the way */
 };
 
 /* Keep an address if it is one of the profile's VIPs (on any interface:
@@ -21,6 +22,11 @@ static bool keep_address(void *arg, struct live_addr *a)
 	struct vip key = { .family = a->family };
 	char label[IF_NAMESIZE];
 
+	if (a->family == AF_INET6 && a->ifindex == ctx->live->ifindex && a->addr[0] == 0xfe &&
+	    (a->addr[1] & 0xc0) == 0x80 && !ctx->live->have_link_local) {
+		memcpy(ctx->live->link_local, a->addr, 16);
+		ctx->live->have_link_local = true;
+	}
 	owned_label(a->ifname, label);
 	/* IPv4: our label decides, so an address someone re-added under a
 	 * label of their own is theirs even if the record still names it.
@@ -47,7 +53,7 @@ static int live_compare(const void *x, const void *y)
 int state_read(const struct host *want, struct netlink *nl, struct owned_set *owned, struct host *live,
 	       char *err, size_t errlen)
 {
-	struct keep_ctx ctx = { .n = want->nvips, .owned = owned };
+	struct keep_ctx ctx = { .n = want->nvips, .owned = owned, .live = live };
 	int ret;
 
 	memset(live, 0, sizeof(*live));
@@ -70,6 +76,7 @@ int state_read(const struct host *want, struct netlink *nl, struct owned_set *ow
 		snprintf(err, errlen, "no loopback interface in this network namespace");
 		return -1;
 	}
+	live->have_mac = live->ifindex && netlink_link_mac(nl, live->ifindex, live->mac);
 	sysctl_read_host(live);
 
 	ctx.sorted = xmalloc(want->nvips * sizeof(*ctx.sorted));
