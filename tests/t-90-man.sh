@@ -522,3 +522,55 @@ done <<<"$commands"
 for f in $(grep -oE 'profiles/[a-z0-9_.-]+\.(ini|conf)' "$README" | sort -u); do
 	check "README names $f, which exists" test -f "$LVSDR_ROOT/$f"
 done
+
+# -- every range lvsdr.ini(5) states, held against lvsdr check -----------------
+# For each "Range A\(enB" under a key, the profile with A and with B passes
+# check, and one step outside either end (1 for numbers, 1 ms for
+# durations) is refused. A director profile hosts [arp] and [garp] keys; a
+# director with one real server hosts [pathcheck].
+range_dir=$tmp/range
+mkdir -p "$range_dir"
+range_profile() { # SECTION KEY VALUE: a profile with KEY = VALUE in [SECTION]
+	printf '[host]\nrole = director\ninterface = eth0\n\n[vip]\naddress = 192.0.2.100/24\n\n'
+	[ "$1" = pathcheck ] && printf '[pathcheck]\nrealserver = 192.0.2.11\nport = tcp/80\n'
+	[ "$1" = pathcheck ] || printf '[%s]\n' "$1"
+	printf '%s = %s\n' "$2" "$3"
+}
+to_ms() { # DURATION -> milliseconds
+	case $1 in *ms) echo "${1%ms}" ;; *s) echo $((${1%s} * 1000)) ;; *) echo "$1" ;; esac
+}
+range_case() { # SECTION KEY VALUE WANT(0 accepted, 2 refused)
+	range_profile "$1" "$2" "$3" >"$range_dir/p.ini"
+	"$LVSDR" check -q "$range_dir/p.ini" >/dev/null 2>&1
+	local rc=$?
+	check "lvsdr.ini.5 [$1] $2: $3 is $([ "$4" = 0 ] && echo accepted || echo refused) by check (status $rc)" \
+		test "$rc" -eq "$4"
+}
+ranges=$(awk '/^\.Ss \[/ { sec = $2; gsub(/[\[\]\\&]/, "", sec) }
+	/^\.It Cm [a-z]+ Li = / { key = $3 }
+	/^Range / { print sec, key, $0 }' "$man5")
+check "lvsdr.ini.5 states at least 10 ranges ($(grep -c . <<<"$ranges"))" test "$(grep -c . <<<"$ranges")" -ge 10
+while read -r sec key _ text; do
+	if [[ $text =~ ^([0-9]+)(ms|s)?\\\(en([0-9]+)(ms|s)?( or [0-9]+)?[.,] ]]; then
+		lo=${BASH_REMATCH[1]}${BASH_REMATCH[2]} hi=${BASH_REMATCH[3]}${BASH_REMATCH[4]}
+	elif [[ $text =~ ^0\ or\ up\ to\ ([0-9]+)(s) ]]; then
+		lo=0 hi=${BASH_REMATCH[1]}${BASH_REMATCH[2]}
+	else
+		not_ok "lvsdr.ini.5 [$sec] $key: a range this test cannot read: $text"
+		continue
+	fi
+	range_case "$sec" "$key" "$lo" 0
+	range_case "$sec" "$key" "$hi" 0
+	if [[ $hi == *s ]]; then
+		range_case "$sec" "$key" "$(($(to_ms "$hi") + 1))ms" 2
+		[ "$(to_ms "$lo")" -gt 0 ] && range_case "$sec" "$key" "$(($(to_ms "$lo") - 1))ms" 2
+	else
+		range_case "$sec" "$key" "$((hi + 1))" 2
+		[ "$lo" -gt 0 ] && range_case "$sec" "$key" "$((lo - 1))" 2
+	fi
+	# "or 8" after a range: the one value beyond it that is allowed.
+	if [[ $text =~ \ or\ ([0-9]+)\.$ ]]; then
+		range_case "$sec" "$key" "${BASH_REMATCH[1]}" 0
+		range_case "$sec" "$key" "$((BASH_REMATCH[1] + 1))" 2
+	fi
+done <<<"$ranges"
