@@ -365,3 +365,8 @@ check "broken apply: it says step 3 failed and why" \
 check "broken apply: it never reaches step 4" lacks "$OUT" "^== 4/8"
 check "broken apply: no lvsdr-*-$pid namespace left" no_ns_of "$pid"
 check "broken apply: no keepalived or notify process of it left" no_procs_of "$pid"
+
+# `make demo` is this script: the recipe, as make would run it (-n runs
+# nothing), builds lvsdr and the helpers and then starts tests/demo.sh.
+recipe=$(make -s -n -C "$LVSDR_ROOT" NO_DEPS=1 demo 2>&1)
+check "make demo runs tests/demo.sh with the lvsdr it builds" grep -q "tests/demo.sh $LVSDR_ROOT/lvsdr" <<<"$recipe"
