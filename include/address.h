@@ -1,4 +1,4 @@
-/* The kernel's addresses and links, through libnl-route-3. This header is
+/* The kernel's addresses through libnl-route-3, its interfaces by name and index. This header is
  * the whole facade: only src/address.c includes <netlink/...>. */
 #ifndef LVSDR_ADDRESS_H
 #define LVSDR_ADDRESS_H
@@ -14,9 +14,9 @@ struct netlink;
 int netlink_open(struct netlink **out, char *err, size_t errlen);
 void netlink_close(struct netlink *nl);
 
-/* Re-read the interfaces, except on the first call after netlink_open():
- * an interface may vanish or appear between two reads of the state. */
-int netlink_links_refresh(struct netlink *nl);
+/* Forget the interface names met so far: an interface may vanish, appear
+ * or be renamed between two reads of the state. */
+void netlink_links_refresh(struct netlink *nl);
 
 /* Interface index for a name, 0 when there is no such interface. */
 int netlink_ifindex(struct netlink *nl, const char *name);

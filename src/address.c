@@ -2,12 +2,15 @@
 
 #include <errno.h>
 #include <linux/if_addr.h>
+#include <net/if.h>
+#include <net/if_arp.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
-#include <netlink/route/link.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -15,10 +18,22 @@
  * acks never overflow the socket's receive buffer. */
 #define PIPELINE_WINDOW 64
 
+/* Interface names by index, as met while reading addresses: an address
+ * dump of 10,000 VIPs on lo names one interface, asked once. */
+#define NAME_MEMO 16
+
 struct netlink {
 	struct nl_sock *sock;
-	struct nl_cache *links;
-	bool links_used;     /* read since the cache was filled: refill before the next read */
+	/* Interfaces are looked up one by one (SIOCGIFINDEX, SIOCGIFNAME,
+	 * SIOCGIFHWADDR on this socket) rather than through a libnl link
+	 * cache: the dump and its parsing cost a takeover 170 us before its
+	 * first frame, for the two or three interfaces it needs. */
+	int ioctl_fd;
+	struct {
+		int ifindex;
+		char name[IF_NAMESIZE];
+	} names[NAME_MEMO];
+	size_t nnames;
 };
 
 int netlink_open(struct netlink **out, char *err, size_t errlen)
@@ -27,17 +42,17 @@ int netlink_open(struct netlink **out, char *err, size_t errlen)
 	int ret;
 
 	*out = NULL;
+	nl->ioctl_fd = -1;
 	nl->sock = nl_socket_alloc();
 	if (!nl->sock) {
 		snprintf(err, errlen, "cannot allocate a netlink socket");
 		free(nl);
 		return -NLE_NOMEM;
 	}
-	ret = nl_connect(nl->sock, NETLINK_ROUTE);
+	nl->ioctl_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ret = nl->ioctl_fd < 0 ? -NLE_FAILURE : nl_connect(nl->sock, NETLINK_ROUTE);
 	if (ret >= 0)
 		ret = nl_socket_set_buffer_size(nl->sock, 1 << 20, 1 << 20);
-	if (ret >= 0)
-		ret = rtnl_link_alloc_cache(nl->sock, AF_UNSPEC, &nl->links);
 	if (ret < 0) {
 		snprintf(err, errlen, "cannot talk to the kernel over rtnetlink: %s", nl_geterror(ret));
 		netlink_close(nl);
@@ -51,36 +66,56 @@ void netlink_close(struct netlink *nl)
 {
 	if (!nl)
 		return;
-	if (nl->links)
-		nl_cache_free(nl->links);
+	if (nl->ioctl_fd >= 0)
+		close(nl->ioctl_fd);
 	nl_socket_free(nl->sock);
 	free(nl);
 }
 
-int netlink_links_refresh(struct netlink *nl)
+void netlink_links_refresh(struct netlink *nl)
 {
-	int ret = nl->links_used ? nl_cache_refill(nl->sock, nl->links) : 0;
-
-	nl->links_used = true;
-	return ret;
+	nl->nnames = 0;
 }
 
 int netlink_ifindex(struct netlink *nl, const char *name)
 {
-	return rtnl_link_name2i(nl->links, name);
+	struct ifreq ifr = { 0 };
+
+	if (strlen(name) >= sizeof(ifr.ifr_name))
+		return 0;
+	memcpy(ifr.ifr_name, name, strlen(name));
+	return ioctl(nl->ioctl_fd, SIOCGIFINDEX, &ifr) < 0 ? 0 : ifr.ifr_ifindex;
+}
+
+/* The name of interface ifindex into buf, or false if it has none now. */
+static bool interface_name(struct netlink *nl, int ifindex, char buf[IF_NAMESIZE])
+{
+	struct ifreq ifr = { .ifr_ifindex = ifindex };
+
+	for (size_t i = 0; i < nl->nnames; i++)
+		if (nl->names[i].ifindex == ifindex) {
+			memcpy(buf, nl->names[i].name, IF_NAMESIZE);
+			return true;
+		}
+	if (ioctl(nl->ioctl_fd, SIOCGIFNAME, &ifr) < 0)
+		return false;
+	snprintf(buf, IF_NAMESIZE, "%.*s", IF_NAMESIZE - 1, ifr.ifr_name);
+	if (nl->nnames < NAME_MEMO) {
+		nl->names[nl->nnames].ifindex = ifindex;
+		memcpy(nl->names[nl->nnames++].name, buf, IF_NAMESIZE);
+	}
+	return true;
 }
 
 bool netlink_link_mac(struct netlink *nl, int ifindex, uint8_t mac[6])
 {
-	struct rtnl_link *link = rtnl_link_get(nl->links, ifindex);
-	struct nl_addr *addr = link ? rtnl_link_get_addr(link) : NULL;
-	bool found = addr && nl_addr_get_len(addr) == 6;
+	struct ifreq ifr = { 0 };
 
-	if (found)
-		memcpy(mac, nl_addr_get_binary_addr(addr), 6);
-	if (link)
-		rtnl_link_put(link);
-	return found;
+	if (!interface_name(nl, ifindex, ifr.ifr_name) || ioctl(nl->ioctl_fd, SIOCGIFHWADDR, &ifr) < 0 ||
+	    ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER)
+		return false;
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	return true;
 }
 
 static bool addr_from_object(struct netlink *nl, struct rtnl_addr *obj, struct live_addr *a)
@@ -100,7 +135,7 @@ static bool addr_from_object(struct netlink *nl, struct rtnl_addr *obj, struct l
 	a->prefix = (uint8_t)rtnl_addr_get_prefixlen(obj);
 	a->secondary = a->family == AF_INET && (rtnl_addr_get_flags(obj) & IFA_F_SECONDARY);
 	a->ifindex = rtnl_addr_get_ifindex(obj);
-	if (!rtnl_link_i2name(nl->links, a->ifindex, a->ifname, sizeof(a->ifname)))
+	if (!interface_name(nl, a->ifindex, a->ifname))
 		snprintf(a->ifname, sizeof(a->ifname), "if%d", a->ifindex);
 	if (label)
 		snprintf(a->label, sizeof(a->label), "%s", label);

@@ -168,12 +168,15 @@ int owned_save(struct owned_set *set, char *err, size_t errlen)
 	if (!set->dirty)
 		return 0;
 	ensure_sorted(set);
-	if ((ret = make_parents(set->path)) < 0) {
-		snprintf(err, errlen, "cannot create the directory for %s: %s", set->path, strerror(-ret));
-		return ret;
-	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp", set->path);
 	f = fopen(tmp, "we");
+	if (!f && errno == ENOENT) {
+		if ((ret = make_parents(set->path)) < 0) {
+			snprintf(err, errlen, "cannot create the directory for %s: %s", set->path, strerror(-ret));
+			return ret;
+		}
+		f = fopen(tmp, "we");
+	}
 	if (!f) {
 		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
 		return -errno;
@@ -212,11 +215,16 @@ int owned_lock(const struct owned_set *set, unsigned timeout_ms, char *err, size
 	int fd, ret;
 
 	snprintf(path, sizeof(path), "%.*s/lock", (int)(slash - set->path), set->path);
-	if ((ret = make_parents(path)) < 0) {
-		snprintf(err, errlen, "cannot create the directory for %s: %s", path, strerror(-ret));
-		return ret;
-	}
+	/* The directories exist after the first run: create them only then,
+	 * which spares every later run (a takeover among them) four calls. */
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 && errno == ENOENT) {
+		if ((ret = make_parents(path)) < 0) {
+			snprintf(err, errlen, "cannot create the directory for %s: %s", path, strerror(-ret));
+			return ret;
+		}
+		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	}
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
 		return -errno;

@@ -59,10 +59,7 @@ int state_read(const struct host *want, struct netlink *nl, struct owned_set *ow
 	memset(live, 0, sizeof(*live));
 	live->role = want->role;
 	memcpy(live->ifname, want->ifname, sizeof(live->ifname));
-	if ((ret = netlink_links_refresh(nl)) < 0) {
-		snprintf(err, errlen, "cannot list the interfaces again (netlink error %d)", ret);
-		return -1;
-	}
+	netlink_links_refresh(nl);
 	live->ifindex = netlink_ifindex(nl, want->ifname);
 	live->lo_ifindex = netlink_ifindex(nl, "lo");
 	/* A real server's VIPs live on lo: releasing them needs no NIC, so a
