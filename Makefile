@@ -25,7 +25,20 @@ endif
 
 LVSDR_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 -Iinclude -MMD -MP \
 	$(SANITIZE) $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+# LIBNL_STATIC=1 links libnl-3 and libnl-route-3 from their static archives
+# (Debian's -dev packages ship them): only the parts lvsdr calls are linked,
+# so the 74 constructors of libnl-route-3 (every link type, qdisc and
+# classifier it knows) no longer run at each start. A takeover's first frame
+# leaves about 0.7 ms sooner (bench/README.md); a libnl update then needs a
+# rebuild, which is why it is not the default.
+LIBNL_STATIC ?=
+ifeq ($(LIBNL_STATIC),1)
+LVSDR_LDLIBS = $(SANITIZE) $(shell $(PKG_CONFIG) --libs-only-L libnl-3.0 libnl-route-3.0 2>/dev/null) \
+	-Wl,-Bstatic $(filter-out -lpthread,$(shell $(PKG_CONFIG) --libs-only-l libnl-route-3.0 libnl-3.0 2>/dev/null)) \
+	-Wl,-Bdynamic $(shell $(PKG_CONFIG) --libs inih 2>/dev/null) -lpthread
+else
 LVSDR_LDLIBS = $(SANITIZE) $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+endif
 
 SRCS := $(wildcard src/*.c)
 LIB_OBJS := $(patsubst src/%.c,$(BUILD)/%.o,$(filter-out src/main.c,$(SRCS)))

@@ -96,7 +96,7 @@ bench_table() {
 	awk -F '\t' "$BENCH_STATS_AWK"'
 	BEGIN {
 		load(ARGV[1]); ARGV[1] = ""
-		fmtline = "%-22s %-34s %-6s %24s %24s %8s\n"
+		fmtline = "%-25s %-34s %-6s %24s %24s %8s\n"
 		printf fmtline, "scenario", "metric", "unit", "baseline median [min-max]", "lvsdr median [min-max]", "ratio"
 		for (i = 1; i <= nkeys; i++) {
 			k = order[i]; split(k, p, SUBSEP)
@@ -153,5 +153,5 @@ bench_json() {
 
 # bench_legend: what each scenario's two sides run.
 bench_legend() {
-	awk -F '\t' '{ printf "%-22s baseline: %s\n%-22s lvsdr:    %s\n", $1, $2, "", $3 }' "$DESCRIPTIONS"
+	awk -F '\t' '{ printf "%-25s baseline: %s\n%-25s lvsdr:    %s\n", $1, $2, "", $3 }' "$DESCRIPTIONS"
 }

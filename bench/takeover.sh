@@ -41,12 +41,15 @@ takeover_1() {
 	describe "takeover-1 count=1" "ip addr add VIP/24 dev eth0; arping -U -c 1 -I eth0 VIP" \
 		"lvsdr takeover (count = 1, mode = both)"
 	describe "takeover-1 count=3" "(the same baseline samples)" "lvsdr takeover (count = 3: the default)"
+	[ -n "$LVSDR_STATIC" ] && describe "takeover-1 LIBNL_STATIC=1" "(the same baseline samples)" \
+		"lvsdr takeover (count = 1), built with make LIBNL_STATIC=1"
 
 	n=$(runs 15)
 	say "takeover-1: $n runs of each, alternating"
 	for ((i = 0; i < n; i++)); do
 		# The order turns each run so that neither side always goes first.
-		for side in $( ((i % 2)) && echo "lvsdr3 base lvsdr1" || echo "base lvsdr1 lvsdr3"); do
+		for side in $( ((i % 2)) && echo "static lvsdr3 base lvsdr1" || echo "base lvsdr1 lvsdr3 static"); do
+			[ "$side" = static ] && [ -z "$LVSDR_STATIC" ] && continue
 			client_points_at_dir1 "$BENCH_TMP/vip1" || return 1
 			case $side in
 			base)
@@ -54,6 +57,12 @@ takeover_1() {
 				on dir2 ip addr del "$vip/24" dev eth0
 				takeover_record "takeover-1 count=1" baseline
 				takeover_record "takeover-1 count=3" baseline
+				[ -n "$LVSDR_STATIC" ] && takeover_record "takeover-1 LIBNL_STATIC=1" baseline
+				;;
+			static)
+				sw client "${watch[@]}" -- "$LVSDR_STATIC" takeover -q "$p1" || return 1
+				on dir2 "$LVSDR" release -q "$p1" || return 1
+				takeover_record "takeover-1 LIBNL_STATIC=1" lvsdr
 				;;
 			lvsdr1 | lvsdr3)
 				sw client "${watch[@]}" -- "$LVSDR" takeover -q "$([ "$side" = lvsdr1 ] && echo "$p1" || echo "$p3")" ||
@@ -61,6 +70,39 @@ takeover_1() {
 				on dir2 "$LVSDR" release -q "$p1" || return 1
 				takeover_record "takeover-1 count=${side#lvsdr}" lvsdr
 				;;
+			esac
+		done
+	done
+}
+
+# startup: the floor under every figure here. From the stopwatch's fork,
+# through setns into dir2 and exec, to the end of the process: /bin/true
+# (the least a command can cost on this machine) beside lvsdr --version
+# (the binary and its libraries loaded, nothing done), as built and with
+# LIBNL_STATIC=1.
+startup() {
+	local i n side
+	describe "start-up" "/bin/true" "lvsdr --version"
+	[ -n "$LVSDR_STATIC" ] && describe "start-up LIBNL_STATIC=1" "/bin/true" "lvsdr --version, built with LIBNL_STATIC=1"
+	n=$(runs 31)
+	say "start-up: $n runs of each, alternating"
+	for ((i = 0; i < n; i++)); do
+		for side in base lvsdr static; do
+			case $side in
+			base) sw client -N "$(ns dir2)" -- /bin/true || return 1 ;;
+			lvsdr) sw client -N "$(ns dir2)" -- "$LVSDR" --version || return 1 ;;
+			static)
+				[ -n "$LVSDR_STATIC" ] || continue
+				sw client -N "$(ns dir2)" -- "$LVSDR_STATIC" --version || return 1
+				;;
+			esac
+			case $side in
+			base)
+				sample "start-up" "command wall time" ms baseline "$(us_to_ms "$SW_wall_us")"
+				[ -n "$LVSDR_STATIC" ] && sample "start-up LIBNL_STATIC=1" "command wall time" ms baseline "$(us_to_ms "$SW_wall_us")"
+				;;
+			lvsdr) sample "start-up" "command wall time" ms lvsdr "$(us_to_ms "$SW_wall_us")" ;;
+			static) sample "start-up LIBNL_STATIC=1" "command wall time" ms lvsdr "$(us_to_ms "$SW_wall_us")" ;;
 			esac
 		done
 	done

@@ -70,3 +70,18 @@ check "make uninstall says it kept the edited profile" grep -q "kept .*/etc/lvsd
 rm "$TMP/root/etc/lvsdr/realserver.ini"
 mk uninstall DESTDIR="$TMP/root" PREFIX=/usr
 check "make uninstall removes /etc/lvsdr once it is empty" test ! -e "$TMP/root/etc/lvsdr"
+
+# LIBNL_STATIC=1: the same program, libnl linked in from Debian's static
+# archives (the bench measures what that saves at start-up). -O0: this
+# checks the link, not the code.
+if ls /usr/lib/*/libnl-route-3.a >/dev/null 2>&1; then
+	mk "$TMP/static/lvsdr" BUILD="$TMP/static" LIBNL_STATIC=1 CFLAGS=-O0
+	check "make LIBNL_STATIC=1 builds lvsdr" test -x "$TMP/static/lvsdr"
+	check "LIBNL_STATIC=1: no libnl among the shared libraries it loads" \
+		bash -c '! ldd "$1" | grep -q libnl' _ "$TMP/static/lvsdr"
+	check "LIBNL_STATIC=1: the same program (its --help and check of a shipped profile)" \
+		bash -c 'diff <("$1" --help) <("$2" --help) && "$2" check -q "$3/profiles/realserver.ini"' _ \
+		"$LVSDR_BUILD/lvsdr" "$TMP/static/lvsdr" "$LVSDR_ROOT"
+else
+	skip "make LIBNL_STATIC=1: Debian's static libnl archives are not installed (libnl-route-3-dev ships them)"
+fi
