@@ -20,6 +20,9 @@ struct owned_set {
 
 /* A missing record is an empty set. 0, or -errno with err filled. */
 int owned_load(struct owned_set *set, char *err, size_t errlen);
+/* An empty set that knows where its record lives: enough to take the lock
+ * before the record is read. */
+void owned_init(struct owned_set *set);
 bool owned_contains(struct owned_set *set, const struct live_addr *a);
 void owned_add(struct owned_set *set, const struct live_addr *a);
 void owned_remove(struct owned_set *set, const struct live_addr *a);

@@ -68,14 +68,19 @@ static void entry_append(struct owned_set *set, const struct live_addr *a)
 	set->sorted = false;
 }
 
+void owned_init(struct owned_set *set)
+{
+	memset(set, 0, sizeof(*set));
+	record_path(set);
+}
+
 int owned_load(struct owned_set *set, char *err, size_t errlen)
 {
 	char line[128];
 	unsigned lineno = 0;
 	FILE *f;
 
-	memset(set, 0, sizeof(*set));
-	record_path(set);
+	owned_init(set);
 	f = fopen(set->path, "re");
 	if (!f) {
 		if (errno == ENOENT)
