@@ -74,13 +74,18 @@ $(BUILD)/lvsdr: $(BUILD)/main.o $(LIB_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LVSDR_LDLIBS)
 
+# The dependency files name each object both as given and as an absolute
+# path: the tests run make with BUILD=/abs/build, a developer with
+# BUILD=build, and a header change must rebuild the object either way.
+DEPTARGETS = -MT $@ -MT $(abspath $@)
+
 $(BUILD)/%.o: src/%.c | $(BUILD)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS) $(LVSDR_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(LVSDR_CFLAGS) $(DEPTARGETS) -c -o $@ $<
 
 $(BUILD)/unit/%.o: tests/unit/%.c | $(BUILD)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS) $(LVSDR_CFLAGS) -Itests/unit -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(LVSDR_CFLAGS) $(DEPTARGETS) -Itests/unit -c -o $@ $<
 
 $(BUILD)/unit/unit: $(UNIT_OBJS) $(LIB_OBJS)
 	@echo "  LD      $@"

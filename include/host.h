@@ -110,6 +110,13 @@ struct host {
 	uint8_t link_local[16];       /* the NIC's first IPv6 link-local address */
 	struct live_addr *addrs;
 	size_t naddrs;
+	/* IPv4 secondaries that are neither VIPs nor ours, and whether the
+	 * interfaces promote a secondary when its primary goes (conf/all or
+	 * conf/<dev> promote_secondaries; read only where a secondary lives):
+	 * without that the kernel deletes them with their primary. */
+	struct live_addr *secondaries;
+	size_t nsecondaries;
+	bool promote_nic, promote_lo;
 };
 
 void host_free(struct host *host);

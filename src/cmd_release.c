@@ -26,6 +26,11 @@ int release_run(const char *profile, bool quiet)
 	for (size_t i = 0; i < s.plan.nvips; i++)
 		if (s.plan.vips[i].verdict == VERDICT_WARN && s.plan.vips[i].detail)
 			fprintf(stderr, "%s: %s: %s\n", lvsdr_prog, profile, s.plan.vips[i].detail);
+	/* So are addresses the kernel takes along with one of ours. */
+	for (size_t i = 0; i < s.plan.nextras; i++)
+		if (s.plan.extras[i].verdict == VERDICT_WARN)
+			fprintf(stderr, "%s: %s: %s: %s\n", lvsdr_prog, profile, s.plan.extras[i].subject,
+				s.plan.extras[i].detail);
 	if (!s.plan.nsteps) {
 		if (!quiet)
 			printf("%s: nothing to release on %s\n", profile, s.want.ifname);

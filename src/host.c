@@ -154,6 +154,9 @@ void host_free(struct host *host)
 {
 	free(host->vips);
 	free(host->addrs);
+	free(host->secondaries);
+	host->secondaries = NULL;
+	host->nsecondaries = 0;
 	free(host->pathcheck.realservers);
 	free(host->pathcheck.ports);
 	host->vips = NULL;

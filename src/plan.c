@@ -294,6 +294,68 @@ static void plan_stale(struct plan *p)
 	free(sorted);
 }
 
+static bool same_subnet(const uint8_t a[16], const uint8_t b[16], unsigned prefix)
+{
+	uint32_t x, y, mask = prefix ? ~0u << (32 - prefix) : 0;
+
+	memcpy(&x, a, 4);
+	memcpy(&y, b, 4);
+	return ((ntohl(x) ^ ntohl(y)) & mask) == 0;
+}
+
+static bool removed_by_plan(const struct plan *p, const struct live_addr *a)
+{
+	for (size_t i = 0; i < p->nsteps; i++) {
+		const struct live_addr *r = &p->steps[i].addr;
+		if (p->steps[i].kind == STEP_ADDR_DEL && r->ifindex == a->ifindex && r->family == a->family &&
+		    !memcmp(r->addr, a->addr, 16))
+			return true;
+	}
+	return false;
+}
+
+/* One secondary that removing primary would delete along with it. */
+static void collateral_finding(struct plan *p, const struct live_addr *primary, const struct live_addr *s)
+{
+	bool release = p->want->expect == EXPECT_ABSENT;
+	char text[INET6_ADDRSTRLEN], ptext[INET6_ADDRSTRLEN];
+
+	addr_format(s->family, s->addr, text, sizeof(text));
+	addr_format(primary->family, primary->addr, ptext, sizeof(ptext));
+	struct extra_finding *e = plan_add_finding(p, release ? VERDICT_WARN : VERDICT_BLOCKED, text);
+	snprintf(e->detail, sizeof(e->detail),
+		 "removing %s/%u from %s deletes this secondary too (net.ipv4.conf.%s.promote_secondaries is 0)%s",
+		 ptext, primary->prefix, primary->ifname, primary->ifname,
+		 release ? "; the release goes on, a backup director must not keep its VIPs"
+			 : ": set it to 1, or remove this address first");
+}
+
+/* The kernel deletes an IPv4 primary's secondaries (same subnet, same
+ * prefix) along with it unless the interface promotes one of them. A
+ * removal that would take an address along which the plan keeps (a VIP,
+ * someone else's address) is refused; a release says so and goes on. */
+static void plan_collateral(struct plan *p)
+{
+	const struct host *live = p->live;
+	size_t n = p->nsteps;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct live_addr *pr = &p->steps[i].addr;
+		bool promote = pr->ifindex == live->lo_ifindex ? live->promote_lo
+			       : pr->ifindex == live->ifindex  ? live->promote_nic
+								: false;
+		if (p->steps[i].kind != STEP_ADDR_DEL || pr->family != AF_INET || pr->secondary || promote)
+			continue;
+		for (size_t j = 0; j < live->naddrs + live->nsecondaries; j++) {
+			const struct live_addr *s =
+				j < live->naddrs ? &live->addrs[j] : &live->secondaries[j - live->naddrs];
+			if (s->family == AF_INET && s->secondary && s->ifindex == pr->ifindex && s->prefix == pr->prefix &&
+			    same_subnet(s->addr, pr->addr, pr->prefix) && !removed_by_plan(p, s))
+				collateral_finding(p, pr, s);
+		}
+	}
+}
+
 /* A director's NIC without IPv4 (no conf/<nic>: IPv4 disabled, or an MTU
  * below 68) cannot hold an IPv4 VIP; the kernel would only say "No buffer
  * space available". A real server's VIPs go on lo, and its knobs on
@@ -326,6 +388,7 @@ void plan_compute(const struct host *want, const struct host *live, struct plan 
 		plan_vip(plan, i);
 	plan_no_ipv4(plan);
 	plan_stale(plan);
+	plan_collateral(plan);
 	/* Stable partition by kind: removals (IPv4 secondaries before the
 	 * primaries that would take them along, so a rollback, adding back in
 	 * reverse, rebuilds the same primaries), sysctls, additions. */

@@ -39,7 +39,34 @@ static bool keep_address(void *arg, struct live_addr *a)
 	if (a->owned)
 		return true;
 	memcpy(key.addr, a->addr, 16);
-	return ctx->n && bsearch(&key, ctx->sorted, ctx->n, sizeof(*ctx->sorted), vip_compare);
+	if (ctx->n && bsearch(&key, ctx->sorted, ctx->n, sizeof(*ctx->sorted), vip_compare))
+		return true;
+	if (a->secondary) {
+		struct host *live = ctx->live;
+		live->secondaries = xreallocarray(live->secondaries, live->nsecondaries + 1, sizeof(*live->secondaries));
+		live->secondaries[live->nsecondaries++] = *a;
+	}
+	return false;
+}
+
+/* promote_secondaries of dir, combined with conf/all as the kernel does
+ * (IN_DEV_ORCONF): read only when an IPv4 secondary lives on ifindex. */
+static bool promotes(const struct host *live, int ifindex, const char *dir)
+{
+	bool any = false;
+	int all = 0, dev = 0;
+
+	for (size_t i = 0; i < live->naddrs && !any; i++)
+		any = live->addrs[i].secondary && live->addrs[i].ifindex == ifindex;
+	for (size_t i = 0; i < live->nsecondaries && !any; i++)
+		any = live->secondaries[i].ifindex == ifindex;
+	if (!any)
+		return false;
+	if (sysctl_read("all", "promote_secondaries", &all) < 0)
+		all = 0;
+	if (sysctl_read(dir, "promote_secondaries", &dev) < 0)
+		dev = 0;
+	return all || dev;
 }
 
 static int live_compare(const void *x, const void *y)
@@ -83,6 +110,8 @@ int state_read(const struct host *want, struct netlink *nl, struct owned_set *ow
 	free(ctx.sorted);
 	if (ret < 0)
 		return -1;
+	live->promote_nic = live->ifindex && promotes(live, live->ifindex, live->ifname);
+	live->promote_lo = promotes(live, live->lo_ifindex, "lo");
 	/* Sorted by address so the plan finds every place a VIP lives. */
 	if (live->naddrs)
 		qsort(live->addrs, live->naddrs, sizeof(*live->addrs), live_compare);

@@ -308,3 +308,46 @@ if command -v setpriv >/dev/null; then
 else
 	skip "takeover without CAP_NET_RAW: setpriv (util-linux) is missing"
 fi
+
+# -- a primary and its secondaries ------------------------------------------------
+# Two VIPs of one subnet: the first bound is the kernel's primary, the second
+# its secondary, which the kernel deletes with the primary unless the
+# interface promotes it. A profile that drops the primary alone would lose
+# the other VIP with it: refused, nothing changed, unless promote_secondaries
+# is set; a release that would delete someone else's address says so.
+sed -e '/198.51.100.22/d' -e '/2001:db8:5::22/d' "$TMP/dir3.ini" >"$TMP/dir-a.ini"
+printf '[host]\nrole = director\ninterface = eth0\n[vip]\naddress = 198.51.100.22/24\n[garp]\ncount = 1\n' >"$TMP/dir-b.ini"
+on rs1 sysctl -qw net.ipv4.conf.all.promote_secondaries=0 net.ipv4.conf.eth0.promote_secondaries=0
+on rs1 "$LVSDR" takeover -q "$TMP/dir3.ini"
+check "two VIPs of one subnet: the second is the kernel's secondary" \
+	eval 'on rs1 ip -o -4 addr show dev eth0 | grep -q "198.51.100.22/24 .*secondary"'
+two=$(snapshot)
+out=$(on rs1 "$LVSDR" takeover "$TMP/dir-b.ini" 2>&1)
+rc=$?
+check "dropping the primary VIP alone: refused, status 2 ($rc)" test "$rc" -eq 2
+check "the refusal names the VIP that would go with it and promote_secondaries" \
+	grep -q "198.51.100.22 .*removing 198.51.100.21/24 from eth0 deletes this secondary too (net.ipv4.conf.eth0.promote_secondaries is 0)" <<<"$out"
+same_as "dropping the primary VIP alone: nothing changed" "$two"
+on rs1 sysctl -qw net.ipv4.conf.eth0.promote_secondaries=1
+out=$(on rs1 "$LVSDR" takeover "$TMP/dir-b.ini" 2>&1)
+rc=$?
+check "with promote_secondaries = 1 on eth0 the same change goes through ($rc)" test "$rc" -eq 0
+check "and the remaining VIP is still bound, in sync" on rs1 "$LVSDR" verify -q "$TMP/dir-b.ini"
+on rs1 "$LVSDR" release -q "$TMP/dir-b.ini"
+on rs1 sysctl -qw net.ipv4.conf.eth0.promote_secondaries=0
+# Someone else's address in the subnet of our primary: a release must still
+# release (a backup director keeping its VIPs is a duplicate), and says what
+# the kernel takes with it.
+on rs1 "$LVSDR" takeover -q "$TMP/dir-a.ini"
+on rs1 ip addr add 198.51.100.23/24 dev eth0
+out=$(on rs1 "$LVSDR" release "$TMP/dir-a.ini" 2>&1)
+rc=$?
+check "release with a foreign secondary behind our primary: goes on, status 0 ($rc)" test "$rc" -eq 0
+if grep -q "198.51.100.23: .*deletes this secondary too" <<<"$out"; then
+	ok "release names the foreign address the kernel deletes with our VIP"
+else
+	not_ok "release names the foreign address the kernel deletes with our VIP"
+	printf '%s\n' "$out" | sed 's/^/#   /'
+fi
+on rs1 ip addr del 198.51.100.23/24 dev eth0 2>/dev/null
+on rs1 "$LVSDR" release -q "$TMP/dir3.ini"

@@ -178,6 +178,32 @@ void test_plan(void)
 	plan_free(&p);
 	host_free(&live);
 
+	/* A stale VIP of ours is the primary of a subnet whose secondary the
+	 * profile keeps (the VIP 192.0.2.100/24, bound by hand here on lo):
+	 * the kernel would delete it with the primary, so apply is blocked;
+	 * with promote_secondaries it goes through. */
+	live_blank(&live);
+	live_set(&live, KNOB_IGNORE, 1, 1, 0);
+	live_set(&live, KNOB_ANNOUNCE, 2, 2, 0);
+	live_bind(&live, "192.0.2.99/24", LO, true);
+	live_bind(&live, "192.0.2.7/24", LO, false);
+	live.addrs[1].secondary = true;
+	live.secondaries = live.addrs + 1; /* not a VIP, not ours: kept aside */
+	live.nsecondaries = 1;
+	live.naddrs = 1;
+	plan_compute(&want, &live, &p);
+	CHECK(p.blocked == 1 && p.nextras >= 2 && strstr(p.extras[p.nextras - 1].detail, "deletes this secondary too"),
+	      "plan: removing a primary that would take a kept secondary along is blocked");
+	plan_free(&p);
+	live.promote_lo = true;
+	plan_compute(&want, &live, &p);
+	CHECK(p.blocked == 0, "plan: with promote_secondaries the same removal goes through");
+	plan_free(&p);
+	live.secondaries = NULL;
+	live.nsecondaries = 0;
+	live.naddrs = 2;
+	host_free(&live);
+
 	/* Two stale VIPs of one subnet: the kernel's secondary goes before
 	 * its primary, which would take it along (and a rollback, adding
 	 * back in reverse, rebuilds the same primary). */
