@@ -65,7 +65,9 @@ for sig in INT TERM HUP; do
 	check "SIG$sig mid-apply: status 2 (got $rc)" test "$rc" -eq 2
 	check "SIG$sig mid-apply: says it was interrupted and rolled back" \
 		grep -q "interrupted by SIG$sig.*" "$TMP/out"
-	check "SIG$sig mid-apply: reports the rollback" grep -q "rolled back 3 changes" "$TMP/out"
+	# Which step the signal lands after depends on the machine (valgrind):
+	# what must hold is that the changes made were rolled back.
+	check "SIG$sig mid-apply: reports the rollback of what it changed" grep -qE "rolled back [1-6] changes?" "$TMP/out"
 	same_as "SIG$sig mid-apply: the namespace is as it was" "$before"
 done
 
