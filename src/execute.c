@@ -1,6 +1,6 @@
 /* Carrying out a plan, and undoing it when a step fails. */
 #include <errno.h>
-#include <inttypes.h>
+#include <stdint.h>
 #include <linux/capability.h>
 #include <net/if.h>
 #include <signal.h>
