@@ -41,15 +41,19 @@ takeover_1() {
 	describe "takeover-1 count=1" "ip addr add VIP/24 dev eth0; arping -U -c 1 -I eth0 VIP" \
 		"lvsdr takeover (count = 1, mode = both)"
 	describe "takeover-1 count=3" "(the same baseline samples)" "lvsdr takeover (count = 3: the default)"
-	[ -n "$LVSDR_STATIC" ] && describe "takeover-1 LIBNL_STATIC=1" "(the same baseline samples)" \
-		"lvsdr takeover (count = 1), built with make LIBNL_STATIC=1"
+	[ -n "$LVSDR_STATIC" ] && describe "takeover-1 STATIC=1" "(the same baseline samples)" \
+		"lvsdr takeover (count = 1), built with make STATIC=1"
+	[ -n "$LVSDR_STATIC" ] && [ -n "$BARE_GARP" ] && describe "takeover-1 vs the floor" \
+		"bench/bare_garp eth0 VIP: one frame, nothing else (static)" \
+		"lvsdr takeover (count = 1), built with make STATIC=1"
 
 	n=$(runs 15)
 	say "takeover-1: $n runs of each, alternating"
 	for ((i = 0; i < n; i++)); do
 		# The order turns each run so that neither side always goes first.
-		for side in $( ((i % 2)) && echo "static lvsdr3 base lvsdr1" || echo "base lvsdr1 lvsdr3 static"); do
+		for side in $( ((i % 2)) && echo "floor static lvsdr3 base lvsdr1" || echo "base lvsdr1 lvsdr3 static floor"); do
 			[ "$side" = static ] && [ -z "$LVSDR_STATIC" ] && continue
+			[ "$side" = floor ] && { [ -z "$LVSDR_STATIC" ] || [ -z "$BARE_GARP" ]; } && continue
 			client_points_at_dir1 "$BENCH_TMP/vip1" || return 1
 			case $side in
 			base)
@@ -57,12 +61,18 @@ takeover_1() {
 				on dir2 ip addr del "$vip/24" dev eth0
 				takeover_record "takeover-1 count=1" baseline
 				takeover_record "takeover-1 count=3" baseline
-				[ -n "$LVSDR_STATIC" ] && takeover_record "takeover-1 LIBNL_STATIC=1" baseline
+				[ -n "$LVSDR_STATIC" ] && takeover_record "takeover-1 STATIC=1" baseline
 				;;
 			static)
 				sw client "${watch[@]}" -- "$LVSDR_STATIC" takeover -q "$p1" || return 1
 				on dir2 "$LVSDR" release -q "$p1" || return 1
-				takeover_record "takeover-1 LIBNL_STATIC=1" lvsdr
+				takeover_record "takeover-1 STATIC=1" lvsdr
+				[ -n "$BARE_GARP" ] && takeover_record "takeover-1 vs the floor" lvsdr
+				;;
+			floor)
+				# The address is not even bound: only the frame counts here.
+				sw client "${watch[@]}" -- "$BARE_GARP" eth0 "$vip" || return 1
+				takeover_record "takeover-1 vs the floor" baseline
 				;;
 			lvsdr1 | lvsdr3)
 				sw client "${watch[@]}" -- "$LVSDR" takeover -q "$([ "$side" = lvsdr1 ] && echo "$p1" || echo "$p3")" ||
@@ -79,11 +89,11 @@ takeover_1() {
 # through setns into dir2 and exec, to the end of the process: /bin/true
 # (the least a command can cost on this machine) beside lvsdr --version
 # (the binary and its libraries loaded, nothing done), as built and with
-# LIBNL_STATIC=1.
+# STATIC=1.
 startup() {
 	local i n side
 	describe "start-up" "/bin/true" "lvsdr --version"
-	[ -n "$LVSDR_STATIC" ] && describe "start-up LIBNL_STATIC=1" "/bin/true" "lvsdr --version, built with LIBNL_STATIC=1"
+	[ -n "$LVSDR_STATIC" ] && describe "start-up STATIC=1" "/bin/true" "lvsdr --version, built with STATIC=1"
 	n=$(runs 31)
 	say "start-up: $n runs of each, alternating"
 	for ((i = 0; i < n; i++)); do
@@ -99,10 +109,10 @@ startup() {
 			case $side in
 			base)
 				sample "start-up" "command wall time" ms baseline "$(us_to_ms "$SW_wall_us")"
-				[ -n "$LVSDR_STATIC" ] && sample "start-up LIBNL_STATIC=1" "command wall time" ms baseline "$(us_to_ms "$SW_wall_us")"
+				[ -n "$LVSDR_STATIC" ] && sample "start-up STATIC=1" "command wall time" ms baseline "$(us_to_ms "$SW_wall_us")"
 				;;
 			lvsdr) sample "start-up" "command wall time" ms lvsdr "$(us_to_ms "$SW_wall_us")" ;;
-			static) sample "start-up LIBNL_STATIC=1" "command wall time" ms lvsdr "$(us_to_ms "$SW_wall_us")" ;;
+			static) sample "start-up STATIC=1" "command wall time" ms lvsdr "$(us_to_ms "$SW_wall_us")" ;;
 			esac
 		done
 	done

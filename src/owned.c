@@ -63,7 +63,7 @@ static void entry_append(struct owned_set *set, const struct live_addr *a)
 	}
 	set->entries[set->n] = (struct live_addr){ .family = a->family, .prefix = a->prefix };
 	memcpy(set->entries[set->n].addr, a->addr, 16);
-	snprintf(set->entries[set->n].ifname, IF_NAMESIZE, "%s", a->ifname);
+	memcpy(set->entries[set->n].ifname, a->ifname, strnlen(a->ifname, IF_NAMESIZE - 1));
 	set->n++;
 	set->sorted = false;
 }
@@ -89,17 +89,25 @@ int owned_load(struct owned_set *set, char *err, size_t errlen)
 		return -errno;
 	}
 	while (fgets(line, sizeof(line), f)) {
-		char ifname[IF_NAMESIZE + 1], addr[64];
 		struct live_addr a = { 0 };
 		unsigned prefix;
 		bool has_prefix;
+		/* "IFNAME ADDRESS/PREFIX\n", as owned_save() writes it; the last
+		 * newline may be missing (an editor), a line may not be cut. */
+		char *ifname = line, *addr = strchr(line, ' '), *end = strchr(line, '\n');
+		bool whole = end || feof(f);
 
 		lineno++;
-		if (sscanf(line, "%16s %63s", ifname, addr) != 2 || !interface_name_valid(ifname) ||
+		if (end)
+			*end = '\0';
+		if (addr)
+			*addr++ = '\0';
+		if (!whole || !addr || !interface_name_valid(ifname) || strchr(addr, ' ') ||
 		    !parse_address(addr, &a.family, a.addr, &prefix, &has_prefix) || !has_prefix) {
 			snprintf(err, errlen, "%s:%u: damaged ownership record; lvsdr wrote it, so it was changed "
 				 "by hand or the disk lies: remove the line or the file", set->path, lineno);
 			fclose(f);
+			owned_free(set); /* never half a record */
 			return -EINVAL;
 		}
 		a.prefix = (uint8_t)prefix;

@@ -292,7 +292,13 @@ static bool normalise_line(struct parser *p, const char *raw, size_t len, char *
 		p->line_limit = outsize - 2; /* key=value, then "\n" and NUL */
 		vstart = n;
 	}
-	snprintf(out, (size_t)outsize, "%.*s=%.*s\n", (int)klen, line, (int)(n - vstart), line + vstart);
+	/* Fits, by the check above: copied, not formatted (10,000 VIPs are
+	 * 10,000 lines). */
+	size_t vlen = n - vstart;
+	memcpy(out, line, klen);
+	out[klen] = '=';
+	memcpy(out + klen + 1, line + vstart, vlen);
+	memcpy(out + klen + 1 + vlen, "\n", 2);
 	return true;
 }
 

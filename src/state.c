@@ -27,11 +27,12 @@ static bool keep_address(void *arg, struct live_addr *a)
 		memcpy(ctx->live->link_local, a->addr, 16);
 		ctx->live->have_link_local = true;
 	}
-	owned_label(a->ifname, label);
 	/* IPv4: our label decides, so an address someone re-added under a
 	 * label of their own is theirs even if the record still names it.
 	 * IPv6 has no labels (nor IPv4 on a name too long for one): the
 	 * record decides. */
+	if (a->family == AF_INET)
+		owned_label(a->ifname, label);
 	if (a->family == AF_INET && label[0])
 		a->owned = !strcmp(a->label, label);
 	else

@@ -85,3 +85,18 @@ if ls /usr/lib/*/libnl-route-3.a >/dev/null 2>&1; then
 else
 	skip "make LIBNL_STATIC=1: Debian's static libnl archives are not installed (libnl-route-3-dev ships them)"
 fi
+
+# STATIC=1: one static executable, glibc included (libc6-dev ships libc.a).
+# The linker's warnings about libnl's name lookups are expected; an error
+# is not.
+if ls /usr/lib/*/libnl-route-3.a /usr/lib/*/libinih.a /usr/lib/*/libc.a >/dev/null 2>&1; then
+	mk "$TMP/fullstatic/lvsdr" BUILD="$TMP/fullstatic" STATIC=1 CFLAGS=-O0
+	check "make STATIC=1 builds lvsdr" test -x "$TMP/fullstatic/lvsdr"
+	check "STATIC=1: no shared library at all, no dynamic loader" \
+		bash -c '! readelf -l "$1" | grep -q INTERP' _ "$TMP/fullstatic/lvsdr"
+	check "STATIC=1: the same program (its --help and check of a shipped profile)" \
+		bash -c 'diff <("$1" --help) <("$2" --help) && "$2" check -q "$3/profiles/director.ini"' _ \
+		"$LVSDR_BUILD/lvsdr" "$TMP/fullstatic/lvsdr" "$LVSDR_ROOT"
+else
+	skip "make STATIC=1: a static archive is missing (libnl-route-3-dev, libinih-dev, libc6-dev ship them)"
+fi

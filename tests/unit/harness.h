@@ -29,5 +29,6 @@ void test_pathcheck(void);
 void test_audit(void);
 void test_robust(void);
 void test_persist(void);
+void test_owned(void);
 
 #endif

@@ -12,5 +12,6 @@ int main(void)
 	test_audit();
 	test_robust();
 	test_persist();
+	test_owned();
 	return harness_failed ? 1 : 0;
 }
