@@ -98,6 +98,10 @@ struct host {
 	struct knob_values knobs[KNOB_COUNT];
 	struct vip *vips;
 	size_t nvips;
+	/* The same nvips VIPs in vip_compare order, kept by profile_parse()
+	 * (which sorts them to find duplicates) so that reading the state and
+	 * planning do not sort them again; NULL for a host built otherwise. */
+	struct vip *vips_sorted;
 	struct garp_policy garp;
 	struct pathcheck_policy pathcheck;
 	/* live side only */
@@ -120,6 +124,9 @@ struct host {
 };
 
 void host_free(struct host *host);
+/* The VIPs of h in vip_compare order: h->vips_sorted, or a sorted copy
+ * left in *copy for the caller to free (NULL when none was made). */
+const struct vip *host_vips_sorted(const struct host *h, struct vip **copy);
 
 /* Knob metadata: name, meaningful range, how the kernel combines all/dev. */
 struct knob_info {

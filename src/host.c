@@ -1,10 +1,14 @@
 #include "host.h"
 
 #include <arpa/inet.h>
+#include <endian.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+
+#include "util.h"
 
 /* Ranges are the values the kernel gives a meaning to (Documentation/
  * networking/ip-sysctl.rst); the kernel itself stores any integer. */
@@ -107,7 +111,16 @@ int addr_compare(int family_a, const uint8_t a[16], int family_b, const uint8_t 
 {
 	if (family_a != family_b)
 		return family_a < family_b ? -1 : 1;
-	return memcmp(a, b, 16);
+	/* memcmp's order, as two big-endian 64-bit words: the sorts and
+	 * searches of 10,000 VIPs spent a tenth of a verify in memcmp calls. */
+	for (int half = 0; half < 16; half += 8) {
+		uint64_t x, y;
+		memcpy(&x, a + half, 8);
+		memcpy(&y, b + half, 8);
+		if (x != y)
+			return be64toh(x) < be64toh(y) ? -1 : 1;
+	}
+	return 0;
 }
 
 int vip_compare(const void *a, const void *b)
@@ -150,9 +163,22 @@ const char *address_unusable(int family, const uint8_t *a, const char **hint)
 	return NULL;
 }
 
+const struct vip *host_vips_sorted(const struct host *h, struct vip **copy)
+{
+	*copy = NULL;
+	if (h->vips_sorted || !h->nvips)
+		return h->vips_sorted;
+	*copy = xmalloc(h->nvips * sizeof(**copy));
+	memcpy(*copy, h->vips, h->nvips * sizeof(**copy));
+	qsort(*copy, h->nvips, sizeof(**copy), vip_compare);
+	return *copy;
+}
+
 void host_free(struct host *host)
 {
 	free(host->vips);
+	free(host->vips_sorted);
+	host->vips_sorted = NULL;
 	free(host->addrs);
 	free(host->secondaries);
 	host->secondaries = NULL;

@@ -270,10 +270,8 @@ static void plan_vip(struct plan *p, size_t i)
 static void plan_stale(struct plan *p)
 {
 	const struct host *live = p->live;
-	struct vip *sorted = xmalloc(p->want->nvips * sizeof(*sorted));
-
-	memcpy(sorted, p->want->vips, p->want->nvips * sizeof(*sorted));
-	qsort(sorted, p->want->nvips, sizeof(*sorted), vip_compare);
+	struct vip *copy;
+	const struct vip *sorted = host_vips_sorted(p->want, &copy);
 
 	for (size_t j = 0; j < live->naddrs; j++) {
 		const struct live_addr *a = &live->addrs[j];
@@ -291,7 +289,7 @@ static void plan_stale(struct plan *p)
 		count_verdict(p, VERDICT_DRIFT);
 		address_step(p, STEP_ADDR_DEL, a);
 	}
-	free(sorted);
+	free(copy);
 }
 
 static bool same_subnet(const uint8_t a[16], const uint8_t b[16], unsigned prefix)

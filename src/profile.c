@@ -783,7 +783,8 @@ static void validate_whole(struct parser *p)
 		diag_error(p->d, 0, "[vip] address is missing: list at least one VIP");
 	if (h->role != ROLE_REALSERVER)
 		validate_pathcheck(p);
-	/* Duplicates: sort a copy, so 10,000 VIPs cost n log n. */
+	/* Duplicates: sort a copy, so 10,000 VIPs cost n log n. The copy is
+	 * kept: reading the state and planning look VIPs up in it. */
 	if (h->nvips > 1) {
 		struct vip *sorted = xmalloc(h->nvips * sizeof(*sorted));
 		memcpy(sorted, h->vips, h->nvips * sizeof(*sorted));
@@ -797,7 +798,8 @@ static void validate_whole(struct parser *p)
 					   a < b ? a : b);
 				sorted[i].line = a < b ? a : b;
 			}
-		free(sorted);
+		free(h->vips_sorted);
+		h->vips_sorted = sorted;
 	}
 	if (h->role == ROLE_NONE)
 		return;

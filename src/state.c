@@ -8,7 +8,7 @@
 #include "util.h"
 
 struct keep_ctx {
-	struct vip *sorted; /* the profile's VIPs, sorted for bsearch */
+	const struct vip *sorted; /* the profile's VIPs, sorted for bsearch */
 	size_t n;
 	struct owned_set *owned;
 	struct host *live;  /* gets the NIC's link-local address on the way */
@@ -104,11 +104,10 @@ int state_read(const struct host *want, struct netlink *nl, struct owned_set *ow
 	live->have_mac = live->ifindex && netlink_link_mac(nl, live->ifindex, live->mac);
 	sysctl_read_host(live);
 
-	ctx.sorted = xmalloc(want->nvips * sizeof(*ctx.sorted));
-	memcpy(ctx.sorted, want->vips, want->nvips * sizeof(*ctx.sorted));
-	qsort(ctx.sorted, ctx.n, sizeof(*ctx.sorted), vip_compare);
+	struct vip *copy;
+	ctx.sorted = host_vips_sorted(want, &copy);
 	ret = address_list(nl, live, keep_address, &ctx, err, errlen);
-	free(ctx.sorted);
+	free(copy);
 	if (ret < 0)
 		return -1;
 	live->promote_nic = live->ifindex && promotes(live, live->ifindex, live->ifname);

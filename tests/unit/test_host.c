@@ -279,6 +279,30 @@ static void test_vip_compare(void)
 	CHECK(sorted, "vip_compare: qsort gives IPv4 then IPv6, each in numeric order");
 }
 
+/* addr_compare compares as words, not bytes: it must agree with memcmp on
+ * every pair, above all pairs that differ in one byte of either half. */
+static void test_addr_compare_bytes(void)
+{
+	unsigned seed = 1, disagree = 0, pairs = 0;
+
+	for (int i = 0; i < 20000; i++) {
+		uint8_t a[16], b[16];
+		for (int k = 0; k < 16; k++) {
+			seed = seed * 1103515245u + 12345u;
+			a[k] = b[k] = (uint8_t)(seed >> 16);
+		}
+		seed = seed * 1103515245u + 12345u;
+		b[(seed >> 16) % 16] ^= (uint8_t)(1u << ((seed >> 8) % 8)); /* one bit apart */
+		if (i % 3 == 0)
+			memcpy(b, a, 16);
+		int m = memcmp(a, b, 16), c = addr_compare(AF_INET6, a, AF_INET6, b);
+		pairs++;
+		disagree += (m < 0) != (c < 0) || (m == 0) != (c == 0) || (m > 0) != (c > 0);
+	}
+	CHECK(!disagree, "addr_compare: the order of memcmp on %u pairs one bit apart or equal (%u differ)", pairs,
+	      disagree);
+}
+
 static void test_host_free(void)
 {
 	struct host h;
@@ -301,5 +325,6 @@ void test_host(void)
 	test_knob_effective();
 	test_format();
 	test_vip_compare();
+	test_addr_compare_bytes();
 	test_host_free();
 }
