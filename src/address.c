@@ -155,6 +155,7 @@ static bool addr_from_message(struct netlink *nl, struct nlmsghdr *h, struct liv
 struct dump {
 	struct netlink *nl;
 	uint32_t seq;
+	bool done; /* NLMSG_DONE of this dump was read */
 	int error; /* the kernel's -errno for the dump request */
 	struct live_addr *addrs;
 	size_t n, cap;
@@ -189,11 +190,14 @@ static int on_dump_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 	return NL_STOP;
 }
 
-static int on_dump_ack(struct nl_msg *msg, void *arg)
+static int on_dump_end(struct nl_msg *msg, void *arg)
 {
 	struct dump *d = arg;
 
-	return nlmsg_hdr(msg)->nlmsg_seq == d->seq ? NL_STOP : NL_OK;
+	if (nlmsg_hdr(msg)->nlmsg_seq != d->seq)
+		return NL_OK;
+	d->done = true;
+	return NL_STOP;
 }
 
 /* One RTM_GETADDR dump of every address into d. 0, or a negative libnl
@@ -215,10 +219,17 @@ static int dump_addresses(struct netlink *nl, struct dump *d)
 		/* The answers are told apart by their sequence number above: an
 		 * address change's late acknowledgement must not end the dump. */
 		nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, NULL, NULL);
-		nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_dump_ack, d);
+		nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_dump_end, d);
+		nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_dump_end, d);
 		nl_cb_err(cb, NL_CB_CUSTOM, on_dump_error, d);
+		d->done = false;
 		d->error = 0;
-		ret = nl_recvmsgs(nl->sock, cb);
+		/* nl_recvmsgs() returns after a datagram that holds no part of a
+		 * multipart answer, such as a stray acknowledgement: read on
+		 * until this dump's own end. */
+		do
+			ret = nl_recvmsgs(nl->sock, cb);
+		while (ret >= 0 && !d->done && !d->error);
 		if (ret >= 0 && d->error)
 			ret = -nl_syserr2nlerr(-d->error);
 	}
