@@ -238,20 +238,30 @@ static int dump_addresses(struct netlink *nl, struct dump *d)
 	return ret;
 }
 
-/* A dump interrupted this often in a row means something rewrites the
- * addresses without pause: say so instead of looping. */
-#define DUMP_ATTEMPTS 10
+/* The kernel marks a dump interrupted whenever an address changed while
+ * it was being sent, and right after a bulk add of IPv6 addresses it
+ * keeps changing them for a while (each one's DAD completes in a work
+ * queue): ten attempts in a row were seen interrupted after 5,000 adds.
+ * Ask again until a dump comes through whole; only addresses rewritten
+ * without pause for this long are an error, named as such. */
+#define DUMP_PATIENCE_MS 5000
 
 int address_list(struct netlink *nl, struct host *live, bool (*keep)(void *ctx, struct live_addr *a), void *ctx,
 		 char *err, size_t errlen)
 {
 	struct dump d = { .nl = nl };
 	size_t cap = live->naddrs;
-	int ret, attempt = 0;
+	uint64_t give_up = monotonic_ns() + DUMP_PATIENCE_MS * 1000000ULL;
+	int ret;
 
-	do
-		ret = dump_addresses(nl, &d);
-	while (ret == -NLE_DUMP_INTR && ++attempt < DUMP_ATTEMPTS);
+	while ((ret = dump_addresses(nl, &d)) == -NLE_DUMP_INTR && monotonic_ns() < give_up)
+		;
+	if (ret == -NLE_DUMP_INTR) {
+		snprintf(err, errlen, "cannot list addresses: they kept changing while the kernel listed them, "
+			 "for %d ms", DUMP_PATIENCE_MS);
+		free(d.addrs);
+		return ret;
+	}
 	if (ret < 0) {
 		snprintf(err, errlen, "cannot list addresses: %s", nl_geterror(ret));
 		free(d.addrs);
