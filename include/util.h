@@ -24,6 +24,8 @@ bool parse_duration_ms(const char *s, unsigned *out);
 bool parse_address(const char *s, int *family, uint8_t addr[16], unsigned *prefix, bool *has_prefix);
 /* Bytes of an address of family: 16 for AF_INET6, else 4. */
 size_t addr_len(int family);
+/* addr lies in net/prefix: the first prefix bits are the same. */
+bool prefix_contains(const uint8_t *net, unsigned prefix, const uint8_t *addr);
 /* Linux interface name rules (dev_valid_name()). */
 bool interface_name_valid(const char *name);
 /* Edit distance, capped: used for "did you mean". */

@@ -267,6 +267,9 @@ int address_list(struct netlink *nl, struct host *live, bool (*keep)(void *ctx, 
 		free(d.addrs);
 		return ret;
 	}
+	/* keep() only now, on a dump that came through whole: it records
+	 * things as it goes (the link-local address, foreign secondaries), and
+	 * an interrupted attempt must leave no trace of them. */
 	for (size_t i = 0; i < d.n; i++) {
 		if (!keep(ctx, &d.addrs[i]))
 			continue;

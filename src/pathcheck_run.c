@@ -59,15 +59,6 @@ struct run {
 	uint64_t max_rtt_ns;
 };
 
-static bool prefix_contains(const uint8_t *net, unsigned prefix, const uint8_t *addr)
-{
-	unsigned whole = prefix / 8, rest = prefix % 8;
-
-	if (memcmp(net, addr, whole))
-		return false;
-	return !rest || !((net[whole] ^ addr[whole]) & (0xff << (8 - rest)));
-}
-
 /* The interface, in pathcheck's words. */
 static int nic_read(const char *ifname, struct nic *nic, char *err, size_t errlen)
 {

@@ -292,21 +292,12 @@ static void plan_stale(struct plan *p)
 	free(copy);
 }
 
-static bool same_subnet(const uint8_t a[16], const uint8_t b[16], unsigned prefix)
-{
-	uint32_t x, y, mask = prefix ? ~0u << (32 - prefix) : 0;
-
-	memcpy(&x, a, 4);
-	memcpy(&y, b, 4);
-	return ((ntohl(x) ^ ntohl(y)) & mask) == 0;
-}
-
 static bool removed_by_plan(const struct plan *p, const struct live_addr *a)
 {
 	for (size_t i = 0; i < p->nsteps; i++) {
 		const struct live_addr *r = &p->steps[i].addr;
-		if (p->steps[i].kind == STEP_ADDR_DEL && r->ifindex == a->ifindex && r->family == a->family &&
-		    !memcmp(r->addr, a->addr, 16))
+		if (p->steps[i].kind == STEP_ADDR_DEL && r->ifindex == a->ifindex &&
+		    !addr_compare(r->family, r->addr, a->family, a->addr))
 			return true;
 	}
 	return false;
@@ -356,7 +347,7 @@ static void plan_collateral(struct plan *p)
 		for (size_t j = 0; j < ncand; j++) {
 			const struct live_addr *s = cand[j];
 			if (s->ifindex == pr->ifindex && s->prefix == pr->prefix &&
-			    same_subnet(s->addr, pr->addr, pr->prefix) && !removed_by_plan(p, s))
+			    prefix_contains(pr->addr, pr->prefix, s->addr) && !removed_by_plan(p, s))
 				collateral_finding(p, pr, s);
 		}
 	}

@@ -154,6 +154,15 @@ size_t addr_len(int family)
 	return family == AF_INET6 ? 16 : 4;
 }
 
+bool prefix_contains(const uint8_t *net, unsigned prefix, const uint8_t *addr)
+{
+	unsigned whole = prefix / 8, rest = prefix % 8;
+
+	if (memcmp(net, addr, whole))
+		return false;
+	return !rest || !((net[whole] ^ addr[whole]) & (0xff << (8 - rest)));
+}
+
 bool interface_name_valid(const char *name)
 {
 	size_t len = strlen(name);
