@@ -101,6 +101,21 @@ for n in 1 2 3 4 5 6; do
 	fi
 done
 
+# -- a damaged ownership record --------------------------------------------------
+# The record says which addresses lvsdr may remove: a line that is not what
+# lvsdr writes means someone edited it, and a run must not act on half of
+# it. apply refuses, names the file and line, and changes nothing.
+record=$LVSDR_RUNDIR/net-$(on rs1 stat -L -c %i /proc/self/ns/net)/owned
+mkdir -p "$(dirname "$record")"
+printf 'lo 192.0.2.100/32\nlo 192.0.2.101/32 extra\n' >"$record"
+out=$(on rs1 "$LVSDR" apply "$PROFILE" 2>&1)
+rc=$?
+check "a damaged ownership record: apply refuses with status 2 (got $rc)" test "$rc" -eq 2
+check "a damaged ownership record: the message names its file and line 2" \
+	grep -qF "$record:2: damaged ownership record" <<<"$out"
+same_as "a damaged ownership record: nothing changed" "$before"
+rm -f "$record"
+
 # -- the lock -------------------------------------------------------------------
 # Eight runs at once (keepalived starts notify scripts concurrently): every
 # one succeeds, one of them does the work, and the result is the profile.
