@@ -16,7 +16,7 @@ NO_DEPS ?=
 BUILD ?= build
 SANITIZE ?=
 
-PKGS := libnl-3.0 libnl-route-3.0 inih
+PKGS := libnl-3.0 libnl-route-3.0 libnl-genl-3.0 inih
 ifeq ($(V),1)
 Q :=
 else

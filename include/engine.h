@@ -7,7 +7,9 @@
 
 #include "address.h"
 #include "host.h"
+#include "ipvs_netlink.h"
 #include "owned.h"
+#include "owned_ipvs.h"
 #include "plan.h"
 
 struct session_options {
@@ -15,6 +17,8 @@ struct session_options {
 	bool release;           /* VIPs absent, knobs left alone */
 	int expect;             /* enum vip_expect, or -1 for the role's own */
 	bool boot;              /* apply --boot: a director's plan holds its knobs only */
+	bool ipvs;              /* judge and change the IPVS table (apply, verify) */
+	bool adopt;             /* apply --adopt: services on the profile's keys become lvsdr's */
 };
 
 #define LVSDR_LOCK_TIMEOUT_MS 30000
@@ -28,7 +32,16 @@ struct session {
 	struct plan plan;
 	bool planned;
 	bool knobs_only;        /* VIPs neither judged nor touched */
+	/* The IPVS table, for the commands that judge it */
+	bool ipvs_wanted, adopt;
+	struct ipvs_netlink *ipvs;  /* NULL: not read (see ipvs_why) */
+	char ipvs_why[512];
+	struct owned_ipvs owned_ipvs;
+	struct drained_set drained;
 };
+
+/* Mark the profile's real servers that `lvsdr drain` holds at weight 0. */
+void session_mark_drained(struct session *s);
 
 /* Load, read and plan. Prints what went wrong; returns an lvsdr exit code
  * (0 when the session is ready). */

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <net/if.h>
 
+#include "ipvs.h"
+
 enum role { ROLE_NONE, ROLE_REALSERVER, ROLE_DIRECTOR };
 
 enum arp_knob { KNOB_IGNORE, KNOB_ANNOUNCE, KNOB_FILTER, KNOB_ACCEPT, KNOB_NOTIFY, KNOB_COUNT };
@@ -121,6 +123,19 @@ struct host {
 	struct live_addr *secondaries;
 	size_t nsecondaries;
 	bool promote_nic, promote_lo;
+	/* The director's IPVS table (include/ipvs.h): the profile's services;
+	 * on the live side the whole table, when it was read. */
+	struct ipvs_service *services;
+	size_t nservices;
+	bool ipvs_read;               /* live: the table was read */
+	char ipvs_error[200];         /* live: why it was not ("the kernel has no IPVS") */
+	/* live: the profile's schedulers this kernel does not offer */
+	char (*sched_missing)[LVSDR_SCHED_MAX];
+	size_t nsched_missing;
+	/* live: the NIC's own addresses with their prefixes, the subnets a DR
+	 * real server must be on (IPVS reaches it by MAC, never via a router) */
+	struct live_addr *nic_nets;
+	size_t nnic_nets;
 };
 
 void host_free(struct host *host);

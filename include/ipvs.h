@@ -46,6 +46,8 @@ struct ipvs_dest {
 	/* live side only */
 	uint32_t active, inactive, persistent; /* connections */
 	struct ipvs_stats stats;
+	uint64_t drain_since;   /* live: lvsdr is removing it, at weight 0 since (CLOCK_REALTIME s) */
+	bool drained;           /* profile: held at weight 0 by `lvsdr drain` */
 };
 
 /* A virtual service: VIP, protocol and port, or a firewall mark. */
@@ -66,6 +68,7 @@ struct ipvs_service {
 	size_t ndests;          /* kept in ipvs_dest_compare order */
 	/* live side only */
 	struct ipvs_stats stats;
+	bool owned;             /* lvsdr created it (or adopted it): the record says so */
 };
 
 /* Order and identity: a service by (family, fwmark) or (family, proto,

@@ -25,6 +25,9 @@ int probe_main(int argc, char **argv);
 int watch_main(int argc, char **argv);
 int persist_main(int argc, char **argv);
 int pathcheck_main(int argc, char **argv);
+int drain_main(int argc, char **argv);
+int undrain_main(int argc, char **argv);
+int import_main(int argc, char **argv);
 
 /* The command line of a command taking [-q] [-h] and exactly one PROFILE,
  * which is then argv[optind]: -1 to go on, or the status to exit with. */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "host.h"
+#include "ipvs_netlink.h"
 
 /* Ordered by severity: a VIP's verdict is the worst of its findings. */
 enum verdict {
@@ -45,7 +46,10 @@ struct extra_finding {
 /* Steps run in this order: removals, then sysctls, then additions, so a
  * VIP is never bound while the knobs still let the host answer ARP for it,
  * and never left bound while they are being relaxed. */
-enum step_kind { STEP_ADDR_DEL, STEP_SYSCTL, STEP_ADDR_ADD };
+enum step_kind { STEP_ADDR_DEL, STEP_SYSCTL, STEP_ADDR_ADD, STEP_IPVS };
+
+/* What an IPVS step changes in lvsdr's own record once it is done. */
+enum ipvs_mark { MARK_NONE, MARK_DRAIN_START, MARK_DRAIN_END };
 
 struct step {
 	enum step_kind kind;
@@ -53,6 +57,15 @@ struct step {
 	enum scope scope;
 	int from, to;
 	struct live_addr addr; /* STEP_ADDR_*: ifindex, ifname, family, addr, prefix, label */
+	size_t ipvs;           /* STEP_IPVS: index into plan.ipvs */
+};
+
+/* An IPVS step's payload, kept apart so that the 10,000 address steps of a
+ * large apply stay small: the change, the one that undoes it, and what the
+ * record learns once it is done. */
+struct ipvs_step {
+	struct ipvs_change change, undo;
+	enum ipvs_mark mark;
 };
 
 struct plan {
@@ -64,6 +77,8 @@ struct plan {
 	size_t nextras, extras_cap;
 	struct step *steps;
 	size_t nsteps, steps_cap;
+	struct ipvs_step *ipvs;
+	size_t nipvs, ipvs_cap;
 	size_t drift, blocked, warned; /* counts of findings by verdict */
 };
 
@@ -73,6 +88,11 @@ bool plan_in_sync(const struct plan *plan);
 /* A finding from outside the plan (verify's boot configuration check),
  * counted like the plan's own; the caller fills in its detail. */
 struct extra_finding *plan_add_finding(struct plan *plan, enum verdict verdict, const char *subject);
+/* A new step at the end of the plan (plan_compute orders them by kind). */
+struct step *plan_step_push(struct plan *plan, enum step_kind kind);
+/* The IPVS part of the plan, src/plan_ipvs.c. */
+void plan_ipvs(struct plan *plan);
+#define LVSDR_DRAIN_MS_DEFAULT 300000u
 
 /* Printing, src/plan_print.c. */
 #define VERDICT_COUNT (VERDICT_BLOCKED + 1)
@@ -82,7 +102,7 @@ void json_string(FILE *out, const char *s);
 /* The start of the JSON object of probe and pathcheck, left open:
  * {"schema":1,"profile":PROFILE or null,"interface":IFNAME */
 void json_open(FILE *out, const char *profile, const char *ifname);
-void step_describe(const struct step *step, const char *ifname, char *buf, size_t len);
+void step_describe(const struct plan *plan, const struct step *step, char *buf, size_t len);
 void plan_print_text(const struct plan *plan, const char *profile, bool verbose, FILE *out);
 /* result: NULL for verify; apply's outcome otherwise. */
 void plan_print_json(const struct plan *plan, const char *profile, const char *result, FILE *out);

@@ -10,12 +10,14 @@
 #include "util.h"
 
 static const char apply_usage[] =
-	"Usage: lvsdr apply [-n] [-q] [--json] PROFILE\n"
+	"Usage: lvsdr apply [-n] [-q] [--json] [--adopt] PROFILE\n"
 	"       lvsdr apply --boot [-q] PROFILE\n"
-	"Bring the host to PROFILE's state: knobs first, then VIPs; a failure rolls back this run.\n"
+	"Bring the host to PROFILE's state: knobs first, then VIPs, then a director's IPVS\n"
+	"services; a failure rolls back this run.\n"
 	"  -n, --dry-run   print the plan and change nothing (the same as verify)\n"
 	"  -q, --quiet     print only errors\n"
 	"      --json      print the plan and its outcome as JSON (schema in lvsdr(8))\n"
+	"      --adopt     take over IPVS services on the profile's keys that lvsdr did not create\n"
 	"      --boot      as lvsdr@.service runs it at boot and on reload: a real server\n"
 	"                  all of it, a director its knobs only (its VIPs are keepalived's)\n"
 	"Exit status: 0 done or nothing to do, 1 changes made but not confirmed (announcing\n"
@@ -133,11 +135,12 @@ int apply_main(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "boot", no_argument, NULL, 'b' },
+		{ "adopt", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	bool dry_run = false, quiet = false, json = false;
-	struct session_options sopt = { .expect = -1 };
+	struct session_options sopt = { .expect = -1, .ipvs = true };
 	struct session s;
 	int opt, status;
 
@@ -154,6 +157,9 @@ int apply_main(int argc, char **argv)
 			break;
 		case 'b':
 			sopt.boot = true;
+			break;
+		case 'A':
+			sopt.adopt = true;
 			break;
 		case 'h':
 			fputs(apply_usage, stdout);

@@ -35,7 +35,7 @@ int verify_main(int argc, char **argv)
 		{ 0 }
 	};
 	bool quiet = false, verbose = false, json = false, nagios = false;
-	struct session_options sopt = { .expect = -1 };
+	struct session_options sopt = { .expect = -1, .ipvs = true };
 	struct session s;
 	const char *prom = NULL, *why;
 	/* A plugin reports its own failures as UNKNOWN. */

@@ -1,5 +1,6 @@
 #include "engine.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,46 @@
 #include "profile.h"
 #include "state.h"
 #include "util.h"
+
+void session_mark_drained(struct session *s)
+{
+	for (size_t i = 0; i < s->want.nservices; i++)
+		for (size_t j = 0; j < s->want.services[i].ndests; j++) {
+			struct ipvs_dest *d = &s->want.services[i].dests[j];
+			d->drained = drained_has(&s->drained, d->family, d->addr);
+		}
+}
+
+/* The IPVS side of a session: the record of what lvsdr owns there, the
+ * drained list, and the generic netlink socket. A director whose profile
+ * has no service and that owns none never opens the socket, so a kernel
+ * without IPVS is no concern of its. -1 with a message printed. */
+static int session_open_ipvs(struct session *s, const struct session_options *opt)
+{
+	char err[512];
+	int ret;
+
+	s->adopt = opt->adopt;
+	if (owned_ipvs_load(&s->owned_ipvs, &s->owned, err, sizeof(err)) < 0 ||
+	    drained_load(&s->drained, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s\n", lvsdr_prog, err);
+		return -1;
+	}
+	session_mark_drained(s);
+	if (!s->want.nservices && !s->owned_ipvs.nservices)
+		return 0;
+	s->ipvs_wanted = true;
+	ret = ipvs_netlink_open(&s->ipvs, err, sizeof(err));
+	if (ret == -ENOENT) {
+		snprintf(s->ipvs_why, sizeof(s->ipvs_why), "%s", err);
+		return 0;
+	}
+	if (ret < 0) {
+		fprintf(stderr, "%s: %s\n", lvsdr_prog, err);
+		return -1;
+	}
+	return 0;
+}
 
 int session_open(struct session *s, const char *profile, const struct session_options *opt)
 {
@@ -61,6 +102,8 @@ int session_open(struct session *s, const char *profile, const struct session_op
 		fprintf(stderr, "%s: %s\n", lvsdr_prog, err);
 		return LVSDR_EXIT_ERROR;
 	}
+	if (opt->ipvs && s->want.role == ROLE_DIRECTOR && session_open_ipvs(s, opt) < 0)
+		return LVSDR_EXIT_ERROR;
 	return session_replan(s);
 }
 
@@ -79,6 +122,11 @@ int session_replan(struct session *s)
 	}
 	if (s->knobs_only)
 		s->live.naddrs = 0; /* host_free() still frees them */
+	if (s->ipvs_wanted && state_read_ipvs(&s->want, s->ipvs, s->ipvs_why, &s->owned_ipvs, s->adopt, &s->live, err,
+					      sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s: %s\n", lvsdr_prog, s->profile, err);
+		return LVSDR_EXIT_ERROR;
+	}
 	plan_compute(&s->want, &s->live, &s->plan);
 	s->planned = true;
 	return LVSDR_EXIT_OK;
@@ -91,6 +139,10 @@ void session_close(struct session *s)
 	host_free(&s->want);
 	host_free(&s->live);
 	owned_free(&s->owned);
+	owned_ipvs_free(&s->owned_ipvs);
+	drained_free(&s->drained);
+	if (s->ipvs)
+		ipvs_netlink_close(s->ipvs);
 	netlink_close(s->nl);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);

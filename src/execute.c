@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "execute_ipvs.h"
 #include "lvsdr.h"
 #include "state.h"
 #include "sysctl.h"
@@ -142,6 +143,8 @@ static int undo_step(struct session *s, const struct step *st)
 
 	if (st->kind == STEP_SYSCTL)
 		return run_sysctl(st, s->want.ifname, st->from);
+	if (st->kind == STEP_IPVS)
+		return ipvs_undo(s, st);
 	address_apply(s->nl, &c, 1);
 	return c.error;
 }
@@ -150,8 +153,9 @@ static int undo_step(struct session *s, const struct step *st)
  * has nothing to undo (conf/<nic> and the addresses on it are gone). */
 static bool vanished_with_interface(const struct session *s, const struct step *st, int ret)
 {
-	const char *ifname = st->kind == STEP_SYSCTL ? (st->scope == SCOPE_DEV ? s->want.ifname : NULL)
-						     : st->addr.ifname;
+	const char *ifname = st->kind == STEP_IPVS     ? NULL
+			     : st->kind == STEP_SYSCTL ? (st->scope == SCOPE_DEV ? s->want.ifname : NULL)
+						       : st->addr.ifname;
 
 	return ifname && (ret == -ENODEV || ret == -ENOENT) && !if_nametoindex(ifname);
 }
@@ -166,7 +170,7 @@ static void rollback(struct session *s, bool *done, struct execute_result *res)
 		if (!done[i])
 			continue;
 		int ret = undo_step(s, st);
-		step_describe(st, s->want.ifname, what, sizeof(what));
+		step_describe(&s->plan, st, what, sizeof(what));
 		if (ret < 0 && vanished_with_interface(s, st, ret)) {
 			fprintf(stderr, "%s: rollback: \"%s\" went away with its interface, which no longer exists\n",
 				lvsdr_prog, what);
@@ -191,6 +195,7 @@ static void rollback(struct session *s, bool *done, struct execute_result *res)
 	char err[512];
 	if (owned_save(&s->owned, err, sizeof(err)) < 0)
 		fprintf(stderr, "%s: rollback: %s\n", lvsdr_prog, err);
+	ipvs_record_after(s, done, false);
 	if (res->rollback_failures)
 		fprintf(stderr, "%s: rollback incomplete: %zu change%s could not be undone (listed above)\n", lvsdr_prog,
 			res->rollback_failures, res->rollback_failures == 1 ? "" : "s");
@@ -221,7 +226,7 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 	for (size_t k = 0; k < n; k++)
 		if (p->steps[k].kind == STEP_ADDR_ADD)
 			owned_add(&s->owned, &p->steps[k].addr);
-	if (owned_save(&s->owned, err, sizeof(err)) < 0) {
+	if (owned_save(&s->owned, err, sizeof(err)) < 0 || ipvs_record_before(s, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: %s; nothing changed\n", lvsdr_prog, err);
 		free(done);
 		sigprocmask(SIG_SETMASK, &saved, NULL);
@@ -255,10 +260,17 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 			continue;
 		}
 		/* A run of address changes of one kind goes to the kernel in one
-		 * pipelined batch. */
+		 * pipelined batch; so does a run of IPVS changes. */
 		size_t j = i;
 		while (j < n && p->steps[j].kind == st->kind && !(fault && j + 1 == fault) && !(delay_ms && j > i))
 			j++;
+		if (st->kind == STEP_IPVS) {
+			res->failed_step = ipvs_run(s, i, j, done, res->error, sizeof(res->error));
+			if (res->failed_step)
+				break;
+			i = j;
+			continue;
+		}
 		struct addr_change *changes = xcalloc(j - i, sizeof(*changes));
 		for (size_t k = i; k < j; k++)
 			changes[k - i] = (struct addr_change){ .add = p->steps[k].kind == STEP_ADDR_ADD,
@@ -288,14 +300,14 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 	for (size_t k = 0; k < n; k++)
 		res->done += done[k];
 	if (res->failed_step) {
-		step_describe(&p->steps[res->failed_step - 1], s->want.ifname, what, sizeof(what));
+		step_describe(p, &p->steps[res->failed_step - 1], what, sizeof(what));
 		fprintf(stderr, "%s: %s: step %zu of %zu failed: %s: %s\n", lvsdr_prog, s->profile, res->failed_step, n,
 			what, res->error);
 		if (!if_nametoindex(s->want.ifname))
 			fprintf(stderr, "%s: %s no longer exists: it was deleted during this run\n", lvsdr_prog,
 				s->want.ifname);
 		rollback(s, done, res);
-		if (!res->rollback_failures && !rollback_confirmed(s))
+		if (!res->rollback_failures && (!rollback_confirmed(s) || !ipvs_rollback_confirmed(s)))
 			res->rollback_failures++;
 		status = res->rollback_failures ? LVSDR_EXIT_ROLLBACK_FAILED : LVSDR_EXIT_ERROR;
 		/* Signals that arrived during the rollback are answered by it. */
@@ -310,9 +322,10 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 			owned_remove(&s->owned, &p->steps[k].addr);
 	if (owned_save(&s->owned, err, sizeof(err)) < 0)
 		fprintf(stderr, "%s: warning: %s\n", lvsdr_prog, err);
+	ipvs_record_after(s, done, true);
 	if (!quiet)
 		for (size_t k = 0; k < n; k++) {
-			step_describe(&p->steps[k], s->want.ifname, what, sizeof(what));
+			step_describe(p, &p->steps[k], what, sizeof(what));
 			printf("  %zu. %s\n", k + 1, what);
 		}
 	free(done);

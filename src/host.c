@@ -183,6 +183,15 @@ void host_free(struct host *host)
 	free(host->secondaries);
 	host->secondaries = NULL;
 	host->nsecondaries = 0;
+	ipvs_services_free(host->services, host->nservices);
+	host->services = NULL;
+	host->nservices = 0;
+	free(host->sched_missing);
+	host->sched_missing = NULL;
+	host->nsched_missing = 0;
+	free(host->nic_nets);
+	host->nic_nets = NULL;
+	host->nnic_nets = 0;
 	free(host->pathcheck.realservers);
 	free(host->pathcheck.ports);
 	host->vips = NULL;

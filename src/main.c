@@ -20,6 +20,9 @@ static const struct subcommand {
 	{ "watch",  watch_main,  "Log every frame claiming a VIP; flag foreign owners and flip-flops" },
 	{ "persist", persist_main, "Write the profile's knobs to a sysctl.d drop-in for every boot" },
 	{ "pathcheck", pathcheck_main, "Probe each real server through the VIP as the director forwards to it" },
+	{ "drain",  drain_main,  "Director: weight 0 for a real server on every service, wait for its connections" },
+	{ "undrain", undrain_main, "Director: give a drained real server its profile weight back" },
+	{ "import", import_main, "Print profile [service] sections for the live IPVS table or ipvsadm-save" },
 };
 
 static void show_usage(FILE *out)

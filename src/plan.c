@@ -14,7 +14,7 @@ static const char *scope_label(enum scope s, const char *ifname)
 	return s == SCOPE_DEV ? ifname : scope_names[s];
 }
 
-static struct step *step_push(struct plan *p, enum step_kind kind)
+struct step *plan_step_push(struct plan *p, enum step_kind kind)
 {
 	if (p->nsteps == p->steps_cap) {
 		p->steps_cap = p->steps_cap ? p->steps_cap * 2 : 16;
@@ -140,7 +140,7 @@ static void plan_knob(struct plan *p, enum arp_knob k)
 			continue;
 		if (!effective_wrong && knob_value_meaningful(k, live->value[s]))
 			continue; /* the effective value is right: leave it */
-		struct step *st = step_push(p, STEP_SYSCTL);
+		struct step *st = plan_step_push(p, STEP_SYSCTL);
 		st->knob = k;
 		st->scope = (enum scope)s;
 		st->from = live->value[s];
@@ -150,7 +150,7 @@ static void plan_knob(struct plan *p, enum arp_knob k)
 
 static void address_step(struct plan *p, enum step_kind kind, const struct live_addr *a)
 {
-	struct step *st = step_push(p, kind);
+	struct step *st = plan_step_push(p, kind);
 	st->addr = *a;
 	if (kind == STEP_ADDR_ADD) {
 		st->addr.owned = true;
@@ -387,6 +387,7 @@ void plan_compute(const struct host *want, const struct host *live, struct plan 
 	plan_no_ipv4(plan);
 	plan_stale(plan);
 	plan_collateral(plan);
+	plan_ipvs(plan);
 	/* Stable partition by kind: removals (IPv4 secondaries before the
 	 * primaries that would take them along, so a rollback, adding back in
 	 * reverse, rebuilds the same primaries), sysctls, additions. */
@@ -396,7 +397,7 @@ void plan_compute(const struct host *want, const struct host *live, struct plan 
 		for (size_t i = 0; i < plan->nsteps; i++)
 			if (plan->steps[i].kind == STEP_ADDR_DEL && plan->steps[i].addr.secondary == !pass)
 				ordered[n++] = plan->steps[i];
-	for (int kind = STEP_ADDR_DEL + 1; kind <= STEP_ADDR_ADD; kind++)
+	for (int kind = STEP_ADDR_DEL + 1; kind <= STEP_IPVS; kind++)
 		for (size_t i = 0; i < plan->nsteps; i++)
 			if ((int)plan->steps[i].kind == kind)
 				ordered[n++] = plan->steps[i];
@@ -423,5 +424,6 @@ void plan_free(struct plan *plan)
 	free(plan->vips);
 	free(plan->extras);
 	free(plan->steps);
+	free(plan->ipvs);
 	memset(plan, 0, sizeof(*plan));
 }

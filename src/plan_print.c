@@ -16,10 +16,55 @@ static const char *scope_dir(enum scope s, const char *ifname)
 	return s == SCOPE_DEV ? ifname : scope_names[s];
 }
 
-void step_describe(const struct step *st, const char *ifname, char *buf, size_t len)
+static const char *const ipvs_op_words[] = {
+	[IPVS_SVC_ADD] = "add service", [IPVS_SVC_EDIT] = "edit service", [IPVS_SVC_DEL] = "delete service",
+	[IPVS_DEST_ADD] = "add real server", [IPVS_DEST_EDIT] = "edit real server",
+	[IPVS_DEST_DEL] = "delete real server",
+};
+
+static const char *const ipvs_op_json[] = {
+	[IPVS_SVC_ADD] = "add-service", [IPVS_SVC_EDIT] = "edit-service", [IPVS_SVC_DEL] = "delete-service",
+	[IPVS_DEST_ADD] = "add-realserver", [IPVS_DEST_EDIT] = "edit-realserver",
+	[IPVS_DEST_DEL] = "delete-realserver",
+};
+
+/* "add real server 198.51.100.11:80 to tcp/192.0.2.100:80 (weight 1, dr)" */
+static void ipvs_step_describe(const struct ipvs_step *is, char *buf, size_t len)
 {
+	const struct ipvs_change *c = &is->change;
+	char svc[64], dest[64];
+
+	ipvs_service_format(&c->svc, svc, sizeof(svc));
+	switch (c->op) {
+	case IPVS_SVC_ADD:
+	case IPVS_SVC_EDIT:
+		snprintf(buf, len, "%s %s (scheduler %s)", ipvs_op_words[c->op], svc, c->svc.scheduler);
+		break;
+	case IPVS_SVC_DEL:
+		snprintf(buf, len, "%s %s", ipvs_op_words[c->op], svc);
+		break;
+	case IPVS_DEST_DEL:
+		ipvs_dest_format(&c->dest, dest, sizeof(dest));
+		snprintf(buf, len, "%s %s from %s", ipvs_op_words[c->op], dest, svc);
+		break;
+	default:
+		ipvs_dest_format(&c->dest, dest, sizeof(dest));
+		snprintf(buf, len, "%s %s %s %s (weight %u, %s)%s", ipvs_op_words[c->op], dest,
+			 c->op == IPVS_DEST_ADD ? "to" : "of", svc, (unsigned)c->dest.weight,
+			 ipvs_method_name(c->dest.method), is->mark == MARK_DRAIN_START ? ": draining" : "");
+		break;
+	}
+}
+
+void step_describe(const struct plan *p, const struct step *st, char *buf, size_t len)
+{
+	const char *ifname = p->want->ifname;
 	char text[INET6_ADDRSTRLEN];
 
+	if (st->kind == STEP_IPVS) {
+		ipvs_step_describe(&p->ipvs[st->ipvs], buf, len);
+		return;
+	}
 	if (st->kind == STEP_SYSCTL) {
 		snprintf(buf, len, "set conf/%s/%s %d -> %d", scope_dir(st->scope, ifname), knob_table[st->knob].sysctl,
 			 st->from, st->to);
@@ -90,7 +135,7 @@ void plan_print_text(const struct plan *p, const char *profile, bool verbose, FI
 	if (p->nsteps) {
 		fprintf(out, "changes apply would make, in order:\n");
 		for (size_t i = 0; i < p->nsteps; i++) {
-			step_describe(&p->steps[i], p->want->ifname, detail, sizeof(detail));
+			step_describe(p, &p->steps[i], detail, sizeof(detail));
 			fprintf(out, "  %zu. %s\n", i + 1, detail);
 		}
 	}
@@ -195,7 +240,24 @@ void plan_print_json(const struct plan *p, const char *profile, const char *resu
 	for (size_t i = 0; i < p->nsteps; i++) {
 		const struct step *st = &p->steps[i];
 		fputs(i ? "," : "", out);
-		if (st->kind == STEP_SYSCTL) {
+		if (st->kind == STEP_IPVS) {
+			const struct ipvs_change *c = &p->ipvs[st->ipvs].change;
+			fprintf(out, "{\"action\":\"%s\",\"service\":", ipvs_op_json[c->op]);
+			ipvs_service_format(&c->svc, detail, sizeof(detail));
+			json_string(out, detail);
+			if (c->op >= IPVS_DEST_ADD) {
+				ipvs_dest_format(&c->dest, detail, sizeof(detail));
+				fputs(",\"realserver\":", out);
+				json_string(out, detail);
+				if (c->op != IPVS_DEST_DEL)
+					fprintf(out, ",\"weight\":%u,\"method\":\"%s\"", (unsigned)c->dest.weight,
+						ipvs_method_name(c->dest.method));
+			} else if (c->op != IPVS_SVC_DEL) {
+				fputs(",\"scheduler\":", out);
+				json_string(out, c->svc.scheduler);
+			}
+			fputc('}', out);
+		} else if (st->kind == STEP_SYSCTL) {
 			fprintf(out, "{\"action\":\"sysctl\",\"path\":");
 			snprintf(detail, sizeof(detail), "conf/%s/%s", scope_dir(st->scope, p->want->ifname),
 				 knob_table[st->knob].sysctl);

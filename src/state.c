@@ -12,6 +12,7 @@ struct keep_ctx {
 	size_t n;
 	struct owned_set *owned;
 	struct host *live;  /* gets the NIC's link-local address on the way */
+	bool nic_nets;      /* and every address of the NIC, into live->nic_nets */
 };
 
 /* Keep an address if it is one of the profile's VIPs (on any interface:
@@ -22,6 +23,13 @@ static bool keep_address(void *arg, struct live_addr *a)
 	struct vip key = { .family = a->family };
 	char label[IF_NAMESIZE];
 
+	/* A director with IPVS services needs the NIC's subnets: its DR real
+	 * servers must be on one of them. */
+	if (ctx->nic_nets && a->ifindex == ctx->live->ifindex) {
+		struct host *live = ctx->live;
+		live->nic_nets = xreallocarray(live->nic_nets, live->nnic_nets + 1, sizeof(*live->nic_nets));
+		live->nic_nets[live->nnic_nets++] = *a;
+	}
 	if (a->family == AF_INET6 && a->ifindex == ctx->live->ifindex && a->addr[0] == 0xfe &&
 	    (a->addr[1] & 0xc0) == 0x80 && !ctx->live->have_link_local) {
 		memcpy(ctx->live->link_local, a->addr, 16);
@@ -81,7 +89,7 @@ static int live_compare(const void *x, const void *y)
 int state_read(const struct host *want, struct netlink *nl, struct owned_set *owned, struct host *live,
 	       char *err, size_t errlen)
 {
-	struct keep_ctx ctx = { .n = want->nvips, .owned = owned, .live = live };
+	struct keep_ctx ctx = { .n = want->nvips, .owned = owned, .live = live, .nic_nets = want->nservices > 0 };
 	int ret;
 
 	memset(live, 0, sizeof(*live));

@@ -1,0 +1,15 @@
+/* Files lvsdr keeps for itself (ownership records, the drained list):
+ * replaced whole and atomically, so a crash leaves the old or the new
+ * file, never half of one. */
+#ifndef LVSDR_RECORD_FILE_H
+#define LVSDR_RECORD_FILE_H
+
+#include <stddef.h>
+
+/* Create the missing directories above path (0755). 0 or -errno. */
+int record_make_parents(const char *path);
+/* Write text to path.tmp, fsync, rename over path; the directories are
+ * made when missing. 0, or -errno with err filled. */
+int record_replace(const char *path, const char *text, size_t len, char *err, size_t errlen);
+
+#endif

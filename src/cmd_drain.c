@@ -1,0 +1,220 @@
+/* lvsdr drain / undrain: hold a real server at weight 0 on every service of
+ * the profile (its established connections finish, new ones go elsewhere),
+ * across later applies and reboots, until undrain gives its weight back. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "lvsdr.h"
+#include "util.h"
+
+#define DRAIN_WAIT_MS_DEFAULT 300000u
+
+static const char drain_usage[] =
+	"Usage: lvsdr drain [-q] [-w DURATION] PROFILE REALSERVER\n"
+	"       lvsdr undrain [-q] PROFILE REALSERVER\n"
+	"drain sets REALSERVER's weight to 0 on every service of PROFILE and waits until its\n"
+	"active connections are gone; it stays drained across applies and reboots until undrain\n"
+	"gives it back the profile's weight.\n"
+	"  -w, --wait DURATION  how long drain waits for the connections to end (default 300s,\n"
+	"                       0: do not wait)\n"
+	"  -q, --quiet          print only errors\n"
+	"Exit status: 0 done (drain: no active connection left), 1 drained but connections\n"
+	"remain after the wait, 2 error (nothing changed).\n";
+
+/* Keep only the plan's steps that change rs's weight: a drain touches
+ * nothing else, whatever other drift the host has. */
+static void plan_keep_realserver(struct plan *p, int family, const uint8_t addr[16])
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < p->nsteps; i++) {
+		const struct step *st = &p->steps[i];
+		const struct ipvs_change *c = st->kind == STEP_IPVS ? &p->ipvs[st->ipvs].change : NULL;
+		if (c && c->op == IPVS_DEST_EDIT && c->dest.family == family && !memcmp(c->dest.addr, addr, 16))
+			p->steps[kept++] = *st;
+	}
+	p->nsteps = kept;
+}
+
+/* Active connections of rs over the services lvsdr owns; *services gets
+ * how many of them have it. */
+static unsigned long active_connections(const struct host *live, int family, const uint8_t addr[16],
+					unsigned *services)
+{
+	unsigned long active = 0;
+
+	*services = 0;
+	for (size_t i = 0; i < live->nservices; i++)
+		for (size_t j = 0; j < live->services[i].ndests; j++) {
+			const struct ipvs_dest *d = &live->services[i].dests[j];
+			if (live->services[i].owned && d->family == family && !memcmp(d->addr, addr, 16)) {
+				active += d->active;
+				(*services)++;
+			}
+		}
+	return active;
+}
+
+static bool profile_has_realserver(const struct host *want, int family, const uint8_t addr[16])
+{
+	for (size_t i = 0; i < want->nservices; i++)
+		for (size_t j = 0; j < want->services[i].ndests; j++)
+			if (want->services[i].dests[j].family == family &&
+			    !memcmp(want->services[i].dests[j].addr, addr, 16))
+				return true;
+	return false;
+}
+
+/* Wait, re-reading the table every second, until rs has no active
+ * connection or the wait is over. */
+static int drain_wait(struct session *s, const char *rs, int family, const uint8_t addr[16], unsigned wait_ms,
+		      bool quiet)
+{
+	uint64_t deadline = monotonic_ns() + (uint64_t)wait_ms * 1000000ull;
+	unsigned long active, last = (unsigned long)-1;
+	unsigned services;
+
+	for (;;) {
+		active = active_connections(&s->live, family, addr, &services);
+		if (!active) {
+			if (!quiet)
+				printf("%s: drained: weight 0 on %u service%s, no active connection\n", rs, services,
+				       services == 1 ? "" : "s");
+			return LVSDR_EXIT_OK;
+		}
+		uint64_t now = monotonic_ns();
+		if (now >= deadline) {
+			printf("%s: drained (weight 0 on %u service%s), but %lu active connection%s remain after "
+			       "the wait\n", rs, services, services == 1 ? "" : "s", active, active == 1 ? "" : "s");
+			return LVSDR_EXIT_DRIFT;
+		}
+		if (!quiet && active != last)
+			printf("%s: %lu active connection%s on %u service%s, waiting up to %ds more\n", rs, active,
+			       active == 1 ? "" : "s", services, services == 1 ? "" : "s",
+			       (ms_until(deadline, now) + 999) / 1000);
+		fflush(stdout);
+		last = active;
+		struct timespec ts = { 1, 0 };
+		nanosleep(&ts, NULL);
+		if (session_replan(s) != LVSDR_EXIT_OK)
+			return LVSDR_EXIT_ERROR;
+	}
+}
+
+static int drain_run(const char *profile, const char *rs, bool drain, unsigned wait_ms, bool quiet)
+{
+	struct session_options opt = { .lock = true, .expect = -1, .ipvs = true };
+	struct execute_result res;
+	struct session s;
+	uint8_t addr[16];
+	unsigned prefix;
+	bool has_prefix;
+	int family, status;
+	char err[512];
+
+	if (!parse_address(rs, &family, addr, &prefix, &has_prefix) || has_prefix) {
+		fprintf(stderr, "%s: %s: not a real server's address (an IPv4 or IPv6 address without a prefix)\n",
+			lvsdr_prog, rs);
+		return LVSDR_EXIT_ERROR;
+	}
+	status = session_open(&s, profile, &opt);
+	if (status != LVSDR_EXIT_OK)
+		goto out;
+	if (!profile_has_realserver(&s.want, family, addr)) {
+		fprintf(stderr, "%s: %s: %s is no real server of any service of this profile; nothing changed\n",
+			lvsdr_prog, profile, rs);
+		status = LVSDR_EXIT_ERROR;
+		goto out;
+	}
+	if (!s.ipvs) {
+		fprintf(stderr, "%s: %s: %s; nothing changed\n", lvsdr_prog, profile, s.ipvs_why);
+		status = LVSDR_EXIT_ERROR;
+		goto out;
+	}
+	if ((status = privilege_require(false)) != LVSDR_EXIT_OK)
+		goto out;
+	drained_set_one(&s.drained, family, addr, drain);
+	if (drained_save(&s.drained, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s; nothing changed\n", lvsdr_prog, err);
+		status = LVSDR_EXIT_ERROR;
+		goto out;
+	}
+	session_mark_drained(&s);
+	if ((status = session_replan(&s)) != LVSDR_EXIT_OK)
+		goto out;
+	plan_keep_realserver(&s.plan, family, addr);
+	if (s.plan.nsteps && (status = plan_execute(&s, quiet, &res)) != LVSDR_EXIT_OK) {
+		/* Nothing changed in the table: the list goes back as it was. */
+		drained_set_one(&s.drained, family, addr, !drain);
+		if (drained_save(&s.drained, err, sizeof(err)) < 0)
+			fprintf(stderr, "%s: %s\n", lvsdr_prog, err);
+		goto out;
+	}
+	if (s.lock_fd >= 0) { /* the wait holds no lock: an apply or a takeover may run meanwhile */
+		close(s.lock_fd);
+		s.lock_fd = -1;
+	}
+	if ((status = session_replan(&s)) != LVSDR_EXIT_OK)
+		goto out;
+	if (drain)
+		status = drain_wait(&s, rs, family, addr, wait_ms, quiet);
+	else if (!quiet)
+		printf("%s: undrained: weights as the profile sets them\n", rs);
+out:
+	session_close(&s);
+	return status;
+}
+
+static int drain_command(int argc, char **argv, bool drain)
+{
+	static const struct option options[] = {
+		{ "wait", required_argument, NULL, 'w' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	unsigned wait_ms = DRAIN_WAIT_MS_DEFAULT;
+	bool quiet = false;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, drain ? "w:qh" : "qh", options, NULL)) != -1) {
+		switch (opt) {
+		case 'w':
+			if (!drain || !parse_duration_ms(optarg, &wait_ms)) {
+				fprintf(stderr, "%s: --wait %s: a duration such as 30s or 500ms\n", argv[0], optarg);
+				return LVSDR_EXIT_ERROR;
+			}
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			fputs(drain_usage, stdout);
+			return LVSDR_EXIT_OK;
+		default:
+			fputs(drain_usage, stderr);
+			return LVSDR_EXIT_ERROR;
+		}
+	}
+	if (optind != argc - 2) {
+		fputs(drain_usage, stderr);
+		return LVSDR_EXIT_ERROR;
+	}
+	return drain_run(argv[optind], argv[optind + 1], drain, wait_ms, quiet);
+}
+
+int drain_main(int argc, char **argv)
+{
+	return drain_command(argc, argv, true);
+}
+
+int undrain_main(int argc, char **argv)
+{
+	return drain_command(argc, argv, false);
+}
