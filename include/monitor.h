@@ -42,6 +42,8 @@ int prom_write_file(const char *path, const char *text, size_t len, char *err, s
 /* verify. plan NULL: verify could not compare (bad profile, no interface). */
 enum nagios_status monitor_verify_nagios(FILE *out, const struct plan *plan, const char *profile);
 void monitor_verify_prom(FILE *out, const struct plan *plan, const char *profile);
+/* Its IPVS part (src/monitor_ipvs.c): per real server weight, connections and counters. */
+void monitor_ipvs_prom(FILE *out, const struct plan *plan, const char *profile);
 /* The same, written to path as prom_write_file() does. */
 int monitor_verify_prom_write(const char *path, const struct plan *plan, const char *profile, char *err, size_t errlen);
 

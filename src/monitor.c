@@ -309,6 +309,7 @@ void monitor_verify_prom(FILE *out, const struct plan *p, const char *profile)
 		if (p->knobs[k].managed)
 			prom_sample(out, "lvsdr_arp_knob_wanted", p->knobs[k].want, "profile", profile, "interface", ifname,
 				    "knob", knob_table[k].sysctl, NULL);
+	monitor_ipvs_prom(out, p, profile);
 }
 
 /* --- probe ------------------------------------------------------------- */

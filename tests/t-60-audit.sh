@@ -642,6 +642,9 @@ for m in $written; do
 	check "lvsdr.8 documents the metric $m" grep -qx "$m" <<<"$documented"
 done
 for m in $documented; do
+	# The IPVS metrics need a kernel with IPVS: the guest test
+	# (t-37-ipvs-apply.sh) holds them to the page.
+	[[ $m == lvsdr_ipvs_* ]] && continue
 	grep -qx "$m" <<<"$written" || not_ok "lvsdr.8 documents the metric $m, which no .prom file here holds"
 done
 # probe --json members: each key printed is named in the "probe JSON"
