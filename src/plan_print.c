@@ -143,8 +143,16 @@ void plan_print_text(const struct plan *p, const char *profile, bool verbose, FI
 		int knobs = 0;
 		for (int k = 0; k < KNOB_COUNT; k++)
 			knobs += p->knobs[k].managed;
-		fprintf(out, "ok: in sync (%d knob%s, %zu VIP%s)\n", knobs, knobs == 1 ? "" : "s", p->nvips,
+		fprintf(out, "ok: in sync (%d knob%s, %zu VIP%s", knobs, knobs == 1 ? "" : "s", p->nvips,
 			p->nvips == 1 ? "" : "s");
+		if (p->want->nservices) {
+			size_t dests = 0;
+			for (size_t i = 0; i < p->want->nservices; i++)
+				dests += p->want->services[i].ndests;
+			fprintf(out, ", %zu service%s, %zu real server%s", p->want->nservices,
+				p->want->nservices == 1 ? "" : "s", dests, dests == 1 ? "" : "s");
+		}
+		fputs(")\n", out);
 		return;
 	}
 	size_t differences = p->drift + p->blocked + p->warned;
