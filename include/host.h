@@ -32,6 +32,9 @@ struct vip {
 	uint8_t addr[16];
 	uint8_t prefix;
 	unsigned line;       /* profile line */
+	/* takeover: blocked, so this run leaves it alone (no step touches it)
+	 * while the other VIPs go ahead; verify and apply never set it. */
+	bool excluded;
 };
 
 /* An address as the kernel holds it. */

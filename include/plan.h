@@ -65,11 +65,15 @@ struct plan {
 	struct step *steps;
 	size_t nsteps, steps_cap;
 	size_t drift, blocked, warned; /* counts of findings by verdict */
+	size_t excluded;               /* blocked VIPs left out of the run (vip.excluded) */
 };
 
 void plan_compute(const struct host *want, const struct host *live, struct plan *plan);
 void plan_free(struct plan *plan);
 bool plan_in_sync(const struct plan *plan);
+/* Takeover: leave every blocked VIP out of the plan (the caller replans);
+ * returns how many were newly left out. */
+size_t plan_exclude_blocked(const struct plan *plan, struct host *want);
 /* A finding from outside the plan (verify's boot configuration check),
  * counted like the plan's own; the caller fills in its detail. */
 struct extra_finding *plan_add_finding(struct plan *plan, enum verdict verdict, const char *subject);

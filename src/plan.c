@@ -190,7 +190,7 @@ static void plan_vip(struct plan *p, size_t i)
 	const char *target_name = realserver ? "lo" : p->want->ifname;
 	bool bound = false;
 	char text[INET6_ADDRSTRLEN], detail[256];
-	size_t used = 0;
+	size_t used = 0, first_step = p->nsteps;
 
 	r->vip = v;
 	r->target_ifindex = target;
@@ -264,6 +264,11 @@ static void plan_vip(struct plan *p, size_t i)
 	}
 	r->detail = detail[0] ? xstrdup(detail) : NULL;
 	count_verdict(p, r->verdict);
+	/* Left out: not one step for it, not even removing a copy of ours. */
+	if (v->excluded) {
+		p->nsteps = first_step;
+		p->excluded += r->verdict == VERDICT_BLOCKED;
+	}
 }
 
 /* Addresses lvsdr bound that the profile no longer lists. */
@@ -414,6 +419,18 @@ struct extra_finding *plan_add_finding(struct plan *plan, enum verdict verdict, 
 bool plan_in_sync(const struct plan *plan)
 {
 	return plan->drift == 0 && plan->blocked == 0 && plan->warned == 0;
+}
+
+size_t plan_exclude_blocked(const struct plan *plan, struct host *want)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < plan->nvips; i++)
+		if (plan->vips[i].verdict == VERDICT_BLOCKED && !want->vips[i].excluded) {
+			want->vips[i].excluded = true;
+			n++;
+		}
+	return n;
 }
 
 void plan_free(struct plan *plan)

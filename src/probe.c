@@ -235,9 +235,10 @@ int conflict_check(struct garp_sender *g, int rx, const struct host *want, const
 		free(targets);
 		return LVSDR_EXIT_ERROR;
 	}
-	/* Only what this run will bind: a VIP held here already is ours. */
+	/* Only what this run will bind: a VIP held here already is ours, and
+	 * one left out of the takeover is not bound at all. */
 	for (size_t i = 0; i < want->nvips; i++)
-		if (!nic_holds(&nic, want->vips[i].family, want->vips[i].addr))
+		if (!want->vips[i].excluded && !nic_holds(&nic, want->vips[i].family, want->vips[i].addr))
 			probe_target_init(&targets[n++], want->vips[i].family, want->vips[i].addr);
 	ret = n ? probe_run(g, rx, &nic, targets, n, &timing, true, err, sizeof(err)) : 0;
 	if (ret < 0)

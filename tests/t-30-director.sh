@@ -327,6 +327,53 @@ lv dir2 verify --state any "$BOTH" >/dev/null 2>&1
 rc=$?
 check "verify --state any after release: exit 0 (status $rc)" [ "$rc" -eq 0 ]
 
+# --- a takeover with one VIP blocked (issue 17) -----------------------------------
+# A copy of the IPv6 VIP that lvsdr did not bind sits on another interface of
+# dir2 (one end of a veth pair: the lab's kernel may have no dummy driver).
+# The takeover leaves that VIP out, names it, binds and announces the IPv4
+# one, and exits 1; before, it refused the whole takeover with 2.
+on dir2 ip link add stray0 type veth peer name stray1 && on dir2 ip link set stray0 up &&
+	on dir2 ip addr add "$VIP6" dev stray0 nodad
+STRAY_DEL="ip addr del $VIP6 dev stray0"
+lv dir2 takeover "$BOTH" >"$TMP/part.out" 2>"$TMP/part.err"
+rc=$?
+addrs=$(on dir2 ip -o addr show)
+check "partial takeover: exit 1, not 2 (status $rc)" [ "$rc" -eq 1 ]
+expect_output "partial takeover: stderr names the VIP left out and why, then the count" 0 \
+	<(printf '%s\n' "lvsdr: $BOTH: $VIP6 not taken over: also bound on stray0; not bound by lvsdr, so lvsdr leaves it: $STRAY_DEL" \
+		"lvsdr: $BOTH: took over 1 of 2 VIPs; 1 left out (named above): this host does not hold them") cat "$TMP/part.err"
+check "partial takeover: stdout says 1 VIP taken over and 1 announced" \
+	eval 'grep -qx "$BOTH: took over 1 VIP on eth0 (1 change)" "$TMP/part.out" &&
+		grep -q "^announced 1 VIP on eth0: " "$TMP/part.out"'
+check "partial takeover: $VIP4 is bound on eth0" grep -q "eth0 .*inet $VIP4 " <<<"$addrs"
+check "partial takeover: $VIP6 is NOT bound on eth0, and the stray copy on stray0 is untouched" \
+	eval '! grep -q "eth0 .*inet6 $VIP6 " <<<"$addrs" && grep -q "stray0 .*inet6 $VIP6 " <<<"$addrs"'
+lv dir2 release "$BOTH" >"$TMP/part-rel.out" 2>&1
+rc=$?
+addrs=$(on dir2 ip -o addr show)
+check "release with the stray copy: exit 0, $VIP4 gone, the stray copy kept and named (status $rc)" \
+	eval '[ "$rc" -eq 0 ] && ! grep -q "inet $VIP4 " <<<"$addrs" && grep -q "stray0 .*inet6 $VIP6 " <<<"$addrs" &&
+		grep -qF "also bound on stray0" "$TMP/part-rel.out"'
+
+# The rest is still one transaction: a failure mid-way undoes what this run did.
+THREE=$TMP/three.ini
+director_profile "$THREE" both 1 100 0 "$VIP4" 203.0.113.80/32 "$VIP6"
+before=$(on dir2 ip -o addr show)
+on dir2 env LVSDR_FAULT_STEP=2 "$LVSDR" takeover "$THREE" >"$TMP/part-fault.out" 2>&1
+rc=$?
+check "partial takeover, step 2 of 2 fails: exit 2, step 1 rolled back, addresses as before (status $rc)" \
+	eval '[ "$rc" -eq 2 ] && [ "$before" = "$(on dir2 ip -o addr show)" ] &&
+		grep -q "rolled back 1 change; the host is as it was before this run" "$TMP/part-fault.out"'
+
+ONLY6=$TMP/only6.ini
+director_profile "$ONLY6" both 1 100 0 "$VIP6"
+lv dir2 takeover "$ONLY6" >"$TMP/part-none.out" 2>&1
+rc=$?
+check "takeover whose every VIP is blocked: exit 2, 'no VIP can be bound', nothing changed (status $rc)" \
+	eval '[ "$rc" -eq 2 ] && grep -qx "lvsdr: $ONLY6: refusing to take over: no VIP can be bound on eth0; nothing changed" \
+		"$TMP/part-none.out" && [ "$before" = "$(on dir2 ip -o addr show)" ]'
+on dir2 ip link del stray0
+
 # --- refresh: a second burst, and the command waits for it --------------------
 # lvsdr.ini(5): "refresh: a second burst this long after the first; lvsdr
 # apply returns after it". takeover announces the same way.
