@@ -160,18 +160,6 @@ void owned_remove(struct owned_set *set, const struct live_addr *a)
 	set->dirty = true;
 }
 
-static int make_parents(char *path)
-{
-	for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
-		*p = '\0';
-		int ret = mkdir(path, 0755);
-		*p = '/';
-		if (ret < 0 && errno != EEXIST)
-			return -errno;
-	}
-	return 0;
-}
-
 int owned_save(struct owned_set *set, char *err, size_t errlen)
 {
 	char tmp[PATH_MAX + 8];
@@ -184,7 +172,7 @@ int owned_save(struct owned_set *set, char *err, size_t errlen)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", set->path);
 	f = fopen(tmp, "we");
 	if (!f && errno == ENOENT) {
-		if ((ret = make_parents(set->path)) < 0) {
+		if ((ret = mkdir_parents(set->path)) < 0) {
 			snprintf(err, errlen, "cannot create the directory for %s: %s", set->path, strerror(-ret));
 			return ret;
 		}
@@ -232,7 +220,7 @@ int owned_lock(const struct owned_set *set, unsigned timeout_ms, char *err, size
 	 * which spares every later run (a takeover among them) four calls. */
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0 && errno == ENOENT) {
-		if ((ret = make_parents(path)) < 0) {
+		if ((ret = mkdir_parents(path)) < 0) {
 			snprintf(err, errlen, "cannot create the directory for %s: %s", path, strerror(-ret));
 			return ret;
 		}
