@@ -1,5 +1,6 @@
 #include "engine.h"
 
+#include <arpa/inet.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "lvsdr.h"
 #include "profile.h"
 #include "state.h"
+#include "syslog_mirror.h"
 #include "util.h"
 
 int session_open(struct session *s, const char *profile, const struct session_options *opt)
@@ -126,6 +128,17 @@ static size_t still_bound(const struct host *live, const struct vip *vips, size_
 	return kept;
 }
 
+/* Each VIP announced, for the log: its first frames leave right after. */
+static void announce_log(const struct session *s, const struct vip *vips, size_t n)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	for (size_t i = 0; i < n && syslog_mirror_active(); i++) {
+		addr_format(vips[i].family, vips[i].addr, text, sizeof(text));
+		syslog_note("%s: announcing %s on %s", s->profile, text, s->want.ifname);
+	}
+}
+
 /* Round one goes at once, under the lock this run already holds. Later
  * rounds (interval, then the refresh burst) may come seconds or minutes
  * later: between rounds the lock is free, so a release (keepalived going
@@ -147,6 +160,7 @@ int session_announce(struct session *s, struct garp_sender *g, const struct vip 
 		return LVSDR_EXIT_OK;
 	current = xcalloc(n, sizeof(*current));
 	memcpy(current, vips, n * sizeof(*current));
+	announce_log(s, vips, n);
 	for (unsigned b = 0; b < bursts && n; b++) {
 		uint64_t burst_start = start + (uint64_t)b * policy->refresh_ms * 1000000ull;
 		for (unsigned r = 0; r < policy->count && n; r++, rounds++) {

@@ -15,6 +15,7 @@
 #include "lvsdr.h"
 #include "state.h"
 #include "sysctl.h"
+#include "syslog_mirror.h"
 #include "util.h"
 
 /* A test hook: LVSDR_FAULT_STEP=N makes step N fail before it runs, so the
@@ -310,11 +311,12 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 			owned_remove(&s->owned, &p->steps[k].addr);
 	if (owned_save(&s->owned, err, sizeof(err)) < 0)
 		fprintf(stderr, "%s: warning: %s\n", lvsdr_prog, err);
-	if (!quiet)
-		for (size_t k = 0; k < n; k++) {
-			step_describe(&p->steps[k], s->want.ifname, what, sizeof(what));
+	for (size_t k = 0; k < n && (!quiet || syslog_mirror_active()); k++) {
+		step_describe(&p->steps[k], s->want.ifname, what, sizeof(what));
+		if (!quiet)
 			printf("  %zu. %s\n", k + 1, what);
-		}
+		syslog_note("%s: %s", s->profile, what);
+	}
 	free(done);
 	sigprocmask(SIG_SETMASK, &saved, NULL);
 	return status;
