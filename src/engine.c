@@ -61,6 +61,8 @@ int session_open(struct session *s, const char *profile, const struct session_op
 		fprintf(stderr, "%s: %s\n", lvsdr_prog, err);
 		return LVSDR_EXIT_ERROR;
 	}
+	if (s->owned.warning[0])
+		fprintf(stderr, "%s: warning: %s\n", lvsdr_prog, s->owned.warning);
 	return session_replan(s);
 }
 

@@ -52,9 +52,7 @@ same() { [ "$1" = "$2" ]; }                    # A B
 differ() { [ "$1" != "$2" ]; }                 # A B
 
 # record HOST: the path of lvsdr's ownership record for HOST's namespace.
-record() {
-	echo "$LVSDR_RUNDIR/net-$(on "$1" stat -L -c %i /proc/self/ns/net)/owned"
-}
+record() { lab_record "$1"; }
 
 # absent_in_record HOST ADDRESS/PREFIX: the record does not claim it.
 absent_in_record() { ! grep -qF " $2" "$(record "$1")" 2>/dev/null; }

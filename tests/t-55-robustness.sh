@@ -64,7 +64,7 @@ knob() { on "$1" cat "/proc/sys/net/ipv4/conf/$2/$3" 2>/dev/null || echo missing
 bound() { on "$1" ip -o addr show dev "$2" 2>/dev/null | grep -qF -- " $3 "; }       # HOST DEV ADDR/PREFIX
 bound_as() { on "$1" ip -o addr show dev "$2" | grep -qE -- " ${3//./\\.} .* $4\\\\"; } # ... LABEL
 not_bound() { ! bound "$@"; }
-record() { cat "$LVSDR_RUNDIR/net-$(on "$1" stat -L -c %i /proc/self/ns/net)/owned" 2>/dev/null; }
+record() { cat "$(lab_record "$1")" 2>/dev/null; }
 has_nic() { on "$1" ip link show eth0 >/dev/null 2>&1; }
 
 snapshot() { # HOST: every ARP knob, every address, the ownership record
@@ -87,7 +87,7 @@ fresh() {
 		on "$h" ip addr del "$a" dev eth0 2>/dev/null
 	done
 	lab_arp_reset "$h"
-	rm -f "$LVSDR_RUNDIR/net-$(on "$h" stat -L -c %i /proc/self/ns/net)/owned"
+	rm -f "$(lab_record "$h")"
 }
 
 # midrun HOST CMD PROFILE COND...: run `lvsdr CMD PROFILE` in HOST with every
