@@ -312,6 +312,15 @@ int owned_save(struct owned_set *set, char *err, size_t errlen)
 	ensure_sorted(set);
 	if (!set->cookie)
 		return unrecorded_check(set, err, errlen);
+	/* Nothing left to own: no record, as before lvsdr ever ran here. */
+	if (!set->n) {
+		if (unlink(set->path) < 0 && errno != ENOENT) {
+			snprintf(err, errlen, "cannot remove %s: %s", set->path, strerror(errno));
+			return -errno;
+		}
+		set->dirty = false;
+		return 0;
+	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp", set->path);
 	f = fopen(tmp, "we");
 	if (!f && errno == ENOENT) {

@@ -71,6 +71,41 @@ static void explain_effective(enum arp_knob k, const struct knob_values *kv, con
 	}
 }
 
+/* What a knob below the profile's value in one place lets happen, once
+ * that place decides the effective value. */
+static const char *const knob_consequence[KNOB_COUNT] = {
+	[KNOB_IGNORE] = "the host answers ARP for the VIPs",
+	[KNOB_ANNOUNCE] = "the host may send ARP with a VIP as sender and pull the VIP's traffic to itself",
+	[KNOB_FILTER] = "arp_filter no longer applies",
+	[KNOB_ACCEPT] = "gratuitous ARP no longer creates neighbour entries",
+	[KNOB_NOTIFY] = "link changes are no longer announced",
+};
+
+/* The effective value is right, but not every place the scope writes
+ * holds the profile's value: right only while the other place stays as it
+ * is. conf/all is what protects a NIC created or re-created later (its own
+ * knobs start from conf/default); the NIC's own value is what protects it
+ * once conf/all is lowered. */
+static void knob_misplaced(struct plan *p, enum arp_knob k)
+{
+	const struct knob_values *want = &p->want->knobs[k], *live = &p->live->knobs[k];
+	struct knob_report *r = &p->knobs[k];
+	const char *ifname = p->want->ifname, *name = knob_table[k].sysctl;
+	size_t used = 0;
+
+	for (int s = SCOPE_ALL; s <= SCOPE_DEV && used < sizeof(r->detail); s++) {
+		if (!want->present[s] || live->value[s] == r->want)
+			continue;
+		r->verdict = VERDICT_DRIFT;
+		used += (size_t)snprintf(r->detail + used, sizeof(r->detail) - used, "%sconf/%s/%s = %d, lvsdr writes "
+					 "%d: %s on %s", used ? "; " : "", scope_label((enum scope)s, ifname), name,
+					 live->value[s], r->want, knob_consequence[k],
+					 s == SCOPE_ALL ? "any NIC created or re-created later" : ifname);
+		if (s == SCOPE_DEV && used < sizeof(r->detail))
+			used += (size_t)snprintf(r->detail + used, sizeof(r->detail) - used, " once conf/all is lowered");
+	}
+}
+
 static void plan_knob(struct plan *p, enum arp_knob k)
 {
 	const struct knob_values *want = &p->want->knobs[k], *live = &p->live->knobs[k];
@@ -132,14 +167,15 @@ static void plan_knob(struct plan *p, enum arp_knob k)
 				 "scope = all+interface", name);
 		}
 	}
+	if (!effective_wrong)
+		knob_misplaced(p, k);
 	count_verdict(p, r->verdict);
 	if (r->verdict == VERDICT_BLOCKED)
 		return;
+	/* Every place the scope writes holds the profile's value. */
 	for (int s = SCOPE_ALL; s <= SCOPE_DEV; s++) {
 		if (!want->present[s] || live->value[s] == r->want)
 			continue;
-		if (!effective_wrong && knob_value_meaningful(k, live->value[s]))
-			continue; /* the effective value is right: leave it */
 		struct step *st = step_push(p, STEP_SYSCTL);
 		st->knob = k;
 		st->scope = (enum scope)s;
