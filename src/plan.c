@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "nic.h"
 #include "owned.h"
 #include "util.h"
 
@@ -216,6 +217,33 @@ static bool same_address(const struct live_addr *a, const struct vip *v)
 	return a->family == v->family && !memcmp(a->addr, v->addr, 16);
 }
 
+/* A director's VIP that another host answers for (live->holders): not
+ * bound here, that is the expected state of a backup, and apply leaves it
+ * to the peer; bound here too, two hosts answer for it. true when it
+ * decided the report. */
+static bool peer_judged(struct plan *p, size_t i, bool bound, char *detail, size_t len)
+{
+	const struct vip_holder *h = p->live->holders ? &p->live->holders[i] : NULL;
+	struct vip_report *r = &p->vips[i];
+	char mac[MAC_TEXT_LEN];
+
+	if (!h || !h->held || r->verdict != VERDICT_OK || p->want->expect != EXPECT_BOUND)
+		return false;
+	mac_format(h->mac, mac);
+	if (bound) {
+		r->verdict = VERDICT_BLOCKED;
+		r->state = "conflict";
+		snprintf(detail, len, "bound on %s and answered by %s%s too: two hosts hold it (a peer director, "
+			 "or a real server that leaks); release it on the one that must not hold it", p->want->ifname,
+			 mac, h->macs > 1 ? " and others" : "");
+	} else {
+		r->state = "held-by-peer";
+		snprintf(detail, len, "held by %s%s: the expected state of a backup; lvsdr takeover (or notify "
+			 "MASTER) takes it over", mac, h->macs > 1 ? " and others" : "");
+	}
+	return true;
+}
+
 static void plan_vip(struct plan *p, size_t i)
 {
 	const struct vip *v = &p->want->vips[i];
@@ -283,7 +311,9 @@ static void plan_vip(struct plan *p, size_t i)
 			used += (size_t)snprintf(detail + used, sizeof(detail) - used, "%s%s", used ? "; " : "",
 						 note);
 	}
-	if (!bound && expect != EXPECT_BOUND) {
+	if (peer_judged(p, i, bound, detail, sizeof(detail)))
+		; /* held by another host: a backup's, or a conflict */
+	else if (!bound && expect != EXPECT_BOUND) {
 		if (r->verdict == VERDICT_OK)
 			r->state = "absent";
 	} else if (!bound) {

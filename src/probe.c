@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "garp.h"
 #include "lvsdr.h"
@@ -261,4 +262,52 @@ int conflict_check(struct garp_sender *g, int rx, const struct host *want, const
 	if (ret < 0)
 		return LVSDR_EXIT_ERROR;
 	return held && refuse ? LVSDR_EXIT_ERROR : LVSDR_EXIT_OK;
+}
+
+/* What probe_run() found, this host's own MAC left out. */
+static void holders_fill(const struct probe_target *t, struct vip_holder *h)
+{
+	for (size_t j = 0; j < t->nresponders; j++) {
+		if (t->responders[j].this_host)
+			continue;
+		if (!h->held)
+			memcpy(h->mac, t->responders[j].mac, MAC_LEN); /* sorted: the lowest */
+		h->held = true;
+		h->macs++;
+	}
+}
+
+int probe_vip_holders(const struct host *want, const struct host *live, struct vip_holder *holders, char *err,
+		      size_t errlen)
+{
+	const struct probe_timing timing = { LVSDR_CONFLICT_COUNT, LVSDR_CONFLICT_WAIT_MS };
+	struct garp_sender *g = NULL;
+	struct probe_target *targets;
+	struct nic nic;
+	int rx, ret;
+
+	if (garp_open_live(&g, live, err, errlen) < 0)
+		return -1;
+	if ((rx = frames_open(want->ifname, err, errlen)) < 0) {
+		garp_close(g);
+		return -1;
+	}
+	if (probe_nic_lookup(want->ifname, &nic, err, errlen) < 0) {
+		close(rx);
+		garp_close(g);
+		return -1;
+	}
+	targets = xcalloc(want->nvips, sizeof(*targets));
+	for (size_t i = 0; i < want->nvips; i++)
+		probe_target_init(&targets[i], want->vips[i].family, want->vips[i].addr);
+	ret = probe_run(g, rx, &nic, targets, want->nvips, &timing, true, err, errlen);
+	for (size_t i = 0; i < want->nvips && ret >= 0; i++) {
+		memset(&holders[i], 0, sizeof(holders[i]));
+		holders_fill(&targets[i], &holders[i]);
+	}
+	probe_targets_free(targets, want->nvips);
+	nic_free(&nic);
+	close(rx);
+	garp_close(g);
+	return ret < 0 ? -1 : 0;
 }
