@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <linux/if_packet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,11 +266,24 @@ int conflict_check(struct garp_sender *g, int rx, const struct host *want, const
 	return held && refuse ? LVSDR_EXIT_ERROR : LVSDR_EXIT_OK;
 }
 
-/* What probe_run() found, this host's own MAC left out. */
-static void holders_fill(const struct probe_target *t, struct vip_holder *h)
+/* A MAC of any interface of this host: an answer from one of them (a
+ * second NIC on the segment, a veth whose peer is here too) is this host,
+ * never a peer. */
+static bool mac_is_local(const struct ifaddrs *list, const uint8_t mac[MAC_LEN])
+{
+	for (const struct ifaddrs *i = list; i; i = i->ifa_next) {
+		const struct sockaddr_ll *ll = (const struct sockaddr_ll *)(const void *)i->ifa_addr;
+		if (ll && ll->sll_family == AF_PACKET && ll->sll_halen == MAC_LEN && !memcmp(ll->sll_addr, mac, MAC_LEN))
+			return true;
+	}
+	return false;
+}
+
+/* What probe_run() found, this host's own MACs left out. */
+static void holders_fill(const struct probe_target *t, const struct ifaddrs *local, struct vip_holder *h)
 {
 	for (size_t j = 0; j < t->nresponders; j++) {
-		if (t->responders[j].this_host)
+		if (t->responders[j].this_host || mac_is_local(local, t->responders[j].mac))
 			continue;
 		if (!h->held)
 			memcpy(h->mac, t->responders[j].mac, MAC_LEN); /* sorted: the lowest */
@@ -283,6 +298,7 @@ int probe_vip_holders(const struct host *want, const struct host *live, struct v
 	const struct probe_timing timing = { LVSDR_CONFLICT_COUNT, LVSDR_CONFLICT_WAIT_MS };
 	struct garp_sender *g = NULL;
 	struct probe_target *targets;
+	struct ifaddrs *local = NULL;
 	struct nic nic;
 	int rx, ret;
 
@@ -301,10 +317,16 @@ int probe_vip_holders(const struct host *want, const struct host *live, struct v
 	for (size_t i = 0; i < want->nvips; i++)
 		probe_target_init(&targets[i], want->vips[i].family, want->vips[i].addr);
 	ret = probe_run(g, rx, &nic, targets, want->nvips, &timing, true, err, errlen);
+	if (ret >= 0 && getifaddrs(&local) < 0) {
+		snprintf(err, errlen, "cannot list this host's interfaces: %s", strerror(errno));
+		ret = -1;
+	}
 	for (size_t i = 0; i < want->nvips && ret >= 0; i++) {
 		memset(&holders[i], 0, sizeof(holders[i]));
-		holders_fill(&targets[i], &holders[i]);
+		holders_fill(&targets[i], local, &holders[i]);
 	}
+	if (local)
+		freeifaddrs(local);
 	probe_targets_free(targets, want->nvips);
 	nic_free(&nic);
 	close(rx);
