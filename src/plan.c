@@ -95,7 +95,8 @@ static void knob_misplaced(struct plan *p, enum arp_knob k)
 	size_t used = 0;
 
 	for (int s = SCOPE_ALL; s <= SCOPE_DEV && used < sizeof(r->detail); s++) {
-		if (!want->present[s] || live->value[s] == r->want)
+		/* A value outside the meaningful range has its finding already. */
+		if (!want->present[s] || live->value[s] == r->want || !knob_value_meaningful(k, live->value[s]))
 			continue;
 		r->verdict = VERDICT_DRIFT;
 		used += (size_t)snprintf(r->detail + used, sizeof(r->detail) - used, "%sconf/%s/%s = %d, lvsdr writes "
