@@ -28,6 +28,12 @@ struct session {
 	struct plan plan;
 	bool planned;
 	bool knobs_only;        /* VIPs neither judged nor touched */
+	/* A director planning by its role (apply, verify without --state):
+	 * who else answers for each VIP, probed once per session. */
+	bool probe_peers;
+	struct vip_holder *holders;
+	char probe_error[256];  /* why the probe failed; "" when it ran */
+	bool probe_warned;
 };
 
 /* Load, read and plan. Prints what went wrong; returns an lvsdr exit code

@@ -89,6 +89,14 @@ struct pathcheck_policy {
 	unsigned retries;     /* probes sent again after the first */
 };
 
+/* Another host answering for a VIP on a director's segment (probed by the
+ * engine before it plans). */
+struct vip_holder {
+	bool held;           /* some MAC other than this host's answered */
+	uint8_t mac[6];      /* the lowest of them */
+	unsigned macs;       /* how many answered, this host not counted */
+};
+
 /* Whether the VIPs should be bound: a backup director holds none, and
  * release makes them absent. */
 enum vip_expect { EXPECT_BOUND, EXPECT_ABSENT, EXPECT_ANY };
@@ -124,6 +132,10 @@ struct host {
 	struct live_addr *secondaries;
 	size_t nsecondaries;
 	bool promote_nic, promote_lo;
+	/* A director's: who else answers for want->vips[i], in that order;
+	 * owned by the session, NULL when nobody probed. A VIP another host
+	 * holds is a backup's to leave alone, one held here too a conflict. */
+	const struct vip_holder *holders;
 };
 
 void host_free(struct host *host);

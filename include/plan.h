@@ -31,7 +31,8 @@ struct vip_report {
 	const struct vip *vip;
 	int target_ifindex;
 	enum verdict verdict;
-	const char *state;   /* "bound", "missing", "wrong-prefix", "elsewhere" */
+	const char *state;   /* "bound", "missing", "wrong-prefix", "elsewhere", "absent",
+				"held-by-peer" (ok: a backup's), "conflict" (bound here and there) */
 	char *detail;        /* NULL when there is nothing to say: one per VIP, 10,000s of them */
 };
 

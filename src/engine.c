@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "garp.h"
+#include "probe.h"
 
 #include "lvsdr.h"
 #include "profile.h"
@@ -63,7 +64,33 @@ int session_open(struct session *s, const char *profile, const struct session_op
 		fprintf(stderr, "%s: %s\n", lvsdr_prog, err);
 		return LVSDR_EXIT_ERROR;
 	}
+	if (s->owned.warning[0])
+		fprintf(stderr, "%s: warning: %s\n", lvsdr_prog, s->owned.warning);
+	/* A director going by its role binds only the VIPs no other host
+	 * answers for: a backup must never grab them (takeover, notify and
+	 * --state ask for a state, and get it). */
+	s->probe_peers = s->want.role == ROLE_DIRECTOR && opt->expect < 0 && !opt->release && !s->knobs_only &&
+			 s->want.nvips;
 	return session_replan(s);
+}
+
+static void session_probe_peers(struct session *s)
+{
+	s->holders = xcalloc(s->want.nvips, sizeof(*s->holders));
+	if (probe_vip_holders(&s->want, &s->live, s->holders, s->probe_error, sizeof(s->probe_error)) < 0) {
+		free(s->holders);
+		s->holders = NULL;
+		if (!s->probe_error[0])
+			snprintf(s->probe_error, sizeof(s->probe_error), "the probe failed");
+	}
+}
+
+static bool plan_has_missing(const struct plan *p)
+{
+	for (size_t i = 0; i < p->nvips; i++)
+		if (!strcmp(p->vips[i].state, "missing"))
+			return true;
+	return false;
 }
 
 int session_replan(struct session *s)
@@ -81,8 +108,16 @@ int session_replan(struct session *s)
 	}
 	if (s->knobs_only)
 		s->live.naddrs = 0; /* host_free() still frees them */
+	if (s->probe_peers && !s->holders && !s->probe_error[0])
+		session_probe_peers(s);
+	s->live.holders = s->holders;
 	plan_compute(&s->want, &s->live, &s->plan);
 	s->planned = true;
+	if (s->probe_error[0] && !s->probe_warned && plan_has_missing(&s->plan)) {
+		fprintf(stderr, "%s: warning: %s: cannot tell whether another director holds the VIPs: %s\n",
+			lvsdr_prog, s->profile, s->probe_error);
+		s->probe_warned = true;
+	}
 	return LVSDR_EXIT_OK;
 }
 
@@ -93,6 +128,7 @@ void session_close(struct session *s)
 	host_free(&s->want);
 	host_free(&s->live);
 	owned_free(&s->owned);
+	free(s->holders);
 	netlink_close(s->nl);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);

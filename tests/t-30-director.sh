@@ -403,6 +403,80 @@ check "notify BACKUP: the VIPs are released and verify --state notified passes (
 	eval '[ "$nrc" -eq 0 ] && ! on dir2 ip -o addr show dev eth0 | grep -qE " ($LAB_VIP|$LAB_VIP6)/"'
 on dir2 ip link del stray0
 
+# --- a backup never grabs the VIPs (issue 17) ------------------------------------
+# dir1 holds both VIPs (takeover). apply on dir2, a director going by its
+# role, sets what it owns (the knobs) and binds a VIP only when no other
+# host answers for it: here nothing. verify on dir2 calls that the expected
+# state of a backup and names dir1's MAC. A VIP bound on dir2 too is a
+# conflict. Once dir1 is gone, apply on dir2 binds and announces the VIPs.
+HELD="the expected state of a backup; lvsdr takeover (or notify MASTER) takes it over"
+lv dir1 takeover -q "$BOTH"
+before=$(on dir2 ip -o addr show)
+out=$(lv dir2 apply "$BOTH" 2>&1)
+rc=$?
+after=$(on dir2 ip -o addr show)
+check "apply on dir2 while dir1 holds the VIPs: exit 0 (status $rc: $(tail -n1 <<<"$out"))" [ "$rc" -eq 0 ]
+check "apply on dir2 while dir1 holds the VIPs: binds nothing, dir2's addresses are exactly as before" \
+	[ "$before" = "$after" ]
+out=$(lv dir2 verify "$BOTH" 2>&1)
+rc=$?
+check "verify on dir2 while dir1 holds the VIPs: exit 0, 'ok: in sync' (status $rc)" \
+	[ "$rc" -eq 0 -a "$(yes_if grep -q '^ok: in sync' <<<"$out")" = y ]
+for v in "$VIP4" "$VIP6"; do
+	# The subject column is as wide as the widest subject, $VIP6.
+	if grep -qxF "$(printf '  %-*s  %-7s  %s' ${#VIP6} "$v" ok "held-by-peer: held by $LAB_MAC_dir1: $HELD")" <<<"$out"; then
+		ok "verify on dir2: '$v ok held-by-peer: held by $LAB_MAC_dir1: $HELD'"
+	else
+		not_ok "verify on dir2: '$v ok held-by-peer: held by $LAB_MAC_dir1: $HELD'"
+		printf '%s\n' "$out" | sed 's/^/#   /'
+	fi
+done
+check "verify on dir2: no 'apply would make' and no bind step" \
+	[ "$(yes_if grep -qE 'apply would make|bind ' <<<"$out")" != y ]
+if command -v jq >/dev/null 2>&1; then
+	json=$(lv dir2 verify --json "$BOTH" 2>/dev/null)
+	rc=$?
+	got=$(jq -r '[.in_sync, .drift, (.changes | length)] + [.vips[] | .status, .state, .detail] | join("|")' <<<"$json")
+	want="true|0|0|ok|held-by-peer|held by $LAB_MAC_dir1: $HELD|ok|held-by-peer|held by $LAB_MAC_dir1: $HELD"
+	check "verify --json on dir2: exit 0, in_sync, each VIP status ok, state held-by-peer, detail naming $LAB_MAC_dir1 (status $rc: $got)" \
+		[ "$rc" -eq 0 -a "$got" = "$want" ]
+else
+	skip "verify --json on dir2 while dir1 holds the VIPs: jq is not installed"
+fi
+on client ping -q -n -c1 -W2 "$LAB_VIP" >/dev/null 2>&1
+on client ping -q -n -c1 -W2 "$LAB_VIP6" >/dev/null 2>&1
+n4=$(lab_neigh client "$LAB_VIP") n6=$(lab_neigh client "$LAB_VIP6")
+check "after apply on dir2: the client still resolves both VIPs to dir1 ($n4, $n6)" \
+	[ "$n4" = "$LAB_MAC_dir1" -a "$n6" = "$LAB_MAC_dir1" ]
+
+# The VIP bound on dir2 by hand as well: two hosts answer for it.
+on dir2 ip addr add "$VIP4" dev eth0
+out=$(lv dir2 verify "$BOTH" 2>&1)
+rc=$?
+check "verify on dir2 with $VIP4 bound there and held by dir1: exit 1, blocked conflict naming $LAB_MAC_dir1 (status $rc)" \
+	[ "$rc" -eq 1 -a "$(yes_if grep -qE "^  ${VIP4//./\\.} +blocked +conflict: bound on eth0 and answered by $LAB_MAC_dir1 too: two hosts hold it" <<<"$out")" = y ]
+before=$(on dir2 ip -o addr show)
+out=$(lv dir2 apply "$BOTH" 2>&1)
+rc=$?
+after=$(on dir2 ip -o addr show)
+check "apply on dir2 during the conflict: exit 2, refuses, nothing changed (status $rc)" \
+	[ "$rc" -eq 2 -a "$before" = "$after" ]
+on dir2 ip addr del "$VIP4" dev eth0
+
+# dir1 gone: nobody answers, apply on dir2 binds and announces both VIPs.
+lv dir1 release -q "$BOTH"
+on dir1 ip link set eth0 down
+out=$(lv dir2 apply "$BOTH" 2>&1)
+rc=$?
+check "apply on dir2 once dir1 is gone: exit 0 and both VIPs bound (status $rc)" \
+	[ "$rc" -eq 0 -a "$(yes_if state_is dir2 "$BOTH" master)" = y ]
+wait_until 2 eval '[ "$(lab_neigh client "$LAB_VIP")" = "$LAB_MAC_dir2" ]'
+n4=$(lab_neigh client "$LAB_VIP")
+check "apply on dir2 once dir1 is gone: announced, the client's entry for $LAB_VIP moves to dir2 ($n4)" \
+	[ "$n4" = "$LAB_MAC_dir2" ]
+on dir1 ip link set eth0 up
+lv dir2 release -q "$BOTH"
+
 # --- refresh: a second burst, and the command waits for it --------------------
 # lvsdr.ini(5): "refresh: a second burst this long after the first; lvsdr
 # apply returns after it". takeover announces the same way.

@@ -278,11 +278,11 @@ play_expect() {
 # snapshot HOST: every ARP knob, every address, and lvsdr's record and lock
 # directory for HOST's namespace.
 snapshot() {
-	local inode
-	inode=$(on "$1" stat -L -c %i /proc/self/ns/net)
+	local cookie
+	cookie=$(on "$1" "$HELPERS/netnscookie")
 	on "$1" sysctl -a 2>/dev/null | grep -E '^net\.ipv4\.conf\.[^.]+\.(arp_|drop_gratuitous)'
 	on "$1" ip -o addr show
-	find "$LVSDR_RUNDIR" -path "*net-$inode*" -exec sh -c 'echo "== $1"; cat "$1" 2>/dev/null' _ {} \; 2>/dev/null
+	find "$LVSDR_RUNDIR" -path "*netns-$cookie/*" -exec sh -c 'echo "== $1"; cat "$1" 2>/dev/null' _ {} \; 2>/dev/null
 }
 
 if ! command -v ansible-playbook >/dev/null 2>&1; then
