@@ -8,6 +8,8 @@ MANDIR ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+# The keepalived example, with this install's paths in it.
+DOCDIR ?= $(PREFIX)/share/doc/lvsdr
 CC ?= cc
 CFLAGS ?= -O2 -g
 # Set NO_DEPS=1 to skip the Debian package check (packagers, other distros).
@@ -178,6 +180,9 @@ install: $(BUILD)/lvsdr
 	install -v -m 0644 $(BUILD)/lvsdr@.service $(DESTDIR)$(SYSTEMDUNITDIR)/lvsdr@.service
 	$(DIST_PATHS) dist/bash-completion/lvsdr >$(BUILD)/lvsdr.bash-completion
 	install -v -m 0644 $(BUILD)/lvsdr.bash-completion $(DESTDIR)$(BASHCOMPDIR)/lvsdr
+	install -v -d $(DESTDIR)$(DOCDIR)/examples
+	$(DIST_PATHS) profiles/keepalived.conf >$(BUILD)/keepalived.conf
+	install -v -m 0644 $(BUILD)/keepalived.conf $(DESTDIR)$(DOCDIR)/examples/keepalived.conf
 	@for f in profiles/*.ini; do \
 		t="$(DESTDIR)$(SYSCONFDIR)/lvsdr/$${f##*/}"; \
 		if [ -e "$$t" ]; then echo "kept $$t"; else install -v -m 0644 "$$f" "$$t" || exit 1; fi; \
@@ -186,7 +191,9 @@ install: $(BUILD)/lvsdr
 # Example profiles go only as installed: an edited one is the operator's.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/lvsdr $(DESTDIR)$(MANDIR)/man8/lvsdr.8 $(DESTDIR)$(MANDIR)/man5/lvsdr.ini.5 \
-		$(DESTDIR)$(SYSTEMDUNITDIR)/lvsdr@.service $(DESTDIR)$(BASHCOMPDIR)/lvsdr
+		$(DESTDIR)$(SYSTEMDUNITDIR)/lvsdr@.service $(DESTDIR)$(BASHCOMPDIR)/lvsdr \
+		$(DESTDIR)$(DOCDIR)/examples/keepalived.conf
+	@rmdir "$(DESTDIR)$(DOCDIR)/examples" "$(DESTDIR)$(DOCDIR)" 2>/dev/null || true
 	@for f in profiles/*.ini; do \
 		t="$(DESTDIR)$(SYSCONFDIR)/lvsdr/$${f##*/}"; \
 		if cmp -s "$$f" "$$t"; then rm -fv "$$t"; elif [ -e "$$t" ]; then echo "kept $$t (changed)"; fi; \

@@ -38,6 +38,12 @@ struct session {
 	char ipvs_why[512];
 	struct owned_ipvs owned_ipvs;
 	struct drained_set drained;
+	/* A director planning by its role (apply, verify without --state):
+	 * who else answers for each VIP, probed once per session. */
+	bool probe_peers;
+	struct vip_holder *holders;
+	char probe_error[256];  /* why the probe failed; "" when it ran */
+	bool probe_warned;
 };
 
 /* Mark the profile's real servers that `lvsdr drain` holds at weight 0. */

@@ -34,6 +34,9 @@ struct vip {
 	uint8_t addr[16];
 	uint8_t prefix;
 	unsigned line;       /* profile line */
+	/* takeover: blocked, so this run leaves it alone (no step touches it)
+	 * while the other VIPs go ahead; verify and apply never set it. */
+	bool excluded;
 };
 
 /* An address as the kernel holds it. */
@@ -88,6 +91,14 @@ struct pathcheck_policy {
 	unsigned retries;     /* probes sent again after the first */
 };
 
+/* Another host answering for a VIP on a director's segment (probed by the
+ * engine before it plans). */
+struct vip_holder {
+	bool held;           /* some MAC other than this host's answered */
+	uint8_t mac[6];      /* the lowest of them */
+	unsigned macs;       /* how many answered, this host not counted */
+};
+
 /* Whether the VIPs should be bound: a backup director holds none, and
  * release makes them absent. */
 enum vip_expect { EXPECT_BOUND, EXPECT_ABSENT, EXPECT_ANY };
@@ -136,6 +147,10 @@ struct host {
 	 * real server must be on (IPVS reaches it by MAC, never via a router) */
 	struct live_addr *nic_nets;
 	size_t nnic_nets;
+	/* A director's: who else answers for want->vips[i], in that order;
+	 * owned by the session, NULL when nobody probed. A VIP another host
+	 * holds is a backup's to leave alone, one held here too a conflict. */
+	const struct vip_holder *holders;
 };
 
 void host_free(struct host *host);

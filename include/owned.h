@@ -1,13 +1,16 @@
 /* Which addresses lvsdr bound, so it removes only those. IPv4 addresses
  * also carry a visible label ("lo:lvsdr"), IPv6 addresses have no labels,
  * so the record under /run/lvsdr/ is what counts for both. One record per
- * network namespace: /run/lvsdr/net-<inode of /proc/self/ns/net>/owned. */
+ * network namespace, keyed by its cookie (SO_NETNS_COOKIE), which the kernel
+ * never reuses while it runs, unlike the namespace's inode:
+ * /run/lvsdr/netns-<cookie>/owned, whose first line names the cookie too. */
 #ifndef LVSDR_OWNED_H
 #define LVSDR_OWNED_H
 
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "host.h"
 
@@ -15,18 +18,32 @@ struct owned_set {
 	struct live_addr *entries; /* family, addr, prefix, ifname */
 	size_t n, cap;
 	bool sorted, dirty;
-	char path[PATH_MAX];
+	uint64_t cookie;          /* of this network namespace; 0: the kernel has none */
+	char dir[PATH_MAX];       /* the lock's directory */
+	char path[PATH_MAX + 8];  /* the record, "" without a cookie */
+	/* A record found that cannot be tied to this namespace (another
+	 * cookie, none, or an older lvsdr's inode-keyed one): ignored, and
+	 * this says which and why; "" otherwise. */
+	char warning[PATH_MAX + 256];
 };
 
-/* A missing record is an empty set. 0, or -errno with err filled. */
+/* A missing record is an empty set, and so is one that is not this
+ * namespace's (set->warning). A damaged one is refused: -EINVAL with
+ * err naming file:line. 0, or -errno with err filled. */
 int owned_load(struct owned_set *set, char *err, size_t errlen);
 /* An empty set that knows where its record lives: enough to take the lock
  * before the record is read. */
 void owned_init(struct owned_set *set);
+/* The same for a given cookie (0: a kernel without SO_NETNS_COOKIE). */
+void owned_init_cookie(struct owned_set *set, uint64_t cookie);
+/* This network namespace's cookie, 0 when the kernel gives none (< 5.14). */
+uint64_t owned_netns_cookie(void);
 bool owned_contains(struct owned_set *set, const struct live_addr *a);
 void owned_add(struct owned_set *set, const struct live_addr *a);
 void owned_remove(struct owned_set *set, const struct live_addr *a);
-/* Written atomically (temporary file, rename). */
+/* Written atomically (temporary file, rename). Without a cookie nothing is
+ * written, and a set naming an address that has no label (IPv6) is
+ * refused: -ENOTSUP with err saying why. */
 int owned_save(struct owned_set *set, char *err, size_t errlen);
 void owned_free(struct owned_set *set);
 

@@ -28,7 +28,7 @@ struct owned_ipvs {
 	struct drain_mark *drains;
 	size_t ndrains;
 	bool dirty;
-	char path[PATH_MAX];
+	char path[PATH_MAX + 16]; /* "" where no record can be kept */
 };
 
 /* The record beside addrs' (same directory). A missing record is empty;

@@ -32,7 +32,8 @@ struct vip_report {
 	const struct vip *vip;
 	int target_ifindex;
 	enum verdict verdict;
-	const char *state;   /* "bound", "missing", "wrong-prefix", "elsewhere" */
+	const char *state;   /* "bound", "missing", "wrong-prefix", "elsewhere", "absent",
+				"held-by-peer" (ok: a backup's), "conflict" (bound here and there) */
 	char *detail;        /* NULL when there is nothing to say: one per VIP, 10,000s of them */
 };
 
@@ -80,11 +81,15 @@ struct plan {
 	struct ipvs_step *ipvs;
 	size_t nipvs, ipvs_cap;
 	size_t drift, blocked, warned; /* counts of findings by verdict */
+	size_t excluded;               /* blocked VIPs left out of the run (vip.excluded) */
 };
 
 void plan_compute(const struct host *want, const struct host *live, struct plan *plan);
 void plan_free(struct plan *plan);
 bool plan_in_sync(const struct plan *plan);
+/* Takeover: leave every blocked VIP out of the plan (the caller replans);
+ * returns how many were newly left out. */
+size_t plan_exclude_blocked(const struct plan *plan, struct host *want);
 /* A finding from outside the plan (verify's boot configuration check),
  * counted like the plan's own; the caller fills in its detail. */
 struct extra_finding *plan_add_finding(struct plan *plan, enum verdict verdict, const char *subject);

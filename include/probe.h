@@ -87,4 +87,13 @@ int probe_run(struct garp_sender *g, int rx, const struct nic *nic, struct probe
  * 2 to stop (conflict = refuse and a VIP is held, or the probe failed). */
 int conflict_check(struct garp_sender *g, int rx, const struct host *want, const char *profile);
 
+/* Who else answers for each VIP of a director (apply and verify, before
+ * they plan): every VIP, bound here or not, probed the way of the conflict
+ * check (from the unspecified address, LVSDR_CONFLICT_WAIT_MS), on the NIC
+ * of live, a state just read. holders[i] for want->vips[i]; answers from
+ * any interface of this host are not counted. Opens its own sockets
+ * (CAP_NET_RAW). 0, or -1 with err filled. */
+int probe_vip_holders(const struct host *want, const struct host *live, struct vip_holder *holders, char *err,
+		      size_t errlen);
+
 #endif

@@ -14,6 +14,9 @@ void *xreallocarray(void *ptr, size_t n, size_t size);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Every directory above the last '/' of path, mode 0755: 0 or -errno. */
+int mkdir_parents(char *path);
+
 /* Whole decimal number, optional leading '-', nothing else; false on
  * anything else or overflow of int. */
 bool parse_int(const char *s, int *out);

@@ -78,6 +78,13 @@ static int apply_run(struct session *s, bool quiet, bool json)
 	nannounce = new_vips(s, &announce);
 	if ((status = privilege_require(nannounce > 0)) != LVSDR_EXIT_OK)
 		goto out;
+	/* Bind a director's VIP only knowing that no other host holds it. */
+	if (nannounce && s->probe_error[0]) {
+		fprintf(stderr, "%s: %s: refusing to bind the VIPs: cannot tell whether another director holds them: "
+			"%s; nothing changed\n", lvsdr_prog, s->profile, s->probe_error);
+		status = LVSDR_EXIT_ERROR;
+		goto out;
+	}
 	if (nannounce && garp_open_live(&g, &s->live, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: %s: %s; nothing changed\n", lvsdr_prog, s->profile, err);
 		status = LVSDR_EXIT_ERROR;

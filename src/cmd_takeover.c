@@ -1,7 +1,12 @@
 /* lvsdr takeover: bind every VIP of a director profile and announce every
- * one of them, bound before or not, so each neighbour re-points now. */
+ * one of them, bound before or not, so each neighbour re-points now.
+ * A takeover is an emergency: a VIP that cannot be bound (a copy lvsdr did
+ * not make, in the way) is left out and named, and the others still move;
+ * what is left goes through the plan as one transaction, as apply does. */
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "engine.h"
@@ -9,23 +14,104 @@
 #include "garp.h"
 #include "lvsdr.h"
 #include "probe.h"
+#include "util.h"
 
 static const char takeover_usage[] =
 	"Usage: lvsdr takeover [-q] PROFILE\n"
 	"Bind every VIP of a director PROFILE on its interface and announce all of them\n"
-	"with gratuitous ARP (IPv6: unsolicited neighbour advertisements).\n"
+	"with gratuitous ARP (IPv6: unsolicited neighbour advertisements). A VIP that\n"
+	"cannot be bound is named and left out; the others still move.\n"
 	"  -q, --quiet   print only errors\n"
-	"Exit status: 0 done, 1 VIPs bound but announcing failed, 2 error or refused\n"
-	"(nothing changed), 3 rollback failed.\n";
+	"Exit status: 0 done, 1 some VIPs left out (named) or announcing failed, 2 error\n"
+	"or refused (nothing changed), 3 rollback failed.\n";
+
+/* Leave out every blocked VIP and plan again, until no VIP is newly
+ * blocked (a replan reads the kernel afresh). 0, or an exit status. */
+static int takeover_exclude(struct session *s)
+{
+	for (size_t round = 0; round <= s->want.nvips; round++) {
+		if (!plan_exclude_blocked(&s->plan, &s->want))
+			return LVSDR_EXIT_OK;
+		int status = session_replan(s);
+		if (status != LVSDR_EXIT_OK)
+			return status;
+	}
+	return LVSDR_EXIT_OK;
+}
+
+/* Each VIP left out, and why, before anything changes. */
+static void takeover_report_excluded(const struct session *s)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	for (size_t i = 0; i < s->plan.nvips; i++) {
+		const struct vip_report *r = &s->plan.vips[i];
+		if (!r->vip->excluded)
+			continue;
+		addr_format(r->vip->family, r->vip->addr, text, sizeof(text));
+		fprintf(stderr, "%s: %s: %s/%u not taken over: %s\n", lvsdr_prog, s->profile, text, r->vip->prefix,
+			r->detail ? r->detail : r->state);
+	}
+}
+
+/* 0 when the takeover may go on: only blocked VIPs, and not all of them. */
+static int takeover_judge(struct session *s)
+{
+	size_t others = s->plan.blocked - s->plan.excluded, excluded = 0;
+
+	for (size_t i = 0; i < s->want.nvips; i++)
+		excluded += s->want.vips[i].excluded;
+	if (others) {
+		plan_print_text(&s->plan, s->profile, false, stderr);
+		fprintf(stderr, "%s: %s: refusing to take over: %zu finding%s need a hand; nothing changed\n",
+			lvsdr_prog, s->profile, others, others == 1 ? "" : "s");
+		return LVSDR_EXIT_ERROR;
+	}
+	takeover_report_excluded(s);
+	if (excluded && excluded == s->want.nvips) {
+		fprintf(stderr, "%s: %s: refusing to take over: no VIP can be bound on %s; nothing changed\n",
+			lvsdr_prog, s->profile, s->want.ifname);
+		return LVSDR_EXIT_ERROR;
+	}
+	return LVSDR_EXIT_OK;
+}
+
+/* Open the announcing socket and, with [garp] conflict, check the
+ * segment; CAP_NET_RAW is given up after. 0, or an exit status. */
+static int takeover_prepare(struct session *s, struct garp_sender **g)
+{
+	int conflict_rx = -1, status = LVSDR_EXIT_OK;
+	char err[256];
+
+	/* The socket is ready before the bind, so the first frame follows it
+	 * at once. */
+	if (garp_open_live(g, &s->live, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s: %s; nothing changed\n", lvsdr_prog, s->profile, err);
+		return LVSDR_EXIT_ERROR;
+	}
+	/* [garp] conflict: the listening socket needs CAP_NET_RAW too; with
+	 * conflict = off nothing is opened and nothing waits. */
+	if (s->want.garp.conflict != CONFLICT_OFF &&
+	    (conflict_rx = frames_open(s->want.ifname, err, sizeof(err))) < 0) {
+		fprintf(stderr, "%s: %s: %s; nothing changed\n", lvsdr_prog, s->profile, err);
+		return LVSDR_EXIT_ERROR;
+	}
+	privilege_drop_net_raw();
+	if (conflict_rx >= 0) {
+		status = conflict_check(*g, conflict_rx, &s->want, s->profile);
+		close(conflict_rx);
+	}
+	return status;
+}
 
 int takeover_run(const char *profile, bool quiet)
 {
 	struct session_options opt = { .lock = true, .expect = EXPECT_BOUND };
 	struct garp_sender *g = NULL;
-	int conflict_rx = -1;
 	struct execute_result res;
 	struct session s;
-	char err[256];
+	struct vip *held = NULL;
+	size_t nheld = 0;
 	int status = session_open(&s, profile, &opt);
 
 	if (status != LVSDR_EXIT_OK)
@@ -36,52 +122,31 @@ int takeover_run(const char *profile, bool quiet)
 		status = LVSDR_EXIT_ERROR;
 		goto out;
 	}
-	if (s.plan.blocked) {
-		plan_print_text(&s.plan, profile, false, stderr);
-		fprintf(stderr, "%s: %s: refusing to take over: %zu finding%s need a hand; nothing changed\n",
-			lvsdr_prog, profile, s.plan.blocked, s.plan.blocked == 1 ? "" : "s");
-		status = LVSDR_EXIT_ERROR;
+	if ((status = takeover_exclude(&s)) != LVSDR_EXIT_OK || (status = takeover_judge(&s)) != LVSDR_EXIT_OK ||
+	    (status = privilege_require(true)) != LVSDR_EXIT_OK || (status = takeover_prepare(&s, &g)) != LVSDR_EXIT_OK)
 		goto out;
-	}
-	if ((status = privilege_require(true)) != LVSDR_EXIT_OK)
-		goto out;
-	/* The socket is ready before the bind, so the first frame follows it
-	 * at once. */
-	if (garp_open_live(&g, &s.live, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: %s: %s; nothing changed\n", lvsdr_prog, profile, err);
-		status = LVSDR_EXIT_ERROR;
-		goto out;
-	}
-	/* [garp] conflict: the listening socket needs CAP_NET_RAW too; with
-	 * conflict = off nothing is opened and nothing waits. */
-	if (s.want.garp.conflict != CONFLICT_OFF &&
-	    (conflict_rx = frames_open(s.want.ifname, err, sizeof(err))) < 0) {
-		fprintf(stderr, "%s: %s: %s; nothing changed\n", lvsdr_prog, profile, err);
-		status = LVSDR_EXIT_ERROR;
-		goto out;
-	}
-	privilege_drop_net_raw();
-	if (conflict_rx >= 0) {
-		status = conflict_check(g, conflict_rx, &s.want, profile);
-		close(conflict_rx);
-		conflict_rx = -1;
-		if (status != LVSDR_EXIT_OK)
-			goto out;
-	}
 	if (s.plan.nsteps && (status = plan_execute(&s, true, &res)) != LVSDR_EXIT_OK)
 		goto out;
+	held = xcalloc(s.want.nvips, sizeof(*held));
+	for (size_t i = 0; i < s.want.nvips; i++)
+		if (!s.want.vips[i].excluded)
+			held[nheld++] = s.want.vips[i];
 	if (!quiet)
-		printf("%s: took over %zu VIP%s on %s (%zu change%s)\n", profile, s.want.nvips,
-		       s.want.nvips == 1 ? "" : "s", s.want.ifname, s.plan.nsteps, s.plan.nsteps == 1 ? "" : "s");
+		printf("%s: took over %zu VIP%s on %s (%zu change%s)\n", profile, nheld, nheld == 1 ? "" : "s",
+		       s.want.ifname, s.plan.nsteps, s.plan.nsteps == 1 ? "" : "s");
 	/* The VIPs are bound now and stay bound: a failed announcement is 1. */
-	if (session_announce(&s, g, s.want.vips, s.want.nvips, quiet) != LVSDR_EXIT_OK) {
+	if (session_announce(&s, g, held, nheld, quiet) != LVSDR_EXIT_OK) {
 		fprintf(stderr, "%s: %s: the VIPs are bound, but neighbours may keep the old MAC until their "
 			"entries expire; run takeover again once %s can send\n", lvsdr_prog, profile, s.want.ifname);
 		status = LVSDR_EXIT_DRIFT;
 	}
+	if (nheld < s.want.nvips) {
+		fprintf(stderr, "%s: %s: took over %zu of %zu VIPs; %zu left out (named above): this host does not "
+			"hold them\n", lvsdr_prog, profile, nheld, s.want.nvips, s.want.nvips - nheld);
+		status = LVSDR_EXIT_DRIFT;
+	}
 out:
-	if (conflict_rx >= 0)
-		close(conflict_rx);
+	free(held);
 	garp_close(g);
 	session_close(&s);
 	return status;

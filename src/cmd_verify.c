@@ -1,26 +1,50 @@
 /* lvsdr verify: print the plan; change nothing. Needs no privileges:
  * sysctls and addresses are readable by anyone. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "engine.h"
 #include "lvsdr.h"
 #include "monitor.h"
+#include "notified.h"
 #include "persist.h"
 
 static const char verify_usage[] =
-	"Usage: lvsdr verify [-q|-v] [--json|--nagios] [--prom FILE] [--state master|backup|any] PROFILE\n"
+	"Usage: lvsdr verify [-q|-v] [--json|--nagios] [--prom FILE] [--state master|backup|any|notified]\n"
+	"                    PROFILE\n"
 	"Compare the live state with PROFILE; print each difference and the changes apply would make.\n"
 	"  -q, --quiet     print nothing; the exit status tells (for track scripts, monitors)\n"
 	"  -v, --verbose   also list what is in sync\n"
-	"      --state S   director: master (VIPs bound, the default), backup (VIPs absent),\n"
-	"                  any (either; only the knobs and foreign copies are judged)\n"
+	"      --state S   director: master (VIPs bound), backup (VIPs absent),\n"
+	"                  any (either; only the knobs and foreign copies are judged),\n"
+	"                  notified (master if keepalived last notified MASTER here, else any:\n"
+	"                  for a track script, which runs on master and backup alike);\n"
+	"                  without it, each VIP bound or held by another host (a backup)\n"
 	"      --json      print the result as JSON (schema in lvsdr(8))\n"
 	"      --nagios    print a Nagios/Icinga plugin line; exit with the plugin's codes\n"
 	"      --prom FILE also write the result to FILE (*.prom) for node_exporter\n"
 	"Exit status: 0 in sync, 1 drift, 2 error. With --nagios: 0 OK, 1 WARNING (only\n"
 	"findings to fix by hand), 2 CRITICAL (drift or blocked), 3 UNKNOWN (error).\n";
+
+/* --state notified: master when keepalived's last notify here said
+ * MASTER, any otherwise (backup, fault, or never notified: the VIPs are
+ * not this host's to hold). -1 when the record cannot be read. */
+static int verify_notified_expect(const char *profile, bool quiet)
+{
+	char state[NOTIFIED_STATE_MAX], err[PATH_MAX + 64];
+	int found = notified_load(profile, state, err, sizeof(err));
+
+	if (found < 0) {
+		fprintf(stderr, "%s verify: --state notified: %s\n", lvsdr_prog, err);
+		return -1;
+	}
+	if (!quiet)
+		printf("%s: keepalived last notified %s here: judged as %s\n", profile, found ? state : "nothing",
+		       found && !strcmp(state, "MASTER") ? "master (every VIP bound)" : "any");
+	return found && !strcmp(state, "MASTER") ? EXPECT_BOUND : EXPECT_ANY;
+}
 
 int verify_main(int argc, char **argv)
 {
@@ -34,7 +58,7 @@ int verify_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	bool quiet = false, verbose = false, json = false, nagios = false;
+	bool quiet = false, verbose = false, json = false, nagios = false, notified = false;
 	struct session_options sopt = { .expect = -1, .ipvs = true };
 	struct session s;
 	const char *prom = NULL, *why;
@@ -60,8 +84,11 @@ int verify_main(int argc, char **argv)
 				sopt.expect = EXPECT_ABSENT;
 			else if (!strcmp(optarg, "any"))
 				sopt.expect = EXPECT_ANY;
+			else if (!strcmp(optarg, "notified"))
+				notified = true;
 			else {
-				fprintf(stderr, "%s verify: --state %s: must be master, backup or any\n", lvsdr_prog, optarg);
+				fprintf(stderr, "%s verify: --state %s: must be master, backup, any or notified\n", lvsdr_prog,
+					optarg);
 				return usage_status;
 			}
 			break;
@@ -91,6 +118,8 @@ int verify_main(int argc, char **argv)
 		fputs(verify_usage, stderr);
 		return usage_status;
 	}
+	if (notified && (sopt.expect = verify_notified_expect(argv[optind], quiet || json || nagios)) < 0)
+		return usage_status;
 	status = session_open(&s, argv[optind], &sopt);
 	if (status == LVSDR_EXIT_OK) {
 		/* What apply set must survive the next boot too. */

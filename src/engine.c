@@ -1,6 +1,7 @@
 #include "engine.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,10 +10,12 @@
 #include <unistd.h>
 
 #include "garp.h"
+#include "probe.h"
 
 #include "lvsdr.h"
 #include "profile.h"
 #include "state.h"
+#include "syslog_mirror.h"
 #include "util.h"
 
 void session_mark_drained(struct session *s)
@@ -104,7 +107,33 @@ int session_open(struct session *s, const char *profile, const struct session_op
 	}
 	if (opt->ipvs && s->want.role == ROLE_DIRECTOR && session_open_ipvs(s, opt) < 0)
 		return LVSDR_EXIT_ERROR;
+	if (s->owned.warning[0])
+		fprintf(stderr, "%s: warning: %s\n", lvsdr_prog, s->owned.warning);
+	/* A director going by its role binds only the VIPs no other host
+	 * answers for: a backup must never grab them (takeover, notify and
+	 * --state ask for a state, and get it). */
+	s->probe_peers = s->want.role == ROLE_DIRECTOR && opt->expect < 0 && !opt->release && !s->knobs_only &&
+			 s->want.nvips;
 	return session_replan(s);
+}
+
+static void session_probe_peers(struct session *s)
+{
+	s->holders = xcalloc(s->want.nvips, sizeof(*s->holders));
+	if (probe_vip_holders(&s->want, &s->live, s->holders, s->probe_error, sizeof(s->probe_error)) < 0) {
+		free(s->holders);
+		s->holders = NULL;
+		if (!s->probe_error[0])
+			snprintf(s->probe_error, sizeof(s->probe_error), "the probe failed");
+	}
+}
+
+static bool plan_has_missing(const struct plan *p)
+{
+	for (size_t i = 0; i < p->nvips; i++)
+		if (!strcmp(p->vips[i].state, "missing"))
+			return true;
+	return false;
 }
 
 int session_replan(struct session *s)
@@ -127,8 +156,16 @@ int session_replan(struct session *s)
 		fprintf(stderr, "%s: %s: %s\n", lvsdr_prog, s->profile, err);
 		return LVSDR_EXIT_ERROR;
 	}
+	if (s->probe_peers && !s->holders && !s->probe_error[0])
+		session_probe_peers(s);
+	s->live.holders = s->holders;
 	plan_compute(&s->want, &s->live, &s->plan);
 	s->planned = true;
+	if (s->probe_error[0] && !s->probe_warned && plan_has_missing(&s->plan)) {
+		fprintf(stderr, "%s: warning: %s: cannot tell whether another director holds the VIPs: %s\n",
+			lvsdr_prog, s->profile, s->probe_error);
+		s->probe_warned = true;
+	}
 	return LVSDR_EXIT_OK;
 }
 
@@ -143,6 +180,7 @@ void session_close(struct session *s)
 	drained_free(&s->drained);
 	if (s->ipvs)
 		ipvs_netlink_close(s->ipvs);
+	free(s->holders);
 	netlink_close(s->nl);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
@@ -178,6 +216,17 @@ static size_t still_bound(const struct host *live, const struct vip *vips, size_
 	return kept;
 }
 
+/* Each VIP announced, for the log: its first frames leave right after. */
+static void announce_log(const struct session *s, const struct vip *vips, size_t n)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	for (size_t i = 0; i < n && syslog_mirror_active(); i++) {
+		addr_format(vips[i].family, vips[i].addr, text, sizeof(text));
+		syslog_note("%s: announcing %s on %s", s->profile, text, s->want.ifname);
+	}
+}
+
 /* Round one goes at once, under the lock this run already holds. Later
  * rounds (interval, then the refresh burst) may come seconds or minutes
  * later: between rounds the lock is free, so a release (keepalived going
@@ -199,6 +248,7 @@ int session_announce(struct session *s, struct garp_sender *g, const struct vip 
 		return LVSDR_EXIT_OK;
 	current = xcalloc(n, sizeof(*current));
 	memcpy(current, vips, n * sizeof(*current));
+	announce_log(s, vips, n);
 	for (unsigned b = 0; b < bursts && n; b++) {
 		uint64_t burst_start = start + (uint64_t)b * policy->refresh_ms * 1000000ull;
 		for (unsigned r = 0; r < policy->count && n; r++, rounds++) {

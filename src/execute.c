@@ -16,6 +16,7 @@
 #include "lvsdr.h"
 #include "state.h"
 #include "sysctl.h"
+#include "syslog_mirror.h"
 #include "util.h"
 
 /* A test hook: LVSDR_FAULT_STEP=N makes step N fail before it runs, so the
@@ -323,11 +324,12 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 	if (owned_save(&s->owned, err, sizeof(err)) < 0)
 		fprintf(stderr, "%s: warning: %s\n", lvsdr_prog, err);
 	ipvs_record_after(s, done, true);
-	if (!quiet)
-		for (size_t k = 0; k < n; k++) {
-			step_describe(p, &p->steps[k], what, sizeof(what));
+	for (size_t k = 0; k < n && (!quiet || syslog_mirror_active()); k++) {
+		step_describe(p, &p->steps[k], what, sizeof(what));
+		if (!quiet)
 			printf("  %zu. %s\n", k + 1, what);
-		}
+		syslog_note("%s: %s", s->profile, what);
+	}
 	free(done);
 	sigprocmask(SIG_SETMASK, &saved, NULL);
 	return status;

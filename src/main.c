@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "lvsdr.h"
+#include "syslog_mirror.h"
 
 static const struct subcommand {
 	const char *name;
@@ -55,7 +56,10 @@ int main(int argc, char **argv)
 			char name[32];
 			snprintf(name, sizeof(name), "%s %s", lvsdr_prog, subcommands[i].name);
 			argv[1] = name;
-			return subcommands[i].main(argc - 1, argv + 1);
+			syslog_mirror_start(argc - 1, argv + 1);
+			int status = subcommands[i].main(argc - 1, argv + 1);
+			syslog_mirror_finish(status);
+			return status;
 		}
 	fprintf(stderr, "%s: '%s' is not a command; see '%s --help'\n", lvsdr_prog, argv[1], lvsdr_prog);
 	return LVSDR_EXIT_ERROR;

@@ -27,7 +27,11 @@ void owned_label(const char *ifname, char label[IF_NAMESIZE])
 	room = IF_NAMESIZE - 1 - len - 1;
 	if (room > strlen(OWNED_SUFFIX))
 		room = strlen(OWNED_SUFFIX);
-	snprintf(label, IF_NAMESIZE, "%s:%.*s", ifname, (int)room, OWNED_SUFFIX);
+	/* Pieces copied, not printed: their sizes are checked above. */
+	memcpy(label, ifname, len);
+	label[len] = ':';
+	memcpy(label + len + 1, OWNED_SUFFIX, room);
+	label[len + 1 + room] = '\0';
 }
 
 static int entry_compare(const void *x, const void *y)
@@ -42,17 +46,46 @@ static int entry_compare(const void *x, const void *y)
 	return strcmp(a->ifname, b->ifname);
 }
 
-static void record_path(struct owned_set *set)
+/* Linux 5.14 and later; older libc headers lack it. */
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
+static const char *run_dir(void)
 {
 	const char *dir = getenv("LVSDR_RUNDIR");
-	struct stat st;
 
-	/* The record is per network namespace: tests and containers run
-	 * several on one /run. */
-	if (stat("/proc/self/ns/net", &st) < 0)
-		st.st_ino = 0;
-	snprintf(set->path, sizeof(set->path), "%s/net-%llu/owned", dir && *dir ? dir : LVSDR_RUNDIR,
-		 (unsigned long long)st.st_ino);
+	return dir && *dir ? dir : LVSDR_RUNDIR;
+}
+
+uint64_t owned_netns_cookie(void)
+{
+	uint64_t cookie = 0;
+	socklen_t len = sizeof(cookie);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	/* Any socket of this namespace tells its cookie; the kernel never
+	 * gives one to a second namespace while it runs (an inode it does). */
+	if (fd < 0)
+		return 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) < 0 || len != sizeof(cookie))
+		cookie = 0;
+	close(fd);
+	return cookie;
+}
+
+void owned_init_cookie(struct owned_set *set, uint64_t cookie)
+{
+	memset(set, 0, sizeof(*set));
+	set->cookie = cookie;
+	/* Without a cookie no record can be tied to this namespace: none is
+	 * kept, and the lock serialises every namespace of the host. */
+	if (!cookie) {
+		snprintf(set->dir, sizeof(set->dir), "%s", run_dir());
+		return;
+	}
+	snprintf(set->dir, sizeof(set->dir), "%s/netns-%llu", run_dir(), (unsigned long long)cookie);
+	snprintf(set->path, sizeof(set->path), "%s/owned", set->dir);
 }
 
 static void entry_append(struct owned_set *set, const struct live_addr *a)
@@ -70,51 +103,124 @@ static void entry_append(struct owned_set *set, const struct live_addr *a)
 
 void owned_init(struct owned_set *set)
 {
-	memset(set, 0, sizeof(*set));
-	record_path(set);
+	owned_init_cookie(set, owned_netns_cookie());
+}
+
+/* "IFNAME ADDRESS/PREFIX", as owned_save() writes it. */
+static bool entry_parse(char *line, struct live_addr *a)
+{
+	char *addr = strchr(line, ' ');
+	unsigned prefix;
+	bool has_prefix;
+
+	memset(a, 0, sizeof(*a));
+	if (!addr)
+		return false;
+	*addr++ = '\0';
+	if (!interface_name_valid(line) || strchr(addr, ' ') ||
+	    !parse_address(addr, &a->family, a->addr, &prefix, &has_prefix) || !has_prefix)
+		return false;
+	a->prefix = (uint8_t)prefix;
+	memcpy(a->ifname, line, strlen(line) + 1); /* length checked above */
+	return true;
+}
+
+/* The record an older lvsdr kept under the namespace's inode: it may be a
+ * dead namespace's, so it is named and never read. */
+static void legacy_warning(struct owned_set *set)
+{
+	char legacy[PATH_MAX];
+	struct stat st;
+
+	if (stat("/proc/self/ns/net", &st) < 0)
+		return;
+	snprintf(legacy, sizeof(legacy), "%s/net-%llu/owned", run_dir(), (unsigned long long)st.st_ino);
+	if (access(legacy, F_OK) == 0)
+		snprintf(set->warning, sizeof(set->warning), "%s: ignored: an older lvsdr keyed it by the network "
+			 "namespace's inode, which the kernel gives to a new namespace once the old one is gone, so it "
+			 "cannot be tied to this namespace; the addresses it names count as someone else's (remove it "
+			 "once checked)", legacy);
+}
+
+/* Line 1, "netns-cookie N": whether the record is this namespace's. false
+ * with set->warning filled when it cannot be tied to it (ignored), or with
+ * err filled when the line is damaged. */
+static bool header_check(struct owned_set *set, char *line, bool *damaged)
+{
+	static const char key[] = "netns-cookie ";
+	const char *digits = line + strlen(key);
+	unsigned long long cookie;
+	struct live_addr a;
+	char *end;
+
+	*damaged = false;
+	errno = 0;
+	if (!strncmp(line, key, strlen(key)) && *digits >= '1' && *digits <= '9' &&
+	    (cookie = strtoull(digits, &end, 10), !*end && errno != ERANGE)) {
+		if (cookie == set->cookie)
+			return true;
+		snprintf(set->warning, sizeof(set->warning), "%s: ignored: it belongs to the network namespace with "
+			 "cookie %llu, this one's is %llu; the addresses it names count as someone else's", set->path,
+			 cookie, (unsigned long long)set->cookie);
+		return false;
+	}
+	if (entry_parse(line, &a)) {
+		snprintf(set->warning, sizeof(set->warning), "%s: ignored: it names no network namespace cookie "
+			 "(an older lvsdr wrote it), so it cannot be tied to this namespace; the addresses it names "
+			 "count as someone else's", set->path);
+		return false;
+	}
+	*damaged = true;
+	return false;
 }
 
 int owned_load(struct owned_set *set, char *err, size_t errlen)
 {
 	char line[128];
 	unsigned lineno = 0;
+	bool damaged = false;
 	FILE *f;
 
 	owned_init(set);
+	if (!set->cookie)
+		return 0;
 	f = fopen(set->path, "re");
 	if (!f) {
-		if (errno == ENOENT)
+		if (errno == ENOENT) {
+			legacy_warning(set);
 			return 0;
+		}
 		snprintf(err, errlen, "cannot read %s: %s", set->path, strerror(errno));
 		return -errno;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		struct live_addr a = { 0 };
-		unsigned prefix;
-		bool has_prefix;
-		/* "IFNAME ADDRESS/PREFIX\n", as owned_save() writes it; the last
-		 * newline may be missing (an editor), a line may not be cut. */
-		char *ifname = line, *addr = strchr(line, ' '), *end = strchr(line, '\n');
+	while (!damaged && fgets(line, sizeof(line), f)) {
+		struct live_addr a;
+		/* The last newline may be missing (an editor), a line may not be cut. */
+		char *end = strchr(line, '\n');
 		bool whole = end || feof(f);
 
 		lineno++;
 		if (end)
 			*end = '\0';
-		if (addr)
-			*addr++ = '\0';
-		if (!whole || !addr || !interface_name_valid(ifname) || strchr(addr, ' ') ||
-		    !parse_address(addr, &a.family, a.addr, &prefix, &has_prefix) || !has_prefix) {
-			snprintf(err, errlen, "%s:%u: damaged ownership record; lvsdr wrote it, so it was changed "
-				 "by hand or the disk lies: remove the line or the file", set->path, lineno);
-			fclose(f);
-			owned_free(set); /* never half a record */
-			return -EINVAL;
-		}
-		a.prefix = (uint8_t)prefix;
-		memcpy(a.ifname, ifname, strlen(ifname) + 1); /* length checked above */
-		entry_append(set, &a);
+		if (!whole)
+			damaged = true;
+		else if (lineno == 1) {
+			if (!header_check(set, line, &damaged) && !damaged)
+				break; /* not this namespace's: ignored, set->warning says why */
+		} else if (entry_parse(line, &a))
+			entry_append(set, &a);
+		else
+			damaged = true;
 	}
 	fclose(f);
+	if (damaged || set->warning[0]) {
+		owned_free(set); /* never half a record, nor another namespace's */
+	}
+	if (damaged) {
+		snprintf(err, errlen, "%s:%u: damaged ownership record; lvsdr wrote it, so it was changed "
+			 "by hand or the disk lies: remove the line or the file", set->path, lineno);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -160,31 +266,53 @@ void owned_remove(struct owned_set *set, const struct live_addr *a)
 	set->dirty = true;
 }
 
-static int make_parents(char *path)
+/* No record without a namespace cookie: an IPv4 address is known as ours
+ * by its label alone, anything else lvsdr must not bind, for it could
+ * never tell it from someone else's again. */
+static int unrecorded_check(struct owned_set *set, char *err, size_t errlen)
 {
-	for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
-		*p = '\0';
-		int ret = mkdir(path, 0755);
-		*p = '/';
-		if (ret < 0 && errno != EEXIST)
-			return -errno;
+	char label[IF_NAMESIZE], text[INET6_ADDRSTRLEN];
+
+	for (size_t i = 0; i < set->n; i++) {
+		const struct live_addr *a = &set->entries[i];
+		owned_label(a->ifname, label);
+		if (a->family == AF_INET && label[0])
+			continue;
+		addr_format(a->family, a->addr, text, sizeof(text));
+		snprintf(err, errlen, "cannot bind %s on %s: this kernel gives no network namespace cookie "
+			 "(SO_NETNS_COOKIE, Linux 5.14 or later), so lvsdr keeps no ownership record, and without "
+			 "one it could never tell this address from someone else's (%s)", text, a->ifname,
+			 a->family == AF_INET ? "no room for a label" : "IPv6 addresses have no label");
+		return -ENOTSUP;
 	}
+	set->dirty = false;
 	return 0;
 }
 
 int owned_save(struct owned_set *set, char *err, size_t errlen)
 {
-	char tmp[PATH_MAX + 8];
+	char tmp[sizeof(set->path) + 8];
 	FILE *f;
 	int ret;
 
 	if (!set->dirty)
 		return 0;
 	ensure_sorted(set);
+	if (!set->cookie)
+		return unrecorded_check(set, err, errlen);
+	/* Nothing left to own: no record, as before lvsdr ever ran here. */
+	if (!set->n) {
+		if (unlink(set->path) < 0 && errno != ENOENT) {
+			snprintf(err, errlen, "cannot remove %s: %s", set->path, strerror(errno));
+			return -errno;
+		}
+		set->dirty = false;
+		return 0;
+	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp", set->path);
 	f = fopen(tmp, "we");
 	if (!f && errno == ENOENT) {
-		if ((ret = make_parents(set->path)) < 0) {
+		if ((ret = mkdir_parents(set->path)) < 0) {
 			snprintf(err, errlen, "cannot create the directory for %s: %s", set->path, strerror(-ret));
 			return ret;
 		}
@@ -194,6 +322,7 @@ int owned_save(struct owned_set *set, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
 		return -errno;
 	}
+	fprintf(f, "netns-cookie %llu\n", (unsigned long long)set->cookie);
 	for (size_t i = 0; i < set->n; i++) {
 		char text[INET6_ADDRSTRLEN];
 		addr_format(set->entries[i].family, set->entries[i].addr, text, sizeof(text));
@@ -223,16 +352,15 @@ void owned_free(struct owned_set *set)
 int owned_lock(const struct owned_set *set, unsigned timeout_ms, char *err, size_t errlen)
 {
 	char path[PATH_MAX + 8];
-	const char *slash = strrchr(set->path, '/');
 	uint64_t deadline = monotonic_ns() + (uint64_t)timeout_ms * 1000000ull;
 	int fd, ret;
 
-	snprintf(path, sizeof(path), "%.*s/lock", (int)(slash - set->path), set->path);
+	snprintf(path, sizeof(path), "%s/lock", set->dir);
 	/* The directories exist after the first run: create them only then,
 	 * which spares every later run (a takeover among them) four calls. */
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0 && errno == ENOENT) {
-		if ((ret = make_parents(path)) < 0) {
+		if ((ret = mkdir_parents(path)) < 0) {
 			snprintf(err, errlen, "cannot create the directory for %s: %s", path, strerror(-ret));
 			return ret;
 		}

@@ -169,12 +169,14 @@ static bool owned_line(void *ctx, char *line)
 
 int owned_ipvs_load(struct owned_ipvs *o, const struct owned_set *addrs, char *err, size_t errlen)
 {
-	const char *slash = strrchr(addrs->path, '/');
 	int ret;
 
 	memset(o, 0, sizeof(*o));
-	snprintf(o->path, sizeof(o->path), "%.*s/" OWNED_IPVS_FILE, slash ? (int)(slash - addrs->path) : 0,
-		 addrs->path);
+	/* No address record (a kernel without namespace cookies): no service
+	 * record either, and no service lvsdr could call its own. */
+	if (!addrs->path[0])
+		return 0;
+	snprintf(o->path, sizeof(o->path), "%s/" OWNED_IPVS_FILE, addrs->dir);
 	ret = lines_read(o->path, owned_line, o, err, errlen);
 	if (ret < 0) {
 		owned_ipvs_free(o); /* never half a record */
@@ -281,6 +283,11 @@ int owned_ipvs_save(struct owned_ipvs *o, char *err, size_t errlen)
 
 	if (!o->dirty)
 		return 0;
+	if (!o->path[0]) {
+		snprintf(err, errlen, "this kernel gives no network namespace cookie (SO_NETNS_COOKIE, Linux 5.14 or "
+			 "later), so lvsdr keeps no record of the IPVS services it creates and cannot create any");
+		return -ENOTSUP;
+	}
 	f = open_memstream(&text, &len);
 	if (!f) {
 		snprintf(err, errlen, "cannot write %s: %s", o->path, strerror(errno));

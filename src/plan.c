@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "nic.h"
 #include "owned.h"
 #include "util.h"
 
@@ -71,6 +72,42 @@ static void explain_effective(enum arp_knob k, const struct knob_values *kv, con
 	}
 }
 
+/* What a knob below the profile's value in one place lets happen, once
+ * that place decides the effective value. */
+static const char *const knob_consequence[KNOB_COUNT] = {
+	[KNOB_IGNORE] = "the host answers ARP for the VIPs",
+	[KNOB_ANNOUNCE] = "the host may send ARP with a VIP as sender and pull the VIP's traffic to itself",
+	[KNOB_FILTER] = "arp_filter no longer applies",
+	[KNOB_ACCEPT] = "gratuitous ARP no longer creates neighbour entries",
+	[KNOB_NOTIFY] = "link changes are no longer announced",
+};
+
+/* The effective value is right, but not every place the scope writes
+ * holds the profile's value: right only while the other place stays as it
+ * is. conf/all is what protects a NIC created or re-created later (its own
+ * knobs start from conf/default); the NIC's own value is what protects it
+ * once conf/all is lowered. */
+static void knob_misplaced(struct plan *p, enum arp_knob k)
+{
+	const struct knob_values *want = &p->want->knobs[k], *live = &p->live->knobs[k];
+	struct knob_report *r = &p->knobs[k];
+	const char *ifname = p->want->ifname, *name = knob_table[k].sysctl;
+	size_t used = 0;
+
+	for (int s = SCOPE_ALL; s <= SCOPE_DEV && used < sizeof(r->detail); s++) {
+		/* A value outside the meaningful range has its finding already. */
+		if (!want->present[s] || live->value[s] == r->want || !knob_value_meaningful(k, live->value[s]))
+			continue;
+		r->verdict = VERDICT_DRIFT;
+		used += (size_t)snprintf(r->detail + used, sizeof(r->detail) - used, "%sconf/%s/%s = %d, lvsdr writes "
+					 "%d: %s on %s", used ? "; " : "", scope_label((enum scope)s, ifname), name,
+					 live->value[s], r->want, knob_consequence[k],
+					 s == SCOPE_ALL ? "any NIC created or re-created later" : ifname);
+		if (s == SCOPE_DEV && used < sizeof(r->detail))
+			used += (size_t)snprintf(r->detail + used, sizeof(r->detail) - used, " once conf/all is lowered");
+	}
+}
+
 static void plan_knob(struct plan *p, enum arp_knob k)
 {
 	const struct knob_values *want = &p->want->knobs[k], *live = &p->live->knobs[k];
@@ -132,14 +169,15 @@ static void plan_knob(struct plan *p, enum arp_knob k)
 				 "scope = all+interface", name);
 		}
 	}
+	if (!effective_wrong)
+		knob_misplaced(p, k);
 	count_verdict(p, r->verdict);
 	if (r->verdict == VERDICT_BLOCKED)
 		return;
+	/* Every place the scope writes holds the profile's value. */
 	for (int s = SCOPE_ALL; s <= SCOPE_DEV; s++) {
 		if (!want->present[s] || live->value[s] == r->want)
 			continue;
-		if (!effective_wrong && knob_value_meaningful(k, live->value[s]))
-			continue; /* the effective value is right: leave it */
 		struct step *st = plan_step_push(p, STEP_SYSCTL);
 		st->knob = k;
 		st->scope = (enum scope)s;
@@ -180,6 +218,33 @@ static bool same_address(const struct live_addr *a, const struct vip *v)
 	return a->family == v->family && !memcmp(a->addr, v->addr, 16);
 }
 
+/* A director's VIP that another host answers for (live->holders): not
+ * bound here, that is the expected state of a backup, and apply leaves it
+ * to the peer; bound here too, two hosts answer for it. true when it
+ * decided the report. */
+static bool peer_judged(struct plan *p, size_t i, bool bound, char *detail, size_t len)
+{
+	const struct vip_holder *h = p->live->holders ? &p->live->holders[i] : NULL;
+	struct vip_report *r = &p->vips[i];
+	char mac[MAC_TEXT_LEN];
+
+	if (!h || !h->held || r->verdict != VERDICT_OK || p->want->expect != EXPECT_BOUND)
+		return false;
+	mac_format(h->mac, mac);
+	if (bound) {
+		r->verdict = VERDICT_BLOCKED;
+		r->state = "conflict";
+		snprintf(detail, len, "bound on %s and answered by %s%s too: two hosts hold it (a peer director, "
+			 "or a real server that leaks); release it on the one that must not hold it", p->want->ifname,
+			 mac, h->macs > 1 ? " and others" : "");
+	} else {
+		r->state = "held-by-peer";
+		snprintf(detail, len, "held by %s%s: the expected state of a backup; lvsdr takeover (or notify "
+			 "MASTER) takes it over", mac, h->macs > 1 ? " and others" : "");
+	}
+	return true;
+}
+
 static void plan_vip(struct plan *p, size_t i)
 {
 	const struct vip *v = &p->want->vips[i];
@@ -190,7 +255,7 @@ static void plan_vip(struct plan *p, size_t i)
 	const char *target_name = realserver ? "lo" : p->want->ifname;
 	bool bound = false;
 	char text[INET6_ADDRSTRLEN], detail[256];
-	size_t used = 0;
+	size_t used = 0, first_step = p->nsteps;
 
 	r->vip = v;
 	r->target_ifindex = target;
@@ -247,7 +312,9 @@ static void plan_vip(struct plan *p, size_t i)
 			used += (size_t)snprintf(detail + used, sizeof(detail) - used, "%s%s", used ? "; " : "",
 						 note);
 	}
-	if (!bound && expect != EXPECT_BOUND) {
+	if (peer_judged(p, i, bound, detail, sizeof(detail)))
+		; /* held by another host: a backup's, or a conflict */
+	else if (!bound && expect != EXPECT_BOUND) {
 		if (r->verdict == VERDICT_OK)
 			r->state = "absent";
 	} else if (!bound) {
@@ -264,6 +331,11 @@ static void plan_vip(struct plan *p, size_t i)
 	}
 	r->detail = detail[0] ? xstrdup(detail) : NULL;
 	count_verdict(p, r->verdict);
+	/* Left out: not one step for it, not even removing a copy of ours. */
+	if (v->excluded) {
+		p->nsteps = first_step;
+		p->excluded += r->verdict == VERDICT_BLOCKED;
+	}
 }
 
 /* Addresses lvsdr bound that the profile no longer lists. */
@@ -415,6 +487,18 @@ struct extra_finding *plan_add_finding(struct plan *plan, enum verdict verdict, 
 bool plan_in_sync(const struct plan *plan)
 {
 	return plan->drift == 0 && plan->blocked == 0 && plan->warned == 0;
+}
+
+size_t plan_exclude_blocked(const struct plan *plan, struct host *want)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < plan->nvips; i++)
+		if (plan->vips[i].verdict == VERDICT_BLOCKED && !want->vips[i].excluded) {
+			want->vips[i].excluded = true;
+			n++;
+		}
+	return n;
 }
 
 void plan_free(struct plan *plan)

@@ -79,6 +79,14 @@ void step_describe(const struct plan *p, const struct step *st, char *buf, size_
 		snprintf(buf, len, "remove %s/%u from %s", text, st->addr.prefix, st->addr.ifname);
 }
 
+/* Whether the text output has a line for this VIP. One a peer holds is
+ * in order, and still worth a line: it says this director is a backup,
+ * and who holds the VIP. */
+static bool vip_printed(const struct vip_report *r, bool verbose)
+{
+	return r->verdict != VERDICT_OK || verbose || !strcmp(r->state, "held-by-peer");
+}
+
 /* The widest subject among the lines that will be printed: with 10,000
  * VIPs in sync, none of theirs. */
 static int subject_width(const struct plan *p, bool verbose)
@@ -87,7 +95,7 @@ static int subject_width(const struct plan *p, bool verbose)
 	char text[64];
 
 	for (size_t i = 0; i < p->nvips; i++) {
-		if (p->vips[i].verdict == VERDICT_OK && !verbose)
+		if (!vip_printed(&p->vips[i], verbose))
 			continue;
 		int n = vip_format(p->vips[i].vip, text, sizeof(text));
 		if (n > width)
@@ -124,7 +132,7 @@ void plan_print_text(const struct plan *p, const char *profile, bool verbose, FI
 	}
 	for (size_t i = 0; i < p->nvips; i++) {
 		const struct vip_report *r = &p->vips[i];
-		if (r->verdict == VERDICT_OK && !verbose)
+		if (!vip_printed(r, verbose))
 			continue;
 		vip_format(r->vip, text, sizeof(text));
 		snprintf(detail, sizeof(detail), "%s%s%s", r->state, r->detail ? ": " : "", r->detail ? r->detail : "");

@@ -2,11 +2,14 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <linux/if_packet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "garp.h"
 #include "lvsdr.h"
@@ -235,9 +238,10 @@ int conflict_check(struct garp_sender *g, int rx, const struct host *want, const
 		free(targets);
 		return LVSDR_EXIT_ERROR;
 	}
-	/* Only what this run will bind: a VIP held here already is ours. */
+	/* Only what this run will bind: a VIP held here already is ours, and
+	 * one left out of the takeover is not bound at all. */
 	for (size_t i = 0; i < want->nvips; i++)
-		if (!nic_holds(&nic, want->vips[i].family, want->vips[i].addr))
+		if (!want->vips[i].excluded && !nic_holds(&nic, want->vips[i].family, want->vips[i].addr))
 			probe_target_init(&targets[n++], want->vips[i].family, want->vips[i].addr);
 	ret = n ? probe_run(g, rx, &nic, targets, n, &timing, true, err, sizeof(err)) : 0;
 	if (ret < 0)
@@ -261,4 +265,72 @@ int conflict_check(struct garp_sender *g, int rx, const struct host *want, const
 	if (ret < 0)
 		return LVSDR_EXIT_ERROR;
 	return held && refuse ? LVSDR_EXIT_ERROR : LVSDR_EXIT_OK;
+}
+
+/* A MAC of any interface of this host: an answer from one of them (a
+ * second NIC on the segment, a veth whose peer is here too) is this host,
+ * never a peer. */
+static bool mac_is_local(const struct ifaddrs *list, const uint8_t mac[MAC_LEN])
+{
+	for (const struct ifaddrs *i = list; i; i = i->ifa_next) {
+		const struct sockaddr_ll *ll = (const struct sockaddr_ll *)(const void *)i->ifa_addr;
+		if (ll && ll->sll_family == AF_PACKET && ll->sll_halen == MAC_LEN && !memcmp(ll->sll_addr, mac, MAC_LEN))
+			return true;
+	}
+	return false;
+}
+
+/* What probe_run() found, this host's own MACs left out. */
+static void holders_fill(const struct probe_target *t, const struct ifaddrs *local, struct vip_holder *h)
+{
+	for (size_t j = 0; j < t->nresponders; j++) {
+		if (t->responders[j].this_host || mac_is_local(local, t->responders[j].mac))
+			continue;
+		if (!h->held)
+			memcpy(h->mac, t->responders[j].mac, MAC_LEN); /* sorted: the lowest */
+		h->held = true;
+		h->macs++;
+	}
+}
+
+int probe_vip_holders(const struct host *want, const struct host *live, struct vip_holder *holders, char *err,
+		      size_t errlen)
+{
+	const struct probe_timing timing = { LVSDR_CONFLICT_COUNT, LVSDR_CONFLICT_WAIT_MS };
+	struct garp_sender *g = NULL;
+	struct probe_target *targets;
+	struct ifaddrs *local = NULL;
+	struct nic nic;
+	int rx, ret;
+
+	if (garp_open_live(&g, live, err, errlen) < 0)
+		return -1;
+	if ((rx = frames_open(want->ifname, err, errlen)) < 0) {
+		garp_close(g);
+		return -1;
+	}
+	if (probe_nic_lookup(want->ifname, &nic, err, errlen) < 0) {
+		close(rx);
+		garp_close(g);
+		return -1;
+	}
+	targets = xcalloc(want->nvips, sizeof(*targets));
+	for (size_t i = 0; i < want->nvips; i++)
+		probe_target_init(&targets[i], want->vips[i].family, want->vips[i].addr);
+	ret = probe_run(g, rx, &nic, targets, want->nvips, &timing, true, err, errlen);
+	if (ret >= 0 && getifaddrs(&local) < 0) {
+		snprintf(err, errlen, "cannot list this host's interfaces: %s", strerror(errno));
+		ret = -1;
+	}
+	for (size_t i = 0; i < want->nvips && ret >= 0; i++) {
+		memset(&holders[i], 0, sizeof(holders[i]));
+		holders_fill(&targets[i], local, &holders[i]);
+	}
+	if (local)
+		freeifaddrs(local);
+	probe_targets_free(targets, want->nvips);
+	nic_free(&nic);
+	close(rx);
+	garp_close(g);
+	return ret < 0 ? -1 : 0;
 }

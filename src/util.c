@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 
 static void out_of_memory(void)
@@ -65,6 +66,18 @@ char *xasprintf(const char *fmt, ...)
 	if (n < 0)
 		out_of_memory();
 	return s;
+}
+
+int mkdir_parents(char *path)
+{
+	for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
+		*p = '\0';
+		int ret = mkdir(path, 0755);
+		*p = '/';
+		if (ret < 0 && errno != EEXIST)
+			return -errno;
+	}
+	return 0;
 }
 
 bool parse_int(const char *s, int *out)

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # t-15: `make install` and `make uninstall` into a DESTDIR honour PREFIX,
-# SBINDIR, MANDIR, SYSCONFDIR, SYSTEMDUNITDIR and BASHCOMPDIR, install
-# exactly the binary, both man pages, the systemd unit, the bash completion
-# and the example profiles, and never overwrite or remove a profile the
-# operator changed.
+# SBINDIR, MANDIR, SYSCONFDIR, SYSTEMDUNITDIR, BASHCOMPDIR and DOCDIR, install
+# exactly the binary, both man pages, the systemd unit, the bash completion,
+# the example profiles and the keepalived example (which keepalived -t
+# accepts), and never overwrite or remove a profile the operator changed.
 . "$(dirname "$0")/lib/common.sh"
 
 TMP=$(mktemp -d /tmp/lvsdr-t15.XXXXXX) || exit 1
@@ -21,11 +21,12 @@ want=$(
 	echo "/usr/lib/systemd/system/lvsdr@.service 644
 /usr/sbin/lvsdr 755
 /usr/share/bash-completion/completions/lvsdr 644
+/usr/share/doc/lvsdr/examples/keepalived.conf 644
 /usr/share/man/man5/lvsdr.ini.5 644
 /usr/share/man/man8/lvsdr.8 644"
 )
 got=$(cd "$TMP/root" && find . -type f -printf '/%P %m\n' | sort)
-expect_output "the tree holds the binary, the man pages, the unit, the completion and the example profiles" 0 \
+expect_output "the tree holds the binary, the man pages, the unit, the completion, the example profiles and the keepalived example" 0 \
 	<(echo "$want") echo "$got"
 check "the installed binary runs" "$TMP/root/usr/sbin/lvsdr" --version >/dev/null
 check "/etc/lvsdr is mode 755: apply refuses profiles under a directory others can write" \
@@ -36,6 +37,8 @@ done
 unit=$TMP/root/usr/lib/systemd/system/lvsdr@.service
 check "the unit runs /usr/sbin/lvsdr on /etc/lvsdr/%i.ini" \
 	grep -qx 'ExecStart=/usr/sbin/lvsdr apply --boot /etc/lvsdr/%i.ini' "$unit"
+check "the keepalived example is profiles/keepalived.conf as shipped (PREFIX=/usr changes no path)" \
+	cmp -s "$LVSDR_ROOT/profiles/keepalived.conf" "$TMP/root/usr/share/doc/lvsdr/examples/keepalived.conf"
 
 # An operator's edit survives a reinstall, and the uninstall.
 echo "; edited by the operator" >>"$TMP/root/etc/lvsdr/realserver.ini"
@@ -56,8 +59,33 @@ unit=$TMP/root2/opt/lvsdr/units/lvsdr@.service
 check "the unit names this install's SBINDIR and SYSCONFDIR" \
 	grep -qx 'ExecStart=/opt/lvsdr/bin/lvsdr apply --boot /opt/lvsdr/etc/lvsdr/%i.ini' "$unit"
 check "the unit names no path outside this install" test -z "$(grep -E '(^|[ =])/(usr|etc)/' "$unit")"
+ka=$TMP/root2/opt/lvsdr/share/doc/lvsdr/examples/keepalived.conf
+check "DOCDIR: the keepalived example's notify and track script name this install's lvsdr and profile" \
+	eval 'grep -qx "	notify \"/opt/lvsdr/bin/lvsdr notify /opt/lvsdr/etc/lvsdr/director.ini\"" "$ka" &&
+		grep -qx "	script \"/opt/lvsdr/bin/lvsdr verify -q --state notified /opt/lvsdr/etc/lvsdr/director.ini\"" "$ka" &&
+		! grep -qE "(^|[ \"])/(usr/sbin|etc/lvsdr)" "$ka"'
 check "the completion looks for profiles in this install's SYSCONFDIR" \
 	grep -q 'for f in /opt/lvsdr/etc/lvsdr/\*.ini' "$TMP/root2/opt/lvsdr/completions/lvsdr"
+# keepalived -t on the installed example: installed for real (no DESTDIR)
+# under TMP, so the scripts it names exist, root's and writable by no one
+# else, as enable_script_security demands; in a namespace with an eth0.
+if ! command -v keepalived >/dev/null 2>&1; then
+	skip "keepalived -t on the installed example: keepalived is not installed (tests/deps.sh test)"
+elif [ "$(id -u)" != 0 ] || ! ip netns add "lvsdr-t15-$$" 2>/dev/null; then
+	skip "keepalived -t on the installed example: needs root and network namespaces"
+else
+	ip -n "lvsdr-t15-$$" link add eth0 type veth peer name eth1 && ip -n "lvsdr-t15-$$" link set eth0 up
+	mk install PREFIX="$TMP/real" SYSCONFDIR="$TMP/real/etc"
+	ka=$TMP/real/share/doc/lvsdr/examples/keepalived.conf
+	out=$(ip netns exec "lvsdr-t15-$$" keepalived -t -f "$ka" 2>&1)
+	rc=$?
+	check "keepalived -t on the installed keepalived example: status 0, not a word (status $rc: $out)" \
+		[ "$rc" -eq 0 -a -z "$out" ]
+	check "the installed example names the installed lvsdr, which exists" \
+		eval 'grep -q "\"$TMP/real/sbin/lvsdr notify $TMP/real/etc/lvsdr/director.ini\"" "$ka" && test -x "$TMP/real/sbin/lvsdr"'
+	ip netns del "lvsdr-t15-$$"
+fi
+
 mk install DESTDIR="$TMP/root3" PREFIX=/usr/local
 check "a PREFIX of /usr/local puts the unit and the completion where systemd and bash-completion look" \
 	test -f "$TMP/root3/usr/local/lib/systemd/system/lvsdr@.service" \

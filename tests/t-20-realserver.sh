@@ -52,9 +52,7 @@ same() { [ "$1" = "$2" ]; }                    # A B
 differ() { [ "$1" != "$2" ]; }                 # A B
 
 # record HOST: the path of lvsdr's ownership record for HOST's namespace.
-record() {
-	echo "$LVSDR_RUNDIR/net-$(on "$1" stat -L -c %i /proc/self/ns/net)/owned"
-}
+record() { lab_record "$1"; }
 
 # absent_in_record HOST ADDRESS/PREFIX: the record does not claim it.
 absent_in_record() { ! grep -qF " $2" "$(record "$1")" 2>/dev/null; }
@@ -104,6 +102,16 @@ json_get() {
 print(json.dumps(json.load(sys.stdin)[sys.argv[1]], separators=(",", ":")).lower())' "$1" <<<"$OUT" 2>/dev/null ;;
 	esac
 }
+# json_knob NAME FIELD: FIELD of the knob NAME in OUT's knobs[], as text.
+json_knob() {
+	case $JSON in
+	jq) jq -r ".knobs[] | select(.name == \"$1\") | .$2" <<<"$OUT" 2>/dev/null ;;
+	python3) python3 -c 'import json, sys
+print(next(k[sys.argv[2]] for k in json.load(sys.stdin)["knobs"] if k["name"] == sys.argv[1]))' "$1" "$2" <<<"$OUT" 2>/dev/null ;;
+	esac
+}
+# knob_of HOST DIR NAME: /proc/sys/net/ipv4/conf/DIR/NAME in HOST.
+knob_of() { on "$1" cat "/proc/sys/net/ipv4/conf/$2/$3"; }
 # json_count KEY: how many elements the array KEY holds.
 json_count() { json_get "$1" | grep -o '{' | wc -l; }
 
@@ -313,14 +321,53 @@ want "no out-of-range line" out_has '^  arp_ignore +drift +conf/all/arp_ignore =
 verdict "4l drift, conf/all/arp_ignore = 9 (the kernel takes it): exit 1, 'outside its meaningful range'"
 restore "4m apply rewrites the out-of-range knob: verify exit 0 again"
 
-on rs1 sysctl -qw net.ipv4.conf.all.arp_ignore=0 net.ipv4.conf.eth0.arp_ignore=1
+# Effectively right but not where the scope puts it (issue 17): someone resets
+# conf/all while eth0 keeps 1 and 2. The effective values hold only until
+# eth0 is re-created, so verify holds each knob to every place the profile's
+# scope (all+interface, the default) writes, and apply writes it back.
+MISPLACED_ALL_IGNORE="conf/all/arp_ignore = 0, lvsdr writes 1: the host answers ARP for the VIPs on any NIC created or re-created later"
+MISPLACED_ALL_ANNOUNCE="conf/all/arp_announce = 0, lvsdr writes 2: the host may send ARP with a VIP as sender and pull the VIP's traffic to itself on any NIC created or re-created later"
+on rs1 sysctl -qw net.ipv4.conf.all.arp_ignore=0 net.ipv4.conf.all.arp_announce=0
 run rs1 verify "$P_V4"
-want "status $RC, wanted 0" status_is 0
-verdict "4n arp_ignore all=0 eth0=1: effective 1, in sync (exit 0)"
+want "status $RC, wanted 1" status_is 1
+want "no arp_ignore drift line naming conf/all and the consequence" out_has "^  arp_ignore +drift +$MISPLACED_ALL_IGNORE\$"
+want "no arp_announce drift line naming conf/all and the consequence" out_has "^  arp_announce +drift +$MISPLACED_ALL_ANNOUNCE\$"
+want "plan lacks 'set conf/all/arp_ignore 0 -> 1'" out_has '^  1\. set conf/all/arp_ignore 0 -> 1$'
+want "plan lacks 'set conf/all/arp_announce 0 -> 2'" out_has '^  2\. set conf/all/arp_announce 0 -> 2$'
+want "a step for conf/eth0, which is right" out_lacks 'set conf/eth0/'
+verdict "4n arp_ignore and arp_announce 0 on all, 1 and 2 on eth0 (effective right): exit 1, drift naming conf/all and the consequence, 2 steps"
+if [ -n "$JSON" ]; then
+	run rs1 verify --json "$P_V4"
+	want "status $RC, wanted 1" status_is 1
+	want "drift $(json_get drift), wanted 2" same "$(json_get drift)" 2
+	want "arp_ignore: effective $(json_knob arp_ignore effective), wanted 1" same "$(json_knob arp_ignore effective)" 1
+	want "arp_ignore: status $(json_knob arp_ignore status), wanted drift" same "$(json_knob arp_ignore status)" drift
+	want "arp_ignore: detail '$(json_knob arp_ignore detail)'" same "$(json_knob arp_ignore detail)" "$MISPLACED_ALL_IGNORE"
+	want "arp_announce: detail '$(json_knob arp_announce detail)'" same "$(json_knob arp_announce detail)" "$MISPLACED_ALL_ANNOUNCE"
+	want "changes[] has $(json_count changes) entries, wanted 2" same "$(json_count changes)" 2
+	verdict "4n verify --json, conf/all reset: drift 2, each knob's status drift with the detail naming conf/all"
+fi
+restore "4n apply writes conf/all back: verify exit 0 again"
+want "conf/all/arp_ignore $(knob_of rs1 all arp_ignore), wanted 1" same "$(knob_of rs1 all arp_ignore)" 1
+want "conf/all/arp_announce $(knob_of rs1 all arp_announce), wanted 2" same "$(knob_of rs1 all arp_announce)" 2
+verdict "4n after apply conf/all holds 1 and 2 again"
 on rs1 sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.eth0.arp_ignore=0
 run rs1 verify "$P_V4"
+want "status $RC, wanted 1" status_is 1
+want "no arp_ignore drift line naming conf/eth0" \
+	out_has '^  arp_ignore +drift +conf/eth0/arp_ignore = 0, lvsdr writes 1: the host answers ARP for the VIPs on eth0 once conf/all is lowered$'
+want "plan lacks 'set conf/eth0/arp_ignore 0 -> 1'" out_has '^  1\. set conf/eth0/arp_ignore 0 -> 1$'
+verdict "4o arp_ignore all=1 eth0=0 (effective 1): exit 1, drift naming conf/eth0"
+restore "4o apply writes conf/eth0 back: verify exit 0 again"
+# scope = interface writes only conf/eth0: conf/all is not its business.
+P_DEV=$TMP/dev.ini
+printf '[host]\nrole = realserver\ninterface = eth0\n[arp]\nscope = interface\n[vip]\naddress = %s\n' "$LAB_VIP" >"$P_DEV"
+on rs1 sysctl -qw net.ipv4.conf.all.arp_ignore=0 net.ipv4.conf.all.arp_announce=0
+run rs1 verify "$P_DEV"
 want "status $RC, wanted 0" status_is 0
-verdict "4o arp_ignore all=1 eth0=0: effective 1, in sync (exit 0)"
+want "a drift line" out_lacks drift
+verdict "4o scope = interface, conf/all reset to 0, eth0 1 and 2: in sync (exit 0), conf/all is not judged"
+restore "4o back to the default scope: apply writes conf/all again, verify exit 0"
 on rs1 sysctl -qw net.ipv4.conf.all.arp_ignore=2 net.ipv4.conf.eth0.arp_ignore=1
 run rs1 verify "$P_V4"
 want "status $RC, wanted 1" status_is 1

@@ -85,7 +85,7 @@ wait "$pid"
 check "SIGTERM while binding VIPs: status 2" test $? -eq 2
 same_as "SIGTERM while binding VIPs: the namespace is as it was, VIP unbound" "$before"
 check "SIGTERM while binding VIPs: the ownership record holds nothing" \
-	bash -c '! grep -qs . "$1"/net-*/owned' _ "$LVSDR_RUNDIR"
+	bash -c '! grep -hvs "^netns-cookie " "$1"/netns-*/owned | grep -q .' _ "$LVSDR_RUNDIR"
 
 # -- fault injection at every step -----------------------------------------------
 # A real server's apply, from nothing to the profile (a director's takeover
@@ -105,14 +105,14 @@ done
 # The record says which addresses lvsdr may remove: a line that is not what
 # lvsdr writes means someone edited it, and a run must not act on half of
 # it. apply refuses, names the file and line, and changes nothing.
-record=$LVSDR_RUNDIR/net-$(on rs1 stat -L -c %i /proc/self/ns/net)/owned
+record=$(lab_record rs1)
 mkdir -p "$(dirname "$record")"
-printf 'lo 192.0.2.100/32\nlo 192.0.2.101/32 extra\n' >"$record"
+printf 'netns-cookie %s\nlo 192.0.2.100/32\nlo 192.0.2.101/32 extra\n' "$(on rs1 "$HELPERS/netnscookie")" >"$record"
 out=$(on rs1 "$LVSDR" apply "$PROFILE" 2>&1)
 rc=$?
 check "a damaged ownership record: apply refuses with status 2 (got $rc)" test "$rc" -eq 2
 check "a damaged ownership record: the message names its file and line 2" \
-	grep -qF "$record:2: damaged ownership record" <<<"$out"
+	grep -qF "$record:3: damaged ownership record" <<<"$out"
 same_as "a damaged ownership record: nothing changed" "$before"
 rm -f "$record"
 
@@ -372,3 +372,85 @@ else
 fi
 on rs1 ip addr del 198.51.100.23/24 dev eth0 2>/dev/null
 on rs1 "$LVSDR" release -q "$TMP/dir3.ini"
+
+# -- a record belongs to one namespace for its whole life (issue 17) -------------
+# The kernel gives a dead namespace's inode to the next one; its cookie it
+# never gives again. lvsdr binds an IPv6 VIP in namespace A and A is
+# deleted; namespaces are created until one, B, has A's inode (bounded),
+# and B holds the same VIP bound by hand. An older lvsdr left its record of
+# A at net-<inode>/owned, where B finds it by path: planted here as that
+# lvsdr wrote it. release and apply in B must leave the hand-bound VIP alone
+# and say why they ignore the record; so must a record of A's cookie found
+# at B's path.
+#
+#   [own-a] eth0 (veth)  lo 2001:db8::100/128 by lvsdr      -> deleted
+#   [own-b] eth0 (veth)  lo 2001:db8::100/128 by hand (A's inode, if reused)
+cat >"$TMP/rs6.ini" <<EOF
+[host]
+role = realserver
+interface = eth0
+[vip]
+address = $LAB_VIP6
+EOF
+# own_ns HOST: a namespace with lo up and an eth0, removed by lab_down.
+own_ns() {
+	ip netns add "$(ns "$1")" || return 1
+	LAB_NAMESPACES="$LAB_NAMESPACES $(ns "$1")"
+	on "$1" ip link set lo up &&
+		on "$1" ip link add eth0 type veth peer name eth0-peer &&
+		on "$1" ip link set eth0 up
+}
+own_ns_del() { ip netns del "$(ns "$1")"; LAB_NAMESPACES=${LAB_NAMESPACES/ $(ns "$1")/}; }
+inode_of() { on "$1" stat -L -c %i /proc/self/ns/net; }
+vip6_on_lo() { on "$1" ip -6 -o addr show dev lo | grep -qF " $LAB_VIP6/128 "; }
+# record_ignored WHAT WARNING: in B, release and apply exit 0, leave the
+# hand-bound VIP, and print WARNING.
+record_ignored() {
+	local cmd out rc
+	for cmd in release apply; do
+		out=$(on own-b "$LVSDR" "$cmd" "$TMP/rs6.ini" 2>&1)
+		rc=$?
+		check "B, $1: $cmd exits 0 ($rc)" [ "$rc" -eq 0 ]
+		check "B, $1: $cmd leaves the hand-bound $LAB_VIP6 on lo" vip6_on_lo own-b
+		check "B, $1: $cmd warns, naming the file and why" grep -qF "$2" <<<"$out"
+	done
+}
+
+if own_ns own-a && on own-a "$LVSDR" apply -q "$TMP/rs6.ini" && vip6_on_lo own-a; then
+	ino_a=$(inode_of own-a) cookie_a=$(on own-a "$HELPERS/netnscookie") rec_a=$(lab_record own-a)
+	check "namespace A: lvsdr's record of its IPv6 VIP is keyed by the namespace cookie and names it on line 1" \
+		[ "$(head -n1 "$rec_a" 2>/dev/null)" = "netns-cookie $cookie_a" -a "$(sed -n 2p "$rec_a")" = "lo $LAB_VIP6/128" ]
+	own_ns_del own-a
+	reused=no
+	for try in $(seq 1 40); do
+		own_ns own-b || break
+		if [ "$(inode_of own-b)" = "$ino_a" ]; then
+			reused=yes
+			break
+		fi
+		own_ns_del own-b
+		sleep 0.05
+	done
+	echo "# namespace B reuses A's inode $ino_a: $reused (after $try tries)"
+	ip netns list | grep -q "^$(ns own-b)\b" || own_ns own-b
+	on own-b ip -6 addr add "$LAB_VIP6/128" dev lo nodad
+	ino_b=$(inode_of own-b)
+	legacy=$LVSDR_RUNDIR/net-$ino_b/owned
+	mkdir -p "$(dirname "$legacy")"
+	printf 'lo %s/128\n' "$LAB_VIP6" >"$legacy"
+	check "namespace B has its own cookie, not A's ($cookie_a)" \
+		[ "$(on own-b "$HELPERS/netnscookie")" != "$cookie_a" ]
+	record_ignored "an older lvsdr's inode-keyed record of A found by path" \
+		"lvsdr: warning: $legacy: ignored: an older lvsdr keyed it by the network namespace's inode, which the kernel gives to a new namespace once the old one is gone, so it cannot be tied to this namespace"
+	rm -rf "$(dirname "$legacy")"
+	rec_b=$(lab_record own-b)
+	rm -f "$rec_b"
+	mkdir -p "$(dirname "$rec_b")"
+	cp "$rec_a" "$rec_b"
+	record_ignored "a record of A's cookie at B's path" \
+		"lvsdr: warning: $rec_b: ignored: it belongs to the network namespace with cookie $cookie_a, this one's is $(on own-b "$HELPERS/netnscookie")"
+	out=$(on own-b "$LVSDR" verify -v "$TMP/rs6.ini" 2>&1)
+	check "B: verify -v calls the VIP someone else's" grep -qF "bound on lo by someone else" <<<"$out"
+else
+	not_ok "namespace A: lvsdr binds $LAB_VIP6 on lo"
+fi

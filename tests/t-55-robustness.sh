@@ -64,7 +64,7 @@ knob() { on "$1" cat "/proc/sys/net/ipv4/conf/$2/$3" 2>/dev/null || echo missing
 bound() { on "$1" ip -o addr show dev "$2" 2>/dev/null | grep -qF -- " $3 "; }       # HOST DEV ADDR/PREFIX
 bound_as() { on "$1" ip -o addr show dev "$2" | grep -qE -- " ${3//./\\.} .* $4\\\\"; } # ... LABEL
 not_bound() { ! bound "$@"; }
-record() { cat "$LVSDR_RUNDIR/net-$(on "$1" stat -L -c %i /proc/self/ns/net)/owned" 2>/dev/null; }
+record() { cat "$(lab_record "$1")" 2>/dev/null; }
 has_nic() { on "$1" ip link show eth0 >/dev/null 2>&1; }
 
 snapshot() { # HOST: every ARP knob, every address, the ownership record
@@ -87,7 +87,7 @@ fresh() {
 		on "$h" ip addr del "$a" dev eth0 2>/dev/null
 	done
 	lab_arp_reset "$h"
-	rm -f "$LVSDR_RUNDIR/net-$(on "$h" stat -L -c %i /proc/self/ns/net)/owned"
+	rm -f "$(lab_record "$h")"
 }
 
 # midrun HOST CMD PROFILE COND...: run `lvsdr CMD PROFILE` in HOST with every
@@ -301,11 +301,14 @@ run dir1 takeover "$DIR"
 expect "3b eth0 up again: a second takeover binds nothing and announces (status $RC)" \
 	eval 'status_is 0 && out_has "\\(0 changes\\)" && out_has "^announced 2 VIPs on eth0"'
 
+# apply, unlike takeover, binds a VIP only when no other host answers for it
+# (issue 17): on a down NIC it cannot ask, so it binds nothing.
 fresh dir1
 on dir1 ip link set eth0 down
+before=$(snapshot dir1)
 run dir1 apply "$DIR"
-expect "3c director apply, eth0 down: status 1, 'the VIPs are bound, but neighbours may keep the old MAC' (status $RC)" \
-	eval 'status_is 1 && out_has "Network is down" && out_has "the VIPs are bound, but neighbours may keep the old MAC"'
+expect "3c director apply, eth0 down: cannot ask who holds the VIPs, so status 2, the cause named, nothing changed (status $RC)" \
+	eval 'status_is 2 && out_has "refusing to bind the VIPs: cannot tell whether another director holds them: probing on eth0: Network is down; nothing changed" && unchanged dir1 "$before"'
 
 # Up, but no carrier: the kernel takes the frames and drops them; lvsdr
 # cannot tell them from frames that arrived.

@@ -362,7 +362,21 @@ run apply -q web1.ini
 run persist -q web1.ini
 nic_recreate eth0 peer0
 check "eth0 created anew starts from conf/default (arp_ignore 0)" knob_is eth0 arp_ignore 0
-check "scope = all+interface: verify is still in sync, conf/all carries the knobs (exit 0)" status_is 0 run verify web1.ini
+# conf/all keeps the effective values right, but the new eth0's own knobs
+# are what the scope writes too: drift (issue 17), which apply writes back.
+cat >"$TMP/want" <<'EOF'
+web1.ini: realserver on eth0
+  arp_ignore     drift    conf/eth0/arp_ignore = 0, lvsdr writes 1: the host answers ARP for the VIPs on eth0 once conf/all is lowered
+  arp_announce   drift    conf/eth0/arp_announce = 0, lvsdr writes 2: the host may send ARP with a VIP as sender and pull the VIP's traffic to itself on eth0 once conf/all is lowered
+changes apply would make, in order:
+  1. set conf/eth0/arp_ignore 0 -> 1
+  2. set conf/eth0/arp_announce 0 -> 2
+drift: 2 differences; apply would make 2 changes
+EOF
+expect_output "scope = all+interface: after eth0 is created anew, conf/all keeps the effective values, verify names conf/eth0 (exit 1)" \
+	1 "$TMP/want" run verify web1.ini
+check "scope = all+interface: apply writes conf/eth0 back, verify in sync" \
+	eval 'status_is 0 run apply -q web1.ini && status_is 0 run verify web1.ini && knob_is eth0 arp_ignore 1'
 
 rm -f "$ROOT"/etc/sysctl.d/*
 ns_fresh

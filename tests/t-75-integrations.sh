@@ -12,17 +12,34 @@
 #             released, verified, failures carry lvsdr's message
 #     [dir2]  ansible-playbook --check (--diff) against kernel defaults: must
 #             leave the namespace exactly as it was
+#     [dir2, dir1, client]  keepalived with the shipped profiles/keepalived.conf
+#             (issue 17): dir2 (priority 150) holds a stray copy of the IPv6
+#             VIP on stray0; alone, it becomes master, takes over the IPv4 VIP
+#             only, logs it all to syslog, and its track script fails; dir1
+#             (priority 100, healthy) then takes both VIPs over.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/lab.sh"
+. "$(dirname "$0")/lib/syslog.sh"
 
 lab_require
-if ! lab_up dir1 dir2 rs1 rs2; then
+if ! lab_up client dir1 dir2 rs1 rs2; then
 	not_ok "t-75: the lab comes up"
 	exit 1
 fi
 
 TMP=$(mktemp -d /tmp/lvsdr-t75.XXXXXX) || exit 1
-trap 'lab_down; rm -rf "$TMP"' EXIT
+KA_PIDS=()
+cleanup() {
+	local pid
+	for pid in "${KA_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+		wait_until 5 eval "! kill -0 $pid 2>/dev/null" || kill -KILL "$pid" 2>/dev/null
+	done
+	syslog_stop "$TMP/sl"
+	lab_down
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
 # ocf-tester runs meta-data as nobody, who must reach the agent's copy. lvsdr
 # runs as root and reads profiles only from directories no one else can write.
 chmod 755 "$TMP"
@@ -261,11 +278,11 @@ play_expect() {
 # snapshot HOST: every ARP knob, every address, and lvsdr's record and lock
 # directory for HOST's namespace.
 snapshot() {
-	local inode
-	inode=$(on "$1" stat -L -c %i /proc/self/ns/net)
+	local cookie
+	cookie=$(on "$1" "$HELPERS/netnscookie")
 	on "$1" sysctl -a 2>/dev/null | grep -E '^net\.ipv4\.conf\.[^.]+\.(arp_|drop_gratuitous)'
 	on "$1" ip -o addr show
-	find "$LVSDR_RUNDIR" -path "*net-$inode*" -exec sh -c 'echo "== $1"; cat "$1" 2>/dev/null' _ {} \; 2>/dev/null
+	find "$LVSDR_RUNDIR" -path "*netns-$cookie/*" -exec sh -c 'echo "== $1"; cat "$1" 2>/dev/null' _ {} \; 2>/dev/null
 }
 
 if ! command -v ansible-playbook >/dev/null 2>&1; then
@@ -336,4 +353,99 @@ else
 		>"$TMP/adhoc.out" 2>&1
 	check "Ansible module: a profile lvsdr rejects fails with lvsdr's file:line message and rc 2" \
 		eval 'has "$TMP/adhoc.out" "\"msg\": \"$BAD:11: " && has "$TMP/adhoc.out" "\"rc\": 2"'
+fi
+
+# --- keepalived: a partial takeover, logged, handed to a healthy peer ---------
+KA=$TMP/ka
+KP=$KA/director.ini
+VIP6=$LAB_VIP6
+# ka_config HOST PRIORITY: the shipped example with this test's lvsdr and
+# profile, HOST as router_id and its priority.
+ka_config() {
+	sed -e "s#/usr/sbin/lvsdr#$KA/bin/lvsdr#g" -e "s#/etc/lvsdr/director.ini#$KP#g" \
+		-e "s/router_id lb1/router_id $1/" -e "s/priority 150/priority $2/" \
+		"$LVSDR_ROOT/profiles/keepalived.conf" >"$KA/$1.conf"
+}
+# ka_start HOST: keepalived (VRRP only, foreground) in HOST, with /dev/log
+# pointing at this test's syslog receiver; its console log in KA/HOST.log.
+ka_start() {
+	with_syslog "$TMP/sl" ip netns exec "$(ns "$1")" keepalived -n -l -D -P -f "$KA/$1.conf" \
+		-p "$KA/$1.pid" -r "$KA/$1-vrrp.pid" >"$KA/$1.log" 2>&1 &
+	KA_PIDS+=($!)
+}
+holds() { on "$1" ip -o addr show dev eth0 | grep -q " $2 "; } # HOST ADDRESS/PREFIX
+# master_run_lines: syslog lines of the lvsdr run that keepalived's notify
+# MASTER started in dir2, as "PRIORITY TEXT", the priority argument as N.
+master_run_lines() {
+	local pid
+	pid=$(syslog_lines "$TMP/sl" | awk -v p="notify $KP INSTANCE VI_1 MASTER" 'index($0, p) { print $1; exit }')
+	[ -n "$pid" ] && syslog_lines "$TMP/sl" | awk -v pid="$pid" '$1 == pid { $1 = ""; print substr($0, 2) }' |
+		sed -E 's/ MASTER [0-9]+: exit status/ MASTER N: exit status/'
+}
+
+if ! command -v keepalived >/dev/null 2>&1 || ! command -v socat >/dev/null 2>&1; then
+	unavailable "keepalived partial takeover cases" "keepalived or socat missing"
+elif ! mkdir -p "$KA/bin" || ! install -m 0755 "$LVSDR" "$KA/bin/lvsdr" || ! syslog_start "$TMP/sl"; then
+	not_ok "keepalived partial takeover: the private lvsdr and the syslog receiver are ready"
+else
+	printf '[host]\nrole = director\ninterface = eth0\n\n[vip]\naddress = %s/24\naddress = %s/64\n\n[garp]\ncount = 1\n' \
+		"$VIP" "$VIP6" >"$KP"
+	ka_config dir2 150
+	ka_config dir1 100
+	on dir2 ip link add stray0 type veth peer name stray1 && on dir2 ip link set stray0 up &&
+		on dir2 ip addr add "$VIP6/64" dev stray0 nodad
+	on client ip neigh replace "$VIP" lladdr "$LAB_MAC_dir1" dev eth0 nud stale
+	ka_start dir2
+	wait_until 20 eval 'master_run_lines | grep -q "exit status"'
+	check "keepalived dir2 (alone): notify MASTER bound $VIP/24 on eth0, not $VIP6/64; the stray copy is untouched" \
+		eval 'holds dir2 "$VIP/24" && ! holds dir2 "$VIP6/64" && on dir2 ip -o addr show dev stray0 | grep -q " $VIP6/64 "'
+	check "keepalived dir2: the client's entry for $VIP moved to dir2's MAC (announced)" \
+		wait_until 5 eval '[ "$(lab_neigh client "$VIP")" = "$LAB_MAC_dir2" ]'
+	want_lines=$TMP/want-syslog
+	printf '%s\n' \
+		"27 $KP: $VIP6/64 not taken over: also bound on stray0; not bound by lvsdr, so lvsdr leaves it: ip addr del $VIP6/64 dev stray0" \
+		"30 $KP: bind $VIP/24 on eth0 (label eth0:lvsdr)" \
+		"30 $KP: announcing $VIP on eth0" \
+		"27 $KP: took over 1 of 2 VIPs; 1 left out (named above): this host does not hold them" \
+		"27 notify $KP INSTANCE VI_1 MASTER N: exit status 1" >"$want_lines"
+	expect_output "syslog (daemon, ident lvsdr): the partial takeover, line by line, and its exit status 1" 0 \
+		"$want_lines" master_run_lines
+	check "syslog: no line claims $VIP6 was bound or announced" \
+		eval '! syslog_lines "$TMP/sl" | grep -qE "(bind|announcing) $VIP6"'
+	on dir2 "$LVSDR" verify -q --state notified "$KP"
+	rc=$?
+	check "the track script's check fails on dir2, the master that does not hold $VIP6 (status $rc)" [ "$rc" -eq 1 ]
+	check "keepalived dir2 runs the track script and sees it fail" \
+		wait_until 10 grep -q "VRRP_Script(chk_lvsdr) failed" "$KA/dir2.log"
+	ka_start dir1
+	check "keepalived dir1 (priority 100, healthy) preempts dir2 (150 - 80) and holds both VIPs within 20 s" \
+		wait_until 20 eval 'holds dir1 "$VIP/24" && holds dir1 "$VIP6/64"'
+	check "dir2 went backup and released $VIP/24; the stray copy stays on stray0" \
+		wait_until 10 eval '! holds dir2 "$VIP/24" && on dir2 ip -o addr show dev stray0 | grep -q " $VIP6/64 "'
+
+	# systemd and Pacemaker are told by their environment; a person at a
+	# shell, and verify under any caller, log nothing.
+	# logged TAG VAR=VALUE... -- ARGS...: lvsdr ARGS in rs1 under that
+	# environment; its syslog lines ("PRIORITY TEXT") in TMP/TAG.log.
+	logged() {
+		local tag=$1
+		shift
+		: >"$TMP/sl/raw"
+		with_syslog "$TMP/sl" env -u INVOCATION_ID -u OCF_RESOURCE_INSTANCE "$@" >/dev/null 2>&1
+		sleep 0.2
+		syslog_lines "$TMP/sl" | cut -d' ' -f2- >"$TMP/$tag.log"
+	}
+	logged plain ip netns exec "$(ns rs1)" "$LVSDR" apply -q "$RS"
+	on rs1 "$LVSDR" release -q "$RS"
+	check "a person's apply (no manager in the environment) logs nothing" test ! -s "$TMP/plain.log"
+	logged systemd INVOCATION_ID=t75 ip netns exec "$(ns rs1)" "$LVSDR" apply -q "$RS"
+	check "apply under systemd (INVOCATION_ID): the VIP bound and the exit status, at daemon.info" \
+		eval 'grep -qx "30 $RS: bind $VIP/32 on lo (label lo:lvsdr)" "$TMP/systemd.log" &&
+			grep -qx "30 apply -q $RS: exit status 0" "$TMP/systemd.log"'
+	logged verify INVOCATION_ID=t75 ip netns exec "$(ns rs1)" "$LVSDR" verify "$RS"
+	check "verify under systemd logs nothing (monitors run it every few seconds)" test ! -s "$TMP/verify.log"
+	logged pacemaker OCF_RESOURCE_INSTANCE=lvsdr-t75 ip netns exec "$(ns rs1)" "$LVSDR" release "$RS"
+	check "release under Pacemaker (OCF_RESOURCE_INSTANCE): the VIP removed and the exit status" \
+		eval 'grep -qx "30 $RS: remove $VIP/32 from lo" "$TMP/pacemaker.log" &&
+			grep -qx "30 release $RS: exit status 0" "$TMP/pacemaker.log"'
 fi

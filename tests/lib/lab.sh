@@ -197,6 +197,10 @@ lab_down() {
 	LAB_NAMESPACES= LAB_HOSTS=
 }
 
+# lab_record HOST: the path of lvsdr's ownership record for HOST's network
+# namespace, which lvsdr keys by the namespace's cookie (lvsdr(8) FILES).
+lab_record() { echo "$LVSDR_RUNDIR/netns-$(on "$1" "$HELPERS/netnscookie")/owned"; }
+
 # lab_neigh HOST IP: the MAC in HOST's eth0 neighbour entry for IP (IPv4 or IPv6).
 lab_neigh() {
 	local fam=-4

@@ -27,15 +27,12 @@ static struct live_addr entry(const char *ifname, const char *text)
 }
 
 /* Write text as the record, load it: the status, and the message in err. */
-static int load_text(const char *text, struct owned_set *set, char *err, size_t errlen)
+static int load_raw(const char *text, struct owned_set *set, char *err, size_t errlen)
 {
 	FILE *f;
-	char dir[PATH_MAX];
 
 	owned_init(set);
-	snprintf(dir, sizeof(dir), "%s", set->path);
-	*strrchr(dir, '/') = '\0';
-	mkdir(dir, 0755);
+	mkdir(set->dir, 0755);
 	if ((f = fopen(set->path, "w"))) {
 		fputs(text, f);
 		fclose(f);
@@ -44,16 +41,66 @@ static int load_text(const char *text, struct owned_set *set, char *err, size_t 
 	return owned_load(set, err, errlen);
 }
 
-static void damaged(const char *name, const char *text, unsigned line)
+/* The same after the line naming this namespace's cookie. */
+static int load_text(const char *text, struct owned_set *set, char *err, size_t errlen)
+{
+	char *record = xasprintf("netns-cookie %llu\n%s", (unsigned long long)owned_netns_cookie(), text);
+	int ret = load_raw(record, set, err, errlen);
+
+	free(record);
+	return ret;
+}
+
+/* A record that is not this namespace's: loaded as empty, a warning that
+ * names the file and contains why. */
+static void ignored(const char *name, const char *text, const char *why)
+{
+	struct owned_set set;
+	char err[512];
+	int ret = load_raw(text, &set, err, sizeof(err));
+
+	CHECK(ret == 0 && set.n == 0 && strstr(set.warning, set.path) && strstr(set.warning, why),
+	      "owned record: %s is ignored with a warning (%d, %s)", name, ret, set.warning);
+	owned_free(&set);
+}
+
+/* A kernel without SO_NETNS_COOKIE: no record is read or written; an
+ * IPv4 address with a label needs none, anything else is refused. */
+static void without_cookie(const struct live_addr *v4, const struct live_addr *v6)
+{
+	struct owned_set set;
+	char err[512] = "";
+
+	owned_init_cookie(&set, 0);
+	CHECK(set.path[0] == '\0' && !strcmp(set.dir, rundir),
+	      "owned record: without a cookie there is no record, the lock is the run directory's (%s)", set.dir);
+	owned_add(&set, v4);
+	CHECK(owned_save(&set, err, sizeof(err)) == 0,
+	      "owned record: without a cookie, an IPv4 address with a label is saved as nothing (%s)", err);
+	owned_add(&set, v6);
+	CHECK(owned_save(&set, err, sizeof(err)) == -ENOTSUP && strstr(err, "cannot bind 2001:db8::100 on lo") &&
+		      strstr(err, "SO_NETNS_COOKIE, Linux 5.14"),
+	      "owned record: without a cookie, an IPv6 address is refused, saying why (%s)", err);
+	owned_free(&set);
+}
+
+/* header: text follows this namespace's cookie line; otherwise it is the
+ * whole record. */
+static void damaged_record(const char *name, const char *text, bool header, unsigned line)
 {
 	struct owned_set set;
 	char err[512], where[32];
-	int ret = load_text(text, &set, err, sizeof(err));
+	int ret = header ? load_text(text, &set, err, sizeof(err)) : load_raw(text, &set, err, sizeof(err));
 
 	snprintf(where, sizeof(where), ":%u: damaged", line);
 	CHECK(ret == -EINVAL && strstr(err, where) && set.n == 0,
 	      "owned record: %s is refused at line %u, nothing kept (%d, %s)", name, line, ret, err);
 	owned_free(&set);
+}
+
+static void damaged(const char *name, const char *text, unsigned line)
+{
+	damaged_record(name, text, true, line);
 }
 
 void test_owned(void)
@@ -91,29 +138,36 @@ void test_owned(void)
 	CHECK(load_text("lo 192.0.2.100/32\neth0 2001:db8::1/64", &set, err, sizeof(err)) == 0 && set.n == 2,
 	      "owned record: the last newline may be missing (%s)", err);
 	owned_free(&set);
-	damaged("a line without an address", "lo 192.0.2.100/32\nlo\n", 2);
-	damaged("an address without a prefix", "lo 192.0.2.100\n", 1);
-	damaged("a word after the address", "lo 192.0.2.100/32 extra\n", 1);
-	damaged("two spaces between the fields", "lo  192.0.2.100/32\n", 1);
-	damaged("a leading space", " lo 192.0.2.100/32\n", 1);
-	damaged("an interface name with a colon (a label)", "lo:x 192.0.2.100/32\n", 1);
-	damaged("an interface name of 16 characters", "abcdefghijklmnop 192.0.2.100/32\n", 1);
-	damaged("a prefix out of range", "lo 192.0.2.100/33\n", 1);
-	damaged("a carriage return (edited elsewhere)", "lo 192.0.2.100/32\r\n", 1);
-	damaged("an empty line", "lo 192.0.2.100/32\n\n", 2);
+	damaged("a line without an address", "lo 192.0.2.100/32\nlo\n", 3);
+	damaged("an address without a prefix", "lo 192.0.2.100\n", 2);
+	damaged("a word after the address", "lo 192.0.2.100/32 extra\n", 2);
+	damaged("two spaces between the fields", "lo  192.0.2.100/32\n", 2);
+	damaged("a leading space", " lo 192.0.2.100/32\n", 2);
+	damaged("an interface name with a colon (a label)", "lo:x 192.0.2.100/32\n", 2);
+	damaged("an interface name of 16 characters", "abcdefghijklmnop 192.0.2.100/32\n", 2);
+	damaged("a prefix out of range", "lo 192.0.2.100/33\n", 2);
+	damaged("a carriage return (edited elsewhere)", "lo 192.0.2.100/32\r\n", 2);
+	damaged("an empty line", "lo 192.0.2.100/32\n\n", 3);
+	damaged_record("a cookie line glued to its number", "netns-cookie12\nlo 192.0.2.100/32\n", false, 1);
+	damaged_record("a cookie of 0, which the kernel never gives", "netns-cookie 0\n", false, 1);
+	damaged_record("a cookie out of range", "netns-cookie 99999999999999999999999\n", false, 1);
+	damaged_record("a first line that is neither cookie nor address", "hello\n", false, 1);
+
+	ignored("a record without a cookie line (an older lvsdr's)", "lo 2001:db8::100/128\n",
+		"names no network namespace cookie");
+	ignored("a record of another namespace's cookie", "netns-cookie 1\nlo 2001:db8::100/128\n",
+		"belongs to the network namespace with cookie 1");
+	without_cookie(&v4, &v6);
 	char longline[300];
 	memset(longline, 'a', sizeof(longline) - 2);
 	memcpy(longline, "lo 192.0.2.1/32", 15);
 	longline[sizeof(longline) - 2] = '\n';
 	longline[sizeof(longline) - 1] = '\0';
-	damaged("a line longer than any lvsdr writes", longline, 1);
+	damaged("a line longer than any lvsdr writes", longline, 2);
 
-	char path[PATH_MAX];
 	owned_init(&set);
-	snprintf(path, sizeof(path), "%s", set.path);
-	unlink(path);
-	*strrchr(path, '/') = '\0';
-	rmdir(path);
+	unlink(set.path);
+	rmdir(set.dir);
 	rmdir(rundir);
 	unsetenv("LVSDR_RUNDIR");
 }

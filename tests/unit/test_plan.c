@@ -98,17 +98,25 @@ void test_plan(void)
 	plan_free(&p);
 	host_free(&live);
 
-	/* The effective value is max(all, dev): both 0/1 and 1/0 are in sync. */
+	/* The effective value is max(all, dev): 0/1 and 1/0 are both right,
+	 * but every place the scope writes must hold the profile's value. */
 	in_sync_live(&live);
 	live_set(&live, KNOB_IGNORE, 0, 1, 0);
 	plan_compute(&want, &live, &p);
-	CHECK(p.knobs[KNOB_IGNORE].verdict == VERDICT_OK && p.knobs[KNOB_IGNORE].effective == 1,
-	      "plan: all=0 eth0=1 gives effective arp_ignore 1, in sync");
-	CHECK(p.nsteps == 0, "plan: an effective value that is right is not rewritten");
+	CHECK(p.knobs[KNOB_IGNORE].verdict == VERDICT_DRIFT && p.knobs[KNOB_IGNORE].effective == 1 &&
+		      !strcmp(p.knobs[KNOB_IGNORE].detail, "conf/all/arp_ignore = 0, lvsdr writes 1: the host answers ARP "
+			      "for the VIPs on any NIC created or re-created later"),
+	      "plan: all=0 eth0=1 is effective 1, yet drift naming conf/all: %s", p.knobs[KNOB_IGNORE].detail);
+	CHECK(p.nsteps == 1 && p.steps[0].scope == SCOPE_ALL && p.steps[0].from == 0 && p.steps[0].to == 1,
+	      "plan: only conf/all is rewritten");
 	plan_free(&p);
 	live_set(&live, KNOB_IGNORE, 1, 0, 0);
 	plan_compute(&want, &live, &p);
-	CHECK(p.knobs[KNOB_IGNORE].verdict == VERDICT_OK, "plan: all=1 eth0=0 gives effective arp_ignore 1, in sync");
+	CHECK(p.knobs[KNOB_IGNORE].verdict == VERDICT_DRIFT &&
+		      !strcmp(p.knobs[KNOB_IGNORE].detail, "conf/eth0/arp_ignore = 0, lvsdr writes 1: the host answers "
+			      "ARP for the VIPs on eth0 once conf/all is lowered") &&
+		      p.nsteps == 1 && p.steps[0].scope == SCOPE_DEV,
+	      "plan: all=1 eth0=0 is drift naming conf/eth0, which alone is rewritten: %s", p.knobs[KNOB_IGNORE].detail);
 	plan_free(&p);
 	live_set(&live, KNOB_IGNORE, 2, 1, 0);
 	plan_compute(&want, &live, &p);
