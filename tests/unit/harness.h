@@ -30,5 +30,6 @@ void test_audit(void);
 void test_robust(void);
 void test_persist(void);
 void test_owned(void);
+void test_ipvs(void);
 
 #endif

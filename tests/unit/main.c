@@ -13,5 +13,6 @@ int main(void)
 	test_robust();
 	test_persist();
 	test_owned();
+	test_ipvs();
 	return harness_failed ? 1 : 0;
 }

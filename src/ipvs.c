@@ -1,0 +1,115 @@
+/* The IPVS model's helpers (include/ipvs.h). */
+#include "ipvs.h"
+
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "host.h"
+
+static int cmp_u(uint64_t a, uint64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+int ipvs_service_compare(const void *pa, const void *pb)
+{
+	const struct ipvs_service *a = pa, *b = pb;
+	int c;
+
+	if ((c = cmp_u(a->family, b->family)))
+		return c;
+	/* fwmark services first, as ipvsadm lists them last: any stable order will do */
+	if ((c = cmp_u(!a->fwmark, !b->fwmark)))
+		return c;
+	if (a->fwmark || b->fwmark)
+		return cmp_u(a->fwmark, b->fwmark);
+	if ((c = cmp_u(a->proto, b->proto)))
+		return c;
+	if ((c = memcmp(a->addr, b->addr, 16)))
+		return c < 0 ? -1 : 1;
+	return cmp_u(a->port, b->port);
+}
+
+int ipvs_dest_compare(const void *pa, const void *pb)
+{
+	const struct ipvs_dest *a = pa, *b = pb;
+	int c;
+
+	if ((c = cmp_u(a->family, b->family)))
+		return c;
+	if ((c = memcmp(a->addr, b->addr, 16)))
+		return c < 0 ? -1 : 1;
+	return cmp_u(a->port, b->port);
+}
+
+static const char *proto_name(uint8_t proto)
+{
+	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : proto == IPPROTO_SCTP ? "sctp" : "ip";
+}
+
+static int endpoint_format(int family, const uint8_t *addr, uint16_t port, char *buf, size_t len)
+{
+	char text[64];
+
+	addr_format(family, addr, text, sizeof(text));
+	if (!port)
+		return snprintf(buf, len, "%s", text);
+	return snprintf(buf, len, family == AF_INET6 ? "[%s]:%u" : "%s:%u", text, (unsigned)port);
+}
+
+int ipvs_service_format(const struct ipvs_service *svc, char *buf, size_t len)
+{
+	char ep[64];
+
+	if (svc->fwmark)
+		return snprintf(buf, len, "fwmark %u (%s)", (unsigned)svc->fwmark,
+				svc->family == AF_INET6 ? "IPv6" : "IPv4");
+	endpoint_format(svc->family, svc->addr, svc->port, ep, sizeof(ep));
+	return snprintf(buf, len, "%s/%s", proto_name(svc->proto), ep);
+}
+
+int ipvs_dest_format(const struct ipvs_dest *d, char *buf, size_t len)
+{
+	return endpoint_format(d->family, d->addr, d->port, buf, len);
+}
+
+const char *ipvs_method_name(enum ipvs_method m)
+{
+	switch (m) {
+	case METHOD_NAT:
+		return "nat";
+	case METHOD_LOCAL:
+		return "local";
+	case METHOD_TUNNEL:
+		return "tunnel";
+	case METHOD_DR:
+		return "dr";
+	case METHOD_BYPASS:
+		return "bypass";
+	}
+	return "unknown";
+}
+
+struct ipvs_dest *ipvs_dest_find(const struct ipvs_service *svc, const struct ipvs_dest *d)
+{
+	if (!svc || !svc->ndests)
+		return NULL;
+	return bsearch(d, svc->dests, svc->ndests, sizeof(*svc->dests), ipvs_dest_compare);
+}
+
+struct ipvs_service *ipvs_service_find(struct ipvs_service *services, size_t n, const struct ipvs_service *s)
+{
+	if (!n)
+		return NULL;
+	return bsearch(s, services, n, sizeof(*services), ipvs_service_compare);
+}
+
+void ipvs_services_free(struct ipvs_service *services, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(services[i].dests);
+	free(services);
+}
