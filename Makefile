@@ -27,7 +27,7 @@ endif
 
 LVSDR_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 -Iinclude -MMD -MP \
 	$(SANITIZE) $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-# LIBNL_STATIC=1 links libnl-3 and libnl-route-3 from their static archives
+# LIBNL_STATIC=1 links libnl-3, libnl-route-3 and libnl-genl-3 from their static archives
 # (Debian's -dev packages ship them): only the parts lvsdr calls are linked,
 # so the 74 constructors of libnl-route-3 (every link type, qdisc and
 # classifier it knows) no longer run at each start. A takeover's first frame
@@ -45,8 +45,8 @@ LIBNL_STATIC ?=
 ifeq ($(STATIC),1)
 LVSDR_LDLIBS = -static $(SANITIZE) $(shell $(PKG_CONFIG) --static --libs $(PKGS) 2>/dev/null)
 else ifeq ($(LIBNL_STATIC),1)
-LVSDR_LDLIBS = $(SANITIZE) $(shell $(PKG_CONFIG) --libs-only-L libnl-3.0 libnl-route-3.0 2>/dev/null) \
-	-Wl,-Bstatic $(filter-out -lpthread,$(shell $(PKG_CONFIG) --libs-only-l libnl-route-3.0 libnl-3.0 2>/dev/null)) \
+LVSDR_LDLIBS = $(SANITIZE) $(shell $(PKG_CONFIG) --libs-only-L libnl-3.0 libnl-route-3.0 libnl-genl-3.0 2>/dev/null) \
+	-Wl,-Bstatic $(filter-out -lpthread,$(shell $(PKG_CONFIG) --libs-only-l libnl-route-3.0 libnl-genl-3.0 libnl-3.0 2>/dev/null)) \
 	-Wl,-Bdynamic $(shell $(PKG_CONFIG) --libs inih 2>/dev/null) -lpthread
 else
 LVSDR_LDLIBS = $(SANITIZE) $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
@@ -106,6 +106,11 @@ $(BUILD)/unit/unit: $(UNIT_OBJS) $(LIB_OBJS)
 $(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) $(LVSDR_CFLAGS) -o $@ $< $(LVSDR_LDLIBS)
+
+# ipvs-tool drives the IPVS facade itself, so it links the product's objects.
+$(BUILD)/helpers/ipvs-tool: tests/helpers/ipvs-tool.c $(LIB_OBJS) | $(BUILD)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(CFLAGS) $(filter-out -MMD -MP,$(LVSDR_CFLAGS)) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LVSDR_LDLIBS)
 
 $(BUILD)/fuzz/replay: tests/fuzz/replay.c tests/fuzz/fuzz_plan.c $(LIB_OBJS) | $(BUILD)
 	@echo "  LD      $@"

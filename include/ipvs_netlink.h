@@ -36,12 +36,15 @@ struct ipvs_change {
  * collect one answer each. Returns the number that failed. */
 size_t ipvs_netlink_apply(struct ipvs_netlink *ipvs, struct ipvs_change *changes, size_t n);
 
-/* Requests sent on this handle since it was opened (make bench prints it:
- * one changed weight must cost one request). */
+/* IPVS requests sent on this handle since it was opened (make bench prints
+ * it: one changed weight must cost one request). A list costs one service
+ * dump and one destination dump per service; the family lookup of
+ * ipvs_netlink_open() is not counted. */
 unsigned long ipvs_netlink_requests(const struct ipvs_netlink *ipvs);
 
 /* Whether the running kernel offers scheduler name: built in, loaded, or
- * a module it can load (ip_vs_NAME.ko under /lib/modules/$(uname -r)). */
+ * a module it can load (ip_vs_NAME.ko under /lib/modules/$(uname -r)).
+ * Read from the files (src/ipvs_sched.c), never by trying a service. */
 bool ipvs_scheduler_available(const char *name);
 
 #endif

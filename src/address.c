@@ -14,11 +14,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "nl_seq.h"
 #include "util.h"
-
-/* Changes in flight before we stop to read the answers: bounded so the
- * acks never overflow the socket's receive buffer. */
-#define PIPELINE_WINDOW 64
 
 /* Interface names by index, as met while reading addresses: an address
  * dump of 10,000 VIPs on lo names one interface, asked once. */
@@ -154,50 +151,20 @@ static bool addr_from_message(struct netlink *nl, struct nlmsghdr *h, struct liv
 
 struct dump {
 	struct netlink *nl;
-	uint32_t seq;
-	bool done; /* NLMSG_DONE of this dump was read */
-	int error; /* the kernel's -errno for the dump request */
 	struct live_addr *addrs;
 	size_t n, cap;
 };
 
-static int on_dumped_address(struct nl_msg *msg, void *arg)
+static void on_dumped_address(struct nlmsghdr *h, void *arg)
 {
 	struct dump *d = arg;
-	struct nlmsghdr *h = nlmsg_hdr(msg);
 
-	if (h->nlmsg_seq != d->seq)
-		return NL_SKIP;
 	if (d->n == d->cap) {
 		d->cap = d->cap ? d->cap * 2 : 64;
 		d->addrs = xreallocarray(d->addrs, d->cap, sizeof(*d->addrs));
 	}
 	if (addr_from_message(d->nl, h, &d->addrs[d->n]))
 		d->n++;
-	return NL_OK;
-}
-
-/* An answer to an earlier request (an address change whose reading was
- * cut short) is not the dump's: skip it. The dump's own error ends it. */
-static int on_dump_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
-{
-	struct dump *d = arg;
-
-	(void)who;
-	if (e->msg.nlmsg_seq != d->seq)
-		return NL_SKIP;
-	d->error = e->error < 0 ? e->error : -EIO;
-	return NL_STOP;
-}
-
-static int on_dump_end(struct nl_msg *msg, void *arg)
-{
-	struct dump *d = arg;
-
-	if (nlmsg_hdr(msg)->nlmsg_seq != d->seq)
-		return NL_OK;
-	d->done = true;
-	return NL_STOP;
 }
 
 /* One RTM_GETADDR dump of every address into d. 0, or a negative libnl
@@ -207,34 +174,15 @@ static int dump_addresses(struct netlink *nl, struct dump *d)
 {
 	struct rtgenmsg gen = { .rtgen_family = AF_UNSPEC };
 	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETADDR, NLM_F_DUMP);
-	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
-	int ret = msg && cb ? nlmsg_append(msg, &gen, sizeof(gen), NLMSG_ALIGNTO) : -NLE_NOMEM;
+	int ret = msg ? nlmsg_append(msg, &gen, sizeof(gen), NLMSG_ALIGNTO) : -NLE_NOMEM;
+	int kernel_error;
 
 	d->n = 0;
 	if (ret >= 0)
-		ret = nl_send_auto(nl->sock, msg);
-	if (ret >= 0) {
-		d->seq = nlmsg_hdr(msg)->nlmsg_seq;
-		nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, on_dumped_address, d);
-		/* The answers are told apart by their sequence number above: an
-		 * address change's late acknowledgement must not end the dump. */
-		nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, NULL, NULL);
-		nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, on_dump_end, d);
-		nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_dump_end, d);
-		nl_cb_err(cb, NL_CB_CUSTOM, on_dump_error, d);
-		d->done = false;
-		d->error = 0;
-		/* nl_recvmsgs() returns after a datagram that holds no part of a
-		 * multipart answer, such as a stray acknowledgement: read on
-		 * until this dump's own end. */
-		do
-			ret = nl_recvmsgs(nl->sock, cb);
-		while (ret >= 0 && !d->done && !d->error);
-		if (ret >= 0 && d->error)
-			ret = -nl_syserr2nlerr(-d->error);
-	}
+		ret = nl_dump_run(nl->sock, msg, on_dumped_address, d, &kernel_error);
+	if (ret == -NLE_FAILURE)
+		ret = -nl_syserr2nlerr(-kernel_error);
 	nlmsg_free(msg);
-	nl_cb_put(cb);
 	return ret;
 }
 
@@ -283,46 +231,6 @@ int address_list(struct netlink *nl, struct host *live, bool (*keep)(void *ctx, 
 	return 0;
 }
 
-struct pipeline {
-	struct addr_change *changes;
-	size_t n;
-	uint32_t first_seq;
-	size_t pending;
-};
-
-static struct addr_change *change_for_seq(struct pipeline *p, uint32_t seq)
-{
-	uint32_t i = seq - p->first_seq;
-	return i < p->n ? &p->changes[i] : NULL;
-}
-
-static int on_ack(struct nl_msg *msg, void *arg)
-{
-	struct pipeline *p = arg;
-	struct addr_change *c = change_for_seq(p, nlmsg_hdr(msg)->nlmsg_seq);
-
-	if (c && !c->done) {
-		c->done = true;
-		c->error = 0;
-		p->pending--;
-	}
-	return NL_OK;
-}
-
-static int on_error(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
-{
-	struct pipeline *p = arg;
-	struct addr_change *c = change_for_seq(p, e->msg.nlmsg_seq);
-
-	(void)who;
-	if (c && !c->done) {
-		c->done = true;
-		c->error = e->error < 0 ? e->error : -EIO;
-		p->pending--;
-	}
-	return NL_SKIP;
-}
-
 static int build_request(const struct addr_change *c, struct nl_msg **msg)
 {
 	struct rtnl_addr *obj = rtnl_addr_alloc();
@@ -354,63 +262,28 @@ static int build_request(const struct addr_change *c, struct nl_msg **msg)
 	return ret;
 }
 
+static int build_nth(void *ctx, size_t i, struct nl_msg **msg)
+{
+	return build_request(&((struct addr_change *)ctx)[i], msg);
+}
+
+static void answer_nth(void *ctx, size_t i, int error)
+{
+	struct addr_change *c = &((struct addr_change *)ctx)[i];
+
+	c->done = true;
+	c->error = error;
+}
+
 size_t address_apply(struct netlink *nl, struct addr_change *changes, size_t n)
 {
-	struct pipeline p = { .changes = changes, .n = n };
-	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
-	size_t failed = 0, sent = 0;
+	size_t failed = 0;
 
-	if (!cb) {
-		for (size_t i = 0; i < n; i++)
-			changes[i].error = -ENOMEM, changes[i].done = true;
-		return n;
-	}
-	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, on_ack, &p);
-	nl_cb_set(cb, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, NULL, NULL);
-	nl_cb_err(cb, NL_CB_CUSTOM, on_error, &p);
-	nl_socket_disable_seq_check(nl->sock);
-	nl_socket_enable_auto_ack(nl->sock);
-
-	while (sent < n) {
-		/* One window: send, then read its answers. */
-		size_t end = sent + PIPELINE_WINDOW < n ? sent + PIPELINE_WINDOW : n;
-		for (; sent < end; sent++) {
-			struct addr_change *c = &changes[sent];
-			struct nl_msg *msg = NULL;
-			int ret = build_request(c, &msg);
-			c->done = false;
-			if (ret >= 0)
-				ret = nl_send_auto(nl->sock, msg);
-			if (ret >= 0) {
-				uint32_t seq = nlmsg_hdr(msg)->nlmsg_seq;
-				if (sent == 0)
-					p.first_seq = seq;
-				/* Sequence numbers are consecutive per socket; a gap
-				 * would mean a message we did not count. */
-				if (seq - p.first_seq != sent)
-					ret = -NLE_SEQ_MISMATCH;
-				else
-					p.pending++;
-			}
-			nlmsg_free(msg);
-			if (ret < 0) {
-				c->done = true;
-				c->error = -EIO;
-				/* Later changes must not run ahead of a failed one. */
-				for (size_t j = sent + 1; j < n; j++)
-					changes[j].done = false, changes[j].error = -ECANCELED;
-				n = sent + 1;
-				break;
-			}
-		}
-		while (p.pending > 0) {
-			int ret = nl_recvmsgs(nl->sock, cb);
-			if (ret < 0 && ret != -NLE_INTR && ret != -NLE_AGAIN)
-				break;
-		}
-	}
-	nl_cb_put(cb);
-	for (size_t i = 0; i < p.n; i++)
+	/* Those never sent, after one that could not be: */
+	for (size_t i = 0; i < n; i++)
+		changes[i].done = false, changes[i].error = -ECANCELED;
+	nl_pipeline_run(nl->sock, n, build_nth, answer_nth, changes);
+	for (size_t i = 0; i < n; i++)
 		if (!changes[i].done || changes[i].error)
 			failed++;
 	return failed;

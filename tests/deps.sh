@@ -2,7 +2,7 @@
 # Install the Debian packages a make target needs, or say exactly how to.
 # Usage: tests/deps.sh build|test|bench
 set -eu
-build="pkg-config gcc make libc6-dev libnl-3-dev libnl-route-3-dev libinih-dev"
+build="pkg-config gcc make libc6-dev libnl-3-dev libnl-route-3-dev libnl-genl-3-dev libinih-dev"
 test="$build iproute2 tcpdump iputils-ping socat mandoc valgrind procps kmod keepalived systemd util-linux man-db jq nftables resource-agents libxml2-utils ansible-core prometheus iputils-arping"
 bench="$test time"
 case "${1:-build}" in

@@ -31,5 +31,6 @@ void test_robust(void);
 void test_persist(void);
 void test_owned(void);
 void test_plan_ipvs(void);
+void test_ipvs(void);
 
 #endif

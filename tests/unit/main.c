@@ -14,5 +14,6 @@ int main(void)
 	test_persist();
 	test_owned();
 	test_plan_ipvs();
+	test_ipvs();
 	return harness_failed ? 1 : 0;
 }
