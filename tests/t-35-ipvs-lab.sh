@@ -17,10 +17,49 @@
 #   straight to the client: the director sees only the client's packets.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/guest.sh"
+. "$(dirname "$0")/lib/verdict.sh"
+
+# The harness itself, on a kernel without IPVS, before this script moves
+# into the guest: tests/uml/probe.sh needs IPVS and exits with its 2nd arg.
+# probe ENV...: run it, OUT its output, RC its status.
+probe() {
+	OUT=$(env "$@" bash "$LVSDR_ROOT/tests/uml/probe.sh" "a b" 3 2>&1)
+	RC=$?
+}
+# guest_none_left: no UML booted from this tree still runs (none other runs
+# now: the harness cases come before this script's own guest).
+guest_none_left() { ! pgrep -f "init=$LVSDR_ROOT/tests/uml/init" >/dev/null; }
+if [ ! -e /proc/net/ip_vs ] && [ -z "${LVSDR_IN_GUEST:-}" ] && ! guest_unavailable >/dev/null; then
+	probe CI=
+	want "status $RC, not the script's 3" status_is 3
+	want "no ok line with its argument" out_has '^ok - probe: ran with \[a b\] on [0-9.]+, IPVS present$'
+	want "no boot time" out_has '^# guest: booted in [0-9]+\.[0-9]{2} s'
+	want "a line neither the script's nor a comment" out_lacks '^([^#o]|o[^k])'
+	verdict "guest: a script's lines, argument and status come back from the guest"
+
+	probe CI= LVSDR_GUEST_TIMEOUT=1
+	want "status $RC" status_is 125
+	want "no not ok line" out_has '^not ok - probe.sh: the guest ended without its end marker after [0-9.]+ s \(limit 1 s\)$'
+	want "an ok line" out_lacks '^ok - '
+	want "a guest left running" guest_none_left
+	verdict "guest: a guest past its time limit is a failure, never a hang"
+
+	probe CI= LVSDR_UML=/nonexistent/linux.uml
+	want "status $RC" status_is 0
+	want "no skip line naming why" out_has '^skip - probe.sh: needs IPVS, and this kernel has none; no user-mode Linux kernel at /nonexistent/linux.uml \(Debian package user-mode-linux; tests/deps.sh test\)$'
+	want "an ok line" out_lacks '^ok - '
+	verdict "guest: without user-mode Linux the script is skipped, saying why"
+
+	probe CI=true LVSDR_UML=/nonexistent/linux.uml
+	want "status $RC" status_is 1
+	want "no not ok line" out_has '^not ok - probe.sh: needs IPVS, and no user-mode Linux kernel at /nonexistent/linux.uml .*\(CI=true: must run\)$'
+	want "a skip line" out_lacks '^skip - '
+	verdict "guest: on CI a script that needs IPVS never skips"
+fi
+
 guest_reexec "$0" "$@"
 . "$(dirname "$0")/lib/lab.sh"
 . "$(dirname "$0")/lib/ipvs-lab.sh"
-. "$(dirname "$0")/lib/verdict.sh"
 
 lab_require
 if ! ipvs_lab_up; then

@@ -71,7 +71,7 @@ guest_keep() { # [FOLDER...]: more of them
 }
 
 guest_run() {
-	local script name dir shm limit=${LVSDR_GUEST_TIMEOUT:-270} t0 t1 t2 line rc=
+	local script name dir shm limit=${LVSDR_GUEST_TIMEOUT:-270} t0 t1 t2 line rc= fd
 	local -a boot=()
 	script=$(cd "$(dirname "$1")" && pwd -P)/$(basename "$1")
 	name=$(basename "$1")
@@ -88,7 +88,17 @@ guest_run() {
 	[ -w "$shm" ] || shm=$dir
 	t0=$(guest_now)
 	# timeout signals its own process group: UML's helper processes with it.
-	while IFS= read -r line; do
+	# That group is not ours: a signal to this test reaches it by the trap.
+	exec {fd}< <(TMPDIR=$shm exec timeout -k 5 "$limit" "$GUEST_UML" \
+		mem="${LVSDR_GUEST_MEM:-1G}" root=/dev/root rootfstype=hostfs rootflags=/ ro \
+		init="$LVSDR_ROOT/tests/uml/init" uml_dir="$dir" umid=lvsdr-$$ \
+		con=null con0=null,fd:1 ssl=null pty.legacy_count=0 \
+		initcall_blacklist=raid6_select_algo,init_zswap quiet \
+		lvsdr_guest="$dir" </dev/null 2>&1)
+	GUEST_PID=$!
+	trap 'kill "$GUEST_PID" 2>/dev/null; exit 143' TERM
+	trap 'kill "$GUEST_PID" 2>/dev/null; exit 130' INT
+	while IFS= read -r -u "$fd" line; do
 		line=${line%$'\r'}
 		if [[ $line =~ ^lvsdr-guest-end\ rc=([0-9]+)$ ]]; then
 			rc=${BASH_REMATCH[1]}
@@ -102,12 +112,10 @@ guest_run() {
 		else
 			boot+=("$line")
 		fi
-	done < <(TMPDIR=$shm timeout -k 5 "$limit" "$GUEST_UML" \
-		mem="${LVSDR_GUEST_MEM:-1G}" root=/dev/root rootfstype=hostfs rootflags=/ ro \
-		init="$LVSDR_ROOT/tests/uml/init" uml_dir="$dir" umid=lvsdr-$$ \
-		con=null con0=null,fd:1 ssl=null pty.legacy_count=0 \
-		initcall_blacklist=raid6_select_algo,init_zswap quiet \
-		lvsdr_guest="$dir" </dev/null 2>&1)
+	done
+	exec {fd}<&-
+	trap - TERM INT
+	wait "$GUEST_PID" 2>/dev/null
 	t2=$(guest_now)
 	rm -rf "$dir"
 	if [ -z "$rc" ] || [ -z "${t1:-}" ]; then

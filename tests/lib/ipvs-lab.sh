@@ -119,18 +119,24 @@ ipvs_lab_ask() {
 				timeout "$wait" dd bs=512 count=1 status=none <&3
 			fi
 			exec 3<&-
-		done' ipvs-lab-ask "$n" "$proto" "$addr" "$IPVS_LAB_PORT" "$IPVS_LAB_WAIT" 2>/dev/null
+		done
+		exit 0' ipvs-lab-ask "$n" "$proto" "$addr" "$IPVS_LAB_PORT" "$IPVS_LAB_WAIT" 2>/dev/null
 }
 
 ipvs_lab_split() {
-	local answers rs line=
-	answers=$(ipvs_lab_ask "$@")
-	for rs in rs1 rs2; do
-		line="$line $rs=$(grep -cx "$rs" <<<"$answers")"
-	done
-	# Anything else answering is named too, so an exact comparison catches it.
-	line="$line other=$(grep -cvx -e rs1 -e rs2 -e '' <<<"$answers")"
-	echo "${line# }"
+	local rs1=0 rs2=0 other=0 name answers
+	# A client that could not ask must not pass for "nothing answered".
+	answers=$(ipvs_lab_ask "$@") || { echo "the client failed (status $?)"; return 1; }
+	# Counted by bash itself: a grep per count would cost more than the asking.
+	while IFS= read -r name; do
+		case $name in
+		rs1) rs1=$((rs1 + 1)) ;;
+		rs2) rs2=$((rs2 + 1)) ;;
+		'') ;;
+		*) other=$((other + 1)) ;; # named, so an exact comparison catches it
+		esac
+	done <<<"$answers"
+	echo "rs1=$rs1 rs2=$rs2 other=$other"
 }
 
 # ipvs_lab_hostport ADDR [PORT]: ADDR:PORT as ipvsadm writes it ([v6]:port).
