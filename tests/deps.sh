@@ -3,7 +3,7 @@
 # Usage: tests/deps.sh build|test|bench
 set -eu
 build="pkg-config gcc make libc6-dev libnl-3-dev libnl-route-3-dev libnl-genl-3-dev libinih-dev"
-test="$build iproute2 tcpdump iputils-ping socat mandoc valgrind procps kmod keepalived systemd util-linux man-db jq nftables resource-agents libxml2-utils ansible-core prometheus iputils-arping"
+test="$build iproute2 tcpdump iputils-ping socat mandoc valgrind procps kmod keepalived systemd util-linux man-db jq nftables resource-agents libxml2-utils ansible-core prometheus iputils-arping user-mode-linux ipvsadm busybox-static"
 bench="$test time"
 case "${1:-build}" in
 build) want=$build ;;

@@ -1,0 +1,160 @@
+# shellcheck shell=bash
+# Tests that need a kernel with IPVS run in a user-mode Linux guest. The
+# kernels CI and the developers run on have none; the Debian package
+# user-mode-linux ships one (/usr/bin/linux.uml, IPVS as modules) that boots
+# in about 2 s with the host's own / as its read-only root, so the guest runs
+# the same binaries, the same build and the same test script.
+# See /work/shared/IPVS-LAB.md (Option A) for the measurements behind it.
+#
+# Source it after common.sh, then:
+#   guest_reexec "$0" "$@"   on a kernel without IPVS, run this very script in
+#                            the guest, relay its ok/not ok/skip lines and exit
+#                            with its status; on a kernel with IPVS, return
+#   guest_run SCRIPT ARGS... boot the guest, run SCRIPT in it, relay, return
+#                            the script's status (125: the guest failed)
+#   guest_unavailable        print why no guest can boot here; false if one can
+#
+# Where no guest can boot, the script is skipped loudly; with CI=true it fails
+# instead: on CI a test that needs IPVS never skips.
+#
+#   LVSDR_GUEST_TIMEOUT  seconds for the whole guest run (default 270, under
+#                        tests/run's 300, so a hung guest is reported here)
+#   LVSDR_GUEST_MEM      guest memory (default 1G; backed by /dev/shm, only
+#                        what the guest touches is used)
+#   LVSDR_UML            the UML kernel (default /usr/bin/linux.uml)
+
+GUEST_UML=${LVSDR_UML:-/usr/bin/linux.uml}
+
+guest_unavailable() {
+	if [ ! -x "$GUEST_UML" ]; then
+		echo "no user-mode Linux kernel at $GUEST_UML (Debian package user-mode-linux; tests/deps.sh test)"
+	elif [ ! -d /usr/lib/uml/modules ]; then
+		echo "no modules for $GUEST_UML in /usr/lib/uml/modules"
+	elif ! command -v busybox >/dev/null 2>&1; then
+		echo "no busybox to power the guest off (Debian package busybox-static)"
+	else
+		return 1
+	fi
+	return 0
+}
+
+# guest_now: nanoseconds, for the boot and run times printed as comments.
+guest_now() { date +%s%N; }
+guest_secs() { # FROM TO: the seconds between, as 1.23
+	local ms=$((($2 - $1) / 1000000))
+	printf '%d.%02d' $((ms / 1000)) $((ms % 1000 / 10))
+}
+
+# guest_env FILE: the test's environment, as bash lines the guest sources.
+# LVSDR, every LVSDR_*, LAB_* and sanitizer setting passes, and CI: what tests/run
+# and make export, and what a developer sets by hand.
+guest_env() {
+	local name
+	for name in $(compgen -e); do
+		case "$name" in
+		LVSDR | LVSDR_* | LAB_* | CI | ASAN_OPTIONS | UBSAN_OPTIONS | LSAN_OPTIONS | VALGRIND_OPTS | TEST_*)
+			printf 'export %s=%q\n' "$name" "${!name}"
+			;;
+		esac
+	done
+}
+
+# guest_keep: the host folders the test's environment names. The guest has a
+# fresh tmpfs on /tmp, /run, /var/tmp...; those of these folders that lie
+# under one are mounted back from the host (tests/uml/init).
+guest_keep() { # [FOLDER...]: more of them
+	local p keep=
+	for p in "$@" "$LVSDR_ROOT" "$LVSDR_BUILD" "$(dirname "$LVSDR")" "${LVSDR_SYSCTL_ROOT:-}"; do
+		[ -n "$p" ] && [ -d "$p" ] && keep="$keep $(cd "$p" && pwd -P)"
+	done
+	echo "$keep"
+}
+
+guest_run() {
+	local script name dir shm limit=${LVSDR_GUEST_TIMEOUT:-270} t0 t1 t2 line rc= fd
+	local -a boot=()
+	script=$(cd "$(dirname "$1")" && pwd -P)/$(basename "$1")
+	name=$(basename "$1")
+	shift
+	dir=$(mktemp -d /tmp/lvsdr-guest.XXXXXX) || return 125
+	printf '%s\n' "$script" "$@" >"$dir/argv"
+	{
+		guest_env
+		printf 'export LVSDR_GUEST_KEEP=%q\n' "$(guest_keep "$(dirname "$script")")"
+		printf 'export LVSDR_GUEST_UML=%q\n' "$LVSDR_ROOT/tests/uml"
+	} >"$dir/env"
+	# The guest's memory is a file in TMPDIR: on tmpfs it costs no disk I/O.
+	shm=/dev/shm
+	[ -w "$shm" ] || shm=$dir
+	t0=$(guest_now)
+	# timeout signals its own process group: UML's helper processes with it.
+	# That group is not ours: a signal to this test reaches it by the trap.
+	exec {fd}< <(TMPDIR=$shm exec timeout -k 5 "$limit" "$GUEST_UML" \
+		mem="${LVSDR_GUEST_MEM:-1G}" root=/dev/root rootfstype=hostfs rootflags=/ ro \
+		init="$LVSDR_ROOT/tests/uml/init" uml_dir="$dir" umid=lvsdr-$$ \
+		con=null con0=null,fd:1 ssl=null pty.legacy_count=0 \
+		initcall_blacklist=raid6_select_algo,init_zswap quiet \
+		lvsdr_guest="$dir" </dev/null 2>&1)
+	GUEST_PID=$!
+	trap 'kill "$GUEST_PID" 2>/dev/null; exit 143' TERM
+	trap 'kill "$GUEST_PID" 2>/dev/null; exit 130' INT
+	while IFS= read -r -u "$fd" line; do
+		line=${line%$'\r'}
+		if [[ $line =~ ^lvsdr-guest-end\ rc=([0-9]+)$ ]]; then
+			rc=${BASH_REMATCH[1]}
+		elif [ -n "$rc" ]; then
+			continue # the kernel's farewell
+		elif [ -n "${t1:-}" ]; then
+			printf '%s\n' "$line"
+		elif [ "$line" = lvsdr-guest-start ]; then
+			t1=$(guest_now)
+			echo "# guest: booted in $(guest_secs "$t0" "$t1") s ($GUEST_UML)"
+		else
+			boot+=("$line")
+		fi
+	done
+	exec {fd}<&-
+	trap - TERM INT
+	wait "$GUEST_PID" 2>/dev/null
+	t2=$(guest_now)
+	rm -rf "$dir"
+	if [ -z "$rc" ] || [ -z "${t1:-}" ]; then
+		if [ -z "$rc" ]; then
+			not_ok "$name: the guest ended without its end marker after $(guest_secs "$t0" "$t2") s (limit $limit s)"
+		else
+			not_ok "$name: the guest could not start the test (status $rc)"
+		fi
+		local from=$((${#boot[@]} > 30 ? ${#boot[@]} - 30 : 0))
+		printf '%s\n' "${boot[@]:from}" | sed 's/^/#   guest: /'
+		return 125
+	fi
+	echo "# guest: $name ran in $(guest_secs "$t1" "$t2") s, $(guest_secs "$t0" "$t2") s in all"
+	return "$rc"
+}
+
+guest_reexec() {
+	local name why
+	name=$(basename "$1")
+	[ -e /proc/net/ip_vs ] && return 0
+	if [ -n "${LVSDR_IN_GUEST:-}" ]; then
+		not_ok "$name: the guest kernel has no IPVS (/proc/net/ip_vs is absent)"
+		exit 1
+	fi
+	# UML's x86-64 processes have a 39-bit address space; ASan's shadow alone
+	# needs 16 TiB of it (measured: "Shadow memory range interleaves with an
+	# existing memory mapping"), even built by clang with a dynamic shadow.
+	if grep -qaE '__asan_init|libasan\.so' "$LVSDR_BUILD/lvsdr" 2>/dev/null; then
+		skip "$name: needs IPVS, which only the user-mode Linux guest has, and AddressSanitizer cannot run there; make check and make valgrind run it"
+		exit 0
+	fi
+	if why=$(guest_unavailable); then
+		if [ "${CI:-}" = true ]; then
+			not_ok "$name: needs IPVS, and $why (CI=true: must run)"
+			exit 1
+		fi
+		skip "$name: needs IPVS, and this kernel has none; $why"
+		exit 0
+	fi
+	guest_run "$@"
+	exit
+}
