@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <net/if.h>
 
+#include "ipvs.h"
+
 enum role { ROLE_NONE, ROLE_REALSERVER, ROLE_DIRECTOR };
 
 enum arp_knob { KNOB_IGNORE, KNOB_ANNOUNCE, KNOB_FILTER, KNOB_ACCEPT, KNOB_NOTIFY, KNOB_COUNT };
@@ -121,6 +123,10 @@ struct host {
 	struct live_addr *secondaries;
 	size_t nsecondaries;
 	bool promote_nic, promote_lo;
+	/* The director's IPVS table (include/ipvs.h): the profile's [service]
+	 * sections, in ipvs_service_compare order. */
+	struct ipvs_service *services;
+	size_t nservices;
 };
 
 void host_free(struct host *host);

@@ -139,7 +139,7 @@ static int args_parse(int argc, char **argv, struct pathcheck_args *a)
 		}
 		case 'p': {
 			struct service_port sp = { 0 };
-			if (!service_port_parse(optarg, &sp))
+			if (!service_port_parse(optarg, &sp) || sp.proto == IPPROTO_SCTP)
 				return usage_error("--port %s: must be tcp/N or udp/N, N from 1 to 65535, such as tcp/80",
 						   optarg);
 			a->ports = xreallocarray(a->ports, a->nports + 1, sizeof(*a->ports));

@@ -183,6 +183,9 @@ void host_free(struct host *host)
 	free(host->secondaries);
 	host->secondaries = NULL;
 	host->nsecondaries = 0;
+	ipvs_services_free(host->services, host->nservices);
+	host->services = NULL;
+	host->nservices = 0;
 	free(host->pathcheck.realservers);
 	free(host->pathcheck.ports);
 	host->vips = NULL;
