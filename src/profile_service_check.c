@@ -271,10 +271,10 @@ static void check_dest(struct diag *d, const struct ipvs_service *svc, struct ip
 			   "port it was sent to; write the real server without :%u", svc->name, text, dest->port);
 	else if (svc->port && dest->port && dest->port != svc->port)
 		diag_error(d, dest->line, "[service %s] realserver %s: IPVS %s cannot rewrite the port: traffic for "
-			   "%s/%u would reach %s on port %u, not %u (ipvsadm accepts it silently); write it without "
+			   "%s/%u would reach %s on port %u, not %u (ipvsadm accepts it silently); give no port or "
 			   ":%u", svc->name, text, dest->method == METHOD_TUNNEL ? "tunnelling" : "DR",
 			   svc->proto == IPPROTO_TCP ? "tcp" : svc->proto == IPPROTO_UDP ? "udp" : "sctp", svc->port,
-			   text, svc->port, dest->port, dest->port);
+			   text, svc->port, dest->port, svc->port);
 	dest->port = svc->fwmark ? 0 : svc->port;
 }
 

@@ -24,6 +24,7 @@ extern unsigned harness_failed;
 void test_util(void);
 void test_host(void);
 void test_profile(void);
+void test_profile_service(void);
 void test_plan(void);
 void test_pathcheck(void);
 void test_audit(void);
