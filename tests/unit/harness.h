@@ -4,6 +4,7 @@
 #define LVSDR_HARNESS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 extern unsigned harness_failed;
@@ -19,6 +20,12 @@ extern unsigned harness_failed;
 		}                                                         \
 		putchar('\n');                                            \
 	} while (0)
+
+struct host;
+struct diag;
+/* tests/unit/test_profile.c: profile_parse() on a copy of exactly len
+ * bytes, no NUL after them, with d reset and named "t.ini". */
+int profile_parse_exact(const char *text, size_t len, struct host *h, struct diag *d);
 
 /* One function per test file, called from main.c. */
 void test_util(void);
