@@ -284,15 +284,9 @@ stop wrongsrc
 
 # Each service's own real servers on its own port, not every real server
 # on every port: rs2 serves no udp/53 here and must not be probed on it.
-cat >"$TMP/svc.ini" <<EOF
-[host]
-role = director
-interface = eth0
-
-[vip]
-address = $LAB_VIP
-address = $LAB_VIP6
-
+# lb.ini's [host] and [vip], then services instead of its lists.
+sed '/^\[pathcheck\]$/,$d' "$TMP/lb.ini" >"$TMP/svc.ini"
+cat >>"$TMP/svc.ini" <<EOF
 [service web]
 address = $LAB_VIP
 port = tcp/80
