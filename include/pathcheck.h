@@ -105,8 +105,9 @@ const char *icmp_describe(int family, uint8_t type, uint8_t code);
  * gaps double and the last answer is awaited until timeout_ms. */
 unsigned probe_send_offset_ms(unsigned timeout_ms, unsigned retries, unsigned n);
 
-/* "tcp/80", "udp/53": strict, lower case, port 1-65535 without leading
- * zeros. */
+/* "tcp/80", "udp/53", "sctp/5060": strict, lower case, port 1-65535
+ * without leading zeros. Probes go out over tcp and udp only: the callers
+ * that probe refuse sctp. */
 bool service_port_parse(const char *s, struct service_port *out);
 int service_port_format(const struct service_port *sp, char *buf, size_t len);
 

@@ -12,16 +12,49 @@
 #include "host.h"
 #include "pathcheck.h"
 
+/* One check named outright: a service's VIP, one of its real servers and
+ * its port. */
+struct pathcheck_target {
+	int family;
+	uint8_t vip[16], realserver[16];
+	struct service_port port;
+};
+
 struct pathcheck_job {
 	char ifname[IF_NAMESIZE];
 	const struct vip *vips;                 /* addresses; prefixes ignored */
 	size_t nvips;
-	const struct realserver *realservers;
+	const struct realserver *realservers;   /* each once: their MACs are resolved */
 	size_t nrealservers;
 	const struct service_port *ports;
 	size_t nports;
+	/* NULL: every VIP x real server of its family x port. Otherwise these
+	 * checks alone, each real server among realservers. */
+	const struct pathcheck_target *targets;
+	size_t ntargets;
 	unsigned timeout_ms, retries;
 };
+
+/* What a director's [service NAME] sections give pathcheck: each tcp or
+ * udp service's real servers on its port, through its VIP (src/pathcheck_services.c). */
+struct pathcheck_services {
+	struct pathcheck_target *targets;
+	size_t ntargets;
+	struct realserver *realservers;         /* each once, sorted */
+	size_t nrealservers;
+	struct service_port *ports;             /* each once */
+	size_t nports;
+	size_t nservices;                       /* the services that gave targets */
+};
+
+/* The checks of h's services whose VIP is one of only (every service when
+ * nonly is 0). fwmark and sctp services give none: see
+ * pathcheck_service_skipped(). */
+void pathcheck_services_collect(const struct host *h, const struct vip *only, size_t nonly,
+				struct pathcheck_services *out);
+void pathcheck_services_free(struct pathcheck_services *ps);
+/* Why svc cannot be probed ("a fwmark service has no port to probe"), or NULL. */
+const char *pathcheck_service_skipped(const struct ipvs_service *svc);
 
 struct pathcheck_result {
 	int family;

@@ -19,6 +19,18 @@
 /* Off: a takeover waits for nothing unless the profile asks. */
 #define LVSDR_GARP_CONFLICT CONFLICT_OFF
 
+/* [service NAME] defaults and limits, justified in lvsdr.ini(5): wlc is
+ * the kernel's own default scheduler; a removed real server drains five
+ * minutes, long enough for most HTTP keep-alive and short transfers; the
+ * persistence limit is the one ipvsadm and keepalived enforce (31 days). */
+#define LVSDR_SERVICE_SCHEDULER "wlc"
+#define LVSDR_SERVICE_DRAIN_MS 300000u
+#define LVSDR_SERVICE_DRAIN_MAX_MS 86400000u
+#define LVSDR_SERVICE_PERSISTENCE_MAX_S 2678400u
+#define LVSDR_SERVICE_WEIGHT 1u
+#define LVSDR_SERVICE_WEIGHT_MAX 65535u
+#define LVSDR_SERVICE_THRESHOLD_MAX 2147483647u
+
 #define LVSDR_PROFILE_MAX_BYTES (8u << 20)
 
 /* Load and validate. Returns 0 when valid; otherwise the number of errors,

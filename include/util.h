@@ -20,6 +20,10 @@ int mkdir_parents(char *path);
 /* Whole decimal number, optional leading '-', nothing else; false on
  * anything else or overflow of int. */
 bool parse_int(const char *s, int *out);
+/* Whole decimal number 0..max, digits only, no leading zeros. */
+bool parse_uint(const char *s, uint64_t max, uint64_t *out);
+/* Whole seconds as "300s", "300000ms" or "0", up to max seconds. */
+bool parse_seconds(const char *s, unsigned max, unsigned *out);
 /* "250ms", "2s", "0": false on anything else; *out in milliseconds. */
 bool parse_duration_ms(const char *s, unsigned *out);
 /* Strict dotted-quad IPv4 or RFC 4291 IPv6 text with an optional /prefix.

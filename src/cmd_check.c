@@ -46,9 +46,16 @@ int check_main(int argc, char **argv)
 		if (profile_load_print(argv[i], &host) != 0) {
 			status = LVSDR_EXIT_ERROR;
 		} else if (!quiet) {
-			printf("%s: ok (%s on %s, %zu VIP%s)\n", argv[i],
+			size_t ndests = 0;
+			char services[64] = "";
+			for (size_t k = 0; k < host.nservices; k++)
+				ndests += host.services[k].ndests;
+			if (host.nservices)
+				snprintf(services, sizeof(services), ", %zu service%s, %zu real server%s", host.nservices,
+					 host.nservices == 1 ? "" : "s", ndests, ndests == 1 ? "" : "s");
+			printf("%s: ok (%s on %s, %zu VIP%s%s)\n", argv[i],
 			       host.role == ROLE_DIRECTOR ? "director" : "realserver", host.ifname, host.nvips,
-			       host.nvips == 1 ? "" : "s");
+			       host.nvips == 1 ? "" : "s", services);
 		}
 		host_free(&host);
 	}

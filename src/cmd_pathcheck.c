@@ -29,8 +29,9 @@ static const char pathcheck_usage[] =
 	"  -i, --interface IFACE  the interface on the real servers' segment (default: the profile's)\n"
 	"      --vip ADDR         a VIP to check through; repeat for more (default: the profile's)\n"
 	"      --realserver ADDR  a real server, by its own address; repeat for more\n"
-	"                         (default: [pathcheck] realserver)\n"
-	"      --port PROTO/N     tcp/N or udp/N; repeat for more (default: [pathcheck] port)\n"
+	"                         (default: the services' real servers, or [pathcheck] realserver)\n"
+	"      --port PROTO/N     tcp/N or udp/N; repeat for more (default: the services'\n"
+	"                         ports, or [pathcheck] port)\n"
 	"      --timeout D        wait for each answer, retries included, such as 2s (default 2s)\n"
 	"      --retries N        send a silent probe again N times, the gaps doubling (default 3)\n"
 	"Options replace what the profile lists; without a PROFILE, -i, --vip, --realserver\n"
@@ -49,6 +50,7 @@ struct pathcheck_args {
 	size_t nports;
 	bool have_timeout, have_retries;
 	unsigned timeout_ms, retries;
+	struct pathcheck_services services; /* the profile's services' checks */
 };
 
 static void args_free(struct pathcheck_args *a)
@@ -56,6 +58,7 @@ static void args_free(struct pathcheck_args *a)
 	free(a->vips);
 	free(a->realservers);
 	free(a->ports);
+	pathcheck_services_free(&a->services);
 }
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -139,7 +142,7 @@ static int args_parse(int argc, char **argv, struct pathcheck_args *a)
 		}
 		case 'p': {
 			struct service_port sp = { 0 };
-			if (!service_port_parse(optarg, &sp))
+			if (!service_port_parse(optarg, &sp) || sp.proto == IPPROTO_SCTP)
 				return usage_error("--port %s: must be tcp/N or udp/N, N from 1 to 65535, such as tcp/80",
 						   optarg);
 			a->ports = xreallocarray(a->ports, a->nports + 1, sizeof(*a->ports));
@@ -202,6 +205,52 @@ static bool args_unique(const struct pathcheck_args *a)
 	return true;
 }
 
+static bool vip_targeted(const struct pathcheck_job *job, const struct vip *v)
+{
+	for (size_t t = 0; t < job->ntargets; t++)
+		if (job->targets[t].family == v->family && !memcmp(job->targets[t].vip, v->addr, 16))
+			return true;
+	return false;
+}
+
+/* The real servers and ports the command line does not give: the
+ * services' when the profile has any (each service its own real servers
+ * and port, unless an option asks for every combination), else
+ * [pathcheck]'s. A service pathcheck cannot probe is named, not skipped
+ * silently. */
+static void job_from_profile(struct pathcheck_args *a, const struct host *host, struct pathcheck_job *job)
+{
+	const struct pathcheck_services *ps = &a->services;
+	char text[80];
+
+	job->realservers = a->nrealservers ? a->realservers : host->pathcheck.realservers;
+	job->nrealservers = a->nrealservers ? a->nrealservers : host->pathcheck.nrealservers;
+	job->ports = a->nports ? a->ports : host->pathcheck.ports;
+	job->nports = a->nports ? a->nports : host->pathcheck.nports;
+	if (!host->nservices)
+		return;
+	for (size_t s = 0; s < host->nservices && !a->quiet; s++) {
+		const char *why = pathcheck_service_skipped(&host->services[s]);
+		ipvs_service_format(&host->services[s], text, sizeof(text));
+		if (why)
+			fprintf(stderr, "%s: %s: service %s (%s) not checked: %s\n", lvsdr_prog, a->profile,
+				host->services[s].name, text, why);
+	}
+	pathcheck_services_collect(host, a->vips, a->nvips, &a->services);
+	if (!a->nrealservers) {
+		job->realservers = ps->realservers;
+		job->nrealservers = ps->nrealservers;
+	}
+	if (!a->nports) {
+		job->ports = ps->ports;
+		job->nports = ps->nports;
+	}
+	if (!a->nrealservers && !a->nports && ps->ntargets) {
+		job->targets = ps->targets;
+		job->ntargets = ps->ntargets;
+	}
+}
+
 /* The job: the command line where it says something, the profile for the
  * rest. -1 to go on, or the status to exit with. */
 static int job_build(struct pathcheck_args *a, struct host *host, struct pathcheck_job *job)
@@ -224,24 +273,22 @@ static int job_build(struct pathcheck_args *a, struct host *host, struct pathche
 	snprintf(job->ifname, sizeof(job->ifname), "%s", a->ifname ? a->ifname : host->ifname);
 	job->vips = a->nvips ? a->vips : host->vips;
 	job->nvips = a->nvips ? a->nvips : host->nvips;
-	job->realservers = a->nrealservers ? a->realservers : host->pathcheck.realservers;
-	job->nrealservers = a->nrealservers ? a->nrealservers : host->pathcheck.nrealservers;
-	job->ports = a->nports ? a->ports : host->pathcheck.ports;
-	job->nports = a->nports ? a->nports : host->pathcheck.nports;
+	job_from_profile(a, host, job);
 	job->timeout_ms = a->have_timeout ? a->timeout_ms : a->profile ? host->pathcheck.timeout_ms
 		: PATHCHECK_TIMEOUT_MS;
 	job->retries = a->have_retries ? a->retries : a->profile ? host->pathcheck.retries : PATHCHECK_RETRIES;
 
 	const char *missing = !job->ifname[0] ? "an interface (-i)" : !job->nvips ? "a VIP (--vip)"
-		: !job->nrealservers ? "a real server (--realserver or [pathcheck] realserver)"
-		: !job->nports ? "a port (--port or [pathcheck] port)" : NULL;
+		: !job->nrealservers ? "a real server (--realserver, a service's realserver or [pathcheck] realserver)"
+		: !job->nports ? "a port (--port, a service's port or [pathcheck] port)" : NULL;
 	if (missing) {
 		fprintf(stderr, "%s: %s: nothing to check without %s\n", lvsdr_prog, who, missing);
 		return LVSDR_EXIT_ERROR;
 	}
 	/* Every check keeps a result in memory: bound them before counting
 	 * on malloc. */
-	if ((unsigned long long)job->nvips * job->nrealservers * job->nports > PATHCHECK_MAX_CHECKS) {
+	if ((job->targets ? job->ntargets : (unsigned long long)job->nvips * job->nrealservers * job->nports) >
+	    PATHCHECK_MAX_CHECKS) {
 		fprintf(stderr, "%s: %s: %zu VIPs, %zu real servers and %zu ports make more than %u checks; check "
 			"fewer at a time with --vip, --realserver and --port\n", lvsdr_prog, who, job->nvips,
 			job->nrealservers, job->nports, PATHCHECK_MAX_CHECKS);
@@ -268,13 +315,16 @@ static int job_build(struct pathcheck_args *a, struct host *host, struct pathche
 	}
 	/* A VIP no real server shares a family with goes unchecked: say so,
 	 * so that "all open" is not read as covering it. */
-	for (size_t i = 0; i < job->nvips; i++)
-		if (!rs_families[job->vips[i].family == AF_INET6] && !a->quiet) {
-			char text[INET6_ADDRSTRLEN];
-			addr_format(job->vips[i].family, job->vips[i].addr, text, sizeof(text));
+	for (size_t i = 0; i < job->nvips && !a->quiet; i++) {
+		char text[INET6_ADDRSTRLEN];
+		addr_format(job->vips[i].family, job->vips[i].addr, text, sizeof(text));
+		if (job->targets && !vip_targeted(job, &job->vips[i]))
+			fprintf(stderr, "%s: %s: VIP %s not checked: no tcp or udp service with a real server on it\n",
+				lvsdr_prog, who, text);
+		else if (!job->targets && !rs_families[job->vips[i].family == AF_INET6])
 			fprintf(stderr, "%s: %s: VIP %s not checked: no %s real server listed\n", lvsdr_prog, who, text,
 				job->vips[i].family == AF_INET6 ? "IPv6" : "IPv4");
-		}
+	}
 	return -1;
 }
 
@@ -294,9 +344,14 @@ static void print_text(const struct pathcheck_args *a, const struct pathcheck_jo
 		if (service_port_format(&res[i].port, port, sizeof(port)) > wp)
 			wp = (int)strlen(port);
 	}
-	printf("%s: path check on %s: %zu VIP%s, %zu real server%s, %zu port%s\n", a->profile ? a->profile : "pathcheck",
-	       job->ifname, job->nvips, job->nvips == 1 ? "" : "s", job->nrealservers, job->nrealservers == 1 ? "" : "s",
-	       job->nports, job->nports == 1 ? "" : "s");
+	if (job->targets)
+		printf("%s: path check on %s: %zu service%s, %zu real server%s\n", a->profile, job->ifname,
+		       a->services.nservices, a->services.nservices == 1 ? "" : "s", job->nrealservers,
+		       job->nrealservers == 1 ? "" : "s");
+	else
+		printf("%s: path check on %s: %zu VIP%s, %zu real server%s, %zu port%s\n",
+		       a->profile ? a->profile : "pathcheck", job->ifname, job->nvips, job->nvips == 1 ? "" : "s",
+		       job->nrealservers, job->nrealservers == 1 ? "" : "s", job->nports, job->nports == 1 ? "" : "s");
 	for (size_t i = 0; i < n; i++) {
 		addr_format(res[i].family, res[i].vip, vip, sizeof(vip));
 		addr_format(res[i].family, res[i].realserver, rs, sizeof(rs));

@@ -374,9 +374,11 @@ bool service_port_parse(const char *s, struct service_port *out)
 		out->proto = IPPROTO_TCP;
 	else if (!strncmp(s, "udp/", 4))
 		out->proto = IPPROTO_UDP;
+	else if (!strncmp(s, "sctp/", 5))
+		out->proto = IPPROTO_SCTP;
 	else
 		return false;
-	num = s + 4;
+	num = strchr(s, '/') + 1;
 	if (!isdigit((unsigned char)*num) || (num[0] == '0' && num[1]) || strlen(num) > 5)
 		return false;
 	for (const char *c = num; *c; c++) {
@@ -392,5 +394,6 @@ bool service_port_parse(const char *s, struct service_port *out)
 
 int service_port_format(const struct service_port *sp, char *buf, size_t len)
 {
-	return snprintf(buf, len, "%s/%u", sp->proto == IPPROTO_TCP ? "tcp" : "udp", sp->port);
+	return snprintf(buf, len, "%s/%u", sp->proto == IPPROTO_TCP ? "tcp" : sp->proto == IPPROTO_UDP ? "udp" : "sctp",
+			sp->port);
 }

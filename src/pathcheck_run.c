@@ -367,12 +367,24 @@ static int probes_run(struct run *run, struct pathcheck_result *res, size_t n, c
 	return ret;
 }
 
-/* One result per VIP, real server of its family and port, in that order. */
+/* One result per target, or per VIP, real server of its family and port,
+ * in that order. */
 static struct pathcheck_result *results_lay_out(const struct pathcheck_job *job, size_t *n)
 {
 	struct pathcheck_result *res;
 	size_t k = 0, count = 0;
 
+	if (job->targets) {
+		res = xcalloc(job->ntargets ? job->ntargets : 1, sizeof(*res));
+		for (size_t i = 0; i < job->ntargets; i++) {
+			res[i].family = job->targets[i].family;
+			memcpy(res[i].vip, job->targets[i].vip, 16);
+			memcpy(res[i].realserver, job->targets[i].realserver, 16);
+			res[i].port = job->targets[i].port;
+		}
+		*n = job->ntargets;
+		return res;
+	}
 	for (size_t v = 0; v < job->nvips; v++)
 		for (size_t s = 0; s < job->nrealservers; s++)
 			count += (job->realservers[s].family == job->vips[v].family) * job->nports;

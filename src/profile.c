@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "pathcheck.h"
+#include "profile_internal.h"
 #include "util.h"
 
 #define RAW_LINE_MAX 4096
@@ -26,7 +27,8 @@
 /* Longer than any key; keeps an unknown key's message short. */
 #define KEY_NAME_MAX 32
 
-enum section { SEC_HOST, SEC_ARP, SEC_VIP, SEC_GARP, SEC_PATHCHECK, SEC_COUNT, SEC_NONE = -1, SEC_UNKNOWN = -2 };
+enum section { SEC_HOST, SEC_ARP, SEC_VIP, SEC_GARP, SEC_PATHCHECK, SEC_COUNT, SEC_NONE = -1, SEC_UNKNOWN = -2,
+	SEC_SERVICE = -3 /* [service NAME]: src/profile_service.c reads it */ };
 static const char *const section_names[SEC_COUNT] = { "host", "arp", "vip", "garp", "pathcheck" };
 
 enum key {
@@ -77,6 +79,7 @@ struct parser {
 	unsigned role_line;
 	size_t vip_cap;
 	size_t realserver_cap, port_cap;
+	struct services_reader *services;
 	size_t long_line;                /* "key=value" did not fit inih's buffer: its length */
 	int line_limit;                  /* and what fits */
 };
@@ -91,14 +94,16 @@ static const char *quote_more(size_t n)
 	return n > QUOTE_MAX ? "..." : "";
 }
 
-/* "[host], [arp], [vip], [garp] and [pathcheck]", for messages. */
+/* "[host], [arp], [vip], [garp], [pathcheck] and [service NAME]", for
+ * messages. */
 static const char *section_list(char *buf, size_t size)
 {
 	size_t used = 0;
 
 	for (int s = 0; s < SEC_COUNT && used < size; s++)
-		used += (size_t)snprintf(buf + used, size - used, "%s[%s]",
-					 s == 0 ? "" : s == SEC_COUNT - 1 ? " and " : ", ", section_names[s]);
+		used += (size_t)snprintf(buf + used, size - used, "%s[%s]", s == 0 ? "" : ", ", section_names[s]);
+	if (used < size)
+		snprintf(buf + used, size - used, " and [service NAME]");
 	return buf;
 }
 
@@ -140,6 +145,15 @@ static void suggest_section(struct parser *p, const char *name)
 		diag_error(p->d, p->lineno, "unknown section [%s]; did you mean [%s]?", name, section_names[best]);
 		return;
 	}
+	/* [servce web], [services]: the named section, with the name kept. */
+	const char *space = strchr(name, ' ');
+	char word[64];
+	snprintf(word, sizeof(word), "%.*s", space ? (int)(space - name) : (int)strlen(name), name);
+	if (edit_distance(word, "service") < best_dist) {
+		diag_error(p->d, p->lineno, "unknown section [%s]; did you mean [service %s]?", name,
+			   space ? space + 1 : "NAME");
+		return;
+	}
 	diag_error(p->d, p->lineno, "unknown section [%s]; sections are %s", name, section_list(list, sizeof(list)));
 }
 
@@ -158,6 +172,11 @@ static void section_begin(struct parser *p, const char *line, size_t len)
 	}
 	memcpy(name, line + 1, n);
 	name[n] = '\0';
+	if (!strncmp(name, "service", 7) && (name[7] == '\0' || name[7] == ' ')) {
+		bool ok = services_section(p->services, p->lineno, name[7] ? name + 8 : "");
+		p->section = ok ? SEC_SERVICE : SEC_UNKNOWN;
+		return;
+	}
 	p->section = SEC_UNKNOWN;
 	for (int s = 0; s < SEC_COUNT; s++)
 		if (!strcmp(name, section_names[s]))
@@ -452,7 +471,7 @@ static void parse_port(struct parser *p, const char *value)
 		diag_error(p->d, p->lineno, "[pathcheck] port = %s: one port per line; repeat port = for each", value);
 		return;
 	}
-	if (!service_port_parse(value, &sp)) {
+	if (!service_port_parse(value, &sp) || sp.proto == IPPROTO_SCTP) {
 		diag_error(p->d, p->lineno, "[pathcheck] port = %s: must be tcp/N or udp/N, N from 1 to 65535 without "
 			   "leading zeros, such as tcp/80", value);
 		return;
@@ -610,6 +629,10 @@ static void unknown_key(struct parser *p, const char *name)
 				   section_names[key_table[k].section]);
 			return;
 		}
+	if (services_key_known(name)) {
+		diag_error(p->d, p->lineno, "unknown key %s in [%s]; it belongs in a [service NAME] section", name, sec);
+		return;
+	}
 	k = closest_key(p->section, name);
 	if (k >= 0 && (int)key_table[k].section == p->section) {
 		diag_error(p->d, p->lineno, "unknown key %s in [%s]; did you mean %s?", name, sec, key_table[k].name);
@@ -626,7 +649,7 @@ static void unknown_key(struct parser *p, const char *name)
 /* Checks every key shares, before its own. */
 static bool value_plausible(struct parser *p, const char *name, const char *value)
 {
-	const char *sec = section_names[p->section];
+	const char *sec = p->section == SEC_SERVICE ? services_label(p->services) : section_names[p->section];
 
 	if (p->long_line) {
 		diag_error(p->d, p->lineno, "[%s] %s: key and value are %zu characters long; the limit is %d", sec,
@@ -649,6 +672,12 @@ static int profile_handle(void *user, const char *section, const char *name, con
 	(void)section; /* the reader tracks the section, including unknown ones */
 	if (p->section == SEC_UNKNOWN)
 		return 1; /* already reported at the header */
+	if (p->section == SEC_SERVICE) {
+		/* NULL: the key is there (set twice is still an error), its value unusable. */
+		bool known = services_key_known(name);
+		services_key(p->services, p->lineno, name, !known || value_plausible(p, name, value) ? value : NULL);
+		return 1;
+	}
 	if (p->section == SEC_NONE) {
 		int k = closest_key(SEC_NONE, name);
 		if (k >= 0 && !strcmp(name, key_table[k].name))
@@ -712,6 +741,15 @@ static void validate_pathcheck(struct parser *p)
 	bool has_family[2] = { false, false };
 	char text[INET6_ADDRSTRLEN];
 
+	/* One source of truth: with services, pathcheck probes theirs. */
+	if (services_count(p->services)) {
+		for (int k = KEY_REALSERVER; k <= KEY_PORT; k++)
+			if (p->key_line[k])
+				diag_error(p->d, p->key_line[k], "[pathcheck] %s: pathcheck probes the real servers and ports "
+					   "of the [service NAME] sections; delete [pathcheck] realserver and port",
+					   key_table[k].name);
+		return;
+	}
 	if (p->key_line[KEY_REALSERVER] && !p->key_line[KEY_PORT])
 		diag_error(p->d, 0, "[pathcheck] port is missing: list the service ports to check, such as port = tcp/80");
 	if (p->key_line[KEY_PORT] && !p->key_line[KEY_REALSERVER])
@@ -802,6 +840,7 @@ static void validate_whole(struct parser *p)
 		free(h->vips_sorted);
 		h->vips_sorted = sorted;
 	}
+	services_finish(p->services, h, p->role_line);
 	if (h->role == ROLE_NONE)
 		return;
 
@@ -864,9 +903,11 @@ int profile_parse(const char *text, size_t len, struct host *host, struct diag *
 		diag_error(d, 0, "the profile is empty");
 		return (int)(d->errors - errors_before);
 	}
+	p.services = services_reader_new(d);
 	ini_parse_stream(profile_next_line, &p, profile_handle, &p);
 	if (!p.stop)
 		validate_whole(&p);
+	services_reader_free(p.services);
 	return (int)(d->errors - errors_before);
 }
 

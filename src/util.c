@@ -101,6 +101,47 @@ bool parse_int(const char *s, int *out)
 	return true;
 }
 
+bool parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!isdigit((unsigned char)*s) || (s[0] == '0' && s[1]))
+		return false;
+	for (; *s; s++) {
+		uint64_t digit = (uint64_t)(*s - '0');
+		if (!isdigit((unsigned char)*s) || digit > max || v > (max - digit) / 10)
+			return false;
+		v = v * 10 + digit;
+	}
+	*out = v;
+	return true;
+}
+
+bool parse_seconds(const char *s, unsigned max, unsigned *out)
+{
+	size_t len = strlen(s), digits = strspn(s, "0123456789");
+	char num[24];
+	uint64_t v;
+
+	if (!digits || digits >= sizeof(num))
+		return false;
+	memcpy(num, s, digits);
+	num[digits] = '\0';
+	if (!parse_uint(num, UINT64_MAX / 1000, &v))
+		return false;
+	if (!strcmp(s + digits, "ms")) {
+		if (v % 1000)
+			return false;
+		v /= 1000;
+	} else if (strcmp(s + digits, "s") && !(digits == len && v == 0)) {
+		return false;
+	}
+	if (v > max)
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
 bool parse_duration_ms(const char *s, unsigned *out)
 {
 	unsigned long long v;

@@ -280,6 +280,89 @@ want "not vip-not-accepted for the reply from the real server's own address" \
 verdict "7 a UDP service on 0.0.0.0 answering from the real server's own address: vip-not-accepted, exit 1"
 stop wrongsrc
 
+# --- 6b. One source of truth: the profile's [service NAME] sections -----------
+
+# Each service's own real servers on its own port, not every real server
+# on every port: rs2 serves no udp/53 here and must not be probed on it.
+# lb.ini's [host] and [vip], then services instead of its lists.
+sed '/^\[pathcheck\]$/,$d' "$TMP/lb.ini" >"$TMP/svc.ini"
+cat >>"$TMP/svc.ini" <<EOF
+[service web]
+address = $LAB_VIP
+port = tcp/80
+realserver = $LAB_IP_rs1
+realserver = $LAB_IP_rs2:80 weight=2
+
+[service dns]
+address = $LAB_VIP
+port = udp/53
+realserver = $LAB_IP_rs1
+
+[service web6]
+address = $LAB_VIP6
+port = tcp/80
+realserver = [$LAB_IP6_rs1]:80
+
+[service marked]
+fwmark = 1
+realserver = $LAB_IP_rs2
+
+[service sip]
+address = $LAB_VIP
+port = sctp/5060
+realserver = $LAB_IP_rs1
+
+[pathcheck]
+timeout = 1s
+EOF
+chmod 600 "$TMP/svc.ini"
+run dir1 pathcheck "$TMP/svc.ini"
+want "status $RC, not 0" status_is 0
+want "no header counting 3 services and 3 real servers" out_has "svc.ini: path check on eth0: 3 services, 3 real servers$"
+want "web: rs1 tcp/80 not open" line "$LAB_VIP" "$LAB_IP_rs1" tcp/80 open
+want "web: rs2 tcp/80 not open" line "$LAB_VIP" "$LAB_IP_rs2" tcp/80 open
+want "dns: rs1 udp/53 not open" line "$LAB_VIP" "$LAB_IP_rs1" udp/53 open
+want "web6: rs1 tcp/80 not open" line "$LAB_VIP6" "$LAB_IP6_rs1" tcp/80 open
+want "rs2 probed on udp/53, which no service of it has" out_lacks "^  $LAB_VIP +$LAB_IP_rs2 +udp/53"
+want "IPv6 probed on udp/53 or through rs2" out_lacks "^  $LAB_VIP6 +($LAB_IP6_rs2 +|$LAB_IP6_rs1 +udp)"
+want "no 'open: all 4 checks' summary" out_has '^open: all 4 checks$'
+want "the fwmark service is not named as skipped" \
+	out_has "svc.ini: service marked \(fwmark 1 \(IPv4\)\) not checked: a fwmark service has no port to probe$"
+want "the sctp service is not named as skipped" \
+	out_has "svc.ini: service sip \(sctp/$LAB_VIP:5060\) not checked: pathcheck probes tcp and udp only$"
+want "a probe on sctp/5060" out_lacks "5060 +(open|closed)"
+verdict "9 a profile with services: each service's real servers on its port (4 checks, not 3 x 2 x 2), fwmark and sctp services named as not checked, exit 0"
+
+OUT=$(lv dir1 pathcheck --json "$TMP/svc.ini" 2>/dev/null)
+RC=$?
+want "status $RC, not 0" status_is 0
+want "JSON results not exactly the 4 service checks" jq -e '[.results[] | "\(.vip) \(.realserver) \(.protocol)/\(.port) \(.verdict)"]
+	| sort == ["192.0.2.100 192.0.2.11 tcp/80 open", "192.0.2.100 192.0.2.11 udp/53 open",
+	"192.0.2.100 192.0.2.12 tcp/80 open", "2001:db8::100 2001:db8::11 tcp/80 open"]' <<<"$OUT" >/dev/null
+verdict "9b --json with services: exactly the 4 service checks, all open"
+
+run dir1 pathcheck --vip "$LAB_VIP6" "$TMP/svc.ini"
+want "status $RC, not 0" status_is 0
+want "--vip VIP6 does not limit the checks to web6" out_has '^open: all 1 check$'
+want "--vip VIP6 probed the IPv4 VIP" out_lacks "^  $LAB_VIP "
+run dir1 pathcheck --port tcp/80 --timeout 500ms "$TMP/svc.ini"
+want "status $RC, not 0 with --port tcp/80 over the services' real servers" status_is 0
+want "--port: not each VIP x the services' real servers of its family x tcp/80 (3 checks)" \
+	out_has '^open: all 3 checks$'
+verdict "9c --vip keeps the services on that VIP; --port asks for every combination of the services' real servers"
+
+awk -v rs="$LAB_IP_rs1" '{ print } /^\[pathcheck\]$/ { print "realserver = " rs; print "port = tcp/80" }' \
+	"$TMP/svc.ini" >"$TMP/both.ini"
+chmod 600 "$TMP/both.ini"
+run dir1 pathcheck "$TMP/both.ini"
+want "status $RC, not 2" status_is 2
+want "no message saying to delete [pathcheck] realserver and port" \
+	out_has "both.ini:[0-9]+: \[pathcheck\] realserver: pathcheck probes the real servers and ports of the \[service NAME\] sections; delete \[pathcheck\] realserver and port"
+run dir1 pathcheck --port sctp/5060 "$TMP/svc.ini"
+want "status $RC for --port sctp/5060, not 2" status_is 2
+want "no message about --port sctp/5060" out_has "--port sctp/5060: must be tcp/N or udp/N"
+verdict "9d [pathcheck] realserver and port beside services, and --port sctp/N: exit 2 saying what to do"
+
 # --- 7. Errors: status 2, a message, nothing sent -------------------------------
 
 printf '[host]\nrole = director\ninterface = eth0\n\n[vip]\naddress = %s\n' "$LAB_VIP" >"$TMP/bare.ini"

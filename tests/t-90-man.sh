@@ -71,10 +71,14 @@ lint "mandoc -Tlint lvsdr.ini.5" "$man5"
 lint "mandoc -Tlint lvsdr.8" "$man8"
 
 # Every key of key_table in src/profile.c, listed as ".It Cm key" in the
-# subsection of its section: lines like
+# subsection of its section, and every key of svc_keys in
+# src/profile_service.c under ".Ss [service NAME]": lines like
 #	[KEY_ROLE]      = { SEC_HOST, "role",      false, false },
+#	[SVC_ADDRESS]            = { "address",            false },
 keys=$(sed -n 's/^[[:space:]]*\[KEY_[A-Z_]*\][[:space:]]*=[[:space:]]*{[[:space:]]*SEC_\([A-Z]*\),[[:space:]]*"\([^"]*\)".*/\1 \2/p' \
-	"$LVSDR_ROOT/src/profile.c")
+	"$LVSDR_ROOT/src/profile.c"
+	sed -n 's/^[[:space:]]*\[SVC_[A-Z_]*\][[:space:]]*=[[:space:]]*{[[:space:]]*"\([^"]*\)".*/SERVICE \1/p' \
+	"$LVSDR_ROOT/src/profile_service.c")
 if [ -z "$keys" ]; then
 	not_ok "lvsdr.ini.5 keys: no key found in src/profile.c's key_table (has its layout changed?)"
 elif [ ! -f "$man5" ]; then
@@ -82,6 +86,7 @@ elif [ ! -f "$man5" ]; then
 else
 	while read -r sec key; do
 		sec=$(tr '[:upper:]' '[:lower:]' <<<"$sec")
+		[ "$sec" = service ] && sec="service NAME"
 		text=$(section_text "$man5" Ss "[$sec]")
 		if [ -z "$text" ]; then
 			not_ok "lvsdr.ini.5 documents [$sec] $key: no '.Ss [$sec]' subsection"
@@ -122,6 +127,26 @@ for page in lvsdr.ini.5 lvsdr.8; do
 		not_ok "$page states the default of mode: '${mode:-?}' from include/profile.h not in its item"
 	fi
 done
+
+# The [service NAME] defaults and limits of include/profile.h, as the items
+# of lvsdr.ini.5 state them.
+service=$(section_text "$man5" Ss "[service NAME]")
+svc_define() { # NAME: its number, or its string without quotes
+	sed -n -e "s/^#define $1 \"\([a-z]*\)\".*/\1/p" -e "s/^#define $1 \([0-9][0-9]*\).*/\1/p" \
+		"$LVSDR_ROOT/include/profile.h"
+}
+drain_s=$(($(svc_define LVSDR_SERVICE_DRAIN_MS) / 1000)) drain_max_s=$(($(svc_define LVSDR_SERVICE_DRAIN_MAX_MS) / 1000))
+check "lvsdr.ini.5 states drain's range and default (0s-${drain_max_s}s, ${drain_s}s)" \
+	grep -q "^Range 0s\\\\(en${drain_max_s}s, default ${drain_s}s" <<<"$(item_text "$service" drain)"
+persist_max=$(svc_define LVSDR_SERVICE_PERSISTENCE_MAX_S)
+check "lvsdr.ini.5 states persistence's limit (${persist_max}s)" \
+	grep -q "^Range 1s\\\\(en${persist_max}s," <<<"$(item_text "$service" persistence)"
+sched=$(svc_define LVSDR_SERVICE_SCHEDULER)
+check "lvsdr.ini.5 states the default scheduler ($sched)" \
+	grep -q "default \.Cm $sched (the kernel's default)" <<<"$(item_text "$service" scheduler | tr '\n' ' ')"
+weight=$(svc_define LVSDR_SERVICE_WEIGHT) weight_max=$(svc_define LVSDR_SERVICE_WEIGHT_MAX)
+check "lvsdr.ini.5 states weight's range and default (0-$weight_max, $weight)" \
+	grep -q "0 to $weight_max, default $weight;" <<<"$(tr '\n' ' ' <<<"$service")"
 
 # The profiles in EXAMPLES are meant to be pasted: each must pass check.
 if [ ! -x "$LVSDR" ]; then
@@ -527,13 +552,20 @@ done
 # For each "Range A\(enB" under a key, the profile with A and with B passes
 # check, and one step outside either end (1 for numbers, 1 ms for
 # durations) is refused. A director profile hosts [arp] and [garp] keys; a
-# director with one real server hosts [pathcheck].
+# director with one real server hosts [pathcheck]; a [service web] on the
+# VIP's tcp/80 (or with a mark) with one real server hosts the service keys.
 range_dir=$tmp/range
 mkdir -p "$range_dir"
 range_profile() { # SECTION KEY VALUE: a profile with KEY = VALUE in [SECTION]
 	printf '[host]\nrole = director\ninterface = eth0\n\n[vip]\naddress = 192.0.2.100/24\n\n'
-	[ "$1" = pathcheck ] && printf '[pathcheck]\nrealserver = 192.0.2.11\nport = tcp/80\n'
-	[ "$1" = pathcheck ] || printf '[%s]\n' "$1"
+	case $1 in
+	pathcheck) printf '[pathcheck]\nrealserver = 192.0.2.11\nport = tcp/80\n' ;;
+	service)
+		printf '[service web]\nrealserver = 192.0.2.11\n'
+		[ "$2" = fwmark ] || printf 'address = 192.0.2.100\nport = tcp/80\n'
+		;;
+	*) printf '[%s]\n' "$1" ;;
+	esac
 	printf '%s = %s\n' "$2" "$3"
 }
 to_ms() { # DURATION -> milliseconds
@@ -547,7 +579,7 @@ range_case() { # SECTION KEY VALUE WANT(0 accepted, 2 refused)
 		test "$rc" -eq "$4"
 }
 ranges=$(awk '/^\.Ss \[/ { sec = $2; gsub(/[\[\]\\&]/, "", sec) }
-	/^\.It Cm [a-z]+ Li = / { key = $3 }
+	/^\.It Cm [a-z-]+ Li = / { key = $3 }
 	/^Range / { print sec, key, $0 }' "$man5")
 check "lvsdr.ini.5 states at least 10 ranges ($(grep -c . <<<"$ranges"))" test "$(grep -c . <<<"$ranges")" -ge 10
 while read -r sec key _ text; do

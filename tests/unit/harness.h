@@ -4,6 +4,7 @@
 #define LVSDR_HARNESS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 extern unsigned harness_failed;
@@ -20,10 +21,17 @@ extern unsigned harness_failed;
 		putchar('\n');                                            \
 	} while (0)
 
+struct host;
+struct diag;
+/* tests/unit/test_profile.c: profile_parse() on a copy of exactly len
+ * bytes, no NUL after them, with d reset and named "t.ini". */
+int profile_parse_exact(const char *text, size_t len, struct host *h, struct diag *d);
+
 /* One function per test file, called from main.c. */
 void test_util(void);
 void test_host(void);
 void test_profile(void);
+void test_profile_service(void);
 void test_plan(void);
 void test_pathcheck(void);
 void test_audit(void);

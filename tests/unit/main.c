@@ -7,6 +7,7 @@ int main(void)
 	test_util();
 	test_host();
 	test_profile();
+	test_profile_service();
 	test_plan();
 	test_pathcheck();
 	test_audit();

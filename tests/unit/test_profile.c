@@ -21,7 +21,7 @@
 
 /* Parse from a buffer of exactly len bytes, no NUL after it, so the
  * sanitizers catch any read past the end. */
-static int parse_len(const char *text, size_t len, struct host *h, struct diag *d)
+int profile_parse_exact(const char *text, size_t len, struct host *h, struct diag *d)
 {
 	char *buf = xmalloc(len);
 	int ret;
@@ -36,7 +36,7 @@ static int parse_len(const char *text, size_t len, struct host *h, struct diag *
 
 static int parse(const char *text, struct host *h, struct diag *d)
 {
-	return parse_len(text, strlen(text), h, d);
+	return profile_parse_exact(text, strlen(text), h, d);
 }
 
 /* diag_print's output, as the user sees it. */
@@ -526,20 +526,20 @@ static void test_line_endings(void)
 
 	/* NUL stops the reading: no whole-file errors pile up behind it. */
 	static const char nul[] = DIR "[vip]\naddress = 192.0.2.100\0\nrole = x\n";
-	ret = parse_len(nul, sizeof(nul) - 1, &h, &d);
+	ret = profile_parse_exact(nul, sizeof(nul) - 1, &h, &d);
 	CHECK(ret == 1 && has_error(&d, 5, "NUL byte: this is not a text profile"),
 	      "profile: a NUL byte is one error on its line and stops the reading");
 	host_free(&h);
 	diag_free(&d);
 	static const char nul1[] = "\0[host]\n";
-	ret = parse_len(nul1, sizeof(nul1) - 1, &h, &d);
+	ret = profile_parse_exact(nul1, sizeof(nul1) - 1, &h, &d);
 	CHECK(ret == 1 && has_error(&d, 1, "NUL byte"), "profile: a NUL first byte: one error, nothing missing reported");
 	host_free(&h);
 	diag_free(&d);
 
 	/* len is honoured: text after it is never read. */
 	const char *cut = DIR "[vip]\naddress = 192.0.2.100\n";
-	ret = parse_len(cut, strlen(cut) - 3, &h, &d);
+	ret = profile_parse_exact(cut, strlen(cut) - 3, &h, &d);
 	CHECK(ret == 0 && h.nvips == 1 && vip_is(&h.vips[0], "192.0.2.1", 32, 5),
 	      "profile: profile_parse reads len bytes, not to the NUL");
 	host_free(&h);
