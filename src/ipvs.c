@@ -21,8 +21,8 @@ int ipvs_service_compare(const void *pa, const void *pb)
 
 	if ((c = cmp_u(a->family, b->family)))
 		return c;
-	/* fwmark services first, as ipvsadm lists them last: any stable order will do */
-	if ((c = cmp_u(!a->fwmark, !b->fwmark)))
+	/* Address services first, then firewall marks, as ipvsadm lists them. */
+	if ((c = cmp_u(a->fwmark != 0, b->fwmark != 0)))
 		return c;
 	if (a->fwmark || b->fwmark)
 		return cmp_u(a->fwmark, b->fwmark);

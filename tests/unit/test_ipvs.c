@@ -62,8 +62,8 @@ static void test_compare(void)
 	CHECK(ipvs_service_compare(&a, &b) == 0, "ipvs: scheduler, flags and timeout are not part of a service's key");
 	CHECK(svc_before(svc("tcp", "192.0.2.100", 80, 0), svc("tcp", "2001:db8::1", 80, 0)),
 	      "ipvs: IPv4 services sort before IPv6 ones");
-	CHECK(svc_before(svc(NULL, "0.0.0.0", 0, 7), svc("tcp", "192.0.2.1", 1, 0)),
-	      "ipvs: a fwmark service sorts before the address services of its family");
+	CHECK(svc_before(svc("tcp", "192.0.2.1", 1, 0), svc(NULL, "0.0.0.0", 0, 7)),
+	      "ipvs: a fwmark service sorts after the address services of its family");
 	CHECK(svc_before(svc(NULL, "0.0.0.0", 0, 2), svc(NULL, "0.0.0.0", 0, 10)), "ipvs: fwmark services by mark");
 	CHECK(ipvs_service_compare(&(struct ipvs_service){ .family = AF_INET, .fwmark = 2 },
 				   &(struct ipvs_service){ .family = AF_INET6, .fwmark = 2 }) < 0,
@@ -139,18 +139,18 @@ static void test_find(void)
 	list[2] = svc("tcp", "2001:db8::100", 443, 0);
 	list[3] = svc("tcp", "192.0.2.100", 80, 0);
 	qsort(list, 4, sizeof(*list), ipvs_service_compare);
-	list[1].dests = calloc(3, sizeof(*list[1].dests));
-	list[1].ndests = 3;
-	list[1].dests[0] = dst("198.51.100.12", 80);
-	list[1].dests[1] = dst("198.51.100.11", 80);
-	list[1].dests[2] = dst("2001:db8::11", 80);
-	qsort(list[1].dests, 3, sizeof(*list[1].dests), ipvs_dest_compare);
+	list[0].dests = calloc(3, sizeof(*list[0].dests));
+	list[0].ndests = 3;
+	list[0].dests[0] = dst("198.51.100.12", 80);
+	list[0].dests[1] = dst("198.51.100.11", 80);
+	list[0].dests[2] = dst("2001:db8::11", 80);
+	qsort(list[0].dests, 3, sizeof(*list[0].dests), ipvs_dest_compare);
 
 	want = svc("tcp", "2001:db8::100", 443, 0);
 	struct ipvs_service *got = ipvs_service_find(list, 4, &want);
 	CHECK(got && got->family == AF_INET6 && got->port == 443, "ipvs: find an IPv6 service by its key");
 	want = svc(NULL, "0.0.0.0", 0, 5);
-	CHECK(ipvs_service_find(list, 4, &want) == &list[0], "ipvs: find a fwmark service");
+	CHECK(ipvs_service_find(list, 4, &want) == &list[2], "ipvs: find a fwmark service");
 	want.family = AF_INET6;
 	CHECK(!ipvs_service_find(list, 4, &want), "ipvs: the same mark in the other family is not found");
 	want = svc("udp", "192.0.2.100", 80, 0);
@@ -167,7 +167,7 @@ static void test_find(void)
 	CHECK(got && !ipvs_dest_find(got, &d), "ipvs: the same address on another port is not found");
 	d = dst("2001:db8::11", 80);
 	CHECK(got && ipvs_dest_find(got, &d) == &got->dests[2], "ipvs: find an IPv6 destination, sorted last");
-	CHECK(!ipvs_dest_find(&list[0], &d), "ipvs: a service without destinations finds none");
+	CHECK(!ipvs_dest_find(&list[1], &d), "ipvs: a service without destinations finds none");
 	CHECK(!ipvs_dest_find(NULL, &d), "ipvs: no service, no destination");
 	ipvs_services_free(list, 4);
 	ipvs_services_free(NULL, 0);
