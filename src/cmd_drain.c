@@ -90,8 +90,8 @@ static int drain_wait(struct session *s, const char *rs, int family, const uint8
 		}
 		uint64_t now = monotonic_ns();
 		if (now >= deadline) {
-			printf("%s: drained (weight 0 on %u service%s), but %lu active connection%s remain after "
-			       "the wait\n", rs, services, services == 1 ? "" : "s", active, active == 1 ? "" : "s");
+			printf("%s: drained (weight 0 on %u service%s), but %lu active connection%s still open after "
+			       "the wait\n", rs, services, services == 1 ? "" : "s", active, active == 1 ? " is" : "s are");
 			return LVSDR_EXIT_DRIFT;
 		}
 		if (!quiet && active != last)
