@@ -173,6 +173,18 @@ static void test_error_lines(void)
 	host_free(&h);
 	diag_free(&d);
 
+	/* A refused mark or a missing port makes no service to compare: one
+	 * error each, no "same service" on top. */
+	ret = parse(HEAD "[service a]\nfwmark = 0\n[service b]\nfwmark = x\n[service c]\naddress = 192.0.2.100\n"
+		    "[service d]\naddress = 192.0.2.100\n", &h, &d);
+	ok = ret == 4 && has_error(&d, 10, "fwmark = 0") && has_error(&d, 12, "fwmark = x") &&
+	     has_error(&d, 13, "no port") && has_error(&d, 15, "no port");
+	CHECK(ok, "service errors: two refused marks and two services without a port are 4 errors, not 6");
+	if (!ok)
+		show(&d);
+	host_free(&h);
+	diag_free(&d);
+
 	/* The value checks shared with the fixed sections. */
 	char *longline = xasprintf(HEAD "[service w]\naddress = 192.0.2.100\nport = tcp/80\nrealserver = 192.0.2.11 "
 				   "%0*d\n", 300, 0);
