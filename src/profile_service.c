@@ -384,7 +384,8 @@ void services_finish(struct services_reader *r, struct host *h, unsigned role_li
 	qsort(h->services, h->nservices, sizeof(*h->services), service_line_compare);
 	for (size_t i = 1; i < h->nservices && h->role != ROLE_REALSERVER; i++) {
 		const struct ipvs_service *a = &h->services[i - 1], *b = &h->services[i];
-		if (ipvs_service_compare(a, b) || (!a->family && !a->fwmark))
+		/* One whose address, port or mark was refused is no service yet. */
+		if (ipvs_service_compare(a, b) || !(a->fwmark || (a->family && a->port)))
 			continue;
 		ipvs_service_format(b, key, sizeof(key));
 		diag_error(r->d, b->line, "[service %s] is the same service as [service %s] (line %u): %s; IPVS keeps "

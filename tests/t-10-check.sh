@@ -69,6 +69,10 @@ expect_status "check of a missing file names it, status 2" 2 '^nothere.ini: cann
 	lvsdr check nothere.ini
 expect_status "check of a directory says so, status 2" 2 "^$TMP: .*directory" lvsdr check "$TMP"
 expect_status "check -q prints nothing for a valid profile" 0 '^$' lvsdr check -q good.ini
+expect_status "check counts a director's services and real servers, as lvsdr.8 shows" 0 \
+	'director.ini: ok \(director on eth0, 1 VIP, 1 service, 2 real servers\)$' lvsdr check "$LVSDR_ROOT/profiles/director.ini"
+expect_status "check of a profile without services names none" 0 'good.ini: ok \(realserver on eth0, 1 VIP\)$' \
+	lvsdr check good.ini
 expect_status "check of several profiles fails if one fails" 2 'nothere.ini' lvsdr check good.ini nothere.ini
 expect_status "check with an unknown option prints usage, status 2" 2 'Usage: lvsdr check' lvsdr check --frobnicate good.ini
 expect_status "an unknown command is named, status 2" 2 "'chekc' is not a command" lvsdr chekc good.ini

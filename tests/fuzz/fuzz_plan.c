@@ -139,6 +139,31 @@ static void plan_check(const struct plan *p, const struct host *live)
 	promise(p->nsteps || p->drift == 0 || p->blocked, "drift comes with a step to fix it");
 }
 
+/* What a valid profile promises the IPVS engine: services strictly in
+ * ipvs_service_compare order (no two alike), each on a VIP of its family or
+ * a mark, real servers strictly ordered, of the service's family, on its
+ * port, by DR or tunnel. */
+static void services_check(const struct host *h)
+{
+	for (size_t i = 0; i < h->nservices; i++) {
+		const struct ipvs_service *s = &h->services[i];
+		struct vip key = { .family = s->family };
+		const struct vip *vip;
+		memcpy(key.addr, s->addr, 16);
+		vip = h->nvips ? bsearch(&key, h->vips_sorted ? h->vips_sorted : h->vips, h->nvips, sizeof(key),
+					 vip_compare) : NULL;
+		promise(!i || ipvs_service_compare(&h->services[i - 1], s) < 0, "services sorted, each once");
+		promise(s->fwmark ? !s->proto && !s->port : s->proto && s->port && vip,
+			"a service is a mark, or a VIP with a protocol and port");
+		for (size_t k = 0; k < s->ndests; k++) {
+			const struct ipvs_dest *dst = &s->dests[k];
+			promise(!k || ipvs_dest_compare(&s->dests[k - 1], dst) < 0, "real servers sorted, each once");
+			promise(dst->family == s->family && dst->port == s->port, "real servers of the family and port");
+			promise(dst->method == METHOD_DR || dst->method == METHOD_TUNNEL, "real servers by DR or tunnel");
+		}
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *nul = memchr(data, 0, size);
@@ -150,6 +175,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FILE *sink = fopen("/dev/null", "w");
 
 	if (profile_parse((const char *)data, text_len, &want, &d) == 0) {
+		services_check(&want);
 		live_make(&want, &live_bytes, &live);
 		plan_compute(&want, &live, &plan);
 		plan_check(&plan, &live);

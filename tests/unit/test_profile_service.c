@@ -53,6 +53,26 @@ static bool dest_is(const struct ipvs_dest *d, const char *endpoint, uint32_t we
 	return !strcmp(text, endpoint) && d->weight == weight && d->method == m && d->line == line;
 }
 
+/* The service called name, or an empty one. */
+static const struct ipvs_service *by_name(const struct host *h, const char *name)
+{
+	static const struct ipvs_service none = { .name = "" };
+
+	for (size_t i = 0; i < h->nservices; i++)
+		if (!strcmp(h->services[i].name, name))
+			return &h->services[i];
+	return &none;
+}
+
+/* Strictly in ipvs_service_compare order, whatever order that is. */
+static bool services_sorted(const struct host *h)
+{
+	for (size_t i = 1; i < h->nservices; i++)
+		if (ipvs_service_compare(&h->services[i - 1], &h->services[i]) >= 0)
+			return false;
+	return true;
+}
+
 static void test_defaults_and_order(void)
 {
 	static const char text[] = HEAD
@@ -82,12 +102,10 @@ static void test_defaults_and_order(void)
 		show(&d);
 		goto out;
 	}
-	/* ipvs_service_compare: IPv4 first, address services before fwmark. */
-	CHECK(svc_is(&h.services[0], "web", "tcp/192.0.2.100:80", 19) &&
-	      svc_is(&h.services[1], "mark", "fwmark 7 (IPv4)", 15) &&
-	      svc_is(&h.services[2], "web6", "tcp/[2001:db8::100]:443", 9),
+	const struct ipvs_service *web = by_name(&h, "web"), *mark = by_name(&h, "mark"), *web6 = by_name(&h, "web6");
+	CHECK(services_sorted(&h) && svc_is(web, "web", "tcp/192.0.2.100:80", 19) &&
+	      svc_is(mark, "mark", "fwmark 7 (IPv4)", 15) && svc_is(web6, "web6", "tcp/[2001:db8::100]:443", 9),
 	      "service: kept in ipvs_service_compare order, names and header lines with them");
-	const struct ipvs_service *web = &h.services[0], *mark = &h.services[1], *web6 = &h.services[2];
 	CHECK(!strcmp(web->scheduler, "wlc") && web->flags == 0 && web->timeout == 0 && web->persist_prefix == 32 &&
 	      web->drain_ms == 300000 && web->proto == IPPROTO_TCP && web->port == 80 && web->family == AF_INET,
 	      "service: defaults are wlc, no flags, not persistent, prefix /32, drain 300s");
@@ -128,8 +146,9 @@ static void test_flags(void)
 		show(&d);
 		goto out;
 	}
-	/* Order: tcp/80, udp/53 (IPv4), sctp (IPv6), fwmark (IPv6). */
-	const struct ipvs_service *a = &h.services[0], *b = &h.services[1], *c = &h.services[2], *m = &h.services[3];
+	const struct ipvs_service *a = by_name(&h, "a"), *b = by_name(&h, "b"), *c = by_name(&h, "c"),
+				  *m = by_name(&h, "d");
+	CHECK(services_sorted(&h), "service flags: kept in ipvs_service_compare order");
 	CHECK(!strcmp(a->name, "a") && a->flags == (LVSDR_SVC_SCHED1 | LVSDR_SVC_SCHED2 | LVSDR_SVC_PERSISTENT) &&
 	      a->timeout == 600 && a->persist_prefix == 24 && a->drain_ms == 1500 && !strcmp(a->scheduler, "sh"),
 	      "service flags: sh-fallback and sh-port are SCHED1 and SCHED2; persistence 600 s over a /24");
@@ -168,6 +187,18 @@ static void test_error_lines(void)
 		  has_error(&d, 7, "same service as [service b] (line 1)");
 
 	CHECK(ok, "service errors: port on line 4, real server twice on line 6, same service on line 7");
+	if (!ok)
+		show(&d);
+	host_free(&h);
+	diag_free(&d);
+
+	/* A refused mark or a missing port makes no service to compare: one
+	 * error each, no "same service" on top. */
+	ret = parse(HEAD "[service a]\nfwmark = 0\n[service b]\nfwmark = x\n[service c]\naddress = 192.0.2.100\n"
+		    "[service d]\naddress = 192.0.2.100\n", &h, &d);
+	ok = ret == 4 && has_error(&d, 10, "fwmark = 0") && has_error(&d, 12, "fwmark = x") &&
+	     has_error(&d, 13, "no port") && has_error(&d, 15, "no port");
+	CHECK(ok, "service errors: two refused marks and two services without a port are 4 errors, not 6");
 	if (!ok)
 		show(&d);
 	host_free(&h);
