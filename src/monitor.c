@@ -289,7 +289,7 @@ void monitor_verify_prom(FILE *out, const struct plan *p, const char *profile)
 		addr_format(r->vip->family, r->vip->addr, addr, sizeof(addr));
 		snprintf(prefix, sizeof(prefix), "%u", r->vip->prefix);
 		prom_sample(out, "lvsdr_vip_bound", vip_bound_here(r), "profile", profile, "address", addr, "prefix", prefix,
-			    "interface", p->want->role == ROLE_REALSERVER ? "lo" : ifname, NULL);
+			    "interface", host_vip_ifname(p->want), NULL);
 	}
 	prom_family(out, "lvsdr_vip_in_sync", "1 when the VIP is as the profile wants it (bound, or absent on a backup).");
 	for (size_t i = 0; i < p->nvips; i++) {

@@ -187,7 +187,7 @@ static void plan_vip(struct plan *p, size_t i)
 	struct vip_report *r = &p->vips[i];
 	bool realserver = p->want->role == ROLE_REALSERVER;
 	int target = realserver ? live->lo_ifindex : live->ifindex;
-	const char *target_name = realserver ? "lo" : p->want->ifname;
+	const char *target_name = host_vip_ifname(p->want);
 	bool bound = false;
 	char text[INET6_ADDRSTRLEN], detail[256];
 	size_t used = 0;
