@@ -28,6 +28,9 @@ struct session {
 	struct plan plan;
 	bool planned;
 	bool knobs_only;        /* VIPs neither judged nor touched */
+	/* Why session_open() or session_replan() failed, as printed on
+	 * stderr: a report of one line (a plugin's) says it too. */
+	char error[512];
 };
 
 /* Load, read and plan. Prints what went wrong; returns an lvsdr exit code

@@ -61,18 +61,23 @@ static int watch_args(int argc, char **argv, struct watch_run *w)
 		{ 0 }
 	};
 	uint8_t mac[MAC_LEN];
+	const char *why;
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "i:e:d:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'i':
-			if (!audit_interface_arg("watch", optarg))
+			if ((why = audit_interface_problem(optarg))) {
+				fprintf(stderr, "%s watch: --interface %s: %s\n", lvsdr_prog, optarg, why);
 				return LVSDR_EXIT_ERROR;
+			}
 			w->ifname = optarg;
 			break;
 		case 'e':
-			if (!audit_mac_arg("watch", optarg, mac))
+			if ((why = audit_mac_problem(optarg, mac))) {
+				fprintf(stderr, "%s watch: --expect %s: %s\n", lvsdr_prog, optarg, why);
 				return LVSDR_EXIT_ERROR;
+			}
 			watch_rules_add(&w->rules.expected, &w->rules.nexpected, mac);
 			break;
 		case 'd':
@@ -115,8 +120,11 @@ static int watch_targets(int argc, char **argv, struct watch_run *w, struct host
 		w->addrs = xcalloc((size_t)(argc - optind), sizeof(*w->addrs));
 		for (int i = optind; i < argc; i++) {
 			struct vip *v = &w->addrs[w->n].vip;
-			if (!audit_address_arg("watch", argv[i], &v->family, v->addr))
+			const char *why = audit_address_problem(argv[i], &v->family, v->addr);
+			if (why) {
+				fprintf(stderr, "%s watch: %s: %s\n", lvsdr_prog, argv[i], why);
 				return LVSDR_EXIT_ERROR;
+			}
 			w->n++;
 		}
 	}

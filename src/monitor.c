@@ -1,7 +1,9 @@
 #include "monitor.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lvsdr.h"
 #include "util.h"
 
 const char *const nagios_words[4] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
@@ -193,7 +196,44 @@ static bool vip_bound_here(const struct vip_report *r)
 	return !strcmp(r->state, "bound") || !strcmp(r->state, "wrong-prefix");
 }
 
-enum nagios_status monitor_verify_nagios(FILE *out, const struct plan *p, const char *profile_path)
+/* "LVSDR WHAT UNKNOWN: PROFILE: why": the cause lvsdr knew, on the line a
+ * monitoring system shows; the profile (or interface) once. */
+static enum nagios_status nagios_unknown(FILE *out, const char *what, const char *subject, const char *why)
+{
+	char text[600];
+
+	nagios_safe(why && *why ? why : "cause unknown", text, sizeof(text));
+	fprintf(out, "LVSDR %s %s: ", what, nagios_words[NAGIOS_UNKNOWN]);
+	if (subject && strncmp(text, subject, strlen(subject)))
+		fprintf(out, "%s: ", subject);
+	fprintf(out, "%s\n", text);
+	return NAGIOS_UNKNOWN;
+}
+
+int monitor_usage_error(bool nagios, const char *command, char **argv, const char *fmt, ...)
+{
+	char why[512], upper[32];
+	size_t i = 0;
+	va_list ap;
+
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(why, sizeof(why), fmt, ap);
+		va_end(ap);
+		fprintf(stderr, "%s %s: %s\n", lvsdr_prog, command, why);
+	} else {
+		snprintf(why, sizeof(why), "%s: not an option of lvsdr %s, or a value is missing (lvsdr %s --help)",
+			 optind > 0 ? argv[optind - 1] : "", command, command);
+	}
+	if (!nagios)
+		return LVSDR_EXIT_ERROR;
+	for (; command[i] && i + 1 < sizeof(upper); i++)
+		upper[i] = (char)toupper((unsigned char)command[i]);
+	upper[i] = '\0';
+	return (int)nagios_unknown(stdout, upper, NULL, why);
+}
+
+enum nagios_status monitor_verify_nagios(FILE *out, const struct plan *p, const char *profile_path, const char *why)
 {
 	enum nagios_status status;
 	size_t bound = 0, diffs, knobs = 0;
@@ -201,12 +241,8 @@ enum nagios_status monitor_verify_nagios(FILE *out, const struct plan *p, const 
 
 	nagios_safe(profile_path, profile, sizeof(profile));
 
-	if (!p) {
-		fprintf(out, "LVSDR VERIFY %s: %s could not be compared with the live state (invalid profile, no such "
-			"interface, or state unreadable; lvsdr verify %s tells why)\n", nagios_words[NAGIOS_UNKNOWN],
-			profile, profile);
-		return NAGIOS_UNKNOWN;
-	}
+	if (!p)
+		return nagios_unknown(out, "VERIFY", profile, why);
 	diffs = verify_differences(p);
 	status = p->drift || p->blocked ? NAGIOS_CRITICAL : p->warned ? NAGIOS_WARNING : NAGIOS_OK;
 	for (size_t i = 0; i < p->nvips; i++)
@@ -341,11 +377,8 @@ enum nagios_status monitor_probe_nagios(FILE *out, const struct probe_report *r)
 	size_t counts[PROBE_VERDICT_COUNT], bad, shown = 0;
 	char label[64], addr[INET6_ADDRSTRLEN];
 
-	if (!r->targets) {
-		fprintf(out, "LVSDR PROBE %s: cannot probe on %s (lvsdr probe without --nagios tells why)\n",
-			nagios_words[NAGIOS_UNKNOWN], r->ifname ? r->ifname : "the interface");
-		return NAGIOS_UNKNOWN;
-	}
+	if (!r->targets)
+		return nagios_unknown(out, "PROBE", r->profile, r->error);
 	probe_report_count(r, counts);
 	bad = r->n - counts[PROBE_OK];
 	fprintf(out, "LVSDR PROBE %s: ", nagios_words[bad ? NAGIOS_CRITICAL : NAGIOS_OK]);

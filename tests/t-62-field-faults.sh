@@ -50,3 +50,45 @@ run dir1 release "$TMP/lb.ini"
 want "status $RC, not 0" status_is 0
 want "no 'releasing on eth0:' on a director" out_has "^$TMP/lb.ini: releasing on eth0:$"
 verdict "1b release on a director still says 'releasing on eth0:'"
+
+# --- a monitoring line says the cause lvsdr knew -------------------------------------
+
+printf '[host]\nrole = realserver\ninterface = ens3\n\n[vip]\naddress = %s\n' "$LAB_VIP" >"$TMP/ens3.ini"
+printf '[host]\nrole = realserver\n' >"$TMP/broken.ini"
+chmod 600 "$TMP"/*.ini
+OUT=$(on rs1 "$LVSDR" verify --nagios "$TMP/ens3.ini" 2>/dev/null)
+RC=$?
+want "status $RC, not 3 (UNKNOWN)" status_is 3
+want "the plugin line does not say 'no interface ens3'" \
+	[ "$OUT" = "LVSDR VERIFY UNKNOWN: $TMP/ens3.ini: no interface ens3 in this network namespace" ]
+want "it still guesses among causes" out_lacks "invalid profile, no such interface, or state unreadable"
+verdict "2 verify --nagios, no such interface: 'LVSDR VERIFY UNKNOWN: PROFILE: no interface ens3 in this network namespace', exit 3"
+OUT=$(on rs1 "$LVSDR" verify --nagios "$TMP/broken.ini" 2>/dev/null)
+RC=$?
+want "status $RC, not 3 (UNKNOWN)" status_is 3
+want "the plugin line does not name the first error and how many more" \
+	[ "$OUT" = "LVSDR VERIFY UNKNOWN: $TMP/broken.ini: [host] interface is missing: name the NIC on the segment shared by director and real servers (and 1 more error)" ]
+verdict "2b verify --nagios, invalid profile: the first error on the plugin line, '(and 1 more error)'"
+OUT=$(on client "$LVSDR" probe --nagios "$TMP/ens3.ini" 2>/dev/null)
+RC=$?
+want "status $RC, not 3 (UNKNOWN)" status_is 3
+want "the plugin line does not say 'no interface ens3'" [ "$OUT" = "LVSDR PROBE UNKNOWN: $TMP/ens3.ini: no interface ens3" ]
+verdict "2c probe --nagios, no such interface: 'LVSDR PROBE UNKNOWN: PROFILE: no interface ens3', exit 3"
+OUT=$(on client "$LVSDR" probe --nagios -i eth0 192.0.2.0/24 2>/dev/null)
+RC=$?
+want "status $RC, not 3 (UNKNOWN)" status_is 3
+want "the plugin line does not name the bad address" \
+	[ "$OUT" = "LVSDR PROBE UNKNOWN: 192.0.2.0/24: not a unicast IPv4 or IPv6 address (without /prefix)" ]
+verdict "2d probe --nagios -i eth0 192.0.2.0/24: the plugin line names the bad address, exit 3"
+OUT=$(on rs1 "$LVSDR" verify --nagios --state nonsense "$TMP/rs.ini" 2>/dev/null)
+RC=$?
+want "status $RC, not 3 (UNKNOWN)" status_is 3
+want "no plugin line naming --state" [ "$OUT" = "LVSDR VERIFY UNKNOWN: --state nonsense: must be master, backup or any" ]
+OUT2=$OUT
+OUT=$(on client "$LVSDR" probe --nagios --count 0 "$TMP/rs.ini" 2>/dev/null)
+want "no plugin line naming --count ($OUT)" [ "$OUT" = "LVSDR PROBE UNKNOWN: --count 0: must be a whole number, 1-10" ]
+OUT=$(on client "$LVSDR" probe --nagios --bogus "$TMP/rs.ini" 2>/dev/null)
+want "no plugin line naming --bogus ($OUT)" \
+	[ "$OUT" = "LVSDR PROBE UNKNOWN: --bogus: not an option of lvsdr probe, or a value is missing (lvsdr probe --help)" ]
+OUT="$OUT2"
+verdict "2e a bad command line under --nagios: the plugin line on stdout says what is wrong (it printed none), exit 3"

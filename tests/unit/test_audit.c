@@ -305,7 +305,7 @@ static void test_verify_formats(void)
 	plan_compute(&want, &live, &p);
 
 	f = open_memstream(&buf, &len);
-	st = monitor_verify_nagios(f, &p, "rs|1.ini");
+	st = monitor_verify_nagios(f, &p, "rs|1.ini", NULL);
 	rendered(f, &buf);
 	CHECK(st == NAGIOS_CRITICAL && !strncmp(buf, "LVSDR VERIFY CRITICAL: rs_1.ini 3 differences", 45) &&
 	      strstr(buf, "| differences=3;;0;0 drift=3;;;0 ") && strstr(buf, " arp_ignore=0 ") &&
@@ -327,10 +327,18 @@ static void test_verify_formats(void)
 	plan_free(&p);
 
 	f = open_memstream(&buf, &len);
-	st = monitor_verify_nagios(f, NULL, "rs.ini");
+	st = monitor_verify_nagios(f, NULL, "rs.ini", "rs.ini: no interface ens3 | in this network namespace");
 	rendered(f, &buf);
-	CHECK(st == NAGIOS_UNKNOWN && !strncmp(buf, "LVSDR VERIFY UNKNOWN: rs.ini ", 29) && !strchr(buf, '|'),
-	      "nagios verify: an error is UNKNOWN");
+	CHECK(st == NAGIOS_UNKNOWN &&
+	      !strcmp(buf, "LVSDR VERIFY UNKNOWN: rs.ini: no interface ens3 _ in this network namespace\n"),
+	      "nagios verify: an error is UNKNOWN and says its cause, the profile once, no '|'");
+	free(buf);
+	f = open_memstream(&buf, &len);
+	st = monitor_verify_nagios(f, NULL, "rs.ini", "cannot talk to the kernel over rtnetlink: Permission denied");
+	rendered(f, &buf);
+	CHECK(st == NAGIOS_UNKNOWN && !strcmp(buf, "LVSDR VERIFY UNKNOWN: rs.ini: cannot talk to the kernel over "
+					      "rtnetlink: Permission denied\n"),
+	      "nagios verify: a cause that does not name the profile is preceded by it");
 	free(buf);
 	f = open_memstream(&buf, &len);
 	monitor_verify_prom(f, NULL, "rs.ini");
@@ -349,7 +357,7 @@ static void test_probe_formats(void)
 {
 	struct probe_target t[2];
 	uint8_t v4[16] = { 192, 0, 2, 100 }, v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
-	struct probe_report r = { NULL, "eth0", t, 2 };
+	struct probe_report r = { NULL, "eth0", t, 2, NULL };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -372,6 +380,15 @@ static void test_probe_formats(void)
 			    "(02:00:00:00:00:02 expected, 02:00:00:00:00:11) | vips=2;;;0 ok=1;;;0 no_owner=0;;0;0 leak=1;;0;0 ", 156) &&
 	      strstr(buf, " 'responders 2001:db8::1'=1;;1:1;0\n"),
 	      "nagios probe: a leak is CRITICAL and named with its MACs; counts and responders as perfdata");
+	free(buf);
+
+	struct probe_report failed = { "lb.ini", "ens3", NULL, 0, "no interface ens3 in this network namespace" };
+	f = open_memstream(&buf, &len);
+	st = monitor_probe_nagios(f, &failed);
+	rendered(f, &buf);
+	CHECK(st == NAGIOS_UNKNOWN && !strcmp(buf, "LVSDR PROBE UNKNOWN: lb.ini: no interface ens3 in this network "
+					      "namespace\n"),
+	      "nagios probe: an error is UNKNOWN and says its cause");
 	free(buf);
 
 	f = open_memstream(&buf, &len);
