@@ -71,6 +71,24 @@ static void explain_effective(enum arp_knob k, const struct knob_values *kv, con
 	}
 }
 
+/* conf/default decides every interface created from now on, and every
+ * existing one whose own knob was never written: a value other than the
+ * kernel's default (0 for every ARP knob) is reported, though lvsdr never
+ * writes it. Values out of range are reported with the other scopes. */
+static void plan_knob_default(struct plan *p, enum arp_knob k)
+{
+	const struct knob_values *live = &p->live->knobs[k];
+	int value = live->value[SCOPE_DEFAULT];
+
+	if (!live->present[SCOPE_DEFAULT] || value == 0 || !knob_value_meaningful(k, value))
+		return;
+	struct extra_finding *e = extra_push(p, VERDICT_WARN, knob_table[k].sysctl);
+	snprintf(e->detail, sizeof(e->detail), "conf/default/%s = %d, not the kernel's 0: every interface created "
+		 "from now on starts with it (%s); lvsdr never writes conf/default", knob_table[k].sysctl, value,
+		 knob_value_meaning(k, value));
+	count_verdict(p, e->verdict);
+}
+
 static void plan_knob(struct plan *p, enum arp_knob k)
 {
 	const struct knob_values *want = &p->want->knobs[k], *live = &p->live->knobs[k];
@@ -96,6 +114,8 @@ static void plan_knob(struct plan *p, enum arp_knob k)
 			 s == SCOPE_DEFAULT ? " (interfaces created later inherit it)" : "");
 		count_verdict(p, e->verdict);
 	}
+
+	plan_knob_default(p, k);
 
 	if (!r->readable) {
 		r->effective = 0;

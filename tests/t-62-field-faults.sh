@@ -92,3 +92,28 @@ want "no plugin line naming --bogus ($OUT)" \
 	[ "$OUT" = "LVSDR PROBE UNKNOWN: --bogus: not an option of lvsdr probe, or a value is missing (lvsdr probe --help)" ]
 OUT="$OUT2"
 verdict "2e a bad command line under --nagios: the plugin line on stdout says what is wrong (it printed none), exit 3"
+
+# --- conf/default other than the kernel's 0 ----------------------------------------
+
+run rs1 apply -q "$TMP/rs.ini"
+run rs1 verify "$TMP/rs.ini"
+want "in sync first: status $RC, not 0" status_is 0
+want "a finding about conf/default with every knob 0" out_lacks "conf/default"
+on rs1 sysctl -qw net.ipv4.conf.default.arp_ignore=1
+run rs1 verify "$TMP/rs.ini"
+want "status $RC, not 1" status_is 1
+want "no warn line naming conf/default/arp_ignore = 1 and its consequence" out_has \
+	"^  arp_ignore +warn +conf/default/arp_ignore = 1, not the kernel's 0: every interface created from now on starts with it \(reply only if the target address is on the receiving interface\); lvsdr never writes conf/default$"
+want "no '1 to fix by hand' in the summary" out_has "1 to fix by hand"
+want "a change planned for conf/default" out_lacks "set conf/default"
+OUT=$(on rs1 "$LVSDR" verify --json "$TMP/rs.ini")
+# shellcheck disable=SC2016
+want "--json: no warn finding for conf/default/arp_ignore" jq -e '.in_sync == false and .warnings == 1 and
+	([.findings[] | select(.subject == "arp_ignore" and .status == "warn" and
+	 (.detail | startswith("conf/default/arp_ignore = 1, not the kernel'"'"'s 0: every interface created")))] | length) == 1' \
+	<<<"$OUT" >/dev/null
+verdict "3 verify: conf/default/arp_ignore = 1 (in range) is a warn finding naming the value and what it decides, text and --json"
+on rs1 sysctl -qw net.ipv4.conf.default.arp_ignore=0
+run rs1 verify "$TMP/rs.ini"
+want "status $RC, not 0 once conf/default is 0 again" status_is 0
+verdict "3b conf/default back at 0: in sync, no finding"
