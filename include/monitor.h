@@ -61,6 +61,9 @@ struct probe_report {
 	const struct probe_target *targets;
 	size_t n;
 	const char *error;          /* targets NULL: why, as printed on stderr */
+	/* Tells this probe's samples from another's in node_exporter, which
+	 * merges every file: the profile, or the addresses as given. */
+	const char *label;
 };
 void probe_report_count(const struct probe_report *r, size_t counts[PROBE_VERDICT_COUNT]);
 enum nagios_status monitor_probe_nagios(FILE *out, const struct probe_report *r);

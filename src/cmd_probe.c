@@ -259,6 +259,24 @@ static void print_json(const struct probe_report *r, const struct nic *nic, cons
 	fputs("]}\n", stdout);
 }
 
+/* The probe label of --prom: the profile, or the addresses as given,
+ * joined by commas (argv from optind on: one or the other). */
+static char *probe_label(int argc, char **argv)
+{
+	size_t len = 1;
+	char *label;
+
+	for (int i = optind; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	label = xcalloc(len, 1);
+	for (int i = optind; i < argc; i++) {
+		if (i > optind)
+			strcat(label, ",");
+		strcat(label, argv[i]);
+	}
+	return label;
+}
+
 /* Open, probe, close: the sockets need CAP_NET_RAW, given up once both
  * are open. */
 static int probe_do(const char *ifname, struct probe_target *targets, size_t n, const struct probe_timing *timing,
@@ -308,8 +326,9 @@ int probe_main(int argc, char **argv)
 	status = targets_make(argc, argv, &a, &profile, &targets, &n, &ifname, why, sizeof(why));
 	if (status == LVSDR_EXIT_OK)
 		status = probe_do(ifname, targets, n, &a.timing, &nic, why, sizeof(why));
+	char *label = probe_label(argc, argv);
 	struct probe_report r = { a.ifname ? NULL : argv[optind], ifname, status == LVSDR_EXIT_OK ? targets : NULL, n,
-				  why };
+				  why, label };
 	if (a.prom && monitor_probe_prom_write(a.prom, &r, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s probe: --prom: %s\n", lvsdr_prog, err);
 		if (status == LVSDR_EXIT_OK)
@@ -329,6 +348,7 @@ int probe_main(int argc, char **argv)
 		status = counts[PROBE_OK] == n ? LVSDR_EXIT_OK : LVSDR_EXIT_DRIFT;
 	}
 	probe_targets_free(targets, n);
+	free(label);
 	nic_free(&nic);
 	host_free(&profile);
 	return status;

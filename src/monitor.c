@@ -433,32 +433,32 @@ int monitor_probe_prom_write(const char *path, const struct probe_report *r, cha
 
 void monitor_probe_prom(FILE *out, const struct probe_report *r)
 {
-	const char *ifname = r->ifname ? r->ifname : "";
+	const char *ifname = r->ifname ? r->ifname : "", *probe = r->label ? r->label : "";
 	char addr[INET6_ADDRSTRLEN], mac[MAC_TEXT_LEN];
 
 	prom_family(out, "lvsdr_probe_success", "1 when the probe ran, 0 when it could not.");
-	prom_sample(out, "lvsdr_probe_success", r->targets != NULL, "interface", ifname, NULL);
+	prom_sample(out, "lvsdr_probe_success", r->targets != NULL, "probe", probe, "interface", ifname, NULL);
 	if (!r->targets)
 		return;
 	prom_family(out, "lvsdr_probe_ok", "1 when exactly the expected owner (or exactly one MAC, if none is expected) answered for the VIP.");
 	for (size_t i = 0; i < r->n; i++) {
 		addr_format(r->targets[i].family, r->targets[i].addr, addr, sizeof(addr));
-		prom_sample(out, "lvsdr_probe_ok", r->targets[i].verdict == PROBE_OK, "interface", ifname, "address", addr,
-			    NULL);
+		prom_sample(out, "lvsdr_probe_ok", r->targets[i].verdict == PROBE_OK, "probe", probe, "interface", ifname,
+			    "address", addr, NULL);
 	}
 	prom_family(out, "lvsdr_probe_responders", "Distinct MACs that answered for the VIP.");
 	for (size_t i = 0; i < r->n; i++) {
 		addr_format(r->targets[i].family, r->targets[i].addr, addr, sizeof(addr));
-		prom_sample(out, "lvsdr_probe_responders", (long long)r->targets[i].nresponders, "interface", ifname,
-			    "address", addr, NULL);
+		prom_sample(out, "lvsdr_probe_responders", (long long)r->targets[i].nresponders, "probe", probe,
+			    "interface", ifname, "address", addr, NULL);
 	}
 	prom_family(out, "lvsdr_probe_responder", "One sample per MAC that answered for the VIP; expected tells whether it is the owner.");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct probe_target *t = &r->targets[i];
 		addr_format(t->family, t->addr, addr, sizeof(addr));
 		for (size_t j = 0; j < t->nresponders; j++)
-			prom_sample(out, "lvsdr_probe_responder", 1, "interface", ifname, "address", addr, "mac",
-				    mac_format(t->responders[j].mac, mac), "expected",
+			prom_sample(out, "lvsdr_probe_responder", 1, "probe", probe, "interface", ifname, "address", addr,
+				    "mac", mac_format(t->responders[j].mac, mac), "expected",
 				    probe_is_expected(t, t->responders[j].mac) ? "true" : "false", NULL);
 	}
 }

@@ -117,3 +117,40 @@ on rs1 sysctl -qw net.ipv4.conf.default.arp_ignore=0
 run rs1 verify "$TMP/rs.ini"
 want "status $RC, not 0 once conf/default is 0 again" status_is 0
 verdict "3b conf/default back at 0: in sync, no finding"
+
+# --- probe --prom: two files on one host coexist ----------------------------------
+
+# prom_merge FILE...: the files as node_exporter's textfile collector serves
+# them together: each family's HELP and TYPE once, then its samples from
+# every file.
+prom_merge() {
+	awk '
+		/^# HELP / { name = $3; if (!(name in help)) { help[name] = $0; order[++n] = name } ; next }
+		/^# TYPE / { type[$3] = $0; next }
+		/^[a-z_]+/ { fam = $0; sub(/[{ ].*/, "", fam); samples[fam] = samples[fam] $0 "\n" }
+		END { for (i = 1; i <= n; i++) printf "%s\n%s\n%s", help[order[i]], type[order[i]], samples[order[i]] }
+	' "$@"
+}
+# series_clash MERGED: a series (name and labels) twice, or a family whose
+# samples carry different label names, as the collector refuses them.
+series_clash() {
+	sed -n 's/^\([a-z_]*{[^}]*}\) .*/\1/p' "$1" | sort | uniq -d
+	sed -n 's/^\([a-z_]*\){\(.*\)} .*/\1 \2/p' "$1" | sed -E 's/="[^"]*"//g' | sort -u | awk '{ print $1 }' | uniq -d
+}
+run dir1 takeover -q "$TMP/lb.ini"
+want "takeover: status $RC, not 0" status_is 0
+run client probe -q --prom "$TMP/a.prom" "$TMP/lb.ini"
+want "probe of the profile: status $RC, not 0" status_is 0
+run client probe -q --prom "$TMP/b.prom" -i eth0 "$LAB_VIP"
+want "probe of one address: status $RC, not 0" status_is 0
+prom_merge "$TMP/a.prom" "$TMP/b.prom" >"$TMP/merged.prom"
+OUT=$(promtool check metrics <"$TMP/merged.prom" 2>&1)
+want "promtool check metrics refuses the two files together: $OUT" promtool check metrics <"$TMP/merged.prom"
+OUT=$(series_clash "$TMP/merged.prom")
+want "series or label sets clash: $OUT" [ -z "$OUT" ]
+want "no probe label naming the profile" \
+	grep -qxF "lvsdr_probe_success{probe=\"$TMP/lb.ini\",interface=\"eth0\"} 1" "$TMP/merged.prom"
+want "no probe label naming the address" \
+	grep -qxF "lvsdr_probe_ok{probe=\"$LAB_VIP\",interface=\"eth0\",address=\"$LAB_VIP\"} 1" "$TMP/merged.prom"
+verdict "4 probe --prom: two files of one host (a profile, an address) merged as node_exporter does pass promtool, no series twice"
+run dir1 release -q "$TMP/lb.ini"

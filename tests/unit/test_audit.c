@@ -357,7 +357,7 @@ static void test_probe_formats(void)
 {
 	struct probe_target t[2];
 	uint8_t v4[16] = { 192, 0, 2, 100 }, v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
-	struct probe_report r = { NULL, "eth0", t, 2, NULL };
+	struct probe_report r = { NULL, "eth0", t, 2, NULL, "192.0.2.100,2001:db8::1" };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -382,7 +382,7 @@ static void test_probe_formats(void)
 	      "nagios probe: a leak is CRITICAL and named with its MACs; counts and responders as perfdata");
 	free(buf);
 
-	struct probe_report failed = { "lb.ini", "ens3", NULL, 0, "no interface ens3 in this network namespace" };
+	struct probe_report failed = { "lb.ini", "ens3", NULL, 0, "no interface ens3 in this network namespace", "lb.ini" };
 	f = open_memstream(&buf, &len);
 	st = monitor_probe_nagios(f, &failed);
 	rendered(f, &buf);
@@ -394,11 +394,14 @@ static void test_probe_formats(void)
 	f = open_memstream(&buf, &len);
 	monitor_probe_prom(f, &r);
 	rendered(f, &buf);
-	CHECK(strstr(buf, "lvsdr_probe_ok{interface=\"eth0\",address=\"192.0.2.100\"} 0\n") &&
-	      strstr(buf, "lvsdr_probe_responders{interface=\"eth0\",address=\"2001:db8::1\"} 1\n") &&
-	      strstr(buf, "lvsdr_probe_responder{interface=\"eth0\",address=\"192.0.2.100\",mac=\"02:00:00:00:00:11\","
+#define PROBE_LABELS "probe=\"192.0.2.100,2001:db8::1\",interface=\"eth0\""
+	CHECK(strstr(buf, "lvsdr_probe_success{" PROBE_LABELS "} 1\n") &&
+	      strstr(buf, "lvsdr_probe_ok{" PROBE_LABELS ",address=\"192.0.2.100\"} 0\n") &&
+	      strstr(buf, "lvsdr_probe_responders{" PROBE_LABELS ",address=\"2001:db8::1\"} 1\n") &&
+	      strstr(buf, "lvsdr_probe_responder{" PROBE_LABELS ",address=\"192.0.2.100\",mac=\"02:00:00:00:00:11\","
 			  "expected=\"false\"} 1\n"),
-	      "prom probe: per VIP ok and responders, one sample per answering MAC");
+	      "prom probe: every sample labelled with its probe; per VIP ok and responders, one sample per answering MAC");
+#undef PROBE_LABELS
 	free(buf);
 	free(t[0].responders);
 	free(t[1].responders);
