@@ -154,3 +154,36 @@ want "no probe label naming the address" \
 	grep -qxF "lvsdr_probe_ok{probe=\"$LAB_VIP\",interface=\"eth0\",address=\"$LAB_VIP\"} 1" "$TMP/merged.prom"
 verdict "4 probe --prom: two files of one host (a profile, an address) merged as node_exporter does pass promtool, no series twice"
 run dir1 release -q "$TMP/lb.ini"
+
+# --- watch from the client with a director's profile -------------------------------
+
+# watch_run NAME HOST SECONDS ARGS...: lvsdr watch -d SECONDS in HOST, in the
+# background; returns once it listens. watch_wait NAME: its status in RC.
+watch_run() {
+	local name=$1 host=$2 secs=$3
+	shift 3
+	ip netns exec "$(ns "$host")" "$LVSDR" watch -d "${secs}s" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+	WATCH_PID=$!
+	wait_until 10 grep -qs 'watching' "$TMP/$name.err"
+}
+watch_wait() {
+	wait "$WATCH_PID"
+	RC=$?
+	OUT=$(cat "$TMP/$1.err" "$TMP/$1.out")
+}
+watch_run client-lb client 2 "$TMP/lb.ini"
+lv dir1 takeover -q "$TMP/lb.ini"
+watch_wait client-lb
+want "status $RC, not 0: dir1's takeover flagged" status_is 0
+want "the header lists the client's own MAC as an expected owner" out_lacks "expected owners:.*$LAB_MAC_client"
+want "no header saying no owner is expected and why" \
+	out_has "expected owners: any \(none given, and this host holds none of the VIPs\)$"
+want "dir1's claim not logged as owner" out_has "Z $LAB_VIP $LAB_MAC_dir1 .* owner"
+want "dir1's claim flagged FOREIGN" out_lacks FOREIGN
+verdict "5 watch from the client with a director's profile: the client is no expected owner, dir1's takeover is not FOREIGN, exit 0"
+watch_run dir1-lb dir1 1 "$TMP/lb.ini"
+watch_wait dir1-lb
+want "status $RC, not 0" status_is 0
+want "the director holding the VIPs does not expect itself" out_has "expected owners: $LAB_MAC_dir1$"
+verdict "5b watch on the director holding the VIPs, its profile: it expects itself"
+lv dir1 release -q "$TMP/lb.ini"
