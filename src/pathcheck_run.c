@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -145,20 +144,46 @@ static void answer_describe(struct probe_state *ps, enum probe_answer a, bool fr
 			 "(a firewall?)", what, port);
 }
 
-static void silence_describe(struct probe_state *ps, unsigned timeout_ms)
+/* A real server whose probes met only silence, and whether it answers a
+ * ping of its own address: then its answers reach us, and the VIP is what
+ * it does not take. */
+struct echo_target {
+	int family;
+	uint8_t rs[16], src[16], mac[6];
+	unsigned sent;
+	bool answered;
+};
+
+static bool silent(const struct pathcheck_result *r)
 {
-	struct pathcheck_result *r = ps->res;
-	char vip[INET6_ADDRSTRLEN], rs[INET6_ADDRSTRLEN];
+	return r->have_mac && !r->answered && r->verdict == PATHCHECK_NOT_ACCEPTED;
+}
+
+/* The detail of a silent probe, once the ping of its real server (e, NULL
+ * when none was sent) has told whether anything of it reaches us. */
+static void silence_describe(struct pathcheck_result *r, unsigned timeout_ms, const struct echo_target *e)
+{
+	char vip[INET6_ADDRSTRLEN], rs[INET6_ADDRSTRLEN], src[INET6_ADDRSTRLEN];
+	bool tcp = r->port.proto == IPPROTO_TCP;
+	int n;
 
 	addr_format(r->family, r->vip, vip, sizeof(vip));
 	addr_format(r->family, r->realserver, rs, sizeof(rs));
-	if (ps->p.proto == IPPROTO_TCP)
-		snprintf(r->detail, sizeof(r->detail), "no answer to %u SYN%s in %u ms: is %s bound on lo of %s?",
-			 ps->sent, ps->sent == 1 ? "" : "s", timeout_ms, vip, rs);
+	addr_format(r->family, r->source, src, sizeof(src));
+	n = snprintf(r->detail, sizeof(r->detail), "no answer to %u %s%s in %u ms", r->tries, tcp ? "SYN" : "datagram",
+		     r->tries == 1 ? "" : "s", timeout_ms);
+	if (n < 0 || (size_t)n >= sizeof(r->detail))
+		return;
+	if (e && !e->answered)
+		snprintf(r->detail + n, sizeof(r->detail) - (size_t)n, ", nor to %u ping%s of %s, which answers ARP: "
+			 "nothing it sends reaches %s. Is %s on its lo with a prefix wider than /%u? That makes %s "
+			 "local to it. Or a firewall drops both", e->sent, e->sent == 1 ? "" : "s", rs, src, vip,
+			 host_prefix(r->family), src);
+	else if (tcp)
+		snprintf(r->detail + n, sizeof(r->detail) - (size_t)n, ": is %s bound on lo of %s?", vip, rs);
 	else
-		snprintf(r->detail, sizeof(r->detail), "no answer to %u datagram%s in %u ms: %s not bound on lo of %s, "
-			 "a firewall, or a service that ignores a random payload", ps->sent, ps->sent == 1 ? "" : "s",
-			 timeout_ms, vip, rs);
+		snprintf(r->detail + n, sizeof(r->detail) - (size_t)n, ": %s not bound on lo of %s, a firewall, or a "
+			 "service that ignores a random payload", vip, rs);
 }
 
 static int send_probe(struct run *run, struct probe_state *ps, uint64_t now, char *err, size_t errlen)
@@ -269,11 +294,10 @@ static int batch_run(struct run *run, struct probe_state *ps, size_t n, char *er
 		if (got && frame_handle(run, ps, n, frame, (size_t)got, monotonic_ns(), err, errlen) < 0)
 			return -1;
 	}
+	/* Silent: the detail waits for echo_check(). */
 	for (size_t i = 0; i < n; i++)
-		if (!ps[i].done) {
+		if (!ps[i].done)
 			ps[i].res->verdict = PATHCHECK_NOT_ACCEPTED;
-			silence_describe(&ps[i], job->timeout_ms);
-		}
 	return 0;
 }
 
@@ -310,23 +334,6 @@ fail:
 	return -1;
 }
 
-static void random_fill(void *buf, size_t len)
-{
-	uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = getrandom(p, len, 0);
-		if (n < 0) {
-			/* No entropy source: any value will do for a probe. */
-			for (size_t i = 0; i < len; i++)
-				p[i] = (uint8_t)(monotonic_ns() >> (i % 8 * 8));
-			return;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-}
-
 static int probes_run(struct run *run, struct pathcheck_result *res, size_t n, char *err, size_t errlen)
 {
 	struct probe_state *ps = xcalloc(PATHCHECK_BATCH, sizeof(*ps));
@@ -349,8 +356,8 @@ static int probes_run(struct run *run, struct pathcheck_result *res, size_t n, c
 			memcpy(s->p.dst, r->vip, 16);
 			s->p.proto = r->port.proto;
 			s->p.dport = r->port.port;
-			random_fill(&s->p.isn, sizeof(s->p.isn));
-			random_fill(s->p.payload, sizeof(s->p.payload));
+			random_bytes(&s->p.isn, sizeof(s->p.isn));
+			random_bytes(s->p.payload, sizeof(s->p.payload));
 			k++;
 			if (port_reserve(s, err, errlen) < 0) {
 				ret = -1;
@@ -364,6 +371,98 @@ static int probes_run(struct run *run, struct pathcheck_result *res, size_t n, c
 				close(ps[i].port_fd);
 	}
 	free(ps);
+	return ret;
+}
+
+/* The silent real servers, each once, into e (room for n). */
+static size_t echo_targets(const struct pathcheck_result *res, size_t n, struct echo_target *e)
+{
+	size_t ne = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t j = 0;
+		if (!silent(&res[i]))
+			continue;
+		while (j < ne && (e[j].family != res[i].family || memcmp(e[j].rs, res[i].realserver, 16)))
+			j++;
+		if (j < ne)
+			continue;
+		e[ne] = (struct echo_target){ .family = res[i].family };
+		memcpy(e[ne].rs, res[i].realserver, 16);
+		memcpy(e[ne].src, res[i].source, 16);
+		memcpy(e[ne].mac, res[i].mac, 6);
+		ne++;
+	}
+	return ne;
+}
+
+/* Ping each silent real server's own address, on the probes' schedule,
+ * until it answers or the timeout passes. */
+static int echo_run(struct run *run, struct echo_target *e, size_t ne, char *err, size_t errlen)
+{
+	const struct pathcheck_job *job = run->job;
+	uint8_t frame[2048];
+	uint64_t start = monotonic_ns(), end = start + (uint64_t)job->timeout_ms * 1000000;
+	unsigned next = 0;
+	uint16_t id;
+	struct packet pkt;
+
+	random_bytes(&id, sizeof(id));
+	for (;;) {
+		uint64_t now = monotonic_ns(), wake = end;
+		size_t pending = 0;
+		for (size_t i = 0; i < ne; i++)
+			pending += !e[i].answered;
+		if (!pending || now >= end)
+			return 0;
+		if (next <= job->retries) {
+			wake = start + (uint64_t)probe_send_offset_ms(job->timeout_ms, job->retries, next) * 1000000;
+			if (now >= wake) {
+				for (size_t i = 0; i < ne; i++) {
+					size_t len = e[i].answered ? 0 : echo_frame(e[i].family, run->mac, e[i].mac, e[i].src,
+										     e[i].rs, id, (uint16_t)next, run->ip_id++,
+										     frame, sizeof(frame));
+					int ret = len ? packet_socket_send(run->fd, frame, len) : 0;
+					if (ret < 0) {
+						snprintf(err, errlen, "cannot send a ping on %s: %s", job->ifname, strerror(-ret));
+						return -1;
+					}
+					e[i].sent += len != 0;
+				}
+				next++;
+				continue;
+			}
+		}
+		ssize_t got = packet_socket_recv(run->fd, frame, sizeof(frame), wake);
+		if (got < 0) {
+			snprintf(err, errlen, "cannot receive on %s: %s", job->ifname, strerror((int)-got));
+			return -1;
+		}
+		for (size_t i = 0; got && packet_parse(frame, (size_t)got, &pkt) && i < ne; i++)
+			if (echo_reply_matches(&pkt, e[i].family, e[i].rs, e[i].src, id))
+				e[i].answered = true;
+	}
+}
+
+/* Tell a real server that does not take the VIP from one whose answers
+ * never leave it (a VIP on its lo with a wide prefix makes our address
+ * one of its own): ping the silent ones, then describe every silence. */
+static int echo_check(struct run *run, struct pathcheck_result *res, size_t n, char *err, size_t errlen)
+{
+	struct echo_target *e = xcalloc(n ? n : 1, sizeof(*e));
+	size_t ne = echo_targets(res, n, e);
+	int ret = ne ? echo_run(run, e, ne, err, errlen) : 0;
+
+	for (size_t i = 0; !ret && i < n; i++) {
+		const struct echo_target *t = NULL;
+		if (!silent(&res[i]))
+			continue;
+		for (size_t j = 0; j < ne && !t; j++)
+			if (e[j].family == res[i].family && !memcmp(e[j].rs, res[i].realserver, 16))
+				t = &e[j];
+		silence_describe(&res[i], run->job->timeout_ms, t);
+	}
+	free(e);
 	return ret;
 }
 
@@ -477,10 +576,12 @@ int pathcheck_run(const struct pathcheck_job *job, struct pathcheck_result **res
 		goto out;
 	/* Both packet sockets are open: the rest needs no privilege. */
 	privilege_drop_net_raw();
-	random_fill(&run.ip_id, sizeof(run.ip_id));
+	random_bytes(&run.ip_id, sizeof(run.ip_id));
 	if (macs_resolve(nr, job, q, *results, *n, err, errlen) < 0)
 		goto out;
 	ret = probes_run(&run, *results, *n, err, errlen);
+	if (!ret)
+		ret = echo_check(&run, *results, *n, err, errlen);
 out:
 	if (run.fd >= 0)
 		close(run.fd);
