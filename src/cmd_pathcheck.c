@@ -204,6 +204,42 @@ static bool args_unique(const struct pathcheck_args *a)
 	return true;
 }
 
+/* The real servers to check: a real server with no VIP of its family
+ * (--vip 192.0.2.100 on a dual-stack profile) is left out, and said so;
+ * one that is a VIP is refused. false after a message. */
+static bool realservers_keep(struct pathcheck_args *a, struct pathcheck_job *job, const char *who,
+			     const bool families[2], bool rs_families[2])
+{
+	size_t kept = 0;
+
+	a->checked = xcalloc(job->nrealservers, sizeof(*a->checked));
+	for (size_t i = 0; i < job->nrealservers; i++) {
+		const struct realserver *rs = &job->realservers[i];
+		char text[INET6_ADDRSTRLEN];
+		addr_format(rs->family, rs->addr, text, sizeof(text));
+		for (size_t v = 0; v < job->nvips; v++)
+			if (job->vips[v].family == rs->family && !memcmp(job->vips[v].addr, rs->addr, 16)) {
+				fprintf(stderr, "%s: %s: real server %s is a VIP; name each real server by its own address\n",
+					lvsdr_prog, who, text);
+				return false;
+			}
+		if (families[rs->family == AF_INET6]) {
+			rs_families[rs->family == AF_INET6] = true;
+			a->checked[kept++] = *rs;
+		} else if (!a->quiet) {
+			fprintf(stderr, "%s: %s: real server %s not checked: no %s VIP to check it through\n",
+				lvsdr_prog, who, text, rs->family == AF_INET6 ? "IPv6" : "IPv4");
+		}
+	}
+	if (!kept) {
+		fprintf(stderr, "%s: %s: nothing to check: no real server shares a family with a VIP\n", lvsdr_prog, who);
+		return false;
+	}
+	job->realservers = a->checked;
+	job->nrealservers = kept;
+	return true;
+}
+
 /* The job: the command line where it says something, the profile for the
  * rest. -1 to go on, or the status to exit with. */
 static int job_build(struct pathcheck_args *a, struct host *host, struct pathcheck_job *job)
@@ -251,35 +287,8 @@ static int job_build(struct pathcheck_args *a, struct host *host, struct pathche
 	}
 	for (size_t i = 0; i < job->nvips; i++)
 		families[job->vips[i].family == AF_INET6] = true;
-	/* A real server with no VIP of its family (--vip 192.0.2.100 on a
-	 * dual-stack profile) is left out, and said so: not an error. */
-	a->checked = xcalloc(job->nrealservers, sizeof(*a->checked));
-	size_t kept = 0;
-	for (size_t i = 0; i < job->nrealservers; i++) {
-		const struct realserver *rs = &job->realservers[i];
-		const char *fam = rs->family == AF_INET6 ? "IPv6" : "IPv4";
-		char text[INET6_ADDRSTRLEN];
-		addr_format(rs->family, rs->addr, text, sizeof(text));
-		for (size_t v = 0; v < job->nvips; v++)
-			if (job->vips[v].family == rs->family && !memcmp(job->vips[v].addr, rs->addr, 16)) {
-				fprintf(stderr, "%s: %s: real server %s is a VIP; name each real server by its own address\n",
-					lvsdr_prog, who, text);
-				return LVSDR_EXIT_ERROR;
-			}
-		if (families[rs->family == AF_INET6]) {
-			rs_families[rs->family == AF_INET6] = true;
-			a->checked[kept++] = *rs;
-		} else if (!a->quiet) {
-			fprintf(stderr, "%s: %s: real server %s not checked: no %s VIP to check it through\n", lvsdr_prog,
-				who, text, fam);
-		}
-	}
-	if (!kept) {
-		fprintf(stderr, "%s: %s: nothing to check: no real server shares a family with a VIP\n", lvsdr_prog, who);
+	if (!realservers_keep(a, job, who, families, rs_families))
 		return LVSDR_EXIT_ERROR;
-	}
-	job->realservers = a->checked;
-	job->nrealservers = kept;
 	/* A VIP no real server shares a family with goes unchecked: say so,
 	 * so that "all open" is not read as covering it. */
 	for (size_t i = 0; i < job->nvips; i++)

@@ -16,6 +16,7 @@
  * the port and the kernel delivers a UDP answer to that socket instead of
  * answering with ICMP port unreachable. */
 #include "pathcheck_run.h"
+#include "pathcheck_exchange.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -48,14 +49,6 @@ struct probe_state {
 	unsigned answers;         /* TCP: SYN-ACKs and RSTs seen */
 	uint64_t last_sent_ns;
 	bool done;
-};
-
-struct run {
-	const struct pathcheck_job *job;
-	int fd;                   /* probes and answers */
-	uint8_t mac[6];
-	uint16_t ip_id;
-	uint64_t max_rtt_ns;
 };
 
 /* The interface, in pathcheck's words. */
@@ -144,49 +137,7 @@ static void answer_describe(struct probe_state *ps, enum probe_answer a, bool fr
 			 "(a firewall?)", what, port);
 }
 
-/* A real server whose probes met only silence, and whether it answers a
- * ping of its own address: then its answers reach us, and the VIP is what
- * it does not take. */
-struct echo_target {
-	int family;
-	uint8_t rs[16], src[16], mac[6];
-	unsigned sent;
-	bool answered;
-};
-
-static bool silent(const struct pathcheck_result *r)
-{
-	return r->have_mac && !r->answered && r->verdict == PATHCHECK_NOT_ACCEPTED;
-}
-
-/* The detail of a silent probe, once the ping of its real server (e, NULL
- * when none was sent) has told whether anything of it reaches us. */
-static void silence_describe(struct pathcheck_result *r, unsigned timeout_ms, const struct echo_target *e)
-{
-	char vip[INET6_ADDRSTRLEN], rs[INET6_ADDRSTRLEN], src[INET6_ADDRSTRLEN];
-	bool tcp = r->port.proto == IPPROTO_TCP;
-	int n;
-
-	addr_format(r->family, r->vip, vip, sizeof(vip));
-	addr_format(r->family, r->realserver, rs, sizeof(rs));
-	addr_format(r->family, r->source, src, sizeof(src));
-	n = snprintf(r->detail, sizeof(r->detail), "no answer to %u %s%s in %u ms", r->tries, tcp ? "SYN" : "datagram",
-		     r->tries == 1 ? "" : "s", timeout_ms);
-	if (n < 0 || (size_t)n >= sizeof(r->detail))
-		return;
-	if (e && !e->answered)
-		snprintf(r->detail + n, sizeof(r->detail) - (size_t)n, ", nor to %u ping%s of %s, which answers ARP: "
-			 "nothing it sends reaches %s. Is %s on its lo with a prefix wider than /%u? That makes %s "
-			 "local to it. Or a firewall drops both", e->sent, e->sent == 1 ? "" : "s", rs, src, vip,
-			 host_prefix(r->family), src);
-	else if (tcp)
-		snprintf(r->detail + n, sizeof(r->detail) - (size_t)n, ": is %s bound on lo of %s?", vip, rs);
-	else
-		snprintf(r->detail + n, sizeof(r->detail) - (size_t)n, ": %s not bound on lo of %s, a firewall, or a "
-			 "service that ignores a random payload", vip, rs);
-}
-
-static int send_probe(struct run *run, struct probe_state *ps, uint64_t now, char *err, size_t errlen)
+static int send_probe(struct pathcheck_wire *run, struct probe_state *ps, uint64_t now, char *err, size_t errlen)
 {
 	uint8_t frame[PATHCHECK_FRAME_MAX];
 	size_t len = probe_frame(&ps->p, run->ip_id++, frame, sizeof(frame));
@@ -203,8 +154,8 @@ static int send_probe(struct run *run, struct probe_state *ps, uint64_t now, cha
 }
 
 /* A frame arrived: find the probe it answers, reset what it opened, and
- * give the probe its verdict if it has none yet. */
-static int frame_handle(struct run *run, struct probe_state *ps, size_t n, const uint8_t *frame, size_t len,
+ * give the probe its verdict if it has none yet (then 1). */
+static int frame_handle(struct pathcheck_wire *run, struct probe_state *ps, size_t n, const uint8_t *frame, size_t len,
 			uint64_t now, char *err, size_t errlen)
 {
 	struct packet pkt;
@@ -239,14 +190,14 @@ static int frame_handle(struct run *run, struct probe_state *ps, size_t n, const
 		if (now - ps[i].last_sent_ns > run->max_rtt_ns)
 			run->max_rtt_ns = now - ps[i].last_sent_ns;
 		answer_describe(&ps[i], a, from_vip, &pkt);
-		return 0;
+		return 1;
 	}
 	return 0;
 }
 
 /* When to stop waiting for the answers to SYNs sent again before the
  * first answer came; 0 when none is outstanding. */
-static uint64_t stragglers_until(const struct run *run, const struct probe_state *ps, size_t n)
+static uint64_t stragglers_until(const struct pathcheck_wire *run, const struct probe_state *ps, size_t n)
 {
 	uint64_t until = 0, wait = 2 * run->max_rtt_ns;
 
@@ -259,41 +210,70 @@ static uint64_t stragglers_until(const struct run *run, const struct probe_state
 	return until;
 }
 
-static int batch_run(struct run *run, struct probe_state *ps, size_t n, char *err, size_t errlen)
+int exchange_run(struct exchange *x, char *err, size_t errlen)
 {
-	const struct pathcheck_job *job = run->job;
+	const struct pathcheck_job *job = x->wire->job;
 	uint8_t frame[2048];
 	uint64_t start = monotonic_ns(), end = start + (uint64_t)job->timeout_ms * 1000000;
 	unsigned next = 0;
 
 	for (;;) {
 		uint64_t now = monotonic_ns(), wake = end, until;
-		size_t pending = 0;
-		for (size_t i = 0; i < n; i++)
-			pending += !ps[i].done;
-		if (pending && next <= job->retries &&
-		    now >= start + (uint64_t)probe_send_offset_ms(job->timeout_ms, job->retries, next) * 1000000) {
-			for (size_t i = 0; i < n; i++)
-				if (!ps[i].done && send_probe(run, &ps[i], now, err, errlen) < 0)
-					return -1;
+		uint64_t due = start + (uint64_t)probe_send_offset_ms(job->timeout_ms, job->retries, next) * 1000000;
+		if (x->pending && next <= job->retries && now >= due) {
+			if (x->send(x, next, now, err, errlen) < 0)
+				return -1;
 			next++;
 			continue;
 		}
-		until = stragglers_until(run, ps, n);
-		if (now >= end || (!pending && now >= until))
-			break;
-		if (pending && next <= job->retries)
-			wake = start + (uint64_t)probe_send_offset_ms(job->timeout_ms, job->retries, next) * 1000000;
-		else if (!pending && until < wake)
+		until = x->linger ? x->linger(x) : 0;
+		if (now >= end || (!x->pending && now >= until))
+			return 0;
+		if (x->pending && next <= job->retries)
+			wake = due;
+		else if (!x->pending && until < wake)
 			wake = until;
-		ssize_t got = packet_socket_recv(run->fd, frame, sizeof(frame), wake);
+		ssize_t got = packet_socket_recv(x->wire->fd, frame, sizeof(frame), wake);
 		if (got < 0) {
 			snprintf(err, errlen, "cannot receive on %s: %s", job->ifname, strerror((int)-got));
 			return -1;
 		}
-		if (got && frame_handle(run, ps, n, frame, (size_t)got, monotonic_ns(), err, errlen) < 0)
+		if (got && x->receive(x, frame, (size_t)got, monotonic_ns(), err, errlen) < 0)
 			return -1;
 	}
+}
+
+static int batch_send(struct exchange *x, unsigned round, uint64_t now, char *err, size_t errlen)
+{
+	struct probe_state *ps = x->items;
+
+	(void)round;
+	for (size_t i = 0; i < x->n; i++)
+		if (!ps[i].done && send_probe(x->wire, &ps[i], now, err, errlen) < 0)
+			return -1;
+	return 0;
+}
+
+static int batch_receive(struct exchange *x, const uint8_t *frame, size_t len, uint64_t now, char *err,
+			 size_t errlen)
+{
+	int ret = frame_handle(x->wire, x->items, x->n, frame, len, now, err, errlen);
+
+	x->pending -= ret > 0;
+	return ret < 0 ? -1 : 0;
+}
+
+static uint64_t batch_linger(const struct exchange *x)
+{
+	return stragglers_until(x->wire, x->items, x->n);
+}
+
+static int batch_run(struct pathcheck_wire *run, struct probe_state *ps, size_t n, char *err, size_t errlen)
+{
+	struct exchange x = { run, ps, n, n, batch_send, batch_receive, batch_linger };
+
+	if (exchange_run(&x, err, errlen) < 0)
+		return -1;
 	/* Silent: the detail waits for echo_check(). */
 	for (size_t i = 0; i < n; i++)
 		if (!ps[i].done)
@@ -334,7 +314,7 @@ fail:
 	return -1;
 }
 
-static int probes_run(struct run *run, struct pathcheck_result *res, size_t n, char *err, size_t errlen)
+static int probes_run(struct pathcheck_wire *run, struct pathcheck_result *res, size_t n, char *err, size_t errlen)
 {
 	struct probe_state *ps = xcalloc(PATHCHECK_BATCH, sizeof(*ps));
 	int ret = 0;
@@ -371,98 +351,6 @@ static int probes_run(struct run *run, struct pathcheck_result *res, size_t n, c
 				close(ps[i].port_fd);
 	}
 	free(ps);
-	return ret;
-}
-
-/* The silent real servers, each once, into e (room for n). */
-static size_t echo_targets(const struct pathcheck_result *res, size_t n, struct echo_target *e)
-{
-	size_t ne = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		size_t j = 0;
-		if (!silent(&res[i]))
-			continue;
-		while (j < ne && (e[j].family != res[i].family || memcmp(e[j].rs, res[i].realserver, 16)))
-			j++;
-		if (j < ne)
-			continue;
-		e[ne] = (struct echo_target){ .family = res[i].family };
-		memcpy(e[ne].rs, res[i].realserver, 16);
-		memcpy(e[ne].src, res[i].source, 16);
-		memcpy(e[ne].mac, res[i].mac, 6);
-		ne++;
-	}
-	return ne;
-}
-
-/* Ping each silent real server's own address, on the probes' schedule,
- * until it answers or the timeout passes. */
-static int echo_run(struct run *run, struct echo_target *e, size_t ne, char *err, size_t errlen)
-{
-	const struct pathcheck_job *job = run->job;
-	uint8_t frame[2048];
-	uint64_t start = monotonic_ns(), end = start + (uint64_t)job->timeout_ms * 1000000;
-	unsigned next = 0;
-	uint16_t id;
-	struct packet pkt;
-
-	random_bytes(&id, sizeof(id));
-	for (;;) {
-		uint64_t now = monotonic_ns(), wake = end;
-		size_t pending = 0;
-		for (size_t i = 0; i < ne; i++)
-			pending += !e[i].answered;
-		if (!pending || now >= end)
-			return 0;
-		if (next <= job->retries) {
-			wake = start + (uint64_t)probe_send_offset_ms(job->timeout_ms, job->retries, next) * 1000000;
-			if (now >= wake) {
-				for (size_t i = 0; i < ne; i++) {
-					size_t len = e[i].answered ? 0 : echo_frame(e[i].family, run->mac, e[i].mac, e[i].src,
-										     e[i].rs, id, (uint16_t)next, run->ip_id++,
-										     frame, sizeof(frame));
-					int ret = len ? packet_socket_send(run->fd, frame, len) : 0;
-					if (ret < 0) {
-						snprintf(err, errlen, "cannot send a ping on %s: %s", job->ifname, strerror(-ret));
-						return -1;
-					}
-					e[i].sent += len != 0;
-				}
-				next++;
-				continue;
-			}
-		}
-		ssize_t got = packet_socket_recv(run->fd, frame, sizeof(frame), wake);
-		if (got < 0) {
-			snprintf(err, errlen, "cannot receive on %s: %s", job->ifname, strerror((int)-got));
-			return -1;
-		}
-		for (size_t i = 0; got && packet_parse(frame, (size_t)got, &pkt) && i < ne; i++)
-			if (echo_reply_matches(&pkt, e[i].family, e[i].rs, e[i].src, id))
-				e[i].answered = true;
-	}
-}
-
-/* Tell a real server that does not take the VIP from one whose answers
- * never leave it (a VIP on its lo with a wide prefix makes our address
- * one of its own): ping the silent ones, then describe every silence. */
-static int echo_check(struct run *run, struct pathcheck_result *res, size_t n, char *err, size_t errlen)
-{
-	struct echo_target *e = xcalloc(n ? n : 1, sizeof(*e));
-	size_t ne = echo_targets(res, n, e);
-	int ret = ne ? echo_run(run, e, ne, err, errlen) : 0;
-
-	for (size_t i = 0; !ret && i < n; i++) {
-		const struct echo_target *t = NULL;
-		if (!silent(&res[i]))
-			continue;
-		for (size_t j = 0; j < ne && !t; j++)
-			if (e[j].family == res[i].family && !memcmp(e[j].rs, res[i].realserver, 16))
-				t = &e[j];
-		silence_describe(&res[i], run->job->timeout_ms, t);
-	}
-	free(e);
 	return ret;
 }
 
@@ -552,7 +440,7 @@ int pathcheck_run(const struct pathcheck_job *job, struct pathcheck_result **res
 	struct neighbour_query *q = xcalloc(job->nrealservers, sizeof(*q));
 	struct neighbour_resolver *nr = NULL;
 	struct packet_socket_options opt = { .rcvbuf = RECEIVE_BUFFER, .ignore_outgoing = true };
-	struct run run = { .job = job, .fd = -1 };
+	struct pathcheck_wire run = { .job = job, .fd = -1 };
 	struct nic nic = { 0 };
 	int ret = -1;
 
