@@ -1,8 +1,9 @@
 /* The ping of real servers that met every probe with silence. A real
- * server whose VIP is on lo with a prefix wider than /32 (/128) holds our
+ * server whose IPv4 VIP is on lo with a prefix wider than /32 holds our
  * address as one of its own: it takes the probe, but its answer, like its
- * answer to a ping, stays on it. One that answers the ping does reach us,
- * so it is the VIP it does not take. */
+ * answer to a ping, stays on it (an IPv6 prefix on lo does not do that,
+ * measured on 6.18). One that answers the ping does reach us, so it is
+ * the VIP it does not take. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -44,11 +45,15 @@ static void silence_describe(struct pathcheck_result *r, unsigned timeout_ms, co
 		     r->tries == 1 ? "" : "s", timeout_ms);
 	if (n < 0 || (size_t)n >= sizeof(r->detail))
 		return;
-	if (e && !e->answered)
+	/* Only IPv4 makes a prefix on lo local: an IPv6 /64 there does not. */
+	if (e && !e->answered && r->family == AF_INET)
 		snprintf(r->detail + n, sizeof(r->detail) - (size_t)n, ", nor to %u ping%s of %s, which answers ARP: "
-			 "nothing it sends reaches %s. Is %s on its lo with a prefix wider than /%u? That makes %s "
-			 "local to it. Or a firewall drops both", e->sent, e->sent == 1 ? "" : "s", rs, src, vip,
-			 host_prefix(r->family), src);
+			 "nothing it sends reaches %s. Is %s on its lo with a prefix wider than /32? That makes %s "
+			 "local to it. Or a firewall drops both", e->sent, e->sent == 1 ? "" : "s", rs, src, vip, src);
+	else if (e && !e->answered)
+		snprintf(r->detail + n, sizeof(r->detail) - (size_t)n, ", nor to %u ping%s of %s, which answers "
+			 "neighbour solicitations: nothing it sends reaches %s (a firewall, or its routes)", e->sent,
+			 e->sent == 1 ? "" : "s", rs, src);
 	else if (tcp)
 		snprintf(r->detail + n, sizeof(r->detail) - (size_t)n, ": is %s bound on lo of %s?", vip, rs);
 	else

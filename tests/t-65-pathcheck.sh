@@ -205,6 +205,11 @@ for p in tcp/80 udp/53; do
 done
 want "the SYN's detail does not ask whether the VIP is on lo" \
 	out_has "tcp/80 +vip-not-accepted +no answer to 4 SYNs in 500 ms: is $LAB_VIP bound on lo of $LAB_IP_rs2\?"
+# rs2 answers the ping of its own address (ICMP and ICMPv6): the VIP is
+# what it does not take.
+want "the IPv6 SYN's detail does not ask whether the VIP6 is on lo (was the ICMPv6 ping not answered?)" \
+	out_has "tcp/80 +vip-not-accepted +no answer to 4 SYNs in 500 ms: is $LAB_VIP6 bound on lo of $LAB_IP6_rs2\?"
+want "a ping went unanswered" out_lacks "nor to [0-9]+ ping"
 want "no summary counting 4 vip-not-accepted" out_has '^not open: 4 of 8 checks \(4 vip-not-accepted\)$'
 verdict "3 rs2 without the VIP on lo: vip-not-accepted on every port, rs1 still open, exit 1"
 lv rs2 apply -q "$TMP/rs.ini"
