@@ -44,6 +44,9 @@ struct session {
 	struct vip_holder *holders;
 	char probe_error[256];  /* why the probe failed; "" when it ran */
 	bool probe_warned;
+	/* Why session_open() or session_replan() failed, as printed on
+	 * stderr: a report of one line (a plugin's) says it too. */
+	char error[512];
 };
 
 /* Mark the profile's real servers that `lvsdr drain` holds at weight 0. */

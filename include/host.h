@@ -157,6 +157,9 @@ void host_free(struct host *host);
 /* The VIPs of h in vip_compare order: h->vips_sorted, or a sorted copy
  * left in *copy for the caller to free (NULL when none was made). */
 const struct vip *host_vips_sorted(const struct host *h, struct vip **copy);
+/* Where the role binds its VIPs: lo on a real server, the NIC on a
+ * director. Messages about the VIPs name this, not the NIC. */
+const char *host_vip_ifname(const struct host *h);
 
 /* Knob metadata: name, meaningful range, how the kernel combines all/dev. */
 struct knob_info {

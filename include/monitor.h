@@ -19,6 +19,14 @@ extern const char *const nagios_words[4];
  * plugin reports a bad command line as UNKNOWN too. */
 bool nagios_requested(int argc, char **argv);
 
+/* A command line lvsdr refuses: "lvsdr COMMAND: WHY" on stderr and, under
+ * --nagios, the plugin line "LVSDR COMMAND UNKNOWN: WHY" on stdout, the
+ * only output a monitoring system shows. Returns the exit status (3 under
+ * --nagios, else 2). why NULL: getopt has printed its complaint; the
+ * plugin line names the word it stopped at, argv[optind - 1]. */
+int monitor_usage_error(bool nagios, const char *command, char **argv, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* Long output after the first line stops after this many findings. */
 #define MONITOR_NAGIOS_MAX_LINES 20
 
@@ -39,8 +47,9 @@ const char *prom_path_problem(const char *path);
  * rename(2), so the collector never reads half a file. 0, or -1 with err. */
 int prom_write_file(const char *path, const char *text, size_t len, char *err, size_t errlen);
 
-/* verify. plan NULL: verify could not compare (bad profile, no interface). */
-enum nagios_status monitor_verify_nagios(FILE *out, const struct plan *plan, const char *profile);
+/* verify. plan NULL: verify could not compare (bad profile, no interface),
+ * and why says what stopped it. */
+enum nagios_status monitor_verify_nagios(FILE *out, const struct plan *plan, const char *profile, const char *why);
 void monitor_verify_prom(FILE *out, const struct plan *plan, const char *profile);
 /* Its IPVS part (src/monitor_ipvs.c): per real server weight, connections and counters. */
 void monitor_ipvs_prom(FILE *out, const struct plan *plan, const char *profile);
@@ -53,6 +62,10 @@ struct probe_report {
 	const char *ifname;
 	const struct probe_target *targets;
 	size_t n;
+	const char *error;          /* targets NULL: why, as printed on stderr */
+	/* Tells this probe's samples from another's in node_exporter, which
+	 * merges every file: the profile, or the addresses as given. */
+	const char *label;
 };
 void probe_report_count(const struct probe_report *r, size_t counts[PROBE_VERDICT_COUNT]);
 enum nagios_status monitor_probe_nagios(FILE *out, const struct probe_report *r);

@@ -50,6 +50,7 @@ struct packet {
 	uint8_t tcp_flags;
 	uint32_t seq, ack;
 	uint8_t icmp_type, icmp_code;
+	uint16_t echo_id;                /* an echo reply: its identifier */
 	/* An ICMP error: the start of the packet that caused it. */
 	bool has_inner;
 	uint8_t inner_src[16], inner_dst[16];
@@ -86,6 +87,13 @@ size_t tcp_frame(int family, const uint8_t src_mac[6], const uint8_t dst_mac[6],
 size_t udp_frame(int family, const uint8_t src_mac[6], const uint8_t dst_mac[6], const uint8_t *src,
 		 const uint8_t *dst, uint16_t sport, uint16_t dport, const uint8_t *payload, size_t len,
 		 uint16_t ip_id, uint8_t *buf, size_t cap);
+
+/* An ICMP (ICMPv6) echo request with identifier id: asks a real server
+ * that takes no probe whether anything it sends us reaches us. */
+size_t echo_frame(int family, const uint8_t src_mac[6], const uint8_t dst_mac[6], const uint8_t *src,
+		  const uint8_t *dst, uint16_t id, uint16_t seq, uint16_t ip_id, uint8_t *buf, size_t cap);
+/* Whether pkt is the echo reply of from to our address to, identifier id. */
+bool echo_reply_matches(const struct packet *pkt, int family, const uint8_t *from, const uint8_t *to, uint16_t id);
 
 /* Read an Ethernet frame carrying IPv4 or IPv6 with TCP, UDP, ICMP or
  * ICMPv6. false for anything else, truncated or malformed. Checksums are

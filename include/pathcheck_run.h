@@ -68,7 +68,7 @@ struct pathcheck_result {
 	uint8_t answer_from[16]; /* the answer's source address */
 	unsigned answer_try;     /* probes sent when it came */
 	uint64_t rtt_us;         /* since the last of them */
-	char detail[256];
+	char detail[384];
 };
 
 /* Results in order: VIP, then real server, then port, as listed; only the

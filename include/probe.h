@@ -20,11 +20,13 @@
 #define LVSDR_CONFLICT_COUNT 2
 #define LVSDR_CONFLICT_WAIT_MS 200
 
-/* Command-line values of probe and watch: false after a message naming
- * command and the value. An address must be unicast, without a prefix. */
-bool audit_interface_arg(const char *command, const char *value);
-bool audit_mac_arg(const char *command, const char *value, uint8_t mac[MAC_LEN]);
-bool audit_address_arg(const char *command, const char *value, int *family, uint8_t addr[16]);
+/* Command-line values of probe and watch: NULL when value is fine, else
+ * what is wrong with it, for the caller to print after the value (probe
+ * --nagios puts it on its plugin line too). An address must be unicast,
+ * without a prefix. */
+const char *audit_interface_problem(const char *value);
+const char *audit_mac_problem(const char *value, uint8_t mac[MAC_LEN]);
+const char *audit_address_problem(const char *value, int *family, uint8_t addr[16]);
 
 /* The interface to probe or watch: nic_lookup(), and it must be Ethernet.
  * 0, or -1 with err filled. */

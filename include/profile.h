@@ -41,6 +41,9 @@ int profile_load(const char *path, struct host *host, struct diag *d);
 /* profile_load() with every error printed to stderr, as the commands
  * report them. */
 int profile_load_print(const char *path, struct host *host);
+/* The same, and the first error (with how many more there are) left in
+ * why, for a report of one line such as a monitoring plugin's. */
+int profile_load_report(const char *path, struct host *host, char *why, size_t whylen);
 
 /* Run as root, a command that changes the host refuses a profile that
  * anyone but root could have written: the file or any directory above it

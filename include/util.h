@@ -43,4 +43,8 @@ uint64_t monotonic_ns(void);
  * ends just before its deadline; 0 once it has passed. */
 int ms_until(uint64_t deadline_ns, uint64_t now_ns);
 
+/* len random bytes for probe ports, sequence numbers and identifiers: the
+ * kernel's, or, without an entropy source, anything (they need not be secret). */
+void random_bytes(void *buf, size_t len);
+
 #endif

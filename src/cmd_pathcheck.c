@@ -51,6 +51,7 @@ struct pathcheck_args {
 	bool have_timeout, have_retries;
 	unsigned timeout_ms, retries;
 	struct pathcheck_services services; /* the profile's services' checks */
+	struct realserver *checked;     /* the real servers of a VIP's family */
 };
 
 static void args_free(struct pathcheck_args *a)
@@ -59,6 +60,7 @@ static void args_free(struct pathcheck_args *a)
 	free(a->realservers);
 	free(a->ports);
 	pathcheck_services_free(&a->services);
+	free(a->checked);
 }
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -251,6 +253,42 @@ static void job_from_profile(struct pathcheck_args *a, const struct host *host, 
 	}
 }
 
+/* The real servers to check: a real server with no VIP of its family
+ * (--vip 192.0.2.100 on a dual-stack profile) is left out, and said so;
+ * one that is a VIP is refused. false after a message. */
+static bool realservers_keep(struct pathcheck_args *a, struct pathcheck_job *job, const char *who,
+			     const bool families[2], bool rs_families[2])
+{
+	size_t kept = 0;
+
+	a->checked = xcalloc(job->nrealservers, sizeof(*a->checked));
+	for (size_t i = 0; i < job->nrealservers; i++) {
+		const struct realserver *rs = &job->realservers[i];
+		char text[INET6_ADDRSTRLEN];
+		addr_format(rs->family, rs->addr, text, sizeof(text));
+		for (size_t v = 0; v < job->nvips; v++)
+			if (job->vips[v].family == rs->family && !memcmp(job->vips[v].addr, rs->addr, 16)) {
+				fprintf(stderr, "%s: %s: real server %s is a VIP; name each real server by its own address\n",
+					lvsdr_prog, who, text);
+				return false;
+			}
+		if (families[rs->family == AF_INET6]) {
+			rs_families[rs->family == AF_INET6] = true;
+			a->checked[kept++] = *rs;
+		} else if (!a->quiet) {
+			fprintf(stderr, "%s: %s: real server %s not checked: no %s VIP to check it through\n",
+				lvsdr_prog, who, text, rs->family == AF_INET6 ? "IPv6" : "IPv4");
+		}
+	}
+	if (!kept) {
+		fprintf(stderr, "%s: %s: nothing to check: no real server shares a family with a VIP\n", lvsdr_prog, who);
+		return false;
+	}
+	job->realservers = a->checked;
+	job->nrealservers = kept;
+	return true;
+}
+
 /* The job: the command line where it says something, the profile for the
  * rest. -1 to go on, or the status to exit with. */
 static int job_build(struct pathcheck_args *a, struct host *host, struct pathcheck_job *job)
@@ -296,23 +334,8 @@ static int job_build(struct pathcheck_args *a, struct host *host, struct pathche
 	}
 	for (size_t i = 0; i < job->nvips; i++)
 		families[job->vips[i].family == AF_INET6] = true;
-	for (size_t i = 0; i < job->nrealservers; i++) {
-		const struct realserver *rs = &job->realservers[i];
-		char text[INET6_ADDRSTRLEN];
-		rs_families[rs->family == AF_INET6] = true;
-		addr_format(rs->family, rs->addr, text, sizeof(text));
-		if (!families[rs->family == AF_INET6]) {
-			fprintf(stderr, "%s: %s: real server %s: no %s VIP to check it through\n", lvsdr_prog, who, text,
-				rs->family == AF_INET6 ? "IPv6" : "IPv4");
-			return LVSDR_EXIT_ERROR;
-		}
-		for (size_t v = 0; v < job->nvips; v++)
-			if (job->vips[v].family == rs->family && !memcmp(job->vips[v].addr, rs->addr, 16)) {
-				fprintf(stderr, "%s: %s: real server %s is a VIP; name each real server by its own address\n",
-					lvsdr_prog, who, text);
-				return LVSDR_EXIT_ERROR;
-			}
-	}
+	if (!realservers_keep(a, job, who, families, rs_families))
+		return LVSDR_EXIT_ERROR;
 	/* A VIP no real server shares a family with goes unchecked: say so,
 	 * so that "all open" is not read as covering it. */
 	for (size_t i = 0; i < job->nvips && !a->quiet; i++) {
@@ -326,6 +349,40 @@ static int job_build(struct pathcheck_args *a, struct host *host, struct pathche
 				job->vips[i].family == AF_INET6 ? "IPv6" : "IPv4");
 	}
 	return -1;
+}
+
+struct host_key {
+	uint8_t resolved;   /* 1: by MAC; 0: by address, which did not resolve */
+	uint8_t id[17];     /* the MAC, or the family and the address */
+};
+
+static int host_key_compare(const void *a, const void *b)
+{
+	return memcmp(a, b, sizeof(struct host_key));
+}
+
+/* The real servers checked, as hosts: addresses that resolved to one MAC
+ * (a dual-stack host's IPv4 and IPv6) are one host; an address that did
+ * not resolve counts as a host of its own. */
+static size_t hosts_count(const struct pathcheck_result *res, size_t n)
+{
+	struct host_key *k = xcalloc(n ? n : 1, sizeof(*k));
+	size_t hosts = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		k[i].resolved = res[i].have_mac;
+		if (res[i].have_mac) {
+			memcpy(k[i].id, res[i].mac, 6);
+		} else {
+			k[i].id[0] = (uint8_t)(res[i].family == AF_INET6);
+			memcpy(k[i].id + 1, res[i].realserver, 16);
+		}
+	}
+	qsort(k, n, sizeof(*k), host_key_compare);
+	for (size_t i = 0; i < n; i++)
+		hosts += !i || host_key_compare(&k[i - 1], &k[i]);
+	free(k);
+	return hosts;
 }
 
 static void print_text(const struct pathcheck_args *a, const struct pathcheck_job *job,
@@ -344,14 +401,18 @@ static void print_text(const struct pathcheck_args *a, const struct pathcheck_jo
 		if (service_port_format(&res[i].port, port, sizeof(port)) > wp)
 			wp = (int)strlen(port);
 	}
+	size_t hosts = hosts_count(res, n);
+	char addresses[48] = "";
+	if (hosts != job->nrealservers)
+		snprintf(addresses, sizeof(addresses), " (%zu addresses)", job->nrealservers);
 	if (job->targets)
-		printf("%s: path check on %s: %zu service%s, %zu real server%s\n", a->profile, job->ifname,
-		       a->services.nservices, a->services.nservices == 1 ? "" : "s", job->nrealservers,
-		       job->nrealservers == 1 ? "" : "s");
+		printf("%s: path check on %s: %zu service%s, %zu real server%s%s\n", a->profile, job->ifname,
+		       a->services.nservices, a->services.nservices == 1 ? "" : "s", hosts, hosts == 1 ? "" : "s",
+		       addresses);
 	else
-		printf("%s: path check on %s: %zu VIP%s, %zu real server%s, %zu port%s\n",
-		       a->profile ? a->profile : "pathcheck", job->ifname, job->nvips, job->nvips == 1 ? "" : "s",
-		       job->nrealservers, job->nrealservers == 1 ? "" : "s", job->nports, job->nports == 1 ? "" : "s");
+		printf("%s: path check on %s: %zu VIP%s, %zu real server%s%s, %zu port%s\n",
+		       a->profile ? a->profile : "pathcheck", job->ifname, job->nvips, job->nvips == 1 ? "" : "s", hosts,
+		       hosts == 1 ? "" : "s", addresses, job->nports, job->nports == 1 ? "" : "s");
 	for (size_t i = 0; i < n; i++) {
 		addr_format(res[i].family, res[i].vip, vip, sizeof(vip));
 		addr_format(res[i].family, res[i].realserver, rs, sizeof(rs));
@@ -378,7 +439,8 @@ static void print_json(const struct pathcheck_args *a, const struct pathcheck_jo
 	char text[INET6_ADDRSTRLEN], mac[MAC_TEXT_LEN];
 
 	json_open(stdout, a->profile, job->ifname);
-	printf(",\"timeout_ms\":%u,\"retries\":%u,\"all_open\":%s,\"counts\":{", job->timeout_ms, job->retries,
+	printf(",\"timeout_ms\":%u,\"retries\":%u,\"realservers\":%zu,\"realserver_addresses\":%zu,\"all_open\":%s,"
+	       "\"counts\":{", job->timeout_ms, job->retries, hosts_count(res, n), job->nrealservers,
 	       counts[PATHCHECK_OPEN] == n ? "true" : "false");
 	for (int v = 0; v < PATHCHECK_VERDICT_COUNT; v++)
 		printf("%s\"%s\":%zu", v ? "," : "", pathcheck_verdict_names[v], counts[v]);

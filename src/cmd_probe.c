@@ -44,8 +44,10 @@ struct probe_args {
 	struct probe_timing timing;
 };
 
-static int args_parse(int argc, char **argv, struct probe_args *a, int usage_status)
+static int args_parse(int argc, char **argv, struct probe_args *a)
 {
+	/* A plugin reports its own failures as UNKNOWN, on its line. */
+	bool plugin = nagios_requested(argc, argv);
 	static const struct option options[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "expect", required_argument, NULL, 'e' },
@@ -64,29 +66,25 @@ static int args_parse(int argc, char **argv, struct probe_args *a, int usage_sta
 	while ((opt = getopt_long(argc, argv, "i:e:t:c:qh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'i':
-			if (!audit_interface_arg("probe", optarg))
-				return usage_status;
+			if ((why = audit_interface_problem(optarg)))
+				return monitor_usage_error(plugin, "probe", argv, "--interface %s: %s", optarg, why);
 			a->ifname = optarg;
 			break;
 		case 'e':
-			if (!audit_mac_arg("probe", optarg, a->expect))
-				return usage_status;
+			if ((why = audit_mac_problem(optarg, a->expect)))
+				return monitor_usage_error(plugin, "probe", argv, "--expect %s: %s", optarg, why);
 			a->have_expect = true;
 			break;
 		case 't':
 			if (!parse_duration_ms(optarg, &a->timing.wait_ms) || a->timing.wait_ms < 10 ||
-			    a->timing.wait_ms > PROBE_TIMEOUT_MAX_MS) {
-				fprintf(stderr, "%s probe: --timeout %s: must be a duration from 10ms to 60s, such as 500ms\n",
-					lvsdr_prog, optarg);
-				return usage_status;
-			}
+			    a->timing.wait_ms > PROBE_TIMEOUT_MAX_MS)
+				return monitor_usage_error(plugin, "probe", argv, "--timeout %s: must be a duration from 10ms "
+							   "to 60s, such as 500ms", optarg);
 			break;
 		case 'c':
-			if (!parse_int(optarg, &n) || n < 1 || n > PROBE_COUNT_MAX) {
-				fprintf(stderr, "%s probe: --count %s: must be a whole number, 1-%d\n", lvsdr_prog, optarg,
-					PROBE_COUNT_MAX);
-				return usage_status;
-			}
+			if (!parse_int(optarg, &n) || n < 1 || n > PROBE_COUNT_MAX)
+				return monitor_usage_error(plugin, "probe", argv, "--count %s: must be a whole number, 1-%d",
+							   optarg, PROBE_COUNT_MAX);
 			a->timing.count = (unsigned)n;
 			break;
 		case 'q':
@@ -99,10 +97,8 @@ static int args_parse(int argc, char **argv, struct probe_args *a, int usage_sta
 			a->nagios = true;
 			break;
 		case 'P':
-			if ((why = prom_path_problem(optarg))) {
-				fprintf(stderr, "%s probe: --prom %s: %s\n", lvsdr_prog, optarg, why);
-				return usage_status;
-			}
+			if ((why = prom_path_problem(optarg)))
+				return monitor_usage_error(plugin, "probe", argv, "--prom %s: %s", optarg, why);
 			a->prom = optarg;
 			break;
 		case 'h':
@@ -110,16 +106,15 @@ static int args_parse(int argc, char **argv, struct probe_args *a, int usage_sta
 			return LVSDR_EXIT_OK;
 		default:
 			fputs(probe_usage, stderr);
-			return usage_status;
+			return monitor_usage_error(plugin, "probe", argv, NULL);
 		}
 	}
-	if (a->json && a->nagios) {
-		fprintf(stderr, "%s probe: --json and --nagios: choose one output format\n", lvsdr_prog);
-		return usage_status;
-	}
+	if (a->json && a->nagios)
+		return monitor_usage_error(plugin, "probe", argv, "--json and --nagios: choose one output format");
 	if (a->ifname ? optind >= argc : optind != argc - 1) {
 		fputs(probe_usage, stderr);
-		return usage_status;
+		return monitor_usage_error(plugin, "probe", argv, a->ifname ? "-i IFACE needs at least one ADDRESS"
+					   : "takes one PROFILE, given %d arguments", argc - optind);
 	}
 	return -1;
 }
@@ -128,14 +123,14 @@ static int args_parse(int argc, char **argv, struct probe_args *a, int usage_sta
  * addresses. A director's VIP bound on the interface here is expected to be
  * answered by this host; --expect overrides. */
 static int targets_make(int argc, char **argv, const struct probe_args *a, struct host *profile,
-			struct probe_target **out, size_t *n, const char **ifname)
+			struct probe_target **out, size_t *n, const char **ifname, char *why, size_t whylen)
 {
 	bool director = true;
 
 	*out = NULL;
 	*n = 0;
 	if (!a->ifname) {
-		if (profile_load_print(argv[optind], profile) != 0)
+		if (profile_load_report(argv[optind], profile, why, whylen) != 0)
 			return LVSDR_EXIT_ERROR;
 		director = profile->role == ROLE_DIRECTOR;
 		*ifname = profile->ifname;
@@ -148,11 +143,16 @@ static int targets_make(int argc, char **argv, const struct probe_args *a, struc
 		for (int i = optind; i < argc; i++) {
 			uint8_t addr[16];
 			int family;
-			if (!audit_address_arg("probe", argv[i], &family, addr))
+			const char *problem = audit_address_problem(argv[i], &family, addr);
+			if (problem) {
+				snprintf(why, whylen, "%s: %s", argv[i], problem);
+				fprintf(stderr, "%s probe: %s\n", lvsdr_prog, why);
 				return LVSDR_EXIT_ERROR;
+			}
 			for (size_t j = 0; j < *n; j++)
 				if ((*out)[j].family == family && !memcmp((*out)[j].addr, addr, 16)) {
-					fprintf(stderr, "%s probe: %s is given twice\n", lvsdr_prog, argv[i]);
+					snprintf(why, whylen, "%s is given twice", argv[i]);
+					fprintf(stderr, "%s probe: %s\n", lvsdr_prog, why);
 					return LVSDR_EXIT_ERROR;
 				}
 			probe_target_init(&(*out)[(*n)++], family, addr);
@@ -259,17 +259,34 @@ static void print_json(const struct probe_report *r, const struct nic *nic, cons
 	fputs("]}\n", stdout);
 }
 
+/* The probe label of --prom: the profile, or the addresses as given,
+ * joined by commas (argv from optind on: one or the other). */
+static char *probe_label(int argc, char **argv)
+{
+	size_t len = 1;
+	char *label;
+
+	for (int i = optind; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	label = xcalloc(len, 1);
+	for (int i = optind; i < argc; i++) {
+		if (i > optind)
+			strcat(label, ",");
+		strcat(label, argv[i]);
+	}
+	return label;
+}
+
 /* Open, probe, close: the sockets need CAP_NET_RAW, given up once both
  * are open. */
 static int probe_do(const char *ifname, struct probe_target *targets, size_t n, const struct probe_timing *timing,
-		    struct nic *nic)
+		    struct nic *nic, char *err, size_t errlen)
 {
 	struct garp_sender *g = NULL;
-	char err[256];
 	int rx = -1, status = LVSDR_EXIT_ERROR;
 
-	if (probe_nic_lookup(ifname, nic, err, sizeof(err)) < 0 || garp_open(&g, ifname, err, sizeof(err)) < 0 ||
-	    (rx = frames_open(ifname, err, sizeof(err))) < 0) {
+	if (probe_nic_lookup(ifname, nic, err, errlen) < 0 || garp_open(&g, ifname, err, errlen) < 0 ||
+	    (rx = frames_open(ifname, err, errlen)) < 0) {
 		fprintf(stderr, "%s probe: %s\n", lvsdr_prog, err);
 		goto out;
 	}
@@ -281,7 +298,7 @@ static int probe_do(const char *ifname, struct probe_target *targets, size_t n, 
 			else
 				targets[i].expected_from = EXPECTED_NONE;
 		}
-	if (probe_run(g, rx, nic, targets, n, timing, false, err, sizeof(err)) < 0) {
+	if (probe_run(g, rx, nic, targets, n, timing, false, err, errlen) < 0) {
 		fprintf(stderr, "%s probe: %s\n", lvsdr_prog, err);
 		goto out;
 	}
@@ -301,19 +318,21 @@ int probe_main(int argc, char **argv)
 	struct probe_target *targets = NULL;
 	size_t n = 0;
 	const char *ifname = NULL;
-	/* A plugin reports its own failures as UNKNOWN. */
-	int error_status = nagios_requested(argc, argv) ? NAGIOS_UNKNOWN : LVSDR_EXIT_ERROR;
-	int status = args_parse(argc, argv, &a, error_status);
-	char err[256];
+	int status = args_parse(argc, argv, &a);
+	char err[256], why[512] = "";
 
 	if (status >= 0)
 		return status;
-	status = targets_make(argc, argv, &a, &profile, &targets, &n, &ifname);
+	status = targets_make(argc, argv, &a, &profile, &targets, &n, &ifname, why, sizeof(why));
 	if (status == LVSDR_EXIT_OK)
-		status = probe_do(ifname, targets, n, &a.timing, &nic);
-	struct probe_report r = { a.ifname ? NULL : argv[optind], ifname, status == LVSDR_EXIT_OK ? targets : NULL, n };
+		status = probe_do(ifname, targets, n, &a.timing, &nic, why, sizeof(why));
+	char *label = probe_label(argc, argv);
+	struct probe_report r = { a.ifname ? NULL : argv[optind], ifname, status == LVSDR_EXIT_OK ? targets : NULL, n,
+				  why, label };
 	if (a.prom && monitor_probe_prom_write(a.prom, &r, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s probe: --prom: %s\n", lvsdr_prog, err);
+		if (status == LVSDR_EXIT_OK)
+			snprintf(why, sizeof(why), "--prom: %s", err);
 		status = LVSDR_EXIT_ERROR;
 		r.targets = NULL;
 	}
@@ -329,6 +348,7 @@ int probe_main(int argc, char **argv)
 		status = counts[PROBE_OK] == n ? LVSDR_EXIT_OK : LVSDR_EXIT_DRIFT;
 	}
 	probe_targets_free(targets, n);
+	free(label);
 	nic_free(&nic);
 	host_free(&profile);
 	return status;

@@ -33,13 +33,13 @@ int release_run(const char *profile, bool quiet)
 				s.plan.extras[i].detail);
 	if (!s.plan.nsteps) {
 		if (!quiet)
-			printf("%s: nothing to release on %s\n", profile, s.want.ifname);
+			printf("%s: nothing to release on %s\n", profile, host_vip_ifname(&s.want));
 		goto out;
 	}
 	if ((status = privilege_require(false)) != LVSDR_EXIT_OK)
 		goto out;
 	if (!quiet)
-		printf("%s: releasing on %s:\n", profile, s.want.ifname);
+		printf("%s: releasing on %s:\n", profile, host_vip_ifname(&s.want));
 	status = plan_execute(&s, quiet, &res);
 out:
 	session_close(&s);

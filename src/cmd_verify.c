@@ -62,8 +62,9 @@ int verify_main(int argc, char **argv)
 	struct session_options sopt = { .expect = -1, .ipvs = true };
 	struct session s;
 	const char *prom = NULL, *why;
-	/* A plugin reports its own failures as UNKNOWN. */
-	int opt, status, usage_status = nagios_requested(argc, argv) ? NAGIOS_UNKNOWN : LVSDR_EXIT_ERROR;
+	/* A plugin reports its own failures as UNKNOWN, on its line. */
+	bool plugin = nagios_requested(argc, argv);
+	int opt, status;
 	char err[256];
 
 	while ((opt = getopt_long(argc, argv, "qvh", options, NULL)) != -1) {
@@ -86,20 +87,16 @@ int verify_main(int argc, char **argv)
 				sopt.expect = EXPECT_ANY;
 			else if (!strcmp(optarg, "notified"))
 				notified = true;
-			else {
-				fprintf(stderr, "%s verify: --state %s: must be master, backup, any or notified\n", lvsdr_prog,
-					optarg);
-				return usage_status;
-			}
+			else
+				return monitor_usage_error(plugin, "verify", argv,
+							   "--state %s: must be master, backup, any or notified", optarg);
 			break;
 		case 'N':
 			nagios = true;
 			break;
 		case 'P':
-			if ((why = prom_path_problem(optarg))) {
-				fprintf(stderr, "%s verify: --prom %s: %s\n", lvsdr_prog, optarg, why);
-				return usage_status;
-			}
+			if ((why = prom_path_problem(optarg)))
+				return monitor_usage_error(plugin, "verify", argv, "--prom %s: %s", optarg, why);
 			prom = optarg;
 			break;
 		case 'h':
@@ -107,19 +104,17 @@ int verify_main(int argc, char **argv)
 			return LVSDR_EXIT_OK;
 		default:
 			fputs(verify_usage, stderr);
-			return usage_status;
+			return monitor_usage_error(plugin, "verify", argv, NULL);
 		}
 	}
-	if (json && nagios) {
-		fprintf(stderr, "%s verify: --json and --nagios: choose one output format\n", lvsdr_prog);
-		return usage_status;
-	}
+	if (json && nagios)
+		return monitor_usage_error(plugin, "verify", argv, "--json and --nagios: choose one output format");
 	if (optind != argc - 1) {
 		fputs(verify_usage, stderr);
-		return usage_status;
+		return monitor_usage_error(plugin, "verify", argv, "takes one PROFILE, given %d arguments", argc - optind);
 	}
 	if (notified && (sopt.expect = verify_notified_expect(argv[optind], quiet || json || nagios)) < 0)
-		return usage_status;
+		return plugin ? NAGIOS_UNKNOWN : LVSDR_EXIT_ERROR;
 	status = session_open(&s, argv[optind], &sopt);
 	if (status == LVSDR_EXIT_OK) {
 		/* What apply set must survive the next boot too. */
@@ -135,10 +130,13 @@ int verify_main(int argc, char **argv)
 	if (prom && monitor_verify_prom_write(prom, status == LVSDR_EXIT_ERROR ? NULL : &s.plan, argv[optind], err,
 					      sizeof(err)) < 0) {
 		fprintf(stderr, "%s verify: --prom: %s\n", lvsdr_prog, err);
+		if (status != LVSDR_EXIT_ERROR)
+			snprintf(s.error, sizeof(s.error), "--prom: %s", err);
 		status = LVSDR_EXIT_ERROR;
 	}
 	if (nagios)
-		status = (int)monitor_verify_nagios(stdout, status == LVSDR_EXIT_ERROR ? NULL : &s.plan, argv[optind]);
+		status = (int)monitor_verify_nagios(stdout, status == LVSDR_EXIT_ERROR ? NULL : &s.plan, argv[optind],
+						    s.error);
 	session_close(&s);
 	return status;
 }

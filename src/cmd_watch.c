@@ -29,7 +29,7 @@ static const char watch_usage[] =
 	"CAP_NET_RAW only.\n"
 	"  -i, --interface IFACE  watch the ADDRESSes given on IFACE instead of a profile's VIPs\n"
 	"  -e, --expect MAC       an expected owner; repeat it for each director of a pair\n"
-	"                         (a director profile expects this host too)\n"
+	"                         (a director profile expects this host too, if it holds a VIP)\n"
 	"  -d, --duration TIME    stop after TIME, such as 30s (default: at a signal)\n"
 	"Exit status: 0 no foreign claim and no flip-flop seen, 1 a foreign claim or a flip-flop\n"
 	"seen, 2 error.\n";
@@ -61,18 +61,23 @@ static int watch_args(int argc, char **argv, struct watch_run *w)
 		{ 0 }
 	};
 	uint8_t mac[MAC_LEN];
+	const char *why;
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "i:e:d:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'i':
-			if (!audit_interface_arg("watch", optarg))
+			if ((why = audit_interface_problem(optarg))) {
+				fprintf(stderr, "%s watch: --interface %s: %s\n", lvsdr_prog, optarg, why);
 				return LVSDR_EXIT_ERROR;
+			}
 			w->ifname = optarg;
 			break;
 		case 'e':
-			if (!audit_mac_arg("watch", optarg, mac))
+			if ((why = audit_mac_problem(optarg, mac))) {
+				fprintf(stderr, "%s watch: --expect %s: %s\n", lvsdr_prog, optarg, why);
 				return LVSDR_EXIT_ERROR;
+			}
 			watch_rules_add(&w->rules.expected, &w->rules.nexpected, mac);
 			break;
 		case 'd':
@@ -115,8 +120,11 @@ static int watch_targets(int argc, char **argv, struct watch_run *w, struct host
 		w->addrs = xcalloc((size_t)(argc - optind), sizeof(*w->addrs));
 		for (int i = optind; i < argc; i++) {
 			struct vip *v = &w->addrs[w->n].vip;
-			if (!audit_address_arg("watch", argv[i], &v->family, v->addr))
+			const char *why = audit_address_problem(argv[i], &v->family, v->addr);
+			if (why) {
+				fprintf(stderr, "%s watch: %s: %s\n", lvsdr_prog, argv[i], why);
 				return LVSDR_EXIT_ERROR;
+			}
 			w->n++;
 		}
 	}
@@ -129,6 +137,14 @@ static int watch_targets(int argc, char **argv, struct watch_run *w, struct host
 			return LVSDR_EXIT_ERROR;
 		}
 	return LVSDR_EXIT_OK;
+}
+
+static bool holds_a_vip(const struct nic *nic, const struct watch_run *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (nic_holds(nic, w->addrs[i].vip.family, w->addrs[i].vip.addr))
+			return true;
+	return false;
 }
 
 static void print_time(const struct timespec *ts)
@@ -254,7 +270,10 @@ int watch_main(int argc, char **argv)
 		goto out;
 	}
 	privilege_drop_net_raw();
-	if (director)
+	/* A director's profile names no MAC: this host is expected only when
+	 * it is the director holding the VIPs. Run from a client (or a backup)
+	 * it is no owner at all. */
+	if (director && holds_a_vip(&nic, &w))
 		watch_rules_add(&w.rules.expected, &w.rules.nexpected, nic.mac);
 	else if (profile.role == ROLE_REALSERVER)
 		watch_rules_add(&w.rules.never, &w.rules.nnever, nic.mac);
@@ -274,7 +293,8 @@ int watch_main(int argc, char **argv)
 		w.ifname, mac_format(nic.mac, mac), w.n, w.n == 1 ? "" : "es");
 	for (size_t i = 0; i < w.rules.nexpected; i++)
 		fprintf(stderr, " %s", mac_format(w.rules.expected[i], mac));
-	fprintf(stderr, "%s\n", w.rules.nexpected ? "" : " any (none given)");
+	fprintf(stderr, "%s\n", w.rules.nexpected ? "" : director ? " any (none given, and this host holds none of "
+		"the VIPs)" : " any (none given)");
 	status = watch_loop(&w, fd, &waitmask);
 out:
 	if (fd >= 0)

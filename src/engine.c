@@ -1,7 +1,8 @@
 #include "engine.h"
 
-#include <errno.h>
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +40,8 @@ static int session_open_ipvs(struct session *s, const struct session_options *op
 	s->adopt = opt->adopt;
 	if (owned_ipvs_load(&s->owned_ipvs, &s->owned, err, sizeof(err)) < 0 ||
 	    drained_load(&s->drained, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: %s\n", lvsdr_prog, err);
+		snprintf(s->error, sizeof(s->error), "%s", err);
+		fprintf(stderr, "%s: %s\n", lvsdr_prog, s->error);
 		return -1;
 	}
 	session_mark_drained(s);
@@ -52,10 +54,24 @@ static int session_open_ipvs(struct session *s, const struct session_options *op
 		return 0;
 	}
 	if (ret < 0) {
-		fprintf(stderr, "%s: %s\n", lvsdr_prog, err);
+		snprintf(s->error, sizeof(s->error), "%s", err);
+		fprintf(stderr, "%s: %s\n", lvsdr_prog, s->error);
 		return -1;
 	}
 	return 0;
+}
+
+/* Print why the session cannot go on, and keep it in s->error. */
+static int session_fail(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int session_fail(struct session *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->error, sizeof(s->error), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: %s\n", lvsdr_prog, s->error);
+	return LVSDR_EXIT_ERROR;
 }
 
 int session_open(struct session *s, const char *profile, const struct session_options *opt)
@@ -65,12 +81,10 @@ int session_open(struct session *s, const char *profile, const struct session_op
 	memset(s, 0, sizeof(*s));
 	s->profile = profile;
 	s->lock_fd = -1;
-	if (profile_load_print(profile, &s->want) != 0)
+	if (profile_load_report(profile, &s->want, s->error, sizeof(s->error)) != 0)
 		return LVSDR_EXIT_ERROR;
-	if (opt->lock && geteuid() == 0 && profile_trusted(profile, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: %s; nothing changed\n", lvsdr_prog, err);
-		return LVSDR_EXIT_ERROR;
-	}
+	if (opt->lock && geteuid() == 0 && profile_trusted(profile, err, sizeof(err)) < 0)
+		return session_fail(s, "%s; nothing changed", err);
 	if (opt->expect >= 0)
 		s->want.expect = (enum vip_expect)opt->expect;
 	if (opt->boot && s->want.role == ROLE_DIRECTOR) {
@@ -84,27 +98,21 @@ int session_open(struct session *s, const char *profile, const struct session_op
 		for (int k = 0; k < KNOB_COUNT; k++)
 			memset(s->want.knobs[k].present, 0, sizeof(s->want.knobs[k].present));
 	}
-	if (netlink_open(&s->nl, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: %s\n", lvsdr_prog, err);
-		return LVSDR_EXIT_ERROR;
-	}
+	if (netlink_open(&s->nl, err, sizeof(err)) < 0)
+		return session_fail(s, "%s", err);
 	/* Without CAP_NET_ADMIN a run can change nothing: it takes no lock
 	 * (the lock file is root's), finds whether there is work to do, and
 	 * privilege_require() stops it there, naming the capability. */
 	owned_init(&s->owned);
 	if (opt->lock && privilege_net_admin()) {
 		s->lock_fd = owned_lock(&s->owned, LVSDR_LOCK_TIMEOUT_MS, err, sizeof(err));
-		if (s->lock_fd < 0) {
-			fprintf(stderr, "%s: %s; nothing changed\n", lvsdr_prog, err);
-			return LVSDR_EXIT_ERROR;
-		}
+		if (s->lock_fd < 0)
+			return session_fail(s, "%s; nothing changed", err);
 	}
 	/* Read under the lock (the run before us may have changed the record),
 	 * and once: a record of 10,000 VIPs costs a no-op apply 2 ms a read. */
-	if (owned_load(&s->owned, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: %s\n", lvsdr_prog, err);
-		return LVSDR_EXIT_ERROR;
-	}
+	if (owned_load(&s->owned, err, sizeof(err)) < 0)
+		return session_fail(s, "%s", err);
 	if (opt->ipvs && s->want.role == ROLE_DIRECTOR && session_open_ipvs(s, opt) < 0)
 		return LVSDR_EXIT_ERROR;
 	if (s->owned.warning[0])
@@ -145,10 +153,8 @@ int session_replan(struct session *s)
 		host_free(&s->live);
 		s->planned = false;
 	}
-	if (state_read(&s->want, s->nl, &s->owned, &s->live, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: %s: %s\n", lvsdr_prog, s->profile, err);
-		return LVSDR_EXIT_ERROR;
-	}
+	if (state_read(&s->want, s->nl, &s->owned, &s->live, err, sizeof(err)) < 0)
+		return session_fail(s, "%s: %s", s->profile, err);
 	if (s->knobs_only)
 		s->live.naddrs = 0; /* host_free() still frees them */
 	if (s->ipvs_wanted && state_read_ipvs(&s->want, s->ipvs, s->ipvs_why, &s->owned_ipvs, s->adopt, &s->live, err,

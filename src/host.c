@@ -163,6 +163,11 @@ const char *address_unusable(int family, const uint8_t *a, const char **hint)
 	return NULL;
 }
 
+const char *host_vip_ifname(const struct host *h)
+{
+	return h->role == ROLE_REALSERVER ? "lo" : h->ifname;
+}
+
 const struct vip *host_vips_sorted(const struct host *h, struct vip **copy)
 {
 	*copy = NULL;

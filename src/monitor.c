@@ -1,7 +1,9 @@
 #include "monitor.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lvsdr.h"
 #include "util.h"
 
 const char *const nagios_words[4] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
@@ -193,7 +196,44 @@ static bool vip_bound_here(const struct vip_report *r)
 	return !strcmp(r->state, "bound") || !strcmp(r->state, "wrong-prefix");
 }
 
-enum nagios_status monitor_verify_nagios(FILE *out, const struct plan *p, const char *profile_path)
+/* "LVSDR WHAT UNKNOWN: PROFILE: why": the cause lvsdr knew, on the line a
+ * monitoring system shows; the profile (or interface) once. */
+static enum nagios_status nagios_unknown(FILE *out, const char *what, const char *subject, const char *why)
+{
+	char text[600];
+
+	nagios_safe(why && *why ? why : "cause unknown", text, sizeof(text));
+	fprintf(out, "LVSDR %s %s: ", what, nagios_words[NAGIOS_UNKNOWN]);
+	if (subject && strncmp(text, subject, strlen(subject)))
+		fprintf(out, "%s: ", subject);
+	fprintf(out, "%s\n", text);
+	return NAGIOS_UNKNOWN;
+}
+
+int monitor_usage_error(bool nagios, const char *command, char **argv, const char *fmt, ...)
+{
+	char why[512], upper[32];
+	size_t i = 0;
+	va_list ap;
+
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(why, sizeof(why), fmt, ap);
+		va_end(ap);
+		fprintf(stderr, "%s %s: %s\n", lvsdr_prog, command, why);
+	} else {
+		snprintf(why, sizeof(why), "%s: not an option of lvsdr %s, or a value is missing (lvsdr %s --help)",
+			 optind > 0 ? argv[optind - 1] : "", command, command);
+	}
+	if (!nagios)
+		return LVSDR_EXIT_ERROR;
+	for (; command[i] && i + 1 < sizeof(upper); i++)
+		upper[i] = (char)toupper((unsigned char)command[i]);
+	upper[i] = '\0';
+	return (int)nagios_unknown(stdout, upper, NULL, why);
+}
+
+enum nagios_status monitor_verify_nagios(FILE *out, const struct plan *p, const char *profile_path, const char *why)
 {
 	enum nagios_status status;
 	size_t bound = 0, diffs, knobs = 0;
@@ -201,12 +241,8 @@ enum nagios_status monitor_verify_nagios(FILE *out, const struct plan *p, const 
 
 	nagios_safe(profile_path, profile, sizeof(profile));
 
-	if (!p) {
-		fprintf(out, "LVSDR VERIFY %s: %s could not be compared with the live state (invalid profile, no such "
-			"interface, or state unreadable; lvsdr verify %s tells why)\n", nagios_words[NAGIOS_UNKNOWN],
-			profile, profile);
-		return NAGIOS_UNKNOWN;
-	}
+	if (!p)
+		return nagios_unknown(out, "VERIFY", profile, why);
 	diffs = verify_differences(p);
 	status = p->drift || p->blocked ? NAGIOS_CRITICAL : p->warned ? NAGIOS_WARNING : NAGIOS_OK;
 	for (size_t i = 0; i < p->nvips; i++)
@@ -289,7 +325,7 @@ void monitor_verify_prom(FILE *out, const struct plan *p, const char *profile)
 		addr_format(r->vip->family, r->vip->addr, addr, sizeof(addr));
 		snprintf(prefix, sizeof(prefix), "%u", r->vip->prefix);
 		prom_sample(out, "lvsdr_vip_bound", vip_bound_here(r), "profile", profile, "address", addr, "prefix", prefix,
-			    "interface", p->want->role == ROLE_REALSERVER ? "lo" : ifname, NULL);
+			    "interface", host_vip_ifname(p->want), NULL);
 	}
 	prom_family(out, "lvsdr_vip_in_sync", "1 when the VIP is as the profile wants it (bound, or absent on a backup).");
 	for (size_t i = 0; i < p->nvips; i++) {
@@ -342,11 +378,8 @@ enum nagios_status monitor_probe_nagios(FILE *out, const struct probe_report *r)
 	size_t counts[PROBE_VERDICT_COUNT], bad, shown = 0;
 	char label[64], addr[INET6_ADDRSTRLEN];
 
-	if (!r->targets) {
-		fprintf(out, "LVSDR PROBE %s: cannot probe on %s (lvsdr probe without --nagios tells why)\n",
-			nagios_words[NAGIOS_UNKNOWN], r->ifname ? r->ifname : "the interface");
-		return NAGIOS_UNKNOWN;
-	}
+	if (!r->targets)
+		return nagios_unknown(out, "PROBE", r->profile, r->error);
 	probe_report_count(r, counts);
 	bad = r->n - counts[PROBE_OK];
 	fprintf(out, "LVSDR PROBE %s: ", nagios_words[bad ? NAGIOS_CRITICAL : NAGIOS_OK]);
@@ -401,32 +434,32 @@ int monitor_probe_prom_write(const char *path, const struct probe_report *r, cha
 
 void monitor_probe_prom(FILE *out, const struct probe_report *r)
 {
-	const char *ifname = r->ifname ? r->ifname : "";
+	const char *ifname = r->ifname ? r->ifname : "", *probe = r->label ? r->label : "";
 	char addr[INET6_ADDRSTRLEN], mac[MAC_TEXT_LEN];
 
 	prom_family(out, "lvsdr_probe_success", "1 when the probe ran, 0 when it could not.");
-	prom_sample(out, "lvsdr_probe_success", r->targets != NULL, "interface", ifname, NULL);
+	prom_sample(out, "lvsdr_probe_success", r->targets != NULL, "probe", probe, "interface", ifname, NULL);
 	if (!r->targets)
 		return;
 	prom_family(out, "lvsdr_probe_ok", "1 when exactly the expected owner (or exactly one MAC, if none is expected) answered for the VIP.");
 	for (size_t i = 0; i < r->n; i++) {
 		addr_format(r->targets[i].family, r->targets[i].addr, addr, sizeof(addr));
-		prom_sample(out, "lvsdr_probe_ok", r->targets[i].verdict == PROBE_OK, "interface", ifname, "address", addr,
-			    NULL);
+		prom_sample(out, "lvsdr_probe_ok", r->targets[i].verdict == PROBE_OK, "probe", probe, "interface", ifname,
+			    "address", addr, NULL);
 	}
 	prom_family(out, "lvsdr_probe_responders", "Distinct MACs that answered for the VIP.");
 	for (size_t i = 0; i < r->n; i++) {
 		addr_format(r->targets[i].family, r->targets[i].addr, addr, sizeof(addr));
-		prom_sample(out, "lvsdr_probe_responders", (long long)r->targets[i].nresponders, "interface", ifname,
-			    "address", addr, NULL);
+		prom_sample(out, "lvsdr_probe_responders", (long long)r->targets[i].nresponders, "probe", probe,
+			    "interface", ifname, "address", addr, NULL);
 	}
 	prom_family(out, "lvsdr_probe_responder", "One sample per MAC that answered for the VIP; expected tells whether it is the owner.");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct probe_target *t = &r->targets[i];
 		addr_format(t->family, t->addr, addr, sizeof(addr));
 		for (size_t j = 0; j < t->nresponders; j++)
-			prom_sample(out, "lvsdr_probe_responder", 1, "interface", ifname, "address", addr, "mac",
-				    mac_format(t->responders[j].mac, mac), "expected",
+			prom_sample(out, "lvsdr_probe_responder", 1, "probe", probe, "interface", ifname, "address", addr,
+				    "mac", mac_format(t->responders[j].mac, mac), "expected",
 				    probe_is_expected(t, t->responders[j].mac) ? "true" : "false", NULL);
 	}
 }

@@ -144,6 +144,38 @@ size_t udp_frame(int family, const uint8_t src_mac[6], const uint8_t dst_mac[6],
 	return frame_length(off + ulen);
 }
 
+#define ICMP_ECHO_LEN 16    /* header and 8 bytes of payload */
+#define ICMP_ECHO_REQUEST(family) ((family) == AF_INET6 ? 128 : 8)
+#define ICMP_ECHO_REPLY(family) ((family) == AF_INET6 ? 129 : 0)
+
+size_t echo_frame(int family, const uint8_t src_mac[6], const uint8_t dst_mac[6], const uint8_t *src,
+		  const uint8_t *dst, uint16_t id, uint16_t seq, uint16_t ip_id, uint8_t *buf, size_t cap)
+{
+	uint8_t proto = family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+	size_t off = ip_headers(family, src_mac, dst_mac, src, dst, proto, ICMP_ECHO_LEN, ip_id, buf, cap);
+
+	if (!off)
+		return 0;
+	uint8_t *icmp = buf + off;
+	icmp[0] = ICMP_ECHO_REQUEST(family);
+	put16(icmp + 4, id);
+	put16(icmp + 6, seq);
+	memcpy(icmp + 8, "lvsdr-pc", 8);
+	/* ICMPv6 sums a pseudo-header too (RFC 4443 2.3); ICMP does not. */
+	uint32_t sum = family == AF_INET6 ? checksum_pseudo(family, src, dst, proto, ICMP_ECHO_LEN) : 0;
+	checksum_store(icmp + 2, checksum_finish(checksum_add(sum, icmp, ICMP_ECHO_LEN)));
+	return frame_length(off + ICMP_ECHO_LEN);
+}
+
+bool echo_reply_matches(const struct packet *pkt, int family, const uint8_t *from, const uint8_t *to, uint16_t id)
+{
+	size_t alen = addr_len(family);
+
+	return pkt->family == family && pkt->proto == (family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP) &&
+	       pkt->icmp_type == ICMP_ECHO_REPLY(family) && pkt->echo_id == id && !memcmp(pkt->src, from, alen) &&
+	       !memcmp(pkt->dst, to, alen);
+}
+
 size_t probe_frame(const struct probe *p, uint16_t ip_id, uint8_t *buf, size_t cap)
 {
 	if (p->proto == IPPROTO_TCP)
@@ -264,6 +296,8 @@ bool packet_parse(const uint8_t *frame, size_t len, struct packet *pkt)
 			return false;
 		pkt->icmp_type = l4[0];
 		pkt->icmp_code = l4[1];
+		if (pkt->icmp_type == ICMP_ECHO_REPLY(pkt->family))
+			pkt->echo_id = get16(l4 + 4);
 		if (icmp_is_error(pkt->family, pkt->icmp_type)) {
 			int inner_family;
 			size_t ioff, ilen;

@@ -16,6 +16,7 @@
  * the port and the kernel delivers a UDP answer to that socket instead of
  * answering with ICMP port unreachable. */
 #include "pathcheck_run.h"
+#include "pathcheck_exchange.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,7 +24,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -49,14 +49,6 @@ struct probe_state {
 	unsigned answers;         /* TCP: SYN-ACKs and RSTs seen */
 	uint64_t last_sent_ns;
 	bool done;
-};
-
-struct run {
-	const struct pathcheck_job *job;
-	int fd;                   /* probes and answers */
-	uint8_t mac[6];
-	uint16_t ip_id;
-	uint64_t max_rtt_ns;
 };
 
 /* The interface, in pathcheck's words. */
@@ -145,23 +137,7 @@ static void answer_describe(struct probe_state *ps, enum probe_answer a, bool fr
 			 "(a firewall?)", what, port);
 }
 
-static void silence_describe(struct probe_state *ps, unsigned timeout_ms)
-{
-	struct pathcheck_result *r = ps->res;
-	char vip[INET6_ADDRSTRLEN], rs[INET6_ADDRSTRLEN];
-
-	addr_format(r->family, r->vip, vip, sizeof(vip));
-	addr_format(r->family, r->realserver, rs, sizeof(rs));
-	if (ps->p.proto == IPPROTO_TCP)
-		snprintf(r->detail, sizeof(r->detail), "no answer to %u SYN%s in %u ms: is %s bound on lo of %s?",
-			 ps->sent, ps->sent == 1 ? "" : "s", timeout_ms, vip, rs);
-	else
-		snprintf(r->detail, sizeof(r->detail), "no answer to %u datagram%s in %u ms: %s not bound on lo of %s, "
-			 "a firewall, or a service that ignores a random payload", ps->sent, ps->sent == 1 ? "" : "s",
-			 timeout_ms, vip, rs);
-}
-
-static int send_probe(struct run *run, struct probe_state *ps, uint64_t now, char *err, size_t errlen)
+static int send_probe(struct pathcheck_wire *run, struct probe_state *ps, uint64_t now, char *err, size_t errlen)
 {
 	uint8_t frame[PATHCHECK_FRAME_MAX];
 	size_t len = probe_frame(&ps->p, run->ip_id++, frame, sizeof(frame));
@@ -178,8 +154,8 @@ static int send_probe(struct run *run, struct probe_state *ps, uint64_t now, cha
 }
 
 /* A frame arrived: find the probe it answers, reset what it opened, and
- * give the probe its verdict if it has none yet. */
-static int frame_handle(struct run *run, struct probe_state *ps, size_t n, const uint8_t *frame, size_t len,
+ * give the probe its verdict if it has none yet (then 1). */
+static int frame_handle(struct pathcheck_wire *run, struct probe_state *ps, size_t n, const uint8_t *frame, size_t len,
 			uint64_t now, char *err, size_t errlen)
 {
 	struct packet pkt;
@@ -214,14 +190,14 @@ static int frame_handle(struct run *run, struct probe_state *ps, size_t n, const
 		if (now - ps[i].last_sent_ns > run->max_rtt_ns)
 			run->max_rtt_ns = now - ps[i].last_sent_ns;
 		answer_describe(&ps[i], a, from_vip, &pkt);
-		return 0;
+		return 1;
 	}
 	return 0;
 }
 
 /* When to stop waiting for the answers to SYNs sent again before the
  * first answer came; 0 when none is outstanding. */
-static uint64_t stragglers_until(const struct run *run, const struct probe_state *ps, size_t n)
+static uint64_t stragglers_until(const struct pathcheck_wire *run, const struct probe_state *ps, size_t n)
 {
 	uint64_t until = 0, wait = 2 * run->max_rtt_ns;
 
@@ -234,46 +210,74 @@ static uint64_t stragglers_until(const struct run *run, const struct probe_state
 	return until;
 }
 
-static int batch_run(struct run *run, struct probe_state *ps, size_t n, char *err, size_t errlen)
+int exchange_run(struct exchange *x, char *err, size_t errlen)
 {
-	const struct pathcheck_job *job = run->job;
+	const struct pathcheck_job *job = x->wire->job;
 	uint8_t frame[2048];
 	uint64_t start = monotonic_ns(), end = start + (uint64_t)job->timeout_ms * 1000000;
 	unsigned next = 0;
 
 	for (;;) {
 		uint64_t now = monotonic_ns(), wake = end, until;
-		size_t pending = 0;
-		for (size_t i = 0; i < n; i++)
-			pending += !ps[i].done;
-		if (pending && next <= job->retries &&
-		    now >= start + (uint64_t)probe_send_offset_ms(job->timeout_ms, job->retries, next) * 1000000) {
-			for (size_t i = 0; i < n; i++)
-				if (!ps[i].done && send_probe(run, &ps[i], now, err, errlen) < 0)
-					return -1;
+		uint64_t due = start + (uint64_t)probe_send_offset_ms(job->timeout_ms, job->retries, next) * 1000000;
+		if (x->pending && next <= job->retries && now >= due) {
+			if (x->send(x, next, now, err, errlen) < 0)
+				return -1;
 			next++;
 			continue;
 		}
-		until = stragglers_until(run, ps, n);
-		if (now >= end || (!pending && now >= until))
-			break;
-		if (pending && next <= job->retries)
-			wake = start + (uint64_t)probe_send_offset_ms(job->timeout_ms, job->retries, next) * 1000000;
-		else if (!pending && until < wake)
+		until = x->linger ? x->linger(x) : 0;
+		if (now >= end || (!x->pending && now >= until))
+			return 0;
+		if (x->pending && next <= job->retries)
+			wake = due;
+		else if (!x->pending && until < wake)
 			wake = until;
-		ssize_t got = packet_socket_recv(run->fd, frame, sizeof(frame), wake);
+		ssize_t got = packet_socket_recv(x->wire->fd, frame, sizeof(frame), wake);
 		if (got < 0) {
 			snprintf(err, errlen, "cannot receive on %s: %s", job->ifname, strerror((int)-got));
 			return -1;
 		}
-		if (got && frame_handle(run, ps, n, frame, (size_t)got, monotonic_ns(), err, errlen) < 0)
+		if (got && x->receive(x, frame, (size_t)got, monotonic_ns(), err, errlen) < 0)
 			return -1;
 	}
+}
+
+static int batch_send(struct exchange *x, unsigned round, uint64_t now, char *err, size_t errlen)
+{
+	struct probe_state *ps = x->items;
+
+	(void)round;
+	for (size_t i = 0; i < x->n; i++)
+		if (!ps[i].done && send_probe(x->wire, &ps[i], now, err, errlen) < 0)
+			return -1;
+	return 0;
+}
+
+static int batch_receive(struct exchange *x, const uint8_t *frame, size_t len, uint64_t now, char *err,
+			 size_t errlen)
+{
+	int ret = frame_handle(x->wire, x->items, x->n, frame, len, now, err, errlen);
+
+	x->pending -= ret > 0;
+	return ret < 0 ? -1 : 0;
+}
+
+static uint64_t batch_linger(const struct exchange *x)
+{
+	return stragglers_until(x->wire, x->items, x->n);
+}
+
+static int batch_run(struct pathcheck_wire *run, struct probe_state *ps, size_t n, char *err, size_t errlen)
+{
+	struct exchange x = { run, ps, n, n, batch_send, batch_receive, batch_linger };
+
+	if (exchange_run(&x, err, errlen) < 0)
+		return -1;
+	/* Silent: the detail waits for echo_check(). */
 	for (size_t i = 0; i < n; i++)
-		if (!ps[i].done) {
+		if (!ps[i].done)
 			ps[i].res->verdict = PATHCHECK_NOT_ACCEPTED;
-			silence_describe(&ps[i], job->timeout_ms);
-		}
 	return 0;
 }
 
@@ -310,24 +314,7 @@ fail:
 	return -1;
 }
 
-static void random_fill(void *buf, size_t len)
-{
-	uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = getrandom(p, len, 0);
-		if (n < 0) {
-			/* No entropy source: any value will do for a probe. */
-			for (size_t i = 0; i < len; i++)
-				p[i] = (uint8_t)(monotonic_ns() >> (i % 8 * 8));
-			return;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-}
-
-static int probes_run(struct run *run, struct pathcheck_result *res, size_t n, char *err, size_t errlen)
+static int probes_run(struct pathcheck_wire *run, struct pathcheck_result *res, size_t n, char *err, size_t errlen)
 {
 	struct probe_state *ps = xcalloc(PATHCHECK_BATCH, sizeof(*ps));
 	int ret = 0;
@@ -349,8 +336,8 @@ static int probes_run(struct run *run, struct pathcheck_result *res, size_t n, c
 			memcpy(s->p.dst, r->vip, 16);
 			s->p.proto = r->port.proto;
 			s->p.dport = r->port.port;
-			random_fill(&s->p.isn, sizeof(s->p.isn));
-			random_fill(s->p.payload, sizeof(s->p.payload));
+			random_bytes(&s->p.isn, sizeof(s->p.isn));
+			random_bytes(s->p.payload, sizeof(s->p.payload));
 			k++;
 			if (port_reserve(s, err, errlen) < 0) {
 				ret = -1;
@@ -465,7 +452,7 @@ int pathcheck_run(const struct pathcheck_job *job, struct pathcheck_result **res
 	struct neighbour_query *q = xcalloc(job->nrealservers, sizeof(*q));
 	struct neighbour_resolver *nr = NULL;
 	struct packet_socket_options opt = { .rcvbuf = RECEIVE_BUFFER, .ignore_outgoing = true };
-	struct run run = { .job = job, .fd = -1 };
+	struct pathcheck_wire run = { .job = job, .fd = -1 };
 	struct nic nic = { 0 };
 	int ret = -1;
 
@@ -489,10 +476,12 @@ int pathcheck_run(const struct pathcheck_job *job, struct pathcheck_result **res
 		goto out;
 	/* Both packet sockets are open: the rest needs no privilege. */
 	privilege_drop_net_raw();
-	random_fill(&run.ip_id, sizeof(run.ip_id));
+	random_bytes(&run.ip_id, sizeof(run.ip_id));
 	if (macs_resolve(nr, job, q, *results, *n, err, errlen) < 0)
 		goto out;
 	ret = probes_run(&run, *results, *n, err, errlen);
+	if (!ret)
+		ret = echo_check(&run, *results, *n, err, errlen);
 out:
 	if (run.fd >= 0)
 		close(run.fd);

@@ -108,6 +108,24 @@ static void knob_misplaced(struct plan *p, enum arp_knob k)
 	}
 }
 
+/* conf/default decides every interface created from now on, and every
+ * existing one whose own knob was never written: a value other than the
+ * kernel's default (0 for every ARP knob) is reported, though lvsdr never
+ * writes it. Values out of range are reported with the other scopes. */
+static void plan_knob_default(struct plan *p, enum arp_knob k)
+{
+	const struct knob_values *live = &p->live->knobs[k];
+	int value = live->value[SCOPE_DEFAULT];
+
+	if (!live->present[SCOPE_DEFAULT] || value == 0 || !knob_value_meaningful(k, value))
+		return;
+	struct extra_finding *e = extra_push(p, VERDICT_WARN, knob_table[k].sysctl);
+	snprintf(e->detail, sizeof(e->detail), "conf/default/%s = %d, not the kernel's 0: every interface created "
+		 "from now on starts with it (%s); lvsdr never writes conf/default", knob_table[k].sysctl, value,
+		 knob_value_meaning(k, value));
+	count_verdict(p, e->verdict);
+}
+
 static void plan_knob(struct plan *p, enum arp_knob k)
 {
 	const struct knob_values *want = &p->want->knobs[k], *live = &p->live->knobs[k];
@@ -133,6 +151,8 @@ static void plan_knob(struct plan *p, enum arp_knob k)
 			 s == SCOPE_DEFAULT ? " (interfaces created later inherit it)" : "");
 		count_verdict(p, e->verdict);
 	}
+
+	plan_knob_default(p, k);
 
 	if (!r->readable) {
 		r->effective = 0;
@@ -252,7 +272,7 @@ static void plan_vip(struct plan *p, size_t i)
 	struct vip_report *r = &p->vips[i];
 	bool realserver = p->want->role == ROLE_REALSERVER;
 	int target = realserver ? live->lo_ifindex : live->ifindex;
-	const char *target_name = realserver ? "lo" : p->want->ifname;
+	const char *target_name = host_vip_ifname(p->want);
 	bool bound = false;
 	char text[INET6_ADDRSTRLEN], detail[256];
 	size_t used = 0, first_step = p->nsteps;

@@ -239,7 +239,7 @@ void plan_print_json(const struct plan *p, const char *profile, const char *resu
 		addr_format(r->vip->family, r->vip->addr, text, sizeof(text));
 		fprintf(out, "%s{\"address\":\"%s\",\"prefix\":%u,\"family\":\"%s\",\"target\":", i ? "," : "", text,
 			r->vip->prefix, r->vip->family == AF_INET6 ? "inet6" : "inet");
-		json_string(out, p->want->role == ROLE_REALSERVER ? "lo" : p->want->ifname);
+		json_string(out, host_vip_ifname(p->want));
 		fprintf(out, ",\"status\":\"%s\",\"state\":\"%s\",\"detail\":", verdict_words[r->verdict], r->state);
 		json_string(out, r->detail ? r->detail : "");
 		fputc('}', out);

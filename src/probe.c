@@ -20,26 +20,19 @@ const char *const probe_verdict_words[PROBE_VERDICT_COUNT] = {
 	[PROBE_WRONG_OWNER] = "wrong-owner", [PROBE_CONFLICT] = "conflict",
 };
 
-bool audit_interface_arg(const char *command, const char *value)
+const char *audit_interface_problem(const char *value)
 {
-	if (interface_name_valid(value))
-		return true;
-	fprintf(stderr, "%s %s: --interface %s: not an interface name\n", lvsdr_prog, command, value);
-	return false;
+	return interface_name_valid(value) ? NULL : "not an interface name";
 }
 
-bool audit_mac_arg(const char *command, const char *value, uint8_t mac[MAC_LEN])
+const char *audit_mac_problem(const char *value, uint8_t mac[MAC_LEN])
 {
-	if (mac_parse(value, mac) && mac_usable(mac))
-		return true;
-	fprintf(stderr, "%s %s: --expect %s: not a unicast MAC address such as 02:00:00:00:00:01\n", lvsdr_prog,
-		command, value);
-	return false;
+	return mac_parse(value, mac) && mac_usable(mac) ? NULL : "not a unicast MAC address such as 02:00:00:00:00:01";
 }
 
 /* Not unspecified, loopback, multicast or broadcast: no host answers for
  * those on a link. */
-bool audit_address_arg(const char *command, const char *value, int *family, uint8_t addr[16])
+const char *audit_address_problem(const char *value, int *family, uint8_t addr[16])
 {
 	static const uint8_t zero[16];
 	unsigned prefix;
@@ -48,10 +41,7 @@ bool audit_address_arg(const char *command, const char *value, int *family, uint
 	if (parse_address(value, family, addr, &prefix, &has_prefix) && !has_prefix)
 		usable = *family == AF_INET ? addr[0] != 0 && addr[0] != 127 && addr[0] < 224
 					    : memcmp(addr, zero, 15) && addr[0] != 0xff;
-	if (!usable)
-		fprintf(stderr, "%s %s: %s: not a unicast IPv4 or IPv6 address (without /prefix)\n", lvsdr_prog,
-			command, value);
-	return usable;
+	return usable ? NULL : "not a unicast IPv4 or IPv6 address (without /prefix)";
 }
 
 int probe_nic_lookup(const char *ifname, struct nic *nic, char *err, size_t errlen)

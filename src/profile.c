@@ -963,15 +963,27 @@ int profile_load(const char *path, struct host *host, struct diag *d)
 	return ret;
 }
 
-int profile_load_print(const char *path, struct host *host)
+int profile_load_report(const char *path, struct host *host, char *why, size_t whylen)
 {
 	struct diag d = { 0 };
 	int ret = profile_load(path, host, &d);
 
 	if (ret != 0)
-		diag_print(&d, stderr);
+		diag_print(&d, stderr); /* sorts: the first entry is the first line */
+	if (ret != 0 && why && d.count) {
+		size_t more = d.errors - 1;
+		if (more)
+			snprintf(why, whylen, "%s (and %zu more error%s)", d.entries[0].text, more, more == 1 ? "" : "s");
+		else
+			snprintf(why, whylen, "%s", d.entries[0].text);
+	}
 	diag_free(&d);
 	return ret;
+}
+
+int profile_load_print(const char *path, struct host *host)
+{
+	return profile_load_report(path, host, NULL, 0);
 }
 
 /* Whether st lets anyone but root (or us) change what it holds. A sticky

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -266,4 +267,21 @@ uint64_t monotonic_ns(void)
 int ms_until(uint64_t deadline_ns, uint64_t now_ns)
 {
 	return now_ns < deadline_ns ? (int)((deadline_ns - now_ns + 999999) / 1000000) : 0;
+}
+
+void random_bytes(void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = getrandom(p, len, 0);
+		if (n < 0) {
+			/* No entropy source: any value will do for a probe. */
+			for (size_t i = 0; i < len; i++)
+				p[i] = (uint8_t)(monotonic_ns() >> (i % 8 * 8));
+			return;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
 }

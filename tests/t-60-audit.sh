@@ -370,11 +370,11 @@ expect leak-prom 1 "probe -q --prom on the leak: exit 1, nothing printed"
 expect_prom "$TMP/probe.prom" "probe --prom: a valid exposition file"
 check "probe --prom: ok 0 and 2 responders for $LAB_VIP, rs1 a responder not expected, ok 1 for $LAB_VIP6" \
 	prom_has "$TMP/probe.prom" \
-	"lvsdr_probe_success{interface=\"eth0\"} 1" \
-	"lvsdr_probe_ok{interface=\"eth0\",address=\"$LAB_VIP\"} 0" \
-	"lvsdr_probe_responders{interface=\"eth0\",address=\"$LAB_VIP\"} 2" \
-	"lvsdr_probe_responder{interface=\"eth0\",address=\"$LAB_VIP\",mac=\"$LAB_MAC_rs1\",expected=\"false\"} 1" \
-	"lvsdr_probe_ok{interface=\"eth0\",address=\"$LAB_VIP6\"} 1"
+	"lvsdr_probe_success{probe=\"$LAB_VIP,$LAB_VIP6\",interface=\"eth0\"} 1" \
+	"lvsdr_probe_ok{probe=\"$LAB_VIP,$LAB_VIP6\",interface=\"eth0\",address=\"$LAB_VIP\"} 0" \
+	"lvsdr_probe_responders{probe=\"$LAB_VIP,$LAB_VIP6\",interface=\"eth0\",address=\"$LAB_VIP\"} 2" \
+	"lvsdr_probe_responder{probe=\"$LAB_VIP,$LAB_VIP6\",interface=\"eth0\",address=\"$LAB_VIP\",mac=\"$LAB_MAC_rs1\",expected=\"false\"} 1" \
+	"lvsdr_probe_ok{probe=\"$LAB_VIP,$LAB_VIP6\",interface=\"eth0\",address=\"$LAB_VIP6\"} 1"
 
 # The IPv6 leak: the VIP on a real server's NIC instead of lo.
 on rs1 ip -6 addr add "$LAB_VIP6/128" dev eth0 nodad

@@ -205,9 +205,57 @@ for p in tcp/80 udp/53; do
 done
 want "the SYN's detail does not ask whether the VIP is on lo" \
 	out_has "tcp/80 +vip-not-accepted +no answer to 4 SYNs in 500 ms: is $LAB_VIP bound on lo of $LAB_IP_rs2\?"
+# rs2 answers the ping of its own address (ICMP and ICMPv6): the VIP is
+# what it does not take.
+want "the IPv6 SYN's detail does not ask whether the VIP6 is on lo (was the ICMPv6 ping not answered?)" \
+	out_has "tcp/80 +vip-not-accepted +no answer to 4 SYNs in 500 ms: is $LAB_VIP6 bound on lo of $LAB_IP6_rs2\?"
+want "a ping went unanswered" out_lacks "nor to [0-9]+ ping"
 want "no summary counting 4 vip-not-accepted" out_has '^not open: 4 of 8 checks \(4 vip-not-accepted\)$'
 verdict "3 rs2 without the VIP on lo: vip-not-accepted on every port, rs1 still open, exit 1"
 lv rs2 apply -q "$TMP/rs.ini"
+
+# --- 2b. A VIP on lo with a /24: bound, but nothing of the real server reaches us
+
+# The whole /24 is local to rs2 then: its SYN-ACK to the director stays on
+# rs2, and so does its answer to a ping. A ping of its own address that
+# goes unanswered, while it answers ARP, is what tells this from a VIP that
+# is not bound at all.
+lv rs2 release -q "$TMP/rs.ini"
+on rs2 ip addr add "$LAB_VIP/24" dev lo
+run dir1 pathcheck --vip "$LAB_VIP" --realserver "$LAB_IP_rs2" --realserver "$LAB_IP_rs1" --port tcp/80 \
+	--timeout 500ms "$TMP/lb.ini"
+want "status $RC, not 1" status_is 1
+want "rs2 not vip-not-accepted with the cause: its answers stay on it, a prefix wider than /32" \
+	line "$LAB_VIP" "$LAB_IP_rs2" tcp/80 vip-not-accepted "no answer to 4 SYNs in 500 ms, nor to 4 pings of $LAB_IP_rs2, which answers ARP: nothing it sends reaches $LAB_IP_dir1\. Is $LAB_VIP on its lo with a prefix wider than /32\? That makes $LAB_IP_dir1 local to it\. Or a firewall drops both$"
+want "it still asks whether the VIP is bound on lo, though it is" out_lacks "is $LAB_VIP bound on lo of $LAB_IP_rs2"
+want "rs1 not still open" line "$LAB_VIP" "$LAB_IP_rs1" tcp/80 open
+verdict "3b rs2 with the VIP on lo as a /24: vip-not-accepted, naming the wide prefix (no ping answered either), not 'is it bound?'"
+on rs2 ip addr del "$LAB_VIP/24" dev lo
+lv rs2 apply -q "$TMP/rs.ini"
+
+# --- 2c. One family of a dual-stack profile ---------------------------------------
+
+run dir1 pathcheck --vip "$LAB_VIP" "$TMP/lb.ini"
+want "status $RC, not 0" status_is 0
+want "no note that the IPv6 real servers are not checked" \
+	out_has "^lvsdr: $TMP/lb.ini: real server $LAB_IP6_rs1 not checked: no IPv6 VIP to check it through$"
+want "no note for $LAB_IP6_rs2" out_has "real server $LAB_IP6_rs2 not checked: no IPv6 VIP to check it through$"
+want "the header does not count 2 real servers" out_has "^$TMP/lb.ini: path check on eth0: 1 VIP, 2 real servers, 2 ports$"
+want "no 'open: all 4 checks'" out_has '^open: all 4 checks$'
+want "an IPv6 check ran" out_lacks "^  $LAB_VIP6 "
+verdict "3c --vip IPv4 on a dual-stack profile: the IPv6 real servers skipped and said so, 2 real servers, exit 0 (was 2)"
+run dir1 pathcheck "$TMP/lb.ini"
+want "status $RC, not 0" status_is 0
+want "the header does not count 2 real servers at 4 addresses" \
+	out_has "^$TMP/lb.ini: path check on eth0: 2 VIPs, 2 real servers \(4 addresses\), 2 ports$"
+OUT=$(lv dir1 pathcheck --json "$TMP/lb.ini" 2>&1)
+want "--json: realservers is not 2 with 4 addresses" jq -e '.realservers == 2 and .realserver_addresses == 4' \
+	<<<"$OUT" >/dev/null
+verdict "3d two dual-stack real servers are 2 real servers (4 addresses), by MAC once resolved; --json says so too"
+run client pathcheck -i eth0 --vip "$LAB_VIP6" --realserver 192.0.2.13 --port tcp/80
+want "status $RC, not 2" status_is 2
+want "no message that nothing is left to check" out_has "nothing to check: no real server shares a family with a VIP"
+verdict "3e only real servers of another family than the VIPs: nothing to check, exit 2"
 
 # --- 3. Services bound to the real server's own address ------------------------
 
@@ -380,8 +428,9 @@ want "no message about --port" out_has "--port tcp/080: must be tcp/N or udp/N"
 verdict "8c --port tcp/080: exit 2 naming the option"
 run dir1 pathcheck -i eth0 --vip "$LAB_VIP" --realserver 2001:db8::11 --port tcp/80
 want "status $RC, not 2" status_is 2
-want "no message about the family" out_has "real server 2001:db8::11: no IPv6 VIP to check it through"
-verdict "8d an IPv6 real server with only an IPv4 VIP: exit 2"
+want "no message about the family" out_has "real server 2001:db8::11 not checked: no IPv6 VIP to check it through"
+want "no message that nothing is left" out_has "nothing to check: no real server shares a family with a VIP"
+verdict "8d an IPv6 real server with only an IPv4 VIP: skipped, so nothing to check: exit 2"
 run dir1 pathcheck -i eth9 "$TMP/lb.ini"
 want "status $RC, not 2" status_is 2
 want "no message about eth9" out_has "no interface eth9 in this network namespace; nothing checked"

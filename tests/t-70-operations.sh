@@ -140,6 +140,25 @@ check "completion: notify's STATE (or keepalived's TYPE) after the profile" \
 	same "$(complete_words lvsdr notify web1.ini "")" "BACKUP DELETED FAULT GROUP INSTANCE MASTER STOP "
 check "completion: notify's STATE after TYPE NAME" \
 	same "$(complete_words lvsdr notify web1.ini INSTANCE VI_1 "")" "BACKUP DELETED FAULT MASTER STOP "
+# An option's value is not the profile: after it, the profile is still due.
+all_profiles=$(printf '%s\n' $profiles sub web1.ini | sort | tr '\n' ' ')
+for words in "verify --prom /tmp/x.prom" "verify -q --state backup" "probe -e 02:00:00:00:00:01" \
+	"probe --expect 02:00:00:00:00:01 -t 1s -c 2" "watch -e 02:00:00:00:00:01 -d 10s" \
+	"pathcheck --port tcp/80 --vip 192.0.2.100 --realserver 192.0.2.11" "pathcheck -i eth0 --timeout 2s --retries 1"; do
+	# shellcheck disable=SC2086 # the words are split on purpose
+	check "completion: lvsdr $words offers the profiles (the option's value is not the profile)" \
+		same "$(complete_words lvsdr $words "")" "$all_profiles"
+done
+check "completion: after probe -i IFACE the arguments are addresses: no profile" \
+	same "$(complete_words lvsdr probe -i eth0 "")" ""
+check "completion: after watch --interface IFACE ADDRESS, still no profile" \
+	same "$(complete_words lvsdr watch --interface eth0 192.0.2.100 "")" ""
+check "completion: -i offers the interfaces (lo among them)" \
+	bash -c '[[ " $1" == *" lo "* ]]' _ "$(complete_words lvsdr watch -i "")"
+check "completion: --prom offers any file, not only profiles" \
+	bash -c '[[ " $1" == *" notes.txt "* ]]' _ "$(complete_words lvsdr verify --prom "")"
+check "completion: options come from its own table: the same with no lvsdr to run" \
+	same "$(complete_words /nonexistent/lvsdr probe -)" "$(complete_words "$LVSDR" probe -)"
 
 # --- What needs a network namespace -----------------------------------------------
 

@@ -70,6 +70,45 @@ item_text() {
 lint "mandoc -Tlint lvsdr.ini.5" "$man5"
 lint "mandoc -Tlint lvsdr.8" "$man8"
 
+# lost_words PAGE: macro lines where a word meant as text is parsed as a
+# macro and vanishes, which mandoc -Tlint does not flag: No right after
+# the macro (".Ql No VIP specified" renders 'VIP specified'), or a
+# macro name that reads as a word anywhere among the arguments (At, An, In,
+# ...). Each candidate line is rendered alone with mandoc -T utf8 and
+# reported only if the word is missing from the output: "Li inet No or"
+# means to use No, and keeps every word it prints.
+lost_words() {
+	local page=$1 n line word rendered
+	awk '
+		/^\.(Dd|Dt|Os|Bd|Bl|Ed|El|Pp|\\")( |$)/ { next }
+		/^\.[A-Z][a-z]+( |$)/ {
+			if ($2 == "No") { print FNR "\t" $2 "\t" $0; next }
+			for (i = 2; i <= NF; i++)
+				if ($i ~ /^(At|An|In|Ms|Er|Ad|Ap|Ux|Bx|Bsx|Fx|Nx|Ox|Dx|St|Lb)$/) {
+					print FNR "\t" $i "\t" $0
+					next
+				}
+		}' "$page" | while IFS=$'\t' read -r n word line; do
+		rendered=$(printf '.Dd $Mdocdate$\n.Dt X 8\n.Os\n.Sh DESCRIPTION\n%s\n' "$line" |
+			mandoc -T utf8 -O width=500 2>/dev/null | col -b)
+		grep -qw -- "$word" <<<"$rendered" ||
+			printf '%s:%s: "%s" is read as a macro and lost: %s\n' "${page##*/}" "$n" "$word" "$line"
+	done
+}
+for page in "$man5" "$man8"; do
+	out=$(lost_words "$page")
+	if [ -z "$out" ]; then
+		ok "${page##*/}: no word meant as text is read as an mdoc macro and lost (mandoc -T utf8)"
+	else
+		not_ok "${page##*/}: no word meant as text is read as an mdoc macro and lost (mandoc -T utf8)"
+		printf '%s\n' "$out" | sed 's/^/#   /'
+	fi
+done
+# The same check must catch the fault it was written for.
+printf '.Ql No VIP specified; at least one is sensible\n' >"$tmp/lost.8"
+check "lost_words catches '.Ql No VIP specified' (it renders without 'No')" \
+	bash -c '[ -n "$1" ]' _ "$(lost_words "$tmp/lost.8")"
+
 # Every key of key_table in src/profile.c, listed as ".It Cm key" in the
 # subsection of its section, and every key of svc_keys in
 # src/profile_service.c under ".Ss [service NAME]": lines like

@@ -305,7 +305,7 @@ static void test_verify_formats(void)
 	plan_compute(&want, &live, &p);
 
 	f = open_memstream(&buf, &len);
-	st = monitor_verify_nagios(f, &p, "rs|1.ini");
+	st = monitor_verify_nagios(f, &p, "rs|1.ini", NULL);
 	rendered(f, &buf);
 	CHECK(st == NAGIOS_CRITICAL && !strncmp(buf, "LVSDR VERIFY CRITICAL: rs_1.ini 3 differences", 45) &&
 	      strstr(buf, "| differences=3;;0;0 drift=3;;;0 ") && strstr(buf, " arp_ignore=0 ") &&
@@ -327,10 +327,18 @@ static void test_verify_formats(void)
 	plan_free(&p);
 
 	f = open_memstream(&buf, &len);
-	st = monitor_verify_nagios(f, NULL, "rs.ini");
+	st = monitor_verify_nagios(f, NULL, "rs.ini", "rs.ini: no interface ens3 | in this network namespace");
 	rendered(f, &buf);
-	CHECK(st == NAGIOS_UNKNOWN && !strncmp(buf, "LVSDR VERIFY UNKNOWN: rs.ini ", 29) && !strchr(buf, '|'),
-	      "nagios verify: an error is UNKNOWN");
+	CHECK(st == NAGIOS_UNKNOWN &&
+	      !strcmp(buf, "LVSDR VERIFY UNKNOWN: rs.ini: no interface ens3 _ in this network namespace\n"),
+	      "nagios verify: an error is UNKNOWN and says its cause, the profile once, no '|'");
+	free(buf);
+	f = open_memstream(&buf, &len);
+	st = monitor_verify_nagios(f, NULL, "rs.ini", "cannot talk to the kernel over rtnetlink: Permission denied");
+	rendered(f, &buf);
+	CHECK(st == NAGIOS_UNKNOWN && !strcmp(buf, "LVSDR VERIFY UNKNOWN: rs.ini: cannot talk to the kernel over "
+					      "rtnetlink: Permission denied\n"),
+	      "nagios verify: a cause that does not name the profile is preceded by it");
 	free(buf);
 	f = open_memstream(&buf, &len);
 	monitor_verify_prom(f, NULL, "rs.ini");
@@ -349,7 +357,7 @@ static void test_probe_formats(void)
 {
 	struct probe_target t[2];
 	uint8_t v4[16] = { 192, 0, 2, 100 }, v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
-	struct probe_report r = { NULL, "eth0", t, 2 };
+	struct probe_report r = { NULL, "eth0", t, 2, NULL, "192.0.2.100,2001:db8::1" };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -374,14 +382,26 @@ static void test_probe_formats(void)
 	      "nagios probe: a leak is CRITICAL and named with its MACs; counts and responders as perfdata");
 	free(buf);
 
+	struct probe_report failed = { "lb.ini", "ens3", NULL, 0, "no interface ens3 in this network namespace", "lb.ini" };
+	f = open_memstream(&buf, &len);
+	st = monitor_probe_nagios(f, &failed);
+	rendered(f, &buf);
+	CHECK(st == NAGIOS_UNKNOWN && !strcmp(buf, "LVSDR PROBE UNKNOWN: lb.ini: no interface ens3 in this network "
+					      "namespace\n"),
+	      "nagios probe: an error is UNKNOWN and says its cause");
+	free(buf);
+
 	f = open_memstream(&buf, &len);
 	monitor_probe_prom(f, &r);
 	rendered(f, &buf);
-	CHECK(strstr(buf, "lvsdr_probe_ok{interface=\"eth0\",address=\"192.0.2.100\"} 0\n") &&
-	      strstr(buf, "lvsdr_probe_responders{interface=\"eth0\",address=\"2001:db8::1\"} 1\n") &&
-	      strstr(buf, "lvsdr_probe_responder{interface=\"eth0\",address=\"192.0.2.100\",mac=\"02:00:00:00:00:11\","
+#define PROBE_LABELS "probe=\"192.0.2.100,2001:db8::1\",interface=\"eth0\""
+	CHECK(strstr(buf, "lvsdr_probe_success{" PROBE_LABELS "} 1\n") &&
+	      strstr(buf, "lvsdr_probe_ok{" PROBE_LABELS ",address=\"192.0.2.100\"} 0\n") &&
+	      strstr(buf, "lvsdr_probe_responders{" PROBE_LABELS ",address=\"2001:db8::1\"} 1\n") &&
+	      strstr(buf, "lvsdr_probe_responder{" PROBE_LABELS ",address=\"192.0.2.100\",mac=\"02:00:00:00:00:11\","
 			  "expected=\"false\"} 1\n"),
-	      "prom probe: per VIP ok and responders, one sample per answering MAC");
+	      "prom probe: every sample labelled with its probe; per VIP ok and responders, one sample per answering MAC");
+#undef PROBE_LABELS
 	free(buf);
 	free(t[0].responders);
 	free(t[1].responders);

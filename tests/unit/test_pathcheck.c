@@ -552,8 +552,43 @@ static void test_profile_section(void)
 	diag_free(&d);
 }
 
+/* The ping of a silent real server: a valid echo request, and only the
+ * reply from that real server to us with our identifier matches. */
+static void test_echo(void)
+{
+	for (int family = AF_INET; family; family = family == AF_INET ? AF_INET6 : 0) {
+		uint8_t f[PATHCHECK_FRAME_MAX], us[16], rs[16], tmp[16];
+		uint8_t proto = family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
+		size_t l3 = family == AF_INET ? 20 : 40, aoff = family == AF_INET ? 12 : 8, alen = addr_len(family);
+		struct packet pkt;
+
+		addr(family == AF_INET ? "192.0.2.2" : "2001:db8::2", us);
+		addr(family == AF_INET ? "192.0.2.12" : "2001:db8::12", rs);
+		size_t n = echo_frame(family, mac_dir, mac_rs, us, rs, 0x1234, 2, 7, f, sizeof(f));
+		const uint8_t *icmp = f + 14 + l3;
+		bool sum_ok = family == AF_INET ? checksum_finish(checksum_add(0, icmp, 16)) == 0
+						: l4_checksum_ok(f, family, proto);
+		CHECK(n == (family == AF_INET ? 60 : 14 + 40 + 16) && icmp[0] == (family == AF_INET ? 8 : 128) &&
+		      get16(icmp + 4) == 0x1234 && get16(icmp + 6) == 2 && sum_ok && !memcmp(f, mac_rs, 6),
+		      "echo: a %s echo request to the real server's MAC, identifier and sequence set, checksum verifies",
+		      family == AF_INET ? "ICMP" : "ICMPv6");
+		/* The reply: addresses swapped, type echo reply. */
+		memcpy(tmp, f + 14 + aoff, alen);
+		memcpy(f + 14 + aoff, f + 14 + aoff + alen, alen);
+		memcpy(f + 14 + aoff + alen, tmp, alen);
+		f[14 + l3] = family == AF_INET ? 0 : 129;
+		CHECK(packet_parse(f, n, &pkt) && echo_reply_matches(&pkt, family, rs, us, 0x1234) &&
+		      !echo_reply_matches(&pkt, family, rs, us, 0x1235) && !echo_reply_matches(&pkt, family, us, us, 0x1234),
+		      "echo: the reply matches its real server and identifier, and nothing else");
+		f[14 + l3] = family == AF_INET ? 8 : 128;
+		CHECK(packet_parse(f, n, &pkt) && !echo_reply_matches(&pkt, family, rs, us, 0x1234),
+		      "echo: a request is no reply");
+	}
+}
+
 void test_pathcheck(void)
 {
+	test_echo();
 	test_checksums();
 	test_frames();
 	test_answers();
