@@ -17,15 +17,19 @@
 
 static const char drain_usage[] =
 	"Usage: lvsdr drain [-q] [-w DURATION] PROFILE REALSERVER\n"
-	"       lvsdr undrain [-q] PROFILE REALSERVER\n"
-	"drain sets REALSERVER's weight to 0 on every service of PROFILE and waits until its\n"
-	"active connections are gone; it stays drained across applies and reboots until undrain\n"
-	"gives it back the profile's weight.\n"
-	"  -w, --wait DURATION  how long drain waits for the connections to end (default 300s,\n"
+	"Set REALSERVER's weight to 0 on every service of PROFILE and wait until its active\n"
+	"connections are gone; it stays drained across applies and reboots until undrain.\n"
+	"  -w, --wait DURATION  how long to wait for the connections to end (default 300s,\n"
 	"                       0: do not wait)\n"
 	"  -q, --quiet          print only errors\n"
-	"Exit status: 0 done (drain: no active connection left), 1 drained but connections\n"
-	"remain after the wait, 2 error (nothing changed).\n";
+	"Exit status: 0 drained, no active connection left, 1 drained but connections remain\n"
+	"after the wait, 2 error (nothing changed).\n";
+
+static const char undrain_usage[] =
+	"Usage: lvsdr undrain [-q] PROFILE REALSERVER\n"
+	"Give REALSERVER, drained by lvsdr drain, its weight back as PROFILE sets it.\n"
+	"  -q, --quiet   print only errors\n"
+	"Exit status: 0 done, 2 error (nothing changed).\n";
 
 /* Keep only the plan's steps that change rs's weight: a drain touches
  * nothing else, whatever other drift the host has. */
@@ -173,12 +177,13 @@ out:
 
 static int drain_command(int argc, char **argv, bool drain)
 {
-	static const struct option options[] = {
+	static const struct option drain_options[] = {
 		{ "wait", required_argument, NULL, 'w' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
+	const struct option *options = drain ? drain_options : drain_options + 1;
 	unsigned wait_ms = DRAIN_WAIT_MS_DEFAULT;
 	bool quiet = false;
 	int opt;
@@ -195,15 +200,15 @@ static int drain_command(int argc, char **argv, bool drain)
 			quiet = true;
 			break;
 		case 'h':
-			fputs(drain_usage, stdout);
+			fputs(drain ? drain_usage : undrain_usage, stdout);
 			return LVSDR_EXIT_OK;
 		default:
-			fputs(drain_usage, stderr);
+			fputs(drain ? drain_usage : undrain_usage, stderr);
 			return LVSDR_EXIT_ERROR;
 		}
 	}
 	if (optind != argc - 2) {
-		fputs(drain_usage, stderr);
+		fputs(drain ? drain_usage : undrain_usage, stderr);
 		return LVSDR_EXIT_ERROR;
 	}
 	return drain_run(argv[optind], argv[optind + 1], drain, wait_ms, quiet);

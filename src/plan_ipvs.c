@@ -311,7 +311,9 @@ void plan_ipvs(struct plan *p)
 {
 	const struct host *want = p->want, *live = p->live;
 
-	if (!want->nservices && !live->ipvs_read)
+	/* Neither read nor found missing: this command does not judge the
+	 * table (takeover, release, notify leave it to apply). */
+	if (!live->ipvs_read && !live->ipvs_error[0])
 		return;
 	if (!live->ipvs_read) {
 		struct extra_finding *e = plan_add_finding(p, VERDICT_BLOCKED, "ipvs");

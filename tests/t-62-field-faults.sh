@@ -83,7 +83,7 @@ verdict "2d probe --nagios -i eth0 192.0.2.0/24: the plugin line names the bad a
 OUT=$(on rs1 "$LVSDR" verify --nagios --state nonsense "$TMP/rs.ini" 2>/dev/null)
 RC=$?
 want "status $RC, not 3 (UNKNOWN)" status_is 3
-want "no plugin line naming --state" [ "$OUT" = "LVSDR VERIFY UNKNOWN: --state nonsense: must be master, backup or any" ]
+want "no plugin line naming --state" [ "$OUT" = "LVSDR VERIFY UNKNOWN: --state nonsense: must be master, backup, any or notified" ]
 OUT2=$OUT
 OUT=$(on client "$LVSDR" probe --nagios --count 0 "$TMP/rs.ini" 2>/dev/null)
 want "no plugin line naming --count ($OUT)" [ "$OUT" = "LVSDR PROBE UNKNOWN: --count 0: must be a whole number, 1-10" ]

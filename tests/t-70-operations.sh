@@ -128,7 +128,7 @@ for cmd in $cmds; do
 		printf '%s\n' -h --help; } | sort -u | tr '\n' ' ')
 	check "completion: lvsdr $cmd - offers the options of its --help ($opts)" same "$(complete_words "$LVSDR" "$cmd" -)" "$opts"
 done
-check "completion: --state offers master, backup, any" same "$(complete_words lvsdr verify --state "")" "any backup master "
+check "completion: --state offers master, backup, any, notified" same "$(complete_words lvsdr verify --state "")" "any backup master notified "
 profiles=$(cd "$INST/etc/lvsdr" && printf "$INST/etc/lvsdr/%s\n" *.ini | sort | tr '\n' ' ')
 check "completion: a profile is a *.ini or a directory here, or a profile in SYSCONFDIR/lvsdr" \
 	same "$(complete_words lvsdr apply "")" "$(printf '%s\n' $profiles sub web1.ini | sort | tr '\n' ' ')"
