@@ -113,6 +113,11 @@ int verify_main(int argc, char **argv)
 		fputs(verify_usage, stderr);
 		return monitor_usage_error(plugin, "verify", argv, "takes one PROFILE, given %d arguments", argc - optind);
 	}
+	/* A track script judges what decides who should be master: the VIPs
+	 * and the knobs. Both directors carry the IPVS table; its drift is for
+	 * a monitor to report, not a reason to move the VIPs. */
+	if (notified)
+		sopt.ipvs = false;
 	if (notified && (sopt.expect = verify_notified_expect(argv[optind], quiet || json || nagios)) < 0)
 		return plugin ? NAGIOS_UNKNOWN : LVSDR_EXIT_ERROR;
 	status = session_open(&s, argv[optind], &sopt);

@@ -70,7 +70,7 @@ expect_status "check of a missing file names it, status 2" 2 '^nothere.ini: cann
 expect_status "check of a directory says so, status 2" 2 "^$TMP: .*directory" lvsdr check "$TMP"
 expect_status "check -q prints nothing for a valid profile" 0 '^$' lvsdr check -q good.ini
 expect_status "check counts a director's services and real servers, as lvsdr.8 shows" 0 \
-	'director.ini: ok \(director on eth0, 1 VIP, 1 service, 2 real servers\)$' lvsdr check "$LVSDR_ROOT/profiles/director.ini"
+	'director-ipvs.ini: ok \(director on eth0, 1 VIP, 1 service, 2 real servers\)$' lvsdr check "$LVSDR_ROOT/profiles/director-ipvs.ini"
 expect_status "check of a profile without services names none" 0 'good.ini: ok \(realserver on eth0, 1 VIP\)$' \
 	lvsdr check good.ini
 expect_status "check of several profiles fails if one fails" 2 'nothere.ini' lvsdr check good.ini nothere.ini
