@@ -29,7 +29,8 @@ probe() {
 # guest_none_left: no UML booted from this tree still runs (none other runs
 # now: the harness cases come before this script's own guest).
 guest_none_left() { ! pgrep -f "init=$LVSDR_ROOT/tests/uml/init" >/dev/null; }
-if [ ! -e /proc/net/ip_vs ] && [ -z "${LVSDR_IN_GUEST:-}" ] && ! guest_unavailable >/dev/null; then
+if [ ! -e /proc/net/ip_vs ] && [ -z "${LVSDR_IN_GUEST:-}" ] && ! guest_unavailable >/dev/null &&
+	! guest_asan; then
 	probe CI=
 	want "status $RC, not the script's 3" status_is 3
 	want "no ok line with its argument" out_has '^ok - probe: ran with \[a b\] on [0-9.]+, IPVS present$'
