@@ -114,8 +114,9 @@ guest_run() {
 	shm=/dev/shm
 	[ -w "$shm" ] || shm=$dir
 	t0=$(guest_now)
-	# timeout signals its own process group: UML's helper processes with it.
-	# That group is not ours: a signal to this test reaches it by the trap.
+	# timeout bounds the kernel; the helpers it leaves, guest_kill_helpers.
+	# timeout runs in a process group of its own: a signal to this test
+	# reaches the guest through the traps.
 	exec {fd}< <(TMPDIR=$shm exec timeout -k 5 "$limit" "$GUEST_UML" \
 		mem="${LVSDR_GUEST_MEM:-1G}" root=/dev/root rootfstype=hostfs rootflags=/ ro \
 		init="$LVSDR_ROOT/tests/uml/init" uml_dir="$dir" umid=lvsdr-$$ \
