@@ -11,7 +11,7 @@
 #            |                 |                    |
 #        [dir1] .2 / ::2    [rs1] .11 / ::11     [rs2] .12 / ::12
 #        VIP on eth0,       VIP on lo, arp_ignore=1, arp_announce=2,
-#        ipvsadm -s rr -g   TCP and UDP :80 answering "rs1" / "rs2"
+#        ipvsadm -s rr -g   TCP :80 answering "rs1" / "rs2", UDP :80 udpecho
 #
 #   VIP 192.0.2.100 and 2001:db8::100. Replies go from the real servers
 #   straight to the client: the director sees only the client's packets.
