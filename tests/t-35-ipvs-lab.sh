@@ -11,7 +11,7 @@
 #            |                 |                    |
 #        [dir1] .2 / ::2    [rs1] .11 / ::11     [rs2] .12 / ::12
 #        VIP on eth0,       VIP on lo, arp_ignore=1, arp_announce=2,
-#        ipvsadm -s rr -g   TCP and UDP :80 answering "rs1" / "rs2"
+#        ipvsadm -s rr -g   TCP :80 answering "rs1" / "rs2", UDP :80 udpecho
 #
 #   VIP 192.0.2.100 and 2001:db8::100. Replies go from the real servers
 #   straight to the client: the director sees only the client's packets.
@@ -29,7 +29,8 @@ probe() {
 # guest_none_left: no UML booted from this tree still runs (none other runs
 # now: the harness cases come before this script's own guest).
 guest_none_left() { ! pgrep -f "init=$LVSDR_ROOT/tests/uml/init" >/dev/null; }
-if [ ! -e /proc/net/ip_vs ] && [ -z "${LVSDR_IN_GUEST:-}" ] && ! guest_unavailable >/dev/null; then
+if [ ! -e /proc/net/ip_vs ] && [ -z "${LVSDR_IN_GUEST:-}" ] && ! guest_unavailable >/dev/null &&
+	! guest_asan; then
 	probe CI=
 	want "status $RC, not the script's 3" status_is 3
 	want "no ok line with its argument" out_has '^ok - probe: ran with \[a b\] on [0-9.]+, IPVS present$'

@@ -13,6 +13,12 @@
 #   guest_run SCRIPT ARGS... boot the guest, run SCRIPT in it, relay, return
 #                            the script's status (125: the guest failed)
 #   guest_unavailable        print why no guest can boot here; false if one can
+#   guest_asan               the binary under test has ASan: guest_reexec skips
+#
+# In the guest / is the host's, read-only; /tmp, /run, /var/lib, /var/tmp and
+# /dev/shm are private tmpfs (the host folders the environment names, such
+# as LVSDR_SYSCTL_ROOT or valgrind's wrapper, are mounted back at their
+# paths): a test writes under /tmp as it does on the host.
 #
 # Where no guest can boot, the script is skipped loudly; with CI=true it fails
 # instead: on CI a test that needs IPVS never skips.
@@ -36,6 +42,14 @@ guest_unavailable() {
 		return 1
 	fi
 	return 0
+}
+
+# guest_asan: the binary under test is built with AddressSanitizer, which
+# cannot run in the guest: UML's x86-64 processes have a 39-bit address
+# space and ASan's shadow alone needs 16 TiB (measured: "Shadow memory range
+# interleaves with an existing memory mapping"; clang's dynamic shadow too).
+guest_asan() {
+	grep -qaE '__asan_init|libasan\.so' "$LVSDR_BUILD/lvsdr" 2>/dev/null
 }
 
 # guest_now: nanoseconds, for the boot and run times printed as comments.
@@ -70,8 +84,21 @@ guest_keep() { # [FOLDER...]: more of them
 	echo "$keep"
 }
 
+# guest_kill_helpers DIR: UML runs every guest process as a host process it
+# traces; killed with SIGKILL it cannot stop them, and they run on, stopped
+# or not, outside any group timeout signals (measured: one still alive 4
+# minutes later, holding our pipe). Each carries the kernel command line,
+# which names DIR, a folder mktemp made for this run alone.
+guest_kill_helpers() {
+	local pids
+	pids=$(pgrep -f -- "lvsdr_guest=$1( |$)") || return 0
+	# shellcheck disable=SC2086 # a list of pids
+	kill -KILL $pids 2>/dev/null
+	return 0
+}
+
 guest_run() {
-	local script name dir shm limit=${LVSDR_GUEST_TIMEOUT:-270} t0 t1 t2 line rc= fd
+	local script name dir shm limit=${LVSDR_GUEST_TIMEOUT:-270} t0 t1 t2 line part= rc= fd st
 	local -a boot=()
 	script=$(cd "$(dirname "$1")" && pwd -P)/$(basename "$1")
 	name=$(basename "$1")
@@ -87,8 +114,9 @@ guest_run() {
 	shm=/dev/shm
 	[ -w "$shm" ] || shm=$dir
 	t0=$(guest_now)
-	# timeout signals its own process group: UML's helper processes with it.
-	# That group is not ours: a signal to this test reaches it by the trap.
+	# timeout bounds the kernel; the helpers it leaves, guest_kill_helpers.
+	# timeout runs in a process group of its own: a signal to this test
+	# reaches the guest through the traps.
 	exec {fd}< <(TMPDIR=$shm exec timeout -k 5 "$limit" "$GUEST_UML" \
 		mem="${LVSDR_GUEST_MEM:-1G}" root=/dev/root rootfstype=hostfs rootflags=/ ro \
 		init="$LVSDR_ROOT/tests/uml/init" uml_dir="$dir" umid=lvsdr-$$ \
@@ -96,10 +124,23 @@ guest_run() {
 		initcall_blacklist=raid6_select_algo,init_zswap quiet \
 		lvsdr_guest="$dir" </dev/null 2>&1)
 	GUEST_PID=$!
-	trap 'kill "$GUEST_PID" 2>/dev/null; exit 143' TERM
-	trap 'kill "$GUEST_PID" 2>/dev/null; exit 130' INT
-	while IFS= read -r -u "$fd" line; do
-		line=${line%$'\r'}
+	trap 'kill "$GUEST_PID" 2>/dev/null; sleep 1; guest_kill_helpers "$dir"; exit 143' TERM
+	trap 'kill "$GUEST_PID" 2>/dev/null; sleep 1; guest_kill_helpers "$dir"; exit 130' INT
+	while :; do
+		# Polled: a UML helper that outlives the kernel (below) keeps the
+		# pipe open, and a plain read would wait for it forever.
+		IFS= read -r -t 1 -u "$fd" line
+		st=$?
+		if [ "$st" -ne 0 ]; then
+			[ "$st" -gt 128 ] || break # end of the output
+			part=$part$line # a timed-out read keeps what it got
+			if ! kill -0 "$GUEST_PID" 2>/dev/null; then
+				guest_kill_helpers "$dir"
+			fi
+			continue
+		fi
+		line=$part${line%$'\r'}
+		part=
 		if [[ $line =~ ^lvsdr-guest-end\ rc=([0-9]+)$ ]]; then
 			rc=${BASH_REMATCH[1]}
 		elif [ -n "$rc" ]; then
@@ -116,6 +157,7 @@ guest_run() {
 	exec {fd}<&-
 	trap - TERM INT
 	wait "$GUEST_PID" 2>/dev/null
+	guest_kill_helpers "$dir"
 	t2=$(guest_now)
 	rm -rf "$dir"
 	if [ -z "$rc" ] || [ -z "${t1:-}" ]; then
@@ -140,10 +182,7 @@ guest_reexec() {
 		not_ok "$name: the guest kernel has no IPVS (/proc/net/ip_vs is absent)"
 		exit 1
 	fi
-	# UML's x86-64 processes have a 39-bit address space; ASan's shadow alone
-	# needs 16 TiB of it (measured: "Shadow memory range interleaves with an
-	# existing memory mapping"), even built by clang with a dynamic shadow.
-	if grep -qaE '__asan_init|libasan\.so' "$LVSDR_BUILD/lvsdr" 2>/dev/null; then
+	if guest_asan; then
 		skip "$name: needs IPVS, which only the user-mode Linux guest has, and AddressSanitizer cannot run there; make check and make valgrind run it"
 		exit 0
 	fi

@@ -10,7 +10,8 @@
 #            |                 |                    |
 #        [dir1] .2 / ::2    [rs1] .11 / ::11     [rs2] .12 / ::12
 #        VIP on eth0        VIP/32, VIP/128 on lo, arp_ignore=1, arp_announce=2
-#        (/24, /64)         TCP and UDP :80 on the VIP answer "rs1" / "rs2"
+#        (/24, /64)         TCP :80 on the VIP answers "rs1" / "rs2",
+#                           UDP :80 echoes (and logs: whose answer it was)
 #        IPVS: whatever the test configures (ipvsadm as an oracle, or lvsdr)
 #
 #   VIP 192.0.2.100 and 2001:db8::100 (LAB_VIP, LAB_VIP6), one segment.
@@ -20,7 +21,7 @@
 #   ipvs_lab_down                 remove it all (the EXIT trap; idempotent)
 #   ipvs_lab_ask N tcp|udp ADDR   N fresh connections (datagrams) from the
 #                                 client to ADDR port 80; one line per answer
-#   ipvs_lab_split N PROTO ADDR   the answers counted: "rs1=5 rs2=5" (0 too)
+#   ipvs_lab_split N PROTO ADDR   the answers counted: "rs1=5 rs2=5 other=0"
 #   ipvs_lab_hostport ADDR [PORT] ADDR:PORT, [ADDR]:PORT for IPv6
 #   ipvs_lab_stats HOST PROTO ADDR   "CONNS INPKTS OUTPKTS" of that service in
 #                                 `ipvsadm -Ln --stats` (an independent reader)
@@ -44,21 +45,23 @@ ipvs_lab_realserver() {
 	EOF
 	on "$h" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.eth0.arp_ignore=1 \
 		net.ipv4.conf.all.arp_announce=2 net.ipv4.conf.eth0.arp_announce=2 || return 1
-	# Bound to the VIP: a real server answers for the VIP, from the VIP, or the
-	# client's connected socket drops the answer. TCP: each connection gets
-	# the file holding the name and is closed (no process started per
-	# connection: each costs 0.1-0.2 s in the guest). UDP: one echo(1) per
-	# datagram (socat cannot answer a datagram from a file), the reply sent
-	# from the socket bound to the VIP.
+	# A real server answers for the VIP, from the VIP, or the client's
+	# connected socket drops the answer. TCP: bound to the VIPs, each
+	# connection gets the file holding the name and is closed (no process
+	# started per connection: each costs 0.1-0.2 s in the guest). UDP: the
+	# project's udpecho answers from the address each datagram was sent to
+	# and logs it; which real server answered is read from the logs. (socat's
+	# UDP-RECVFROM,fork can fork twice for one datagram, and the second child
+	# then answers the next client's datagram to the previous client's port:
+	# under load 1 answer in 10 was lost.)
 	echo "$h" >"$IPVS_LAB_DIR/$h" || return 1
 	for addr in "$LAB_VIP" "[$LAB_VIP6]"; do
 		proto=
 		[[ $addr == \[* ]] && proto=6
 		on "$h" socat -U "TCP$proto-LISTEN:$IPVS_LAB_PORT,bind=$addr,fork,reuseaddr" \
 			"OPEN:$IPVS_LAB_DIR/$h" </dev/null >/dev/null 2>&1 &
-		on "$h" socat "UDP$proto-RECVFROM:$IPVS_LAB_PORT,bind=$addr,fork" \
-			"EXEC:echo $h" </dev/null >/dev/null 2>&1 &
 	done
+	on "$h" "$HELPERS/udpecho" "$IPVS_LAB_PORT" </dev/null >"$IPVS_LAB_DIR/$h.udp" 2>/dev/null &
 }
 
 # ipvs_lab_listening HOST: all four sockets are bound.
@@ -123,8 +126,23 @@ ipvs_lab_ask() {
 		exit 0' ipvs-lab-ask "$n" "$proto" "$addr" "$IPVS_LAB_PORT" "$IPVS_LAB_WAIT" 2>/dev/null
 }
 
+# ipvs_lab_echoes HOST: how many datagrams HOST's udpecho has answered.
+ipvs_lab_echoes() {
+	local n=0 line
+	[ -f "$IPVS_LAB_DIR/$1.udp" ] || { echo 0; return; }
+	while IFS= read -r line; do
+		[[ $line == echo\ * ]] && n=$((n + 1))
+	done <"$IPVS_LAB_DIR/$1.udp"
+	echo "$n"
+}
+
+ipvs_lab_udp_logged() { # WANT: rs1's and rs2's new log lines reach WANT
+	[ $(($(ipvs_lab_echoes rs1) - b1 + $(ipvs_lab_echoes rs2) - b2)) -ge "$1" ]
+}
+
 ipvs_lab_split() {
-	local rs1=0 rs2=0 other=0 name answers
+	local rs1=0 rs2=0 other=0 name answers got=0 b1 b2 lost
+	b1=$(ipvs_lab_echoes rs1) b2=$(ipvs_lab_echoes rs2)
 	# A client that could not ask must not pass for "nothing answered".
 	answers=$(ipvs_lab_ask "$@") || { echo "the client failed (status $?)"; return 1; }
 	# Counted by bash itself: a grep per count would cost more than the asking.
@@ -132,10 +150,19 @@ ipvs_lab_split() {
 		case $name in
 		rs1) rs1=$((rs1 + 1)) ;;
 		rs2) rs2=$((rs2 + 1)) ;;
+		ask) got=$((got + 1)) ;; # an echo: udpecho's log says whose
 		'') ;;
 		*) other=$((other + 1)) ;; # named, so an exact comparison catches it
 		esac
 	done <<<"$answers"
+	if [ "$2" = udp ]; then
+		# Each log line is written just after its answer is sent.
+		wait_until 3 ipvs_lab_udp_logged "$got"
+		rs1=$(($(ipvs_lab_echoes rs1) - b1)) rs2=$(($(ipvs_lab_echoes rs2) - b2))
+		lost=$((rs1 + rs2 - got))
+		# An answer sent but not received is named: exact comparisons fail.
+		[ "$lost" -ne 0 ] && other="$other lost=$lost"
+	fi
 	echo "rs1=$rs1 rs2=$rs2 other=$other"
 }
 
