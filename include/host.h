@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <net/if.h>
+#include <sys/stat.h>
 
 enum role { ROLE_NONE, ROLE_REALSERVER, ROLE_DIRECTOR };
 
@@ -115,6 +116,9 @@ struct host {
 	struct vip *vips_sorted;
 	struct garp_policy garp;
 	struct pathcheck_policy pathcheck;
+	/* want side: the profile as profile_load() opened it (fstat of the
+	 * descriptor it read), which profile_trusted() judges. */
+	struct stat source;
 	/* live side only */
 	int ifindex, lo_ifindex;
 	/* The NIC's link layer, read with the rest of the live state so that

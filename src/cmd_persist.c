@@ -130,7 +130,7 @@ int persist_main(int argc, char **argv)
 			printf("%s: sets no knob: nothing to persist\n", profile);
 		free(text);
 		status = LVSDR_EXIT_OK;
-	} else if (geteuid() == 0 && profile_trusted(profile, err, sizeof(err)) < 0) {
+	} else if (geteuid() == 0 && profile_trusted(profile, &want.source, err, sizeof(err)) < 0) {
 		/* Root applies the drop-in at every boot: the same rule as apply. */
 		fprintf(stderr, "%s: %s; nothing written\n", lvsdr_prog, err);
 		status = LVSDR_EXIT_ERROR;

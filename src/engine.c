@@ -26,7 +26,7 @@ int session_open(struct session *s, const char *profile, const struct session_op
 	s->lock_fd = -1;
 	if (profile_load_print(profile, &s->want) != 0)
 		return LVSDR_EXIT_ERROR;
-	if (opt->lock && geteuid() == 0 && profile_trusted(profile, err, sizeof(err)) < 0) {
+	if (opt->lock && geteuid() == 0 && profile_trusted(profile, &s->want.source, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: %s; nothing changed\n", lvsdr_prog, err);
 		return LVSDR_EXIT_ERROR;
 	}

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "pathcheck.h"
+#include "safe_open.h"
 #include "util.h"
 
 #define RAW_LINE_MAX 4096
@@ -918,6 +919,7 @@ int profile_load(const char *path, struct host *host, struct diag *d)
 		return -1;
 	}
 	ret = profile_parse(buf, got, host, d);
+	host->source = st; /* profile_parse() cleared host */
 	free(buf);
 	return ret;
 }
@@ -933,22 +935,7 @@ int profile_load_print(const char *path, struct host *host)
 	return ret;
 }
 
-/* Whether st lets anyone but root (or us) change what it holds. A sticky
- * directory such as /tmp is fine: others cannot replace our entries. */
-static const char *writable_by_others(const struct stat *st)
-{
-	bool sticky_dir = S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX);
-
-	if (st->st_uid != 0 && st->st_uid != geteuid())
-		return "is owned by another user";
-	if ((st->st_mode & S_IWOTH) && !sticky_dir)
-		return "is writable by others";
-	if ((st->st_mode & S_IWGRP) && st->st_gid != 0 && !sticky_dir)
-		return "is writable by its group";
-	return NULL;
-}
-
-int profile_trusted(const char *path, char *err, size_t errlen)
+int profile_trusted(const char *path, const struct stat *opened, char *err, size_t errlen)
 {
 	char *real = realpath(path, NULL), *slash;
 	struct stat st;
@@ -958,15 +945,23 @@ int profile_trusted(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: cannot resolve the path: %s", path, strerror(errno));
 		return -1;
 	}
+	/* The file read is judged by its descriptor's fstat; the path must
+	 * still name it, or another file could be judged in its place. */
+	if (stat(real, &st) == 0 && (st.st_dev != opened->st_dev || st.st_ino != opened->st_ino)) {
+		snprintf(err, errlen, "%s: refusing to run as root: the file changed while it was read", path);
+		free(real);
+		return -1;
+	}
+	st = *opened;
 	/* The file, then each directory above it up to /. */
-	for (;;) {
+	for (bool first = true;; first = false) {
 		const char *why;
-		if (stat(*real ? real : "/", &st) < 0) {
+		if (!first && stat(*real ? real : "/", &st) < 0) {
 			snprintf(err, errlen, "%s: cannot check %s: %s", path, *real ? real : "/", strerror(errno));
 			ret = -1;
 			break;
 		}
-		if ((why = writable_by_others(&st))) {
+		if ((why = safe_stat_untrusted(&st, true))) {
 			snprintf(err, errlen, "%s: refusing to run as root: %s %s (mode %04o, uid %u, gid %u), so "
 				 "another user could choose what this host binds; fix it with chown root and chmod go-w",
 				 path, *real ? real : "/", why, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid,

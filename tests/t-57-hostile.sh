@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# t-57: hostile conditions (issue 21). What lvsdr trusts in the files it
+# keeps and reads as root, and what it refuses: a run directory someone else
+# can change, a FIFO, a directory or a link where a record should be, a FIFO
+# in sysctl.d. Every refusal: exit 2 at once (never a hang), a message
+# naming the path, nothing changed.
+#
+#     [rs1] eth0 192.0.2.11/24 (veth, peer in the switch namespace)
+#           lo   VIPs 192.0.2.100/32, 2001:db8::100/128 once applied
+. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/lab.sh"
+
+lab_require
+if ! lab_up rs1; then
+	not_ok "t-57: the lab comes up"
+	exit 1
+fi
+TMP=$(mktemp -d /tmp/lvsdr-t57.XXXXXX) || exit 1
+trap 'lab_down; rm -rf "$TMP"' EXIT
+export LVSDR_RUNDIR=$TMP/run
+chmod 0755 "$TMP"
+
+cat >"$TMP/rs.ini" <<EOF2
+[host]
+role = realserver
+interface = eth0
+[vip]
+address = $LAB_VIP
+address = $LAB_VIP6
+EOF2
+PROFILE=$TMP/rs.ini
+
+snapshot() { on rs1 sh -c 'grep -r . /proc/sys/net/ipv4/conf/*/arp_*; ip -o addr show' 2>&1; }
+
+# refused NAME REGEX ARGS...: lvsdr ARGS in rs1 exits 2 within 10 s, its
+# output matches REGEX, the namespace is unchanged.
+refused() {
+	local name=$1 regex=$2 before out rc
+	shift 2
+	before=$(snapshot)
+	out=$(on rs1 timeout 10 "$LVSDR" "$@" 2>&1)
+	rc=$?
+	if [ "$rc" -ne 2 ]; then
+		not_ok "$name (status $rc, wanted 2)"
+		printf '%s\n' "$out" | sed 's/^/#   /'
+	elif ! grep -qE -- "$regex" <<<"$out"; then
+		not_ok "$name (message does not match /$regex/)"
+		printf '%s\n' "$out" | sed 's/^/#   /'
+	elif [ "$(snapshot)" != "$before" ]; then
+		not_ok "$name (the namespace changed)"
+	else
+		ok "$name"
+	fi
+}
+apply() { on rs1 "$LVSDR" apply -q "$PROFILE"; }
+release() { on rs1 "$LVSDR" release -q "$PROFILE" >/dev/null 2>&1; }
+A=(apply -q "$PROFILE")
+R=(release -q "$PROFILE")
+
+# --- the run directory --------------------------------------------------------
+mkdir -m 0777 "$LVSDR_RUNDIR"
+refused "a run directory writable by others is refused" \
+	"$LVSDR_RUNDIR: refused: the directory is writable by others \(mode 0777" "${A[@]}"
+chmod 0775 "$LVSDR_RUNDIR"
+refused "a run directory writable by its group is refused" \
+	"$LVSDR_RUNDIR: refused: the directory is writable by its group" "${A[@]}"
+chmod 0755 "$LVSDR_RUNDIR"
+chown 65534 "$LVSDR_RUNDIR"
+refused "a run directory owned by another user is refused" \
+	"$LVSDR_RUNDIR: refused: the directory is owned by another user" "${A[@]}"
+chown 0 "$LVSDR_RUNDIR"
+rmdir "$LVSDR_RUNDIR"
+mkdir -m 0755 "$TMP/elsewhere"
+ln -s "$TMP/elsewhere" "$LVSDR_RUNDIR"
+refused "a run directory that is a symbolic link is refused" \
+	"$LVSDR_RUNDIR: is a symbolic link, not a directory" "${A[@]}"
+rm "$LVSDR_RUNDIR"
+
+# A hardened umask on a manual run: the folders and the record stay
+# readable, so a later unprivileged verify can read them.
+release
+rm -rf "$LVSDR_RUNDIR"
+check "apply under umask 077: exit 0" on rs1 sh -c "umask 077; exec '$LVSDR' apply -q '$PROFILE'"
+RECORD=$(lab_record rs1)
+NSDIR=$(dirname "$RECORD")
+check "under umask 077 the run directory is still mode 0755" [ "$(stat -c %a "$LVSDR_RUNDIR")" = 755 ]
+check "under umask 077 the namespace's folder is still mode 0755" [ "$(stat -c %a "$NSDIR")" = 755 ]
+check "under umask 077 the record is mode 0644" [ "$(stat -c %a "$RECORD")" = 644 ]
+if id nobody >/dev/null 2>&1; then
+	out=$(on rs1 setpriv --reuid=nobody --regid=nogroup --clear-groups "$LVSDR" verify "$PROFILE" 2>&1)
+	rc=$?
+	check "an unprivileged verify after a umask-077 apply reads the record: exit 0 ($rc)" [ "$rc" = 0 ]
+	check "... and says nothing about a record it cannot read" \
+		eval '! grep -q "cannot" <<<"$out"'
+fi
+
+chmod 0777 "$NSDIR"
+refused "a namespace folder writable by others is refused" "$NSDIR: refused: the directory is writable by others" \
+	"${R[@]}"
+chmod 0755 "$NSDIR"
+
+# --- the record ----------------------------------------------------------------
+mv "$RECORD" "$TMP/owned.saved"
+mkfifo "$RECORD"
+refused "a FIFO where the record should be: refused at once, naming it" "$RECORD: is a FIFO, not a regular file" \
+	"${R[@]}"
+rm "$RECORD"
+mkdir "$RECORD"
+refused "a directory where the record should be: refused, naming it" "$RECORD: is a directory, not a regular file" \
+	"${R[@]}"
+rmdir "$RECORD"
+ln -s "$TMP/owned.saved" "$RECORD"
+refused "a symbolic link where the record should be: refused, never followed" \
+	"$RECORD: is a symbolic link, which lvsdr never follows there" "${R[@]}"
+rm "$RECORD"
+mv "$TMP/owned.saved" "$RECORD"
+mkfifo "$NSDIR/lock.new" && mv "$NSDIR/lock.new" "$NSDIR/lock"
+refused "a FIFO where the lock should be: refused, naming it" "$NSDIR/lock: is a FIFO, not a regular file" "${R[@]}"
+rm -f "$NSDIR/lock"
+
+# A link planted as the temporary file: removed, never written through.
+check "release: exit 0" release
+echo "victim" >"$TMP/victim"
+ln -s "$TMP/victim" "$RECORD.tmp"
+check "apply with a link planted as the record's temporary file: exit 0" apply
+check "... the file the link pointed to is untouched" [ "$(cat "$TMP/victim")" = victim ]
+check "... the record is written, a regular file" [ -f "$RECORD" -a ! -L "$RECORD" ]
+check "... the link is gone" [ ! -L "$RECORD.tmp" ]
+
+# --- the profile ---------------------------------------------------------------
+# The trust check judges the file read (fstat of its descriptor): a FIFO
+# given as the profile is refused at once, a device too.
+mkfifo "$TMP/fifo.ini"
+refused "a FIFO given as the profile is refused at once" "fifo.ini.*is not a regular file" \
+	apply "$TMP/fifo.ini"
+
+# --- sysctl.d -------------------------------------------------------------------
+export LVSDR_SYSCTL_ROOT=$TMP/root
+mkdir -p "$LVSDR_SYSCTL_ROOT/etc/sysctl.d"
+mkfifo "$LVSDR_SYSCTL_ROOT/etc/sysctl.d/50-fifo.conf"
+echo "net.ipv4.conf.all.arp_ignore = 0" >"$LVSDR_SYSCTL_ROOT/etc/sysctl.d/95-late.conf"
+check "apply for the persist checks: exit 0" apply
+out=$(on rs1 timeout 10 "$LVSDR" verify "$PROFILE" 2>&1)
+rc=$?
+check "verify with a FIFO in sysctl.d ends (no hang): status $rc" [ "$rc" -ne 124 ]
+check "... and names the FIFO as skipped" grep -qF "/etc/sysctl.d/50-fifo.conf: is a FIFO, not a regular file: skipped" <<<"$out"
+check "... and still reads the files after it (95-late.conf)" grep -qF "/etc/sysctl.d/95-late.conf:1" <<<"$out"
+out=$(timeout 10 "$LVSDR" persist "$PROFILE" 2>&1)
+rc=$?
+check "persist with a FIFO in sysctl.d ends (no hang): status $rc" [ "$rc" -ne 124 ]
+check "... and names the FIFO" grep -qF "50-fifo.conf: is a FIFO" <<<"$out"
+rm -f "$LVSDR_SYSCTL_ROOT"/etc/sysctl.d/*
+mkfifo "$LVSDR_SYSCTL_ROOT/etc/sysctl.d/90-lvsdr-rs.conf"
+refused "persist with a FIFO where its drop-in goes: refused, naming it" "90-lvsdr-rs.conf: is a FIFO" \
+	persist "$PROFILE"
+check "... the FIFO is left alone" [ -p "$LVSDR_SYSCTL_ROOT/etc/sysctl.d/90-lvsdr-rs.conf" ]
+unset LVSDR_SYSCTL_ROOT
+release
