@@ -288,9 +288,11 @@ static bool normalise_line(struct parser *p, const char *raw, size_t len, char *
 	/* A value too long for inih's buffer (no valid one comes close) still
 	 * reaches the handler, as empty, so the key is checked and counted as
 	 * present like any other: no "address is missing" on top. */
-	if ((int)(klen + 1 + (n - vstart) + 2) > outsize) {
-		p->long_line = klen + 1 + (n - vstart);
-		p->line_limit = outsize - 2; /* key=value, then "\n" and NUL */
+	/* "key=value" and its NUL: inih needs no newline, so Debian's
+	 * 200-byte buffer holds a key and value of 198 characters together. */
+	if ((int)(klen + 1 + (n - vstart) + 1) > outsize) {
+		p->long_line = klen + (n - vstart);
+		p->line_limit = outsize - 2;
 		vstart = n;
 	}
 	/* Fits: the value by the check above, the key because no key name is
@@ -300,7 +302,7 @@ static bool normalise_line(struct parser *p, const char *raw, size_t len, char *
 	memcpy(out, line, klen);
 	out[klen] = '=';
 	memcpy(out + klen + 1, line + vstart, vlen);
-	memcpy(out + klen + 1 + vlen, "\n", 2);
+	out[klen + 1 + vlen] = '\0';
 	return true;
 }
 
