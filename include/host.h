@@ -174,5 +174,9 @@ unsigned host_prefix(int family);
 /* Why addr can serve no cluster, as the range it is in ("multicast
  * (224.0.0.0/4)"), or NULL; *hint gets advice to append, or "". */
 const char *address_unusable(int family, const uint8_t *addr, const char **hint);
+/* Why a director cannot hold v on its NIC: it is its subnet's network or
+ * broadcast address (IPv6: the subnet-router anycast), which the kernel
+ * treats as the subnet's, not a host's; NULL when it can. */
+const char *vip_subnet_edge(const struct vip *v);
 
 #endif

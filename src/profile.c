@@ -849,6 +849,13 @@ static void validate_whole(struct parser *p)
 			diag_error(p->d, v->line, "[vip] address = %s: a real server binds VIPs on lo as /%u; a wider prefix "
 				   "makes the whole subnet local and cuts the host off from its neighbours", text, max);
 		}
+		const char *edge = h->role == ROLE_DIRECTOR ? vip_subnet_edge(v) : NULL;
+		if (edge) {
+			char text[64];
+			vip_format(v, text, sizeof(text));
+			diag_error(p->d, v->line, "[vip] address = %s: is %s; no host can hold it for clients (pick "
+				   "another address or prefix)", text, edge);
+		}
 	}
 }
 
