@@ -4,6 +4,8 @@
 #define LVSDR_HARNESS_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 extern unsigned harness_failed;
@@ -21,6 +23,10 @@ extern unsigned harness_failed;
 	} while (0)
 
 /* One function per test file, called from main.c. */
+struct sock_filter;
+/* Run a classic BPF filter on pkt (test_pathcheck.c): what it returns. */
+unsigned bpf_run(const struct sock_filter *f, unsigned short n, const uint8_t *pkt, size_t len);
+
 void test_util(void);
 void test_host(void);
 void test_profile(void);
