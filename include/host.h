@@ -119,6 +119,7 @@ struct host {
 	/* want side: the profile as profile_load() opened it (fstat of the
 	 * descriptor it read), which profile_trusted() judges. */
 	struct stat source;
+	unsigned ifname_line;         /* want side: the profile line of interface */
 	/* live side only */
 	int ifindex, lo_ifindex;
 	/* The NIC's link layer, read with the rest of the live state so that

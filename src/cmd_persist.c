@@ -90,7 +90,7 @@ int persist_main(int argc, char **argv)
 	bool dry_run = false, quiet = false;
 	struct host want;
 	char name[NAME_MAX + 1], err[512];
-	const char *profile;
+	const char *profile, *why;
 	int opt, status;
 
 	while ((opt = getopt_long(argc, argv, "nqh", options, NULL)) != -1) {
@@ -118,7 +118,12 @@ int persist_main(int argc, char **argv)
 		host_free(&want);
 		return LVSDR_EXIT_ERROR;
 	}
-	if (!persist_dropin_name(profile, name, sizeof(name))) {
+	if ((why = persist_ifname_unsafe(want.ifname))) {
+		fprintf(stderr, "%s:%u: [host] interface = %s: a sysctl.d line cannot name this interface: %s; "
+			"nothing written (rename the interface, or set its knobs another way)\n", profile,
+			want.ifname_line, want.ifname, why);
+		status = LVSDR_EXIT_ERROR;
+	} else if (!persist_dropin_name(profile, name, sizeof(name))) {
 		fprintf(stderr, "%s: %s: the file name leaves no name for the drop-in; nothing written\n", lvsdr_prog,
 			profile);
 		status = LVSDR_EXIT_ERROR;

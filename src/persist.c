@@ -43,6 +43,25 @@ size_t persist_settings(const struct host *want, struct persist_setting out[PERS
 	return n;
 }
 
+const char *persist_ifname_unsafe(const char *ifname)
+{
+	/* systemd-sysctl reads '*', '?' and '[' in a key as a glob (matching
+	 * other interfaces too) and splits a line at its first '='; sysctl.d(5)
+	 * has no escape for either. A leading '-' only marks a key whose
+	 * failure is ignored, and no key of ours starts with the name. */
+	static const char unsafe[] = "*?[=";
+	const char *c = strpbrk(ifname, unsafe);
+
+	if (!c)
+		return NULL;
+	switch (*c) {
+	case '=': return "'=': sysctl.d splits a line at its first '=', so the key would end there";
+	case '*': return "'*': sysctl.d reads it as a glob that matches other interfaces too";
+	case '?': return "'?': sysctl.d reads it as a glob that matches other interfaces too";
+	}
+	return "'[': sysctl.d reads it as a glob that matches other interfaces too";
+}
+
 bool persist_dropin_name(const char *profile, char *out, size_t len)
 {
 	const char *base = strrchr(profile, '/');

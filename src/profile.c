@@ -498,8 +498,10 @@ static void parse_value(struct parser *p, enum key key, const char *value)
 			 * knob would then change every interface on the host. */
 			diag_error(p->d, p->lineno, "[host] interface = %s: conf/%s is not an interface; name the NIC "
 				   "on the segment shared by director and real servers", value, value);
-		else
+		else {
 			snprintf(h->ifname, sizeof(h->ifname), "%s", value);
+			h->ifname_line = p->lineno;
+		}
 		break;
 	case KEY_IGNORE: case KEY_ANNOUNCE: case KEY_FILTER: case KEY_ACCEPT: case KEY_NOTIFY:
 		parse_knob(p, (enum arp_knob)(key - KEY_IGNORE), value);

@@ -156,3 +156,20 @@ refused "persist with a FIFO where its drop-in goes: refused, naming it" "90-lvs
 check "... the FIFO is left alone" [ -p "$LVSDR_SYSCTL_ROOT/etc/sysctl.d/90-lvsdr-rs.conf" ]
 unset LVSDR_SYSCTL_ROOT
 release
+
+# --- interface names sysctl.d cannot express ------------------------------------
+# The kernel allows them; a drop-in line naming them would be a glob that
+# sets other interfaces too, or a key cut at the '='.
+export LVSDR_SYSCTL_ROOT=$TMP/root2
+mkdir -p "$LVSDR_SYSCTL_ROOT/etc/sysctl.d"
+for name in 'e*0' 'e=0' 'e?0' 'e[0'; do
+	check "the kernel allows an interface named $name" on rs1 ip link add "$name" type veth peer name odd-peer
+	printf '[host]\nrole = realserver\ninterface = %s\n[vip]\naddress = %s\n' "$name" "$LAB_VIP" >"$TMP/odd.ini"
+	out=$("$LVSDR" persist "$TMP/odd.ini" 2>&1)
+	rc=$?
+	check "persist refuses interface = $name: exit 2 ($rc)" [ "$rc" = 2 ]
+	check "... naming file:line and the key" grep -qF "$TMP/odd.ini:3: [host] interface = $name: a sysctl.d line cannot name this interface: '${name:1:1}'" <<<"$out"
+	check "... and writes nothing" [ -z "$(ls -A "$LVSDR_SYSCTL_ROOT/etc/sysctl.d")" ]
+	on rs1 ip link del "$name"
+done
+unset LVSDR_SYSCTL_ROOT
