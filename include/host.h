@@ -137,6 +137,9 @@ struct host {
 	struct live_addr *secondaries;
 	size_t nsecondaries;
 	bool promote_nic, promote_lo;
+	/* IPv6 off where the VIPs go (conf/<dev>/disable_ipv6, or a kernel
+	 * without IPv6): read only when the profile has an IPv6 VIP. */
+	bool ipv6_off_nic, ipv6_off_lo;
 	/* A director's: who else answers for want->vips[i], in that order;
 	 * owned by the session, NULL when nobody probed. A VIP another host
 	 * holds is a backup's to leave alone, one held here too a conflict. */

@@ -321,7 +321,14 @@ static void plan_vip(struct plan *p, size_t i)
 		struct live_addr a = { .family = v->family, .prefix = v->prefix, .ifindex = target };
 		memcpy(a.addr, v->addr, 16);
 		snprintf(a.ifname, sizeof(a.ifname), "%s", target_name);
-		if (r->verdict == VERDICT_OK) {
+		bool ipv6_off = v->family == AF_INET6 && (realserver ? live->ipv6_off_lo : live->ipv6_off_nic);
+		if (r->verdict == VERDICT_OK && ipv6_off) {
+			/* The kernel would refuse with a bare "Permission denied". */
+			r->verdict = VERDICT_BLOCKED;
+			r->state = "missing";
+			snprintf(detail, sizeof(detail), "IPv6 is disabled on %s (net.ipv6.conf.%s.disable_ipv6 = 1, or "
+				 "ipv6.disable=1 at boot), so it cannot hold an IPv6 VIP", target_name, target_name);
+		} else if (r->verdict == VERDICT_OK) {
 			r->verdict = VERDICT_DRIFT;
 			r->state = "missing";
 			snprintf(detail, sizeof(detail), "not bound on %s", target_name);

@@ -102,7 +102,14 @@ int state_read(const struct host *want, struct netlink *nl, struct owned_set *ow
 		return -1;
 	}
 	live->have_mac = live->ifindex && netlink_link_mac(nl, live->ifindex, live->mac);
-	sysctl_read_host(live);
+	if (sysctl_read_host(live, err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; i < want->nvips; i++)
+		if (want->vips[i].family == AF_INET6) {
+			live->ipv6_off_nic = live->ifindex && sysctl_ipv6_disabled(live->ifname);
+			live->ipv6_off_lo = sysctl_ipv6_disabled("lo");
+			break;
+		}
 
 	struct vip *copy;
 	ctx.sorted = host_vips_sorted(want, &copy);

@@ -173,3 +173,39 @@ for name in 'e*0' 'e=0' 'e?0' 'e[0'; do
 	on rs1 ip link del "$name"
 done
 unset LVSDR_SYSCTL_ROOT
+
+# --- fd exhaustion ----------------------------------------------------------------
+# Out of descriptors the state is unread: exit 2 naming the cause, never
+# "blocked: the kernel has no conf/all/arp_ignore" (exit 1, as drift).
+check "apply: in sync before the fd cases" apply
+check "verify in sync: exit 0" on rs1 "$LVSDR" verify -q "$PROFILE"
+for n in 5 6; do
+	out=$(on rs1 bash -c "ulimit -n $n; exec '$LVSDR' verify '$PROFILE'" 2>&1)
+	rc=$?
+	check "verify with $n descriptors: exit 2, an unreadable state ($rc)" [ "$rc" = 2 ]
+	check "... naming the cause" grep -qF "Too many open files" <<<"$out"
+	check "... and no knob reported missing" eval '! grep -q "the kernel has no" <<<"$out"'
+done
+release
+
+# --- IPv6 disabled where a VIP goes -------------------------------------------------
+# The kernel refuses the address with a bare "Permission denied": lvsdr
+# names the cause, and refuses before it changes anything.
+on rs1 sysctl -qw net.ipv6.conf.lo.disable_ipv6=1
+refused "apply with IPv6 disabled on lo: refused, naming the cause" \
+	"$LAB_VIP6/128 +blocked +missing: IPv6 is disabled on lo \(net.ipv6.conf.lo.disable_ipv6 = 1" "${A[@]}"
+out=$(on rs1 "$LVSDR" apply "$PROFILE" 2>&1)
+check "... and never says only 'Permission denied'" eval '! grep -q "Permission denied" <<<"$out"'
+on rs1 sysctl -qw net.ipv6.conf.lo.disable_ipv6=0
+cat >"$TMP/dir.ini" <<EOF2
+[host]
+role = director
+interface = eth0
+[vip]
+address = $LAB_VIP6/64
+EOF2
+on rs1 sysctl -qw net.ipv6.conf.eth0.disable_ipv6=1
+out=$(on rs1 "$LVSDR" verify "$TMP/dir.ini" 2>&1)
+check "verify, a director with IPv6 disabled on its NIC: the VIP is blocked, naming the cause" \
+	grep -qE "$LAB_VIP6/64 +blocked +missing: IPv6 is disabled on eth0" <<<"$out"
+on rs1 sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0
