@@ -140,6 +140,10 @@ struct host {
 	/* IPv6 off where the VIPs go (conf/<dev>/disable_ipv6, or a kernel
 	 * without IPv6): read only when the profile has an IPv6 VIP. */
 	bool ipv6_off_nic, ipv6_off_lo;
+	/* The device the NIC is a port of (a bridge, a bond), and its kind:
+	 * frames for the NIC then reach that device, which answers ARP with
+	 * its own knobs and addresses. "" when none (a VRF does not count). */
+	char master[IF_NAMESIZE], master_kind[16];
 	/* A director's: who else answers for want->vips[i], in that order;
 	 * owned by the session, NULL when nobody probed. A VIP another host
 	 * holds is a backup's to leave alone, one held here too a conflict. */

@@ -45,6 +45,10 @@ int owned_dir_ready(const struct owned_set *set, bool create, char *err, size_t 
 uint64_t owned_netns_cookie(void);
 bool owned_contains(struct owned_set *set, const struct live_addr *a);
 void owned_add(struct owned_set *set, const struct live_addr *a);
+/* a's address and prefix recorded under a name no interface of this
+ * namespace has now: the interface was renamed, and the address is still
+ * lvsdr's. The entry then takes a's interface name. */
+bool owned_contains_renamed(struct owned_set *set, const struct live_addr *a);
 void owned_remove(struct owned_set *set, const struct live_addr *a);
 /* Written atomically (temporary file, rename). Without a cookie nothing is
  * written, and a set naming an address that has no label (IPv6) is

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -292,6 +293,23 @@ static struct live_addr *find(struct owned_set *set, const struct live_addr *a)
 bool owned_contains(struct owned_set *set, const struct live_addr *a)
 {
 	return set->n && find(set, a);
+}
+
+bool owned_contains_renamed(struct owned_set *set, const struct live_addr *a)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		struct live_addr *e = &set->entries[i];
+		if (e->family != a->family || e->prefix != a->prefix || memcmp(e->addr, a->addr, 16) ||
+		    !strcmp(e->ifname, a->ifname) || if_nametoindex(e->ifname))
+			continue;
+		/* Under the interface's name from now on: the record follows it. */
+		struct live_addr moved = *e;
+		memcpy(moved.ifname, a->ifname, sizeof(moved.ifname));
+		owned_remove(set, e);
+		owned_add(set, &moved);
+		return true;
+	}
+	return false;
 }
 
 void owned_add(struct owned_set *set, const struct live_addr *a)

@@ -452,6 +452,22 @@ static void plan_no_ipv4(struct plan *p)
 		}
 }
 
+/* A NIC that is a port of a bridge or a bond never sees its frames: the
+ * master device gets them and answers ARP with its own knobs, so the
+ * NIC's knobs and VIPs mean nothing, and "in sync" would be a lie. */
+static void plan_enslaved(struct plan *p)
+{
+	const struct host *live = p->live;
+
+	if (!live->master[0])
+		return;
+	struct extra_finding *e = plan_add_finding(p, VERDICT_BLOCKED, p->want->ifname);
+	snprintf(e->detail, sizeof(e->detail), "%s is a port of %s%s%s: the frames for it reach %s, which answers ARP "
+		 "with its own knobs and addresses; name %s as the interface", p->want->ifname,
+		 live->master_kind[0] ? live->master_kind : "", live->master_kind[0] ? " " : "", live->master,
+		 live->master, live->master);
+}
+
 void plan_compute(const struct host *want, const struct host *live, struct plan *plan)
 {
 	memset(plan, 0, sizeof(*plan));
@@ -464,6 +480,7 @@ void plan_compute(const struct host *want, const struct host *live, struct plan 
 	for (size_t i = 0; i < want->nvips; i++)
 		plan_vip(plan, i);
 	plan_no_ipv4(plan);
+	plan_enslaved(plan);
 	plan_stale(plan);
 	plan_collateral(plan);
 	/* Stable partition by kind: removals (IPv4 secondaries before the

@@ -209,3 +209,45 @@ out=$(on rs1 "$LVSDR" verify "$TMP/dir.ini" 2>&1)
 check "verify, a director with IPv6 disabled on its NIC: the VIP is blocked, naming the cause" \
 	grep -qE "$LAB_VIP6/64 +blocked +missing: IPv6 is disabled on eth0" <<<"$out"
 on rs1 sysctl -qw net.ipv6.conf.eth0.disable_ipv6=0
+
+# --- a renamed NIC -------------------------------------------------------------------
+# Renaming rewrites the labels (the first address gets the bare name) and
+# leaves the record's old name: the VIP is still lvsdr's, and release
+# removes it. nicA/nicB: a second veth in rs1, the VIP its only address.
+on rs1 ip link add nicA type veth peer name nicA-peer
+on rs1 ip link set nicA up
+on rs1 ip link set nicA-peer up
+for n in A B; do
+	printf '[host]\nrole = director\ninterface = nic%s\n[vip]\naddress = 203.0.113.100/24\n' "$n" >"$TMP/nic$n.ini"
+done
+check "takeover on nicA: exit 0" on rs1 "$LVSDR" takeover -q "$TMP/nicA.ini"
+on rs1 ip link set nicA down
+on rs1 ip link set nicA name nicB
+on rs1 ip link set nicB up
+check "after the rename the kernel labels the VIP 'nicB' (the bare name)" \
+	eval 'on rs1 ip -o -4 addr show dev nicB | grep -q "203.0.113.100/24 .* nicB\\\\"'
+out=$(on rs1 "$LVSDR" verify -v "$TMP/nicB.ini" 2>&1)
+check "verify on the renamed NIC: the VIP is lvsdr's, not 'someone else's'" \
+	grep -qE "203.0.113.100/24 +ok +bound$" <<<"$out"
+check "release on the renamed NIC: exit 0" on rs1 "$LVSDR" release -q "$TMP/nicB.ini"
+check "... removes the VIP" eval '! on rs1 ip -o addr show dev nicB | grep -q 203.0.113.100'
+check "... and the record no longer names it" eval '! grep -qs 203.0.113.100 "$RECORD"'
+on rs1 ip link del nicB
+
+# --- a NIC that is a bridge port -------------------------------------------------------
+# The bridge gets the NIC's frames and answers ARP with its own knobs: the
+# NIC's knobs and VIPs mean nothing, so lvsdr must not call it in sync.
+on rs1 ip link add nicC type veth peer name nicC-peer
+on rs1 ip link add brC type bridge
+on rs1 ip link set nicC master brC
+on rs1 ip link set brC up
+on rs1 ip link set nicC up
+printf '[host]\nrole = realserver\ninterface = nicC\n[vip]\naddress = 203.0.113.100\n' >"$TMP/nicC.ini"
+refused "apply on a bridge port: refused, naming the bridge" \
+	"nicC +blocked +nicC is a port of bridge brC: the frames for it reach brC" apply "$TMP/nicC.ini"
+out=$(on rs1 "$LVSDR" verify "$TMP/nicC.ini" 2>&1)
+rc=$?
+check "verify on a bridge port: not in sync, blocked ($rc)" [ "$rc" = 1 ]
+check "... naming the bridge" grep -qF "nicC is a port of bridge brC" <<<"$out"
+on rs1 ip link del nicC
+on rs1 ip link del brC
