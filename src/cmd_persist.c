@@ -56,7 +56,8 @@ static int persist_run(const struct host *want, const char *profile, const char 
 			       removed ? "; removed " PERSIST_DIR "/" : "", removed ? name : "");
 		return LVSDR_EXIT_OK;
 	}
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+	/* 0755 whatever the umask: an unprivileged verify reads the drop-in. */
+	if (mkdir(dir, 0755) == 0 ? chmod(dir, 0755) < 0 : errno != EEXIST) {
 		fprintf(stderr, "%s: %s: cannot create " PERSIST_DIR ": %s; nothing written\n", lvsdr_prog, profile,
 			strerror(errno));
 		free(text);

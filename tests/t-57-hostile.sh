@@ -251,3 +251,11 @@ check "verify on a bridge port: not in sync, blocked ($rc)" [ "$rc" = 1 ]
 check "... naming the bridge" grep -qF "nicC is a port of bridge brC" <<<"$out"
 on rs1 ip link del nicC
 on rs1 ip link del brC
+
+# --- persist under a hardened umask ------------------------------------------------------
+export LVSDR_SYSCTL_ROOT=$TMP/root3
+mkdir -p "$LVSDR_SYSCTL_ROOT/etc"
+check "persist under umask 077: exit 0" sh -c "umask 077; exec '$LVSDR' persist -q '$PROFILE'"
+check "... /etc/sysctl.d it made is mode 0755" [ "$(stat -c %a "$LVSDR_SYSCTL_ROOT/etc/sysctl.d")" = 755 ]
+check "... the drop-in is mode 0644" [ "$(stat -c %a "$LVSDR_SYSCTL_ROOT/etc/sysctl.d/90-lvsdr-rs.conf")" = 644 ]
+unset LVSDR_SYSCTL_ROOT
