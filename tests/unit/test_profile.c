@@ -934,8 +934,39 @@ static void test_load(void)
 	free(dir);
 }
 
+/* The trust check judges the file profile_load() opened (its fstat), and
+ * refuses when the path names another file by the time it is judged. */
+static void test_trust_opened(void)
+{
+	char dir[] = "/tmp/lvsdr-unit-trust.XXXXXX", a[64], b[64], err[512];
+	struct stat sa, sb;
+
+	if (!mkdtemp(dir) || chmod(dir, 0755) < 0) {
+		CHECK(false, "profile_trusted: a temporary directory");
+		return;
+	}
+	snprintf(a, sizeof(a), "%s/a.ini", dir);
+	snprintf(b, sizeof(b), "%s/b.ini", dir);
+	close(open(a, O_WRONLY | O_CREAT, 0644));
+	close(open(b, O_WRONLY | O_CREAT, 0644));
+	chmod(a, 0644);
+	stat(a, &sa);
+	stat(b, &sb);
+	CHECK(geteuid() != 0 || profile_trusted(a, &sa, err, sizeof(err)) == 0,
+	      "profile_trusted: root's file in a root directory, as opened: trusted");
+	CHECK(profile_trusted(a, &sb, err, sizeof(err)) < 0 && strstr(err, "the file changed while it was read"),
+	      "profile_trusted: the path names another file than the one read: refused");
+	sa.st_mode |= S_IWOTH;
+	CHECK(profile_trusted(a, &sa, err, sizeof(err)) < 0 && strstr(err, "is writable by others"),
+	      "profile_trusted: the opened file's mode is judged, not the path's");
+	unlink(a);
+	unlink(b);
+	rmdir(dir);
+}
+
 void test_profile(void)
 {
+	test_trust_opened();
 	test_realserver_defaults();
 	test_director_defaults();
 	test_knob_values();
