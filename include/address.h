@@ -23,6 +23,10 @@ int netlink_ifindex(struct netlink *nl, const char *name);
 /* The 6-byte hardware address of interface ifindex; false if it has none. */
 bool netlink_link_mac(struct netlink *nl, int ifindex, uint8_t mac[6]);
 
+/* The device interface ifindex is enslaved to (IFLA_MASTER): its index,
+ * with its name and kind ("bridge", "bond", "vrf"...); 0 when none. */
+int netlink_link_master(struct netlink *nl, int ifindex, char master[IF_NAMESIZE], char kind[16]);
+
 /* Append to live->addrs every address for which keep() says yes. */
 int address_list(struct netlink *nl, struct host *live, bool (*keep)(void *ctx, struct live_addr *a), void *ctx,
 		 char *err, size_t errlen);

@@ -52,9 +52,10 @@ size_t frame_ns(uint8_t *buf, const uint8_t mac[MAC_LEN], const uint8_t target[1
  * target link-layer address. */
 size_t frame_na(uint8_t *buf, const uint8_t mac[MAC_LEN], const uint8_t target[16], const uint8_t source[16]);
 
-/* A classic BPF filter that keeps ARP frames and neighbour advertisements:
- * every frame a claim can come in. */
-#define FRAME_CLAIM_FILTER_LEN 9
+/* A classic BPF filter that keeps ARP frames, neighbour advertisements and
+ * IPv6 packets with extension headers (which may hide one): every frame a
+ * claim can come in. */
+#define FRAME_CLAIM_FILTER_LEN 12
 extern const struct sock_filter frame_claim_filter[FRAME_CLAIM_FILTER_LEN];
 
 /* A packet socket on ifname that receives only ARP frames and neighbour

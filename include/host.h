@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <net/if.h>
+#include <sys/stat.h>
 
 #include "ipvs.h"
 
@@ -117,6 +118,10 @@ struct host {
 	struct vip *vips_sorted;
 	struct garp_policy garp;
 	struct pathcheck_policy pathcheck;
+	/* want side: the profile as profile_load() opened it (fstat of the
+	 * descriptor it read), which profile_trusted() judges. */
+	struct stat source;
+	unsigned ifname_line;         /* want side: the profile line of interface */
 	/* live side only */
 	int ifindex, lo_ifindex;
 	/* The NIC's link layer, read with the rest of the live state so that
@@ -147,6 +152,13 @@ struct host {
 	 * real server must be on (IPVS reaches it by MAC, never via a router) */
 	struct live_addr *nic_nets;
 	size_t nnic_nets;
+	/* IPv6 off where the VIPs go (conf/<dev>/disable_ipv6, or a kernel
+	 * without IPv6): read only when the profile has an IPv6 VIP. */
+	bool ipv6_off_nic, ipv6_off_lo;
+	/* The device the NIC is a port of (a bridge, a bond), and its kind:
+	 * frames for the NIC then reach that device, which answers ARP with
+	 * its own knobs and addresses. "" when none (a VRF does not count). */
+	char master[IF_NAMESIZE], master_kind[16];
 	/* A director's: who else answers for want->vips[i], in that order;
 	 * owned by the session, NULL when nobody probed. A VIP another host
 	 * holds is a backup's to leave alone, one held here too a conflict. */
@@ -188,5 +200,9 @@ unsigned host_prefix(int family);
 /* Why addr can serve no cluster, as the range it is in ("multicast
  * (224.0.0.0/4)"), or NULL; *hint gets advice to append, or "". */
 const char *address_unusable(int family, const uint8_t *addr, const char **hint);
+/* Why a director cannot hold v on its NIC: it is its subnet's network or
+ * broadcast address (IPv6: the subnet-router anycast), which the kernel
+ * treats as the subnet's, not a host's; NULL when it can. */
+const char *vip_subnet_edge(const struct vip *v);
 
 #endif

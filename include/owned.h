@@ -36,10 +36,19 @@ int owned_load(struct owned_set *set, char *err, size_t errlen);
 void owned_init(struct owned_set *set);
 /* The same for a given cookie (0: a kernel without SO_NETNS_COOKIE). */
 void owned_init_cookie(struct owned_set *set, uint64_t cookie);
+/* The run directory and this namespace's folder in it, judged (real
+ * directories nobody but root can change) and, with create, made 0755
+ * when missing. 0, -ENOENT when one is missing and !create, or -errno
+ * with err naming the directory and what is wrong. */
+int owned_dir_ready(const struct owned_set *set, bool create, char *err, size_t errlen);
 /* This network namespace's cookie, 0 when the kernel gives none (< 5.14). */
 uint64_t owned_netns_cookie(void);
 bool owned_contains(struct owned_set *set, const struct live_addr *a);
 void owned_add(struct owned_set *set, const struct live_addr *a);
+/* a's address and prefix recorded under a name no interface of this
+ * namespace has now: the interface was renamed, and the address is still
+ * lvsdr's. The entry then takes a's interface name. */
+bool owned_contains_renamed(struct owned_set *set, const struct live_addr *a);
 void owned_remove(struct owned_set *set, const struct live_addr *a);
 /* Written atomically (temporary file, rename). Without a cookie nothing is
  * written, and a set naming an address that has no label (IPv6) is

@@ -27,6 +27,11 @@ struct persist_setting {
 
 size_t persist_settings(const struct host *want, struct persist_setting out[PERSIST_MAX_SETTINGS]);
 
+/* Why a sysctl.d line cannot name ifname (sysctl.d(5) has no escapes):
+ * the character and what systemd-sysctl would make of it; NULL when it
+ * can. */
+const char *persist_ifname_unsafe(const char *ifname);
+
 /* "90-lvsdr-web1.conf" for ".../web1.ini" (the unit's instance name is the
  * same "web1"). false when the profile's file name leaves no name. */
 bool persist_dropin_name(const char *profile, char *out, size_t len);

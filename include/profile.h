@@ -49,7 +49,9 @@ int profile_load_report(const char *path, struct host *host, char *why, size_t w
  * anyone but root could have written: the file or any directory above it
  * writable by others, or owned by another user (as keepalived and wg-quick
  * do). 0, or -1 with err filled. */
-int profile_trusted(const char *path, char *err, size_t errlen);
+/* opened is what profile_load() read (host->source): that file is judged,
+ * and path must still name it. */
+int profile_trusted(const char *path, const struct stat *opened, char *err, size_t errlen);
 
 /* The same on text already in memory: the fuzzer and unit tests use it. */
 int profile_parse(const char *text, size_t len, struct host *host, struct diag *d);

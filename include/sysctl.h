@@ -12,7 +12,13 @@ const char *sysctl_scope_dir(enum scope scope, const char *ifname);
 int sysctl_read(const char *dir, const char *knob, int *value);
 int sysctl_write(const char *dir, const char *knob, int value);
 
-/* Fill live->knobs from every scope of every knob for live->ifname. */
-void sysctl_read_host(struct host *live);
+/* Whether dev holds no IPv6 address: net.ipv6.conf.<dev>.disable_ipv6
+ * set, or no IPv6 in the kernel at all (ipv6.disable=1). */
+bool sysctl_ipv6_disabled(const char *dev);
+
+/* Fill live->knobs from every scope of every knob for live->ifname. A
+ * missing knob is absent; any other failure (EMFILE) is -errno with err
+ * naming the file: the state could not be read. */
+int sysctl_read_host(struct host *live, char *err, size_t errlen);
 
 #endif

@@ -40,7 +40,8 @@ struct sysctl_query {
 
 /* Read every file under root in precedence order and fill in each query.
  * 0, or -1 with err naming what could not be read (the queries then hold
- * what was read before it). */
+ * what was read before it), or naming a file skipped because it is not a
+ * regular file (a FIFO, a directory: the queries hold all the rest). */
 int sysctl_conf_scan(const char *root, struct sysctl_query *queries, size_t n, char *err, size_t errlen);
 
 #endif

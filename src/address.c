@@ -8,6 +8,7 @@
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
+#include <netlink/route/link.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -115,6 +116,28 @@ bool netlink_link_mac(struct netlink *nl, int ifindex, uint8_t mac[6])
 		return false;
 	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
 	return true;
+}
+
+int netlink_link_master(struct netlink *nl, int ifindex, char master[IF_NAMESIZE], char kind[16])
+{
+	struct rtnl_link *link = NULL;
+	int index = 0;
+	const char *type;
+
+	master[0] = kind[0] = '\0';
+	if (rtnl_link_get_kernel(nl->sock, ifindex, NULL, &link) < 0)
+		return 0;
+	index = rtnl_link_get_master(link);
+	rtnl_link_put(link);
+	link = NULL;
+	if (index <= 0 || !interface_name(nl, index, master))
+		return 0;
+	if (rtnl_link_get_kernel(nl->sock, index, NULL, &link) >= 0) {
+		type = rtnl_link_get_type(link);
+		snprintf(kind, 16, "%s", type ? type : "");
+		rtnl_link_put(link);
+	}
+	return index;
 }
 
 /* The local address of an RTM_NEWADDR message into a, as libnl's own

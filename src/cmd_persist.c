@@ -56,7 +56,8 @@ static int persist_run(const struct host *want, const char *profile, const char 
 			       removed ? "; removed " PERSIST_DIR "/" : "", removed ? name : "");
 		return LVSDR_EXIT_OK;
 	}
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+	/* 0755 whatever the umask: an unprivileged verify reads the drop-in. */
+	if (mkdir(dir, 0755) == 0 ? chmod(dir, 0755) < 0 : errno != EEXIST) {
 		fprintf(stderr, "%s: %s: cannot create " PERSIST_DIR ": %s; nothing written\n", lvsdr_prog, profile,
 			strerror(errno));
 		free(text);
@@ -90,7 +91,7 @@ int persist_main(int argc, char **argv)
 	bool dry_run = false, quiet = false;
 	struct host want;
 	char name[NAME_MAX + 1], err[512];
-	const char *profile;
+	const char *profile, *why;
 	int opt, status;
 
 	while ((opt = getopt_long(argc, argv, "nqh", options, NULL)) != -1) {
@@ -118,7 +119,12 @@ int persist_main(int argc, char **argv)
 		host_free(&want);
 		return LVSDR_EXIT_ERROR;
 	}
-	if (!persist_dropin_name(profile, name, sizeof(name))) {
+	if ((why = persist_ifname_unsafe(want.ifname))) {
+		fprintf(stderr, "%s:%u: [host] interface = %s: a sysctl.d line cannot name this interface: %s; "
+			"nothing written (rename the interface, or set its knobs another way)\n", profile,
+			want.ifname_line, want.ifname, why);
+		status = LVSDR_EXIT_ERROR;
+	} else if (!persist_dropin_name(profile, name, sizeof(name))) {
 		fprintf(stderr, "%s: %s: the file name leaves no name for the drop-in; nothing written\n", lvsdr_prog,
 			profile);
 		status = LVSDR_EXIT_ERROR;
@@ -130,7 +136,7 @@ int persist_main(int argc, char **argv)
 			printf("%s: sets no knob: nothing to persist\n", profile);
 		free(text);
 		status = LVSDR_EXIT_OK;
-	} else if (geteuid() == 0 && profile_trusted(profile, err, sizeof(err)) < 0) {
+	} else if (geteuid() == 0 && profile_trusted(profile, &want.source, err, sizeof(err)) < 0) {
 		/* Root applies the drop-in at every boot: the same rule as apply. */
 		fprintf(stderr, "%s: %s; nothing written\n", lvsdr_prog, err);
 		status = LVSDR_EXIT_ERROR;

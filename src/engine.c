@@ -83,7 +83,7 @@ int session_open(struct session *s, const char *profile, const struct session_op
 	s->lock_fd = -1;
 	if (profile_load_report(profile, &s->want, s->error, sizeof(s->error)) != 0)
 		return LVSDR_EXIT_ERROR;
-	if (opt->lock && geteuid() == 0 && profile_trusted(profile, err, sizeof(err)) < 0)
+	if (opt->lock && geteuid() == 0 && profile_trusted(profile, &s->want.source, err, sizeof(err)) < 0)
 		return session_fail(s, "%s; nothing changed", err);
 	if (opt->expect >= 0)
 		s->want.expect = (enum vip_expect)opt->expect;

@@ -27,8 +27,10 @@ static bool arp_claim(const uint8_t *p, size_t len, struct claim *c)
 	if (len < sizeof(arp))
 		return false;
 	memcpy(&arp, p, sizeof(arp));
-	if (ntohs(arp.arp_hrd) != ARPHRD_ETHER || ntohs(arp.arp_pro) != ETHERTYPE_IP || arp.arp_hln != ETH_ALEN ||
-	    arp.arp_pln != 4)
+	/* arp_process() on an Ethernet device takes hardware type 6 (IEEE
+	 * 802, RFC 2625) as well as 1: a claim in either moves the entry. */
+	if ((ntohs(arp.arp_hrd) != ARPHRD_ETHER && ntohs(arp.arp_hrd) != ARPHRD_IEEE802) ||
+	    ntohs(arp.arp_pro) != ETHERTYPE_IP || arp.arp_hln != ETH_ALEN || arp.arp_pln != 4)
 		return false;
 	if (ntohs(arp.arp_op) == ARPOP_REQUEST)
 		c->kind = CLAIM_ARP_REQUEST;
@@ -46,34 +48,95 @@ static bool arp_claim(const uint8_t *p, size_t len, struct claim *c)
 	return true;
 }
 
-/* RFC 4861 7.1.2, as Linux applies it: hop limit 255, code 0, options
- * whole and none of length 0. The claimed MAC is the target link-layer
- * option, or the frame's source when a solicited answer leaves it out. */
+/* The options of a hop-by-hop or destination options header, as
+ * ip6_parse_tlv() judges them: an unknown option whose type says "discard"
+ * (its two high bits not 00) drops the packet, so do more than
+ * LVSDR_EXT_MAX_OPTS options or a run of more than 7 bytes of padding
+ * (the kernel's max_{hbh,dst}_opts_number default). */
+#define LVSDR_EXT_MAX_OPTS 8
+static bool ext_options_pass(const uint8_t *p, size_t len)
+{
+	size_t off = 2, pad = 0;
+	unsigned count = 0;
+
+	while (off < len) {
+		size_t optlen = p[off] == 0 ? 1 : off + 1 < len ? (size_t)p[off + 1] + 2 : len + 1;
+		if (off + optlen > len)
+			return false;
+		if (p[off] == 0 || p[off] == 1) {
+			if ((pad += optlen) > 7)
+				return false;
+		} else {
+			pad = 0;
+			/* Router alert (5) is the one a neighbour message may carry. */
+			if ((p[off] >> 6) != 0 || ++count > LVSDR_EXT_MAX_OPTS)
+				return false;
+		}
+		off += optlen;
+	}
+	return true;
+}
+
+/* Past the extension headers the kernel walks before ICMPv6: hop-by-hop
+ * (only first), destination options, a routing header with no segment
+ * left. A fragment is refused: Linux drops fragmented neighbour discovery
+ * (suppress_frag_ndisc). false when the kernel would drop the packet. */
+static bool ipv6_skip_extensions(const uint8_t *p, size_t end, uint8_t *next, size_t *off)
+{
+	for (bool first = true; *next != IPPROTO_ICMPV6; first = false) {
+		if (*next == IPPROTO_FRAGMENT || end - *off < 8)
+			return false;
+		size_t hlen = ((size_t)p[*off + 1] + 1) * 8;
+		if (end - *off < hlen)
+			return false;
+		if (*next == IPPROTO_HOPOPTS || *next == IPPROTO_DSTOPTS) {
+			if ((*next == IPPROTO_HOPOPTS && !first) || !ext_options_pass(p + *off, hlen))
+				return false;
+		} else if (*next != IPPROTO_ROUTING || p[*off + 3] != 0) {
+			return false;
+		}
+		*next = p[*off];
+		*off += hlen;
+	}
+	return true;
+}
+
+/* RFC 4861 7.1.2, as Linux applies it: hop limit 255, a valid checksum,
+ * code 0, options whole and none of length 0. The claimed MAC is the
+ * first target link-layer option (ndisc_parse_options() keeps the first;
+ * one of the wrong length makes ndisc_recv_na() drop the packet), or the
+ * frame's source when a solicited answer leaves it out. */
 static bool na_claim(const uint8_t *p, size_t len, struct claim *c)
 {
 	struct ip6_hdr ip6;
 	struct nd_neighbor_advert na;
 	bool have_option = false;
+	size_t off = sizeof(ip6);
 
 	if (len < sizeof(ip6) + sizeof(na))
 		return false;
 	memcpy(&ip6, p, sizeof(ip6));
-	size_t plen = ntohs(ip6.ip6_plen);
-	if ((ip6.ip6_vfc >> 4) != 6 || ip6.ip6_nxt != IPPROTO_ICMPV6 || ip6.ip6_hlim != 255 || plen < sizeof(na) ||
-	    sizeof(ip6) + plen > len)
+	size_t end = sizeof(ip6) + ntohs(ip6.ip6_plen);
+	uint8_t next = ip6.ip6_nxt;
+	if ((ip6.ip6_vfc >> 4) != 6 || ip6.ip6_hlim != 255 || end > len || !ipv6_skip_extensions(p, end, &next, &off) ||
+	    end - off < sizeof(na))
 		return false;
-	memcpy(&na, p + sizeof(ip6), sizeof(na));
+	uint32_t sum = checksum_pseudo(AF_INET6, (const uint8_t *)&ip6.ip6_src, (const uint8_t *)&ip6.ip6_dst,
+				       IPPROTO_ICMPV6, end - off);
+	if (checksum_finish(checksum_add(sum, p + off, end - off)) != 0)
+		return false;
+	memcpy(&na, p + off, sizeof(na));
 	if (na.nd_na_type != ND_NEIGHBOR_ADVERT || na.nd_na_code != 0 || IN6_IS_ADDR_MULTICAST(&na.nd_na_target))
 		return false;
-	const uint8_t *opt = p + sizeof(ip6) + sizeof(na), *end = p + sizeof(ip6) + plen;
-	while (opt < end) {
-		if (end - opt < 2 || opt[1] == 0 || (size_t)(end - opt) < (size_t)opt[1] * 8)
+	for (const uint8_t *opt = p + off + sizeof(na); opt < p + end; opt += opt[1] * 8) {
+		if (p + end - opt < 2 || opt[1] == 0 || (size_t)(p + end - opt) < (size_t)opt[1] * 8)
 			return false;
-		if (opt[0] == ND_OPT_TARGET_LINKADDR && opt[1] == 1) {
+		if (opt[0] == ND_OPT_TARGET_LINKADDR && !have_option) {
+			if (opt[1] != 1)
+				return false;
 			memcpy(c->mac, opt + 2, MAC_LEN);
 			have_option = true;
 		}
-		opt += opt[1] * 8;
 	}
 	if (!have_option)
 		memcpy(c->mac, c->eth_src, MAC_LEN);
@@ -207,15 +270,20 @@ size_t frame_na(uint8_t *buf, const uint8_t mac[MAC_LEN], const uint8_t target[1
 }
 
 /* ARP, or IPv6 whose next header is ICMPv6 (offset 14 + 6) and whose
- * ICMPv6 type is a neighbour advertisement (offset 14 + 40). */
+ * ICMPv6 type is a neighbour advertisement (offset 14 + 40), or whose
+ * next header is one the kernel walks past to reach ICMPv6 (hop-by-hop,
+ * routing, destination options: rare, so parsed in user space). */
 const struct sock_filter frame_claim_filter[FRAME_CLAIM_FILTER_LEN] = {
 	BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_ARP, 5, 0),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_IPV6, 0, 5),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_ARP, 8, 0),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_IPV6, 0, 8),
 	BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 20),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_ICMPV6, 0, 3),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_ICMPV6, 0, 2),
 	BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 54),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ND_NEIGHBOR_ADVERT, 0, 1),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ND_NEIGHBOR_ADVERT, 3, 4),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_HOPOPTS, 2, 0),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_ROUTING, 1, 0),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_DSTOPTS, 0, 1),
 	BPF_STMT(BPF_RET | BPF_K, 0xffff),
 	BPF_STMT(BPF_RET | BPF_K, 0),
 };

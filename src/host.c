@@ -168,6 +168,28 @@ const char *host_vip_ifname(const struct host *h)
 	return h->role == ROLE_REALSERVER ? "lo" : h->ifname;
 }
 
+const char *vip_subnet_edge(const struct vip *v)
+{
+	unsigned bits = host_prefix(v->family) - v->prefix;
+	bool zeros = true, ones = true;
+
+	/* A /31 or /32 (RFC 3021), a /127 or /128 (RFC 6164) has no edge. */
+	if (bits < 2)
+		return NULL;
+	for (unsigned i = v->prefix; i < host_prefix(v->family); i++) {
+		bool bit = v->addr[i / 8] & (0x80 >> (i % 8));
+		zeros = zeros && !bit;
+		ones = ones && bit;
+	}
+	if (zeros)
+		return v->family == AF_INET ? "the network address of its subnet"
+					    : "the subnet-router anycast address of its subnet (RFC 4291 2.6.1)";
+	/* IPv6 has no broadcast: an all-ones interface ID is an address. */
+	if (ones && v->family == AF_INET)
+		return "the broadcast address of its subnet";
+	return NULL;
+}
+
 const struct vip *host_vips_sorted(const struct host *h, struct vip **copy)
 {
 	*copy = NULL;

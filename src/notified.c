@@ -1,6 +1,7 @@
 #include "notified.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -9,15 +10,18 @@
 #include <unistd.h>
 
 #include "owned.h"
+#include "safe_open.h"
 #include "util.h"
 
 /* One record per profile, named by a hash of its real path; the path is
  * stored too, so a collision reads as no record, never as another's. */
-static int record_path(const char *profile, char real[PATH_MAX], char *path, size_t len, char *err, size_t errlen)
+static int record_path(const char *profile, char real[PATH_MAX], char *path, size_t len, bool create, char *err,
+		       size_t errlen)
 {
 	struct owned_set set;
 	uint64_t h = 1469598103934665603ull; /* FNV-1a */
 	char *slash;
+	int ret;
 
 	if (!realpath(profile, real)) {
 		snprintf(err, errlen, "%s: %s", profile, strerror(errno));
@@ -26,6 +30,8 @@ static int record_path(const char *profile, char real[PATH_MAX], char *path, siz
 	for (const char *c = real; *c; c++)
 		h = (h ^ (unsigned char)*c) * 1099511628211ull;
 	owned_init(&set);
+	if ((ret = owned_dir_ready(&set, create, err, errlen)) < 0)
+		return ret;
 	slash = strrchr(set.path, '/');
 	snprintf(path, len, "%.*s/notified-%016llx", (int)(slash - set.path), set.path, (unsigned long long)h);
 	return 0;
@@ -35,18 +41,18 @@ int notified_save(const char *profile, const char *state, char *err, size_t errl
 {
 	char real[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX + 8];
 	FILE *f;
-	int ret;
+	int fd, ret;
 
-	if ((ret = record_path(profile, real, path, sizeof(path), err, errlen)) < 0)
+	if ((ret = record_path(profile, real, path, sizeof(path), true, err, errlen)) < 0)
 		return ret;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if ((ret = mkdir_parents(tmp)) < 0) {
-		snprintf(err, errlen, "cannot create the directory for %s: %s", path, strerror(-ret));
-		return ret;
-	}
-	if (!(f = fopen(tmp, "we"))) {
+	/* 0644: an unprivileged status check reads it, whatever the umask. */
+	if ((fd = safe_create_temp(path, tmp, sizeof(tmp), 0644, err, errlen)) < 0)
+		return fd;
+	if (!(f = fdopen(fd, "w"))) {
 		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-		return -errno;
+		close(fd);
+		unlink(tmp);
+		return -ENOMEM;
 	}
 	fprintf(f, "%s %s\n", state, real);
 	if (fclose(f) != 0 || rename(tmp, path) < 0) {
@@ -62,15 +68,20 @@ int notified_load(const char *profile, char state[NOTIFIED_STATE_MAX], char *err
 	char real[PATH_MAX], path[PATH_MAX], line[PATH_MAX + NOTIFIED_STATE_MAX + 2];
 	size_t n;
 	FILE *f;
-	int ret;
+	int fd, ret;
 
-	if ((ret = record_path(profile, real, path, sizeof(path), err, errlen)) < 0)
+	if ((ret = record_path(profile, real, path, sizeof(path), false, err, errlen)) == -ENOENT)
+		return 0;
+	if (ret < 0)
 		return ret;
-	if (!(f = fopen(path, "re"))) {
-		if (errno == ENOENT)
-			return 0;
+	if ((fd = safe_open(path, O_RDONLY | O_NOFOLLOW, err, errlen)) == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return fd;
+	if (!(f = fdopen(fd, "r"))) {
 		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-		return -errno;
+		close(fd);
+		return -ENOMEM;
 	}
 	ret = fgets(line, sizeof(line), f) ? 1 : 0;
 	fclose(f);

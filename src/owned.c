@@ -7,11 +7,13 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "safe_open.h"
 #include "util.h"
 
 #define LVSDR_RUNDIR "/run/lvsdr"
@@ -56,6 +58,46 @@ static const char *run_dir(void)
 	const char *dir = getenv("LVSDR_RUNDIR");
 
 	return dir && *dir ? dir : LVSDR_RUNDIR;
+}
+
+/* dir, made when missing: 0755 whatever the umask, for an unprivileged
+ * verify reads the record too. The directories above are the system's. */
+static int dir_make(const char *dir, char *err, size_t errlen)
+{
+	char copy[PATH_MAX];
+	int ret;
+
+	snprintf(copy, sizeof(copy), "%s", dir);
+	if ((ret = mkdir_parents(copy)) == 0) {
+		if (mkdir(dir, 0755) == 0)
+			ret = chmod(dir, 0755) < 0 ? -errno : 0;
+		else if (errno != EEXIST)
+			ret = -errno;
+	}
+	if (ret < 0)
+		snprintf(err, errlen, "cannot create the directory %s: %s", dir, strerror(-ret));
+	return ret;
+}
+
+int owned_dir_ready(const struct owned_set *set, bool create, char *err, size_t errlen)
+{
+	const char *dirs[] = { run_dir(), set->dir };
+	int ret;
+
+	/* Judged before anything in them is opened, the way OpenSSH judges
+	 * a key's directory: a record or lock that another user can swap
+	 * would let them choose which addresses a run as root removes. */
+	for (size_t i = 0; i < (set->cookie ? 2 : 1); i++) {
+		ret = safe_dir_trusted(dirs[i], err, errlen);
+		if (ret == -ENOENT && create) {
+			if ((ret = dir_make(dirs[i], err, errlen)) < 0)
+				return ret;
+			ret = safe_dir_trusted(dirs[i], err, errlen);
+		}
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
 }
 
 uint64_t owned_netns_cookie(void)
@@ -179,19 +221,25 @@ int owned_load(struct owned_set *set, char *err, size_t errlen)
 	char line[128];
 	unsigned lineno = 0;
 	bool damaged = false;
+	int fd, ret;
 	FILE *f;
 
 	owned_init(set);
 	if (!set->cookie)
 		return 0;
-	f = fopen(set->path, "re");
-	if (!f) {
-		if (errno == ENOENT) {
-			legacy_warning(set);
-			return 0;
-		}
+	if ((ret = owned_dir_ready(set, false, err, errlen)) < 0 && ret != -ENOENT)
+		return ret;
+	fd = ret < 0 ? ret : safe_open(set->path, O_RDONLY | O_NOFOLLOW, err, errlen);
+	if (fd == -ENOENT) {
+		legacy_warning(set);
+		return 0;
+	}
+	if (fd < 0)
+		return fd;
+	if (!(f = fdopen(fd, "r"))) {
 		snprintf(err, errlen, "cannot read %s: %s", set->path, strerror(errno));
-		return -errno;
+		close(fd);
+		return -ENOMEM;
 	}
 	while (!damaged && fgets(line, sizeof(line), f)) {
 		struct live_addr a;
@@ -247,6 +295,23 @@ bool owned_contains(struct owned_set *set, const struct live_addr *a)
 	return set->n && find(set, a);
 }
 
+bool owned_contains_renamed(struct owned_set *set, const struct live_addr *a)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		struct live_addr *e = &set->entries[i];
+		if (e->family != a->family || e->prefix != a->prefix || memcmp(e->addr, a->addr, 16) ||
+		    !strcmp(e->ifname, a->ifname) || if_nametoindex(e->ifname))
+			continue;
+		/* Under the interface's name from now on: the record follows it. */
+		struct live_addr moved = *e;
+		memcpy(moved.ifname, a->ifname, sizeof(moved.ifname));
+		owned_remove(set, e);
+		owned_add(set, &moved);
+		return true;
+	}
+	return false;
+}
+
 void owned_add(struct owned_set *set, const struct live_addr *a)
 {
 	if (owned_contains(set, a))
@@ -293,7 +358,7 @@ int owned_save(struct owned_set *set, char *err, size_t errlen)
 {
 	char tmp[sizeof(set->path) + 8];
 	FILE *f;
-	int ret;
+	int fd, ret;
 
 	if (!set->dirty)
 		return 0;
@@ -309,18 +374,16 @@ int owned_save(struct owned_set *set, char *err, size_t errlen)
 		set->dirty = false;
 		return 0;
 	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", set->path);
-	f = fopen(tmp, "we");
-	if (!f && errno == ENOENT) {
-		if ((ret = mkdir_parents(set->path)) < 0) {
-			snprintf(err, errlen, "cannot create the directory for %s: %s", set->path, strerror(-ret));
-			return ret;
-		}
-		f = fopen(tmp, "we");
-	}
-	if (!f) {
+	if ((ret = owned_dir_ready(set, true, err, errlen)) < 0)
+		return ret;
+	/* 0644: an unprivileged verify reads it, whatever root's umask. */
+	if ((fd = safe_create_temp(set->path, tmp, sizeof(tmp), 0644, err, errlen)) < 0)
+		return fd;
+	if (!(f = fdopen(fd, "w"))) {
 		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-		return -errno;
+		close(fd);
+		unlink(tmp);
+		return -ENOMEM;
 	}
 	fprintf(f, "netns-cookie %llu\n", (unsigned long long)set->cookie);
 	for (size_t i = 0; i < set->n; i++) {
@@ -356,20 +419,10 @@ int owned_lock(const struct owned_set *set, unsigned timeout_ms, char *err, size
 	int fd, ret;
 
 	snprintf(path, sizeof(path), "%s/lock", set->dir);
-	/* The directories exist after the first run: create them only then,
-	 * which spares every later run (a takeover among them) four calls. */
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0 && errno == ENOENT) {
-		if ((ret = mkdir_parents(path)) < 0) {
-			snprintf(err, errlen, "cannot create the directory for %s: %s", path, strerror(-ret));
-			return ret;
-		}
-		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	}
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-		return -errno;
-	}
+	if ((ret = owned_dir_ready(set, true, err, errlen)) < 0)
+		return ret;
+	if ((fd = safe_open(path, O_RDWR | O_CREAT | O_NOFOLLOW, err, errlen)) < 0)
+		return fd;
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR) {
 			snprintf(err, errlen, "cannot lock %s: %s", path, strerror(errno));

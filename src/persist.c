@@ -12,6 +12,7 @@
 
 #include "sysctl.h"
 #include "sysctl_conf.h"
+#include "safe_open.h"
 #include "util.h"
 
 /* Bigger than any drop-in lvsdr writes: a longer file is not ours. */
@@ -40,6 +41,25 @@ size_t persist_settings(const struct host *want, struct persist_setting out[PERS
 			n++;
 		}
 	return n;
+}
+
+const char *persist_ifname_unsafe(const char *ifname)
+{
+	/* systemd-sysctl reads '*', '?' and '[' in a key as a glob (matching
+	 * other interfaces too) and splits a line at its first '='; sysctl.d(5)
+	 * has no escape for either. A leading '-' only marks a key whose
+	 * failure is ignored, and no key of ours starts with the name. */
+	static const char unsafe[] = "*?[=";
+	const char *c = strpbrk(ifname, unsafe);
+
+	if (!c)
+		return NULL;
+	switch (*c) {
+	case '=': return "'=': sysctl.d splits a line at its first '=', so the key would end there";
+	case '*': return "'*': sysctl.d reads it as a glob that matches other interfaces too";
+	case '?': return "'?': sysctl.d reads it as a glob that matches other interfaces too";
+	}
+	return "'[': sysctl.d reads it as a glob that matches other interfaces too";
 }
 
 bool persist_dropin_name(const char *profile, char *out, size_t len)
@@ -85,16 +105,19 @@ char *persist_render(const struct host *want, const char *profile)
 	return text;
 }
 
-/* The whole file, allocated; NULL with errno (ENOENT: no such file). */
-static char *read_small(const char *path)
+/* The whole file, allocated; NULL with errno (ENOENT: no such file) and
+ * err filled. Only a regular file is read: a FIFO would read as empty. */
+static char *read_small(const char *path, char *err, size_t errlen)
 {
 	char *buf = NULL;
 	size_t got = 0;
 	ssize_t r;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int fd = safe_open(path, O_RDONLY, err, errlen);
 
-	if (fd < 0)
+	if (fd < 0) {
+		errno = -fd;
 		return NULL;
+	}
 	buf = xmalloc(PERSIST_MAX_BYTES + 1);
 	while (got < PERSIST_MAX_BYTES && (r = read(fd, buf + got, PERSIST_MAX_BYTES - got)) > 0)
 		got += (size_t)r;
@@ -105,7 +128,7 @@ static char *read_small(const char *path)
 
 int persist_write(const char *path, const char *text, char *err, size_t errlen)
 {
-	char *old = read_small(path), tmp[PATH_MAX], dir[PATH_MAX];
+	char why[PATH_MAX + 64], *old = read_small(path, why, sizeof(why)), tmp[PATH_MAX], dir[PATH_MAX];
 	size_t len = strlen(text);
 	const char *slash = strrchr(path, '/');
 	int fd, saved;
@@ -113,6 +136,11 @@ int persist_write(const char *path, const char *text, char *err, size_t errlen)
 	if (old && !strcmp(old, text)) {
 		free(old);
 		return 0;
+	}
+	/* A FIFO or a directory there is no drop-in lvsdr wrote: named, not replaced. */
+	if (!old && errno != ENOENT) {
+		snprintf(err, errlen, "%s", why);
+		return -1;
 	}
 	free(old);
 	/* Not ending in ".conf": sysctl --system never reads it half-written. */
@@ -168,12 +196,15 @@ static void finding_add(struct persist_finding **list, size_t *n, const char *su
 static void check_dropin(const char *root, const struct host *want, const char *profile, const char *name,
 			 struct persist_finding **list, size_t *n)
 {
-	char path[PATH_MAX], *text, *have;
+	char path[PATH_MAX], why[PATH_MAX + 64], *text, *have;
 
 	if (snprintf(path, sizeof(path), "%s" PERSIST_DIR "/%s", root, name) >= (int)sizeof(path))
 		return;
-	if (!(have = read_small(path))) {
-		if (errno != ENOENT)
+	if (!(have = read_small(path, why, sizeof(why)))) {
+		if (errno == EINVAL)
+			finding_add(list, n, name, PERSIST_DIR "/%s is not a regular file: remove it, then run lvsdr "
+				    "persist %s", name, profile);
+		else if (errno != ENOENT)
 			finding_add(list, n, name, "cannot read " PERSIST_DIR "/%s: %s", name, strerror(errno));
 		return;
 	}

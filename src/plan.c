@@ -341,7 +341,14 @@ static void plan_vip(struct plan *p, size_t i)
 		struct live_addr a = { .family = v->family, .prefix = v->prefix, .ifindex = target };
 		memcpy(a.addr, v->addr, 16);
 		snprintf(a.ifname, sizeof(a.ifname), "%s", target_name);
-		if (r->verdict == VERDICT_OK) {
+		bool ipv6_off = v->family == AF_INET6 && (realserver ? live->ipv6_off_lo : live->ipv6_off_nic);
+		if (r->verdict == VERDICT_OK && ipv6_off) {
+			/* The kernel would refuse with a bare "Permission denied". */
+			r->verdict = VERDICT_BLOCKED;
+			r->state = "missing";
+			snprintf(detail, sizeof(detail), "IPv6 is disabled on %s (net.ipv6.conf.%s.disable_ipv6 = 1, or "
+				 "ipv6.disable=1 at boot), so it cannot hold an IPv6 VIP", target_name, target_name);
+		} else if (r->verdict == VERDICT_OK) {
 			r->verdict = VERDICT_DRIFT;
 			r->state = "missing";
 			snprintf(detail, sizeof(detail), "not bound on %s", target_name);
@@ -465,6 +472,22 @@ static void plan_no_ipv4(struct plan *p)
 		}
 }
 
+/* A NIC that is a port of a bridge or a bond never sees its frames: the
+ * master device gets them and answers ARP with its own knobs, so the
+ * NIC's knobs and VIPs mean nothing, and "in sync" would be a lie. */
+static void plan_enslaved(struct plan *p)
+{
+	const struct host *live = p->live;
+
+	if (!live->master[0])
+		return;
+	struct extra_finding *e = plan_add_finding(p, VERDICT_BLOCKED, p->want->ifname);
+	snprintf(e->detail, sizeof(e->detail), "%s is a port of %s%s%s: the frames for it reach %s, which answers ARP "
+		 "with its own knobs and addresses; name %s as the interface", p->want->ifname,
+		 live->master_kind[0] ? live->master_kind : "", live->master_kind[0] ? " " : "", live->master,
+		 live->master, live->master);
+}
+
 void plan_compute(const struct host *want, const struct host *live, struct plan *plan)
 {
 	memset(plan, 0, sizeof(*plan));
@@ -477,6 +500,7 @@ void plan_compute(const struct host *want, const struct host *live, struct plan 
 	for (size_t i = 0; i < want->nvips; i++)
 		plan_vip(plan, i);
 	plan_no_ipv4(plan);
+	plan_enslaved(plan);
 	plan_stale(plan);
 	plan_collateral(plan);
 	plan_ipvs(plan);

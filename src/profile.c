@@ -19,6 +19,7 @@
 
 #include "pathcheck.h"
 #include "profile_internal.h"
+#include "safe_open.h"
 #include "util.h"
 
 #define RAW_LINE_MAX 4096
@@ -306,9 +307,11 @@ static bool normalise_line(struct parser *p, const char *raw, size_t len, char *
 	/* A value too long for inih's buffer (no valid one comes close) still
 	 * reaches the handler, as empty, so the key is checked and counted as
 	 * present like any other: no "address is missing" on top. */
-	if ((int)(klen + 1 + (n - vstart) + 2) > outsize) {
-		p->long_line = klen + 1 + (n - vstart);
-		p->line_limit = outsize - 2; /* key=value, then "\n" and NUL */
+	/* "key=value" and its NUL: inih needs no newline, so Debian's
+	 * 200-byte buffer holds a key and value of 198 characters together. */
+	if ((int)(klen + 1 + (n - vstart) + 1) > outsize) {
+		p->long_line = klen + (n - vstart);
+		p->line_limit = outsize - 2;
 		vstart = n;
 	}
 	/* Fits: the value by the check above, the key because no key name is
@@ -318,7 +321,7 @@ static bool normalise_line(struct parser *p, const char *raw, size_t len, char *
 	memcpy(out, line, klen);
 	out[klen] = '=';
 	memcpy(out + klen + 1, line + vstart, vlen);
-	memcpy(out + klen + 1 + vlen, "\n", 2);
+	out[klen + 1 + vlen] = '\0';
 	return true;
 }
 
@@ -514,8 +517,10 @@ static void parse_value(struct parser *p, enum key key, const char *value)
 			 * knob would then change every interface on the host. */
 			diag_error(p->d, p->lineno, "[host] interface = %s: conf/%s is not an interface; name the NIC "
 				   "on the segment shared by director and real servers", value, value);
-		else
+		else {
 			snprintf(h->ifname, sizeof(h->ifname), "%s", value);
+			h->ifname_line = p->lineno;
+		}
 		break;
 	case KEY_IGNORE: case KEY_ANNOUNCE: case KEY_FILTER: case KEY_ACCEPT: case KEY_NOTIFY:
 		parse_knob(p, (enum arp_knob)(key - KEY_IGNORE), value);
@@ -885,6 +890,13 @@ static void validate_whole(struct parser *p)
 			diag_error(p->d, v->line, "[vip] address = %s: a real server binds VIPs on lo as /%u; a wider prefix "
 				   "makes the whole subnet local and cuts the host off from its neighbours", text, max);
 		}
+		const char *edge = h->role == ROLE_DIRECTOR ? vip_subnet_edge(v) : NULL;
+		if (edge) {
+			char text[64];
+			vip_format(v, text, sizeof(text));
+			diag_error(p->d, v->line, "[vip] address = %s: is %s; no host can hold it for clients (pick "
+				   "another address or prefix)", text, edge);
+		}
 	}
 }
 
@@ -959,6 +971,7 @@ int profile_load(const char *path, struct host *host, struct diag *d)
 		return -1;
 	}
 	ret = profile_parse(buf, got, host, d);
+	host->source = st; /* profile_parse() cleared host */
 	free(buf);
 	return ret;
 }
@@ -986,22 +999,7 @@ int profile_load_print(const char *path, struct host *host)
 	return profile_load_report(path, host, NULL, 0);
 }
 
-/* Whether st lets anyone but root (or us) change what it holds. A sticky
- * directory such as /tmp is fine: others cannot replace our entries. */
-static const char *writable_by_others(const struct stat *st)
-{
-	bool sticky_dir = S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX);
-
-	if (st->st_uid != 0 && st->st_uid != geteuid())
-		return "is owned by another user";
-	if ((st->st_mode & S_IWOTH) && !sticky_dir)
-		return "is writable by others";
-	if ((st->st_mode & S_IWGRP) && st->st_gid != 0 && !sticky_dir)
-		return "is writable by its group";
-	return NULL;
-}
-
-int profile_trusted(const char *path, char *err, size_t errlen)
+int profile_trusted(const char *path, const struct stat *opened, char *err, size_t errlen)
 {
 	char *real = realpath(path, NULL), *slash;
 	struct stat st;
@@ -1011,15 +1009,23 @@ int profile_trusted(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: cannot resolve the path: %s", path, strerror(errno));
 		return -1;
 	}
+	/* The file read is judged by its descriptor's fstat; the path must
+	 * still name it, or another file could be judged in its place. */
+	if (stat(real, &st) == 0 && (st.st_dev != opened->st_dev || st.st_ino != opened->st_ino)) {
+		snprintf(err, errlen, "%s: refusing to run as root: the file changed while it was read", path);
+		free(real);
+		return -1;
+	}
+	st = *opened;
 	/* The file, then each directory above it up to /. */
-	for (;;) {
+	for (bool first = true;; first = false) {
 		const char *why;
-		if (stat(*real ? real : "/", &st) < 0) {
+		if (!first && stat(*real ? real : "/", &st) < 0) {
 			snprintf(err, errlen, "%s: cannot check %s: %s", path, *real ? real : "/", strerror(errno));
 			ret = -1;
 			break;
 		}
-		if ((why = writable_by_others(&st))) {
+		if ((why = safe_stat_untrusted(&st, true))) {
 			snprintf(err, errlen, "%s: refusing to run as root: %s %s (mode %04o, uid %u, gid %u), so "
 				 "another user could choose what this host binds; fix it with chown root and chmod go-w",
 				 path, *real ? real : "/", why, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid,

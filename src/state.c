@@ -15,6 +15,18 @@ struct keep_ctx {
 	bool nic_nets;      /* and every address of the NIC, into live->nic_nets */
 };
 
+/* A label that renaming the interface made of ours: the bare name, or
+ * any name followed by our suffix, whole or shortened as owned_label()
+ * shortens it. */
+static bool label_from_rename(const struct live_addr *a)
+{
+	const char *colon = strchr(a->label, ':');
+
+	if (!colon)
+		return !strcmp(a->label, a->ifname);
+	return colon[1] && !strncmp(colon + 1, "lvsdr", strlen(colon + 1));
+}
+
 /* Keep an address if it is one of the profile's VIPs (on any interface:
  * a VIP in the wrong place is drift) or lvsdr bound it. */
 static bool keep_address(void *arg, struct live_addr *a)
@@ -38,13 +50,18 @@ static bool keep_address(void *arg, struct live_addr *a)
 	/* IPv4: our label decides, so an address someone re-added under a
 	 * label of their own is theirs even if the record still names it.
 	 * IPv6 has no labels (nor IPv4 on a name too long for one): the
-	 * record decides. */
+	 * record decides. Renaming the interface rewrites the labels
+	 * (inetdev_changename(): the first address gets the bare name, a
+	 * long name cuts ours short) and leaves the record's old name: the
+	 * record then decides for an address with no label of another's. */
 	if (a->family == AF_INET)
 		owned_label(a->ifname, label);
 	if (a->family == AF_INET && label[0])
 		a->owned = !strcmp(a->label, label);
 	else
 		a->owned = owned_contains(ctx->owned, a);
+	if (!a->owned && (a->family == AF_INET6 || !label[0] || label_from_rename(a)))
+		a->owned = owned_contains_renamed(ctx->owned, a);
 	if (a->owned)
 		return true;
 	memcpy(key.addr, a->addr, 16);
@@ -110,7 +127,18 @@ int state_read(const struct host *want, struct netlink *nl, struct owned_set *ow
 		return -1;
 	}
 	live->have_mac = live->ifindex && netlink_link_mac(nl, live->ifindex, live->mac);
-	sysctl_read_host(live);
+	/* An L3 master (VRF) keeps the NIC's own IP stack: only L2 ones matter. */
+	if (live->ifindex && netlink_link_master(nl, live->ifindex, live->master, live->master_kind) &&
+	    !strcmp(live->master_kind, "vrf"))
+		live->master[0] = '\0';
+	if (sysctl_read_host(live, err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; i < want->nvips; i++)
+		if (want->vips[i].family == AF_INET6) {
+			live->ipv6_off_nic = live->ifindex && sysctl_ipv6_disabled(live->ifname);
+			live->ipv6_off_lo = sysctl_ipv6_disabled("lo");
+			break;
+		}
 
 	struct vip *copy;
 	ctx.sorted = host_vips_sorted(want, &copy);

@@ -58,6 +58,18 @@ int sysctl_read(const char *dir, const char *knob, int *value)
 	return read_knob_at(AT_FDCWD, path, value);
 }
 
+bool sysctl_ipv6_disabled(const char *dev)
+{
+	char path[128];
+	int value;
+
+	if (snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", dev) >= (int)sizeof(path))
+		return false;
+	if (read_knob_at(AT_FDCWD, path, &value) == 0)
+		return value != 0;
+	return access("/proc/sys/net/ipv6", F_OK) < 0 && errno == ENOENT;
+}
+
 int sysctl_write(const char *dir, const char *knob, int value)
 {
 	char path[128], text[16];
@@ -78,18 +90,34 @@ int sysctl_write(const char *dir, const char *knob, int value)
 
 /* Twenty files on the takeover's path to its first frame: each scope's
  * directory is looked up once, and each knob opened relative to it. */
-void sysctl_read_host(struct host *live)
+int sysctl_read_host(struct host *live, char *err, size_t errlen)
 {
 	for (int s = 0; s < SCOPE_COUNT; s++) {
 		char path[128];
-		int dirfd = knob_path(path, sizeof(path), sysctl_scope_dir((enum scope)s, live->ifname), "")
-				    ? -1
-				    : open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		for (int k = 0; k < KNOB_COUNT; k++) {
+		int dirfd, ret = 0;
+		for (int k = 0; k < KNOB_COUNT; k++)
+			live->knobs[k].present[s] = false;
+		if (knob_path(path, sizeof(path), sysctl_scope_dir((enum scope)s, live->ifname), ""))
+			continue;
+		/* Only a missing file means a missing knob: out of descriptors
+		 * (EMFILE) or memory, the state is unread, never "absent". */
+		if ((dirfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 && errno != ENOENT)
+			ret = -errno;
+		for (int k = 0; k < KNOB_COUNT && dirfd >= 0 && !ret; k++) {
 			struct knob_values *kv = &live->knobs[k];
-			kv->present[s] = dirfd >= 0 && read_knob_at(dirfd, knob_table[k].sysctl, &kv->value[s]) == 0;
+			ret = read_knob_at(dirfd, knob_table[k].sysctl, &kv->value[s]);
+			kv->present[s] = ret == 0;
+			if (ret == -ENOENT || ret == -EINVAL)
+				ret = 0;
+			else if (ret < 0)
+				snprintf(err, errlen, "cannot read %s%s: %s", path, knob_table[k].sysctl, strerror(-ret));
 		}
 		if (dirfd >= 0)
 			close(dirfd);
+		else if (ret < 0)
+			snprintf(err, errlen, "cannot read %s: %s", path, strerror(-ret));
+		if (ret < 0)
+			return ret;
 	}
+	return 0;
 }

@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "safe_open.h"
 #include "util.h"
 
 /* systemd's CONF_PATHS("sysctl.d") plus /lib/sysctl.d, which procps and
@@ -53,6 +55,7 @@ struct scan {
 	size_t n;
 	char *err;
 	size_t errlen;
+	char skipped[PATH_MAX + 128]; /* the first file that is not a regular one */
 };
 
 static int entry_compare(const void *a, const void *b)
@@ -141,17 +144,33 @@ static void scan_line(struct scan *sc, const char *file, unsigned lineno, char *
 
 static int scan_file(struct scan *sc, const char *path)
 {
-	char real[PATH_MAX], *line = NULL;
+	char real[PATH_MAX], why[PATH_MAX + 128], *line = NULL;
 	size_t cap = 0;
 	unsigned lineno = 0;
 	FILE *f;
+	int fd;
 
 	if (rooted_path(sc->root, path, real, sizeof(real)) == 1)
 		return 0;
-	if (!(f = fopen(real, "re"))) {
-		if (errno == ENOENT)
+	/* Links are followed as systemd-sysctl follows them; anything but a
+	 * regular file (a FIFO would hang the run) is skipped, as it skips
+	 * it, and named once the scan is over. */
+	if ((fd = safe_open(real, O_RDONLY, why, sizeof(why))) < 0) {
+		if (fd == -ENOENT)
 			return 0; /* a dangling link: nothing is set */
+		if (fd != -EINVAL) {
+			snprintf(sc->err, sc->errlen, "%s: %s", path, strerror(-fd));
+			return -1;
+		}
+		struct stat st;
+		if (!sc->skipped[0] && stat(real, &st) == 0)
+			snprintf(sc->skipped, sizeof(sc->skipped), "%s: is %s, not a regular file: skipped, as "
+				 "systemd-sysctl skips it", path, safe_file_type(st.st_mode));
+		return 0;
+	}
+	if (!(f = fdopen(fd, "r"))) {
 		snprintf(sc->err, sc->errlen, "%s: %s", path, strerror(errno));
+		close(fd);
 		return -1;
 	}
 	while (getline(&line, &cap, f) >= 0)
@@ -220,6 +239,10 @@ int sysctl_conf_scan(const char *root, struct sysctl_query *queries, size_t n, c
 			ret = scan_file(&sc, entries[i].path);
 	if (!ret)
 		ret = scan_file(&sc, SYSCTL_CONF_FILE);
+	if (!ret && sc.skipped[0]) {
+		snprintf(err, errlen, "%s", sc.skipped);
+		ret = -1;
+	}
 	/* systemd-sysctl applies a pattern only where no explicit line set
 	 * the key, wherever that line is. */
 	for (size_t i = 0; i < n; i++)

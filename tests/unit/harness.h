@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 extern unsigned harness_failed;
@@ -28,6 +29,10 @@ struct diag;
 int profile_parse_exact(const char *text, size_t len, struct host *h, struct diag *d);
 
 /* One function per test file, called from main.c. */
+struct sock_filter;
+/* Run a classic BPF filter on pkt (test_pathcheck.c): what it returns. */
+unsigned bpf_run(const struct sock_filter *f, unsigned short n, const uint8_t *pkt, size_t len);
+
 void test_util(void);
 void test_host(void);
 void test_profile(void);

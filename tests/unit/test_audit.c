@@ -3,6 +3,7 @@
  * line, Prometheus exposition, the atomic file). The same code runs on
  * real frames in tests/t-60-audit.sh. */
 #include <arpa/inet.h>
+#include <linux/filter.h>
 #include <dirent.h>
 #include <stdarg.h>
 #include <net/ethernet.h>
@@ -15,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "checksum.h"
 #include "frames.h"
 #include "harness.h"
 #include "monitor.h"
@@ -63,7 +65,43 @@ static size_t na_frame(uint8_t *buf, const uint8_t *src_mac, const char *target,
 	memcpy(buf + n, &na, sizeof(na)), n += sizeof(na);
 	if (option_mac)
 		memcpy(buf + n, opt, sizeof(opt)), n += sizeof(opt);
+	/* A valid checksum: the kernel, and so frame_claim(), drops others. */
+	uint8_t *icmp = buf + sizeof(eth) + sizeof(ip6);
+	checksum_store(icmp + 2, checksum_finish(checksum_add(
+		checksum_pseudo(AF_INET6, (uint8_t *)&ip6.ip6_src, (uint8_t *)&ip6.ip6_dst, IPPROTO_ICMPV6, plen),
+		icmp, plen)));
 	return n;
+}
+
+/* The ICMPv6 checksum of an NA frame built above, after an edit. */
+static void na_resum(uint8_t *buf, size_t n, size_t icmp_off)
+{
+	uint8_t *icmp = buf + icmp_off;
+	size_t len = n - icmp_off;
+
+	icmp[2] = icmp[3] = 0;
+	checksum_store(icmp + 2, checksum_finish(checksum_add(
+		checksum_pseudo(AF_INET6, buf + 22, buf + 38, IPPROTO_ICMPV6, len), icmp, len)));
+}
+
+/* An 8-byte extension header of type before the ICMPv6 message, holding
+ * one option (opt_type, 4 bytes of data); a fragment header holds none. */
+static size_t na_ext(uint8_t *buf, size_t n, uint8_t type, uint8_t opt_type)
+{
+	uint8_t ext[8] = { buf[20], 0, opt_type, 4 };
+
+	memmove(buf + 62, buf + 54, n - 54);
+	if (type == IPPROTO_FRAGMENT)
+		memset(ext + 1, 0, 7);
+	memcpy(buf + 54, ext, 8);
+	buf[20] = type;
+	buf[19] = (uint8_t)(buf[19] + 8); /* payload length, low byte */
+	return n + 8;
+}
+
+static bool bpf_keeps(const uint8_t *buf, size_t n)
+{
+	return bpf_run(frame_claim_filter, FRAME_CLAIM_FILTER_LEN, buf, n) == 0xffff;
 }
 
 static bool claims(const uint8_t *buf, size_t len, enum claim_kind kind, const char *addr, const uint8_t *mac)
@@ -131,6 +169,42 @@ static void test_frames(void)
 	buf[14 + 40] = ND_NEIGHBOR_SOLICIT;
 	CHECK(!frame_claim(buf, n, &c), "a neighbour solicitation claims nothing");
 	CHECK(!frame_claim(buf, 10, &c), "a runt frame claims nothing");
+
+	/* The kernel's own parsing rules (issue 21): what moves a neighbour
+	 * entry is a claim, what it drops is none. */
+	n = arp_frame(buf, ARPOP_REQUEST, mac_b, "192.0.2.100", "192.0.2.100");
+	buf[14 + 1] = ARPHRD_IEEE802;
+	CHECK(claims(buf, n, CLAIM_ARP_REQUEST, "192.0.2.100", mac_b),
+	      "ARP with hardware type 6 (IEEE 802) claims, as arp_process() accepts it on Ethernet");
+	buf[14 + 1] = 7;
+	CHECK(!frame_claim(buf, n, &c), "ARP with hardware type 7 claims nothing");
+	n = na_frame(buf, mac_c, "2001:db8::100", mac_b, 255, ND_NA_FLAG_OVERRIDE);
+	memcpy(buf + n, (uint8_t[8]){ ND_OPT_TARGET_LINKADDR, 1, 2, 0, 0, 0, 0, 0x12 }, 8);
+	n += 8;
+	buf[19] += 8;
+	na_resum(buf, n, 54);
+	CHECK(claims(buf, n, CLAIM_NA, "2001:db8::100", mac_b),
+	      "NA with two target link-layer options: the first names the owner, as ndisc_parse_options() keeps it");
+	buf[54 + 24 + 1] = 2;
+	na_resum(buf, n, 54);
+	CHECK(!frame_claim(buf, n, &c), "NA whose first target option has the wrong length is dropped, as the kernel does");
+	n = na_frame(buf, mac_c, "2001:db8::100", mac_b, 255, ND_NA_FLAG_OVERRIDE);
+	buf[56] ^= 0xff;
+	CHECK(!frame_claim(buf, n, &c), "NA with a bad checksum is dropped");
+	n = na_ext(buf, na_frame(buf, mac_c, "2001:db8::100", mac_b, 255, 0), IPPROTO_HOPOPTS, 1);
+	CHECK(claims(buf, n, CLAIM_NA, "2001:db8::100", mac_b) && bpf_keeps(buf, n),
+	      "NA behind a hop-by-hop header claims, and the socket filter keeps it");
+	n = na_ext(buf, na_frame(buf, mac_c, "2001:db8::100", mac_b, 255, 0), IPPROTO_DSTOPTS, 1);
+	n = na_ext(buf, n, IPPROTO_HOPOPTS, 1);
+	CHECK(claims(buf, n, CLAIM_NA, "2001:db8::100", mac_b) && bpf_keeps(buf, n),
+	      "NA behind hop-by-hop and destination options headers claims");
+	n = na_ext(buf, na_frame(buf, mac_c, "2001:db8::100", mac_b, 255, 0), IPPROTO_DSTOPTS, 0x80);
+	CHECK(!frame_claim(buf, n, &c), "NA behind an unknown option of type 'discard' is dropped, as ip6_parse_tlv() does");
+	n = na_ext(buf, na_frame(buf, mac_c, "2001:db8::100", mac_b, 255, 0), IPPROTO_FRAGMENT, 0);
+	CHECK(!frame_claim(buf, n, &c), "NA in a fragment is dropped (suppress_frag_ndisc)");
+	n = na_ext(buf, na_frame(buf, mac_c, "2001:db8::100", mac_b, 255, 0), IPPROTO_HOPOPTS, 1);
+	n = na_ext(buf, n, IPPROTO_DSTOPTS, 1);
+	CHECK(!frame_claim(buf, n, &c), "NA with a hop-by-hop header that is not first is dropped");
 }
 
 static struct probe_target target(const uint8_t *expected, int nmacs, ...)

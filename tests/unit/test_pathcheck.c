@@ -400,6 +400,9 @@ static void test_neighbour_frames(void)
 	f[54] = 136;
 	f[78] = 2;
 	memcpy(f + 80, mac_rs, 6);
+	f[56] = f[57] = 0;
+	checksum_store(f + 56, checksum_finish(checksum_add(checksum_pseudo(AF_INET6, f + 22, f + 38, IPPROTO_ICMPV6, 32),
+							   f + 54, 32)));
 	CHECK(frame_claim(f, n, &c) && c.kind == CLAIM_NA && c.family == AF_INET6 && !memcmp(c.addr, q.addr, 16) &&
 	      !memcmp(c.mac, mac_rs, 6), "neighbour: an advertisement gives its target and target link-layer address");
 	f[79] = 0;
@@ -409,15 +412,20 @@ static void test_neighbour_frames(void)
 	CHECK(!frame_claim(f, n, &c), "neighbour: an advertisement with hop limit below 255 is refused");
 }
 
-/* Just the classic BPF the destination filter uses: absolute loads,
- * jumps on equality, returns. Anything else fails the run. */
-static unsigned bpf_run(const struct sock_filter *f, unsigned short n, const uint8_t *pkt, size_t len)
+/* Just the classic BPF the destination and claim filters use: absolute
+ * loads, jumps on equality, returns. Anything else fails the run. */
+unsigned bpf_run(const struct sock_filter *f, unsigned short n, const uint8_t *pkt, size_t len)
 {
 	uint32_t a = 0;
 
 	for (unsigned pc = 0; pc < n; pc++) {
 		const struct sock_filter *i = &f[pc];
 		switch (i->code) {
+		case BPF_LD | BPF_B | BPF_ABS:
+			if (i->k + 1 > len)
+				return 0;
+			a = pkt[i->k];
+			break;
 		case BPF_LD | BPF_H | BPF_ABS:
 			if (i->k + 2 > len)
 				return 0;

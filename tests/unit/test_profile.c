@@ -580,8 +580,9 @@ static void test_lengths(void)
 	expect_error("a comment line of 4097 bytes", text, 6, "line is 4097 bytes long; the limit is 4096");
 
 	/* key=value beyond inih's buffer: the message states a limit; one
-	 * character over that limit must be refused too. 4 + 1 + 194 = 199. */
-	snprintf(text, sizeof(text), "[host]\nrole = %.*s\ninterface = eth0\n" VIP, 194, value);
+	 * character over that limit must be refused too. Key and value
+	 * are counted without the '=': 4 + 195 = 199. */
+	snprintf(text, sizeof(text), "[host]\nrole = %.*s\ninterface = eth0\n" VIP, 195, value);
 	ret = parse(text, &h, &d);
 	unsigned limit = 0;
 	for (size_t i = 0; i < d.count; i++) {
@@ -590,18 +591,18 @@ static void test_lengths(void)
 			limit = (unsigned)strtoul(at + strlen("the limit is "), NULL, 10);
 	}
 	CHECK(ret == 1 && has_error(&d, 2, "[host] role: key and value are 199 characters long; the limit is"),
-	      "profile: role = <194 characters> is refused as too long (199 characters)");
+	      "profile: role = <195 characters> is refused as too long (199 characters)");
 	host_free(&h);
 	diag_free(&d);
 	if (limit > 5) {
-		snprintf(text, sizeof(text), "[host]\nrole = %.*s\ninterface = eth0\n" VIP, (int)(limit + 1 - 5), value);
+		snprintf(text, sizeof(text), "[host]\nrole = %.*s\ninterface = eth0\n" VIP, (int)(limit + 1 - 4), value);
 		ret = parse(text, &h, &d);
 		CHECK(has_error(&d, 2, "key and value are"),
 		      "profile: key and value of the stated limit + 1 (%u) characters are refused as too long "
 		      "(BUG: accepted, one more than lvsdr.ini(5) and the message allow)", limit + 1);
 		host_free(&h);
 		diag_free(&d);
-		snprintf(text, sizeof(text), "[host]\nrole = %.*s\ninterface = eth0\n" VIP, (int)(limit - 5), value);
+		snprintf(text, sizeof(text), "[host]\nrole = %.*s\ninterface = eth0\n" VIP, (int)(limit - 4), value);
 		ret = parse(text, &h, &d);
 		CHECK(ret == 1 && has_error(&d, 2, "must be realserver or director"),
 		      "profile: key and value of exactly the stated limit (%u) reach the key's own check", limit);
@@ -609,7 +610,7 @@ static void test_lengths(void)
 		diag_free(&d);
 	}
 	snprintf(text, sizeof(text), DIR "[vip]\naddress = %.*s\n", 300, value);
-	expect_error("a 300-character address", text, 5, "key and value are 308 characters long");
+	expect_error("a 300-character address", text, 5, "key and value are 307 characters long");
 }
 
 static void test_structure_errors(void)
@@ -933,8 +934,39 @@ static void test_load(void)
 	free(dir);
 }
 
+/* The trust check judges the file profile_load() opened (its fstat), and
+ * refuses when the path names another file by the time it is judged. */
+static void test_trust_opened(void)
+{
+	char dir[] = "/tmp/lvsdr-unit-trust.XXXXXX", a[64], b[64], err[512];
+	struct stat sa, sb;
+
+	if (!mkdtemp(dir) || chmod(dir, 0755) < 0) {
+		CHECK(false, "profile_trusted: a temporary directory");
+		return;
+	}
+	snprintf(a, sizeof(a), "%s/a.ini", dir);
+	snprintf(b, sizeof(b), "%s/b.ini", dir);
+	close(open(a, O_WRONLY | O_CREAT, 0644));
+	close(open(b, O_WRONLY | O_CREAT, 0644));
+	chmod(a, 0644);
+	stat(a, &sa);
+	stat(b, &sb);
+	CHECK(geteuid() != 0 || profile_trusted(a, &sa, err, sizeof(err)) == 0,
+	      "profile_trusted: root's file in a root directory, as opened: trusted");
+	CHECK(profile_trusted(a, &sb, err, sizeof(err)) < 0 && strstr(err, "the file changed while it was read"),
+	      "profile_trusted: the path names another file than the one read: refused");
+	sa.st_mode |= S_IWOTH;
+	CHECK(profile_trusted(a, &sa, err, sizeof(err)) < 0 && strstr(err, "is writable by others"),
+	      "profile_trusted: the opened file's mode is judged, not the path's");
+	unlink(a);
+	unlink(b);
+	rmdir(dir);
+}
+
 void test_profile(void)
 {
+	test_trust_opened();
 	test_realserver_defaults();
 	test_director_defaults();
 	test_knob_values();

@@ -1,0 +1,126 @@
+#include "safe_open.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *safe_file_type(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG: return "a regular file";
+	case S_IFDIR: return "a directory";
+	case S_IFIFO: return "a FIFO";
+	case S_IFSOCK: return "a socket";
+	case S_IFCHR: return "a character device";
+	case S_IFBLK: return "a block device";
+	case S_IFLNK: return "a symbolic link";
+	}
+	return "of an unknown type";
+}
+
+int safe_open(const char *path, int flags, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd, ret;
+
+	/* O_NONBLOCK: opening a FIFO for reading waits for a writer; the
+	 * type is known only once it is open, and then it is refused. */
+	fd = open(path, flags | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0600);
+	if (fd < 0) {
+		ret = -errno;
+		if (ret == -ELOOP && (flags & O_NOFOLLOW))
+			snprintf(err, errlen, "%s: is a symbolic link, which lvsdr never follows there", path);
+		else
+			snprintf(err, errlen, "cannot open %s: %s", path, strerror(-ret));
+		return ret;
+	}
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot check %s: %s", path, strerror(-ret));
+		close(fd);
+		return ret;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: is %s, not a regular file: refused", path, safe_file_type(st.st_mode));
+		close(fd);
+		return -EINVAL;
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(-ret));
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+int safe_create_temp(const char *path, char *tmp, size_t tmplen, mode_t mode, char *err, size_t errlen)
+{
+	int fd, ret;
+
+	if (snprintf(tmp, tmplen, "%s.tmp", path) >= (int)tmplen) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	for (int attempt = 0;; attempt++) {
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+		if (fd >= 0 || errno != EEXIST || attempt)
+			break;
+		/* Left by a killed run, or planted: removed, never written
+		 * through. The directory is ours, so it stays removed. */
+		if (unlink(tmp) < 0 && errno != ENOENT)
+			break;
+	}
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(-ret));
+		return ret;
+	}
+	if (fchmod(fd, mode) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot set the mode of %s: %s", tmp, strerror(-ret));
+		close(fd);
+		unlink(tmp);
+		return ret;
+	}
+	return fd;
+}
+
+const char *safe_stat_untrusted(const struct stat *st, bool sticky_ok)
+{
+	bool sticky_dir = sticky_ok && S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX);
+
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return "is owned by another user";
+	if ((st->st_mode & S_IWOTH) && !sticky_dir)
+		return "is writable by others";
+	if ((st->st_mode & S_IWGRP) && st->st_gid != 0 && !sticky_dir)
+		return "is writable by its group";
+	return NULL;
+}
+
+int safe_dir_trusted(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+	const char *why;
+
+	if (lstat(dir, &st) < 0) {
+		int ret = -errno;
+		snprintf(err, errlen, "cannot check %s: %s", dir, strerror(-ret));
+		return ret;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: is %s, not a directory: refused", dir, safe_file_type(st.st_mode));
+		return -ENOTDIR;
+	}
+	/* Even a sticky directory lets others create the names lvsdr uses. */
+	if ((why = safe_stat_untrusted(&st, false)) || ((st.st_mode & S_IWGRP) && (why = "is writable by its group"))) {
+		snprintf(err, errlen, "%s: refused: the directory %s (mode %04o, uid %u, gid %u), so another user "
+			 "could choose what lvsdr reads there; fix it with chown root:root and chmod 0755", dir, why,
+			 (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid, (unsigned)st.st_gid);
+		return -EPERM;
+	}
+	return 0;
+}
