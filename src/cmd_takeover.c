@@ -134,6 +134,15 @@ int takeover_run(const char *profile, bool quiet)
 	if (!quiet)
 		printf("%s: took over %zu VIP%s on %s (%zu change%s)\n", profile, nheld, nheld == 1 ? "" : "s",
 		       s.want.ifname, s.plan.nsteps, s.plan.nsteps == 1 ? "" : "s");
+	/* Nothing is removed unnamed; the bindings, 10,000s of them, are
+	 * counted only, so the first announcement is not kept waiting. */
+	for (size_t i = 0; i < s.plan.nsteps && !quiet; i++) {
+		char what[320];
+		if (s.plan.steps[i].kind != STEP_ADDR_DEL)
+			continue;
+		step_describe(&s.plan.steps[i], s.want.ifname, what, sizeof(what));
+		printf("  %zu. %s\n", i + 1, what);
+	}
 	/* The VIPs are bound now and stay bound: a failed announcement is 1. */
 	if (session_announce(&s, g, held, nheld, quiet) != LVSDR_EXIT_OK) {
 		fprintf(stderr, "%s: %s: the VIPs are bound, but neighbours may keep the old MAC until their "

@@ -15,12 +15,15 @@ struct keep_ctx {
 };
 
 /* Keep an address if it is one of the profile's VIPs (on any interface:
- * a VIP in the wrong place is drift) or lvsdr bound it. */
+ * a VIP in the wrong place is drift) or lvsdr bound it, for this profile
+ * or another (lvsdr(8), OWNERSHIP). */
 static bool keep_address(void *arg, struct live_addr *a)
 {
 	struct keep_ctx *ctx = arg;
 	struct vip key = { .family = a->family };
 	char label[IF_NAMESIZE];
+	const struct live_addr *entry;
+	bool listed;
 
 	if (a->family == AF_INET6 && a->ifindex == ctx->live->ifindex && a->addr[0] == 0xfe &&
 	    (a->addr[1] & 0xc0) == 0x80 && !ctx->live->have_link_local) {
@@ -31,16 +34,22 @@ static bool keep_address(void *arg, struct live_addr *a)
 	 * label of their own is theirs even if the record still names it.
 	 * IPv6 has no labels (nor IPv4 on a name too long for one): the
 	 * record decides. */
+	owned_seen(ctx->owned, a);
+	entry = owned_lookup(ctx->owned, a);
 	if (a->family == AF_INET)
 		owned_label(a->ifname, label);
 	if (a->family == AF_INET && label[0])
-		a->owned = !strcmp(a->label, label);
+		a->lvsdr = !strcmp(a->label, label);
 	else
-		a->owned = owned_contains(ctx->owned, a);
-	if (a->owned)
-		return true;
+		a->lvsdr = entry != NULL;
+	a->owner = a->lvsdr && entry ? entry->owner : NULL;
 	memcpy(key.addr, a->addr, 16);
-	if (ctx->n && bsearch(&key, ctx->sorted, ctx->n, sizeof(*ctx->sorted), vip_compare))
+	listed = ctx->n && bsearch(&key, ctx->sorted, ctx->n, sizeof(*ctx->sorted), vip_compare);
+	/* Whose it is: the profile the record names. When it names none (an
+	 * older lvsdr's record, a label alone) the profile that lists the
+	 * address takes it; one that does not leaves it alone. */
+	a->owned = a->lvsdr && (a->owner ? owned_by_self(ctx->owned, entry) : listed);
+	if (a->lvsdr || listed)
 		return true;
 	if (a->secondary) {
 		struct host *live = ctx->live;
@@ -106,6 +115,7 @@ int state_read(const struct host *want, struct netlink *nl, struct owned_set *ow
 
 	struct vip *copy;
 	ctx.sorted = host_vips_sorted(want, &copy);
+	owned_seen_reset(owned);
 	ret = address_list(nl, live, keep_address, &ctx, err, errlen);
 	free(copy);
 	if (ret < 0)
