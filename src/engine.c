@@ -33,7 +33,8 @@ static void prune_note(const struct live_addr *e, void *arg)
 
 /* Under the lock, once: the record forgets the addresses the kernel does
  * not hold, and names this profile as the owner of the addresses lvsdr
- * bound that it lists while no record said whose they were. */
+ * bound that it lists while no record said whose they were. Written at
+ * once, so a run with nothing else to do leaves the record tidy too. */
 static int session_tidy_record(struct session *s)
 {
 	char err[512];
@@ -125,7 +126,9 @@ int session_open(struct session *s, const char *profile, const struct session_op
 	 * --state ask for a state, and get it). */
 	s->probe_peers = s->want.role == ROLE_DIRECTOR && opt->expect < 0 && !opt->release && !s->knobs_only &&
 			 s->want.nvips;
-	if ((status = session_replan(s)) != LVSDR_EXIT_OK || s->lock_fd < 0)
+	/* A run that will refuse (blocked findings) changes nothing, not even
+	 * the record: the next run that goes ahead tidies it. */
+	if ((status = session_replan(s)) != LVSDR_EXIT_OK || s->lock_fd < 0 || s->plan.blocked)
 		return status;
 	return session_tidy_record(s);
 }

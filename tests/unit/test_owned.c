@@ -108,24 +108,30 @@ static void damaged(const char *name, const char *text, unsigned line)
 static void owned_profiles(const struct live_addr *v4, const struct live_addr *v6)
 {
 	struct owned_set set, back;
-	char err[512] = "";
+	char err[512] = "", *a = xasprintf("%s/a b.ini", rundir), *b = xasprintf("%s/b.ini", rundir);
 	size_t pruned;
+	FILE *f;
 
+	/* The profiles exist: an entry whose profile is gone names nobody. */
+	if ((f = fopen(a, "w")))
+		fclose(f);
+	if ((f = fopen(b, "w")))
+		fclose(f);
 	owned_init(&set);
-	CHECK(owned_set_profile(&set, "/etc/lvsdr/a b.ini", err, sizeof(err)) == 0, "owned record: a profile (%s)", err);
+	CHECK(owned_set_profile(&set, a, err, sizeof(err)) == 0, "owned record: a profile (%s)", err);
 	owned_add(&set, v4);
 	CHECK(owned_set_profile(&set, "/etc/lvsdr/\nb.ini", err, sizeof(err)) == -EINVAL && strstr(err, "newline"),
 	      "owned record: a profile path with a newline is refused");
 	err[0] = '\0';
-	CHECK(owned_set_profile(&set, "/etc/lvsdr/b.ini", err, sizeof(err)) == 0, "owned record: another profile");
+	CHECK(owned_set_profile(&set, b, err, sizeof(err)) == 0, "owned record: another profile");
 	owned_add(&set, v6);
 	CHECK(owned_save(&set, err, sizeof(err)) == 0, "owned record: saved with profiles (%s)", err);
 	owned_free(&set);
 	CHECK(owned_load(&back, err, sizeof(err)) == 0 && back.n == 2 && owned_lookup(&back, v4) &&
-		      !strcmp(owned_lookup(&back, v4)->owner, "/etc/lvsdr/a b.ini") &&
-		      !strcmp(owned_lookup(&back, v6)->owner, "/etc/lvsdr/b.ini"),
+		      owned_lookup(&back, v4)->owner && !strcmp(owned_lookup(&back, v4)->owner, a) &&
+		      owned_lookup(&back, v6)->owner && !strcmp(owned_lookup(&back, v6)->owner, b),
 	      "owned record: each entry reads back with its profile, spaces and all");
-	owned_set_profile(&back, "/etc/lvsdr/b.ini", err, sizeof(err));
+	owned_set_profile(&back, b, err, sizeof(err));
 	CHECK(owned_by_self(&back, owned_lookup(&back, v6)) && !owned_by_self(&back, owned_lookup(&back, v4)),
 	      "owned record: an entry is this run's only when it names this run's profile");
 	owned_add(&back, v4);
@@ -137,9 +143,17 @@ static void owned_profiles(const struct live_addr *v4, const struct live_addr *v
 	CHECK(pruned == 1 && back.n == 1 && owned_lookup(&back, v4) && !owned_lookup(&back, v6) && back.dirty,
 	      "owned record: the entry whose address was not seen is pruned (%zu)", pruned);
 	owned_free(&back);
+	unlink(b);
+	CHECK(owned_load(&back, err, sizeof(err)) == 0 && back.n == 2 && !owned_lookup(&back, v6)->owner &&
+		      owned_lookup(&back, v4)->owner,
+	      "owned record: an entry of a profile file that no longer exists names nobody");
+	owned_free(&back);
+	unlink(a);
 	CHECK(load_text("eth0 2001:db8::1/64\n", &set, err, sizeof(err)) == 0 && set.n == 1 && !set.entries[0].owner,
 	      "owned record: an older lvsdr's entry has no owner (%s)", err);
 	owned_free(&set);
+	free(a);
+	free(b);
 }
 
 void test_owned(void)
