@@ -104,9 +104,9 @@ static int takeover_prepare(struct session *s, struct garp_sender **g)
 	return status;
 }
 
-int takeover_run(const char *profile, bool quiet)
+int takeover_run(const char *profile, bool quiet, const struct session_order *order)
 {
-	struct session_options opt = { .lock = true, .expect = EXPECT_BOUND };
+	struct session_options opt = { .lock = true, .expect = EXPECT_BOUND, .order = order };
 	struct garp_sender *g = NULL;
 	struct execute_result res;
 	struct session s;
@@ -114,7 +114,7 @@ int takeover_run(const char *profile, bool quiet)
 	size_t nheld = 0;
 	int status = session_open(&s, profile, &opt);
 
-	if (status != LVSDR_EXIT_OK)
+	if (status != LVSDR_EXIT_OK || s.superseded)
 		goto out;
 	if (s.want.role != ROLE_DIRECTOR) {
 		fprintf(stderr, "%s: %s: takeover is for role = director; a real server never announces its VIPs\n",
@@ -166,5 +166,5 @@ int takeover_main(int argc, char **argv)
 	bool quiet;
 	int status = command_line_simple(argc, argv, takeover_usage, &quiet);
 
-	return status >= 0 ? status : takeover_run(argv[optind], quiet);
+	return status >= 0 ? status : takeover_run(argv[optind], quiet, NULL);
 }

@@ -110,6 +110,11 @@ int session_open(struct session *s, const char *profile, const struct session_op
 			fprintf(stderr, "%s: %s; nothing changed\n", lvsdr_prog, err);
 			return LVSDR_EXIT_ERROR;
 		}
+		/* Whoever waited for the lock, an older event gives way to a newer. */
+		if (opt->order && opt->order->superseded(opt->order->arg)) {
+			s->superseded = true;
+			return LVSDR_EXIT_OK;
+		}
 	}
 	/* Read under the lock (the run before us may have changed the record),
 	 * and once: a record of 10,000 VIPs costs a no-op apply 2 ms a read. */

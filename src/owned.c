@@ -492,7 +492,6 @@ void owned_free(struct owned_set *set)
 int owned_lock(const struct owned_set *set, unsigned timeout_ms, char *err, size_t errlen)
 {
 	char path[PATH_MAX + 8];
-	uint64_t deadline = monotonic_ns() + (uint64_t)timeout_ms * 1000000ull;
 	int fd, ret;
 
 	snprintf(path, sizeof(path), "%s/lock", set->dir);
@@ -510,19 +509,13 @@ int owned_lock(const struct owned_set *set, unsigned timeout_ms, char *err, size
 		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
 		return -errno;
 	}
-	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			snprintf(err, errlen, "cannot lock %s: %s", path, strerror(errno));
-			close(fd);
-			return -errno;
-		}
-		if (monotonic_ns() >= deadline) {
-			snprintf(err, errlen, "another lvsdr run still holds %s after %u ms", path, timeout_ms);
-			close(fd);
-			return -ETIMEDOUT;
-		}
-		struct timespec ts = { 0, 5 * 1000000L };
-		nanosleep(&ts, NULL);
+	if ((ret = flock_wait(fd, LOCK_EX, timeout_ms)) == -ETIMEDOUT)
+		snprintf(err, errlen, "another lvsdr run still holds %s after %u ms", path, timeout_ms);
+	else if (ret < 0)
+		snprintf(err, errlen, "cannot lock %s: %s", path, strerror(-ret));
+	if (ret < 0) {
+		close(fd);
+		return ret;
 	}
 	return fd;
 }
