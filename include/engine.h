@@ -12,8 +12,17 @@
 #include "owned_ipvs.h"
 #include "plan.h"
 
+/* notify: whether a newer event for the profile has arrived since this
+ * run started. Asked once the lock is held, before the state is read;
+ * true ends the session there, nothing changed (session.superseded). */
+struct session_order {
+	bool (*superseded)(void *arg);
+	void *arg;
+};
+
 struct session_options {
 	bool lock;              /* commands that change state serialise */
+	const struct session_order *order; /* NULL: no order to keep */
 	bool release;           /* VIPs absent, knobs left alone */
 	int expect;             /* enum vip_expect, or -1 for the role's own */
 	bool boot;              /* apply --boot: a director's plan holds its knobs only */
@@ -38,6 +47,7 @@ struct session {
 	char ipvs_why[512];
 	struct owned_ipvs owned_ipvs;
 	struct drained_set drained;
+	bool superseded;        /* session_order said so: nothing read, nothing to do */
 	/* A director planning by its role (apply, verify without --state):
 	 * who else answers for each VIP, probed once per session. */
 	bool probe_peers;

@@ -48,7 +48,15 @@ struct live_addr {
 	int ifindex;
 	char ifname[IF_NAMESIZE];
 	char label[IF_NAMESIZE];
-	bool owned;          /* bound by lvsdr: label or ownership record */
+	/* Bound by lvsdr: its label (IPv4) or the ownership record says so. */
+	bool lvsdr;
+	/* Bound by lvsdr for this run's profile, so this run may remove it:
+	 * the record names the profile, or names none (an older lvsdr's
+	 * entry, a label without one) and the profile lists the address. */
+	bool owned;
+	/* The profile the record names as having bound it (its canonical
+	 * path, held by the owned_set); NULL when no record names one. */
+	const char *owner;
 	/* IPv4: a secondary of its subnet (IFA_F_SECONDARY). Removing the
 	 * primary takes every secondary of the subnet with it (unless
 	 * promote_secondaries), so secondaries are removed first. */

@@ -33,8 +33,10 @@ int import_main(int argc, char **argv);
  * which is then argv[optind]: -1 to go on, or the status to exit with. */
 int command_line_simple(int argc, char **argv, const char *usage, bool *quiet);
 
-/* The director commands' bodies, shared with notify. */
-int takeover_run(const char *profile, bool quiet);
-int release_run(const char *profile, bool quiet);
+/* The director commands' bodies, shared with notify, which passes the
+ * order of its events (engine.h); NULL for the commands themselves. */
+struct session_order;
+int takeover_run(const char *profile, bool quiet, const struct session_order *order);
+int release_run(const char *profile, bool quiet, const struct session_order *order);
 
 #endif

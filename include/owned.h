@@ -15,9 +15,18 @@
 #include "host.h"
 
 struct owned_set {
-	struct live_addr *entries; /* family, addr, prefix, ifname */
+	struct live_addr *entries; /* family, addr, prefix, ifname, owner */
 	size_t n, cap;
 	bool sorted, dirty;
+	/* The canonical path of this run's profile, the owner owned_add()
+	 * records (owned_set_profile); NULL until given. Two profiles on one
+	 * host share the record, and a run removes only its own entries. */
+	const char *self;
+	char **owners;            /* every profile path the set names, each once */
+	size_t nowners;
+	/* Per sorted entry: its address was seen in the kernel since
+	 * owned_seen_reset(); NULL when not tracked. */
+	bool *seen;
 	uint64_t cookie;          /* of this network namespace; 0: the kernel has none */
 	char dir[PATH_MAX];       /* the lock's directory */
 	char path[PATH_MAX + 8];  /* the record, "" without a cookie */
@@ -43,12 +52,30 @@ void owned_init_cookie(struct owned_set *set, uint64_t cookie);
 int owned_dir_ready(const struct owned_set *set, bool create, char *err, size_t errlen);
 /* This network namespace's cookie, 0 when the kernel gives none (< 5.14). */
 uint64_t owned_netns_cookie(void);
+/* The profile whose entries this run adds and may remove: its canonical
+ * (realpath) path. -EINVAL with err filled when the record cannot hold it
+ * (a newline in the path). */
+int owned_set_profile(struct owned_set *set, const char *canonical, char *err, size_t errlen);
 bool owned_contains(struct owned_set *set, const struct live_addr *a);
+/* The entry for exactly this address (interface, prefix), or NULL. */
+const struct live_addr *owned_lookup(struct owned_set *set, const struct live_addr *a);
+/* Whether the entry's owner is this run's profile. */
+bool owned_by_self(const struct owned_set *set, const struct live_addr *entry);
+/* Recorded as owned by set->self, whoever the record named before. */
 void owned_add(struct owned_set *set, const struct live_addr *a);
 /* a's address and prefix recorded under a name no interface of this
  * namespace has now: the interface was renamed, and the address is still
  * lvsdr's. The entry then takes a's interface name. */
 bool owned_contains_renamed(struct owned_set *set, const struct live_addr *a);
+/* Entries naming an address the kernel does not hold are claims nobody
+ * backs (the record is written before binding, so a run killed mid-way
+ * leaves some): owned_seen_reset() before a whole address dump,
+ * owned_seen() for each address in it, then owned_prune() drops every
+ * entry whose address (on any interface, so a renamed NIC keeps its
+ * entries) was not seen, calling note for each. Returns how many. */
+void owned_seen_reset(struct owned_set *set);
+void owned_seen(struct owned_set *set, const struct live_addr *a);
+size_t owned_prune(struct owned_set *set, void (*note)(const struct live_addr *entry, void *arg), void *arg);
 void owned_remove(struct owned_set *set, const struct live_addr *a);
 /* Written atomically (temporary file, rename). Without a cookie nothing is
  * written, and a set naming an address that has no label (IPv6) is

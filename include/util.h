@@ -39,6 +39,9 @@ bool interface_name_valid(const char *name);
 unsigned edit_distance(const char *a, const char *b);
 
 uint64_t monotonic_ns(void);
+/* flock(fd, op) (LOCK_EX or LOCK_SH), retried every 5 ms for up to
+ * timeout_ms: 0, -ETIMEDOUT, or -errno. */
+int flock_wait(int fd, int op, unsigned timeout_ms);
 /* Milliseconds from now_ns to deadline_ns, rounded up so that a wait never
  * ends just before its deadline; 0 once it has passed. */
 int ms_until(uint64_t deadline_ns, uint64_t now_ns);

@@ -13,14 +13,14 @@ static const char release_usage[] =
 	"  -q, --quiet   print only errors\n"
 	"Exit status: 0 done or nothing to release, 2 error (nothing changed), 3 rollback failed.\n";
 
-int release_run(const char *profile, bool quiet)
+int release_run(const char *profile, bool quiet, const struct session_order *order)
 {
-	struct session_options opt = { .lock = true, .release = true, .expect = -1 };
+	struct session_options opt = { .lock = true, .release = true, .expect = -1, .order = order };
 	struct execute_result res;
 	struct session s;
 	int status = session_open(&s, profile, &opt);
 
-	if (status != LVSDR_EXIT_OK)
+	if (status != LVSDR_EXIT_OK || s.superseded)
 		goto out;
 	/* Foreign copies of a VIP are warnings here: reported, left alone. */
 	for (size_t i = 0; i < s.plan.nvips; i++)
@@ -51,5 +51,5 @@ int release_main(int argc, char **argv)
 	bool quiet;
 	int status = command_line_simple(argc, argv, release_usage, &quiet);
 
-	return status >= 0 ? status : release_run(argv[optind], quiet);
+	return status >= 0 ? status : release_run(argv[optind], quiet, NULL);
 }

@@ -104,9 +104,9 @@ static int takeover_prepare(struct session *s, struct garp_sender **g)
 	return status;
 }
 
-int takeover_run(const char *profile, bool quiet)
+int takeover_run(const char *profile, bool quiet, const struct session_order *order)
 {
-	struct session_options opt = { .lock = true, .expect = EXPECT_BOUND };
+	struct session_options opt = { .lock = true, .expect = EXPECT_BOUND, .order = order };
 	struct garp_sender *g = NULL;
 	struct execute_result res;
 	struct session s;
@@ -114,7 +114,7 @@ int takeover_run(const char *profile, bool quiet)
 	size_t nheld = 0;
 	int status = session_open(&s, profile, &opt);
 
-	if (status != LVSDR_EXIT_OK)
+	if (status != LVSDR_EXIT_OK || s.superseded)
 		goto out;
 	if (s.want.role != ROLE_DIRECTOR) {
 		fprintf(stderr, "%s: %s: takeover is for role = director; a real server never announces its VIPs\n",
@@ -134,6 +134,15 @@ int takeover_run(const char *profile, bool quiet)
 	if (!quiet)
 		printf("%s: took over %zu VIP%s on %s (%zu change%s)\n", profile, nheld, nheld == 1 ? "" : "s",
 		       s.want.ifname, s.plan.nsteps, s.plan.nsteps == 1 ? "" : "s");
+	/* Nothing is removed unnamed; the bindings, 10,000s of them, are
+	 * counted only, so the first announcement is not kept waiting. */
+	for (size_t i = 0; i < s.plan.nsteps && !quiet; i++) {
+		char what[320];
+		if (s.plan.steps[i].kind != STEP_ADDR_DEL)
+			continue;
+		step_describe(&s.plan, &s.plan.steps[i], what, sizeof(what));
+		printf("  %zu. %s\n", i + 1, what);
+	}
 	/* The VIPs are bound now and stay bound: a failed announcement is 1. */
 	if (session_announce(&s, g, held, nheld, quiet) != LVSDR_EXIT_OK) {
 		fprintf(stderr, "%s: %s: the VIPs are bound, but neighbours may keep the old MAC until their "
@@ -157,5 +166,5 @@ int takeover_main(int argc, char **argv)
 	bool quiet;
 	int status = command_line_simple(argc, argv, takeover_usage, &quiet);
 
-	return status >= 0 ? status : takeover_run(argv[optind], quiet);
+	return status >= 0 ? status : takeover_run(argv[optind], quiet, NULL);
 }

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,9 +75,60 @@ static int session_fail(struct session *s, const char *fmt, ...)
 	return LVSDR_EXIT_ERROR;
 }
 
+/* A record entry whose address is gone: named, then dropped. */
+static void prune_note(const struct live_addr *e, void *arg)
+{
+	const struct session *s = arg;
+	char text[INET6_ADDRSTRLEN];
+
+	addr_format(e->family, e->addr, text, sizeof(text));
+	fprintf(stderr, "%s: note: %s: dropped %s %s/%u%s%s%s from the ownership record: the kernel does not hold it "
+		"(a run killed before binding it, or removed by hand)\n", lvsdr_prog, s->owned.path, e->ifname, text,
+		e->prefix, e->owner ? " (bound for " : "", e->owner ? e->owner : "", e->owner ? ")" : "");
+}
+
+/* Under the lock, once: the record forgets the addresses the kernel does
+ * not hold, and names this profile as the owner of the addresses lvsdr
+ * bound that it lists while no record said whose they were. Written at
+ * once, so a run with nothing else to do leaves the record tidy too. */
+static int session_tidy_record(struct session *s)
+{
+	char err[512];
+
+	owned_prune(&s->owned, prune_note, s);
+	for (size_t i = 0; i < s->live.naddrs; i++)
+		if (s->live.addrs[i].owned && !s->live.addrs[i].owner)
+			owned_add(&s->owned, &s->live.addrs[i]);
+	if (owned_save(&s->owned, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s; nothing changed\n", lvsdr_prog, err);
+		return LVSDR_EXIT_ERROR;
+	}
+	return LVSDR_EXIT_OK;
+}
+
+/* The profile's canonical path, the name its entries carry in the record. */
+static int session_owner(struct session *s)
+{
+	char err[PATH_MAX + 128], *real = realpath(s->profile, NULL);
+	int ret;
+
+	if (!real) {
+		fprintf(stderr, "%s: %s: cannot resolve the path: %s\n", lvsdr_prog, s->profile, strerror(errno));
+		return LVSDR_EXIT_ERROR;
+	}
+	ret = owned_set_profile(&s->owned, real, err, sizeof(err));
+	free(real);
+	if (ret < 0) {
+		fprintf(stderr, "%s: %s\n", lvsdr_prog, err);
+		return LVSDR_EXIT_ERROR;
+	}
+	return LVSDR_EXIT_OK;
+}
+
 int session_open(struct session *s, const char *profile, const struct session_options *opt)
 {
 	char err[512];
+	int status;
 
 	memset(s, 0, sizeof(*s));
 	s->profile = profile;
@@ -108,6 +160,11 @@ int session_open(struct session *s, const char *profile, const struct session_op
 		s->lock_fd = owned_lock(&s->owned, LVSDR_LOCK_TIMEOUT_MS, err, sizeof(err));
 		if (s->lock_fd < 0)
 			return session_fail(s, "%s; nothing changed", err);
+		/* Whoever waited for the lock, an older event gives way to a newer. */
+		if (opt->order && opt->order->superseded(opt->order->arg)) {
+			s->superseded = true;
+			return LVSDR_EXIT_OK;
+		}
 	}
 	/* Read under the lock (the run before us may have changed the record),
 	 * and once: a record of 10,000 VIPs costs a no-op apply 2 ms a read. */
@@ -117,12 +174,18 @@ int session_open(struct session *s, const char *profile, const struct session_op
 		return LVSDR_EXIT_ERROR;
 	if (s->owned.warning[0])
 		fprintf(stderr, "%s: warning: %s\n", lvsdr_prog, s->owned.warning);
+	if ((status = session_owner(s)) != LVSDR_EXIT_OK)
+		return status;
 	/* A director going by its role binds only the VIPs no other host
 	 * answers for: a backup must never grab them (takeover, notify and
 	 * --state ask for a state, and get it). */
 	s->probe_peers = s->want.role == ROLE_DIRECTOR && opt->expect < 0 && !opt->release && !s->knobs_only &&
 			 s->want.nvips;
-	return session_replan(s);
+	/* A run that will refuse (blocked findings) changes nothing, not even
+	 * the record: the next run that goes ahead tidies it. */
+	if ((status = session_replan(s)) != LVSDR_EXIT_OK || s->lock_fd < 0 || s->plan.blocked)
+		return status;
+	return session_tidy_record(s);
 }
 
 static void session_probe_peers(struct session *s)

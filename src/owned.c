@@ -130,17 +130,53 @@ void owned_init_cookie(struct owned_set *set, uint64_t cookie)
 	snprintf(set->path, sizeof(set->path), "%s/owned", set->dir);
 }
 
-static void entry_append(struct owned_set *set, const struct live_addr *a)
+/* owner held once by the set, so entries and live addresses may point
+ * at it for as long as the set lives. */
+static const char *owner_intern(struct owned_set *set, const char *owner)
+{
+	for (size_t i = 0; i < set->nowners; i++)
+		if (!strcmp(set->owners[i], owner))
+			return set->owners[i];
+	set->owners = xreallocarray(set->owners, set->nowners + 1, sizeof(*set->owners));
+	return set->owners[set->nowners++] = xstrdup(owner);
+}
+
+/* The entries move: whatever was seen of them no longer lines up. */
+static void entries_changed(struct owned_set *set)
+{
+	free(set->seen);
+	set->seen = NULL;
+	set->sorted = false;
+}
+
+static void entry_append(struct owned_set *set, const struct live_addr *a, const char *owner)
 {
 	if (set->n == set->cap) {
 		set->cap = set->cap ? set->cap * 2 : 16;
 		set->entries = xreallocarray(set->entries, set->cap, sizeof(*set->entries));
 	}
-	set->entries[set->n] = (struct live_addr){ .family = a->family, .prefix = a->prefix };
+	set->entries[set->n] = (struct live_addr){ .family = a->family, .prefix = a->prefix, .owner = owner };
 	memcpy(set->entries[set->n].addr, a->addr, 16);
 	memcpy(set->entries[set->n].ifname, a->ifname, strnlen(a->ifname, IF_NAMESIZE - 1));
 	set->n++;
-	set->sorted = false;
+	entries_changed(set);
+}
+
+int owned_set_profile(struct owned_set *set, const char *canonical, char *err, size_t errlen)
+{
+	/* One entry a line: a path with a newline would read back as two. */
+	if (strchr(canonical, '\n') || canonical[0] != '/') {
+		snprintf(err, errlen, "%s: the ownership record cannot name this profile (its path has a newline); "
+			 "rename it", canonical);
+		return -EINVAL;
+	}
+	set->self = owner_intern(set, canonical);
+	return 0;
+}
+
+bool owned_by_self(const struct owned_set *set, const struct live_addr *entry)
+{
+	return entry->owner && set->self && !strcmp(entry->owner, set->self);
 }
 
 void owned_init(struct owned_set *set)
@@ -148,19 +184,28 @@ void owned_init(struct owned_set *set)
 	owned_init_cookie(set, owned_netns_cookie());
 }
 
-/* "IFNAME ADDRESS/PREFIX", as owned_save() writes it. */
-static bool entry_parse(char *line, struct live_addr *a)
+/* "IFNAME ADDRESS/PREFIX PROFILE", as owned_save() writes it; PROFILE,
+ * an absolute path, is the rest of the line (it may hold spaces). An
+ * older lvsdr wrote no PROFILE: *owner is NULL then, "owner unknown". */
+static bool entry_parse(char *line, struct live_addr *a, const char **owner)
 {
-	char *addr = strchr(line, ' ');
+	char *addr = strchr(line, ' '), *profile;
 	unsigned prefix;
 	bool has_prefix;
 
 	memset(a, 0, sizeof(*a));
+	*owner = NULL;
 	if (!addr)
 		return false;
 	*addr++ = '\0';
-	if (!interface_name_valid(line) || strchr(addr, ' ') ||
-	    !parse_address(addr, &a->family, a->addr, &prefix, &has_prefix) || !has_prefix)
+	if ((profile = strchr(addr, ' '))) {
+		*profile++ = '\0';
+		if (profile[0] != '/')
+			return false;
+		*owner = profile;
+	}
+	if (!interface_name_valid(line) || !parse_address(addr, &a->family, a->addr, &prefix, &has_prefix) ||
+	    !has_prefix)
 		return false;
 	a->prefix = (uint8_t)prefix;
 	memcpy(a->ifname, line, strlen(line) + 1); /* length checked above */
@@ -190,7 +235,7 @@ static void legacy_warning(struct owned_set *set)
 static bool header_check(struct owned_set *set, char *line, bool *damaged)
 {
 	static const char key[] = "netns-cookie ";
-	const char *digits = line + strlen(key);
+	const char *digits = line + strlen(key), *owner;
 	unsigned long long cookie;
 	struct live_addr a;
 	char *end;
@@ -206,7 +251,7 @@ static bool header_check(struct owned_set *set, char *line, bool *damaged)
 			 cookie, (unsigned long long)set->cookie);
 		return false;
 	}
-	if (entry_parse(line, &a)) {
+	if (entry_parse(line, &a, &owner)) {
 		snprintf(set->warning, sizeof(set->warning), "%s: ignored: it names no network namespace cookie "
 			 "(an older lvsdr wrote it), so it cannot be tied to this namespace; the addresses it names "
 			 "count as someone else's", set->path);
@@ -216,9 +261,26 @@ static bool header_check(struct owned_set *set, char *line, bool *damaged)
 	return false;
 }
 
+/* A profile renamed or deleted can no longer release what it bound: its
+ * entries count as naming no profile, so the profile that lists their
+ * addresses (the same file under its new name) takes them. */
+static void owners_gone(struct owned_set *set)
+{
+	struct stat st;
+
+	for (size_t i = 0; i < set->nowners; i++) {
+		if (stat(set->owners[i], &st) == 0 || errno != ENOENT)
+			continue;
+		for (size_t j = 0; j < set->n; j++)
+			if (set->entries[j].owner == set->owners[i])
+				set->entries[j].owner = NULL;
+	}
+}
+
 int owned_load(struct owned_set *set, char *err, size_t errlen)
 {
-	char line[128];
+	/* An entry: a name, an address and a profile's path. */
+	char line[IF_NAMESIZE + INET6_ADDRSTRLEN + 8 + PATH_MAX];
 	unsigned lineno = 0;
 	bool damaged = false;
 	int fd, ret;
@@ -243,6 +305,7 @@ int owned_load(struct owned_set *set, char *err, size_t errlen)
 	}
 	while (!damaged && fgets(line, sizeof(line), f)) {
 		struct live_addr a;
+		const char *owner;
 		/* The last newline may be missing (an editor), a line may not be cut. */
 		char *end = strchr(line, '\n');
 		bool whole = end || feof(f);
@@ -255,12 +318,14 @@ int owned_load(struct owned_set *set, char *err, size_t errlen)
 		else if (lineno == 1) {
 			if (!header_check(set, line, &damaged) && !damaged)
 				break; /* not this namespace's: ignored, set->warning says why */
-		} else if (entry_parse(line, &a))
-			entry_append(set, &a);
+		} else if (entry_parse(line, &a, &owner))
+			entry_append(set, &a, owner ? owner_intern(set, owner) : NULL);
 		else
 			damaged = true;
 	}
 	fclose(f);
+	if (!damaged)
+		owners_gone(set);
 	if (damaged || set->warning[0]) {
 		owned_free(set); /* never half a record, nor another namespace's */
 	}
@@ -312,12 +377,76 @@ bool owned_contains_renamed(struct owned_set *set, const struct live_addr *a)
 	return false;
 }
 
+const struct live_addr *owned_lookup(struct owned_set *set, const struct live_addr *a)
+{
+	return set->n ? find(set, a) : NULL;
+}
+
 void owned_add(struct owned_set *set, const struct live_addr *a)
 {
-	if (owned_contains(set, a))
+	struct live_addr *e = set->n ? find(set, a) : NULL;
+
+	if (e && e->owner == set->self)
 		return;
-	entry_append(set, a);
+	if (e)
+		e->owner = set->self; /* the claim of a profile that no longer holds it, or of nobody */
+	else
+		entry_append(set, a, set->self);
 	set->dirty = true;
+}
+
+void owned_seen_reset(struct owned_set *set)
+{
+	free(set->seen);
+	set->seen = NULL;
+	if (!set->n)
+		return;
+	ensure_sorted(set);
+	set->seen = xcalloc(set->n, sizeof(*set->seen));
+}
+
+void owned_seen(struct owned_set *set, const struct live_addr *a)
+{
+	size_t lo = 0, hi = set->n;
+
+	if (!set->seen)
+		return;
+	/* The first entry of this address and prefix, on any interface. */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const struct live_addr *e = &set->entries[mid];
+		int c = addr_compare(e->family, e->addr, a->family, a->addr);
+		if (c < 0 || (!c && e->prefix < a->prefix))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < set->n; lo++) {
+		const struct live_addr *e = &set->entries[lo];
+		if (addr_compare(e->family, e->addr, a->family, a->addr) || e->prefix != a->prefix)
+			break;
+		set->seen[lo] = true;
+	}
+}
+
+size_t owned_prune(struct owned_set *set, void (*note)(const struct live_addr *entry, void *arg), void *arg)
+{
+	size_t kept = 0, n = set->n;
+
+	if (!set->seen)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (set->seen[i])
+			set->entries[kept++] = set->entries[i];
+		else if (note)
+			note(&set->entries[i], arg);
+	}
+	set->n = kept;
+	free(set->seen);
+	set->seen = NULL;
+	if (kept != n)
+		set->dirty = true;
+	return n - kept;
 }
 
 void owned_remove(struct owned_set *set, const struct live_addr *a)
@@ -329,6 +458,8 @@ void owned_remove(struct owned_set *set, const struct live_addr *a)
 	memmove(e, e + 1, (size_t)(set->entries + set->n - (e + 1)) * sizeof(*e));
 	set->n--;
 	set->dirty = true;
+	free(set->seen);
+	set->seen = NULL;
 }
 
 /* No record without a namespace cookie: an IPv4 address is known as ours
@@ -388,8 +519,9 @@ int owned_save(struct owned_set *set, char *err, size_t errlen)
 	fprintf(f, "netns-cookie %llu\n", (unsigned long long)set->cookie);
 	for (size_t i = 0; i < set->n; i++) {
 		char text[INET6_ADDRSTRLEN];
-		addr_format(set->entries[i].family, set->entries[i].addr, text, sizeof(text));
-		fprintf(f, "%s %s/%u\n", set->entries[i].ifname, text, set->entries[i].prefix);
+		const struct live_addr *e = &set->entries[i];
+		addr_format(e->family, e->addr, text, sizeof(text));
+		fprintf(f, "%s %s/%u%s%s\n", e->ifname, text, e->prefix, e->owner ? " " : "", e->owner ? e->owner : "");
 	}
 	if (fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0) {
 		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
@@ -410,12 +542,19 @@ void owned_free(struct owned_set *set)
 	free(set->entries);
 	set->entries = NULL;
 	set->n = set->cap = 0;
+	free(set->seen);
+	set->seen = NULL;
+	for (size_t i = 0; i < set->nowners; i++)
+		free(set->owners[i]);
+	free(set->owners);
+	set->owners = NULL;
+	set->nowners = 0;
+	set->self = NULL;
 }
 
 int owned_lock(const struct owned_set *set, unsigned timeout_ms, char *err, size_t errlen)
 {
 	char path[PATH_MAX + 8];
-	uint64_t deadline = monotonic_ns() + (uint64_t)timeout_ms * 1000000ull;
 	int fd, ret;
 
 	snprintf(path, sizeof(path), "%s/lock", set->dir);
@@ -423,19 +562,13 @@ int owned_lock(const struct owned_set *set, unsigned timeout_ms, char *err, size
 		return ret;
 	if ((fd = safe_open(path, O_RDWR | O_CREAT | O_NOFOLLOW, err, errlen)) < 0)
 		return fd;
-	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno != EWOULDBLOCK && errno != EINTR) {
-			snprintf(err, errlen, "cannot lock %s: %s", path, strerror(errno));
-			close(fd);
-			return -errno;
-		}
-		if (monotonic_ns() >= deadline) {
-			snprintf(err, errlen, "another lvsdr run still holds %s after %u ms", path, timeout_ms);
-			close(fd);
-			return -ETIMEDOUT;
-		}
-		struct timespec ts = { 0, 5 * 1000000L };
-		nanosleep(&ts, NULL);
+	if ((ret = flock_wait(fd, LOCK_EX, timeout_ms)) == -ETIMEDOUT)
+		snprintf(err, errlen, "another lvsdr run still holds %s after %u ms", path, timeout_ms);
+	else if (ret < 0)
+		snprintf(err, errlen, "cannot lock %s: %s", path, strerror(-ret));
+	if (ret < 0) {
+		close(fd);
+		return ret;
 	}
 	return fd;
 }

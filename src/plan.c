@@ -211,7 +211,7 @@ static void address_step(struct plan *p, enum step_kind kind, const struct live_
 	struct step *st = plan_step_push(p, kind);
 	st->addr = *a;
 	if (kind == STEP_ADDR_ADD) {
-		st->addr.owned = true;
+		st->addr.owned = st->addr.lvsdr = true;
 		if (a->family == AF_INET)
 			owned_label(a->ifname, st->addr.label);
 	}
@@ -265,6 +265,22 @@ static bool peer_judged(struct plan *p, size_t i, bool bound, char *detail, size
 	return true;
 }
 
+/* A VIP of this profile that lvsdr bound, in place, for another profile
+ * (a VIP of this profile with no recorded owner is this profile's, see
+ * state.c): two profiles must not share one in a network namespace, for
+ * each one's release would take it from the other. Blocked, naming both. */
+static bool shared_with_profile(struct vip_report *r, const struct live_addr *a, char *detail, size_t len)
+{
+	if (a->owned || !a->lvsdr || !a->owner)
+		return false;
+	r->verdict = VERDICT_BLOCKED;
+	r->state = "conflict";
+	snprintf(detail, len, "bound on %s by lvsdr for another profile, %s: two profiles must not share a VIP in "
+		 "one network namespace (the release of each would take it from the other); remove it from one of "
+		 "them", a->ifname, a->owner);
+	return true;
+}
+
 static void plan_vip(struct plan *p, size_t i)
 {
 	const struct vip *v = &p->want->vips[i];
@@ -274,7 +290,7 @@ static void plan_vip(struct plan *p, size_t i)
 	int target = realserver ? live->lo_ifindex : live->ifindex;
 	const char *target_name = host_vip_ifname(p->want);
 	bool bound = false;
-	char text[INET6_ADDRSTRLEN], detail[256];
+	char text[INET6_ADDRSTRLEN], detail[512];
 	size_t used = 0, first_step = p->nsteps;
 
 	r->vip = v;
@@ -293,6 +309,10 @@ static void plan_vip(struct plan *p, size_t i)
 
 		if (a->ifindex == target && a->prefix == v->prefix && expect != EXPECT_ABSENT) {
 			bound = true;
+			if (shared_with_profile(r, a, detail, sizeof(detail))) {
+				used = strlen(detail);
+				continue;
+			}
 			/* In place as wanted, so not drift; but say whose it is, since
 			 * a later release or profile change will leave it. */
 			if (!a->owned && !detail[0])
@@ -322,8 +342,12 @@ static void plan_vip(struct plan *p, size_t i)
 			size_t n = strlen(note);
 			/* Formatted here only: the common case never needs the text. */
 			addr_format(v->family, v->addr, text, sizeof(text));
-			snprintf(note + n, sizeof(note) - n, "; not bound by lvsdr, so lvsdr leaves it: "
-				 "ip addr del %s/%u dev %s", text, a->prefix, a->ifname);
+			if (a->lvsdr)
+				snprintf(note + n, sizeof(note) - n, "; bound by lvsdr for %s, so this run leaves it",
+					 a->owner ? a->owner : "a profile no record names");
+			else
+				snprintf(note + n, sizeof(note) - n, "; not bound by lvsdr, so lvsdr leaves it: "
+					 "ip addr del %s/%u dev %s", text, a->prefix, a->ifname);
 		}
 		if (verdict > r->verdict)
 			r->verdict = verdict;
@@ -365,7 +389,25 @@ static void plan_vip(struct plan *p, size_t i)
 	}
 }
 
-/* Addresses lvsdr bound that the profile no longer lists. */
+/* An address lvsdr bound for another profile, or for a profile no record
+ * names, that this profile does not list: left alone, and said so. */
+static void others_finding(struct plan *p, const struct live_addr *a, const char *text)
+{
+	struct extra_finding *e;
+
+	if (a->owner) {
+		e = extra_push(p, VERDICT_OK, text);
+		snprintf(e->detail, sizeof(e->detail), "bound on %s by lvsdr for another profile, %s: left to it",
+			 a->ifname, a->owner);
+		return;
+	}
+	e = plan_add_finding(p, VERDICT_WARN, text);
+	snprintf(e->detail, sizeof(e->detail), "bound on %s by lvsdr, and no ownership record says for which "
+		 "profile (an older lvsdr's record, or none): left alone; the profile that lists it takes it, or "
+		 "ip addr del %s/%u dev %s", a->ifname, text, a->prefix, a->ifname);
+}
+
+/* Addresses lvsdr bound for this profile that it no longer lists. */
 static void plan_stale(struct plan *p)
 {
 	const struct host *live = p->live;
@@ -377,12 +419,16 @@ static void plan_stale(struct plan *p)
 		struct vip key = { .family = a->family };
 		char text[INET6_ADDRSTRLEN];
 
-		if (!a->owned)
+		if (!a->lvsdr)
 			continue;
 		memcpy(key.addr, a->addr, 16);
 		if (p->want->nvips && bsearch(&key, sorted, p->want->nvips, sizeof(*sorted), vip_compare))
 			continue;
 		addr_format(a->family, a->addr, text, sizeof(text));
+		if (!a->owned) {
+			others_finding(p, a, text);
+			continue;
+		}
 		struct extra_finding *e = extra_push(p, VERDICT_DRIFT, text);
 		snprintf(e->detail, sizeof(e->detail), "bound on %s by lvsdr, no longer in the profile", a->ifname);
 		count_verdict(p, VERDICT_DRIFT);

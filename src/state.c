@@ -28,12 +28,15 @@ static bool label_from_rename(const struct live_addr *a)
 }
 
 /* Keep an address if it is one of the profile's VIPs (on any interface:
- * a VIP in the wrong place is drift) or lvsdr bound it. */
+ * a VIP in the wrong place is drift) or lvsdr bound it, for this profile
+ * or another (lvsdr(8), OWNERSHIP). */
 static bool keep_address(void *arg, struct live_addr *a)
 {
 	struct keep_ctx *ctx = arg;
 	struct vip key = { .family = a->family };
 	char label[IF_NAMESIZE];
+	const struct live_addr *entry;
+	bool listed;
 
 	/* A director with IPVS services needs the NIC's subnets: its DR real
 	 * servers must be on one of them. */
@@ -54,18 +57,28 @@ static bool keep_address(void *arg, struct live_addr *a)
 	 * (inetdev_changename(): the first address gets the bare name, a
 	 * long name cuts ours short) and leaves the record's old name: the
 	 * record then decides for an address with no label of another's. */
+	owned_seen(ctx->owned, a);
+	entry = owned_lookup(ctx->owned, a);
 	if (a->family == AF_INET)
 		owned_label(a->ifname, label);
 	if (a->family == AF_INET && label[0])
-		a->owned = !strcmp(a->label, label);
+		a->lvsdr = !strcmp(a->label, label);
 	else
-		a->owned = owned_contains(ctx->owned, a);
-	if (!a->owned && (a->family == AF_INET6 || !label[0] || label_from_rename(a)))
-		a->owned = owned_contains_renamed(ctx->owned, a);
-	if (a->owned)
-		return true;
+		a->lvsdr = entry != NULL;
+	a->owner = a->lvsdr && entry ? entry->owner : NULL;
+	if (!a->lvsdr && (a->family == AF_INET6 || !label[0] || label_from_rename(a)) &&
+	    owned_contains_renamed(ctx->owned, a)) {
+		entry = owned_lookup(ctx->owned, a);
+		a->lvsdr = entry != NULL;
+		a->owner = entry ? entry->owner : NULL;
+	}
 	memcpy(key.addr, a->addr, 16);
-	if (ctx->n && bsearch(&key, ctx->sorted, ctx->n, sizeof(*ctx->sorted), vip_compare))
+	listed = ctx->n && bsearch(&key, ctx->sorted, ctx->n, sizeof(*ctx->sorted), vip_compare);
+	/* Whose it is: the profile the record names. When it names none (an
+	 * older lvsdr's record, a label alone) the profile that lists the
+	 * address takes it; one that does not leaves it alone. */
+	a->owned = a->lvsdr && (a->owner ? owned_by_self(ctx->owned, entry) : listed);
+	if (a->lvsdr || listed)
 		return true;
 	if (a->secondary) {
 		struct host *live = ctx->live;
@@ -142,6 +155,7 @@ int state_read(const struct host *want, struct netlink *nl, struct owned_set *ow
 
 	struct vip *copy;
 	ctx.sorted = host_vips_sorted(want, &copy);
+	owned_seen_reset(owned);
 	ret = address_list(nl, live, keep_address, &ctx, err, errlen);
 	free(copy);
 	if (ret < 0)

@@ -360,13 +360,15 @@ want "plan lacks 'set conf/eth0/arp_ignore 0 -> 1'" out_has '^  1\. set conf/eth
 verdict "4o arp_ignore all=1 eth0=0 (effective 1): exit 1, drift naming conf/eth0"
 restore "4o apply writes conf/eth0 back: verify exit 0 again"
 # scope = interface writes only conf/eth0: conf/all is not its business.
-P_DEV=$TMP/dev.ini
-printf '[host]\nrole = realserver\ninterface = eth0\n[arp]\nscope = interface\n[vip]\naddress = %s\n' "$LAB_VIP" >"$P_DEV"
+# The same profile, edited: the record names the VIP's profile by its path.
+cp "$P_V4" "$TMP/v4.saved"
+printf '[host]\nrole = realserver\ninterface = eth0\n[arp]\nscope = interface\n[vip]\naddress = %s\n' "$LAB_VIP" >"$P_V4"
 on rs1 sysctl -qw net.ipv4.conf.all.arp_ignore=0 net.ipv4.conf.all.arp_announce=0
-run rs1 verify "$P_DEV"
+run rs1 verify "$P_V4"
 want "status $RC, wanted 0" status_is 0
 want "a drift line" out_lacks drift
 verdict "4o scope = interface, conf/all reset to 0, eth0 1 and 2: in sync (exit 0), conf/all is not judged"
+cp "$TMP/v4.saved" "$P_V4"
 restore "4o back to the default scope: apply writes conf/all again, verify exit 0"
 on rs1 sysctl -qw net.ipv4.conf.all.arp_ignore=2 net.ipv4.conf.eth0.arp_ignore=1
 run rs1 verify "$P_V4"
@@ -481,8 +483,12 @@ want "verify exited $RC, wanted 0" status_is 0
 want "verify mentions the unrelated address" out_lacks 198.51.100.7
 verdict "8a an unrelated 198.51.100.7/32 on lo survives apply untouched and verify ignores it"
 
-# A profile that no longer lists the VIP: lvsdr removes its own copy only.
-run rs1 apply "$P_OTHER"
+# A profile that no longer lists the VIP (edited: the record names the
+# profile each address was bound for by its path): lvsdr removes its own
+# copy only.
+profile v4 eth0 192.0.2.101 >/dev/null
+run rs1 apply "$P_V4"
+profile v4 eth0 "$LAB_VIP" >/dev/null
 want "apply exited $RC" status_is 0
 want "apply did not remove its own, now stale $LAB_VIP/32" out_has "remove $LAB_VIP/32 from lo"
 want "$LAB_VIP/32 is still on lo" same "$(addr_line rs1 "$LAB_VIP/32")" ""

@@ -579,6 +579,62 @@ check "20 concurrent notify runs: the end state is consistent, all bound or all 
 notify_expect "then one sequential notify MASTER converges: both VIPs bound" master INSTANCE VI_1 MASTER 100
 lv dir2 release -q "$NP"
 
+# The last event to arrive wins (issue 21). A run slowed by the test hook
+# holds the lock; an event, then another 50 ms later, wait for it. Runs
+# waiting for the lock get it in no particular order, so without the ticket
+# each takes it first about half the time. The second event must always win:
+# the first gives way ("superseded by a newer event") or runs before it.
+# Each event is launched once the one before has taken its ticket.
+NP_REAL=$(realpath "$NP")
+NP_SEQ=$(grep -lx "[A-Z]* $NP_REAL" "$LVSDR_RUNDIR"/netns-*/notified-* 2>/dev/null | head -n1)
+[ -n "$NP_SEQ" ] && NP_SEQ=$NP_SEQ.seq
+check "notify keeps the order of events in a ticket file beside its state record ($NP_SEQ)" test -f "$NP_SEQ"
+ticket() { cut -d' ' -f1 "$NP_SEQ" 2>/dev/null || echo 0; }
+ticket_is() { [ "$(cat "$NP_SEQ" 2>/dev/null)" = "$1" ]; }
+# arrived N STATE: the run numbered N has its ticket (a pause without a file).
+arrived() { if [ -f "$NP_SEQ" ]; then wait_until 10 ticket_is "$1 $2"; else sleep 0.05; fi; }
+HOLD=200 ROUNDS=20
+[ -n "$WRAPPED" ] && HOLD=3000 ROUNDS=3
+# order_rounds FIRST SECOND WANT: ROUNDS rounds; prints "wrong superseded2 superseded1 failed".
+order_rounds() {
+	local first=$1 second=$2 want=$3 r n hold hp p1 p2 wrong=0 sup1=0 sup2=0 failed=0
+	for r in $(seq 1 "$ROUNDS"); do
+		# The holder changes something (its steps are what the hook slows).
+		hold=MASTER
+		state_is dir2 "$NP" master && hold=BACKUP
+		n=$(ticket)
+		ip netns exec "$(ns dir2)" env LVSDR_TEST_STEP_DELAY_MS=$HOLD "$LVSDR" notify "$NP" INSTANCE VI_1 "$hold" 100 \
+			>"$TMP/order.h" 2>&1 &
+		hp=$!
+		arrived $((n + 1)) "$hold"
+		lv dir2 notify "$NP" INSTANCE VI_1 "$first" 100 >"$TMP/order.1" 2>&1 &
+		p1=$!
+		arrived $((n + 2)) "$first"
+		sleep 0.05
+		lv dir2 notify "$NP" INSTANCE VI_1 "$second" 100 >"$TMP/order.2" 2>&1 &
+		p2=$!
+		wait "$hp" || failed=$((failed + 1))
+		wait "$p1" || failed=$((failed + 1))
+		wait "$p2" || failed=$((failed + 1))
+		state_is dir2 "$NP" "$want" || wrong=$((wrong + 1))
+		grep -q "$NP: $first superseded by a newer event ($second); nothing changed" "$TMP/order.1" && sup1=$((sup1 + 1))
+		grep -q "superseded" "$TMP/order.2" && sup2=$((sup2 + 1))
+	done
+	echo "$wrong $sup2 $sup1 $failed"
+}
+read -r wrong sup2 sup1 failed <<<"$(order_rounds MASTER BACKUP backup)"
+check "MASTER then BACKUP 50 ms later, $ROUNDS rounds: the end state is always BACKUP ($wrong wrong)" [ "$wrong" -eq 0 ]
+check "MASTER then BACKUP: every run exits 0 ($failed failed)" [ "$failed" -eq 0 ]
+check "MASTER then BACKUP: the newer BACKUP never gives way ($sup2 times)" [ "$sup2" -eq 0 ]
+check "MASTER then BACKUP: a MASTER that got the lock after the BACKUP says it was superseded ($sup1 of $ROUNDS)" \
+	[ "$sup1" -ge 1 -o "$ROUNDS" -lt 20 ]
+read -r wrong sup2 sup1 failed <<<"$(order_rounds BACKUP MASTER master)"
+check "BACKUP then MASTER 50 ms later, $ROUNDS rounds: the end state is always MASTER ($wrong wrong)" [ "$wrong" -eq 0 ]
+check "BACKUP then MASTER: every run exits 0 ($failed failed)" [ "$failed" -eq 0 ]
+check "BACKUP then MASTER: the newer MASTER never gives way ($sup2 times)" [ "$sup2" -eq 0 ]
+check "verify --state notified follows the last event: MASTER" lv dir2 verify -q --state notified "$NP"
+lv dir2 release -q "$NP"
+
 # A MASTER run with a refresh holds the lock until its second burst, so a
 # BACKUP arriving meanwhile waits for it (lvsdr(8) says so). What must not
 # happen is that burst itself: once keepalived has demoted this director, the

@@ -200,8 +200,13 @@ done
 same_as "refused profiles change nothing" "$drift"
 check "check and verify still read a profile others can write" lvsdr check -q "$TMP/world.ini"
 chmod 1777 "$TMP/open"
+# The copy is another profile (the record names each VIP's by its path):
+# the VIPs move to it and back, so neither claims the other's.
+on rs1 "$LVSDR" release -q "$PROFILE"
 check "a sticky directory (as /tmp) is accepted" on rs1 "$LVSDR" apply -q "$TMP/open/rs.ini"
 same_as "and the host is as the profile says" "$applied"
+on rs1 "$LVSDR" release -q "$TMP/open/rs.ini"
+on rs1 "$LVSDR" apply -q "$PROFILE"
 
 # -- a release during a long announcement -----------------------------------------
 # Later rounds run without the lock, so keepalived's BACKUP notify does not
@@ -336,32 +341,38 @@ fi
 # interface promotes it. A profile that drops the primary alone would lose
 # the other VIP with it: refused, nothing changed, unless promote_secondaries
 # is set; a release that would delete someone else's address says so.
-sed -e '/198.51.100.22/d' -e '/2001:db8:5::22/d' "$TMP/dir3.ini" >"$TMP/dir-a.ini"
-printf '[host]\nrole = director\ninterface = eth0\n[vip]\naddress = 198.51.100.22/24\n[garp]\ncount = 1\n' >"$TMP/dir-b.ini"
+# One profile, edited (the record names each VIP's profile by its path, and
+# a profile removes only its own): dir-e.ini is dir3, then dir-b, dir-a.
+DIRE=$TMP/dir-e.ini
+dir_a() { sed -e '/198.51.100.22/d' -e '/2001:db8:5::22/d' "$TMP/dir3.ini" >"$DIRE"; }
+dir_b() { printf '[host]\nrole = director\ninterface = eth0\n[vip]\naddress = 198.51.100.22/24\n[garp]\ncount = 1\n' >"$DIRE"; }
+cp "$TMP/dir3.ini" "$DIRE"
 on rs1 sysctl -qw net.ipv4.conf.all.promote_secondaries=0 net.ipv4.conf.eth0.promote_secondaries=0
-on rs1 "$LVSDR" takeover -q "$TMP/dir3.ini"
+on rs1 "$LVSDR" takeover -q "$DIRE"
+dir_b
 check "two VIPs of one subnet: the second is the kernel's secondary" \
 	eval 'on rs1 ip -o -4 addr show dev eth0 | grep -q "198.51.100.22/24 .*secondary"'
 two=$(snapshot)
-out=$(on rs1 "$LVSDR" takeover "$TMP/dir-b.ini" 2>&1)
+out=$(on rs1 "$LVSDR" takeover "$DIRE" 2>&1)
 rc=$?
 check "dropping the primary VIP alone: refused, status 2 ($rc)" test "$rc" -eq 2
 check "the refusal names the VIP that would go with it and promote_secondaries" \
 	grep -q "198.51.100.22 .*removing 198.51.100.21/24 from eth0 deletes this secondary too (net.ipv4.conf.eth0.promote_secondaries is 0)" <<<"$out"
 same_as "dropping the primary VIP alone: nothing changed" "$two"
 on rs1 sysctl -qw net.ipv4.conf.eth0.promote_secondaries=1
-out=$(on rs1 "$LVSDR" takeover "$TMP/dir-b.ini" 2>&1)
+out=$(on rs1 "$LVSDR" takeover "$DIRE" 2>&1)
 rc=$?
 check "with promote_secondaries = 1 on eth0 the same change goes through ($rc)" test "$rc" -eq 0
-check "and the remaining VIP is still bound, in sync" on rs1 "$LVSDR" verify -q "$TMP/dir-b.ini"
-on rs1 "$LVSDR" release -q "$TMP/dir-b.ini"
+check "and the remaining VIP is still bound, in sync" on rs1 "$LVSDR" verify -q "$DIRE"
+on rs1 "$LVSDR" release -q "$DIRE"
 on rs1 sysctl -qw net.ipv4.conf.eth0.promote_secondaries=0
 # Someone else's address in the subnet of our primary: a release must still
 # release (a backup director keeping its VIPs is a duplicate), and says what
 # the kernel takes with it.
-on rs1 "$LVSDR" takeover -q "$TMP/dir-a.ini"
+dir_a
+on rs1 "$LVSDR" takeover -q "$DIRE"
 on rs1 ip addr add 198.51.100.23/24 dev eth0
-out=$(on rs1 "$LVSDR" release "$TMP/dir-a.ini" 2>&1)
+out=$(on rs1 "$LVSDR" release "$DIRE" 2>&1)
 rc=$?
 check "release with a foreign secondary behind our primary: goes on, status 0 ($rc)" test "$rc" -eq 0
 if grep -q "198.51.100.23: .*deletes this secondary too" <<<"$out"; then
@@ -371,7 +382,8 @@ else
 	printf '%s\n' "$out" | sed 's/^/#   /'
 fi
 on rs1 ip addr del 198.51.100.23/24 dev eth0 2>/dev/null
-on rs1 "$LVSDR" release -q "$TMP/dir3.ini"
+cp "$TMP/dir3.ini" "$DIRE"
+on rs1 "$LVSDR" release -q "$DIRE"
 
 # -- a record belongs to one namespace for its whole life (issue 17) -------------
 # The kernel gives a dead namespace's inode to the next one; its cookie it
@@ -419,7 +431,7 @@ record_ignored() {
 if own_ns own-a && on own-a "$LVSDR" apply -q "$TMP/rs6.ini" && vip6_on_lo own-a; then
 	ino_a=$(inode_of own-a) cookie_a=$(on own-a "$HELPERS/netnscookie") rec_a=$(lab_record own-a)
 	check "namespace A: lvsdr's record of its IPv6 VIP is keyed by the namespace cookie and names it on line 1" \
-		[ "$(head -n1 "$rec_a" 2>/dev/null)" = "netns-cookie $cookie_a" -a "$(sed -n 2p "$rec_a")" = "lo $LAB_VIP6/128" ]
+		[ "$(head -n1 "$rec_a" 2>/dev/null)" = "netns-cookie $cookie_a" -a "$(sed -n 2p "$rec_a")" = "lo $LAB_VIP6/128 $(realpath "$TMP/rs6.ini")" ]
 	own_ns_del own-a
 	reused=no
 	for try in $(seq 1 40); do

@@ -103,6 +103,59 @@ static void damaged(const char *name, const char *text, unsigned line)
 	damaged_record(name, text, true, line);
 }
 
+/* Each entry names the profile that bound it; an older lvsdr's entry
+ * names none; entries whose address is gone are dropped by owned_prune. */
+static void owned_profiles(const struct live_addr *v4, const struct live_addr *v6)
+{
+	struct owned_set set, back;
+	char err[512] = "", *a = xasprintf("%s/a b.ini", rundir), *b = xasprintf("%s/b.ini", rundir);
+	size_t pruned;
+	FILE *f;
+
+	/* The profiles exist: an entry whose profile is gone names nobody. */
+	if ((f = fopen(a, "w")))
+		fclose(f);
+	if ((f = fopen(b, "w")))
+		fclose(f);
+	owned_init(&set);
+	CHECK(owned_set_profile(&set, a, err, sizeof(err)) == 0, "owned record: a profile (%s)", err);
+	owned_add(&set, v4);
+	CHECK(owned_set_profile(&set, "/etc/lvsdr/\nb.ini", err, sizeof(err)) == -EINVAL && strstr(err, "newline"),
+	      "owned record: a profile path with a newline is refused");
+	err[0] = '\0';
+	CHECK(owned_set_profile(&set, b, err, sizeof(err)) == 0, "owned record: another profile");
+	owned_add(&set, v6);
+	CHECK(owned_save(&set, err, sizeof(err)) == 0, "owned record: saved with profiles (%s)", err);
+	owned_free(&set);
+	CHECK(owned_load(&back, err, sizeof(err)) == 0 && back.n == 2 && owned_lookup(&back, v4) &&
+		      owned_lookup(&back, v4)->owner && !strcmp(owned_lookup(&back, v4)->owner, a) &&
+		      owned_lookup(&back, v6)->owner && !strcmp(owned_lookup(&back, v6)->owner, b),
+	      "owned record: each entry reads back with its profile, spaces and all");
+	owned_set_profile(&back, b, err, sizeof(err));
+	CHECK(owned_by_self(&back, owned_lookup(&back, v6)) && !owned_by_self(&back, owned_lookup(&back, v4)),
+	      "owned record: an entry is this run's only when it names this run's profile");
+	owned_add(&back, v4);
+	CHECK(owned_by_self(&back, owned_lookup(&back, v4)) && back.n == 2,
+	      "owned record: adding an entry another profile claimed makes it this run's");
+	owned_seen_reset(&back);
+	owned_seen(&back, v4);
+	pruned = owned_prune(&back, NULL, NULL);
+	CHECK(pruned == 1 && back.n == 1 && owned_lookup(&back, v4) && !owned_lookup(&back, v6) && back.dirty,
+	      "owned record: the entry whose address was not seen is pruned (%zu)", pruned);
+	owned_free(&back);
+	unlink(b);
+	CHECK(owned_load(&back, err, sizeof(err)) == 0 && back.n == 2 && !owned_lookup(&back, v6)->owner &&
+		      owned_lookup(&back, v4)->owner,
+	      "owned record: an entry of a profile file that no longer exists names nobody");
+	owned_free(&back);
+	unlink(a);
+	CHECK(load_text("eth0 2001:db8::1/64\n", &set, err, sizeof(err)) == 0 && set.n == 1 && !set.entries[0].owner,
+	      "owned record: an older lvsdr's entry has no owner (%s)", err);
+	owned_free(&set);
+	free(a);
+	free(b);
+}
+
 void test_owned(void)
 {
 	struct owned_set set, back;
@@ -135,12 +188,15 @@ void test_owned(void)
 	owned_free(&set);
 	owned_free(&back);
 
+	owned_profiles(&v4, &v6);
 	CHECK(load_text("lo 192.0.2.100/32\neth0 2001:db8::1/64", &set, err, sizeof(err)) == 0 && set.n == 2,
 	      "owned record: the last newline may be missing (%s)", err);
 	owned_free(&set);
 	damaged("a line without an address", "lo 192.0.2.100/32\nlo\n", 3);
 	damaged("an address without a prefix", "lo 192.0.2.100\n", 2);
 	damaged("a word after the address", "lo 192.0.2.100/32 extra\n", 2);
+	damaged("a relative profile path", "lo 192.0.2.100/32 etc/a.ini\n", 2);
+	damaged("an empty profile path", "lo 192.0.2.100/32 \n", 2);
 	damaged("two spaces between the fields", "lo  192.0.2.100/32\n", 2);
 	damaged("a leading space", " lo 192.0.2.100/32\n", 2);
 	damaged("an interface name with a colon (a label)", "lo:x 192.0.2.100/32\n", 2);

@@ -54,7 +54,7 @@ static void live_bind(struct host *live, const char *text, int ifindex, bool own
 	a->prefix = (uint8_t)prefix;
 	a->ifindex = ifindex;
 	strcpy(a->ifname, ifindex == LO ? "lo" : "eth0");
-	a->owned = owned;
+	a->owned = a->lvsdr = owned;
 }
 
 static void in_sync_live(struct host *live)
@@ -183,6 +183,36 @@ void test_plan(void)
 	live_bind(&live, "192.0.2.99/32", LO, true);
 	plan_compute(&want, &live, &p);
 	CHECK(p.nsteps == 6 && p.steps[0].kind == STEP_ADDR_DEL, "plan: a stale VIP of ours is removed first");
+	plan_free(&p);
+	host_free(&live);
+
+	/* Bound by lvsdr for another profile (the record names it): never a
+	 * step of this profile's plan. Not listed here: said, left alone. */
+	live_blank(&live);
+	live_set(&live, KNOB_IGNORE, 1, 1, 0);
+	live_set(&live, KNOB_ANNOUNCE, 2, 2, 0);
+	live_bind(&live, "192.0.2.99/32", LO, false); /* sorted by address, as state_read() leaves them */
+	live_bind(&live, "192.0.2.100/32", LO, false);
+	live.addrs[0].lvsdr = true;
+	live.addrs[0].owner = "/etc/lvsdr/b.ini";
+	plan_compute(&want, &live, &p);
+	CHECK(p.nsteps == 0 && p.nextras == 1 && p.extras[0].verdict == VERDICT_OK &&
+		      !strcmp(p.extras[0].detail, "bound on lo by lvsdr for another profile, /etc/lvsdr/b.ini: left to it"),
+	      "plan: another profile's address is named and left alone (%zu steps)", p.nsteps);
+	plan_free(&p);
+	live.addrs[0].owner = NULL;
+	plan_compute(&want, &live, &p);
+	CHECK(p.nsteps == 0 && p.warned == 1 && strstr(p.extras[0].detail, "no ownership record says for which profile"),
+	      "plan: an address of lvsdr's whose owner no record names is a warning, never removed");
+	plan_free(&p);
+	/* The profile's own VIP, bound by lvsdr for another profile: blocked. */
+	live.addrs[0].owner = "/etc/lvsdr/b.ini";
+	live.addrs[1].lvsdr = true;
+	live.addrs[1].owner = "/etc/lvsdr/b.ini";
+	plan_compute(&want, &live, &p);
+	CHECK(p.vips[0].verdict == VERDICT_BLOCKED && !strcmp(p.vips[0].state, "conflict") &&
+		      strstr(p.vips[0].detail, "for another profile, /etc/lvsdr/b.ini: two profiles must not share"),
+	      "plan: a VIP another profile bound is blocked, naming it (%s)", p.vips[0].detail);
 	plan_free(&p);
 	host_free(&live);
 
