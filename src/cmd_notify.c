@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "engine.h"
@@ -77,7 +78,8 @@ int notify_main(int argc, char **argv)
 	 * track script judge by the newest state at once. Neither may cost the
 	 * failover. */
 	event = (struct notify_event){ .profile = argv[1], .state = state };
-	if (notified_arrive(argv[1], state, &event.ticket, err, sizeof(err)) < 0)
+	/* A profile that cannot be read is said so by the run itself, below. */
+	if (notified_arrive(argv[1], state, &event.ticket, err, sizeof(err)) < 0 && access(argv[1], R_OK) == 0)
 		fprintf(stderr, "%s: warning: %s: %s; verify --state notified may not know this host is %s\n",
 			lvsdr_prog, err, event.ticket ? "the order of events is kept" : "events may run out of order",
 			state);

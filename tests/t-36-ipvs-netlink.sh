@@ -149,9 +149,7 @@ tool "${LOAD[@]}" requests
 same "3 load: ${#LOAD[@]} changes in one pipelined run, each acknowledged, one request each" 0 \
 	"${want}requests ${#LOAD[@]}"
 
-WANT_LIST="fwmark 1 (IPv4) sched wlc flags 0x1 timeout 600 prefix 32
-  -> 198.51.100.11 method dr weight 1 uthreshold 0 lthreshold 0
-tcp/192.0.2.100:80 sched rr flags 0x0 timeout 0 prefix 32
+WANT_LIST="tcp/192.0.2.100:80 sched rr flags 0x0 timeout 0 prefix 32
   -> 198.51.100.11:80 method dr weight 3 uthreshold 0 lthreshold 0
   -> 198.51.100.12:80 method dr weight 1 uthreshold 100 lthreshold 10
   -> 198.51.100.13:80 method tunnel weight 2 uthreshold 0 lthreshold 0
@@ -170,14 +168,16 @@ udp/192.0.2.100:5353 sched rr flags 0x0 timeout 0 prefix 32
   -> 198.51.100.11:5353 method dr weight 1 uthreshold 0 lthreshold 0
 sctp/192.0.2.100:9 sched lc flags 0x0 timeout 0 prefix 32
   -> 198.51.100.12:9 method dr weight 0 uthreshold 0 lthreshold 0
-fwmark 2 (IPv6) sched rr flags 0x1 timeout 120 prefix 64
-  -> 2001:db8:1::11 method dr weight 1 uthreshold 0 lthreshold 0
+fwmark 1 (IPv4) sched wlc flags 0x1 timeout 600 prefix 32
+  -> 198.51.100.11 method dr weight 1 uthreshold 0 lthreshold 0
 tcp/[2001:db8::100]:80 sched sh flags 0x18 timeout 0 prefix 128
   -> [2001:db8:1::11]:80 method dr weight 5 uthreshold 0 lthreshold 0
 udp/[2001:db8::100]:53 sched mh flags 0x8 timeout 0 prefix 128
-  -> [2001:db8:1::12]:53 method tunnel weight 1 uthreshold 0 lthreshold 0"
+  -> [2001:db8:1::12]:53 method tunnel weight 1 uthreshold 0 lthreshold 0
+fwmark 2 (IPv6) sched rr flags 0x1 timeout 120 prefix 64
+  -> 2001:db8:1::11 method dr weight 1 uthreshold 0 lthreshold 0"
 tool list
-same "3 the list reads back exactly what was written (sorted: family, fwmark first, protocol, address, port)" 0 \
+same "3 the list reads back exactly what was written (sorted: family, address services by protocol, address, port, then fwmark)" 0 \
 	"$WANT_LIST"
 
 WANT_SAVE="-A -f 1 -s wlc -p 600

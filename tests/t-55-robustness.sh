@@ -241,12 +241,16 @@ expect "2d lvsdr's VIP replaced by hand with lo:foo: a profile without it leaves
 fresh dir1
 on dir1 ip addr add "$LAB_VIP/24" dev eth0
 before=$(snapshot dir1)
-for cmd in apply takeover; do
-	run dir1 "$cmd" "$DIR"
-	expect "2e director, VIP/24 on eth0 by hand: $cmd refuses, status 2, nothing changed (status $RC)" \
-		eval 'status_is 2 && out_has "$LAB_VIP/32 +blocked +wrong-prefix: bound on eth0 as /24, want /32" &&
-			unchanged dir1 "$before"'
-done
+run dir1 apply "$DIR"
+expect "2e director, VIP/24 on eth0 by hand: apply refuses, status 2, nothing changed (status $RC)" \
+	eval 'status_is 2 && out_has "$LAB_VIP/32 +blocked +wrong-prefix: bound on eth0 as /24, want /32" &&
+		unchanged dir1 "$before"'
+# A takeover is a failover: it leaves the blocked VIP out, names it, moves
+# the other, and exits 1.
+run dir1 takeover "$DIR"
+expect "2e director, VIP/24 on eth0 by hand: takeover leaves that VIP out, binds $VIP2, status 1 (status $RC)" \
+	eval 'status_is 1 && out_has "$LAB_VIP" && bound_as dir1 eth0 "$VIP2/32" eth0:lvsdr &&
+		bound_as dir1 eth0 "$LAB_VIP/24" ""'
 
 fresh dir1
 on dir1 ip addr add "$LAB_VIP/24" dev eth0 label eth0:lvsdr
