@@ -149,8 +149,10 @@ check: test-deps
 asan: test-deps
 	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 BUILD=build-asan \
 		SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test-binaries
+	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 BUILD=build-ubsan \
+		SANITIZE="-fsanitize=undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test-binaries
 	$(Q)ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		LVSDR_BUILD=$(abspath build-asan) tests/run
+		LVSDR_BUILD=$(abspath build-asan) LVSDR_GUEST_BUILD=$(abspath build-ubsan) tests/run
 
 valgrind: test-deps
 	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 test-binaries
@@ -206,6 +208,6 @@ uninstall:
 	@rmdir "$(DESTDIR)$(SYSCONFDIR)/lvsdr" 2>/dev/null || true
 
 clean:
-	rm -rf build build-asan build-fuzz lvsdr
+	rm -rf build build-asan build-ubsan build-fuzz lvsdr
 
 -include $(wildcard $(BUILD)/*.d $(BUILD)/unit/*.d)

@@ -249,8 +249,8 @@ expect "2e director, VIP/24 on eth0 by hand: apply refuses, status 2, nothing ch
 # the other, and exits 1.
 run dir1 takeover "$DIR"
 expect "2e director, VIP/24 on eth0 by hand: takeover leaves that VIP out, binds $VIP2, status 1 (status $RC)" \
-	eval 'status_is 1 && out_has "$LAB_VIP" && bound_as dir1 eth0 "$VIP2/32" eth0:lvsdr &&
-		bound_as dir1 eth0 "$LAB_VIP/24" ""'
+	eval 'status_is 1 && out_has "^lvsdr: .*: $LAB_VIP/32 not taken over: bound on eth0 as /24, want /32" &&
+		bound dir1 eth0 "$VIP2/32" && bound dir1 eth0 "$LAB_VIP/24"'
 
 fresh dir1
 on dir1 ip addr add "$LAB_VIP/24" dev eth0 label eth0:lvsdr
