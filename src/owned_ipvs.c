@@ -274,25 +274,33 @@ void owned_ipvs_drain_clear(struct owned_ipvs *o, const struct ipvs_service *svc
 	}
 }
 
-int owned_ipvs_save(struct owned_ipvs *o, char *err, size_t errlen)
+/* Write a record through emit() into memory, then replace path with it. */
+static int record_save(const char *path, void (*emit)(FILE *f, const void *ctx), const void *ctx, bool *dirty,
+		       char *err, size_t errlen)
 {
-	char *text = NULL, addr[64];
+	char *text = NULL;
 	size_t len = 0;
-	FILE *f;
+	FILE *f = open_memstream(&text, &len);
 	int ret;
 
-	if (!o->dirty)
-		return 0;
-	if (!o->path[0]) {
-		snprintf(err, errlen, "this kernel gives no network namespace cookie (SO_NETNS_COOKIE, Linux 5.14 or "
-			 "later), so lvsdr keeps no record of the IPVS services it creates and cannot create any");
-		return -ENOTSUP;
-	}
-	f = open_memstream(&text, &len);
 	if (!f) {
-		snprintf(err, errlen, "cannot write %s: %s", o->path, strerror(errno));
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		return -errno;
 	}
+	emit(f, ctx);
+	fclose(f);
+	ret = record_replace(path, text, len, err, errlen);
+	free(text);
+	if (!ret)
+		*dirty = false;
+	return ret;
+}
+
+static void owned_emit(FILE *f, const void *ctx)
+{
+	const struct owned_ipvs *o = ctx;
+	char addr[64];
+
 	for (size_t i = 0; i < o->nservices; i++) {
 		fputs("service ", f);
 		key_write(f, &o->services[i]);
@@ -305,12 +313,18 @@ int owned_ipvs_save(struct owned_ipvs *o, char *err, size_t errlen)
 		key_write(f, &o->drains[i].svc);
 		fprintf(f, " %s %u %llu\n", addr, (unsigned)d->port, (unsigned long long)o->drains[i].since);
 	}
-	fclose(f);
-	ret = record_replace(o->path, text, len, err, errlen);
-	free(text);
-	if (!ret)
-		o->dirty = false;
-	return ret;
+}
+
+int owned_ipvs_save(struct owned_ipvs *o, char *err, size_t errlen)
+{
+	if (!o->dirty)
+		return 0;
+	if (!o->path[0]) {
+		snprintf(err, errlen, "this kernel gives no network namespace cookie (SO_NETNS_COOKIE, Linux 5.14 or "
+			 "later), so lvsdr keeps no record of the IPVS services it creates and cannot create any");
+		return -ENOTSUP;
+	}
+	return record_save(o->path, owned_emit, o, &o->dirty, err, errlen);
 }
 
 void owned_ipvs_free(struct owned_ipvs *o)
@@ -376,30 +390,20 @@ void drained_set_one(struct drained_set *d, int family, const uint8_t addr[16], 
 	d->dirty = true;
 }
 
-int drained_save(struct drained_set *d, char *err, size_t errlen)
+static void drained_emit(FILE *f, const void *ctx)
 {
-	char *text = NULL, addr[64];
-	size_t len = 0;
-	FILE *f;
-	int ret;
+	const struct drained_set *d = ctx;
+	char addr[64];
 
-	if (!d->dirty)
-		return 0;
-	f = open_memstream(&text, &len);
-	if (!f) {
-		snprintf(err, errlen, "cannot write %s: %s", d->path, strerror(errno));
-		return -errno;
-	}
 	for (size_t i = 0; i < d->n; i++) {
 		addr_format(d->dests[i].family, d->dests[i].addr, addr, sizeof(addr));
 		fprintf(f, "%s\n", addr);
 	}
-	fclose(f);
-	ret = record_replace(d->path, text, len, err, errlen);
-	free(text);
-	if (!ret)
-		d->dirty = false;
-	return ret;
+}
+
+int drained_save(struct drained_set *d, char *err, size_t errlen)
+{
+	return d->dirty ? record_save(d->path, drained_emit, d, &d->dirty, err, errlen) : 0;
 }
 
 void drained_free(struct drained_set *d)
