@@ -16,6 +16,7 @@ static const char *const logged_commands[] = { "apply", "takeover", "release", "
 
 static struct {
 	bool active;
+	FILE *saved;       /* the process's stderr while the mirror stands in */
 	char command[512];
 	char line[1024];   /* the stderr line being written */
 	size_t len;
@@ -106,6 +107,7 @@ void syslog_mirror_start(int argc, char **argv)
 	setvbuf(f, NULL, _IOLBF, 0);
 	openlog("lvsdr", LOG_PID, LOG_DAEMON);
 	fflush(stderr);
+	mirror.saved = stderr;
 	stderr = f;
 	mirror.active = true;
 }
@@ -116,6 +118,12 @@ void syslog_mirror_finish(int status)
 		return;
 	fflush(stderr);
 	syslog(status ? LOG_ERR : LOG_INFO, "%s: exit status %d", mirror.command, status);
+	/* The mirror stream is ours to close: stderr is the process's again. */
+	FILE *f = stderr;
+	stderr = mirror.saved;
+	fclose(f);
+	mirror.active = false;
+	closelog();
 }
 
 bool syslog_mirror_active(void)
