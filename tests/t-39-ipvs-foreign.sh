@@ -87,14 +87,20 @@ KINDS=$(jq -r '[.changes[].action] | unique | join(" ")' <<<"$OUT")
 check "the run has $STEPS steps of every kind ($KINDS)" \
 	[ "$KINDS" = "add-realserver add-service delete-realserver delete-service edit-realserver edit-service" ]
 failed=
-for ((k = 1; k <= ${STEPS:-0}; k++)); do
+STEP_LIST=$(seq 1 "${STEPS:-0}")
+# Under valgrind (6 s a run in the guest) the first, a middle and the last
+# step: make check and make asan fault every one.
+if [ -n "${LVSDR_WRAP_OTHER:-}" ]; then
+	STEP_LIST=$(printf '%s\n' 1 $(((${STEPS:-0} + 1) / 2)) "${STEPS:-0}" | sort -un)
+fi
+for k in $STEP_LIST; do
 	OUT=$(on dir1 env LVSDR_FAULT_STEP=$k "$LVSDR" apply "$P" 2>&1)
 	RC=$?
 	if [ "$RC" != 2 ] || [ "$(table)" != "$BEFORE" ] || ! grep -q 'the host is as it was' <<<"$OUT"; then
 		failed="$failed $k(status $RC)"
 	fi
 done
-check "a fault at each of the $STEPS steps rolls the table back byte for byte${failed:+: failed at$failed}" \
+check "a fault at step $(echo $STEP_LIST | tr ' ' ,) of $STEPS rolls the table back byte for byte${failed:+: failed at$failed}" \
 	[ -z "$failed" ]
 ip netns exec "$(ns dir1)" env LVSDR_TEST_STEP_DELAY_MS=1000 "$LVSDR" apply "$P" >"$TMP/term.out" 2>&1 &
 pid=$!

@@ -23,8 +23,8 @@
 # Where no guest can boot, the script is skipped loudly; with CI=true it fails
 # instead: on CI a test that needs IPVS never skips.
 #
-#   LVSDR_GUEST_TIMEOUT  seconds for the whole guest run (default 270, under
-#                        tests/run's 300, so a hung guest is reported here)
+#   LVSDR_GUEST_TIMEOUT  seconds for the whole guest run (default 30 under
+#                        tests/run's TEST_TIMEOUT, so a hung guest is reported here)
 #   LVSDR_GUEST_MEM      guest memory (default 1G; backed by /dev/shm, only
 #                        what the guest touches is used)
 #   LVSDR_UML            the UML kernel (default /usr/bin/linux.uml)
@@ -98,7 +98,7 @@ guest_kill_helpers() {
 }
 
 guest_run() {
-	local script name dir shm limit=${LVSDR_GUEST_TIMEOUT:-270} t0 t1 t2 line part= rc= fd st
+	local script name dir shm limit=${LVSDR_GUEST_TIMEOUT:-$((${TEST_TIMEOUT:-300} - 30))} t0 t1 t2 line part= rc= fd st
 	local -a boot=()
 	script=$(cd "$(dirname "$1")" && pwd -P)/$(basename "$1")
 	name=$(basename "$1")
