@@ -127,6 +127,7 @@ requests() {
 		note "$SCEN_WEIGHT: no 'ipvs: N requests' line from LVSDR_STATS=1"
 		return 1
 	fi
+	# shellcheck disable=SC2086 # two numbers each: split on purpose
 	set -- $full $one
 	emit "$SCEN_LOAD" "changes sent (netlink)" requests baseline "$(wc -l <"$W/table.rules")"
 	emit "$SCEN_LOAD" "changes sent (netlink)" requests lvsdr "$2"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Scenario ipvs: a director's IPVS table of 1,000 services x 10 real
 # servers. This machine's kernel has no IPVS, so the measurements run in the
 # user-mode Linux guest of the tests (tests/lib/guest.sh) by
