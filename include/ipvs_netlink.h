@@ -41,6 +41,8 @@ size_t ipvs_netlink_apply(struct ipvs_netlink *ipvs, struct ipvs_change *changes
  * dump and one destination dump per service; the family lookup of
  * ipvs_netlink_open() is not counted. */
 unsigned long ipvs_netlink_requests(const struct ipvs_netlink *ipvs);
+/* Of those, the changes (ipvs_netlink_apply); the rest are dumps. */
+unsigned long ipvs_netlink_changes(const struct ipvs_netlink *ipvs);
 
 /* Whether the running kernel offers scheduler name: built in, loaded, or
  * a module it can load (ip_vs_NAME.ko under /lib/modules/$(uname -r)).

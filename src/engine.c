@@ -247,8 +247,15 @@ void session_close(struct session *s)
 	owned_free(&s->owned);
 	owned_ipvs_free(&s->owned_ipvs);
 	drained_free(&s->drained);
-	if (s->ipvs)
+	if (s->ipvs) {
+		/* A test hook (make bench): how many IPVS requests this run cost,
+		 * so a one-weight change can be shown to cost one. */
+		const char *stats = getenv("LVSDR_STATS");
+		if (stats && strcmp(stats, "1") == 0)
+			fprintf(stderr, "ipvs: %lu requests (%lu changes)\n", ipvs_netlink_requests(s->ipvs),
+				ipvs_netlink_changes(s->ipvs));
 		ipvs_netlink_close(s->ipvs);
+	}
 	free(s->holders);
 	netlink_close(s->nl);
 	if (s->lock_fd >= 0)

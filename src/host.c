@@ -91,9 +91,31 @@ unsigned host_prefix(int family)
 	return family == AF_INET6 ? 128 : 32;
 }
 
+/* Dotted quad by hand: glibc's inet_ntop() prints IPv4 with sprintf(),
+ * some 1,700 instructions an address, and a verify of 10,000 real servers
+ * formats each twice (profile check and plan labels): an eighth of it. */
+static int ipv4_format(const uint8_t *addr, char *buf, size_t len)
+{
+	char text[16], *p = text;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned v = addr[i];
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+		*p++ = i < 3 ? '.' : '\0';
+	}
+	if ((size_t)(p - text) > len)
+		return -1;
+	memcpy(buf, text, (size_t)(p - text));
+	return 0;
+}
+
 int addr_format(int family, const uint8_t *addr, char *buf, size_t len)
 {
-	if (!inet_ntop(family, addr, buf, (socklen_t)len)) {
+	if (family == AF_INET ? ipv4_format(addr, buf, len) < 0 : !inet_ntop(family, addr, buf, (socklen_t)len)) {
 		snprintf(buf, len, "?");
 		return -1;
 	}

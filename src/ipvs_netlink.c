@@ -30,6 +30,7 @@ struct ipvs_netlink {
 	struct nl_sock *sock;
 	int family;             /* the generic netlink id of "IPVS" */
 	unsigned long requests; /* IPVS requests sent (the family lookup is not one) */
+	unsigned long changes;  /* of which changes to the table, the rest being dumps */
 };
 
 int ipvs_netlink_open(struct ipvs_netlink **out, char *err, size_t errlen)
@@ -78,6 +79,11 @@ void ipvs_netlink_close(struct ipvs_netlink *ipvs)
 unsigned long ipvs_netlink_requests(const struct ipvs_netlink *ipvs)
 {
 	return ipvs->requests;
+}
+
+unsigned long ipvs_netlink_changes(const struct ipvs_netlink *ipvs)
+{
+	return ipvs->changes;
 }
 
 /* A libnl error as -errno, for callers that print strerror(). */
@@ -481,6 +487,7 @@ static int build_nth(void *ctx, size_t i, struct nl_msg **msg)
 	int ret = change_request(a->ipvs, &a->changes[i], msg);
 
 	a->ipvs->requests += ret >= 0;
+	a->ipvs->changes += ret >= 0;
 	return ret;
 }
 

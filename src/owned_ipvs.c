@@ -202,31 +202,54 @@ static void key_copy(struct ipvs_service *to, const struct ipvs_service *from)
 	to->fwmark = from->fwmark;
 }
 
+/* The services are kept sorted by ipvs_service_compare: a director with
+ * 1,000 services asks for each of them when it reads the record and when
+ * it reads the table, and a linear search made that quadratic (a seventh
+ * of a verify's instructions, measured by make bench). The first index
+ * whose key is not below svc's. */
+static size_t service_lower_bound(const struct owned_ipvs *o, const struct ipvs_service *svc)
+{
+	size_t lo = 0, hi = o->nservices;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ipvs_service_compare(&o->services[mid], svc) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 bool owned_ipvs_has(const struct owned_ipvs *o, const struct ipvs_service *svc)
 {
-	for (size_t i = 0; i < o->nservices; i++)
-		if (same_key(&o->services[i], svc))
-			return true;
-	return false;
+	size_t i = service_lower_bound(o, svc);
+
+	return i < o->nservices && same_key(&o->services[i], svc);
 }
 
 void owned_ipvs_add(struct owned_ipvs *o, const struct ipvs_service *svc)
 {
-	if (owned_ipvs_has(o, svc))
+	size_t i = service_lower_bound(o, svc);
+
+	if (i < o->nservices && same_key(&o->services[i], svc))
 		return;
 	o->services = xreallocarray(o->services, o->nservices + 1, sizeof(*o->services));
-	key_copy(&o->services[o->nservices++], svc);
+	memmove(&o->services[i + 1], &o->services[i], (o->nservices - i) * sizeof(*o->services));
+	o->nservices++;
+	key_copy(&o->services[i], svc);
 	o->dirty = true;
 }
 
 void owned_ipvs_remove(struct owned_ipvs *o, const struct ipvs_service *svc)
 {
-	for (size_t i = 0; i < o->nservices; i++)
-		if (same_key(&o->services[i], svc)) {
-			o->services[i] = o->services[--o->nservices];
-			o->dirty = true;
-			return;
-		}
+	size_t i = service_lower_bound(o, svc);
+
+	if (i == o->nservices || !same_key(&o->services[i], svc))
+		return;
+	memmove(&o->services[i], &o->services[i + 1], (o->nservices - i - 1) * sizeof(*o->services));
+	o->nservices--;
+	o->dirty = true;
 }
 
 static struct drain_mark *drain_find(const struct owned_ipvs *o, const struct ipvs_service *svc,

@@ -59,10 +59,13 @@ OTHER=$LAB_IP_rs1
 [ "$HELD" = "$LAB_IP_rs1" ] && OTHER=$LAB_IP_rs2
 
 profile 5
-run dir1 apply "$P"
+LVSDR_STATS=1 run dir1 apply "$P"
 want "status $RC" status_is 0
 want "no edit step" out_has 'edit real server 192\.0\.2\.12:80 of tcp/192\.0\.2\.100:80 \(weight 5, dr\)'
 want "a delete" out_lacks 'delete'
+# LVSDR_STATS (lvsdr(8)): one change sent; the rest are the two readings of
+# the table (before the plan and to confirm it), 1 + 5 dumps each.
+want "no stats line, or not one change" out_has '^ipvs: 13 requests \(1 changes\)$'
 verdict "a changed weight is one edit in place"
 check "ipvsadm reads weight 5 for rs2 on web" grep -qx -- "-a -t 192.0.2.100:80 -r 192.0.2.12:80 -g -w 5" <<<"$(table)"
 check "the held connection survives the weight change" hold_echo two

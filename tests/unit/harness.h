@@ -45,5 +45,6 @@ void test_persist(void);
 void test_owned(void);
 void test_plan_ipvs(void);
 void test_ipvs(void);
+void test_owned_ipvs(void);
 
 #endif

@@ -16,5 +16,6 @@ int main(void)
 	test_owned();
 	test_plan_ipvs();
 	test_ipvs();
+	test_owned_ipvs();
 	return harness_failed ? 1 : 0;
 }

@@ -318,8 +318,34 @@ static void test_host_free(void)
 	CHECK(!h.vips, "host_free: a second call is harmless");
 }
 
+/* addr_format() prints IPv4 by hand: the same text as inet_ntop() for
+ * every octet value in every position, and "?" when the buffer is short. */
+static void test_addr_format_ipv4(void)
+{
+	uint8_t a[16] = { 0 };
+	char got[INET6_ADDRSTRLEN], want[INET6_ADDRSTRLEN], small[15];
+	unsigned bad = 0;
+
+	for (int pos = 0; pos < 4; pos++)
+		for (unsigned v = 0; v < 256; v++) {
+			memset(a, 0, sizeof(a));
+			a[pos] = (uint8_t)v;
+			a[(pos + 1) % 4] = (uint8_t)(255 - v);
+			addr_format(AF_INET, a, got, sizeof(got));
+			inet_ntop(AF_INET, a, want, sizeof(want));
+			bad += strcmp(got, want) != 0;
+		}
+	CHECK(bad == 0, "addr_format: IPv4 reads as inet_ntop's for every octet value (%u differ)", bad);
+	memset(a, 255, 4);
+	CHECK(addr_format(AF_INET, a, small, sizeof(small)) == -1 && !strcmp(small, "?"),
+	      "addr_format: 255.255.255.255 in 15 bytes is \"?\" and -1 (got %s)", small);
+	CHECK(addr_format(AF_INET, a, got, 16) == 0 && !strcmp(got, "255.255.255.255"),
+	      "addr_format: 255.255.255.255 fits 16 bytes (got %s)", got);
+}
+
 void test_host(void)
 {
+	test_addr_format_ipv4();
 	test_knob_table();
 	test_knob_ranges();
 	test_knob_effective();

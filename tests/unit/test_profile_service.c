@@ -239,8 +239,37 @@ static void test_parsers(void)
 	      "parse_seconds: above the maximum, part seconds, no unit, overflow refused");
 }
 
+/* A name used again is found among many (the names are hashed): 300
+ * services s0-s299, then s7 and s299 again, each refused with the line of
+ * the first. Lines: 8 of HEAD, then 3 a service. */
+static void test_names_again(void)
+{
+	char *text = xasprintf("%s", HEAD), *more;
+	struct host h;
+	struct diag d;
+	int ret;
+	bool ok;
+
+	for (unsigned i = 0; i < 302; i++) {
+		unsigned n = i < 300 ? i : i == 300 ? 7 : 299;
+		more = xasprintf("%s[service s%u]\naddress = 192.0.2.100\nport = tcp/%u\n", text, n, 1000 + i);
+		free(text);
+		text = more;
+	}
+	ret = parse(text, &h, &d);
+	ok = ret == 2 && has_error(&d, 9 + 3 * 300, "[service s7] appears again (first at line 30)") &&
+	     has_error(&d, 9 + 3 * 301, "[service s299] appears again (first at line 906)") && h.nservices == 300;
+	CHECK(ok, "service names: a name used again among 300 is refused with the line of the first (%d errors)", ret);
+	if (!ok)
+		show(&d);
+	host_free(&h);
+	diag_free(&d);
+	free(text);
+}
+
 void test_profile_service(void)
 {
+	test_names_again();
 	test_defaults_and_order();
 	test_flags();
 	test_error_lines();
