@@ -10,7 +10,11 @@ SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 # The keepalived example, with this install's paths in it.
 DOCDIR ?= $(PREFIX)/share/doc/lvsdr
+# The example profiles. A Debian package puts them beside the keepalived
+# example (EXAMPLEDIR=$(DOCDIR)/examples): /etc/lvsdr is the operator's.
+EXAMPLEDIR ?= $(SYSCONFDIR)/lvsdr
 CC ?= cc
+CPPFLAGS ?=
 CFLAGS ?= -O2 -g
 # Set NO_DEPS=1 to skip the Debian package check (packagers, other distros).
 NO_DEPS ?=
@@ -93,9 +97,9 @@ DEPTARGETS = -MT $@ -MT $(abspath $@)
 
 $(BUILD)/%.o: src/%.c | $(BUILD)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS) $(LVSDR_CFLAGS) $(DEPTARGETS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LVSDR_CFLAGS) $(DEPTARGETS) -c -o $@ $<
 
-$(BUILD)/unit/%.o: tests/unit/%.c | $(BUILD)
+$(BUILD)/unit/%.o: tests/unit/%.c | $(BUILD)/unit
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) $(LVSDR_CFLAGS) $(DEPTARGETS) -Itests/unit -c -o $@ $<
 
@@ -103,12 +107,12 @@ $(BUILD)/unit/unit: $(UNIT_OBJS) $(LIB_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LVSDR_LDLIBS)
 
-$(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)
+$(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)/helpers
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) $(LVSDR_CFLAGS) -o $@ $< $(LVSDR_LDLIBS)
 
 # ipvs-tool drives the IPVS facade itself, so it links the product's objects.
-$(BUILD)/helpers/ipvs-tool: tests/helpers/ipvs-tool.c $(LIB_OBJS) | $(BUILD)
+$(BUILD)/helpers/ipvs-tool: tests/helpers/ipvs-tool.c $(LIB_OBJS) | $(BUILD)/helpers
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(filter-out -MMD -MP,$(LVSDR_CFLAGS)) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LVSDR_LDLIBS)
 
@@ -118,8 +122,10 @@ $(BUILD)/fuzz/replay: tests/fuzz/replay.c tests/fuzz/fuzz_plan.c $(LIB_OBJS) | $
 	$(Q)$(CC) $(CFLAGS) $(filter-out -MMD -MP,$(LVSDR_CFLAGS)) $(LDFLAGS) -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_plan.c $(LIB_OBJS) \
 		$(LVSDR_LDLIBS)
 
-$(BUILD):
-	$(Q)mkdir -p $(BUILD)/unit $(BUILD)/helpers $(BUILD)/fuzz
+# One rule a directory: BUILD may exist already without them (a
+# `make deb` makes BUILD/deb first).
+$(BUILD) $(BUILD)/unit $(BUILD)/helpers:
+	$(Q)mkdir -p $@
 
 test-binaries: $(BUILD)/lvsdr $(BUILD)/unit/unit $(HELPERS) $(BUILD)/fuzz/replay
 
@@ -179,7 +185,7 @@ endif
 DIST_PATHS = sed -e 's|/usr/sbin/lvsdr|$(SBINDIR)/lvsdr|g' -e 's|/etc/lvsdr|$(SYSCONFDIR)/lvsdr|g'
 install: $(BUILD)/lvsdr
 	install -v -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
-		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(SYSCONFDIR)/lvsdr
+		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(EXAMPLEDIR)
 	install -v -m 0755 $(BUILD)/lvsdr $(DESTDIR)$(SBINDIR)/lvsdr
 	install -v -m 0644 man/lvsdr.8 $(DESTDIR)$(MANDIR)/man8/lvsdr.8
 	install -v -m 0644 man/lvsdr.ini.5 $(DESTDIR)$(MANDIR)/man5/lvsdr.ini.5
@@ -191,7 +197,7 @@ install: $(BUILD)/lvsdr
 	$(DIST_PATHS) profiles/keepalived.conf >$(BUILD)/keepalived.conf
 	install -v -m 0644 $(BUILD)/keepalived.conf $(DESTDIR)$(DOCDIR)/examples/keepalived.conf
 	@for f in profiles/*.ini; do \
-		t="$(DESTDIR)$(SYSCONFDIR)/lvsdr/$${f##*/}"; \
+		t="$(DESTDIR)$(EXAMPLEDIR)/$${f##*/}"; \
 		if [ -e "$$t" ]; then echo "kept $$t"; else install -v -m 0644 "$$f" "$$t" || exit 1; fi; \
 	done
 
@@ -200,12 +206,12 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/lvsdr $(DESTDIR)$(MANDIR)/man8/lvsdr.8 $(DESTDIR)$(MANDIR)/man5/lvsdr.ini.5 \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/lvsdr@.service $(DESTDIR)$(BASHCOMPDIR)/lvsdr \
 		$(DESTDIR)$(DOCDIR)/examples/keepalived.conf
-	@rmdir "$(DESTDIR)$(DOCDIR)/examples" "$(DESTDIR)$(DOCDIR)" 2>/dev/null || true
 	@for f in profiles/*.ini; do \
-		t="$(DESTDIR)$(SYSCONFDIR)/lvsdr/$${f##*/}"; \
+		t="$(DESTDIR)$(EXAMPLEDIR)/$${f##*/}"; \
 		if cmp -s "$$f" "$$t"; then rm -fv "$$t"; elif [ -e "$$t" ]; then echo "kept $$t (changed)"; fi; \
 	done
-	@rmdir "$(DESTDIR)$(SYSCONFDIR)/lvsdr" 2>/dev/null || true
+	@rmdir "$(DESTDIR)$(EXAMPLEDIR)" 2>/dev/null || true
+	@rmdir "$(DESTDIR)$(DOCDIR)/examples" "$(DESTDIR)$(DOCDIR)" 2>/dev/null || true
 
 clean:
 	rm -rf build build-asan build-ubsan build-fuzz lvsdr
