@@ -68,7 +68,7 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_CORPUS := tests/fuzz/corpus
 
-.PHONY: all deps test-deps check asan valgrind demo bench install uninstall clean fuzz golden
+.PHONY: all deps test-deps check asan valgrind demo bench install uninstall clean fuzz golden deb
 .DEFAULT_GOAL := all
 
 all: deps lvsdr
@@ -212,6 +212,33 @@ uninstall:
 	done
 	@rmdir "$(DESTDIR)$(EXAMPLEDIR)" 2>/dev/null || true
 	@rmdir "$(DESTDIR)$(DOCDIR)/examples" "$(DESTDIR)$(DOCDIR)" 2>/dev/null || true
+
+# `make deb`: the Debian package of debian/, built by dpkg-buildpackage -b in
+# a copy of the sources so that the tree stays clean; the .deb, .changes and
+# .buildinfo land in DEBDIR, rebuilt when a source is newer than the last
+# build. The package's version is the program's: a changelog that says
+# otherwise stops the build. This make's BUILD or SANITIZE must not reach
+# the package's build: MAKEFLAGS is not passed on, and debian/rules sets
+# every variable the Makefile would take from the environment.
+DEBDIR ?= $(BUILD)/deb
+DEB_SOURCES := Makefile README.md debian dist include man profiles src
+LVSDR_VERSION := $(shell sed -n 's/^\#define LVSDR_VERSION "\(.*\)"$$/\1/p' include/lvsdr.h)
+DEB_STAMP = $(DEBDIR)/lvsdr_$(LVSDR_VERSION).stamp
+deb: $(DEB_STAMP)
+$(DEB_STAMP): $(shell find $(DEB_SOURCES) -type f 2>/dev/null)
+ifeq ($(NO_DEPS),)
+	$(Q)tests/deps.sh deb
+endif
+	$(Q)v=$$(dpkg-parsechangelog -l debian/changelog -S Version) && [ "$$v" = "$(LVSDR_VERSION)" ] || \
+		{ echo "make deb: debian/changelog is at $$v, include/lvsdr.h at $(LVSDR_VERSION): add an entry (dch -v $(LVSDR_VERSION))" >&2; exit 2; }
+	$(Q)rm -rf $(DEBDIR) && mkdir -p $(DEBDIR)/lvsdr-$(LVSDR_VERSION)
+	$(Q)tar -cf - $(DEB_SOURCES) | tar -xf - -C $(DEBDIR)/lvsdr-$(LVSDR_VERSION)
+	@echo "  DEB     $(DEBDIR) (log: $(DEBDIR)/build.log)"
+	$(Q)cd $(DEBDIR)/lvsdr-$(LVSDR_VERSION) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		dpkg-buildpackage -b -us -uc >../build.log 2>&1 || { tail -n 40 ../build.log >&2; exit 1; }
+	$(Q)rm -rf $(DEBDIR)/lvsdr-$(LVSDR_VERSION)
+	$(Q)ls -1 $(DEBDIR)/*.deb
+	$(Q)touch $@
 
 clean:
 	rm -rf build build-asan build-ubsan build-fuzz lvsdr
