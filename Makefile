@@ -150,6 +150,7 @@ golden: lvsdr
 # The README's test command. Runs everything; the last line is the summary.
 check: test-deps
 	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 test-binaries lvsdr
+	$(Q)bash tests/lib/debroot.sh prepare
 	$(Q)LVSDR_BUILD=$(abspath $(BUILD)) tests/run
 
 asan: test-deps
@@ -157,12 +158,12 @@ asan: test-deps
 		SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test-binaries
 	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 BUILD=build-ubsan \
 		SANITIZE="-fsanitize=undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test-binaries
-	$(Q)ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	$(Q)ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 LVSDR_MEMORY_RUN=asan \
 		LVSDR_BUILD=$(abspath build-asan) LVSDR_GUEST_BUILD=$(abspath build-ubsan) tests/run
 
 valgrind: test-deps
 	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 test-binaries
-	$(Q)LVSDR_BUILD=$(abspath $(BUILD)) \
+	$(Q)LVSDR_BUILD=$(abspath $(BUILD)) LVSDR_MEMORY_RUN=valgrind \
 		LVSDR_WRAP="valgrind -q --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all --error-exitcode=99" \
 		tests/run
 
