@@ -24,6 +24,7 @@ TMP=$(mktemp -d /tmp/lvsdr-t16.XXXXXX) || exit 1
 ROOT=$TMP/root
 cleanup() {
 	ip netns del "$NS" 2>/dev/null
+	[ -d "$ROOT/var/cache/apt/archives" ] && debroot_save_debs "$ROOT"
 	debroot_umount "$ROOT"
 	if debroot_mounted "$ROOT"; then
 		echo "# t-16: something is still mounted under $ROOT: left in place" >&2
@@ -123,7 +124,7 @@ if ! debroot_unpack "$ROOT" 2>"$TMP/debroot.log"; then
 	show "$TMP/debroot.log"
 	require "a Debian 12 root from $(debroot_mirror) (debootstrap failed; see above)" false
 fi
-debroot_mount "$ROOT" || { not_ok "mount /proc, /dev and the package cache in the root"; exit 1; }
+debroot_mount "$ROOT" || { not_ok "mount /proc and /dev in the root"; exit 1; }
 in_root() { chroot "$ROOT" env DEBIAN_FRONTEND=noninteractive LC_ALL=C "$@"; }
 # apt_install DEB: with the lists of the cached root, or fresh ones once the
 # archive has moved on.

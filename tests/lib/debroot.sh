@@ -4,7 +4,8 @@
 #   debroot_mirror            the machine's configured Debian mirror for bookworm
 #   debroot_tarball           path of the cached minbase root; made once (minutes)
 #   debroot_unpack DIR        a fresh root in DIR from the cache (seconds)
-#   debroot_mount DIR         /proc, /dev and apt's package cache into DIR
+#   debroot_save_debs DIR     the packages apt fetched into DIR, kept for later runs
+#   debroot_mount DIR         /proc and /dev into DIR
 #   debroot_umount DIR        undo debroot_mount; safe to call twice
 #   debroot_mounted DIR       anything still mounted under DIR
 #
@@ -44,25 +45,40 @@ debroot_tarball() {
 	return 1
 }
 
+# The packages apt downloads are kept in the cache too (debroot_save_debs):
+# a later run installs the libraries lvsdr depends on without fetching them
+# again. Copied, not bind-mounted: two runs at once would fight over apt's
+# lock of a shared archives directory.
 debroot_unpack() { # DIR
 	local tar
 	tar=$(debroot_tarball) || return 1
 	mkdir -p "$1" && tar -C "$1" --numeric-owner -xzf "$tar" &&
-		cp -L /etc/resolv.conf "$1/etc/resolv.conf"
+		cp -L /etc/resolv.conf "$1/etc/resolv.conf" || return 1
+	if [ -d "$DEBROOT_CACHE/archives" ]; then
+		find "$DEBROOT_CACHE/archives" -maxdepth 1 -name '*.deb' -exec cp -t "$1/var/cache/apt/archives/" {} +
+	fi
+	return 0
 }
 
-# The packages apt downloads stay in the cache too: a later run installs
-# the libraries lvsdr depends on without fetching them again.
+debroot_save_debs() { # DIR
+	local f
+	mkdir -p "$DEBROOT_CACHE/archives" || return 1
+	for f in "$1"/var/cache/apt/archives/*.deb; do
+		[ -e "$f" ] && [ ! -e "$DEBROOT_CACHE/archives/${f##*/}" ] || continue
+		cp "$f" "$DEBROOT_CACHE/archives/.${f##*/}.$$" &&
+			mv "$DEBROOT_CACHE/archives/.${f##*/}.$$" "$DEBROOT_CACHE/archives/${f##*/}"
+	done
+	return 0
+}
+
 debroot_mount() { # DIR
-	mkdir -p "$DEBROOT_CACHE/archives/partial" &&
-		mount --bind "$DEBROOT_CACHE/archives" "$1/var/cache/apt/archives" &&
-		mount -t proc proc "$1/proc" &&
+	mount -t proc proc "$1/proc" &&
 		mount --rbind /dev "$1/dev" && mount --make-rslave "$1/dev"
 }
 
 debroot_umount() { # DIR
 	local m
-	for m in dev proc var/cache/apt/archives; do
+	for m in dev proc; do
 		if mountpoint -q "$1/$m"; then umount -R "$1/$m" || return 1; fi
 	done
 	return 0
