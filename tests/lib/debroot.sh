@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # A clean Debian 12 root for the tests of the installed package (t-16).
 # Source it after common.sh; make check runs it with "prepare" (at the end).
 #
