@@ -10,7 +10,11 @@ SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 # The keepalived example, with this install's paths in it.
 DOCDIR ?= $(PREFIX)/share/doc/lvsdr
+# The example profiles. A Debian package puts them beside the keepalived
+# example (EXAMPLEDIR=$(DOCDIR)/examples): /etc/lvsdr is the operator's.
+EXAMPLEDIR ?= $(SYSCONFDIR)/lvsdr
 CC ?= cc
+CPPFLAGS ?=
 CFLAGS ?= -O2 -g
 # Set NO_DEPS=1 to skip the Debian package check (packagers, other distros).
 NO_DEPS ?=
@@ -64,7 +68,7 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_CORPUS := tests/fuzz/corpus
 
-.PHONY: all deps test-deps check asan valgrind demo bench install uninstall clean fuzz golden
+.PHONY: all deps test-deps check asan valgrind demo bench install uninstall clean fuzz golden deb
 .DEFAULT_GOAL := all
 
 all: deps lvsdr
@@ -93,9 +97,9 @@ DEPTARGETS = -MT $@ -MT $(abspath $@)
 
 $(BUILD)/%.o: src/%.c | $(BUILD)
 	@echo "  CC      $@"
-	$(Q)$(CC) $(CFLAGS) $(LVSDR_CFLAGS) $(DEPTARGETS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LVSDR_CFLAGS) $(DEPTARGETS) -c -o $@ $<
 
-$(BUILD)/unit/%.o: tests/unit/%.c | $(BUILD)
+$(BUILD)/unit/%.o: tests/unit/%.c | $(BUILD)/unit
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) $(LVSDR_CFLAGS) $(DEPTARGETS) -Itests/unit -c -o $@ $<
 
@@ -103,12 +107,12 @@ $(BUILD)/unit/unit: $(UNIT_OBJS) $(LIB_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LVSDR_LDLIBS)
 
-$(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)
+$(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)/helpers
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) $(LVSDR_CFLAGS) -o $@ $< $(LVSDR_LDLIBS)
 
 # ipvs-tool drives the IPVS facade itself, so it links the product's objects.
-$(BUILD)/helpers/ipvs-tool: tests/helpers/ipvs-tool.c $(LIB_OBJS) | $(BUILD)
+$(BUILD)/helpers/ipvs-tool: tests/helpers/ipvs-tool.c $(LIB_OBJS) | $(BUILD)/helpers
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(filter-out -MMD -MP,$(LVSDR_CFLAGS)) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LVSDR_LDLIBS)
 
@@ -118,8 +122,10 @@ $(BUILD)/fuzz/replay: tests/fuzz/replay.c tests/fuzz/fuzz_plan.c $(LIB_OBJS) | $
 	$(Q)$(CC) $(CFLAGS) $(filter-out -MMD -MP,$(LVSDR_CFLAGS)) $(LDFLAGS) -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_plan.c $(LIB_OBJS) \
 		$(LVSDR_LDLIBS)
 
-$(BUILD):
-	$(Q)mkdir -p $(BUILD)/unit $(BUILD)/helpers $(BUILD)/fuzz
+# One rule a directory: BUILD may exist already without them (a
+# `make deb` makes BUILD/deb first).
+$(BUILD) $(BUILD)/unit $(BUILD)/helpers:
+	$(Q)mkdir -p $@
 
 test-binaries: $(BUILD)/lvsdr $(BUILD)/unit/unit $(HELPERS) $(BUILD)/fuzz/replay
 
@@ -144,6 +150,7 @@ golden: lvsdr
 # The README's test command. Runs everything; the last line is the summary.
 check: test-deps
 	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 test-binaries lvsdr
+	$(Q)bash tests/lib/debroot.sh prepare
 	$(Q)LVSDR_BUILD=$(abspath $(BUILD)) tests/run
 
 asan: test-deps
@@ -151,12 +158,12 @@ asan: test-deps
 		SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test-binaries
 	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 BUILD=build-ubsan \
 		SANITIZE="-fsanitize=undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test-binaries
-	$(Q)ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	$(Q)ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 LVSDR_MEMORY_RUN=asan \
 		LVSDR_BUILD=$(abspath build-asan) LVSDR_GUEST_BUILD=$(abspath build-ubsan) tests/run
 
 valgrind: test-deps
 	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 test-binaries
-	$(Q)LVSDR_BUILD=$(abspath $(BUILD)) \
+	$(Q)LVSDR_BUILD=$(abspath $(BUILD)) LVSDR_MEMORY_RUN=valgrind \
 		LVSDR_WRAP="valgrind -q --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all --error-exitcode=99" \
 		tests/run
 
@@ -179,7 +186,7 @@ endif
 DIST_PATHS = sed -e 's|/usr/sbin/lvsdr|$(SBINDIR)/lvsdr|g' -e 's|/etc/lvsdr|$(SYSCONFDIR)/lvsdr|g'
 install: $(BUILD)/lvsdr
 	install -v -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
-		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(SYSCONFDIR)/lvsdr
+		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(EXAMPLEDIR)
 	install -v -m 0755 $(BUILD)/lvsdr $(DESTDIR)$(SBINDIR)/lvsdr
 	install -v -m 0644 man/lvsdr.8 $(DESTDIR)$(MANDIR)/man8/lvsdr.8
 	install -v -m 0644 man/lvsdr.ini.5 $(DESTDIR)$(MANDIR)/man5/lvsdr.ini.5
@@ -191,7 +198,7 @@ install: $(BUILD)/lvsdr
 	$(DIST_PATHS) profiles/keepalived.conf >$(BUILD)/keepalived.conf
 	install -v -m 0644 $(BUILD)/keepalived.conf $(DESTDIR)$(DOCDIR)/examples/keepalived.conf
 	@for f in profiles/*.ini; do \
-		t="$(DESTDIR)$(SYSCONFDIR)/lvsdr/$${f##*/}"; \
+		t="$(DESTDIR)$(EXAMPLEDIR)/$${f##*/}"; \
 		if [ -e "$$t" ]; then echo "kept $$t"; else install -v -m 0644 "$$f" "$$t" || exit 1; fi; \
 	done
 
@@ -200,12 +207,39 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/lvsdr $(DESTDIR)$(MANDIR)/man8/lvsdr.8 $(DESTDIR)$(MANDIR)/man5/lvsdr.ini.5 \
 		$(DESTDIR)$(SYSTEMDUNITDIR)/lvsdr@.service $(DESTDIR)$(BASHCOMPDIR)/lvsdr \
 		$(DESTDIR)$(DOCDIR)/examples/keepalived.conf
-	@rmdir "$(DESTDIR)$(DOCDIR)/examples" "$(DESTDIR)$(DOCDIR)" 2>/dev/null || true
 	@for f in profiles/*.ini; do \
-		t="$(DESTDIR)$(SYSCONFDIR)/lvsdr/$${f##*/}"; \
+		t="$(DESTDIR)$(EXAMPLEDIR)/$${f##*/}"; \
 		if cmp -s "$$f" "$$t"; then rm -fv "$$t"; elif [ -e "$$t" ]; then echo "kept $$t (changed)"; fi; \
 	done
-	@rmdir "$(DESTDIR)$(SYSCONFDIR)/lvsdr" 2>/dev/null || true
+	@rmdir "$(DESTDIR)$(EXAMPLEDIR)" 2>/dev/null || true
+	@rmdir "$(DESTDIR)$(DOCDIR)/examples" "$(DESTDIR)$(DOCDIR)" 2>/dev/null || true
+
+# `make deb`: the Debian package of debian/, built by dpkg-buildpackage -b in
+# a copy of the sources so that the tree stays clean; the .deb, .changes and
+# .buildinfo land in DEBDIR, rebuilt when a source is newer than the last
+# build. The package's version is the program's: a changelog that says
+# otherwise stops the build. This make's BUILD or SANITIZE must not reach
+# the package's build: MAKEFLAGS is not passed on, and debian/rules sets
+# every variable the Makefile would take from the environment.
+DEBDIR ?= $(BUILD)/deb
+DEB_SOURCES := Makefile README.md debian dist include man profiles src
+LVSDR_VERSION := $(shell sed -n 's/^\#define LVSDR_VERSION "\(.*\)"$$/\1/p' include/lvsdr.h)
+DEB_STAMP = $(DEBDIR)/lvsdr_$(LVSDR_VERSION).stamp
+deb: $(DEB_STAMP)
+$(DEB_STAMP): $(shell find $(DEB_SOURCES) -type f 2>/dev/null)
+ifeq ($(NO_DEPS),)
+	$(Q)tests/deps.sh deb
+endif
+	$(Q)v=$$(dpkg-parsechangelog -l debian/changelog -S Version) && [ "$$v" = "$(LVSDR_VERSION)" ] || \
+		{ echo "make deb: debian/changelog is at $$v, include/lvsdr.h at $(LVSDR_VERSION): add an entry (dch -v $(LVSDR_VERSION))" >&2; exit 2; }
+	$(Q)rm -rf $(DEBDIR) && mkdir -p $(DEBDIR)/lvsdr-$(LVSDR_VERSION)
+	$(Q)tar -cf - $(DEB_SOURCES) | tar -xf - -C $(DEBDIR)/lvsdr-$(LVSDR_VERSION)
+	@echo "  DEB     $(DEBDIR) (log: $(DEBDIR)/build.log)"
+	$(Q)cd $(DEBDIR)/lvsdr-$(LVSDR_VERSION) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		dpkg-buildpackage -b -us -uc >../build.log 2>&1 || { tail -n 40 ../build.log >&2; exit 1; }
+	$(Q)rm -rf $(DEBDIR)/lvsdr-$(LVSDR_VERSION)
+	$(Q)ls -1 $(DEBDIR)/*.deb
+	$(Q)touch $@
 
 clean:
 	rm -rf build build-asan build-ubsan build-fuzz lvsdr

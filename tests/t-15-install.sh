@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # t-15: `make install` and `make uninstall` into a DESTDIR honour PREFIX,
-# SBINDIR, MANDIR, SYSCONFDIR, SYSTEMDUNITDIR, BASHCOMPDIR and DOCDIR, install
+# SBINDIR, MANDIR, SYSCONFDIR, SYSTEMDUNITDIR, BASHCOMPDIR, DOCDIR and EXAMPLEDIR, install
 # exactly the binary, both man pages, the systemd unit, the bash completion,
 # the example profiles and the keepalived example (which keepalived -t
 # accepts), and never overwrite or remove a profile the operator changed.
@@ -90,6 +90,20 @@ mk install DESTDIR="$TMP/root3" PREFIX=/usr/local
 check "a PREFIX of /usr/local puts the unit and the completion where systemd and bash-completion look" \
 	test -f "$TMP/root3/usr/local/lib/systemd/system/lvsdr@.service" \
 	-a -f "$TMP/root3/usr/local/share/bash-completion/completions/lvsdr" -a -f "$TMP/root3/etc/lvsdr/realserver.ini"
+
+# EXAMPLEDIR, as the Debian package sets it: the example profiles beside
+# the keepalived example, and not one file under /etc.
+mk install DESTDIR="$TMP/root4" PREFIX=/usr EXAMPLEDIR=/usr/share/doc/lvsdr/examples
+check "EXAMPLEDIR puts the example profiles beside the keepalived example" \
+	test "$(cd "$TMP/root4/usr/share/doc/lvsdr/examples" && ls | tr '\n' ' ')" = \
+	"$(cd "$LVSDR_ROOT/profiles" && ls *.ini keepalived.conf | sort | tr '\n' ' ')"
+check "EXAMPLEDIR: nothing is installed under /etc (negative)" test ! -e "$TMP/root4/etc"
+
+# A build directory that exists already (make deb makes BUILD/deb first)
+# still gets its unit/ and helpers/ subdirectories.
+mkdir -p "$TMP/prebuilt/deb"
+mk "$TMP/prebuilt/unit/main.o" BUILD="$TMP/prebuilt" CFLAGS=-O0
+check "make builds into a BUILD directory that exists without its unit/ subdirectory" test -f "$TMP/prebuilt/unit/main.o"
 
 mk uninstall DESTDIR="$TMP/root" PREFIX=/usr
 left=$(cd "$TMP/root" && find . -type f -printf '/%P\n')
