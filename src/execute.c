@@ -240,6 +240,20 @@ static size_t run_addresses(struct session *s, size_t i, size_t j, bool *done, s
 	return res->failed_step;
 }
 
+/* Every address the plan binds, into the ownership record (not saved). */
+static void record_binds(struct session *s)
+{
+	const struct plan *p = &s->plan;
+	struct live_addr *binds = xcalloc(p->nsteps + 1, sizeof(*binds));
+	size_t nbinds = 0;
+
+	for (size_t k = 0; k < p->nsteps; k++)
+		if (p->steps[k].kind == STEP_ADDR_ADD)
+			binds[nbinds++] = p->steps[k].addr;
+	owned_add_all(&s->owned, binds, nbinds);
+	free(binds);
+}
+
 int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 {
 	struct plan *p = &s->plan;
@@ -255,9 +269,7 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 	sigprocmask(SIG_BLOCK, &blocked, &saved);
 	/* Record what we are about to bind before binding it: a crash then
 	 * leaves a record that names more than is there, never less. */
-	for (size_t k = 0; k < n; k++)
-		if (p->steps[k].kind == STEP_ADDR_ADD)
-			owned_add(&s->owned, &p->steps[k].addr);
+	record_binds(s);
 	if (owned_save(&s->owned, err, sizeof(err)) < 0 || ipvs_record_before(s, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: %s; nothing changed\n", lvsdr_prog, err);
 		free(done);
