@@ -407,9 +407,10 @@ void owned_add_all(struct owned_set *set, const struct live_addr *addrs, size_t 
 
 	if (!n)
 		return;
-	ensure_sorted(set);
 	/* Appending leaves the entries already there sorted, in place. */
 	known = set->n;
+	if (known)
+		ensure_sorted(set);
 	for (size_t i = 0; i < n; i++) {
 		struct live_addr *e = known ? find_in(set, known, &addrs[i]) : NULL;
 		if (e && e->owner == set->self)

@@ -167,6 +167,12 @@ static void owned_add_many(const struct live_addr *v4, const struct live_addr *v
 
 	owned_init(&set);
 	owned_set_profile(&set, a, err, sizeof(err));
+	owned_add_all(&set, many, 1);
+	CHECK(set.n == 1 && owned_by_self(&set, owned_lookup(&set, v6)),
+	      "owned record: owned_add_all() into an empty record (%zu)", set.n);
+	owned_free(&set);
+	owned_init(&set);
+	owned_set_profile(&set, a, err, sizeof(err));
 	owned_add(&set, v4);
 	owned_set_profile(&set, b, err, sizeof(err));
 	owned_add(&set, v6);
