@@ -4,6 +4,7 @@
 #define LVSDR_ENGINE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "address.h"
 #include "host.h"
@@ -57,6 +58,11 @@ struct session {
 	/* Why session_open() or session_replan() failed, as printed on
 	 * stderr: a report of one line (a plugin's) says it too. */
 	char error[512];
+	/* Called by plan_execute() after each batch of binds the kernel took,
+	 * before the next batch goes (a takeover announces them at once);
+	 * NULL: the binds go in as few batches as possible. */
+	void (*on_bound)(void *arg, const struct step *steps, size_t n);
+	void *on_bound_arg;
 };
 
 /* Mark the profile's real servers that `lvsdr drain` holds at weight 0. */
@@ -82,8 +88,25 @@ struct execute_result {
 int plan_execute(struct session *s, bool quiet, struct execute_result *result);
 
 struct garp_sender;
-/* Announce vips now, with the profile's GARP policy; prints a line. */
-int session_announce(struct session *s, struct garp_sender *g, const struct vip *vips, size_t n, bool quiet);
+
+/* Round one of the announcements, sent batch by batch as the VIPs are
+ * bound (a takeover's first frame leaves after one bind, not after all). */
+struct announce_first {
+	struct garp_sender *g;
+	enum garp_mode mode;
+	long frames;
+	size_t vips;            /* VIPs announced so far */
+	int error;              /* the first send that failed (-errno): nothing more is sent */
+	uint64_t last_ns;       /* when the last batch's round began: later rounds count from it */
+};
+/* Round one for vips now; a failure is kept in a->error, not returned. */
+void session_announce_first(struct announce_first *a, const struct vip *vips, size_t n);
+
+/* Announce vips now, with the profile's GARP policy; prints a line. With
+ * first, round one was sent already (session_announce_first()) and the
+ * later rounds keep their schedule from first->last_ns. */
+int session_announce(struct session *s, struct garp_sender *g, const struct vip *vips, size_t n, bool quiet,
+		     const struct announce_first *first);
 
 /* Before touching anything: 0, or 2 with a message naming what is missing. */
 int privilege_require(bool net_raw);

@@ -63,6 +63,10 @@ const struct live_addr *owned_lookup(struct owned_set *set, const struct live_ad
 bool owned_by_self(const struct owned_set *set, const struct live_addr *entry);
 /* Recorded as owned by set->self, whoever the record named before. */
 void owned_add(struct owned_set *set, const struct live_addr *a);
+/* owned_add() of each of n distinct addresses, with one sort for all: one
+ * by one, each new entry sorts the record again before the next lookup (a
+ * takeover of 1,000 VIPs spent 30 ms there before its first bind). */
+void owned_add_all(struct owned_set *set, const struct live_addr *addrs, size_t n);
 /* a's address and prefix recorded under a name no interface of this
  * namespace has now: the interface was renamed, and the address is still
  * lvsdr's. The entry then takes a's interface name. */

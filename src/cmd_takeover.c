@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "engine.h"
@@ -104,11 +105,59 @@ static int takeover_prepare(struct session *s, struct garp_sender **g)
 	return status;
 }
 
+/* plan_execute()'s hook: round one for the VIPs of a batch just bound,
+ * before the next batch goes to the kernel. */
+static void takeover_bound(void *arg, const struct step *steps, size_t n)
+{
+	struct vip batch[32];
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		batch[k] = (struct vip){ .family = steps[i].addr.family, .prefix = steps[i].addr.prefix };
+		memcpy(batch[k].addr, steps[i].addr.addr, sizeof(batch[k].addr));
+		if (++k == sizeof(batch) / sizeof(batch[0]) || i + 1 == n) {
+			session_announce_first(arg, batch, k);
+			k = 0;
+		}
+	}
+}
+
+static int vip_key_compare(const void *pa, const void *pb)
+{
+	const struct vip *a = pa, *b = pb;
+
+	return a->family != b->family ? a->family - b->family : memcmp(a->addr, b->addr, sizeof(a->addr));
+}
+
+/* The VIPs of held that no bind of the plan announced (bound before this
+ * run): round one for them now, after the binds. Sorted, so 10,000 VIPs
+ * cost no 10,000 x 10,000 comparisons. */
+static void takeover_announce_prebound(const struct session *s, struct announce_first *a, const struct vip *held,
+				       size_t nheld)
+{
+	struct vip *bound = xcalloc(s->plan.nsteps + 1, sizeof(*bound)), *rest = xcalloc(nheld + 1, sizeof(*rest));
+	size_t nbound = 0, nrest = 0;
+
+	for (size_t i = 0; i < s->plan.nsteps; i++)
+		if (s->plan.steps[i].kind == STEP_ADDR_ADD) {
+			bound[nbound].family = s->plan.steps[i].addr.family;
+			memcpy(bound[nbound++].addr, s->plan.steps[i].addr.addr, sizeof(bound->addr));
+		}
+	qsort(bound, nbound, sizeof(*bound), vip_key_compare);
+	for (size_t i = 0; i < nheld; i++)
+		if (!bsearch(&held[i], bound, nbound, sizeof(*bound), vip_key_compare))
+			rest[nrest++] = held[i];
+	session_announce_first(a, rest, nrest);
+	free(bound);
+	free(rest);
+}
+
 int takeover_run(const char *profile, bool quiet, const struct session_order *order)
 {
 	struct session_options opt = { .lock = true, .expect = EXPECT_BOUND, .order = order };
 	struct garp_sender *g = NULL;
 	struct execute_result res;
+	struct announce_first first;
 	struct session s;
 	struct vip *held = NULL;
 	size_t nheld = 0;
@@ -125,12 +174,22 @@ int takeover_run(const char *profile, bool quiet, const struct session_order *or
 	if ((status = takeover_exclude(&s)) != LVSDR_EXIT_OK || (status = takeover_judge(&s)) != LVSDR_EXIT_OK ||
 	    (status = privilege_require(true)) != LVSDR_EXIT_OK || (status = takeover_prepare(&s, &g)) != LVSDR_EXIT_OK)
 		goto out;
-	if (s.plan.nsteps && (status = plan_execute(&s, true, &res)) != LVSDR_EXIT_OK)
+	first = (struct announce_first){ .g = g, .mode = s.want.garp.mode };
+	s.on_bound = takeover_bound;
+	s.on_bound_arg = &first;
+	if (s.plan.nsteps && (status = plan_execute(&s, true, &res)) != LVSDR_EXIT_OK) {
+		if (first.vips)
+			fprintf(stderr, "%s: %s: %zu VIP%s had been announced before the failure, and frames cannot be "
+				"unsent: neighbours may send to this host for them until the old holder announces them "
+				"again or their entries expire\n", lvsdr_prog, profile, first.vips,
+				first.vips == 1 ? "" : "s");
 		goto out;
+	}
 	held = xcalloc(s.want.nvips, sizeof(*held));
 	for (size_t i = 0; i < s.want.nvips; i++)
 		if (!s.want.vips[i].excluded)
 			held[nheld++] = s.want.vips[i];
+	takeover_announce_prebound(&s, &first, held, nheld);
 	if (!quiet)
 		printf("%s: took over %zu VIP%s on %s (%zu change%s)\n", profile, nheld, nheld == 1 ? "" : "s",
 		       s.want.ifname, s.plan.nsteps, s.plan.nsteps == 1 ? "" : "s");
@@ -144,7 +203,7 @@ int takeover_run(const char *profile, bool quiet, const struct session_order *or
 		printf("  %zu. %s\n", i + 1, what);
 	}
 	/* The VIPs are bound now and stay bound: a failed announcement is 1. */
-	if (session_announce(&s, g, held, nheld, quiet) != LVSDR_EXIT_OK) {
+	if (session_announce(&s, g, held, nheld, quiet, &first) != LVSDR_EXIT_OK) {
 		fprintf(stderr, "%s: %s: the VIPs are bound, but neighbours may keep the old MAC until their "
 			"entries expire; run takeover again once %s can send\n", lvsdr_prog, profile, s.want.ifname);
 		status = LVSDR_EXIT_DRIFT;

@@ -292,7 +292,8 @@ static size_t still_bound(const struct host *live, const struct vip *vips, size_
 	return kept;
 }
 
-/* Each VIP announced, for the log: its first frames leave right after. */
+/* Each VIP announced, for the log: its first frames leave right after, or
+ * (a takeover) left as it was bound. */
 static void announce_log(const struct session *s, const struct vip *vips, size_t n)
 {
 	char text[INET6_ADDRSTRLEN];
@@ -303,21 +304,38 @@ static void announce_log(const struct session *s, const struct vip *vips, size_t
 	}
 }
 
-/* Round one goes at once, under the lock this run already holds. Later
- * rounds (interval, then the refresh burst) may come seconds or minutes
- * later: between rounds the lock is free, so a release (keepalived going
- * BACKUP) never waits on our announcements; each later round takes the
- * lock, re-reads the kernel and announces only what is still bound. */
-int session_announce(struct session *s, struct garp_sender *g, const struct vip *vips, size_t n, bool quiet)
+void session_announce_first(struct announce_first *a, const struct vip *vips, size_t n)
+{
+	int ret;
+
+	if (a->error || !n)
+		return;
+	a->last_ns = monotonic_ns();
+	if ((ret = garp_round(a->g, vips, n, a->mode)) < 0) {
+		a->error = ret;
+		return;
+	}
+	a->frames += ret;
+	a->vips += n;
+}
+
+/* Round one goes at once (or went, batch by batch, as the VIPs were bound),
+ * under the lock this run already holds. Later rounds (interval, then the
+ * refresh burst) may come seconds or minutes later: between rounds the
+ * lock is free, so a release (keepalived going BACKUP) never waits on our
+ * announcements; each later round takes the lock, re-reads the kernel and
+ * announces only what is still bound. */
+int session_announce(struct session *s, struct garp_sender *g, const struct vip *vips, size_t n, bool quiet,
+		     const struct announce_first *sent)
 {
 	const struct garp_policy *policy = &s->want.garp;
 	static const char *const modes[] = { "request", "reply", "both" };
 	unsigned bursts = policy->refresh_ms ? 2 : 1, rounds = 0, planned = bursts * policy->count;
 	size_t first = n;
-	uint64_t start = monotonic_ns();
+	uint64_t start = sent ? sent->last_ns : monotonic_ns();
 	struct vip *current;
-	long frames = 0;
-	int ret = 0;
+	long frames = sent ? sent->frames : 0;
+	int ret = sent ? sent->error : 0;
 	char err[512];
 
 	if (!n)
@@ -325,9 +343,11 @@ int session_announce(struct session *s, struct garp_sender *g, const struct vip 
 	current = xcalloc(n, sizeof(*current));
 	memcpy(current, vips, n * sizeof(*current));
 	announce_log(s, vips, n);
-	for (unsigned b = 0; b < bursts && n; b++) {
+	for (unsigned b = 0; b < bursts && n && ret >= 0; b++) {
 		uint64_t burst_start = start + (uint64_t)b * policy->refresh_ms * 1000000ull;
 		for (unsigned r = 0; r < policy->count && n; r++, rounds++) {
+			if (!rounds && sent)
+				continue;
 			if (rounds) {
 				if (s->lock_fd >= 0) {
 					close(s->lock_fd);

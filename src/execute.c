@@ -209,10 +209,55 @@ static void rollback(struct session *s, bool *done, struct execute_result *res)
 	res->vanished = vanished;
 }
 
+/* With a hook for binds (a takeover announcing as it goes), a run of binds
+ * goes in batches that double from 1 up to the netlink pipeline's window
+ * (nl_seq.c): the first VIP is announced after one bind rather than after
+ * all of them, and a full batch costs no round trip the pipeline would not
+ * make anyway. */
+#define BIND_BATCH_MAX 64
+
+/* Steps [i, j), address changes of one kind, as one pipelined batch. 0 when
+ * every one is done; else the failed step is in res and what was done is
+ * marked in done. */
+static size_t run_addresses(struct session *s, size_t i, size_t j, bool *done, struct execute_result *res)
+{
+	const struct plan *p = &s->plan;
+	struct addr_change *changes = xcalloc(j - i, sizeof(*changes));
+
+	for (size_t k = i; k < j; k++)
+		changes[k - i] = (struct addr_change){ .add = p->steps[k].kind == STEP_ADDR_ADD, .a = p->steps[k].addr };
+	address_apply(s->nl, changes, j - i);
+	for (size_t k = i; k < j; k++) {
+		if (changes[k - i].done && !changes[k - i].error) {
+			done[k] = true;
+		} else if (!res->failed_step) {
+			res->failed_step = k + 1;
+			snprintf(res->error, sizeof(res->error), "%s",
+				 changes[k - i].error ? strerror(-changes[k - i].error) : "no answer from the kernel");
+		}
+	}
+	free(changes);
+	return res->failed_step;
+}
+
+/* Every address the plan binds, into the ownership record (not saved). */
+static void record_binds(struct session *s)
+{
+	const struct plan *p = &s->plan;
+	struct live_addr *binds = xcalloc(p->nsteps + 1, sizeof(*binds));
+	size_t nbinds = 0;
+
+	for (size_t k = 0; k < p->nsteps; k++)
+		if (p->steps[k].kind == STEP_ADDR_ADD)
+			binds[nbinds++] = p->steps[k].addr;
+	owned_add_all(&s->owned, binds, nbinds);
+	free(binds);
+}
+
 int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 {
 	struct plan *p = &s->plan;
-	size_t n = p->nsteps, fault = fault_step(), i = 0;
+	size_t n = p->nsteps, fault = fault_step(), i = 0, bind_batch = 1;
 	unsigned delay_ms = step_delay_ms();
 	bool *done = xcalloc(n, sizeof(*done));
 	char err[512], what[320];
@@ -224,9 +269,7 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 	sigprocmask(SIG_BLOCK, &blocked, &saved);
 	/* Record what we are about to bind before binding it: a crash then
 	 * leaves a record that names more than is there, never less. */
-	for (size_t k = 0; k < n; k++)
-		if (p->steps[k].kind == STEP_ADDR_ADD)
-			owned_add(&s->owned, &p->steps[k].addr);
+	record_binds(s);
 	if (owned_save(&s->owned, err, sizeof(err)) < 0 || ipvs_record_before(s, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: %s; nothing changed\n", lvsdr_prog, err);
 		free(done);
@@ -272,23 +315,14 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 			i = j;
 			continue;
 		}
-		struct addr_change *changes = xcalloc(j - i, sizeof(*changes));
-		for (size_t k = i; k < j; k++)
-			changes[k - i] = (struct addr_change){ .add = p->steps[k].kind == STEP_ADDR_ADD,
-								.a = p->steps[k].addr };
-		address_apply(s->nl, changes, j - i);
-		for (size_t k = i; k < j; k++) {
-			if (changes[k - i].done && !changes[k - i].error) {
-				done[k] = true;
-			} else if (!res->failed_step) {
-				res->failed_step = k + 1;
-				snprintf(res->error, sizeof(res->error), "%s",
-					 changes[k - i].error ? strerror(-changes[k - i].error) : "no answer from the kernel");
-			}
-		}
-		free(changes);
-		if (res->failed_step)
+		if (st->kind == STEP_ADDR_ADD && s->on_bound && j - i > bind_batch)
+			j = i + bind_batch;
+		if (run_addresses(s, i, j, done, res))
 			break;
+		if (st->kind == STEP_ADDR_ADD && s->on_bound) {
+			s->on_bound(s->on_bound_arg, &p->steps[i], j - i);
+			bind_batch = bind_batch * 2 < BIND_BATCH_MAX ? bind_batch * 2 : BIND_BATCH_MAX;
+		}
 		i = j;
 	}
 

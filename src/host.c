@@ -113,9 +113,68 @@ static int ipv4_format(const uint8_t *addr, char *buf, size_t len)
 	return 0;
 }
 
+/* The first longest run of two or more zero groups of an IPv6 address:
+ * *start, and the length (0 for none). */
+static int ipv6_zero_run(const unsigned w[8], int *start)
+{
+	int best = 0;
+
+	*start = -1;
+	for (int i = 0, j; i < 8; i = j + 1) {
+		for (j = i; j < 8 && !w[j]; j++)
+			;
+		if (j - i > best && j - i >= 2) {
+			best = j - i;
+			*start = i;
+		}
+	}
+	return best;
+}
+
+/* IPv6 by hand, character for character what glibc's inet_ntop() prints
+ * (the unit tests compare them): inet_ntop() formats each group with
+ * sprintf(), 3,000 instructions an address, and a takeover records its
+ * 1,000 VIPs before its first bind. Compressed as RFC 5952 says; ::a.b.c.d
+ * and ::ffff:a.b.c.d end in a dotted quad, as inet_ntop() has them. */
+static int ipv6_format(const uint8_t *a, char *buf, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	char text[INET6_ADDRSTRLEN], *p = text;
+	unsigned w[8];
+	int run, n;
+
+	for (int i = 0; i < 8; i++)
+		w[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+	n = ipv6_zero_run(w, &run);
+	for (int i = 0; i < 8; i++) {
+		if (run >= 0 && i >= run && i < run + n) {
+			if (i == run)
+				*p++ = ':';
+			continue;
+		}
+		if (i)
+			*p++ = ':';
+		if (i == 6 && run == 0 && (n == 6 || (n == 5 && w[5] == 0xffff))) {
+			ipv4_format(a + 12, p, sizeof(text) - (size_t)(p - text));
+			p += strlen(p);
+			break;
+		}
+		for (int shift = 12; shift >= 0; shift -= 4)
+			if (w[i] >> shift || !shift)
+				*p++ = hex[w[i] >> shift & 0xf];
+	}
+	if (run >= 0 && run + n == 8)
+		*p++ = ':';
+	*p++ = '\0';
+	if ((size_t)(p - text) > len)
+		return -1;
+	memcpy(buf, text, (size_t)(p - text));
+	return 0;
+}
+
 int addr_format(int family, const uint8_t *addr, char *buf, size_t len)
 {
-	if (family == AF_INET ? ipv4_format(addr, buf, len) < 0 : !inet_ntop(family, addr, buf, (socklen_t)len)) {
+	if (family == AF_INET ? ipv4_format(addr, buf, len) < 0 : family != AF_INET6 || ipv6_format(addr, buf, len) < 0) {
 		snprintf(buf, len, "?");
 		return -1;
 	}

@@ -345,14 +345,20 @@ static void ensure_sorted(struct owned_set *set)
 	}
 }
 
-static struct live_addr *find(struct owned_set *set, const struct live_addr *a)
+/* The entry for a among the first n entries, which are sorted. */
+static struct live_addr *find_in(struct owned_set *set, size_t n, const struct live_addr *a)
 {
 	struct live_addr key = { .family = a->family, .prefix = a->prefix };
 
 	memcpy(key.addr, a->addr, 16);
 	memcpy(key.ifname, a->ifname, sizeof(key.ifname)); /* same size, NUL inside */
+	return bsearch(&key, set->entries, n, sizeof(*set->entries), entry_compare);
+}
+
+static struct live_addr *find(struct owned_set *set, const struct live_addr *a)
+{
 	ensure_sorted(set);
-	return bsearch(&key, set->entries, set->n, sizeof(*set->entries), entry_compare);
+	return find_in(set, set->n, a);
 }
 
 bool owned_contains(struct owned_set *set, const struct live_addr *a)
@@ -393,6 +399,28 @@ void owned_add(struct owned_set *set, const struct live_addr *a)
 	else
 		entry_append(set, a, set->self);
 	set->dirty = true;
+}
+
+void owned_add_all(struct owned_set *set, const struct live_addr *addrs, size_t n)
+{
+	size_t known;
+
+	if (!n)
+		return;
+	/* Appending leaves the entries already there sorted, in place. */
+	known = set->n;
+	if (known)
+		ensure_sorted(set);
+	for (size_t i = 0; i < n; i++) {
+		struct live_addr *e = known ? find_in(set, known, &addrs[i]) : NULL;
+		if (e && e->owner == set->self)
+			continue;
+		if (e)
+			e->owner = set->self;
+		else
+			entry_append(set, &addrs[i], set->self);
+		set->dirty = true;
+	}
 }
 
 void owned_seen_reset(struct owned_set *set)

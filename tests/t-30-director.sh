@@ -365,6 +365,45 @@ check "partial takeover, step 2 of 2 fails: exit 2, step 1 rolled back, addresse
 	eval '[ "$rc" -eq 2 ] && [ "$before" = "$(on dir2 ip -o addr show)" ] &&
 		grep -q "rolled back 1 change; the host is as it was before this run" "$TMP/part-fault.out"'
 
+# --- the first VIP is announced before the last is bound (issue 20) ----------
+# Twenty VIPs, and the last bind fails before it runs (LVSDR_FAULT_STEP):
+# each batch of binds is announced before the next batch goes, so the client
+# has heard of the first nineteen when the run fails; the rollback then
+# unbinds them. Before issue 20 nothing was announced until every VIP was
+# bound, so the client heard nothing.
+MANY=$TMP/many.ini
+MANY_VIPS=()
+for i in $(seq 1 20); do MANY_VIPS+=("203.0.113.$i/32"); done
+director_profile "$MANY" request 1 100 0 "${MANY_VIPS[@]}"
+# many_announced FILE: the VIPs of 203.0.113.0/24 dir2 announced, one a line, sorted.
+many_announced() {
+	awk -v mac="$LAB_MAC_dir2" '$2 == "arp" && $4 == "eth_src=" mac && $7 ~ /^spa=203\.0\.113\./ { print substr($7, 5) }' \
+		"$1" | sort -t. -k4,4n
+}
+before=$(on dir2 ip -o addr show)
+on client ip neigh replace 203.0.113.1 lladdr "$LAB_MAC_dir1" dev eth0 nud stale
+if sniff_start many; then
+	on dir2 env LVSDR_FAULT_STEP=20 "$LVSDR" takeover "$MANY" >"$TMP/many.out" 2>"$TMP/many.err"
+	rc=$?
+	sniff_stop
+	check "takeover of 20 VIPs, the last bind fails: exit 2, 'step 20 of 20 failed', rolled back 19 (status $rc)" \
+		eval '[ "$rc" -eq 2 ] && grep -qE "step 20 of 20 failed: bind 203\.0\.113\.20/32 on eth0( \(label [^)]*\))?: injected fault" "$TMP/many.err" &&
+			grep -qx "lvsdr: rolled back 19 changes; the host is as it was before this run" "$TMP/many.err"'
+	check "takeover of 20 VIPs, the last bind fails: dir2's addresses are exactly as before" \
+		[ "$before" = "$(on dir2 ip -o addr show)" ]
+	expect_output "takeover of 20 VIPs, the last bind fails: the client heard 203.0.113.1 to .19 once each before the failure, and NOT .20, never bound" \
+		0 <(for i in $(seq 1 19); do echo "203.0.113.$i"; done) many_announced "$TMP/many.in"
+	check "takeover of 20 VIPs, the last bind fails: stderr says 19 VIPs were announced and frames cannot be unsent" \
+		grep -qF "lvsdr: $MANY: 19 VIPs had been announced before the failure, and frames cannot be unsent" "$TMP/many.err"
+	n=$(lab_neigh client 203.0.113.1)
+	check "takeover of 20 VIPs, the last bind fails: as stderr says, the client's entry for 203.0.113.1 went to dir2 ($n)" \
+		[ "$n" = "$LAB_MAC_dir2" ]
+else
+	not_ok "takeover of 20 VIPs, the last bind fails: sniffers ready"
+	sniff_stop
+fi
+on client ip neigh del 203.0.113.1 dev eth0 2>/dev/null
+
 ONLY6=$TMP/only6.ini
 director_profile "$ONLY6" both 1 100 0 "$VIP6"
 lv dir2 takeover "$ONLY6" >"$TMP/part-none.out" 2>&1

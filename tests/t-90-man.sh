@@ -348,6 +348,12 @@ if [ -n "$pace" ] && grep -q "every $pace frames" <<<"$garp" && grep -q "$pause 
 else
 	not_ok "lvsdr.8 states the pacing of announcements: 'every ${pace:-?} frames' and '${pause:-?} \\(*ms' not in GRATUITOUS ARP"
 fi
+batch=$(sed -n 's/^#define BIND_BATCH_MAX \([0-9]*\).*/\1/p' "$LVSDR_ROOT/src/execute.c")
+if [ -n "$batch" ] && section_text "$man8" Ss takeover | grep -q "double from 1 VIP up to $batch:"; then
+	ok "lvsdr.8 states how takeover batches its binds (1 VIP, doubling up to $batch)"
+else
+	not_ok "lvsdr.8 states how takeover batches its binds: 'double from 1 VIP up to ${batch:-?}:' not in takeover"
+fi
 
 # Every file of the source tree that lvsdr.8 points to exists.
 while read -r f; do

@@ -187,6 +187,45 @@ static void test_knob_effective(void)
 	      "knob_effective_source: arp_ignore all=-1 dev=0 is the NIC (0 > -1)");
 }
 
+/* addr_format() prints IPv6 by hand: exactly inet_ntop()'s text for the
+ * special forms and for addresses with zero groups anywhere. */
+static void test_format_ipv6_as_inet_ntop(void)
+{
+	static const char *const special[] = { "::", "::1", "::2", "1::", "::ffff:192.0.2.1", "::192.0.2.1",
+					       "::ffff:0:192.0.2.1", "1:0:0:2::3", "1::2:0:0:3", "2001:db8:0:1:0:0:0:1",
+					       "fe80::1:0:0:0", "0:0:1::", "::0.0.1.0", "::ffff:0.0.0.0" };
+	uint8_t a[16];
+	char mine[INET6_ADDRSTRLEN], libc[INET6_ADDRSTRLEN];
+	unsigned differ = 0, seed = 20;
+	const char *first = NULL;
+
+	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++) {
+		inet_pton(AF_INET6, special[i], a);
+		addr_format(AF_INET6, a, mine, sizeof(mine));
+		inet_ntop(AF_INET6, a, libc, sizeof(libc));
+		CHECK(!strcmp(mine, libc), "addr_format: %s prints as inet_ntop() has it (%s, %s)", special[i], mine, libc);
+	}
+	/* Random groups, each zero with probability 1/2 or a random value: every
+	 * placement and length of zero runs, ties included. */
+	for (unsigned k = 0; k < 20000; k++) {
+		for (int g = 0; g < 8; g++) {
+			seed = seed * 1103515245u + 12345u;
+			unsigned v = (seed >> 16) & 1 ? 0 : (seed >> 8) & 0xffff;
+			if (((seed >> 4) & 7) == 0)
+				v &= 0xf;
+			a[2 * g] = (uint8_t)(v >> 8);
+			a[2 * g + 1] = (uint8_t)v;
+		}
+		addr_format(AF_INET6, a, mine, sizeof(mine));
+		inet_ntop(AF_INET6, a, libc, sizeof(libc));
+		if (strcmp(mine, libc) && !differ++)
+			first = strcpy(malloc(strlen(libc) + 1), libc);
+	}
+	CHECK(!differ, "addr_format: 20,000 random IPv6 addresses print as inet_ntop() has them (%u differ, first %s)",
+	      differ, first ? first : "none");
+	free((void *)first);
+}
+
 static void test_format(void)
 {
 	uint8_t a4[16] = { 192, 0, 2, 10 }, a6[16] = { 0x20, 0x01, 0x0d, 0xb8 };
@@ -201,6 +240,7 @@ static void test_format(void)
 	CHECK(addr_format(AF_INET, a4, small, sizeof(small)) == -1 && !strcmp(small, "?"),
 	      "addr_format: 192.0.2.10 does not fit 8 bytes: -1 and \"?\"");
 	CHECK(addr_format(12345, a4, buf, sizeof(buf)) == -1 && !strcmp(buf, "?"), "addr_format: unknown family gives \"?\"");
+	test_format_ipv6_as_inet_ntop();
 
 	CHECK(vip_text_is("192.0.2.10", "192.0.2.10/32"), "vip_format: IPv4 default prefix prints /32");
 	CHECK(vip_text_is("192.0.2.10/24", "192.0.2.10/24"), "vip_format: IPv4 /24");

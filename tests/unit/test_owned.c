@@ -156,6 +156,39 @@ static void owned_profiles(const struct live_addr *v4, const struct live_addr *v
 	free(b);
 }
 
+/* owned_add_all() holds what owned_add() one by one would: an entry of
+ * another profile becomes this run's, one already this run's stays once,
+ * and new entries are found after it. */
+static void owned_add_many(const struct live_addr *v4, const struct live_addr *v6)
+{
+	struct owned_set set;
+	struct live_addr many[3] = { *v6, entry("eth0", "198.51.100.7/32"), *v4 };
+	char err[512] = "", *a = xasprintf("%s/all-a.ini", rundir), *b = xasprintf("%s/all-b.ini", rundir);
+
+	owned_init(&set);
+	owned_set_profile(&set, a, err, sizeof(err));
+	owned_add_all(&set, many, 1);
+	CHECK(set.n == 1 && owned_by_self(&set, owned_lookup(&set, v6)),
+	      "owned record: owned_add_all() into an empty record (%zu)", set.n);
+	owned_free(&set);
+	owned_init(&set);
+	owned_set_profile(&set, a, err, sizeof(err));
+	owned_add(&set, v4);
+	owned_set_profile(&set, b, err, sizeof(err));
+	owned_add(&set, v6);
+	set.dirty = false;
+	owned_add_all(&set, many, 3);
+	CHECK(set.n == 3 && set.dirty && owned_lookup(&set, &many[1]) && owned_by_self(&set, owned_lookup(&set, v4)) &&
+		      owned_by_self(&set, owned_lookup(&set, v6)) && owned_by_self(&set, owned_lookup(&set, &many[1])),
+	      "owned record: owned_add_all() adds the new entry once and makes all three this run's (%zu)", set.n);
+	set.dirty = false;
+	owned_add_all(&set, many, 3);
+	CHECK(set.n == 3 && !set.dirty, "owned record: owned_add_all() of entries already this run's changes nothing");
+	owned_free(&set);
+	free(a);
+	free(b);
+}
+
 void test_owned(void)
 {
 	struct owned_set set, back;
@@ -189,6 +222,7 @@ void test_owned(void)
 	owned_free(&back);
 
 	owned_profiles(&v4, &v6);
+	owned_add_many(&v4, &v6);
 	CHECK(load_text("lo 192.0.2.100/32\neth0 2001:db8::1/64", &set, err, sizeof(err)) == 0 && set.n == 2,
 	      "owned record: the last newline may be missing (%s)", err);
 	owned_free(&set);
