@@ -11,6 +11,10 @@
 void *xmalloc(size_t size);
 void *xcalloc(size_t n, size_t size);
 void *xreallocarray(void *ptr, size_t n, size_t size);
+/* qsort(3) that takes an empty array as it is: qsort's base must not be
+ * NULL even for zero elements (UBSan stops on it), and an empty list here
+ * is often a NULL pointer. */
+void sort_array(void *base, size_t n, size_t size, int (*compare)(const void *, const void *));
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -179,7 +179,7 @@ static bool import_line(struct import *im, char *line)
 		*s = key;
 		if (!parse_service_options(w, n, i, s))
 			return false;
-		qsort(im->services, im->n, sizeof(*im->services), ipvs_service_compare);
+		sort_array(im->services, im->n, sizeof(*im->services), ipvs_service_compare);
 		return true;
 	}
 	struct ipvs_dest d = { 0 };
@@ -187,7 +187,7 @@ static bool import_line(struct import *im, char *line)
 		return false;
 	s->dests = xreallocarray(s->dests, s->ndests + 1, sizeof(*s->dests));
 	s->dests[s->ndests++] = d;
-	qsort(s->dests, s->ndests, sizeof(*s->dests), ipvs_dest_compare);
+	sort_array(s->dests, s->ndests, sizeof(*s->dests), ipvs_dest_compare);
 	return true;
 }
 

@@ -378,7 +378,7 @@ static size_t hosts_count(const struct pathcheck_result *res, size_t n)
 			memcpy(k[i].id + 1, res[i].realserver, 16);
 		}
 	}
-	qsort(k, n, sizeof(*k), host_key_compare);
+	sort_array(k, n, sizeof(*k), host_key_compare);
 	for (size_t i = 0; i < n; i++)
 		hosts += !i || host_key_compare(&k[i - 1], &k[i]);
 	free(k);

@@ -143,7 +143,7 @@ static void takeover_announce_prebound(const struct session *s, struct announce_
 			bound[nbound].family = s->plan.steps[i].addr.family;
 			memcpy(bound[nbound++].addr, s->plan.steps[i].addr.addr, sizeof(bound->addr));
 		}
-	qsort(bound, nbound, sizeof(*bound), vip_key_compare);
+	sort_array(bound, nbound, sizeof(*bound), vip_key_compare);
 	for (size_t i = 0; i < nheld; i++)
 		if (!bsearch(&held[i], bound, nbound, sizeof(*bound), vip_key_compare))
 			rest[nrest++] = held[i];

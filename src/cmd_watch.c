@@ -128,7 +128,7 @@ static int watch_targets(int argc, char **argv, struct watch_run *w, struct host
 			w->n++;
 		}
 	}
-	qsort(w->addrs, w->n, sizeof(*w->addrs), vip_compare);
+	sort_array(w->addrs, w->n, sizeof(*w->addrs), vip_compare);
 	for (size_t i = 1; i < w->n; i++)
 		if (!vip_compare(&w->addrs[i - 1], &w->addrs[i])) {
 			char addr[INET6_ADDRSTRLEN];

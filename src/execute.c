@@ -118,8 +118,8 @@ static bool rollback_confirmed(struct session *s)
 	if (addrs_same && now.naddrs) {
 		struct live_addr *before = xcalloc(now.naddrs, sizeof(*before));
 		memcpy(before, s->live.addrs, now.naddrs * sizeof(*before));
-		qsort(before, now.naddrs, sizeof(*before), live_addr_compare);
-		qsort(now.addrs, now.naddrs, sizeof(*now.addrs), live_addr_compare);
+		sort_array(before, now.naddrs, sizeof(*before), live_addr_compare);
+		sort_array(now.addrs, now.naddrs, sizeof(*now.addrs), live_addr_compare);
 		for (size_t i = 0; i < now.naddrs && addrs_same; i++)
 			addrs_same = !live_addr_compare(&before[i], &now.addrs[i]);
 		free(before);

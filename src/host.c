@@ -278,7 +278,7 @@ const struct vip *host_vips_sorted(const struct host *h, struct vip **copy)
 		return h->vips_sorted;
 	*copy = xmalloc(h->nvips * sizeof(**copy));
 	memcpy(*copy, h->vips, h->nvips * sizeof(**copy));
-	qsort(*copy, h->nvips, sizeof(**copy), vip_compare);
+	sort_array(*copy, h->nvips, sizeof(**copy), vip_compare);
 	return *copy;
 }
 

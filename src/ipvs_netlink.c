@@ -445,8 +445,8 @@ int ipvs_netlink_list(struct ipvs_netlink *ipvs, struct ipvs_service **services,
 		return ret == -NLE_FAILURE ? kernel_error : ret < 0 ? nl_to_errno(ret) : -EPROTO;
 	}
 	for (size_t i = 0; i < t.n; i++)
-		qsort(t.services[i].dests, t.services[i].ndests, sizeof(*t.services[i].dests), ipvs_dest_compare);
-	qsort(t.services, t.n, sizeof(*t.services), ipvs_service_compare);
+		sort_array(t.services[i].dests, t.services[i].ndests, sizeof(*t.services[i].dests), ipvs_dest_compare);
+	sort_array(t.services, t.n, sizeof(*t.services), ipvs_service_compare);
 	*services = t.services;
 	*n = t.n;
 	return 0;

@@ -340,7 +340,7 @@ int owned_load(struct owned_set *set, char *err, size_t errlen)
 static void ensure_sorted(struct owned_set *set)
 {
 	if (!set->sorted) {
-		qsort(set->entries, set->n, sizeof(*set->entries), entry_compare);
+		sort_array(set->entries, set->n, sizeof(*set->entries), entry_compare);
 		set->sorted = true;
 	}
 }

@@ -42,7 +42,7 @@ static void realservers_unique(struct pathcheck_services *out)
 
 	if (!out->nrealservers)
 		return;
-	qsort(out->realservers, out->nrealservers, sizeof(*out->realservers), realserver_order);
+	sort_array(out->realservers, out->nrealservers, sizeof(*out->realservers), realserver_order);
 	for (size_t i = 1; i < out->nrealservers; i++)
 		if (realserver_order(&out->realservers[n], &out->realservers[i]))
 			out->realservers[++n] = out->realservers[i];

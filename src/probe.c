@@ -81,7 +81,7 @@ void probe_add_responder(struct probe_target *t, const uint8_t mac[MAC_LEN], boo
 	}
 	memcpy(t->responders[t->nresponders].mac, mac, MAC_LEN);
 	t->responders[t->nresponders++].this_host = this_host;
-	qsort(t->responders, t->nresponders, sizeof(*t->responders), mac_order);
+	sort_array(t->responders, t->nresponders, sizeof(*t->responders), mac_order);
 }
 
 bool probe_is_expected(const struct probe_target *t, const uint8_t mac[MAC_LEN])
@@ -185,7 +185,7 @@ int probe_run(struct garp_sender *g, int rx, const struct nic *nic, struct probe
 
 	for (size_t i = 0; i < n; i++)
 		sorted[i] = &targets[i];
-	qsort(sorted, n, sizeof(*sorted), target_order);
+	sort_array(sorted, n, sizeof(*sorted), target_order);
 	from4 = unspecified ? NULL : source4(nic, sorted, n);
 	from6 = unspecified || !nic->have_link_local ? NULL : nic->link_local;
 	for (unsigned round = 0; round < timing->count && !ret; round++) {

@@ -766,7 +766,7 @@ static void validate_pathcheck(struct parser *p)
 	if (pc->nrealservers > 1) {
 		struct realserver *sorted = xmalloc(pc->nrealservers * sizeof(*sorted));
 		memcpy(sorted, pc->realservers, pc->nrealservers * sizeof(*sorted));
-		qsort(sorted, pc->nrealservers, sizeof(*sorted), realserver_compare);
+		sort_array(sorted, pc->nrealservers, sizeof(*sorted), realserver_compare);
 		for (size_t i = 1; i < pc->nrealservers; i++)
 			if (sorted[i - 1].family == sorted[i].family && !memcmp(sorted[i - 1].addr, sorted[i].addr, 16)) {
 				addr_format(sorted[i].family, sorted[i].addr, text, sizeof(text));
@@ -779,7 +779,7 @@ static void validate_pathcheck(struct parser *p)
 	if (pc->nports > 1) {
 		struct service_port *sorted = xmalloc(pc->nports * sizeof(*sorted));
 		memcpy(sorted, pc->ports, pc->nports * sizeof(*sorted));
-		qsort(sorted, pc->nports, sizeof(*sorted), port_compare);
+		sort_array(sorted, pc->nports, sizeof(*sorted), port_compare);
 		for (size_t i = 1; i < pc->nports; i++)
 			if (sorted[i - 1].proto == sorted[i].proto && sorted[i - 1].port == sorted[i].port) {
 				service_port_format(&sorted[i], text, sizeof(text));
@@ -793,7 +793,7 @@ static void validate_pathcheck(struct parser *p)
 		return;
 	vips = xmalloc((p->host->nvips ? p->host->nvips : 1) * sizeof(*vips));
 	memcpy(vips, p->host->vips, p->host->nvips * sizeof(*vips));
-	qsort(vips, p->host->nvips, sizeof(*vips), vip_compare);
+	sort_array(vips, p->host->nvips, sizeof(*vips), vip_compare);
 	for (size_t i = 0; i < p->host->nvips; i++)
 		has_family[vips[i].family == AF_INET6] = true;
 	for (size_t i = 0; i < pc->nrealservers; i++) {
@@ -832,7 +832,7 @@ static void validate_whole(struct parser *p)
 	if (h->nvips > 1) {
 		struct vip *sorted = xmalloc(h->nvips * sizeof(*sorted));
 		memcpy(sorted, h->vips, h->nvips * sizeof(*sorted));
-		qsort(sorted, h->nvips, sizeof(*sorted), vip_compare);
+		sort_array(sorted, h->nvips, sizeof(*sorted), vip_compare);
 		for (size_t i = 1; i < h->nvips; i++)
 			if (!vip_compare(&sorted[i - 1], &sorted[i])) {
 				char text[INET6_ADDRSTRLEN];

@@ -426,7 +426,7 @@ void services_finish(struct services_reader *r, struct host *h, unsigned role_li
 		h->services[i] = r->drafts[i].svc;
 	h->nservices = r->n;
 	r->n = 0; /* the real servers belong to h now */
-	qsort(h->services, h->nservices, sizeof(*h->services), service_line_compare);
+	sort_array(h->services, h->nservices, sizeof(*h->services), service_line_compare);
 	for (size_t i = 1; i < h->nservices && h->role != ROLE_REALSERVER; i++) {
 		const struct ipvs_service *a = &h->services[i - 1], *b = &h->services[i];
 		/* One whose address, port or mark was refused is no service yet. */

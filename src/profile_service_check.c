@@ -297,7 +297,7 @@ void service_check(struct diag *d, struct service_draft *s, const struct vip *vi
 	for (size_t i = 0; i < svc->ndests; i++)
 		check_dest(d, svc, &svc->dests[i], vips, nvips);
 	if (svc->ndests > 1)
-		qsort(svc->dests, svc->ndests, sizeof(*svc->dests), dest_line_compare);
+		sort_array(svc->dests, svc->ndests, sizeof(*svc->dests), dest_line_compare);
 	for (size_t i = 1; i < svc->ndests; i++) {
 		struct ipvs_dest *a = &svc->dests[i - 1], *b = &svc->dests[i];
 		if (a->family != b->family || memcmp(a->addr, b->addr, 16))

@@ -164,6 +164,6 @@ int state_read(const struct host *want, struct netlink *nl, struct owned_set *ow
 	live->promote_lo = promotes(live, live->lo_ifindex, "lo");
 	/* Sorted by address so the plan finds every place a VIP lives. */
 	if (live->naddrs)
-		qsort(live->addrs, live->naddrs, sizeof(*live->addrs), live_compare);
+		sort_array(live->addrs, live->naddrs, sizeof(*live->addrs), live_compare);
 	return 0;
 }

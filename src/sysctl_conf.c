@@ -233,7 +233,7 @@ int sysctl_conf_scan(const char *root, struct sysctl_query *queries, size_t n, c
 	for (size_t i = 0; i < sysctl_conf_ndirs && !ret; i++)
 		ret = list_dir(&sc, sysctl_conf_dirs[i], &entries, &nentries, &cap);
 	if (nentries)
-		qsort(entries, nentries, sizeof(*entries), entry_compare);
+		sort_array(entries, nentries, sizeof(*entries), entry_compare);
 	for (size_t i = 0; i < nentries && !ret; i++)
 		if (!entries[i].masked)
 			ret = scan_file(&sc, entries[i].path);

@@ -48,6 +48,12 @@ void *xreallocarray(void *ptr, size_t n, size_t size)
 	return p;
 }
 
+void sort_array(void *base, size_t n, size_t size, int (*compare)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, compare);
+}
+
 char *xstrdup(const char *s)
 {
 	char *p = strdup(s);

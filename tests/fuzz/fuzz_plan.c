@@ -99,7 +99,7 @@ static void live_make(const struct host *want, struct bytes *b, struct host *liv
 			live->addrs[kept++] = *a;
 	}
 	live->naddrs = kept;
-	qsort(live->addrs, live->naddrs, sizeof(*live->addrs), live_order);
+	sort_array(live->addrs, live->naddrs, sizeof(*live->addrs), live_order);
 }
 
 static void promise(bool kept, const char *what)

@@ -37,14 +37,14 @@ static void add_dest(struct ipvs_service *s, const char *addr, uint32_t weight, 
 	d->weight = weight;
 	d->method = METHOD_DR;
 	d->active = active;
-	qsort(s->dests, s->ndests, sizeof(*s->dests), ipvs_dest_compare);
+	sort_array(s->dests, s->ndests, sizeof(*s->dests), ipvs_dest_compare);
 }
 
 static void add_service(struct host *h, struct ipvs_service s)
 {
 	h->services = xreallocarray(h->services, h->nservices + 1, sizeof(*h->services));
 	h->services[h->nservices++] = s;
-	qsort(h->services, h->nservices, sizeof(*h->services), ipvs_service_compare);
+	sort_array(h->services, h->nservices, sizeof(*h->services), ipvs_service_compare);
 }
 
 /* A director holding 192.0.2.100 on eth0 (192.0.2.1/24), IPVS read. */

@@ -278,6 +278,23 @@ static void test_interface_name(void)
 	CHECK(!interface_name_valid("eth\xa0" "0"), "interface_name_valid: a Latin-1 non-breaking space byte is refused");
 }
 
+static int int_order(const void *a, const void *b)
+{
+	return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
+}
+
+static void test_sort_array(void)
+{
+	int v[] = { 3, 1, 2 };
+
+	sort_array(NULL, 0, sizeof(int), int_order); /* UBSan stops on qsort(NULL, 0) */
+	CHECK(1, "sort_array: an empty list may be NULL");
+	sort_array(v, 1, sizeof(int), int_order);
+	CHECK(v[0] == 3, "sort_array: one element stays");
+	sort_array(v, 3, sizeof(int), int_order);
+	CHECK(v[0] == 1 && v[1] == 2 && v[2] == 3, "sort_array: three elements in order");
+}
+
 static void test_edit_distance(void)
 {
 	char a62[63], a63[64], b62[63];
@@ -322,4 +339,5 @@ void test_util(void)
 	test_parse_address();
 	test_interface_name();
 	test_edit_distance();
+	test_sort_array();
 }
