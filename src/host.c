@@ -241,6 +241,14 @@ void host_free(struct host *host)
 	free(host->nic_nets);
 	host->nic_nets = NULL;
 	host->nnic_nets = 0;
+	free(host->ranges);
+	free(host->routes);
+	free(host->gateways);
+	free(host->neighbours);
+	host->ranges = NULL;
+	host->routes = NULL;
+	host->gateways = host->neighbours = NULL;
+	host->nranges = host->nroutes = host->ngateways = host->nneighbours = 0;
 	free(host->pathcheck.realservers);
 	free(host->pathcheck.ports);
 	host->vips = NULL;
