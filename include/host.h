@@ -219,6 +219,8 @@ int vip_compare(const void *a, const void *b);                     /* family, ad
 /* The order of vip_compare: by family, then by the 16 address bytes. */
 int addr_compare(int family_a, const uint8_t a[16], int family_b, const uint8_t b[16]);
 unsigned host_prefix(int family);
+/* Two prefixes (VIP ranges) share an address. */
+bool range_overlaps(const struct vip *a, const struct vip *b);
 /* Why addr can serve no cluster, as the range it is in ("multicast
  * (224.0.0.0/4)"), or NULL; *hint gets advice to append, or "". */
 const char *address_unusable(int family, const uint8_t *addr, const char **hint);

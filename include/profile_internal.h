@@ -65,6 +65,5 @@ bool announce_parse(struct diag *d, unsigned line, const char *value, struct hos
  * range with nothing announced is not named after an announce = line
  * was refused (that line is the error). */
 void ranges_check(struct diag *d, struct host *h, unsigned wide_line, bool announce_failed);
-bool range_overlaps(const struct vip *a, const struct vip *b);
 
 #endif

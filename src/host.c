@@ -258,3 +258,11 @@ void host_free(struct host *host)
 	host->pathcheck.ports = NULL;
 	host->pathcheck.nrealservers = host->pathcheck.nports = 0;
 }
+
+bool range_overlaps(const struct vip *a, const struct vip *b)
+{
+	if (a->family != b->family)
+		return false;
+	return a->prefix <= b->prefix ? prefix_contains(a->addr, a->prefix, b->addr)
+				      : prefix_contains(b->addr, b->prefix, a->addr);
+}

@@ -31,14 +31,6 @@ static const struct {
 	{ AF_INET6, { [10] = 0xff, [11] = 0xff }, 96 },
 };
 
-bool range_overlaps(const struct vip *a, const struct vip *b)
-{
-	if (a->family != b->family)
-		return false;
-	return a->prefix <= b->prefix ? prefix_contains(a->addr, a->prefix, b->addr)
-				      : prefix_contains(b->addr, b->prefix, a->addr);
-}
-
 void range_parse(struct diag *d, unsigned line, const char *value, struct host *h, size_t *cap)
 {
 	struct vip r = { .line = line };
