@@ -126,6 +126,14 @@ verdict "3e verify after apply: in sync, the two ranges counted"
 run rs1 verify -v "$P"
 want "range not listed bound" out_has "^  range $R4 +ok +bound$"
 verdict "3f verify -v lists each range as bound"
+run rs1 verify --nagios "$P"
+want "exit $RC, wanted 0" status_is 0
+want "plugin line" out_has "^LVSDR VERIFY OK: $P in sync \(realserver on eth0, 2 knobs, 0 VIPs, 2 ranges\) \|.* ranges=2;;;0 ranges_bound=2;;;0 "
+lv rs1 verify -q --prom "$TMP/rs.prom" "$P"
+OUT=$(cat "$TMP/rs.prom" 2>&1)
+want "no lvsdr_range_bound for $R4" out_has "^lvsdr_range_bound\{profile=\"$P\",address=\"198\.51\.100\.0\",prefix=\"24\",in_sync=\"1\"\} 1$"
+want "no lvsdr_range_bound for $R6" out_has "^lvsdr_range_bound\{profile=\"$P\",address=\"2001:db8:1::\",prefix=\"64\",in_sync=\"1\"\} 1$"
+verdict "3g the Nagios line and the Prometheus file count the ranges"
 
 # --- 4. Drift: ours deleted by hand, a foreign one added ------------------------
 on rs1 ip route del local "$R4" dev lo table local
@@ -142,11 +150,16 @@ want "json lacks the missing range" out_has "\"ranges\":\[\{\"address\":\"198\.5
 want "json lacks the foreign finding" out_has '"subject":"route 198\.51\.100\.128/25","status":"warn","detail":"foreign: '
 want "json lacks the add-route change" out_has "\"changes\":\[\{\"action\":\"add-route\",\"address\":\"$R4\",\"interface\":\"lo\""
 verdict "4b verify --json: the range's state, the foreign finding, the add-route change"
+run rs1 verify --nagios "$P"
+want "exit $RC, wanted 2 (critical)" status_is 2
+want "the range's line" out_has "^range $R4: drift: missing: no local route on lo$"
+want "the foreign route's line" out_has "^route 198\.51\.100\.128/25: warn: foreign: "
+verdict "4c the Nagios plugin lists the missing range and the foreign route"
 run rs1 apply "$P"
 want "apply exited $RC" status_is 0
 want "ours not back" has_route rs1 "$R4"
 want "the foreign route was removed" has_route rs1 198.51.100.128/25
-verdict "4c apply puts our route back and leaves the foreign one"
+verdict "4d apply puts our route back and leaves the foreign one"
 
 # --- 5. release and rollback remove only ours --------------------------------
 run rs1 release "$P"
