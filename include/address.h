@@ -31,6 +31,13 @@ int netlink_link_master(struct netlink *nl, int ifindex, char master[IF_NAMESIZE
 int address_list(struct netlink *nl, struct host *live, bool (*keep)(void *ctx, struct live_addr *a), void *ctx,
 		 char *err, size_t errlen);
 
+/* The local routes on lo that no address made (route = true) into
+ * live->routes; with lint also the gateways of routes through the NIC and
+ * the NIC's neighbours into live->gateways and live->neighbours. Needs
+ * live->ifindex and live->lo_ifindex. 0, or a negative libnl code. */
+int route_list(struct netlink *nl, struct host *live, bool lint, char *err, size_t errlen);
+
+/* A change of an address, or of a range's local route (a.route). */
 struct addr_change {
 	bool add;            /* add, or delete */
 	struct live_addr a;  /* ifindex, family, addr, prefix, label */

@@ -38,6 +38,8 @@ struct vip {
 	/* takeover: blocked, so this run leaves it alone (no step touches it)
 	 * while the other VIPs go ahead; verify and apply never set it. */
 	bool excluded;
+	/* Listed by [vip] announce (a director's address of a range). */
+	bool announced;
 };
 
 /* An address as the kernel holds it. */
@@ -61,6 +63,9 @@ struct live_addr {
 	 * primary takes every secondary of the subnet with it (unless
 	 * promote_secondaries), so secondaries are removed first. */
 	bool secondary;
+	/* Not an address: a local route for addr/prefix on ifname (table
+	 * local, type local, scope host), a VIP range ([vip] range). */
+	bool route;
 };
 
 enum garp_mode { GARP_REQUEST, GARP_REPLY, GARP_BOTH };
@@ -124,6 +129,10 @@ struct host {
 	 * (which sorts them to find duplicates) so that reading the state and
 	 * planning do not sort them again; NULL for a host built otherwise. */
 	struct vip *vips_sorted;
+	/* [vip] range: prefixes made local by one route on lo each, in
+	 * profile order (want side). */
+	struct vip *ranges;
+	size_t nranges;
 	struct garp_policy garp;
 	struct pathcheck_policy pathcheck;
 	/* want side: the profile as profile_load() opened it (fstat of the
@@ -160,6 +169,11 @@ struct host {
 	 * real server must be on (IPVS reaches it by MAC, never via a router) */
 	struct live_addr *nic_nets;
 	size_t nnic_nets;
+	/* live: the local routes on lo that no address made (route = true),
+	 * and, for a profile with ranges, the NIC's gateways and neighbours,
+	 * which no range may cover (src/route.c). */
+	struct live_addr *routes, *gateways, *neighbours;
+	size_t nroutes, ngateways, nneighbours;
 	/* IPv6 off where the VIPs go (conf/<dev>/disable_ipv6, or a kernel
 	 * without IPv6): read only when the profile has an IPv6 VIP. */
 	bool ipv6_off_nic, ipv6_off_lo;
@@ -205,6 +219,8 @@ int vip_compare(const void *a, const void *b);                     /* family, ad
 /* The order of vip_compare: by family, then by the 16 address bytes. */
 int addr_compare(int family_a, const uint8_t a[16], int family_b, const uint8_t b[16]);
 unsigned host_prefix(int family);
+/* Two prefixes (VIP ranges) share an address. */
+bool range_overlaps(const struct vip *a, const struct vip *b);
 /* Why addr can serve no cluster, as the range it is in ("multicast
  * (224.0.0.0/4)"), or NULL; *hint gets advice to append, or "". */
 const char *address_unusable(int family, const uint8_t *addr, const char **hint);

@@ -74,6 +74,8 @@ struct plan {
 	struct knob_report knobs[KNOB_COUNT];
 	struct vip_report *vips;
 	size_t nvips;
+	struct vip_report *ranges;     /* one per [vip] range: its local route on lo */
+	size_t nranges;
 	struct extra_finding *extras;
 	size_t nextras, extras_cap;
 	struct step *steps;
@@ -95,6 +97,14 @@ size_t plan_exclude_blocked(const struct plan *plan, struct host *want);
 struct extra_finding *plan_add_finding(struct plan *plan, enum verdict verdict, const char *subject);
 /* A new step at the end of the plan (plan_compute orders them by kind). */
 struct step *plan_step_push(struct plan *plan, enum step_kind kind);
+/* Count a finding's verdict in drift, blocked or warned. */
+void plan_count_verdict(struct plan *plan, enum verdict v);
+/* The ranges' local routes, src/plan_range.c: after the VIPs. */
+void plan_ranges(struct plan *plan);
+/* Ranges that would cut the host off its segment (its subnet, own
+ * address, a gateway or a neighbour), each printed as profile:line;
+ * returns how many. Not for a release, which only removes. */
+size_t ranges_lint(const struct host *want, const struct host *live, const char *profile, FILE *out);
 /* The IPVS part of the plan, src/plan_ipvs.c. */
 void plan_ipvs(struct plan *plan);
 #define LVSDR_DRAIN_MS_DEFAULT 300000u

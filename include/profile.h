@@ -31,6 +31,13 @@
 #define LVSDR_SERVICE_WEIGHT_MAX 65535u
 #define LVSDR_SERVICE_THRESHOLD_MAX 2147483647u
 
+/* [vip] range: IPv4 ranges wider than /16 and IPv6 ranges wider than /48
+ * need wide = yes (lvsdr.ini(5)); one announce = line names at most 4,096
+ * addresses, each announced at every takeover. */
+#define LVSDR_RANGE_WIDE4 16u
+#define LVSDR_RANGE_WIDE6 48u
+#define LVSDR_ANNOUNCE_MAX 4096u
+
 #define LVSDR_PROFILE_MAX_BYTES (8u << 20)
 
 /* Load and validate. Returns 0 when valid; otherwise the number of errors,

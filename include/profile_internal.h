@@ -55,4 +55,15 @@ bool realserver_parse(struct diag *d, unsigned line, const char *service, const 
  * the real servers. */
 void service_check(struct diag *d, struct service_draft *s, const struct vip *vips, size_t nvips);
 
+/* src/profile_range.c: [vip] range and announce. range_parse() appends
+ * to h->ranges, announce_parse() one VIP per address to h->vips (each
+ * marked announced, false when refused); cap is the array's capacity. */
+void range_parse(struct diag *d, unsigned line, const char *value, struct host *h, size_t *cap);
+bool announce_parse(struct diag *d, unsigned line, const char *value, struct host *h, size_t *cap);
+/* The rules that need the whole file: width (wide_line: the line of
+ * wide = yes, 0 when not given), overlaps, addresses inside ranges; a
+ * range with nothing announced is not named after an announce = line
+ * was refused (that line is the error). */
+void ranges_check(struct diag *d, struct host *h, unsigned wide_line, bool announce_failed);
+
 #endif

@@ -9,6 +9,10 @@
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
 #include <netlink/route/link.h>
+#include <netlink/route/nexthop.h>
+#include <netlink/route/route.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -190,23 +194,29 @@ static void on_dumped_address(struct nlmsghdr *h, void *arg)
 		d->n++;
 }
 
-/* One RTM_GETADDR dump of every address into d. 0, or a negative libnl
- * code; -NLE_DUMP_INTR when the addresses changed while the kernel was
- * sending them (the dump is then incoherent and must be asked again). */
-static int dump_addresses(struct netlink *nl, struct dump *d)
+/* One dump of kind (RTM_GETADDR, RTM_GETROUTE, RTM_GETNEIGH), every
+ * message to each(). 0, or a negative libnl code; -NLE_DUMP_INTR when the
+ * table changed while the kernel was sending it (the dump is then
+ * incoherent and must be asked again). */
+static int dump_kind(struct netlink *nl, int kind, void (*each)(struct nlmsghdr *h, void *arg), void *arg)
 {
 	struct rtgenmsg gen = { .rtgen_family = AF_UNSPEC };
-	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETADDR, NLM_F_DUMP);
+	struct nl_msg *msg = nlmsg_alloc_simple(kind, NLM_F_DUMP);
 	int ret = msg ? nlmsg_append(msg, &gen, sizeof(gen), NLMSG_ALIGNTO) : -NLE_NOMEM;
 	int kernel_error;
 
-	d->n = 0;
 	if (ret >= 0)
-		ret = nl_dump_run(nl->sock, msg, on_dumped_address, d, &kernel_error);
+		ret = nl_dump_run(nl->sock, msg, each, arg, &kernel_error);
 	if (ret == -NLE_FAILURE)
 		ret = -nl_syserr2nlerr(-kernel_error);
 	nlmsg_free(msg);
 	return ret;
+}
+
+static int dump_addresses(struct netlink *nl, struct dump *d)
+{
+	d->n = 0;
+	return dump_kind(nl, RTM_GETADDR, on_dumped_address, d);
 }
 
 /* The kernel marks a dump interrupted whenever an address changed while
@@ -254,12 +264,51 @@ int address_list(struct netlink *nl, struct host *live, bool (*keep)(void *ctx, 
 	return 0;
 }
 
+/* A range: one local route on lo, what `ip route add local PREFIX dev lo`
+ * makes (table local, type local, scope host), proto static so that the
+ * delete matches only a route added the same way. */
+static int build_route_request(const struct addr_change *c, struct nl_msg **msg)
+{
+	struct rtnl_route *route = rtnl_route_alloc();
+	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+	struct nl_addr *dst = nl_addr_build(c->a.family, c->a.addr, addr_len(c->a.family));
+	int ret = route && nh && dst ? 0 : -NLE_NOMEM;
+
+	if (ret == 0) {
+		nl_addr_set_prefixlen(dst, c->a.prefix);
+		rtnl_route_set_family(route, (uint8_t)c->a.family);
+		rtnl_route_set_table(route, RT_TABLE_LOCAL);
+		rtnl_route_set_scope(route, RT_SCOPE_HOST);
+		rtnl_route_set_protocol(route, RTPROT_STATIC);
+		ret = rtnl_route_set_type(route, RTN_LOCAL);
+	}
+	if (ret >= 0)
+		ret = rtnl_route_set_dst(route, dst);
+	if (ret >= 0) {
+		rtnl_route_nh_set_ifindex(nh, c->a.ifindex);
+		rtnl_route_add_nexthop(route, nh);
+		nh = NULL; /* the route holds it now */
+		ret = c->add ? rtnl_route_build_add_request(route, NLM_F_CREATE | NLM_F_EXCL, msg)
+			     : rtnl_route_build_del_request(route, 0, msg);
+	}
+	if (nh)
+		rtnl_route_nh_free(nh);
+	if (dst)
+		nl_addr_put(dst);
+	if (route)
+		rtnl_route_put(route);
+	return ret;
+}
+
 static int build_request(const struct addr_change *c, struct nl_msg **msg)
 {
-	struct rtnl_addr *obj = rtnl_addr_alloc();
+	struct rtnl_addr *obj;
 	struct nl_addr *local;
 	int ret;
 
+	if (c->a.route)
+		return build_route_request(c, msg);
+	obj = rtnl_addr_alloc();
 	if (!obj)
 		return -NLE_NOMEM;
 	local = nl_addr_build(c->a.family, c->a.addr, c->a.family == AF_INET ? 4 : 16);
@@ -310,4 +359,110 @@ size_t address_apply(struct netlink *nl, struct addr_change *changes, size_t n)
 		if (!changes[i].done || changes[i].error)
 			failed++;
 	return failed;
+}
+
+/* What a profile with ranges needs from the routing tables and the
+ * neighbour table, filled as the dumps go. */
+struct route_dump {
+	struct host *live;
+	bool lint;          /* also the NIC's gateways and neighbours */
+	struct live_addr *routes, *gateways, *neighbours;
+	size_t nroutes, ngateways, nneighbours;
+};
+
+static void route_push(struct live_addr **v, size_t *n, const struct live_addr *a)
+{
+	/* Few: local routes on lo, a NIC's gateways and neighbours. */
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	(*v)[(*n)++] = *a;
+}
+
+/* Copy an address attribute of family into a; false when it is none. */
+static bool attr_address(const struct nlattr *attr, int family, struct live_addr *a)
+{
+	if (!attr || (family != AF_INET && family != AF_INET6) || (size_t)nla_len(attr) != addr_len(family))
+		return false;
+	a->family = family;
+	memcpy(a->addr, nla_data(attr), addr_len(family));
+	return true;
+}
+
+static void on_dumped_route(struct nlmsghdr *h, void *arg)
+{
+	struct route_dump *d = arg;
+	struct rtmsg *rtm = nlmsg_data(h);
+	struct nlattr *tb[RTA_MAX + 1];
+	struct live_addr a = { 0 };
+
+	if (h->nlmsg_type != RTM_NEWROUTE || nlmsg_parse(h, sizeof(*rtm), tb, RTA_MAX, NULL) < 0)
+		return;
+	uint32_t table = tb[RTA_TABLE] ? nla_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
+	int oif = tb[RTA_OIF] ? (int)nla_get_u32(tb[RTA_OIF]) : 0;
+	/* The kernel's own local routes (one per address, proto kernel) are
+	 * the addresses' business; a range is any other local route on lo. */
+	if (rtm->rtm_type == RTN_LOCAL && table == RT_TABLE_LOCAL && oif == d->live->lo_ifindex &&
+	    rtm->rtm_protocol != RTPROT_KERNEL) {
+		a.family = rtm->rtm_family;
+		if (tb[RTA_DST] && !attr_address(tb[RTA_DST], rtm->rtm_family, &a))
+			return;
+		if (a.family != AF_INET && a.family != AF_INET6)
+			return;
+		a.route = true;
+		a.prefix = rtm->rtm_dst_len;
+		a.ifindex = oif;
+		snprintf(a.ifname, sizeof(a.ifname), "lo");
+		route_push(&d->routes, &d->nroutes, &a);
+	} else if (d->lint && table != RT_TABLE_LOCAL && oif == d->live->ifindex &&
+		   attr_address(tb[RTA_GATEWAY], rtm->rtm_family, &a)) {
+		a.ifindex = oif;
+		route_push(&d->gateways, &d->ngateways, &a);
+	}
+}
+
+static void on_dumped_neighbour(struct nlmsghdr *h, void *arg)
+{
+	struct route_dump *d = arg;
+	struct ndmsg *ndm = nlmsg_data(h);
+	struct nlattr *tb[NDA_MAX + 1];
+	struct live_addr a = { 0 };
+
+	if (h->nlmsg_type != RTM_NEWNEIGH || nlmsg_parse(h, sizeof(*ndm), tb, NDA_MAX, NULL) < 0 ||
+	    ndm->ndm_ifindex != d->live->ifindex || (ndm->ndm_state & (NUD_FAILED | NUD_INCOMPLETE | NUD_NOARP)))
+		return;
+	if (attr_address(tb[NDA_DST], ndm->ndm_family, &a)) {
+		a.ifindex = ndm->ndm_ifindex;
+		route_push(&d->neighbours, &d->nneighbours, &a);
+	}
+}
+
+int route_list(struct netlink *nl, struct host *live, bool lint, char *err, size_t errlen)
+{
+	uint64_t give_up = monotonic_ns() + DUMP_PATIENCE_MS * 1000000ULL;
+	struct route_dump d;
+	int ret;
+
+	do {
+		memset(&d, 0, sizeof(d));
+		d.live = live;
+		d.lint = lint;
+		ret = dump_kind(nl, RTM_GETROUTE, on_dumped_route, &d);
+		if (ret >= 0 && lint)
+			ret = dump_kind(nl, RTM_GETNEIGH, on_dumped_neighbour, &d);
+		if (ret < 0) {
+			free(d.routes);
+			free(d.gateways);
+			free(d.neighbours);
+		}
+	} while (ret == -NLE_DUMP_INTR && monotonic_ns() < give_up);
+	if (ret < 0) {
+		snprintf(err, errlen, "cannot list routes and neighbours: %s", nl_geterror(ret));
+		return ret;
+	}
+	live->routes = d.routes;
+	live->nroutes = d.nroutes;
+	live->gateways = d.gateways;
+	live->ngateways = d.ngateways;
+	live->neighbours = d.neighbours;
+	live->nneighbours = d.nneighbours;
+	return 0;
 }

@@ -47,15 +47,17 @@ int check_main(int argc, char **argv)
 			status = LVSDR_EXIT_ERROR;
 		} else if (!quiet) {
 			size_t ndests = 0;
-			char services[64] = "";
+			char services[64] = "", ranges[32] = "";
 			for (size_t k = 0; k < host.nservices; k++)
 				ndests += host.services[k].ndests;
 			if (host.nservices)
 				snprintf(services, sizeof(services), ", %zu service%s, %zu real server%s", host.nservices,
 					 host.nservices == 1 ? "" : "s", ndests, ndests == 1 ? "" : "s");
-			printf("%s: ok (%s on %s, %zu VIP%s%s)\n", argv[i],
+			if (host.nranges)
+				snprintf(ranges, sizeof(ranges), ", %zu range%s", host.nranges, host.nranges == 1 ? "" : "s");
+			printf("%s: ok (%s on %s, %zu VIP%s%s%s)\n", argv[i],
 			       host.role == ROLE_DIRECTOR ? "director" : "realserver", host.ifname, host.nvips,
-			       host.nvips == 1 ? "" : "s", services);
+			       host.nvips == 1 ? "" : "s", ranges, services);
 		}
 		host_free(&host);
 	}

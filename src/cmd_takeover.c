@@ -113,13 +113,19 @@ static void takeover_bound(void *arg, const struct step *steps, size_t n)
 	size_t k = 0;
 
 	for (size_t i = 0; i < n; i++) {
+		/* A range's local route is no address to announce: the addresses
+		 * a director lists for it are VIPs, announced as they are bound. */
+		if (steps[i].addr.route)
+			continue;
 		batch[k] = (struct vip){ .family = steps[i].addr.family, .prefix = steps[i].addr.prefix };
 		memcpy(batch[k].addr, steps[i].addr.addr, sizeof(batch[k].addr));
-		if (++k == sizeof(batch) / sizeof(batch[0]) || i + 1 == n) {
+		if (++k == sizeof(batch) / sizeof(batch[0])) {
 			session_announce_first(arg, batch, k);
 			k = 0;
 		}
 	}
+	if (k)
+		session_announce_first(arg, batch, k);
 }
 
 static int vip_key_compare(const void *pa, const void *pb)

@@ -82,9 +82,9 @@ static void prune_note(const struct live_addr *e, void *arg)
 	char text[INET6_ADDRSTRLEN];
 
 	addr_format(e->family, e->addr, text, sizeof(text));
-	fprintf(stderr, "%s: note: %s: dropped %s %s/%u%s%s%s from the ownership record: the kernel does not hold it "
-		"(a run killed before binding it, or removed by hand)\n", lvsdr_prog, s->owned.path, e->ifname, text,
-		e->prefix, e->owner ? " (bound for " : "", e->owner ? e->owner : "", e->owner ? ")" : "");
+	fprintf(stderr, "%s: note: %s: dropped %s%s %s/%u%s%s%s from the ownership record: the kernel does not hold it "
+		"(a run killed before binding it, or removed by hand)\n", lvsdr_prog, s->owned.path,
+		e->route ? "the local route on " : "", e->ifname, text, e->prefix, e->owner ? " (bound for " : "", e->owner ? e->owner : "", e->owner ? ")" : "");
 }
 
 /* Under the lock, once: the record forgets the addresses the kernel does
@@ -218,6 +218,8 @@ int session_replan(struct session *s)
 	}
 	if (state_read(&s->want, s->nl, &s->owned, &s->live, err, sizeof(err)) < 0)
 		return session_fail(s, "%s: %s", s->profile, err);
+	if (ranges_lint(&s->want, &s->live, s->profile, stderr))
+		return session_fail(s, "%s: a range covers the segment's addresses; nothing changed", s->profile);
 	if (s->knobs_only)
 		s->live.naddrs = 0; /* host_free() still frees them */
 	if (s->ipvs_wanted && state_read_ipvs(&s->want, s->ipvs, s->ipvs_why, &s->owned_ipvs, s->adopt, &s->live, err,

@@ -83,6 +83,24 @@ static int live_addr_compare(const void *pa, const void *pb)
 	return strcmp(a->label, b->label);
 }
 
+/* Whether two lists hold the same addresses (or local routes), in any
+ * order; now is sorted in place. */
+static bool same_addresses(const struct live_addr *was, size_t nwas, struct live_addr *now, size_t nnow)
+{
+	bool same = nwas == nnow;
+
+	if (same && nnow) {
+		struct live_addr *before = xcalloc(nnow, sizeof(*before));
+		memcpy(before, was, nnow * sizeof(*before));
+		sort_array(before, nnow, sizeof(*before), live_addr_compare);
+		sort_array(now, nnow, sizeof(*now), live_addr_compare);
+		for (size_t i = 0; i < nnow && same; i++)
+			same = !live_addr_compare(&before[i], &now[i]);
+		free(before);
+	}
+	return same;
+}
+
 /* After a rollback, read the kernel again and compare with what it held
  * before the run: the knobs in every scope and the addresses that matter. */
 static bool rollback_confirmed(struct session *s)
@@ -114,18 +132,11 @@ static bool rollback_confirmed(struct session *s)
 					is->present[sc] ? "appeared" : "is gone");
 			same = false;
 		}
-	bool addrs_same = now.naddrs == s->live.naddrs;
-	if (addrs_same && now.naddrs) {
-		struct live_addr *before = xcalloc(now.naddrs, sizeof(*before));
-		memcpy(before, s->live.addrs, now.naddrs * sizeof(*before));
-		sort_array(before, now.naddrs, sizeof(*before), live_addr_compare);
-		sort_array(now.addrs, now.naddrs, sizeof(*now.addrs), live_addr_compare);
-		for (size_t i = 0; i < now.naddrs && addrs_same; i++)
-			addrs_same = !live_addr_compare(&before[i], &now.addrs[i]);
-		free(before);
-	}
+	bool addrs_same = same_addresses(s->live.addrs, s->live.naddrs, now.addrs, now.naddrs) &&
+			  same_addresses(s->live.routes, s->live.nroutes, now.routes, now.nroutes);
 	if (!addrs_same) {
-		fprintf(stderr, "%s: rollback: the addresses differ from what they were before this run\n", lvsdr_prog);
+		fprintf(stderr, "%s: rollback: the addresses or local routes differ from what they were before this run\n",
+			lvsdr_prog);
 		same = false;
 	}
 	host_free(&now);

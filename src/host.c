@@ -300,6 +300,14 @@ void host_free(struct host *host)
 	free(host->nic_nets);
 	host->nic_nets = NULL;
 	host->nnic_nets = 0;
+	free(host->ranges);
+	free(host->routes);
+	free(host->gateways);
+	free(host->neighbours);
+	host->ranges = NULL;
+	host->routes = NULL;
+	host->gateways = host->neighbours = NULL;
+	host->nranges = host->nroutes = host->ngateways = host->nneighbours = 0;
 	free(host->pathcheck.realservers);
 	free(host->pathcheck.ports);
 	host->vips = NULL;
@@ -308,4 +316,12 @@ void host_free(struct host *host)
 	host->pathcheck.realservers = NULL;
 	host->pathcheck.ports = NULL;
 	host->pathcheck.nrealservers = host->pathcheck.nports = 0;
+}
+
+bool range_overlaps(const struct vip *a, const struct vip *b)
+{
+	if (a->family != b->family)
+		return false;
+	return a->prefix <= b->prefix ? prefix_contains(a->addr, a->prefix, b->addr)
+				      : prefix_contains(b->addr, b->prefix, a->addr);
 }

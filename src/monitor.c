@@ -176,13 +176,13 @@ static size_t verify_findings(FILE *out, const struct plan *p, size_t max)
 		if (p->knobs[k].verdict != VERDICT_OK && shown++ < max)
 			fprintf(out, "%s: %s: %s\n", knob_table[k].sysctl, verdict_words[p->knobs[k].verdict],
 				p->knobs[k].detail);
-	for (size_t i = 0; i < p->nvips; i++) {
-		const struct vip_report *r = &p->vips[i];
+	for (size_t i = 0; i < p->nvips + p->nranges; i++) {
+		const struct vip_report *r = i < p->nvips ? &p->vips[i] : &p->ranges[i - p->nvips];
 		if (r->verdict == VERDICT_OK || shown++ >= max)
 			continue;
 		vip_format(r->vip, text, sizeof(text));
-		fprintf(out, "%s: %s: %s%s%s\n", text, verdict_words[r->verdict], r->state, r->detail ? ": " : "",
-			r->detail ? r->detail : "");
+		fprintf(out, "%s%s: %s: %s%s%s\n", i < p->nvips ? "" : "range ", text, verdict_words[r->verdict], r->state,
+			r->detail ? ": " : "", r->detail ? r->detail : "");
 	}
 	for (size_t i = 0; i < p->nextras; i++)
 		if (p->extras[i].verdict != VERDICT_OK && shown++ < max)
@@ -236,7 +236,8 @@ int monitor_usage_error(bool nagios, const char *command, char **argv, const cha
 enum nagios_status monitor_verify_nagios(FILE *out, const struct plan *p, const char *profile_path, const char *why)
 {
 	enum nagios_status status;
-	size_t bound = 0, diffs, knobs = 0;
+	size_t bound = 0, ranges_bound = 0, diffs, knobs = 0;
+	char ranges[32] = "";
 	char profile[256];
 
 	nagios_safe(profile_path, profile, sizeof(profile));
@@ -247,13 +248,17 @@ enum nagios_status monitor_verify_nagios(FILE *out, const struct plan *p, const 
 	status = p->drift || p->blocked ? NAGIOS_CRITICAL : p->warned ? NAGIOS_WARNING : NAGIOS_OK;
 	for (size_t i = 0; i < p->nvips; i++)
 		bound += vip_bound_here(&p->vips[i]);
+	for (size_t i = 0; i < p->nranges; i++)
+		ranges_bound += vip_bound_here(&p->ranges[i]);
 	for (int k = 0; k < KNOB_COUNT; k++)
 		knobs += p->knobs[k].managed;
+	if (p->nranges)
+		snprintf(ranges, sizeof(ranges), ", %zu range%s", p->nranges, p->nranges == 1 ? "" : "s");
 	fprintf(out, "LVSDR VERIFY %s: %s ", nagios_words[status], profile);
 	if (status == NAGIOS_OK)
-		fprintf(out, "in sync (%s on %s, %zu knob%s, %zu VIP%s)",
+		fprintf(out, "in sync (%s on %s, %zu knob%s, %zu VIP%s%s)",
 			p->want->role == ROLE_DIRECTOR ? "director" : "realserver", p->want->ifname, knobs,
-			knobs == 1 ? "" : "s", p->nvips, p->nvips == 1 ? "" : "s");
+			knobs == 1 ? "" : "s", p->nvips, p->nvips == 1 ? "" : "s", ranges);
 	else
 		fprintf(out, "%zu difference%s (%zu drift, %zu blocked, %zu to fix by hand), apply would make %zu "
 			"change%s", diffs, diffs == 1 ? "" : "s", p->drift, p->blocked, p->warned, p->nsteps,
@@ -266,6 +271,10 @@ enum nagios_status monitor_verify_nagios(FILE *out, const struct plan *p, const 
 	nagios_perf(out, "changes", (long long)p->nsteps, "", "", "0", "");
 	nagios_perf(out, "vips", (long long)p->nvips, "", "", "0", "");
 	nagios_perf(out, "vips_bound", (long long)bound, "", "", "0", "");
+	if (p->nranges) {
+		nagios_perf(out, "ranges", (long long)p->nranges, "", "", "0", "");
+		nagios_perf(out, "ranges_bound", (long long)ranges_bound, "", "", "0", "");
+	}
 	for (int k = 0; k < KNOB_COUNT; k++)
 		if (p->knobs[k].readable)
 			nagios_perf(out, knob_table[k].sysctl, p->knobs[k].effective, "", "", "", "");
@@ -334,6 +343,16 @@ void monitor_verify_prom(FILE *out, const struct plan *p, const char *profile)
 		snprintf(prefix, sizeof(prefix), "%u", r->vip->prefix);
 		prom_sample(out, "lvsdr_vip_in_sync", r->verdict == VERDICT_OK, "profile", profile, "address", addr,
 			    "prefix", prefix, NULL);
+	}
+	/* Only for a profile with ranges: the families of others stay as they were. */
+	if (p->nranges)
+		prom_family(out, "lvsdr_range_bound", "1 when the range's local route is on lo.");
+	for (size_t i = 0; i < p->nranges; i++) {
+		const struct vip_report *r = &p->ranges[i];
+		addr_format(r->vip->family, r->vip->addr, addr, sizeof(addr));
+		snprintf(prefix, sizeof(prefix), "%u", r->vip->prefix);
+		prom_sample(out, "lvsdr_range_bound", vip_bound_here(r), "profile", profile, "address", addr, "prefix",
+			    prefix, "in_sync", r->verdict == VERDICT_OK ? "1" : "0", NULL);
 	}
 	prom_family(out, "lvsdr_arp_knob_effective", "Effective value of an ARP knob on the interface: max(all, interface), or either for arp_filter.");
 	for (int k = 0; k < KNOB_COUNT; k++)

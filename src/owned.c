@@ -39,7 +39,7 @@ void owned_label(const char *ifname, char label[IF_NAMESIZE])
 static int entry_compare(const void *x, const void *y)
 {
 	const struct live_addr *a = x, *b = y;
-	int c = addr_compare(a->family, a->addr, b->family, b->addr);
+	int c = a->route != b->route ? (a->route ? 1 : -1) : addr_compare(a->family, a->addr, b->family, b->addr);
 
 	if (c)
 		return c;
@@ -155,7 +155,8 @@ static void entry_append(struct owned_set *set, const struct live_addr *a, const
 		set->cap = set->cap ? set->cap * 2 : 16;
 		set->entries = xreallocarray(set->entries, set->cap, sizeof(*set->entries));
 	}
-	set->entries[set->n] = (struct live_addr){ .family = a->family, .prefix = a->prefix, .owner = owner };
+	set->entries[set->n] = (struct live_addr){ .family = a->family, .prefix = a->prefix, .owner = owner,
+						   .route = a->route };
 	memcpy(set->entries[set->n].addr, a->addr, 16);
 	memcpy(set->entries[set->n].ifname, a->ifname, strnlen(a->ifname, IF_NAMESIZE - 1));
 	set->n++;
@@ -186,15 +187,21 @@ void owned_init(struct owned_set *set)
 
 /* "IFNAME ADDRESS/PREFIX PROFILE", as owned_save() writes it; PROFILE,
  * an absolute path, is the rest of the line (it may hold spaces). An
- * older lvsdr wrote no PROFILE: *owner is NULL then, "owner unknown". */
+ * older lvsdr wrote no PROFILE: *owner is NULL then, "owner unknown".
+ * A range's local route is the same after "route ". */
 static bool entry_parse(char *line, struct live_addr *a, const char **owner)
 {
-	char *addr = strchr(line, ' '), *profile;
+	static const char route[] = "route ";
+	bool is_route = !strncmp(line, route, strlen(route));
+	char *addr, *profile;
 	unsigned prefix;
 	bool has_prefix;
 
-	memset(a, 0, sizeof(*a));
 	*owner = NULL;
+	if (is_route)
+		line += strlen(route);
+	a->route = is_route;
+	addr = strchr(line, ' ');
 	if (!addr)
 		return false;
 	*addr++ = '\0';
@@ -352,7 +359,8 @@ static struct live_addr *find_in(struct owned_set *set, size_t n, const struct l
 
 	memcpy(key.addr, a->addr, 16);
 	memcpy(key.ifname, a->ifname, sizeof(key.ifname)); /* same size, NUL inside */
-	return bsearch(&key, set->entries, n, sizeof(*set->entries), entry_compare);
+	key.route = a->route;
+	return n ? bsearch(&key, set->entries, n, sizeof(*set->entries), entry_compare) : NULL;
 }
 
 static struct live_addr *find(struct owned_set *set, const struct live_addr *a)
@@ -370,7 +378,7 @@ bool owned_contains_renamed(struct owned_set *set, const struct live_addr *a)
 {
 	for (size_t i = 0; i < set->n; i++) {
 		struct live_addr *e = &set->entries[i];
-		if (e->family != a->family || e->prefix != a->prefix || memcmp(e->addr, a->addr, 16) ||
+		if (e->route || e->family != a->family || e->prefix != a->prefix || memcmp(e->addr, a->addr, 16) ||
 		    !strcmp(e->ifname, a->ifname) || if_nametoindex(e->ifname))
 			continue;
 		/* Under the interface's name from now on: the record follows it. */
@@ -443,7 +451,7 @@ void owned_seen(struct owned_set *set, const struct live_addr *a)
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 		const struct live_addr *e = &set->entries[mid];
-		int c = addr_compare(e->family, e->addr, a->family, a->addr);
+		int c = e->route != a->route ? (e->route ? 1 : -1) : addr_compare(e->family, e->addr, a->family, a->addr);
 		if (c < 0 || (!c && e->prefix < a->prefix))
 			lo = mid + 1;
 		else
@@ -451,7 +459,7 @@ void owned_seen(struct owned_set *set, const struct live_addr *a)
 	}
 	for (; lo < set->n; lo++) {
 		const struct live_addr *e = &set->entries[lo];
-		if (addr_compare(e->family, e->addr, a->family, a->addr) || e->prefix != a->prefix)
+		if (e->route != a->route || addr_compare(e->family, e->addr, a->family, a->addr) || e->prefix != a->prefix)
 			break;
 		set->seen[lo] = true;
 	}
@@ -500,13 +508,14 @@ static int unrecorded_check(struct owned_set *set, char *err, size_t errlen)
 	for (size_t i = 0; i < set->n; i++) {
 		const struct live_addr *a = &set->entries[i];
 		owned_label(a->ifname, label);
-		if (a->family == AF_INET && label[0])
+		if (a->family == AF_INET && label[0] && !a->route)
 			continue;
 		addr_format(a->family, a->addr, text, sizeof(text));
 		snprintf(err, errlen, "cannot bind %s on %s: this kernel gives no network namespace cookie "
 			 "(SO_NETNS_COOKIE, Linux 5.14 or later), so lvsdr keeps no ownership record, and without "
 			 "one it could never tell this address from someone else's (%s)", text, a->ifname,
-			 a->family == AF_INET ? "no room for a label" : "IPv6 addresses have no label");
+			 a->route ? "a route has no label" : a->family == AF_INET ? "no room for a label"
+							: "IPv6 addresses have no label");
 		return -ENOTSUP;
 	}
 	set->dirty = false;
@@ -549,7 +558,8 @@ int owned_save(struct owned_set *set, char *err, size_t errlen)
 		char text[INET6_ADDRSTRLEN];
 		const struct live_addr *e = &set->entries[i];
 		addr_format(e->family, e->addr, text, sizeof(text));
-		fprintf(f, "%s %s/%u%s%s\n", e->ifname, text, e->prefix, e->owner ? " " : "", e->owner ? e->owner : "");
+		fprintf(f, "%s%s %s/%u%s%s\n", e->route ? "route " : "", e->ifname, text, e->prefix, e->owner ? " " : "",
+			e->owner ? e->owner : "");
 	}
 	if (fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0) {
 		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));

@@ -40,7 +40,7 @@ static struct extra_finding *extra_push(struct plan *p, enum verdict verdict, co
 	return e;
 }
 
-static void count_verdict(struct plan *p, enum verdict v)
+void plan_count_verdict(struct plan *p, enum verdict v)
 {
 	if (v == VERDICT_DRIFT)
 		p->drift++;
@@ -123,7 +123,7 @@ static void plan_knob_default(struct plan *p, enum arp_knob k)
 	snprintf(e->detail, sizeof(e->detail), "conf/default/%s = %d, not the kernel's 0: every interface created "
 		 "from now on starts with it (%s); lvsdr never writes conf/default", knob_table[k].sysctl, value,
 		 knob_value_meaning(k, value));
-	count_verdict(p, e->verdict);
+	plan_count_verdict(p, e->verdict);
 }
 
 static void plan_knob(struct plan *p, enum arp_knob k)
@@ -149,7 +149,7 @@ static void plan_knob(struct plan *p, enum arp_knob k)
 			 scope_label((enum scope)s, ifname), name, live->value[s],
 			 fixed_by_apply ? "; apply rewrites it" : "; lvsdr does not write this scope, set it by hand",
 			 s == SCOPE_DEFAULT ? " (interfaces created later inherit it)" : "");
-		count_verdict(p, e->verdict);
+		plan_count_verdict(p, e->verdict);
 	}
 
 	plan_knob_default(p, k);
@@ -160,7 +160,7 @@ static void plan_knob(struct plan *p, enum arp_knob k)
 			r->verdict = VERDICT_BLOCKED;
 			snprintf(r->detail, sizeof(r->detail), "the kernel has no conf/%s/%s",
 				 live->present[SCOPE_ALL] ? ifname : "all", name);
-			count_verdict(p, r->verdict);
+			plan_count_verdict(p, r->verdict);
 		}
 		return;
 	}
@@ -191,7 +191,7 @@ static void plan_knob(struct plan *p, enum arp_knob k)
 	}
 	if (!effective_wrong)
 		knob_misplaced(p, k);
-	count_verdict(p, r->verdict);
+	plan_count_verdict(p, r->verdict);
 	if (r->verdict == VERDICT_BLOCKED)
 		return;
 	/* Every place the scope writes holds the profile's value. */
@@ -381,7 +381,7 @@ static void plan_vip(struct plan *p, size_t i)
 			address_step(p, STEP_ADDR_ADD, &a);
 	}
 	r->detail = detail[0] ? xstrdup(detail) : NULL;
-	count_verdict(p, r->verdict);
+	plan_count_verdict(p, r->verdict);
 	/* Left out: not one step for it, not even removing a copy of ours. */
 	if (v->excluded) {
 		p->nsteps = first_step;
@@ -431,7 +431,7 @@ static void plan_stale(struct plan *p)
 		}
 		struct extra_finding *e = extra_push(p, VERDICT_DRIFT, text);
 		snprintf(e->detail, sizeof(e->detail), "bound on %s by lvsdr, no longer in the profile", a->ifname);
-		count_verdict(p, VERDICT_DRIFT);
+		plan_count_verdict(p, VERDICT_DRIFT);
 		address_step(p, STEP_ADDR_DEL, a);
 	}
 	free(copy);
@@ -441,7 +441,7 @@ static bool removed_by_plan(const struct plan *p, const struct live_addr *a)
 {
 	for (size_t i = 0; i < p->nsteps; i++) {
 		const struct live_addr *r = &p->steps[i].addr;
-		if (p->steps[i].kind == STEP_ADDR_DEL && r->ifindex == a->ifindex &&
+		if (p->steps[i].kind == STEP_ADDR_DEL && !r->route && r->ifindex == a->ifindex &&
 		    !addr_compare(r->family, r->addr, a->family, a->addr))
 			return true;
 	}
@@ -487,7 +487,7 @@ static void plan_collateral(struct plan *p)
 		bool promote = pr->ifindex == live->lo_ifindex ? live->promote_lo
 			       : pr->ifindex == live->ifindex  ? live->promote_nic
 								: false;
-		if (p->steps[i].kind != STEP_ADDR_DEL || pr->family != AF_INET || pr->secondary || promote)
+		if (p->steps[i].kind != STEP_ADDR_DEL || pr->route || pr->family != AF_INET || pr->secondary || promote)
 			continue;
 		for (size_t j = 0; j < ncand; j++) {
 			const struct live_addr *s = cand[j];
@@ -545,6 +545,7 @@ void plan_compute(const struct host *want, const struct host *live, struct plan 
 	plan->vips = xcalloc(want->nvips, sizeof(*plan->vips));
 	for (size_t i = 0; i < want->nvips; i++)
 		plan_vip(plan, i);
+	plan_ranges(plan);
 	plan_no_ipv4(plan);
 	plan_enslaved(plan);
 	plan_stale(plan);
@@ -570,7 +571,7 @@ void plan_compute(const struct host *want, const struct host *live, struct plan 
 
 struct extra_finding *plan_add_finding(struct plan *plan, enum verdict verdict, const char *subject)
 {
-	count_verdict(plan, verdict);
+	plan_count_verdict(plan, verdict);
 	return extra_push(plan, verdict, subject);
 }
 
@@ -595,7 +596,10 @@ void plan_free(struct plan *plan)
 {
 	for (size_t i = 0; i < plan->nvips; i++)
 		free(plan->vips[i].detail);
+	for (size_t i = 0; i < plan->nranges; i++)
+		free(plan->ranges[i].detail);
 	free(plan->vips);
+	free(plan->ranges);
 	free(plan->extras);
 	free(plan->steps);
 	free(plan->ipvs);

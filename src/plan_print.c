@@ -71,7 +71,10 @@ void step_describe(const struct plan *p, const struct step *st, char *buf, size_
 		return;
 	}
 	addr_format(st->addr.family, st->addr.addr, text, sizeof(text));
-	if (st->kind == STEP_ADDR_ADD && st->addr.label[0])
+	if (st->addr.route)
+		snprintf(buf, len, "%s local route %s/%u %s %s", st->kind == STEP_ADDR_ADD ? "add" : "remove", text,
+			 st->addr.prefix, st->kind == STEP_ADDR_ADD ? "on" : "from", st->addr.ifname);
+	else if (st->kind == STEP_ADDR_ADD && st->addr.label[0])
 		snprintf(buf, len, "bind %s/%u on %s (label %s)", text, st->addr.prefix, st->addr.ifname, st->addr.label);
 	else if (st->kind == STEP_ADDR_ADD)
 		snprintf(buf, len, "bind %s/%u on %s", text, st->addr.prefix, st->addr.ifname);
@@ -99,6 +102,11 @@ static int subject_width(const struct plan *p, bool verbose)
 			continue;
 		int n = vip_format(p->vips[i].vip, text, sizeof(text));
 		if (n > width)
+			width = n;
+	}
+	for (size_t i = 0; i < p->nranges; i++) {
+		int n = vip_format(p->ranges[i].vip, text, sizeof(text)) + 6; /* "range " */
+		if (vip_printed(&p->ranges[i], verbose) && n > width)
 			width = n;
 	}
 	for (size_t i = 0; i < p->nextras; i++)
@@ -138,6 +146,15 @@ void plan_print_text(const struct plan *p, const char *profile, bool verbose, FI
 		snprintf(detail, sizeof(detail), "%s%s%s", r->state, r->detail ? ": " : "", r->detail ? r->detail : "");
 		line(out, width, text, r->verdict, detail);
 	}
+	for (size_t i = 0; i < p->nranges; i++) {
+		const struct vip_report *r = &p->ranges[i];
+		if (!vip_printed(r, verbose))
+			continue;
+		snprintf(text, sizeof(text), "range ");
+		vip_format(r->vip, text + 6, sizeof(text) - 6);
+		snprintf(detail, sizeof(detail), "%s%s%s", r->state, r->detail ? ": " : "", r->detail ? r->detail : "");
+		line(out, width, text, r->verdict, detail);
+	}
 	for (size_t i = 0; i < p->nextras; i++)
 		line(out, width, p->extras[i].subject, p->extras[i].verdict, p->extras[i].detail);
 	if (p->nsteps) {
@@ -153,6 +170,8 @@ void plan_print_text(const struct plan *p, const char *profile, bool verbose, FI
 			knobs += p->knobs[k].managed;
 		fprintf(out, "ok: in sync (%d knob%s, %zu VIP%s", knobs, knobs == 1 ? "" : "s", p->nvips,
 			p->nvips == 1 ? "" : "s");
+		if (p->nranges)
+			fprintf(out, ", %zu range%s", p->nranges, p->nranges == 1 ? "" : "s");
 		if (p->want->nservices) {
 			size_t dests = 0;
 			for (size_t i = 0; i < p->want->nservices; i++)
@@ -207,6 +226,20 @@ static void json_int_or_null(FILE *out, bool present, int value)
 		fputs("null", out);
 }
 
+/* A VIP's or a range's report as a JSON object. */
+static void json_report(FILE *out, const struct vip_report *r, const char *target, bool first)
+{
+	char text[INET6_ADDRSTRLEN];
+
+	addr_format(r->vip->family, r->vip->addr, text, sizeof(text));
+	fprintf(out, "%s{\"address\":\"%s\",\"prefix\":%u,\"family\":\"%s\",\"target\":", first ? "" : ",", text,
+		r->vip->prefix, r->vip->family == AF_INET6 ? "inet6" : "inet");
+	json_string(out, target);
+	fprintf(out, ",\"status\":\"%s\",\"state\":\"%s\",\"detail\":", verdict_words[r->verdict], r->state);
+	json_string(out, r->detail ? r->detail : "");
+	fputc('}', out);
+}
+
 void plan_print_json(const struct plan *p, const char *profile, const char *result, FILE *out)
 {
 	char text[INET6_ADDRSTRLEN], detail[320];
@@ -234,16 +267,11 @@ void plan_print_json(const struct plan *p, const char *profile, const char *resu
 		fputc('}', out);
 	}
 	fputs("],\"vips\":[", out);
-	for (size_t i = 0; i < p->nvips; i++) {
-		const struct vip_report *r = &p->vips[i];
-		addr_format(r->vip->family, r->vip->addr, text, sizeof(text));
-		fprintf(out, "%s{\"address\":\"%s\",\"prefix\":%u,\"family\":\"%s\",\"target\":", i ? "," : "", text,
-			r->vip->prefix, r->vip->family == AF_INET6 ? "inet6" : "inet");
-		json_string(out, host_vip_ifname(p->want));
-		fprintf(out, ",\"status\":\"%s\",\"state\":\"%s\",\"detail\":", verdict_words[r->verdict], r->state);
-		json_string(out, r->detail ? r->detail : "");
-		fputc('}', out);
-	}
+	for (size_t i = 0; i < p->nvips; i++)
+		json_report(out, &p->vips[i], host_vip_ifname(p->want), i == 0);
+	fputs("],\"ranges\":[", out);
+	for (size_t i = 0; i < p->nranges; i++)
+		json_report(out, &p->ranges[i], "lo", i == 0);
 	fputs("],\"findings\":[", out);
 	for (size_t i = 0; i < p->nextras; i++) {
 		fprintf(out, "%s{\"subject\":", i ? "," : "");
@@ -281,8 +309,9 @@ void plan_print_json(const struct plan *p, const char *profile, const char *resu
 			fprintf(out, ",\"from\":%d,\"to\":%d}", st->from, st->to);
 		} else {
 			addr_format(st->addr.family, st->addr.addr, text, sizeof(text));
-			fprintf(out, "{\"action\":\"%s\",\"address\":\"%s/%u\",\"interface\":",
-				st->kind == STEP_ADDR_ADD ? "add" : "remove", text, st->addr.prefix);
+			fprintf(out, "{\"action\":\"%s%s\",\"address\":\"%s/%u\",\"interface\":",
+				st->kind == STEP_ADDR_ADD ? "add" : "remove", st->addr.route ? "-route" : "", text,
+				st->addr.prefix);
 			json_string(out, st->addr.ifname);
 			fputs(",\"label\":", out);
 			if (st->addr.label[0])

@@ -35,7 +35,7 @@ static const char *const section_names[SEC_COUNT] = { "host", "arp", "vip", "gar
 enum key {
 	KEY_ROLE, KEY_INTERFACE,
 	KEY_IGNORE, KEY_ANNOUNCE, KEY_FILTER, KEY_ACCEPT, KEY_NOTIFY, KEY_SCOPE,
-	KEY_ADDRESS,
+	KEY_ADDRESS, KEY_RANGE, KEY_WIDE, KEY_VIP_ANNOUNCE,
 	KEY_COUNT_, KEY_INTERVAL, KEY_REFRESH, KEY_MODE, KEY_CONFLICT,
 	KEY_REALSERVER, KEY_PORT, KEY_TIMEOUT, KEY_RETRIES,
 	KEY_MAX
@@ -56,6 +56,9 @@ static const struct key_info {
 	[KEY_NOTIFY]    = { SEC_ARP,  "notify",    false, false },
 	[KEY_SCOPE]     = { SEC_ARP,  "scope",     false, false },
 	[KEY_ADDRESS]   = { SEC_VIP,  "address",   true,  false },
+	[KEY_RANGE]     = { SEC_VIP,  "range",     true,  false },
+	[KEY_WIDE]      = { SEC_VIP,  "wide",      false, false },
+	[KEY_VIP_ANNOUNCE] = { SEC_VIP, "announce", true, true },
 	[KEY_COUNT_]    = { SEC_GARP, "count",     false, true  },
 	[KEY_INTERVAL]  = { SEC_GARP, "interval",  false, true  },
 	[KEY_REFRESH]   = { SEC_GARP, "refresh",   false, true  },
@@ -78,7 +81,9 @@ struct parser {
 	unsigned section_line[SEC_COUNT];
 	unsigned key_line[KEY_MAX];      /* first line of each key, 0 = unset */
 	unsigned role_line;
-	size_t vip_cap;
+	size_t vip_cap, range_cap;
+	unsigned wide_line;              /* wide = yes */
+	bool announce_failed;            /* an announce = line was refused */
 	size_t realserver_cap, port_cap;
 	struct services_reader *services;
 	size_t long_line;                /* "key=value" did not fit inih's buffer: its length */
@@ -536,6 +541,18 @@ static void parse_value(struct parser *p, enum key key, const char *value)
 	case KEY_ADDRESS:
 		parse_address_key(p, value);
 		break;
+	case KEY_RANGE:
+		range_parse(p->d, p->lineno, value, h, &p->range_cap);
+		break;
+	case KEY_WIDE:
+		if (!strcmp(value, "yes"))
+			p->wide_line = p->lineno;
+		else if (strcmp(value, "no"))
+			diag_error(p->d, p->lineno, "[vip] wide = %s: must be yes or no", value);
+		break;
+	case KEY_VIP_ANNOUNCE:
+		p->announce_failed |= !announce_parse(p->d, p->lineno, value, h, &p->vip_cap);
+		break;
 	case KEY_COUNT_:
 		if (!parse_int(value, &n) || n < 1 || n > 100)
 			diag_error(p->d, p->lineno, "[garp] count = %s: must be a whole number, 1-100", value);
@@ -823,7 +840,7 @@ static void validate_whole(struct parser *p)
 		diag_error(p->d, 0, "[host] role is missing: set role = realserver or role = director");
 	if (!p->key_line[KEY_INTERFACE])
 		diag_error(p->d, 0, "[host] interface is missing: name the NIC on the segment shared by director and real servers");
-	if (!p->key_line[KEY_ADDRESS])
+	if (!p->key_line[KEY_ADDRESS] && !p->key_line[KEY_RANGE])
 		diag_error(p->d, 0, "[vip] address is missing: list at least one VIP");
 	if (h->role != ROLE_REALSERVER)
 		validate_pathcheck(p);
@@ -848,12 +865,13 @@ static void validate_whole(struct parser *p)
 	services_finish(p->services, h, p->role_line);
 	if (h->role == ROLE_NONE)
 		return;
+	ranges_check(p->d, h, p->wide_line, p->announce_failed);
 
 	if (h->role == ROLE_REALSERVER) {
 		for (int k = 0; k < KEY_MAX; k++)
-			if (key_table[k].director_only && p->key_line[k] && key_table[k].section == SEC_GARP)
-				diag_error(p->d, p->key_line[k], "[garp] %s: only a director announces VIPs (role = realserver "
-					   "at line %u)", key_table[k].name, p->role_line);
+			if (key_table[k].director_only && p->key_line[k] && key_table[k].section != SEC_PATHCHECK)
+				diag_error(p->d, p->key_line[k], "[%s] %s: only a director announces VIPs (role = realserver "
+					   "at line %u)", section_names[key_table[k].section], key_table[k].name, p->role_line);
 			else if (key_table[k].director_only && p->key_line[k])
 				diag_error(p->d, p->key_line[k], "[pathcheck] %s: only a director sends to real servers (role = "
 					   "realserver at line %u)", key_table[k].name, p->role_line);

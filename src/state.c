@@ -88,6 +88,37 @@ static bool keep_address(void *arg, struct live_addr *a)
 	return false;
 }
 
+/* The local routes on lo, each judged as keep_address() judges an
+ * address without a label: the record says whether lvsdr added it, and
+ * for which profile. Read only when the profile has ranges or the record
+ * names a route, so a takeover without ranges asks nothing more. */
+static int routes_read(const struct host *want, struct netlink *nl, struct owned_set *owned, struct host *live,
+		       char *err, size_t errlen)
+{
+	bool any = want->nranges > 0;
+
+	for (size_t i = 0; i < owned->n && !any; i++)
+		any = owned->entries[i].route;
+	if (!any)
+		return 0;
+	if (route_list(nl, live, want->nranges && want->expect != EXPECT_ABSENT && live->ifindex, err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; i < live->nroutes; i++) {
+		struct live_addr *r = &live->routes[i];
+		const struct live_addr *entry;
+		bool listed = false;
+		owned_seen(owned, r);
+		entry = owned_lookup(owned, r);
+		for (size_t j = 0; j < want->nranges && !listed; j++)
+			listed = want->ranges[j].family == r->family && want->ranges[j].prefix == r->prefix &&
+				 !memcmp(want->ranges[j].addr, r->addr, 16);
+		r->lvsdr = entry != NULL;
+		r->owner = entry ? entry->owner : NULL;
+		r->owned = r->lvsdr && (r->owner ? owned_by_self(owned, entry) : listed);
+	}
+	return 0;
+}
+
 /* promote_secondaries of dir, combined with conf/all as the kernel does
  * (IN_DEV_ORCONF): read only when an IPv4 secondary lives on ifindex. */
 static bool promotes(const struct host *live, int ifindex, const char *dir)
@@ -119,7 +150,10 @@ static int live_compare(const void *x, const void *y)
 int state_read(const struct host *want, struct netlink *nl, struct owned_set *owned, struct host *live,
 	       char *err, size_t errlen)
 {
-	struct keep_ctx ctx = { .n = want->nvips, .owned = owned, .live = live, .nic_nets = want->nservices > 0 };
+	/* The NIC's subnets: a director's DR real servers must be on one, and
+	 * no range may cover one. */
+	struct keep_ctx ctx = { .n = want->nvips, .owned = owned, .live = live,
+				.nic_nets = want->nservices > 0 || want->nranges > 0 };
 	int ret;
 
 	memset(live, 0, sizeof(*live));
@@ -158,7 +192,7 @@ int state_read(const struct host *want, struct netlink *nl, struct owned_set *ow
 	owned_seen_reset(owned);
 	ret = address_list(nl, live, keep_address, &ctx, err, errlen);
 	free(copy);
-	if (ret < 0)
+	if (ret < 0 || routes_read(want, nl, owned, live, err, errlen) < 0)
 		return -1;
 	live->promote_nic = live->ifindex && promotes(live, live->ifindex, live->ifname);
 	live->promote_lo = promotes(live, live->lo_ifindex, "lo");

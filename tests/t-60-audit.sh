@@ -308,6 +308,15 @@ check "verify --prom in sync: in_sync 1, drift 0, both VIPs bound on lo, arp_ign
 check "verify --prom: the file is world-readable and nothing else was left beside it" \
 	bash -c '[ "$(stat -c %a "$1/rs2.prom")" = 644 ] && [ -z "$(ls "$1" | grep "\.prom\.")" ]' _ "$TMP"
 
+# A second profile on rs2 with a range: its local route counted too.
+printf '[host]\nrole = realserver\ninterface = eth0\n\n[vip]\nrange = 198.51.100.0/24\n' >"$TMP/range.ini"
+lv rs2 apply -q "$TMP/range.ini" || not_ok "rs2 applies a profile with range = 198.51.100.0/24"
+run v-range rs2 verify --nagios --prom "$TMP/rs2-range.prom" "$TMP/range.ini"
+expect_nagios v-range 0 "verify --nagios of a profile with a range in sync: 'LVSDR VERIFY OK: ...', exit 0"
+check "verify --prom of a profile with a range: lvsdr_range_bound 1, in sync" prom_has "$TMP/rs2-range.prom" \
+	"lvsdr_range_bound{profile=\"$TMP/range.ini\",address=\"198.51.100.0\",prefix=\"24\",in_sync=\"1\"} 1"
+lv rs2 release -q "$TMP/range.ini" || not_ok "rs2 releases the range"
+
 # rs1 leaks from here on: its knobs back to the kernel defaults.
 on rs1 sysctl -qw net.ipv4.conf.all.arp_ignore=0 net.ipv4.conf.eth0.arp_ignore=0 \
 	net.ipv4.conf.all.arp_announce=0 net.ipv4.conf.eth0.arp_announce=0

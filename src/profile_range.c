@@ -1,0 +1,197 @@
+/* [vip] range, wide and announce: a prefix of VIPs made local by one route
+ * on lo, and on a director the addresses of it that a takeover announces.
+ * Format and limits in lvsdr.ini(5). */
+#include <arpa/inet.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "profile.h"
+#include "profile_internal.h"
+#include "util.h"
+
+/* Reserved blocks no range may touch: the kernel treats their addresses
+ * specially, so making them local breaks the host (loopback) or means
+ * nothing (multicast). Named by address_unusable(). */
+static const struct {
+	int family;
+	uint8_t addr[16];
+	unsigned prefix;
+} reserved[] = {
+	{ AF_INET, { 0 }, 8 },
+	{ AF_INET, { 127 }, 8 },
+	{ AF_INET, { 169, 254 }, 16 },
+	{ AF_INET, { 224 }, 4 },
+	{ AF_INET, { 240 }, 4 },
+	{ AF_INET6, { 0 }, 127 },
+	{ AF_INET6, { 0xfe, 0x80 }, 10 },
+	{ AF_INET6, { 0xff }, 8 },
+	{ AF_INET6, { [10] = 0xff, [11] = 0xff }, 96 },
+};
+
+void range_parse(struct diag *d, unsigned line, const char *value, struct host *h, size_t *cap)
+{
+	struct vip r = { .line = line };
+	unsigned prefix;
+	bool has_prefix;
+	const char *hint;
+
+	if (strpbrk(value, ", \t")) {
+		diag_error(d, line, "[vip] range = %s: one prefix per line; repeat range = for each", value);
+		return;
+	}
+	if (!parse_address(value, &r.family, r.addr, &prefix, &has_prefix) || !has_prefix || prefix == 0) {
+		diag_error(d, line, "[vip] range = %s: not a prefix such as 198.51.100.0/24 or 2001:db8:1::/64 "
+			   "(the prefix after '/' from 1 to 32, or 128)", value);
+		return;
+	}
+	r.prefix = (uint8_t)prefix;
+	struct vip net = r;
+	for (unsigned b = prefix; b < addr_len(r.family) * 8; b++)
+		net.addr[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
+	if (memcmp(net.addr, r.addr, 16)) {
+		char text[64];
+		vip_format(&net, text, sizeof(text));
+		diag_error(d, line, "[vip] range = %s: has bits set after the prefix; write the prefix as %s", value,
+			   text);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+		struct vip block = { .family = reserved[i].family, .prefix = (uint8_t)reserved[i].prefix };
+		memcpy(block.addr, reserved[i].addr, 16);
+		if (!range_overlaps(&r, &block))
+			continue;
+		/* Name the block by its first address: that one is always in it. */
+		const char *why = address_unusable(block.family, block.addr, &hint);
+		diag_error(d, line, "[vip] range = %s: covers %s, which no host can hold for clients", value,
+			   why ? why : "a reserved block");
+		return;
+	}
+	if (h->nranges == *cap) {
+		*cap = *cap ? *cap * 2 : 4;
+		h->ranges = xreallocarray(h->ranges, *cap, sizeof(*h->ranges));
+	}
+	h->ranges[h->nranges++] = r;
+}
+
+/* b - a for two addresses of one family that differ only in the last four
+ * bytes; false when they differ earlier (more than any limit). */
+static bool span(int family, const uint8_t *a, const uint8_t *b, uint64_t *out)
+{
+	size_t len = addr_len(family);
+	uint32_t x, y;
+
+	if (memcmp(a, b, len - 4))
+		return false;
+	memcpy(&x, a + len - 4, 4);
+	memcpy(&y, b + len - 4, 4);
+	x = ntohl(x);
+	y = ntohl(y);
+	*out = (uint64_t)(y - x); /* the caller saw x <= y */
+	return true;
+}
+
+bool announce_parse(struct diag *d, unsigned line, const char *value, struct host *h, size_t *cap)
+{
+	char first[INET6_ADDRSTRLEN + 1];
+	const char *dash = strchr(value, '-'), *last = dash ? dash + 1 : value;
+	size_t first_len = dash ? (size_t)(dash - value) : strlen(value);
+	struct vip a = { .line = line, .announced = true }, b = { 0 };
+	unsigned prefix;
+	bool has_prefix, good = first_len < sizeof(first);
+	uint64_t n = 0;
+
+	if (good) {
+		memcpy(first, value, first_len);
+		first[first_len] = '\0';
+		good = parse_address(first, &a.family, a.addr, &prefix, &has_prefix) && !has_prefix &&
+		       parse_address(last, &b.family, b.addr, &prefix, &has_prefix) && !has_prefix &&
+		       a.family == b.family;
+	}
+	if (!good) {
+		diag_error(d, line, "[vip] announce = %s: not an address, or FIRST-LAST of one family, without a "
+			   "prefix, such as 198.51.100.1-198.51.100.20", value);
+		return false;
+	}
+	if (addr_compare(a.family, a.addr, b.family, b.addr) > 0) {
+		diag_error(d, line, "[vip] announce = %s: the last address comes before the first", value);
+		return false;
+	}
+	if (!span(a.family, a.addr, b.addr, &n) || n >= LVSDR_ANNOUNCE_MAX) {
+		diag_error(d, line, "[vip] announce = %s: one line may announce at most %u addresses", value,
+			   LVSDR_ANNOUNCE_MAX);
+		return false;
+	}
+	a.prefix = (uint8_t)host_prefix(a.family);
+	for (uint64_t i = 0; i <= n; i++) {
+		if (h->nvips == *cap) {
+			*cap = *cap ? *cap * 2 : 8;
+			h->vips = xreallocarray(h->vips, *cap, sizeof(*h->vips));
+		}
+		h->vips[h->nvips++] = a;
+		/* The next address: carry through the last four bytes. */
+		for (size_t k = addr_len(a.family); k-- > 0 && ++a.addr[k] == 0;)
+			;
+	}
+	return true;
+}
+
+/* The range of h that holds v, or NULL. Ranges are few: a walk is fine. */
+static const struct vip *range_of(const struct host *h, const struct vip *v)
+{
+	for (size_t i = 0; i < h->nranges; i++) {
+		const struct vip *r = &h->ranges[i];
+		if (r->family == v->family && prefix_contains(r->addr, r->prefix, v->addr))
+			return r;
+	}
+	return NULL;
+}
+
+void ranges_check(struct diag *d, struct host *h, unsigned wide_line, bool announce_failed)
+{
+	char text[64], rtext[64];
+	bool *listed = xcalloc(h->nranges + 1, sizeof(*listed));
+
+	for (size_t i = 0; i < h->nranges; i++) {
+		const struct vip *r = &h->ranges[i];
+		unsigned limit = r->family == AF_INET ? LVSDR_RANGE_WIDE4 : LVSDR_RANGE_WIDE6;
+		vip_format(r, text, sizeof(text));
+		if (r->prefix < limit && !wide_line)
+			diag_error(d, r->line, "[vip] range = %s: wider than /%u; set wide = yes in [vip] if this host "
+				   "is to accept that many addresses", text, limit);
+		for (size_t j = 0; j < i; j++)
+			if (range_overlaps(&h->ranges[j], r)) {
+				vip_format(&h->ranges[j], rtext, sizeof(rtext));
+				diag_error(d, r->line, "[vip] range = %s: overlaps range = %s (line %u); list each address "
+					   "in one range", text, rtext, h->ranges[j].line);
+			}
+	}
+	for (size_t i = 0; i < h->nvips; i++) {
+		const struct vip *v = &h->vips[i], *r = range_of(h, v);
+		if (r)
+			listed[r - h->ranges] = true;
+		if (h->role == ROLE_REALSERVER && r && !v->announced) {
+			vip_format(r, rtext, sizeof(rtext));
+			addr_format(v->family, v->addr, text, sizeof(text));
+			diag_error(d, v->line, "[vip] address = %s: inside range = %s (line %u), which makes it local "
+				   "already; list it once", text, rtext, r->line);
+		} else if (h->role == ROLE_DIRECTOR && v->announced && !r) {
+			addr_format(v->family, v->addr, text, sizeof(text));
+			diag_error(d, v->line, "[vip] announce: %s is in no range = of this profile; a director announces "
+				   "addresses of its ranges (list others with address =)", text);
+			/* One message a line: the rest of it would say the same. */
+			while (i + 1 < h->nvips && h->vips[i + 1].line == v->line)
+				i++;
+		}
+	}
+	for (size_t i = 0; i < h->nranges && h->role == ROLE_DIRECTOR && !announce_failed; i++)
+		if (!listed[i]) {
+			vip_format(&h->ranges[i], text, sizeof(text));
+			diag_error(d, h->ranges[i].line, "[vip] range = %s: no address of it to announce; a takeover "
+				   "announces only the addresses listed (announce = FIRST-LAST), and clients keep the old "
+				   "director's MAC for the others", text);
+		}
+	free(listed);
+}
