@@ -33,6 +33,8 @@ int import_main(int argc, char **argv);
  * which is then argv[optind]: -1 to go on, or the status to exit with. */
 int command_line_simple(int argc, char **argv, const char *usage, bool *quiet);
 
+int events_main(int argc, char **argv);
+
 /* The director commands' bodies, shared with notify and events; a zeroed
  * call is the commands' own. */
 struct session_order;
