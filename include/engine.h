@@ -32,6 +32,9 @@ struct session_options {
 	/* lvsdr events: the profile as read and checked at start (or SIGHUP),
 	 * not read again; the session works on its own copy of the VIPs. */
 	const struct host *loaded;
+	/* lvsdr events: its rtnetlink socket, kept open across runs (NULL:
+	 * the session opens its own and closes it). */
+	struct netlink *nl;
 	/* lvsdr events: SIGTERM, SIGINT and SIGHUP are the caller's, answered
 	 * once the run is over; they never abort a plan half-way. */
 	bool resident;
@@ -56,6 +59,7 @@ struct session {
 	struct drained_set drained;
 	bool superseded;        /* session_order said so: nothing read, nothing to do */
 	bool want_borrowed;     /* want is session_options.loaded's, but for its vips */
+	bool nl_borrowed;       /* nl is session_options.nl */
 	bool resident;          /* session_options.resident */
 	/* A director planning by its role (apply, verify without --state):
 	 * who else answers for each VIP, probed once per session. */

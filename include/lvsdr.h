@@ -40,6 +40,7 @@ int events_main(int argc, char **argv);
 struct session_order;
 struct host;
 struct garp_sender;
+struct netlink;
 struct director_call {
 	bool quiet;
 	const struct session_order *order; /* notify: the order of its events (engine.h) */
@@ -48,6 +49,7 @@ struct director_call {
 	 * answered between events, and the announcements after the first
 	 * round left to its loop. */
 	const struct host *loaded;
+	struct netlink *nl;
 	struct garp_sender **garp;
 	bool resident;
 	/* Out: the VIPs of the profile this host holds after the run, for the

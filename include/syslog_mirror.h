@@ -20,5 +20,8 @@ void syslog_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* lvsdr events: every note also goes to out, a line at a time, whether
  * this run logs or not: the resident service's log, in a terminal too. */
 void syslog_note_echo(FILE *out);
+/* lvsdr events: while held, notes are kept in order and written out when
+ * the hold ends, so that a takeover's first frame waits on no log. */
+void syslog_note_hold(bool hold);
 
 #endif

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "address.h"
 #include "engine.h"
 #include "events_fifo.h"
 #include "events_metrics.h"
@@ -54,6 +55,7 @@ struct resident {
 	unsigned stops;             /* SIGTERM and SIGINT received */
 	uint64_t stop_deadline;     /* the end of the grace after the first */
 	struct host want;           /* the profile as read at start or by SIGHUP */
+	struct netlink *nl;         /* rtnetlink, open for the whole run */
 	struct garp_sender *garp;
 	struct fifo_reader fifo;
 	int sigfd;
@@ -112,7 +114,7 @@ static int resident_load(struct resident *r, struct host *out)
  * announcing socket for the NIC. 0, or an exit status. */
 static int resident_read_state(struct resident *r, bool open_garp)
 {
-	struct session_options opt = { .expect = EXPECT_ANY, .loaded = &r->want, .resident = true };
+	struct session_options opt = { .expect = EXPECT_ANY, .loaded = &r->want, .nl = r->nl, .resident = true };
 	struct session s;
 	char err[256];
 	int status = session_open(&s, r->profile, &opt);
@@ -139,7 +141,8 @@ static void announce_cancel(struct resident *r)
  * bound: a release meanwhile (by hand, or another run) is not undone. */
 static void announce_round(struct resident *r)
 {
-	struct session_options opt = { .lock = true, .expect = EXPECT_ANY, .loaded = &r->want, .resident = true };
+	struct session_options opt = { .lock = true, .expect = EXPECT_ANY, .loaded = &r->want, .nl = r->nl,
+				       .resident = true };
 	struct session s;
 	int ret = -1;
 
@@ -177,16 +180,22 @@ static bool resident_selected(const struct resident *r, const char *name)
 static void resident_act(struct resident *r, const struct event *ev)
 {
 	bool master = ev->state == EVENT_MASTER;
-	struct director_call call = { .quiet = true, .loaded = &r->want, .garp = &r->garp, .resident = true };
+	struct director_call call = { .quiet = true, .loaded = &r->want, .nl = r->nl, .garp = &r->garp,
+				      .resident = true };
 	unsigned long n = r->m.handled + 1;
 	int status;
 
+	/* The log waits until the first frame has left. */
+	syslog_note_hold(true);
 	resident_log("event %lu (%s:%lu): %s \"%s\" %s %d: %s", n, r->fifo_path, r->fifo.lineno,
 		     ev->group ? "GROUP" : "INSTANCE", ev->name, event_state_words[ev->state], ev->priority,
 		     master ? "taking over" : "releasing");
 	announce_cancel(r);
 	r->announce_start = monotonic_ns();
+	uint64_t took;
 	status = master ? takeover_run(r->profile, &call) : release_run(r->profile, &call);
+	took = monotonic_ns() - r->announce_start;
+	syslog_note_hold(false);
 	r->m.handled = n;
 	r->m.state = (int)ev->state;
 	r->m.last = *ev;
@@ -197,8 +206,9 @@ static void resident_act(struct resident *r, const struct event *ev)
 		resident_read_state(r, false);
 	if (status != LVSDR_EXIT_OK)
 		r->m.failed++;
-	resident_log("event %lu: %s %s: exit status %d, %zu of %zu VIPs held", n, event_state_words[ev->state],
-		     status == LVSDR_EXIT_OK ? "done" : "failed", status, r->m.vips_held, r->want.nvips);
+	resident_log("event %lu: %s %s: exit status %d, %zu of %zu VIPs held (%.2f ms)", n,
+		     event_state_words[ev->state], status == LVSDR_EXIT_OK ? "done" : "failed", status, r->m.vips_held,
+		     r->want.nvips, (double)took / 1e6);
 	r->rounds = announce_rounds(&r->want.garp);
 	if (call.held && call.nheld && r->rounds > 1) {
 		r->announce = call.held;
@@ -346,8 +356,13 @@ static int resident_start(struct resident *r)
 	syslog_note_echo(stdout);
 	r->m = (struct events_metrics){ .profile = r->profile, .state = -1, .vips = r->want.nvips,
 					.started = time(NULL) };
-	if ((status = privilege_require(true)) != LVSDR_EXIT_OK ||
-	    (status = resident_read_state(r, true)) != LVSDR_EXIT_OK)
+	if ((status = privilege_require(true)) != LVSDR_EXIT_OK)
+		return status;
+	if (netlink_open(&r->nl, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s\n", lvsdr_prog, err);
+		return LVSDR_EXIT_ERROR;
+	}
+	if ((status = resident_read_state(r, true)) != LVSDR_EXIT_OK)
 		return status;
 	/* Blocked for good: signalfd hands them to the loop between events. */
 	sigemptyset(&set);
@@ -428,6 +443,8 @@ int events_main(int argc, char **argv)
 	if (r.sigfd >= 0)
 		close(r.sigfd);
 	garp_close(r.garp);
+	if (r.nl)
+		netlink_close(r.nl);
 	host_free(&r.want);
 	free(r.names);
 	return status;

@@ -155,7 +155,7 @@ static void takeover_print(const struct session *s, size_t nheld)
 int takeover_run(const char *profile, struct director_call *call)
 {
 	struct session_options opt = { .lock = true, .expect = EXPECT_BOUND, .order = call->order,
-				       .loaded = call->loaded, .resident = call->resident };
+				       .loaded = call->loaded, .nl = call->nl, .resident = call->resident };
 	struct garp_sender *g = NULL;
 	struct execute_result res;
 	struct session s;

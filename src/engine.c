@@ -158,8 +158,12 @@ int session_open(struct session *s, const char *profile, const struct session_op
 		for (int k = 0; k < KNOB_COUNT; k++)
 			memset(s->want.knobs[k].present, 0, sizeof(s->want.knobs[k].present));
 	}
-	if (netlink_open(&s->nl, err, sizeof(err)) < 0)
+	if (opt->nl) {
+		s->nl = opt->nl;
+		s->nl_borrowed = true;
+	} else if (netlink_open(&s->nl, err, sizeof(err)) < 0) {
 		return session_fail(s, "%s", err);
+	}
 	/* Without CAP_NET_ADMIN a run can change nothing: it takes no lock
 	 * (the lock file is root's), finds whether there is work to do, and
 	 * privilege_require() stops it there, naming the capability. */
@@ -268,7 +272,8 @@ void session_close(struct session *s)
 		ipvs_netlink_close(s->ipvs);
 	}
 	free(s->holders);
-	netlink_close(s->nl);
+	if (!s->nl_borrowed)
+		netlink_close(s->nl);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
 	memset(s, 0, sizeof(*s));

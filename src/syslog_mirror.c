@@ -21,6 +21,9 @@ static struct {
 	char line[1024];   /* the stderr line being written */
 	size_t len;
 	FILE *echo;        /* syslog_note_echo() */
+	bool hold;         /* syslog_note_hold() */
+	char *held;        /* the notes held, each ending in a newline */
+	size_t nheld;
 } mirror;
 
 static bool nonempty(const char *v)
@@ -138,20 +141,53 @@ void syslog_note_echo(FILE *out)
 	mirror.echo = out;
 }
 
-void syslog_note(const char *fmt, ...)
+static void note_write(const char *text)
 {
-	char text[1024];
-	va_list ap;
-
-	if (!mirror.active && !mirror.echo)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
 	if (mirror.echo) {
 		fprintf(mirror.echo, "%s\n", text);
 		fflush(mirror.echo);
 	}
 	if (mirror.active)
 		emit(LOG_INFO, text);
+}
+
+void syslog_note_hold(bool hold)
+{
+	mirror.hold = hold;
+	if (hold || !mirror.held)
+		return;
+	for (char *line = mirror.held, *end; line < mirror.held + mirror.nheld; line = end + 1) {
+		end = strchr(line, '\n');
+		*end = '\0';
+		note_write(line);
+	}
+	free(mirror.held);
+	mirror.held = NULL;
+	mirror.nheld = 0;
+}
+
+void syslog_note(const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+	size_t len;
+
+	if (!mirror.active && !mirror.echo)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	text[strcspn(text, "\n")] = '\0';
+	if (mirror.hold) {
+		len = strlen(text);
+		char *grown = realloc(mirror.held, mirror.nheld + len + 1);
+		if (grown) {
+			mirror.held = grown;
+			memcpy(mirror.held + mirror.nheld, text, len);
+			mirror.held[mirror.nheld + len] = '\n';
+			mirror.nheld += len + 1;
+			return;
+		}
+	}
+	note_write(text);
 }

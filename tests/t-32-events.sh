@@ -163,7 +163,7 @@ check "MASTER: the log names the event, its FIFO line, each bind and the outcome
 	eval 'grep -qx "event 1 ($FIFO:1): INSTANCE \"VI_1\" MASTER 150: taking over" "$LOG" &&
 		grep -qx "$P: bind $LAB_VIP/24 on eth0 (label eth0:lvsdr)" "$LOG" &&
 		grep -qx "$P: bind $LAB_VIP6/64 on eth0" "$LOG" &&
-		grep -qx "event 1: MASTER done: exit status 0, 2 of 2 VIPs held" "$LOG"'
+		grep -q "^event 1: MASTER done: exit status 0, 2 of 2 VIPs held ([0-9.]* ms)$" "$LOG"'
 check "--prom after MASTER: state MASTER, 2 VIPs held, 1 handled, 0 failed, the last event" \
 	eval 'grep -qx "lvsdr_events_state{profile=\"$P\",state=\"MASTER\"} 1" "$PROM" &&
 		grep -qx "lvsdr_events_state{profile=\"$P\",state=\"none\"} 0" "$PROM" &&
@@ -179,7 +179,7 @@ wait_until 10 ev_done 2
 check "BACKUP (a GROUP line): both VIPs released, the foreign address kept" \
 	eval 'state_is backup && [ "$(held)" = 0 ] && foreign_kept'
 check "BACKUP: the log names each release" \
-	eval 'grep -qx "$P: remove $LAB_VIP/24 from eth0" "$LOG" && grep -qx "event 2: BACKUP done: exit status 0, 0 of 2 VIPs held" "$LOG"'
+	eval 'grep -qx "$P: remove $LAB_VIP/24 from eth0" "$LOG" && grep -q "^event 2: BACKUP done: exit status 0, 0 of 2 VIPs held (" "$LOG"'
 check "--prom after BACKUP: state BACKUP, 0 held, 2 handled" \
 	eval 'grep -qx "lvsdr_events_state{profile=\"$P\",state=\"BACKUP\"} 1" "$PROM" &&
 		grep -qx "lvsdr_events_vips_held{profile=\"$P\"} 0" "$PROM" &&
@@ -259,7 +259,7 @@ kill -TERM "$EV_PID"
 ev_send 'INSTANCE "VI_1" STOP 100'
 ev_stop
 ev_check "SIGTERM, then STOP written (keepalived stopping): STOP acted on, both VIPs released, exit 0" \
-	eval '[ "$EV_RC" = 0 ] && grep -qx "event 1: STOP done: exit status 0, 0 of 2 VIPs held" "$LOG" && state_is backup'
+	eval '[ "$EV_RC" = 0 ] && grep -q "^event 1: STOP done: exit status 0, 0 of 2 VIPs held (" "$LOG" && state_is backup'
 
 # --- SIGKILL mid-storm, and a restart ---------------------------------------------------------
 # Each step 20 ms late (a test hook): the kill lands mid-storm, perhaps
