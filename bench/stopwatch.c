@@ -3,7 +3,12 @@
  *
  *   stopwatch [-N NETNS] [-l LOG] [-T TIMEOUT_MS]
  *             [-w IFACE -m MAC (-a ADDR | -f FILE)... [-g GRACE_MS]]
- *             -- CMD [ARG...] [:: CMD [ARG...]]...
+ *             (-- CMD [ARG...] [:: CMD [ARG...]]... | -F FIFO -E LINE)
+ *
+ * With -F, no command runs: LINE and a newline are written to FIFO, which
+ * a resident reader holds open (lvsdr events), in one write(2), and the
+ * times count from just before it. The FIFO is opened before that moment,
+ * so the figure holds the write and what the reader does, nothing else.
  *
  * Runs the commands one after the other, each forked and exec'd directly
  * (no shell), in the network namespace /run/netns/NETNS when -N is given
@@ -354,7 +359,7 @@ static pid_t spawn(char **argv, int netns_fd, int log_fd)
 static void usage(void)
 {
 	fputs("usage: stopwatch [-N NETNS] [-l LOG] [-T TIMEOUT_MS] [-w IFACE -m MAC (-a ADDR | -f FILE)... "
-	      "[-g GRACE_MS]] -- CMD [ARG...] [:: CMD [ARG...]]...\n",
+	      "[-g GRACE_MS]] (-- CMD [ARG...] [:: CMD [ARG...]]... | -F FIFO -E LINE)\n",
 	      stderr);
 	exit(2);
 }
@@ -374,9 +379,10 @@ int main(int argc, char **argv)
 	int64_t t0_real, t0, deadline, end = -1;
 	bool running = false, timed_out = false;
 	pid_t pid = -1;
-	int pidfd = -1;
+	int pidfd = -1, fifo_fd = -1;
+	const char *fifo = NULL, *event = NULL;
 
-	while ((opt = getopt(argc, argv, "+N:l:T:w:m:a:f:g:")) != -1) {
+	while ((opt = getopt(argc, argv, "+N:l:T:w:m:a:f:g:F:E:")) != -1) {
 		switch (opt) {
 		case 'N':
 			netns = optarg;
@@ -402,11 +408,17 @@ int main(int argc, char **argv)
 		case 'g':
 			grace_ms = parse_number(optarg, 0, 600000, "GRACE_MS");
 			break;
+		case 'F':
+			fifo = optarg;
+			break;
+		case 'E':
+			event = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
-	if (optind >= argc || (ifname && (!mac || !w.n)) || (!ifname && (mac || w.n)))
+	if ((optind >= argc) == !fifo || !fifo != !event || (ifname && (!mac || !w.n)) || (!ifname && (mac || w.n)))
 		usage();
 	cmd = argv + optind;
 	if (ifname) {
@@ -423,10 +435,21 @@ int main(int argc, char **argv)
 	}
 	if ((log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) < 0)
 		die("%s: %s", log, strerror(errno));
+	/* O_NONBLOCK: with no reader there, fail at once rather than wait. */
+	if (fifo && (fifo_fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+		die("%s: %s", fifo, strerror(errno));
 
 	t0_real = clock_ns(CLOCK_REALTIME);
 	t0 = clock_ns(CLOCK_MONOTONIC);
 	deadline = t0 + timeout_ms * 1000000;
+	if (fifo) {
+		char line[4096];
+		int len = snprintf(line, sizeof(line), "%s\n", event);
+		if (len >= (int)sizeof(line) || write(fifo_fd, line, (size_t)len) != len)
+			die("%s: cannot write the line: %s", fifo, strerror(errno));
+		end = clock_ns(CLOCK_MONOTONIC);
+		close(fifo_fd);
+	}
 	for (;;) {
 		struct pollfd pfd[3];
 		int nfds = 0, wait_ms;

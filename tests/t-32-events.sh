@@ -62,6 +62,7 @@ ev_start() {
 	before=$(grep -c '^ready: ' "$LOG")
 	ip netns exec "$(ns dir1)" "$LVSDR" events "$@" "$P" "$FIFO" >>"$LOG" 2>&1 &
 	EV_PID=$!
+	# shellcheck disable=SC2016 # expanded by eval, at each try
 	wait_until 10 eval '[ "$(grep -c "^ready: " "$LOG")" -gt "$before" ]'
 }
 
@@ -86,6 +87,7 @@ ev_stop() {
 	kill -TERM "$EV_PID" 2>/dev/null
 	wait_until 10 eval "! kill -0 $EV_PID 2>/dev/null"
 	wait "$EV_PID"
+	# shellcheck disable=SC2034 # read by the checks, inside eval
 	EV_RC=$?
 	EV_PID=
 }
