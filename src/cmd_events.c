@@ -95,18 +95,20 @@ static void resident_metrics(struct resident *r)
 static int resident_load(struct resident *r, struct host *out)
 {
 	char err[512];
+	bool good = profile_load_report(r->profile, out, err, sizeof(err)) == 0;
 
-	if (profile_load_report(r->profile, out, err, sizeof(err)) != 0)
-		return -1;
-	if (geteuid() == 0 && profile_trusted(r->profile, &out->source, err, sizeof(err)) < 0)
+	if (good && geteuid() == 0 && profile_trusted(r->profile, &out->source, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: %s\n", lvsdr_prog, err);
-	else if (out->role != ROLE_DIRECTOR)
+		good = false;
+	} else if (good && out->role != ROLE_DIRECTOR) {
 		fprintf(stderr, "%s: %s: events is for role = director; a real server never takes VIPs over\n",
 			lvsdr_prog, r->profile);
-	else
-		return 0;
-	host_free(out);
-	return -1;
+		good = false;
+	}
+	/* A profile refused is freed all the same: parts of it were read. */
+	if (!good)
+		host_free(out);
+	return good ? 0 : -1;
 }
 
 /* Read the live state as it is now (a run killed before us may have left

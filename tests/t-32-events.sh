@@ -245,7 +245,7 @@ cp "$TMP/good.ini" "$P"
 
 # --- --name ---------------------------------------------------------------------------------
 ev_stop
-check "SIGTERM: exit 0, logged, the VIPs left as they are (released by the last event)" \
+ev_check "SIGTERM: exit 0, logged, the VIPs left as they are (released by the last event)" \
 	eval '[ "$EV_RC" = 0 ] && grep -q "^stopping: 256 events acted on, 0 failed" "$LOG" && state_is backup'
 ev_start --name VI_1 --name VG_1
 ev_send 'INSTANCE "VI_2" MASTER 100' 'INSTANCE "VI_1" MASTER 100'
