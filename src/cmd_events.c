@@ -28,6 +28,7 @@
 #include "garp.h"
 #include "lvsdr.h"
 #include "monitor.h"
+#include "notified.h"
 #include "profile.h"
 #include "syslog_mirror.h"
 #include "util.h"
@@ -178,6 +179,19 @@ static bool resident_selected(const struct resident *r, const char *name)
 	return false;
 }
 
+/* The state keepalived gave, for verify --state notified (the track
+ * script), as notify records it; after the first frame, which it would
+ * delay. Its ticket also makes a notify run still waiting give way. */
+static void resident_notified(const struct resident *r, const struct event *ev)
+{
+	char err[PATH_MAX + 64];
+	uint64_t ticket;
+
+	if (notified_arrive(r->profile, event_state_words[ev->state], &ticket, err, sizeof(err)) < 0)
+		fprintf(stderr, "%s: warning: %s; verify --state notified may not know this host is %s\n", lvsdr_prog,
+			err, event_state_words[ev->state]);
+}
+
 /* Act on one event: takeover or release, then the log and the metrics. */
 static void resident_act(struct resident *r, const struct event *ev)
 {
@@ -197,6 +211,7 @@ static void resident_act(struct resident *r, const struct event *ev)
 	uint64_t took;
 	status = master ? takeover_run(r->profile, &call) : release_run(r->profile, &call);
 	took = monotonic_ns() - r->announce_start;
+	resident_notified(r, ev);
 	syslog_note_hold(false);
 	r->m.handled = n;
 	r->m.state = (int)ev->state;

@@ -160,6 +160,10 @@ rep=$(grep -c "arp op=reply eth_src=$LAB_MAC_dir1 .* spa=$LAB_VIP tha=$LAB_MAC_d
 na=$(grep -c "^t=[0-9]* na eth_src=$LAB_MAC_dir1 .* target=$LAB_VIP6 .*tlla=$LAB_MAC_dir1" "$TMP/sniff")
 check "MASTER: the client receives 3 gratuitous ARP requests, 3 replies and 3 NAs (got $req, $rep, $na)" \
 	[ "$req" = 3 -a "$rep" = 3 -a "$na" = 3 ]
+out=$(on dir1 "$LVSDR" verify --state notified "$P" 2>&1)
+rc=$?
+check "MASTER recorded for the track script: verify --state notified judges as master (status $rc)" \
+	eval '[ "$rc" = 0 ] && grep -qx "$P: keepalived last notified MASTER here: judged as master (every VIP bound)" <<<"$out"'
 check "MASTER: the client's entry for $LAB_VIP moved to dir1" [ "$(lab_neigh client "$LAB_VIP")" = "$LAB_MAC_dir1" ]
 check "MASTER: the log names the event, its FIFO line, each bind and the outcome" \
 	eval 'grep -qx "event 1 ($FIFO:1): INSTANCE \"VI_1\" MASTER 150: taking over" "$LOG" &&
@@ -180,6 +184,8 @@ ev_send 'GROUP "VG_1" BACKUP 0'
 wait_until 10 ev_done 2
 check "BACKUP (a GROUP line): both VIPs released, the foreign address kept" \
 	eval 'state_is backup && [ "$(held)" = 0 ] && foreign_kept'
+check "BACKUP recorded for the track script: verify --state notified judges as any" \
+	eval 'on dir1 "$LVSDR" verify --state notified "$P" | grep -qx "$P: keepalived last notified BACKUP here: judged as any"'
 check "BACKUP: the log names each release" \
 	eval 'grep -qx "$P: remove $LAB_VIP/24 from eth0" "$LOG" && grep -q "^event 2: BACKUP done: exit status 0, 0 of 2 VIPs held (" "$LOG"'
 check "--prom after BACKUP: state BACKUP, 0 held, 2 handled" \
@@ -311,6 +317,8 @@ ka_case() {
 	check "keepalived binds no VIP itself: the IPv4 VIP carries lvsdr's label, keepalived's marker is on lo" \
 		eval 'on dir1 ip -o -4 addr show dev eth0 | grep -w "$LAB_VIP/24" | grep -q "eth0:lvsdr" &&
 			on dir1 ip -o addr show dev lo | grep -q "127.0.0.51/32"'
+	check "keepalived's track script (lvsdr verify --state notified) succeeds on the master lvsdr events keeps" \
+		wait_until 10 grep -q "VRRP_Script(chk_lvsdr) succeeded" "$KA/dir1.log"
 	kill -TERM "${KA_PIDS[-1]}"
 	LOG=$KA/dir1.log ev_check "keepalived stopped: its STOP event releases the VIPs, within 10 s" \
 		wait_until 10 eval 'on dir1 "$LVSDR" verify --state backup "$KA/director.ini" >/dev/null 2>&1'
