@@ -196,12 +196,28 @@ check "--prom after BACKUP: state BACKUP, 0 held, 2 handled" \
 check "every writer closing the FIFO is not the end: opened again, and said so" \
 	grep -qx "$FIFO: every writer closed it (keepalived stopped or restarts): opened again" "$LOG"
 
+# --- the NIC's MAC changed: the announcing socket is opened anew --------------------
+NEWMAC=02:00:00:00:00:99
+on dir1 ip link set eth0 address "$NEWMAC"
+ip netns exec "$(ns client)" "$HELPERS/arpsniff" -d 5000 eth0 >"$TMP/sniff2" 2>"$TMP/sniff2.err" &
+SNIFF=$!
+wait_until 2 grep -qsx ready "$TMP/sniff2.err"
+ev_act 'INSTANCE "VI_1" MASTER 150'
+sleep 0.5
+kill -TERM "$SNIFF" 2>/dev/null
+wait "$SNIFF" 2>/dev/null
+check "a new MAC on eth0: the next MASTER announces from it, never from the old one" \
+	eval 'grep -q "arp op=request eth_src=$NEWMAC .* spa=$LAB_VIP " "$TMP/sniff2" &&
+		! grep -q "eth_src=$LAB_MAC_dir1 .* spa=$LAB_VIP " "$TMP/sniff2"'
+on dir1 ip link set eth0 address "$LAB_MAC_dir1"
+ev_act 'INSTANCE "VI_1" BACKUP 150'
+
 # --- lines that are not events ------------------------------------------------------
 ev_send 'INSTANCE "VI_1" MASTERY 100' 'RS [192.0.2.11]:tcp:80 [192.0.2.100]:tcp:80 UP' 'INSTANCE "VI_1" FAULT 100'
-wait_until 10 ev_done 3
+wait_until 10 ev_done 5
 check "a malformed line: ignored with FIFO:line and why; VS/RS lines pass silently; the next event acted on" \
-	eval 'grep -qx "$FIFO:3: ignored: a state other than MASTER, BACKUP, FAULT, STOP or DELETED: INSTANCE \"VI_1\" MASTERY 100" "$LOG" &&
-		! grep -q "^$FIFO:4:" "$LOG" && grep -qx "event 3 ($FIFO:5): INSTANCE \"VI_1\" FAULT 100: releasing" "$LOG" &&
+	eval 'grep -qx "$FIFO:5: ignored: a state other than MASTER, BACKUP, FAULT, STOP or DELETED: INSTANCE \"VI_1\" MASTERY 100" "$LOG" &&
+		! grep -q "^$FIFO:6:" "$LOG" && grep -qx "event 5 ($FIFO:7): INSTANCE \"VI_1\" FAULT 100: releasing" "$LOG" &&
 		grep -qx "lvsdr_events_ignored{profile=\"$P\"} 1" "$PROM"'
 
 # --- a storm: 50 alternating events at once, five times --------------------------------
@@ -228,8 +244,8 @@ for k in 1 2 3 4 5; do
 done
 check "a storm of 50 alternating events, 5 times: the 50 in FIFO order each time, none failed, the end state the last event's ($storm_ok of 5)" \
 	[ "$storm_ok" = 5 ]
-check "--prom after the storms: 253 events handled, 0 failed" \
-	eval 'grep -qx "lvsdr_events_handled{profile=\"$P\"} 253" "$PROM" && grep -qx "lvsdr_events_failed{profile=\"$P\"} 0" "$PROM"'
+check "--prom after the storms: 255 events handled, 0 failed" \
+	eval 'grep -qx "lvsdr_events_handled{profile=\"$P\"} 255" "$PROM" && grep -qx "lvsdr_events_failed{profile=\"$P\"} 0" "$PROM"'
 
 # --- SIGHUP ------------------------------------------------------------------------------
 cp "$P" "$TMP/good.ini"
@@ -252,10 +268,10 @@ cp "$TMP/good.ini" "$P"
 # --- --name ---------------------------------------------------------------------------------
 ev_stop
 ev_check "SIGTERM: exit 0, logged, the VIPs left as they are (released by the last event)" \
-	eval '[ "$EV_RC" = 0 ] && grep -q "^stopping: 256 events acted on, 0 failed" "$LOG" && state_is backup'
+	eval '[ "$EV_RC" = 0 ] && grep -q "^stopping: 258 events acted on, 0 failed" "$LOG" && state_is backup'
 ev_start --name VI_1 --name VG_1
 ev_send 'INSTANCE "VI_2" MASTER 100' 'INSTANCE "VI_1" MASTER 100'
-wait_until 10 ev_done 257
+wait_until 10 ev_done 259
 check "--name VI_1: an event of VI_2 is ignored and said so, VI_1's acted on" \
 	eval 'grep -qx "$FIFO:1: ignored: not one of the --name given: INSTANCE \"VI_2\" MASTER 100" "$LOG" &&
 		grep -qx "event 1 ($FIFO:2): INSTANCE \"VI_1\" MASTER 100: taking over" "$LOG" && state_is master'
@@ -297,6 +313,18 @@ ev_act 'INSTANCE "VI_1" BACKUP 100'
 check "after the restart BACKUP releases both, and nothing foreign is touched" \
 	eval 'state_is backup && [ "$(held)" = 0 ] && foreign_kept'
 ev_stop
+
+# --- the systemd unit of contrib/ -----------------------------------------------------------
+if command -v systemd-analyze >/dev/null 2>&1; then
+	mkdir -p "$TMP/units"
+	sed "s#/usr/sbin/lvsdr#$LVSDR#" "$LVSDR_ROOT/contrib/systemd/lvsdr-events@.service" >"$TMP/units/lvsdr-events@.service"
+	ln -s lvsdr-events@.service "$TMP/units/lvsdr-events@director.service"
+	out=$(systemd-analyze verify --man=no "$TMP/units/lvsdr-events@director.service" 2>&1)
+	check "contrib/systemd/lvsdr-events@.service: systemd-analyze verify prints nothing" eval '[ -z "$out" ]'
+	[ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/#   /'
+else
+	skip "contrib/systemd/lvsdr-events@.service: systemd-analyze is not installed"
+fi
 
 # --- keepalived itself -------------------------------------------------------------------------
 ka_case() {
