@@ -42,7 +42,7 @@ sw() {
 	shift
 	# shellcheck disable=SC2034 # read by the scenario files
 	SW_status='' SW_wall_us='' SW_maxrss_kb='' SW_frames='' SW_announced='' SW_first_frame_us='' SW_all_frames_us='' \
-		SW_moved='' SW_first_move_us='' SW_all_moved_us='' SW_drops='' SW_overrun=''
+		SW_moved='' SW_first_move_us='' SW_all_moved_us='' SW_drops='' SW_overrun='' SW_trigger_us=''
 	: >"$BENCH_TMP/cmd.log"
 	SW=$(on "$host" "$STOPWATCH" -l "$BENCH_TMP/cmd.log" "$@") || {
 		say "stopwatch failed: $*"

@@ -2,8 +2,17 @@
  * stopwatch - time commands, and what a neighbour on the wire sees of them
  *
  *   stopwatch [-N NETNS] [-l LOG] [-T TIMEOUT_MS]
- *             [-w IFACE -m MAC (-a ADDR | -f FILE)... [-g GRACE_MS]]
- *             -- CMD [ARG...] [:: CMD [ARG...]]...
+ *             [-w IFACE -m MAC (-a ADDR | -f FILE)... [-g GRACE_MS] [-S MAC]]
+ *             (-- CMD [ARG...] [:: CMD [ARG...]]... | -F FIFO -E LINE)
+ *
+ * With -S MAC (and -w), the line also gives trigger_us: the receive time of
+ * the first VRRP advertisement from MAC with priority 0, the one a stopping
+ * keepalived master sends, on which its backup takes over.
+ *
+ * With -F, no command runs: LINE and a newline are written to FIFO, which
+ * a resident reader holds open (lvsdr events), in one write(2), and the
+ * times count from just before it. The FIFO is opened before that moment,
+ * so the figure holds the write and what the reader does, nothing else.
  *
  * Runs the commands one after the other, each forked and exec'd directly
  * (no shell), in the network namespace /run/netns/NETNS when -N is given
@@ -79,6 +88,9 @@ struct watch {
 	size_t n, cap, announced, moved;
 	long frames;
 	int64_t first_frame_ns, first_move_ns, all_frames_ns, all_moved_ns;
+	bool trigger_set;
+	uint8_t trigger_mac[ETH_ALEN];
+	int64_t trigger_ns;         /* -S: the first VRRP priority 0 from trigger_mac */
 	bool overrun;
 };
 
@@ -174,7 +186,7 @@ static void watch_open(struct watch *w, const char *ifname)
 	setsockopt(w->netlink_fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size));
 	if (bind(w->netlink_fd, (struct sockaddr *)&snl, sizeof(snl)) < 0)
 		die("netlink bind: %s", strerror(errno));
-	w->first_frame_ns = w->first_move_ns = w->all_frames_ns = w->all_moved_ns = -1;
+	w->first_frame_ns = w->first_move_ns = w->all_frames_ns = w->all_moved_ns = w->trigger_ns = -1;
 }
 
 static bool watch_done(const struct watch *w)
@@ -204,6 +216,15 @@ static void frame_check(struct watch *w, const uint8_t *buf, size_t len, int64_t
 
 	if (len < sizeof(*eth))
 		return;
+	/* VRRP (IP protocol 112): its priority is the third byte. */
+	if (w->trigger_set && w->trigger_ns < 0 && ntohs(eth->ether_type) == ETHERTYPE_IP &&
+	    !memcmp(eth->ether_shost, w->trigger_mac, ETH_ALEN) && len >= sizeof(*eth) + 20 + 3) {
+		const uint8_t *ip = (const uint8_t *)(eth + 1);
+		size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
+		if (ip[9] == 112 && len >= sizeof(*eth) + ihl + 3 && ip[ihl + 2] == 0)
+			w->trigger_ns = t;
+		return;
+	}
 	if (ntohs(eth->ether_type) == ETHERTYPE_ARP) {
 		const struct ether_arp *arp = (const void *)(eth + 1);
 		if (len < sizeof(*eth) + sizeof(*arp) || arp->arp_hln != ETH_ALEN || arp->arp_pln != 4 ||
@@ -354,7 +375,7 @@ static pid_t spawn(char **argv, int netns_fd, int log_fd)
 static void usage(void)
 {
 	fputs("usage: stopwatch [-N NETNS] [-l LOG] [-T TIMEOUT_MS] [-w IFACE -m MAC (-a ADDR | -f FILE)... "
-	      "[-g GRACE_MS]] -- CMD [ARG...] [:: CMD [ARG...]]...\n",
+	      "[-g GRACE_MS] [-S MAC]] (-- CMD [ARG...] [:: CMD [ARG...]]... | -F FIFO -E LINE)\n",
 	      stderr);
 	exit(2);
 }
@@ -374,9 +395,10 @@ int main(int argc, char **argv)
 	int64_t t0_real, t0, deadline, end = -1;
 	bool running = false, timed_out = false;
 	pid_t pid = -1;
-	int pidfd = -1;
+	int pidfd = -1, fifo_fd = -1;
+	const char *fifo = NULL, *event = NULL;
 
-	while ((opt = getopt(argc, argv, "+N:l:T:w:m:a:f:g:")) != -1) {
+	while ((opt = getopt(argc, argv, "+N:l:T:w:m:a:f:g:F:E:S:")) != -1) {
 		switch (opt) {
 		case 'N':
 			netns = optarg;
@@ -402,11 +424,23 @@ int main(int argc, char **argv)
 		case 'g':
 			grace_ms = parse_number(optarg, 0, 600000, "GRACE_MS");
 			break;
+		case 'F':
+			fifo = optarg;
+			break;
+		case 'S':
+			if (sscanf(optarg, "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &w.trigger_mac[0], &w.trigger_mac[1],
+				   &w.trigger_mac[2], &w.trigger_mac[3], &w.trigger_mac[4], &w.trigger_mac[5]) != 6)
+				die("not a MAC address: '%s'", optarg);
+			w.trigger_set = true;
+			break;
+		case 'E':
+			event = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
-	if (optind >= argc || (ifname && (!mac || !w.n)) || (!ifname && (mac || w.n)))
+	if ((optind >= argc) == !fifo || !fifo != !event || (ifname && (!mac || !w.n)) || (!ifname && (mac || w.n)))
 		usage();
 	cmd = argv + optind;
 	if (ifname) {
@@ -423,10 +457,21 @@ int main(int argc, char **argv)
 	}
 	if ((log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) < 0)
 		die("%s: %s", log, strerror(errno));
+	/* O_NONBLOCK: with no reader there, fail at once rather than wait. */
+	if (fifo && (fifo_fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+		die("%s: %s", fifo, strerror(errno));
 
 	t0_real = clock_ns(CLOCK_REALTIME);
 	t0 = clock_ns(CLOCK_MONOTONIC);
 	deadline = t0 + timeout_ms * 1000000;
+	if (fifo) {
+		char line[4096];
+		int len = snprintf(line, sizeof(line), "%s\n", event);
+		if (len >= (int)sizeof(line) || write(fifo_fd, line, (size_t)len) != len)
+			die("%s: cannot write the line: %s", fifo, strerror(errno));
+		end = clock_ns(CLOCK_MONOTONIC);
+		close(fifo_fd);
+	}
 	for (;;) {
 		struct pollfd pfd[3];
 		int nfds = 0, wait_ms;
@@ -501,6 +546,8 @@ int main(int argc, char **argv)
 		       w.frames, w.announced, us_since(w.first_frame_ns, t0_real), us_since(w.all_frames_ns, t0_real),
 		       w.moved, us_since(w.first_move_ns, t0_real), us_since(w.all_moved_ns, t0_real), st.tp_drops,
 		       w.overrun);
+		if (w.trigger_set)
+			printf(" trigger_us=%ld", us_since(w.trigger_ns, t0_real));
 	}
 	putchar('\n');
 	return 0;

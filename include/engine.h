@@ -29,6 +29,15 @@ struct session_options {
 	bool boot;              /* apply --boot: a director's plan holds its knobs only */
 	bool ipvs;              /* judge and change the IPVS table (apply, verify) */
 	bool adopt;             /* apply --adopt: services on the profile's keys become lvsdr's */
+	/* lvsdr events: the profile as read and checked at start (or SIGHUP),
+	 * not read again; the session works on its own copy of the VIPs. */
+	const struct host *loaded;
+	/* lvsdr events: its rtnetlink socket, kept open across runs (NULL:
+	 * the session opens its own and closes it). */
+	struct netlink *nl;
+	/* lvsdr events: SIGTERM, SIGINT and SIGHUP are the caller's, answered
+	 * once the run is over; they never abort a plan half-way. */
+	bool resident;
 };
 
 #define LVSDR_LOCK_TIMEOUT_MS 30000
@@ -49,6 +58,9 @@ struct session {
 	struct owned_ipvs owned_ipvs;
 	struct drained_set drained;
 	bool superseded;        /* session_order said so: nothing read, nothing to do */
+	bool want_borrowed;     /* want is session_options.loaded's, but for its vips */
+	bool nl_borrowed;       /* nl is session_options.nl */
+	bool resident;          /* session_options.resident */
 	/* A director planning by its role (apply, verify without --state):
 	 * who else answers for each VIP, probed once per session. */
 	bool probe_peers;
@@ -104,9 +116,19 @@ void session_announce_first(struct announce_first *a, const struct vip *vips, si
 
 /* Announce vips now, with the profile's GARP policy; prints a line. With
  * first, round one was sent already (session_announce_first()) and the
- * later rounds keep their schedule from first->last_ns. */
+ * later rounds keep their schedule from first->last_ns. rounds: how many
+ * of the policy's rounds to send in all (0: every one, sleeping between
+ * them); lvsdr events sends the first only and the rest from its poll
+ * loop, so that no event waits on them. */
 int session_announce(struct session *s, struct garp_sender *g, const struct vip *vips, size_t n, bool quiet,
-		     const struct announce_first *first);
+		     const struct announce_first *first, unsigned rounds);
+/* The policy's rounds in all, and when round r (0-based) is due, in
+ * nanoseconds after the first. */
+unsigned announce_rounds(const struct garp_policy *policy);
+uint64_t announce_round_at(const struct garp_policy *policy, unsigned r);
+/* Keep those of vips still bound on the NIC of live, in out (which may be
+ * vips); returns how many. */
+size_t session_still_bound(const struct host *live, const struct vip *vips, size_t n, struct vip *out);
 
 /* Before touching anything: 0, or 2 with a message naming what is missing. */
 int privilege_require(bool net_raw);

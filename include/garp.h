@@ -17,6 +17,9 @@ int garp_open(struct garp_sender **out, const char *ifname, char *err, size_t er
  * and link-local address are known, nothing is asked of the kernel again. */
 int garp_open_live(struct garp_sender **out, const struct host *live, char *err, size_t errlen);
 void garp_close(struct garp_sender *g);
+/* Whether g still sends from the NIC of a live state just read: the same
+ * interface index and MAC (a NIC re-created or given a new MAC is not). */
+bool garp_sends_for(const struct garp_sender *g, const struct host *live);
 
 /* One round: for every VIP, the frames its mode asks for. Returns the
  * number of frames sent, or -errno on a failure that is not congestion. */

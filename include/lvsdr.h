@@ -33,10 +33,31 @@ int import_main(int argc, char **argv);
  * which is then argv[optind]: -1 to go on, or the status to exit with. */
 int command_line_simple(int argc, char **argv, const char *usage, bool *quiet);
 
-/* The director commands' bodies, shared with notify, which passes the
- * order of its events (engine.h); NULL for the commands themselves. */
+int events_main(int argc, char **argv);
+
+/* The director commands' bodies, shared with notify and events; a zeroed
+ * call is the commands' own. */
 struct session_order;
-int takeover_run(const char *profile, bool quiet, const struct session_order *order);
-int release_run(const char *profile, bool quiet, const struct session_order *order);
+struct host;
+struct garp_sender;
+struct netlink;
+struct director_call {
+	bool quiet;
+	const struct session_order *order; /* notify: the order of its events (engine.h) */
+	/* events: the profile read and checked once, the announcing socket
+	 * kept open (takeover replaces it when the NIC changed), signals
+	 * answered between events, and the announcements after the first
+	 * round left to its loop. */
+	const struct host *loaded;
+	struct netlink *nl;
+	struct garp_sender **garp;
+	bool resident;
+	/* Out: the VIPs of the profile this host holds after the run, for the
+	 * caller's metrics; takeover's copy is the caller's to free. */
+	struct vip *held;
+	size_t nheld;
+};
+int takeover_run(const char *profile, struct director_call *call);
+int release_run(const char *profile, struct director_call *call);
 
 #endif

@@ -5,6 +5,7 @@
 #define LVSDR_SYSLOG_MIRROR_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 /* Decide from COMMAND and the environment whether this run logs; if so,
  * open syslog and copy every stderr line to it (LOG_ERR). argv is the
@@ -16,5 +17,11 @@ bool syslog_mirror_active(void);
 /* One line to syslog only (LOG_INFO), when this run logs: the changes
  * made, which go to stdout only without -q. */
 void syslog_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* lvsdr events: every note also goes to out, a line at a time, whether
+ * this run logs or not: the resident service's log, in a terminal too. */
+void syslog_note_echo(FILE *out);
+/* lvsdr events: while held, notes are kept in order and written out when
+ * the hold ends, so that a takeover's first frame waits on no log. */
+void syslog_note_hold(bool hold);
 
 #endif

@@ -107,7 +107,7 @@ static int apply_run(struct session *s, bool quiet, bool json)
 	/* From here the changes stand: a failure to announce them, or a kernel
 	 * that does not show them, is reported as drift (1), never as 2, which
 	 * promises that nothing changed. */
-	if (nannounce && session_announce(s, g, announce, nannounce, quiet || json, NULL) != LVSDR_EXIT_OK) {
+	if (nannounce && session_announce(s, g, announce, nannounce, quiet || json, NULL, 0) != LVSDR_EXIT_OK) {
 		fprintf(stderr, "%s: %s: the VIPs are bound, but neighbours may keep the old MAC until their "
 			"entries expire\n", lvsdr_prog, s->profile);
 		status = LVSDR_EXIT_DRIFT;

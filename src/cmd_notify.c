@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
 
@@ -83,5 +84,8 @@ int notify_main(int argc, char **argv)
 		fprintf(stderr, "%s: warning: %s: %s; verify --state notified may not know this host is %s\n",
 			lvsdr_prog, err, event.ticket ? "the order of events is kept" : "events may run out of order",
 			state);
-	return master ? takeover_run(argv[1], false, &order) : release_run(argv[1], false, &order);
+	struct director_call call = { .order = &order };
+	int status = master ? takeover_run(argv[1], &call) : release_run(argv[1], &call);
+	free(call.held);
+	return status;
 }

@@ -13,9 +13,11 @@ static const char release_usage[] =
 	"  -q, --quiet   print only errors\n"
 	"Exit status: 0 done or nothing to release, 2 error (nothing changed), 3 rollback failed.\n";
 
-int release_run(const char *profile, bool quiet, const struct session_order *order)
+int release_run(const char *profile, struct director_call *call)
 {
-	struct session_options opt = { .lock = true, .release = true, .expect = -1, .order = order };
+	struct session_options opt = { .lock = true, .release = true, .expect = -1, .order = call->order,
+				       .loaded = call->loaded, .nl = call->nl, .resident = call->resident };
+	bool quiet = call->quiet;
 	struct execute_result res;
 	struct session s;
 	int status = session_open(&s, profile, &opt);
@@ -51,5 +53,7 @@ int release_main(int argc, char **argv)
 	bool quiet;
 	int status = command_line_simple(argc, argv, release_usage, &quiet);
 
-	return status >= 0 ? status : release_run(argv[optind], quiet, NULL);
+	struct director_call call = { .quiet = quiet };
+
+	return status >= 0 ? status : release_run(argv[optind], &call);
 }

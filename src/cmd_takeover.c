@@ -77,16 +77,36 @@ static int takeover_judge(struct session *s)
 	return LVSDR_EXIT_OK;
 }
 
+/* The announcing socket: the caller's when it still sends from the NIC
+ * (lvsdr events opened it before the first event), else a new one, handed
+ * back to a caller that keeps it. 0, or -1 with err. */
+static int takeover_sender(struct session *s, struct director_call *call, struct garp_sender **g, char *err,
+			   size_t errlen)
+{
+	if (call->garp && garp_sends_for(*call->garp, &s->live)) {
+		*g = *call->garp;
+		return 0;
+	}
+	if (garp_open_live(g, &s->live, err, errlen) < 0)
+		return -1;
+	if (call->garp) {
+		garp_close(*call->garp);
+		*call->garp = *g;
+	}
+	return 0;
+}
+
 /* Open the announcing socket and, with [garp] conflict, check the
- * segment; CAP_NET_RAW is given up after. 0, or an exit status. */
-static int takeover_prepare(struct session *s, struct garp_sender **g)
+ * segment; CAP_NET_RAW is given up after, but by a resident caller, which
+ * opens the socket again when the NIC changes. 0, or an exit status. */
+static int takeover_prepare(struct session *s, struct director_call *call, struct garp_sender **g)
 {
 	int conflict_rx = -1, status = LVSDR_EXIT_OK;
 	char err[256];
 
 	/* The socket is ready before the bind, so the first frame follows it
 	 * at once. */
-	if (garp_open_live(g, &s->live, err, sizeof(err)) < 0) {
+	if (takeover_sender(s, call, g, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: %s: %s; nothing changed\n", lvsdr_prog, s->profile, err);
 		return LVSDR_EXIT_ERROR;
 	}
@@ -97,7 +117,8 @@ static int takeover_prepare(struct session *s, struct garp_sender **g)
 		fprintf(stderr, "%s: %s: %s; nothing changed\n", lvsdr_prog, s->profile, err);
 		return LVSDR_EXIT_ERROR;
 	}
-	privilege_drop_net_raw();
+	if (!call->resident)
+		privilege_drop_net_raw();
 	if (conflict_rx >= 0) {
 		status = conflict_check(*g, conflict_rx, &s->want, s->profile);
 		close(conflict_rx);
@@ -158,9 +179,37 @@ static void takeover_announce_prebound(const struct session *s, struct announce_
 	free(rest);
 }
 
-int takeover_run(const char *profile, bool quiet, const struct session_order *order)
+/* What is bound after the plan: every VIP but those left out. */
+static struct vip *takeover_held(const struct session *s, size_t *nheld)
 {
-	struct session_options opt = { .lock = true, .expect = EXPECT_BOUND, .order = order };
+	struct vip *held = xcalloc(s->want.nvips ? s->want.nvips : 1, sizeof(*held));
+
+	*nheld = 0;
+	for (size_t i = 0; i < s->want.nvips; i++)
+		if (!s->want.vips[i].excluded)
+			held[(*nheld)++] = s->want.vips[i];
+	return held;
+}
+
+/* Nothing is removed unnamed; the bindings, 10,000s of them, are counted
+ * only, so the first announcement is not kept waiting. */
+static void takeover_print(const struct session *s, size_t nheld)
+{
+	printf("%s: took over %zu VIP%s on %s (%zu change%s)\n", s->profile, nheld, nheld == 1 ? "" : "s",
+	       s->want.ifname, s->plan.nsteps, s->plan.nsteps == 1 ? "" : "s");
+	for (size_t i = 0; i < s->plan.nsteps; i++) {
+		char what[320];
+		if (s->plan.steps[i].kind != STEP_ADDR_DEL)
+			continue;
+		step_describe(&s->plan, &s->plan.steps[i], what, sizeof(what));
+		printf("  %zu. %s\n", i + 1, what);
+	}
+}
+
+int takeover_run(const char *profile, struct director_call *call)
+{
+	struct session_options opt = { .lock = true, .expect = EXPECT_BOUND, .order = call->order,
+				       .loaded = call->loaded, .nl = call->nl, .resident = call->resident };
 	struct garp_sender *g = NULL;
 	struct execute_result res;
 	struct announce_first first;
@@ -178,7 +227,8 @@ int takeover_run(const char *profile, bool quiet, const struct session_order *or
 		goto out;
 	}
 	if ((status = takeover_exclude(&s)) != LVSDR_EXIT_OK || (status = takeover_judge(&s)) != LVSDR_EXIT_OK ||
-	    (status = privilege_require(true)) != LVSDR_EXIT_OK || (status = takeover_prepare(&s, &g)) != LVSDR_EXIT_OK)
+	    (status = privilege_require(true)) != LVSDR_EXIT_OK ||
+	    (status = takeover_prepare(&s, call, &g)) != LVSDR_EXIT_OK)
 		goto out;
 	first = (struct announce_first){ .g = g, .mode = s.want.garp.mode };
 	s.on_bound = takeover_bound;
@@ -191,25 +241,12 @@ int takeover_run(const char *profile, bool quiet, const struct session_order *or
 				first.vips == 1 ? "" : "s");
 		goto out;
 	}
-	held = xcalloc(s.want.nvips, sizeof(*held));
-	for (size_t i = 0; i < s.want.nvips; i++)
-		if (!s.want.vips[i].excluded)
-			held[nheld++] = s.want.vips[i];
+	held = takeover_held(&s, &nheld);
 	takeover_announce_prebound(&s, &first, held, nheld);
-	if (!quiet)
-		printf("%s: took over %zu VIP%s on %s (%zu change%s)\n", profile, nheld, nheld == 1 ? "" : "s",
-		       s.want.ifname, s.plan.nsteps, s.plan.nsteps == 1 ? "" : "s");
-	/* Nothing is removed unnamed; the bindings, 10,000s of them, are
-	 * counted only, so the first announcement is not kept waiting. */
-	for (size_t i = 0; i < s.plan.nsteps && !quiet; i++) {
-		char what[320];
-		if (s.plan.steps[i].kind != STEP_ADDR_DEL)
-			continue;
-		step_describe(&s.plan, &s.plan.steps[i], what, sizeof(what));
-		printf("  %zu. %s\n", i + 1, what);
-	}
+	if (!call->quiet)
+		takeover_print(&s, nheld);
 	/* The VIPs are bound now and stay bound: a failed announcement is 1. */
-	if (session_announce(&s, g, held, nheld, quiet, &first) != LVSDR_EXIT_OK) {
+	if (session_announce(&s, g, held, nheld, call->quiet, &first, call->resident ? 1 : 0) != LVSDR_EXIT_OK) {
 		fprintf(stderr, "%s: %s: the VIPs are bound, but neighbours may keep the old MAC until their "
 			"entries expire; run takeover again once %s can send\n", lvsdr_prog, profile, s.want.ifname);
 		status = LVSDR_EXIT_DRIFT;
@@ -219,9 +256,13 @@ int takeover_run(const char *profile, bool quiet, const struct session_order *or
 			"hold them\n", lvsdr_prog, profile, nheld, s.want.nvips, s.want.nvips - nheld);
 		status = LVSDR_EXIT_DRIFT;
 	}
+	call->held = held;
+	call->nheld = nheld;
+	held = NULL;
 out:
 	free(held);
-	garp_close(g);
+	if (!call->garp || *call->garp != g)
+		garp_close(g);
 	session_close(&s);
 	return status;
 }
@@ -231,5 +272,11 @@ int takeover_main(int argc, char **argv)
 	bool quiet;
 	int status = command_line_simple(argc, argv, takeover_usage, &quiet);
 
-	return status >= 0 ? status : takeover_run(argv[optind], quiet, NULL);
+	struct director_call call = { .quiet = quiet };
+
+	if (status >= 0)
+		return status;
+	status = takeover_run(argv[optind], &call);
+	free(call.held);
+	return status;
 }

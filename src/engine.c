@@ -133,10 +133,18 @@ int session_open(struct session *s, const char *profile, const struct session_op
 	memset(s, 0, sizeof(*s));
 	s->profile = profile;
 	s->lock_fd = -1;
-	if (profile_load_report(profile, &s->want, s->error, sizeof(s->error)) != 0)
+	s->resident = opt->resident;
+	if (opt->loaded) {
+		/* Judged when it was read; only the VIPs' flags change per run. */
+		s->want = *opt->loaded;
+		s->want.vips = xcalloc(s->want.nvips ? s->want.nvips : 1, sizeof(*s->want.vips));
+		memcpy(s->want.vips, opt->loaded->vips, s->want.nvips * sizeof(*s->want.vips));
+		s->want_borrowed = true;
+	} else if (profile_load_report(profile, &s->want, s->error, sizeof(s->error)) != 0) {
 		return LVSDR_EXIT_ERROR;
-	if (opt->lock && geteuid() == 0 && profile_trusted(profile, &s->want.source, err, sizeof(err)) < 0)
+	} else if (opt->lock && geteuid() == 0 && profile_trusted(profile, &s->want.source, err, sizeof(err)) < 0) {
 		return session_fail(s, "%s; nothing changed", err);
+	}
 	if (opt->expect >= 0)
 		s->want.expect = (enum vip_expect)opt->expect;
 	if (opt->boot && s->want.role == ROLE_DIRECTOR) {
@@ -150,8 +158,12 @@ int session_open(struct session *s, const char *profile, const struct session_op
 		for (int k = 0; k < KNOB_COUNT; k++)
 			memset(s->want.knobs[k].present, 0, sizeof(s->want.knobs[k].present));
 	}
-	if (netlink_open(&s->nl, err, sizeof(err)) < 0)
+	if (opt->nl) {
+		s->nl = opt->nl;
+		s->nl_borrowed = true;
+	} else if (netlink_open(&s->nl, err, sizeof(err)) < 0) {
 		return session_fail(s, "%s", err);
+	}
 	/* Without CAP_NET_ADMIN a run can change nothing: it takes no lock
 	 * (the lock file is root's), finds whether there is work to do, and
 	 * privilege_require() stops it there, naming the capability. */
@@ -244,7 +256,10 @@ void session_close(struct session *s)
 {
 	if (s->planned)
 		plan_free(&s->plan);
-	host_free(&s->want);
+	if (s->want_borrowed)
+		free(s->want.vips);
+	else
+		host_free(&s->want);
 	host_free(&s->live);
 	owned_free(&s->owned);
 	owned_ipvs_free(&s->owned_ipvs);
@@ -259,7 +274,8 @@ void session_close(struct session *s)
 		ipvs_netlink_close(s->ipvs);
 	}
 	free(s->holders);
-	netlink_close(s->nl);
+	if (!s->nl_borrowed)
+		netlink_close(s->nl);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
 	memset(s, 0, sizeof(*s));
@@ -278,7 +294,7 @@ static void sleep_until(uint64_t deadline_ns)
 /* Keep the VIPs that are still bound on the NIC: a release may have run
  * between two rounds, and announcing an address we gave up would pull its
  * traffic to a host that drops it. */
-static size_t still_bound(const struct host *live, const struct vip *vips, size_t n, struct vip *out)
+size_t session_still_bound(const struct host *live, const struct vip *vips, size_t n, struct vip *out)
 {
 	size_t kept = 0;
 
@@ -321,6 +337,17 @@ void session_announce_first(struct announce_first *a, const struct vip *vips, si
 	a->vips += n;
 }
 
+unsigned announce_rounds(const struct garp_policy *policy)
+{
+	return (policy->refresh_ms ? 2 : 1) * policy->count;
+}
+
+uint64_t announce_round_at(const struct garp_policy *policy, unsigned r)
+{
+	return (uint64_t)(r / policy->count) * policy->refresh_ms * 1000000ull +
+	       (uint64_t)(r % policy->count) * policy->interval_ms * 1000000ull;
+}
+
 /* Round one goes at once (or went, batch by batch, as the VIPs were bound),
  * under the lock this run already holds. Later rounds (interval, then the
  * refresh burst) may come seconds or minutes later: between rounds the
@@ -328,11 +355,11 @@ void session_announce_first(struct announce_first *a, const struct vip *vips, si
  * announcements; each later round takes the lock, re-reads the kernel and
  * announces only what is still bound. */
 int session_announce(struct session *s, struct garp_sender *g, const struct vip *vips, size_t n, bool quiet,
-		     const struct announce_first *sent)
+		     const struct announce_first *sent, unsigned rounds)
 {
 	const struct garp_policy *policy = &s->want.garp;
 	static const char *const modes[] = { "request", "reply", "both" };
-	unsigned bursts = policy->refresh_ms ? 2 : 1, rounds = 0, planned = bursts * policy->count;
+	unsigned planned = announce_rounds(policy), r = 0;
 	size_t first = n;
 	uint64_t start = sent ? sent->last_ns : monotonic_ns();
 	struct vip *current;
@@ -342,37 +369,33 @@ int session_announce(struct session *s, struct garp_sender *g, const struct vip 
 
 	if (!n)
 		return LVSDR_EXIT_OK;
+	if (!rounds || rounds > planned)
+		rounds = planned;
 	current = xcalloc(n, sizeof(*current));
 	memcpy(current, vips, n * sizeof(*current));
 	announce_log(s, vips, n);
-	for (unsigned b = 0; b < bursts && n && ret >= 0; b++) {
-		uint64_t burst_start = start + (uint64_t)b * policy->refresh_ms * 1000000ull;
-		for (unsigned r = 0; r < policy->count && n; r++, rounds++) {
-			if (!rounds && sent)
-				continue;
-			if (rounds) {
-				if (s->lock_fd >= 0) {
-					close(s->lock_fd);
-					s->lock_fd = -1;
-				}
-				sleep_until(burst_start + (uint64_t)r * policy->interval_ms * 1000000ull);
-				s->lock_fd = owned_lock(&s->owned, LVSDR_LOCK_TIMEOUT_MS, err, sizeof(err));
-				if (s->lock_fd < 0 || session_replan(s) != LVSDR_EXIT_OK) {
-					fprintf(stderr, "%s: %s: announcements stopped after %u round%s: %s\n", lvsdr_prog,
-						s->profile, rounds, rounds == 1 ? "" : "s",
-						s->lock_fd < 0 ? err : "cannot read the state again");
-					break;
-				}
-				n = still_bound(&s->live, current, n, current);
-				if (!n)
-					break;
+	for (; r < rounds && n && ret >= 0; r++) {
+		if (!r && sent)
+			continue; /* round one left as the VIPs were bound */
+		if (r) {
+			if (s->lock_fd >= 0) {
+				close(s->lock_fd);
+				s->lock_fd = -1;
 			}
-			if ((ret = garp_round(g, current, n, policy->mode)) < 0)
+			sleep_until(start + announce_round_at(policy, r));
+			s->lock_fd = owned_lock(&s->owned, LVSDR_LOCK_TIMEOUT_MS, err, sizeof(err));
+			if (s->lock_fd < 0 || session_replan(s) != LVSDR_EXIT_OK) {
+				fprintf(stderr, "%s: %s: announcements stopped after %u round%s: %s\n", lvsdr_prog,
+					s->profile, r, r == 1 ? "" : "s", s->lock_fd < 0 ? err : "cannot read the state again");
 				break;
-			frames += ret;
+			}
+			n = session_still_bound(&s->live, current, n, current);
+			if (!n)
+				break;
 		}
-		if (ret < 0 || s->lock_fd < 0)
+		if ((ret = garp_round(g, current, n, policy->mode)) < 0)
 			break;
+		frames += ret;
 	}
 	free(current);
 	if (ret < 0) {
@@ -380,13 +403,16 @@ int session_announce(struct session *s, struct garp_sender *g, const struct vip 
 			strerror(-ret));
 		return LVSDR_EXIT_ERROR;
 	}
-	if (!quiet)
+	if (!quiet && rounds < planned)
+		printf("announced %zu VIP%s on %s: %ld frames (round 1 of %u, %s; the others follow)\n", first,
+		       first == 1 ? "" : "s", s->want.ifname, frames, planned, modes[policy->mode]);
+	else if (!quiet)
 		printf("announced %zu VIP%s on %s: %ld frames (%u round%s of %s, %u ms apart%s)\n", first,
 		       first == 1 ? "" : "s", s->want.ifname, frames, policy->count, policy->count == 1 ? "" : "s",
 		       modes[policy->mode], policy->interval_ms,
 		       policy->refresh_ms ? ", then again after the refresh delay" : "");
-	if (!quiet && rounds < planned && s->lock_fd >= 0)
+	if (!quiet && r < rounds && s->lock_fd >= 0)
 		printf("stopped after %u of %u rounds: no VIP of this run is bound any more (released meanwhile)\n",
-		       rounds, planned);
+		       r, planned);
 	return LVSDR_EXIT_OK;
 }

@@ -48,12 +48,16 @@ static void abort_signals(sigset_t *set)
 	sigaddset(set, SIGHUP);
 }
 
-/* The abort signal waiting for us, taken off the queue; 0 for none. */
-static int abort_signal_pending(void)
+/* The abort signal waiting for us, taken off the queue; 0 for none. A
+ * resident run (lvsdr events) leaves them to its loop: it finishes the
+ * event it is on, then answers them. */
+static int abort_signal_pending(const struct session *s)
 {
 	sigset_t set, pending;
 	struct timespec now = { 0, 0 };
 
+	if (s->resident)
+		return 0;
 	abort_signals(&set);
 	if (sigpending(&pending) < 0)
 		return 0;
@@ -294,7 +298,7 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 			struct timespec ts = { delay_ms / 1000, (long)(delay_ms % 1000) * 1000000L };
 			nanosleep(&ts, NULL);
 		}
-		if ((sig = abort_signal_pending())) {
+		if ((sig = abort_signal_pending(s))) {
 			res->failed_step = i + 1;
 			snprintf(res->error, sizeof(res->error), "interrupted by SIG%s before it ran", sigabbrev_np(sig));
 			break;
@@ -339,7 +343,7 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 
 	/* A signal during the last step still aborts: the run is not over
 	 * until the record says so. */
-	if (!res->failed_step && n && (sig = abort_signal_pending())) {
+	if (!res->failed_step && n && (sig = abort_signal_pending(s))) {
 		res->failed_step = n;
 		snprintf(res->error, sizeof(res->error), "interrupted by SIG%s", sigabbrev_np(sig));
 	}
@@ -357,7 +361,7 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 			res->rollback_failures++;
 		status = res->rollback_failures ? LVSDR_EXIT_ROLLBACK_FAILED : LVSDR_EXIT_ERROR;
 		/* Signals that arrived during the rollback are answered by it. */
-		while (abort_signal_pending())
+		while (abort_signal_pending(s))
 			;
 		free(done);
 		sigprocmask(SIG_SETMASK, &saved, NULL);

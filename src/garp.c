@@ -19,7 +19,7 @@
 #define PACE_PAUSE_US 500
 
 struct garp_sender {
-	int fd;
+	int fd, ifindex;
 	uint8_t mac[MAC_LEN];
 	bool have_link_local;
 	uint8_t link_local[16]; /* source of our advertisements */
@@ -40,6 +40,7 @@ static int garp_open_with(struct garp_sender **out, const char *ifname, int ifin
 		return -EINVAL;
 	}
 	g = xcalloc(1, sizeof(*g));
+	g->ifindex = ifindex;
 	memcpy(g->mac, mac, MAC_LEN);
 	g->have_link_local = link_local != NULL;
 	if (link_local)
@@ -72,6 +73,11 @@ int garp_open_live(struct garp_sender **out, const struct host *live, char *err,
 {
 	return garp_open_with(out, live->ifname, live->ifindex, live->have_mac ? live->mac : NULL,
 			      live->have_link_local ? live->link_local : NULL, err, errlen);
+}
+
+bool garp_sends_for(const struct garp_sender *g, const struct host *live)
+{
+	return g && live->ifindex == g->ifindex && live->have_mac && !memcmp(live->mac, g->mac, MAC_LEN);
 }
 
 void garp_close(struct garp_sender *g)

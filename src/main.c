@@ -17,6 +17,7 @@ static const struct subcommand {
 	{ "takeover", takeover_main, "Director: bind every VIP and announce it with gratuitous ARP" },
 	{ "release", release_main, "Director: remove the VIPs lvsdr bound, nothing else" },
 	{ "notify", notify_main, "keepalived notify entry point: MASTER takes over, others release" },
+	{ "events", events_main, "Director: read keepalived's notify FIFO, act on each event in order" },
 	{ "probe",  probe_main,  "Ask the segment which MACs answer for each VIP (leaks, conflicts)" },
 	{ "watch",  watch_main,  "Log every frame claiming a VIP; flag foreign owners and flip-flops" },
 	{ "persist", persist_main, "Write the profile's knobs to a sysctl.d drop-in for every boot" },

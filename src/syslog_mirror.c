@@ -12,7 +12,7 @@
 
 /* The commands that change the host; verify and probe run every few
  * seconds from monitors and would drown the log. */
-static const char *const logged_commands[] = { "apply", "takeover", "release", "notify", "persist" };
+static const char *const logged_commands[] = { "apply", "takeover", "release", "notify", "persist", "events" };
 
 static struct {
 	bool active;
@@ -20,6 +20,10 @@ static struct {
 	char command[512];
 	char line[1024];   /* the stderr line being written */
 	size_t len;
+	FILE *echo;        /* syslog_note_echo() */
+	bool hold;         /* syslog_note_hold() */
+	char *held;        /* the notes held, each ending in a newline */
+	size_t nheld;
 } mirror;
 
 static bool nonempty(const char *v)
@@ -27,11 +31,12 @@ static bool nonempty(const char *v)
 	return v && *v;
 }
 
-/* keepalived runs only notify; systemd gives every service an
- * INVOCATION_ID; Pacemaker runs agents with OCF_RESOURCE_INSTANCE. */
+/* keepalived runs only notify and events (the FIFO's reader), a service
+ * by nature; systemd gives every service an INVOCATION_ID; Pacemaker runs
+ * agents with OCF_RESOURCE_INSTANCE. */
 static bool caller_is_a_manager(const char *command)
 {
-	return !strcmp(command, "notify") || nonempty(getenv("INVOCATION_ID")) ||
+	return !strcmp(command, "notify") || !strcmp(command, "events") || nonempty(getenv("INVOCATION_ID")) ||
 	       nonempty(getenv("OCF_RESOURCE_INSTANCE"));
 }
 
@@ -131,15 +136,58 @@ bool syslog_mirror_active(void)
 	return mirror.active;
 }
 
+void syslog_note_echo(FILE *out)
+{
+	mirror.echo = out;
+}
+
+static void note_write(const char *text)
+{
+	if (mirror.echo) {
+		fprintf(mirror.echo, "%s\n", text);
+		fflush(mirror.echo);
+	}
+	if (mirror.active)
+		emit(LOG_INFO, text);
+}
+
+void syslog_note_hold(bool hold)
+{
+	mirror.hold = hold;
+	if (hold || !mirror.held)
+		return;
+	for (char *line = mirror.held, *end; line < mirror.held + mirror.nheld; line = end + 1) {
+		end = strchr(line, '\n');
+		*end = '\0';
+		note_write(line);
+	}
+	free(mirror.held);
+	mirror.held = NULL;
+	mirror.nheld = 0;
+}
+
 void syslog_note(const char *fmt, ...)
 {
 	char text[1024];
 	va_list ap;
+	size_t len;
 
-	if (!mirror.active)
+	if (!mirror.active && !mirror.echo)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	emit(LOG_INFO, text);
+	text[strcspn(text, "\n")] = '\0';
+	if (mirror.hold) {
+		len = strlen(text);
+		char *grown = realloc(mirror.held, mirror.nheld + len + 1);
+		if (grown) {
+			mirror.held = grown;
+			memcpy(mirror.held + mirror.nheld, text, len);
+			mirror.held[mirror.nheld + len] = '\n';
+			mirror.nheld += len + 1;
+			return;
+		}
+	}
+	note_write(text);
 }

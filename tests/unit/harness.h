@@ -34,6 +34,7 @@ struct sock_filter;
 unsigned bpf_run(const struct sock_filter *f, unsigned short n, const uint8_t *pkt, size_t len);
 
 void test_util(void);
+void test_events(void);
 void test_host(void);
 void test_profile(void);
 void test_profile_service(void);

@@ -17,5 +17,6 @@ int main(void)
 	test_plan_ipvs();
 	test_ipvs();
 	test_owned_ipvs();
+	test_events();
 	return harness_failed ? 1 : 0;
 }

@@ -1,0 +1,468 @@
+/* lvsdr events: the resident service beside keepalived. keepalived writes
+ * every VRRP state change, in order, to its notify FIFO and starts this
+ * command as the FIFO's reader (vrrp_notify_fifo_script, which appends the
+ * FIFO's path). Each event is acted on in that order, one at a time, by
+ * the code of takeover (MASTER) and release (the others): the profile is
+ * read and the announcing socket opened before the first event, so a
+ * MASTER costs a state read, a bind and a frame. A single poll loop (the
+ * FIFO, signals, the announcement timer) holds it all: later duties are
+ * more descriptors and timers in it. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "address.h"
+#include "engine.h"
+#include "events_fifo.h"
+#include "events_metrics.h"
+#include "garp.h"
+#include "lvsdr.h"
+#include "monitor.h"
+#include "notified.h"
+#include "profile.h"
+#include "syslog_mirror.h"
+#include "util.h"
+
+static const char events_usage[] =
+	"Usage: lvsdr events [--name NAME]... [--prom FILE] PROFILE FIFO\n"
+	"Read keepalived's notify FIFO (vrrp_notify_fifo) and act on each event in order:\n"
+	"MASTER runs takeover, BACKUP, FAULT, STOP or DELETED runs release. In keepalived.conf:\n"
+	"  vrrp_notify_fifo /run/keepalived/lvsdr.fifo\n"
+	"  vrrp_notify_fifo_script \"/usr/sbin/lvsdr events /etc/lvsdr/director.ini\"\n"
+	"A missing FIFO is made. SIGHUP reads the profile again (a bad one is refused and\n"
+	"the old one kept). SIGTERM or SIGINT: the events keepalived still writes (its STOP\n"
+	"follows the signal) are acted on until it closes the FIFO, for up to 2 s, then the\n"
+	"service ends, leaving the VIPs as the last event left them.\n"
+	"  -n, --name NAME  act only on the events of this instance or group (repeatable;\n"
+	"                   default: every event)\n"
+	"      --prom FILE  keep FILE (*.prom) up to date for node_exporter\n"
+	"Every event, its outcome and each change go to stdout and syslog.\n"
+	"Exit status: 0 stopped by a signal, 2 error before the first event.\n";
+
+struct resident {
+	const char *profile, *fifo_path, *prom;
+	char **names;
+	size_t nnames;
+	unsigned stops;             /* SIGTERM and SIGINT received */
+	uint64_t stop_deadline;     /* the end of the grace after the first */
+	struct host want;           /* the profile as read at start or by SIGHUP */
+	struct netlink *nl;         /* rtnetlink, open for the whole run */
+	struct garp_sender *garp;
+	struct fifo_reader fifo;
+	int sigfd;
+	struct events_metrics m;
+	/* The rounds of the last takeover still to send: round next_round of
+	 * rounds is due at announce_start + announce_round_at(). */
+	struct vip *announce;
+	size_t nannounce;
+	unsigned next_round, rounds;
+	uint64_t announce_start;
+};
+
+/* One line of the service's log: syslog at LOG_INFO and stdout, as are
+ * the changes each event makes (syslog_note_echo()). */
+static void resident_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void resident_log(const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	syslog_note("%s", text);
+}
+
+static void resident_metrics(struct resident *r)
+{
+	char err[PATH_MAX + 64];
+
+	if (r->prom && events_metrics_write(r->prom, &r->m, err, sizeof(err)) < 0)
+		fprintf(stderr, "%s events: --prom: %s\n", lvsdr_prog, err);
+}
+
+/* The profile, read and judged as takeover would; the old one stays
+ * untouched on failure. 0, or -1 with the reasons printed. */
+static int resident_load(struct resident *r, struct host *out)
+{
+	char err[512];
+	bool good = profile_load_report(r->profile, out, err, sizeof(err)) == 0;
+
+	if (good && geteuid() == 0 && profile_trusted(r->profile, &out->source, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s\n", lvsdr_prog, err);
+		good = false;
+	} else if (good && out->role != ROLE_DIRECTOR) {
+		fprintf(stderr, "%s: %s: events is for role = director; a real server never takes VIPs over\n",
+			lvsdr_prog, r->profile);
+		good = false;
+	}
+	/* A profile refused is freed all the same: parts of it were read. */
+	if (!good)
+		host_free(out);
+	return good ? 0 : -1;
+}
+
+/* Read the live state as it is now (a run killed before us may have left
+ * half of it): how many VIPs of the profile are bound, and, at start, the
+ * announcing socket for the NIC. 0, or an exit status. */
+static int resident_read_state(struct resident *r, bool open_garp)
+{
+	struct session_options opt = { .expect = EXPECT_ANY, .loaded = &r->want, .nl = r->nl, .resident = true };
+	struct session s;
+	char err[256];
+	int status = session_open(&s, r->profile, &opt);
+
+	if (status == LVSDR_EXIT_OK) {
+		r->m.vips_held = session_still_bound(&s.live, s.want.vips, s.want.nvips, s.want.vips);
+		if (open_garp && garp_open_live(&r->garp, &s.live, err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s: %s: %s\n", lvsdr_prog, r->profile, err);
+			status = LVSDR_EXIT_ERROR;
+		}
+	}
+	session_close(&s);
+	return status;
+}
+
+static void announce_cancel(struct resident *r)
+{
+	free(r->announce);
+	r->announce = NULL;
+	r->nannounce = 0;
+}
+
+/* A later round of the last takeover, under the lock, for the VIPs still
+ * bound: a release meanwhile (by hand, or another run) is not undone. */
+static void announce_round(struct resident *r)
+{
+	struct session_options opt = { .lock = true, .expect = EXPECT_ANY, .loaded = &r->want, .nl = r->nl,
+				       .resident = true };
+	struct session s;
+	int ret = -1;
+
+	if (session_open(&s, r->profile, &opt) == LVSDR_EXIT_OK && garp_sends_for(r->garp, &s.live)) {
+		r->nannounce = session_still_bound(&s.live, r->announce, r->nannounce, r->announce);
+		ret = r->nannounce ? garp_round(r->garp, r->announce, r->nannounce, r->want.garp.mode) : 0;
+	}
+	session_close(&s);
+	if (ret < 0)
+		fprintf(stderr, "%s: %s: announcements stopped after %u of %u rounds\n", lvsdr_prog, r->profile,
+			r->next_round, r->rounds);
+	if (ret < 0 || !r->nannounce || ++r->next_round >= r->rounds)
+		announce_cancel(r);
+}
+
+/* Milliseconds until the next announcement is due, -1 for none. */
+static int announce_wait_ms(const struct resident *r)
+{
+	if (!r->nannounce)
+		return -1;
+	return ms_until(r->announce_start + announce_round_at(&r->want.garp, r->next_round), monotonic_ns());
+}
+
+static bool resident_selected(const struct resident *r, const char *name)
+{
+	if (!r->nnames)
+		return true;
+	for (size_t i = 0; i < r->nnames; i++)
+		if (!strcmp(r->names[i], name))
+			return true;
+	return false;
+}
+
+/* The state keepalived gave, for verify --state notified (the track
+ * script), as notify records it; after the first frame, which it would
+ * delay. Its ticket also makes a notify run still waiting give way. */
+static void resident_notified(const struct resident *r, const struct event *ev)
+{
+	char err[PATH_MAX + 64];
+	uint64_t ticket;
+
+	if (notified_arrive(r->profile, event_state_words[ev->state], &ticket, err, sizeof(err)) < 0)
+		fprintf(stderr, "%s: warning: %s; verify --state notified may not know this host is %s\n", lvsdr_prog,
+			err, event_state_words[ev->state]);
+}
+
+/* Act on one event: takeover or release, then the log and the metrics. */
+static void resident_act(struct resident *r, const struct event *ev)
+{
+	bool master = ev->state == EVENT_MASTER;
+	struct director_call call = { .quiet = true, .loaded = &r->want, .nl = r->nl, .garp = &r->garp,
+				      .resident = true };
+	unsigned long n = r->m.handled + 1;
+	int status;
+
+	/* The log waits until the first frame has left. */
+	syslog_note_hold(true);
+	resident_log("event %lu (%s:%lu): %s \"%s\" %s %d: %s", n, r->fifo_path, r->fifo.lineno,
+		     ev->group ? "GROUP" : "INSTANCE", ev->name, event_state_words[ev->state], ev->priority,
+		     master ? "taking over" : "releasing");
+	announce_cancel(r);
+	r->announce_start = monotonic_ns();
+	uint64_t took;
+	status = master ? takeover_run(r->profile, &call) : release_run(r->profile, &call);
+	took = monotonic_ns() - r->announce_start;
+	resident_notified(r, ev);
+	syslog_note_hold(false);
+	r->m.handled = n;
+	r->m.state = (int)ev->state;
+	r->m.last = *ev;
+	r->m.last_time = time(NULL);
+	if (status == LVSDR_EXIT_OK || (master && status == LVSDR_EXIT_DRIFT && call.held))
+		r->m.vips_held = call.nheld;
+	else
+		resident_read_state(r, false);
+	if (status != LVSDR_EXIT_OK)
+		r->m.failed++;
+	resident_log("event %lu: %s %s: exit status %d, %zu of %zu VIPs held (%.2f ms)", n,
+		     event_state_words[ev->state], status == LVSDR_EXIT_OK ? "done" : "failed", status, r->m.vips_held,
+		     r->want.nvips, (double)took / 1e6);
+	r->rounds = announce_rounds(&r->want.garp);
+	if (call.held && call.nheld && r->rounds > 1) {
+		r->announce = call.held;
+		r->nannounce = call.nheld;
+		r->next_round = 1;
+		call.held = NULL;
+	}
+	free(call.held);
+	resident_metrics(r);
+}
+
+/* The signals waiting: read between events, never during one, so no
+ * takeover or release is cut in half. */
+static void resident_signals(struct resident *r, bool *reload)
+{
+	struct signalfd_siginfo si;
+
+	while (read(r->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP)
+			*reload = true;
+		else
+			r->stops++;
+	}
+}
+
+static void resident_reload(struct resident *r);
+
+static void resident_line(void *arg, const char *line)
+{
+	struct resident *r = arg;
+	struct event ev;
+	const char *why = "a line longer than 511 characters";
+	bool reload = false;
+	int ret = line ? event_parse(line, &ev, &why) : -1;
+
+	/* Between two events: a SIGHUP counts from the next one on. */
+	resident_signals(r, &reload);
+	if (reload)
+		resident_reload(r);
+	if (ret < 0 || (ret > 0 && !resident_selected(r, ev.name))) {
+		r->m.ignored++;
+		resident_log("%s:%lu: ignored: %s%s%s", r->fifo_path, r->fifo.lineno,
+			     ret < 0 ? why : "not one of the --name given", line ? ": " : "", line ? line : "");
+		resident_metrics(r);
+		return;
+	}
+	if (ret > 0)
+		resident_act(r, &ev);
+}
+
+static void resident_reload(struct resident *r)
+{
+	struct host fresh;
+
+	if (resident_load(r, &fresh) < 0) {
+		fprintf(stderr, "%s: SIGHUP: %s: refused; the profile read before stays in force\n", lvsdr_prog,
+			r->profile);
+		return;
+	}
+	host_free(&r->want);
+	r->want = fresh;
+	r->m.vips = r->want.nvips;
+	resident_log("SIGHUP: %s read again: %zu VIP%s on %s", r->profile, r->want.nvips,
+		     r->want.nvips == 1 ? "" : "s", r->want.ifname);
+	resident_read_state(r, false);
+	resident_metrics(r);
+}
+
+/* keepalived ends its FIFO's reader with SIGTERM and only then writes
+ * STOP (measured with keepalived 2.2.7): after the first SIGTERM or SIGINT
+ * the reader goes on acting on what arrives until every writer has closed
+ * the FIFO (keepalived has exited), a second signal, or this grace. */
+#define LVSDR_EVENTS_STOP_GRACE_MS 2000
+
+/* Milliseconds the loop may sleep: until the next announcement, or the
+ * end of the grace; -1 for as long as nothing happens. */
+static int resident_wait_ms(const struct resident *r)
+{
+	int wait = announce_wait_ms(r), grace;
+
+	if (!r->stops)
+		return wait;
+	grace = ms_until(r->stop_deadline, monotonic_ns());
+	return wait < 0 || grace < wait ? grace : wait;
+}
+
+/* The FIFO's lines, each acted on. 1 when every writer has closed it, 0,
+ * or -1 when it cannot be read any more (said). */
+static int resident_read(struct resident *r)
+{
+	char err[PATH_MAX + 64];
+	int ret = fifo_reader_read(&r->fifo, resident_line, r, err, sizeof(err));
+
+	if (ret < 0)
+		fprintf(stderr, "%s events: %s\n", lvsdr_prog, err);
+	else if (ret > 0)
+		resident_log("%s: every writer closed it (keepalived stopped or restarts): opened again", r->fifo_path);
+	return ret;
+}
+
+/* The loop: the FIFO, the signals and the announcement timer. */
+static int resident_loop(struct resident *r)
+{
+	for (;;) {
+		struct pollfd pfd[2] = { { .fd = r->sigfd, .events = POLLIN }, { .fd = r->fifo.fd, .events = POLLIN } };
+		int wait = resident_wait_ms(r), ret = 0;
+		bool reload = false, stopping = r->stops > 0;
+
+		if (wait != 0 && poll(pfd, 2, wait) < 0 && errno != EINTR) {
+			fprintf(stderr, "%s events: poll: %s\n", lvsdr_prog, strerror(errno));
+			return LVSDR_EXIT_ERROR;
+		}
+		resident_signals(r, &reload);
+		if (reload)
+			resident_reload(r);
+		if (r->stops && !stopping) {
+			r->stop_deadline = monotonic_ns() + LVSDR_EVENTS_STOP_GRACE_MS * 1000000ull;
+			resident_log("stop asked: acting on what the FIFO still brings, for up to %u ms",
+				     LVSDR_EVENTS_STOP_GRACE_MS);
+		}
+		if (r->stops > 1)
+			break;
+		if (pfd[1].revents && (ret = resident_read(r)) < 0)
+			return LVSDR_EXIT_ERROR;
+		if (r->stops && (ret > 0 || monotonic_ns() >= r->stop_deadline))
+			break;
+		if (r->nannounce && announce_wait_ms(r) == 0)
+			announce_round(r);
+	}
+	resident_log("stopping: %lu event%s acted on, %lu failed; the VIPs stay as they are (%zu of %zu held)",
+		     r->m.handled, r->m.handled == 1 ? "" : "s", r->m.failed, r->m.vips_held, r->want.nvips);
+	return LVSDR_EXIT_OK;
+}
+
+/* Everything before the first event: the profile, the privileges, the
+ * live state and the announcing socket, the signals, the FIFO. */
+static int resident_start(struct resident *r)
+{
+	char err[PATH_MAX + 64];
+	sigset_t set;
+	int status;
+
+	if (resident_load(r, &r->want) < 0)
+		return LVSDR_EXIT_ERROR;
+	syslog_note_echo(stdout);
+	r->m = (struct events_metrics){ .profile = r->profile, .state = -1, .vips = r->want.nvips,
+					.started = time(NULL) };
+	if ((status = privilege_require(true)) != LVSDR_EXIT_OK)
+		return status;
+	if (netlink_open(&r->nl, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s\n", lvsdr_prog, err);
+		return LVSDR_EXIT_ERROR;
+	}
+	if ((status = resident_read_state(r, true)) != LVSDR_EXIT_OK)
+		return status;
+	/* Blocked for good: signalfd hands them to the loop between events. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if ((r->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
+		fprintf(stderr, "%s events: signalfd: %s\n", lvsdr_prog, strerror(errno));
+		return LVSDR_EXIT_ERROR;
+	}
+	if (fifo_reader_open(&r->fifo, r->fifo_path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s events: %s\n", lvsdr_prog, err);
+		return LVSDR_EXIT_ERROR;
+	}
+	resident_log("ready: %s, %zu VIP%s on %s (%zu held now), reading %s", r->profile, r->want.nvips,
+		     r->want.nvips == 1 ? "" : "s", r->want.ifname, r->m.vips_held, r->fifo_path);
+	resident_metrics(r);
+	return LVSDR_EXIT_OK;
+}
+
+/* The command line into r: -1 to go on, or the status to exit with. */
+static int events_options(int argc, char **argv, struct resident *r)
+{
+	static const struct option options[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "prom", required_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *why;
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "n:h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			if (!*optarg || strlen(optarg) >= EVENT_NAME_MAX) {
+				fprintf(stderr, "%s events: --name \"%s\": must be 1 to %d characters\n", lvsdr_prog,
+					optarg, EVENT_NAME_MAX - 1);
+				return LVSDR_EXIT_ERROR;
+			}
+			r->names = xreallocarray(r->names, r->nnames + 1, sizeof(*r->names));
+			r->names[r->nnames++] = optarg;
+			break;
+		case 'P':
+			if ((why = prom_path_problem(optarg))) {
+				fprintf(stderr, "%s events: --prom %s: %s\n", lvsdr_prog, optarg, why);
+				return LVSDR_EXIT_ERROR;
+			}
+			r->prom = optarg;
+			break;
+		case 'h':
+			fputs(events_usage, stdout);
+			return LVSDR_EXIT_OK;
+		default:
+			fputs(events_usage, stderr);
+			return LVSDR_EXIT_ERROR;
+		}
+	}
+	if (optind != argc - 2) {
+		fputs(events_usage, stderr);
+		return LVSDR_EXIT_ERROR;
+	}
+	r->profile = argv[optind];
+	r->fifo_path = argv[optind + 1];
+	return -1;
+}
+
+int events_main(int argc, char **argv)
+{
+	struct resident r = { .sigfd = -1, .fifo = { .fd = -1 } };
+	int status = events_options(argc, argv, &r);
+
+	if (status < 0 && (status = resident_start(&r)) == LVSDR_EXIT_OK)
+		status = resident_loop(&r);
+	announce_cancel(&r);
+	fifo_reader_close(&r.fifo);
+	if (r.sigfd >= 0)
+		close(r.sigfd);
+	garp_close(r.garp);
+	if (r.nl)
+		netlink_close(r.nl);
+	host_free(&r.want);
+	free(r.names);
+	return status;
+}

@@ -1,0 +1,55 @@
+#include "events_metrics.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "monitor.h"
+
+/* A family of one sample, labelled with the profile only. */
+static void metric(FILE *out, const char *name, const char *help, long long value, const char *profile)
+{
+	prom_family(out, name, help);
+	prom_sample(out, name, value, "profile", profile, NULL);
+}
+
+static void metrics_render(FILE *out, const struct events_metrics *m)
+{
+	const char *p = m->profile;
+
+	prom_family(out, "lvsdr_events_state", "1 for the state of the last keepalived event acted on (none before the first).");
+	prom_sample(out, "lvsdr_events_state", m->state < 0, "profile", p, "state", "none", NULL);
+	for (int s = 0; s < 5; s++)
+		prom_sample(out, "lvsdr_events_state", m->state == s, "profile", p, "state", event_state_words[s], NULL);
+	metric(out, "lvsdr_events_vips", "VIPs in the profile.", m->vips, p);
+	metric(out, "lvsdr_events_vips_held", "VIPs of the profile bound on its interface after the last event.",
+	       m->vips_held, p);
+	metric(out, "lvsdr_events_handled", "Events acted on since the service started.", m->handled, p);
+	metric(out, "lvsdr_events_failed", "Events whose takeover or release did not complete (exit status not 0).",
+	       m->failed, p);
+	metric(out, "lvsdr_events_ignored", "FIFO lines not acted on: malformed, or a name not selected.", m->ignored, p);
+	metric(out, "lvsdr_events_started_timestamp_seconds", "When the service started.", m->started, p);
+	if (!m->handled)
+		return;
+	metric(out, "lvsdr_events_last_event_timestamp_seconds", "When the last event acted on arrived.", m->last_time, p);
+	prom_family(out, "lvsdr_events_last_event", "The last event acted on, as keepalived wrote it.");
+	prom_sample(out, "lvsdr_events_last_event", 1, "profile", p, "type", m->last.group ? "GROUP" : "INSTANCE",
+		    "name", m->last.name, "state", event_state_words[m->last.state], NULL);
+}
+
+int events_metrics_write(const char *path, const struct events_metrics *m, char *err, size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	int ret;
+
+	if (!out) {
+		snprintf(err, errlen, "cannot write %s: out of memory", path);
+		return -1;
+	}
+	metrics_render(out, m);
+	fclose(out);
+	ret = prom_write_file(path, text, len, err, errlen);
+	free(text);
+	return ret;
+}
