@@ -12,7 +12,9 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DOCDIR ?= $(PREFIX)/share/doc/lvsdr
 CC ?= cc
 CFLAGS ?= -O2 -g
-# Set NO_DEPS=1 to skip the Debian package check (packagers, other distros).
+# Plain `make` only compiles. `make deps` installs the Debian packages the
+# build needs; check, demo, asan, valgrind and bench install what they need
+# first. NO_DEPS=1 skips that step (CI, packagers, other distributions).
 NO_DEPS ?=
 # Build directory; `make asan` uses build-asan with the sanitizers.
 BUILD ?= build
@@ -67,7 +69,14 @@ FUZZ_CORPUS := tests/fuzz/corpus
 .PHONY: all deps test-deps check asan valgrind demo bench install uninstall clean fuzz golden
 .DEFAULT_GOAL := all
 
-all: deps lvsdr
+all: lvsdr
+
+# Said once, at parse time, instead of a compiler error about a missing header.
+ifeq ($(filter deps test-deps clean,$(MAKECMDGOALS)),)
+ifneq ($(shell $(PKG_CONFIG) --exists $(PKGS) 2>/dev/null && echo y),y)
+$(warning pkg-config finds no $(PKGS): on Debian, `make deps` installs them)
+endif
+endif
 
 deps:
 ifeq ($(NO_DEPS),)

@@ -10,6 +10,16 @@ TMP=$(mktemp -d /tmp/lvsdr-t15.XXXXXX) || exit 1
 trap 'rm -rf "$TMP"' EXIT
 mk() { make -s -C "$LVSDR_ROOT" --no-print-directory NO_DEPS=1 BUILD="$LVSDR_BUILD" "$@" >"$TMP/log" 2>&1; }
 
+# Packagers and other distributions run plain `make`: it compiles and never
+# installs a package; the targets that run programs install what they need.
+plan() { make -n -C "$LVSDR_ROOT" --no-print-directory BUILD="$TMP/plan" "$@" 2>/dev/null; }
+check "plain make only compiles: it never runs tests/deps.sh" bash -c '! grep -q deps.sh <<<"$1"' _ "$(plan)"
+check "make deps installs the build packages" grep -qx 'tests/deps.sh build' <(plan deps)
+for t in check demo asan valgrind; do
+	check "make $t installs the test packages first" grep -qx 'tests/deps.sh test' <(plan "$t" | head -n1)
+done
+check "NO_DEPS=1 make check installs nothing" bash -c '! grep -q deps.sh <<<"$1"' _ "$(plan NO_DEPS=1 check)"
+
 if mk install DESTDIR="$TMP/root" PREFIX=/usr; then
 	ok "make install DESTDIR=... PREFIX=/usr succeeds"
 else
