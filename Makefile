@@ -21,6 +21,11 @@ BUILD ?= build
 SANITIZE ?=
 
 PKGS := libnl-3.0 libnl-route-3.0 libnl-genl-3.0 inih
+# The version `lvsdr --version` prints: `git describe` of a clone (a tag
+# v1.2.3 gives 1.2.3, 1.2.3-4-gHASH after it, -dirty with edits), VERSION
+# and the commit while no tag is reachable, VERSION alone in a tarball.
+LVSDR_VERSION := $(shell d=$$([ -e .git ] && git describe --tags --always --dirty --match 'v[0-9]*' 2>/dev/null); \
+	case "$$d" in (v[0-9]*) echo "$$d" | cut -c2- ;; ("") cat VERSION ;; (*) echo "$$(cat VERSION)-g$$d" ;; esac)
 ifeq ($(V),1)
 Q :=
 else
@@ -66,7 +71,7 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_CORPUS := tests/fuzz/corpus
 
-.PHONY: all deps test-deps check asan valgrind demo bench install uninstall clean fuzz golden
+.PHONY: FORCE all deps test-deps check asan valgrind demo bench install uninstall clean fuzz golden
 .DEFAULT_GOAL := all
 
 all: lvsdr
@@ -99,6 +104,14 @@ $(BUILD)/lvsdr: $(BUILD)/main.o $(LIB_OBJS)
 # path: the tests run make with BUILD=/abs/build, a developer with
 # BUILD=build, and a header change must rebuild the object either way.
 DEPTARGETS = -MT $@ -MT $(abspath $@)
+
+# Rewritten only when the version changes, so only main.o is rebuilt then.
+$(BUILD)/version.h: FORCE | $(BUILD)
+	$(Q)echo '#define LVSDR_VERSION "$(LVSDR_VERSION)"' >$@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+$(BUILD)/main.o: $(BUILD)/version.h
+$(BUILD)/main.o: LVSDR_CFLAGS += -I$(BUILD)
+FORCE:
 
 $(BUILD)/%.o: src/%.c | $(BUILD)
 	@echo "  CC      $@"

@@ -109,6 +109,20 @@ rm "$TMP/root/etc/lvsdr/realserver.ini"
 mk uninstall DESTDIR="$TMP/root" PREFIX=/usr
 check "make uninstall removes /etc/lvsdr once it is empty" test ! -e "$TMP/root/etc/lvsdr"
 
+# The version: a tarball has no .git, so VERSION names it; a clone's comes
+# from git describe, and with no v* tag it still starts with VERSION.
+mkdir "$TMP/tarball"
+(cd "$LVSDR_ROOT" && tar --exclude=.git --exclude='./build*' --exclude=./lvsdr -cf - .) | tar -xf - -C "$TMP/tarball"
+# main.c prints the header's string as it is: no need to compile it.
+make -s -C "$TMP/tarball" --no-print-directory NO_DEPS=1 build/version.h >"$TMP/log" 2>&1
+check "a tree without .git (a tarball): lvsdr --version prints VERSION's version" \
+	grep -qx "#define LVSDR_VERSION \"$(cat "$LVSDR_ROOT/VERSION")\"" "$TMP/tarball/build/version.h"
+if [ -e "$LVSDR_ROOT/.git" ] && command -v git >/dev/null 2>&1 && ! git -C "$LVSDR_ROOT" describe --tags --match 'v[0-9]*' >/dev/null 2>&1; then
+	check "a clone with no v* tag: lvsdr --version is VERSION and the commit" \
+		grep -qx "lvsdr $(cat "$LVSDR_ROOT/VERSION")-g$(git -C "$LVSDR_ROOT" rev-parse --short HEAD)\(-dirty\)\?" \
+		<("$LVSDR_BUILD/lvsdr" --version)
+fi
+
 # LIBNL_STATIC=1: the same program, libnl linked in from Debian's static
 # archives (the bench measures what that saves at start-up). -O0: this
 # checks the link, not the code.
