@@ -71,7 +71,7 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_CORPUS := tests/fuzz/corpus
 
-.PHONY: FORCE all deps test-deps check asan valgrind demo bench install uninstall clean fuzz golden
+.PHONY: FORCE all deps test-deps check check-fast asan valgrind demo bench install uninstall clean fuzz golden
 .DEFAULT_GOAL := all
 
 all: lvsdr
@@ -167,6 +167,14 @@ golden: lvsdr
 check: test-deps
 	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 test-binaries lvsdr
 	$(Q)LVSDR_BUILD=$(abspath $(BUILD)) tests/run
+
+# The edit-compile-test loop: unit tests, the profile corpus, the command
+# lines, the fuzz corpus replayed and the man pages; no namespaces, two at a
+# time. One script: tests/run t-30 (README).
+CHECK_FAST = unit t-10 t-11 t-12 t-90
+check-fast: test-deps
+	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 test-binaries lvsdr
+	$(Q)TEST_JOBS=2 LVSDR_BUILD=$(abspath $(BUILD)) tests/run $(CHECK_FAST)
 
 asan: test-deps
 	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 BUILD=build-asan \
