@@ -74,7 +74,7 @@ FUZZ_CORPUS := tests/fuzz/corpus
 .PHONY: FORCE all deps test-deps check check-fast asan valgrind demo bench install uninstall clean fuzz golden
 .DEFAULT_GOAL := all
 
-all: lvsdr
+all: lvsdr compile_commands.json
 
 # Said once, at parse time, instead of a compiler error about a missing header.
 ifeq ($(filter deps test-deps clean,$(MAKECMDGOALS)),)
@@ -203,6 +203,44 @@ endif
 	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 test-binaries lvsdr
 	$(Q)LVSDR_BUILD=$(abspath $(BUILD)) CC="$(CC)" bench/run
 
+# make lint: shellcheck over every shell script (.shellcheckrc; warnings
+# and errors fail, notes do not) and clang-format's check of the C
+# (.clang-format). make format rewrites the C in the house layout.
+# A shell script: a *.sh, or a file whose first line runs sh or bash.
+SH_FILES = $(sort $(shell find tests bench contrib .ci profiles $(wildcard debian) -type f \
+	-not -path 'tests/fuzz/*' -not -path 'tests/bad-*' -not -path 'tests/good-*' -print 2>/dev/null | \
+	while read -r f; do case "$$f" in (*.sh) echo "$$f" ;; (*) head -n1 "$$f" | grep -qE '^\#!.*[/ ](ba)?sh( |$$)' && echo "$$f" ;; esac; done))
+C_FILES = $(wildcard src/*.c include/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c tests/helpers/*.h \
+	tests/fuzz/*.c bench/*.c)
+.PHONY: lint lint-sh lint-c format
+lint: lint-sh lint-c
+lint-sh:
+ifeq ($(NO_DEPS),)
+	$(Q)tests/deps.sh lint
+endif
+	$(Q)shellcheck -S warning $(SH_FILES)
+	$(Q)shellcheck -S warning -s bash dist/bash-completion/lvsdr
+	@echo "  LINT    $(words $(SH_FILES)) shell scripts and the bash completion: shellcheck clean"
+lint-c:
+ifeq ($(NO_DEPS),)
+	$(Q)tests/deps.sh lint
+endif
+	$(Q)clang-format --dry-run --Werror $(C_FILES)
+	@echo "  LINT    $(words $(C_FILES)) C files: formatted as .clang-format says"
+format:
+	$(Q)clang-format -i $(C_FILES)
+
+# For editors and clangd: each C file with the flags this Makefile compiles
+# it with, written from those flags (no bear needed, nothing rebuilt).
+compile_commands.json: Makefile $(SRCS) $(UNIT_SRCS) $(HELPER_SRCS)
+	@echo "  GEN     $@"
+	$(Q){ sep=; printf '['; \
+	for f in $(SRCS) $(UNIT_SRCS) $(HELPER_SRCS) tests/fuzz/replay.c tests/fuzz/fuzz_plan.c; do \
+		printf '%s\n  { "directory": "%s", "file": "%s",\n    "command": "%s %s %s -I%s -Itests/unit -c -o /dev/null %s" }' \
+			"$$sep" "$(CURDIR)" "$$f" "$(CC)" "$(CFLAGS)" "$(strip $(filter-out -MMD -MP,$(LVSDR_CFLAGS)))" "$(BUILD)" "$$f"; \
+		sep=,; \
+	done; printf '\n]\n'; } >$@.tmp && mv -f $@.tmp $@
+
 # Installs from $(BUILD), so `make install` after `make asan BUILD=...` is explicit.
 # The unit and the completion get this install's SBINDIR and SYSCONFDIR;
 # an example profile already in SYSCONFDIR/lvsdr is the operator's and stays.
@@ -238,6 +276,6 @@ uninstall:
 	@rmdir "$(DESTDIR)$(SYSCONFDIR)/lvsdr" 2>/dev/null || true
 
 clean:
-	rm -rf build build-asan build-ubsan build-fuzz lvsdr
+	rm -rf build build-asan build-ubsan build-fuzz lvsdr compile_commands.json
 
 -include $(wildcard $(BUILD)/*.d $(BUILD)/unit/*.d)

@@ -1,15 +1,17 @@
 #!/bin/sh
 # Install the Debian packages a make target needs, or say exactly how to.
-# Usage: tests/deps.sh build|test|bench
+# Usage: tests/deps.sh build|test|bench|lint
 set -eu
 build="pkg-config gcc make libc6-dev libnl-3-dev libnl-route-3-dev libnl-genl-3-dev libinih-dev"
 test="$build iproute2 tcpdump iputils-ping socat mandoc valgrind procps kmod keepalived systemd util-linux man-db jq nftables resource-agents libxml2-utils ansible-core prometheus iputils-arping user-mode-linux ipvsadm busybox-static"
 bench="$test time"
+lint="shellcheck clang-format"
 case "${1:-build}" in
 build) want=$build ;;
 test) want=$test ;;
 bench) want=$bench ;;
-*) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+lint) want=$lint ;;
+*) echo "usage: $0 build|test|bench|lint" >&2; exit 2 ;;
 esac
 missing=
 for p in $want; do

@@ -597,8 +597,8 @@ HOLD=200 ROUNDS=20
 [ -n "$WRAPPED" ] && HOLD=3000 ROUNDS=3
 # order_rounds FIRST SECOND WANT: ROUNDS rounds; prints "wrong superseded2 superseded1 failed".
 order_rounds() {
-	local first=$1 second=$2 want=$3 r n hold hp p1 p2 wrong=0 sup1=0 sup2=0 failed=0
-	for r in $(seq 1 "$ROUNDS"); do
+	local first=$1 second=$2 want=$3 n hold hp p1 p2 wrong=0 sup1=0 sup2=0 failed=0
+	for _ in $(seq 1 "$ROUNDS"); do
 		# The holder changes something (its steps are what the hook slows).
 		hold=MASTER
 		state_is dir2 "$NP" master && hold=BACKUP
@@ -876,6 +876,7 @@ ka_cases() {
 	# VRRP child (no priority-0 advert, no notify), then the parent. The
 	# host then dies too: its link goes down with the VIPs still bound.
 	vrrp=$(cat "$KA/dir1-vrrp.pid" 2>/dev/null)
+	# shellcheck disable=SC2154 # ka_start sets KA_PID_HOST through eval
 	kill -STOP "$KA_PID_dir1"
 	[ -n "$vrrp" ] && kill -KILL "$vrrp"
 	kill -KILL "$KA_PID_dir1"
@@ -900,6 +901,7 @@ ka_cases() {
 
 	# keepalived kills its scripts about 1 s after SIGTERM when it exits:
 	# long enough for lvsdr, not for lvsdr under valgrind.
+	# shellcheck disable=SC2154 # ka_start sets KA_PID_HOST through eval
 	ka_stop "$KA_PID_dir2"
 	if [ -n "$WRAPPED" ]; then
 		skip "keepalived stopped on dir2 (SIGTERM): notify STOP releases its VIPs: keepalived kills its notify scripts before a run under valgrind ends"

@@ -160,6 +160,7 @@ expect "1c a later verify: status 2, 'no interface eth0 in this network namespac
 	eval 'status_is 2 && out_has "no interface eth0 in this network namespace"'
 # A cluster manager stopping this node must still be able to take the VIPs
 # off lo: a real server's release needs no NIC.
+# shellcheck disable=SC2034 # read by the eval'd assertion below
 before_release=$(record rs1)
 run rs1 release "$RS"
 expect "1c release without eth0: status 0, both VIPs removed from lo, the record emptied (status $RC)" \
@@ -329,7 +330,8 @@ expect "3d director takeover, eth0 up without carrier: status 0, VIPs bound (fra
 LIMIT_MS=5000
 [ -n "${LVSDR_WRAP_OTHER:-}" ] && LIMIT_MS=30000 # valgrind, on a loaded runner
 timed() { # run, and MS = its wall time
-	local start=$(date +%s%N)
+	local start
+	start=$(date +%s%N)
 	run "$@"
 	MS=$((($(date +%s%N) - start) / 1000000))
 }

@@ -301,6 +301,7 @@ else
 		rs2 drift "ok=3 changed=1 failed=0" changed
 	check "Ansible: ... and the host is in sync again" in_sync rs2 "$AP_PROFILE"
 
+	# shellcheck disable=SC2034 # read by the eval'd assertions below
 	before=$(snapshot dir2)
 	play_expect "Ansible --check on a fresh namespace: the lvsdr task reports changed" \
 		dir2 check "ok=3 changed=1 failed=0" changed --check
