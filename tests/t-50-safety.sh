@@ -385,7 +385,7 @@ on rs1 ip addr del 198.51.100.23/24 dev eth0 2>/dev/null
 cp "$TMP/dir3.ini" "$DIRE"
 on rs1 "$LVSDR" release -q "$DIRE"
 
-# -- a record belongs to one namespace for its whole life (issue 17) -------------
+# -- a record belongs to one namespace for its whole life ------------------------
 # The kernel gives a dead namespace's inode to the next one; its cookie it
 # never gives again. lvsdr binds an IPv6 VIP in namespace A and A is
 # deleted; namespaces are created until one, B, has A's inode (bounded),

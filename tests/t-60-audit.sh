@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t-60: the segment audit (issue 5): probe names every MAC that answers for
+# t-60: the segment audit: probe names every MAC that answers for
 # a VIP, takeover checks for a holder before it binds, watch logs every claim
 # and flags foreign owners and flip-flops, and verify and probe speak the
 # formats monitoring collects (plugin line, Prometheus text file, JSON).
