@@ -251,6 +251,7 @@ install: $(BUILD)/lvsdr
 	install -v -m 0755 $(BUILD)/lvsdr $(DESTDIR)$(SBINDIR)/lvsdr
 	install -v -m 0644 man/lvsdr.8 $(DESTDIR)$(MANDIR)/man8/lvsdr.8
 	install -v -m 0644 man/lvsdr.ini.5 $(DESTDIR)$(MANDIR)/man5/lvsdr.ini.5
+	install -v -m 0644 man/lvsdr-output.5 $(DESTDIR)$(MANDIR)/man5/lvsdr-output.5
 	$(DIST_PATHS) dist/systemd/lvsdr@.service >$(BUILD)/lvsdr@.service
 	install -v -m 0644 $(BUILD)/lvsdr@.service $(DESTDIR)$(SYSTEMDUNITDIR)/lvsdr@.service
 	$(DIST_PATHS) dist/bash-completion/lvsdr >$(BUILD)/lvsdr.bash-completion
@@ -266,7 +267,7 @@ install: $(BUILD)/lvsdr
 # Example profiles go only as installed: an edited one is the operator's.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/lvsdr $(DESTDIR)$(MANDIR)/man8/lvsdr.8 $(DESTDIR)$(MANDIR)/man5/lvsdr.ini.5 \
-		$(DESTDIR)$(SYSTEMDUNITDIR)/lvsdr@.service $(DESTDIR)$(BASHCOMPDIR)/lvsdr \
+		$(DESTDIR)$(MANDIR)/man5/lvsdr-output.5 $(DESTDIR)$(SYSTEMDUNITDIR)/lvsdr@.service $(DESTDIR)$(BASHCOMPDIR)/lvsdr \
 		$(DESTDIR)$(DOCDIR)/examples/keepalived.conf
 	@rmdir "$(DESTDIR)$(DOCDIR)/examples" "$(DESTDIR)$(DOCDIR)" 2>/dev/null || true
 	@for f in profiles/*.ini; do \

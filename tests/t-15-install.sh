@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # t-15: `make install` and `make uninstall` into a DESTDIR honour PREFIX,
 # SBINDIR, MANDIR, SYSCONFDIR, SYSTEMDUNITDIR, BASHCOMPDIR and DOCDIR, install
-# exactly the binary, both man pages, the systemd unit, the bash completion,
+# exactly the binary, the three man pages, the systemd unit, the bash completion,
 # the example profiles and the keepalived example (which keepalived -t
 # accepts), and never overwrite or remove a profile the operator changed.
 . "$(dirname "$0")/lib/common.sh"
@@ -32,6 +32,7 @@ want=$(
 /usr/sbin/lvsdr 755
 /usr/share/bash-completion/completions/lvsdr 644
 /usr/share/doc/lvsdr/examples/keepalived.conf 644
+/usr/share/man/man5/lvsdr-output.5 644
 /usr/share/man/man5/lvsdr.ini.5 644
 /usr/share/man/man8/lvsdr.8 644"
 )
