@@ -45,13 +45,6 @@ ZERO=00:00:00:00:00:00
 HAVE_TCPDUMP=0
 command -v tcpdump >/dev/null 2>&1 && HAVE_TCPDUMP=1
 
-# lv HOST ARGS...: the tool under test in HOST's namespace.
-lv() {
-	local h=$1
-	shift
-	on "$h" "$LVSDR" "$@"
-}
-
 # Under `make valgrind` the tool starts slowly: latency is not measured then.
 WRAPPED=${LVSDR_WRAP:-}${LVSDR_WRAP_OTHER:-}
 

@@ -136,7 +136,7 @@ applied=$(snapshot)
 # flock goes with the process, so the next run is not blocked.
 ip netns exec "$(ns rs1)" env LVSDR_TEST_STEP_DELAY_MS=2000 "$LVSDR" release "$PROFILE" >/dev/null 2>&1 &
 pid=$!
-sleep 0.5
+check "the run to be killed takes the lock" wait_until 5 sh -c "lslocks -n -o PID | grep -qw $pid"
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null
 start=$(date +%s%N)

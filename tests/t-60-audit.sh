@@ -57,12 +57,6 @@ WRAPPED=${LVSDR_WRAP:-}${LVSDR_WRAP_OTHER:-}
 BCAST=ff:ff:ff:ff:ff:ff
 NOBODY=65534
 
-lv() { # HOST ARGS...: the tool under test in HOST's namespace
-	local h=$1
-	shift
-	on "$h" "$LVSDR" "$@"
-}
-
 # run NAME HOST ARGS...: lv with stdout in $TMP/NAME.out, stderr in
 # $TMP/NAME.err; RC holds the status and MS the milliseconds it took.
 # run_on NAME HOST COMMAND...: the same for any command.

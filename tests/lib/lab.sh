@@ -73,6 +73,15 @@ on() {
 	ip netns exec "$(ns "$host")" "$@"
 }
 
+# lv HOST ARGS...: lvsdr, the binary under test, inside HOST's namespace.
+# tests/run has made $LVSDR a wrapper when LVSDR_WRAP is set (valgrind).
+lv() {
+	local h=$1
+	shift
+	# shellcheck disable=SC2086 # LVSDR_WRAP is a command line: split it.
+	on "$h" ${LVSDR_WRAP:-} "$LVSDR" "$@"
+}
+
 # lab_require: the lab needs root and working network namespaces. Without
 # them the script is skipped, except on CI, where a skip would hide a
 # broken runner: there it fails.
