@@ -16,13 +16,20 @@ EXAMPLEDIR ?= $(SYSCONFDIR)/lvsdr
 CC ?= cc
 CPPFLAGS ?=
 CFLAGS ?= -O2 -g
-# Set NO_DEPS=1 to skip the Debian package check (packagers, other distros).
+# Plain `make` only compiles. `make deps` installs the Debian packages the
+# build needs; check, demo, asan, valgrind and bench install what they need
+# first. NO_DEPS=1 skips that step (CI, packagers, other distributions).
 NO_DEPS ?=
 # Build directory; `make asan` uses build-asan with the sanitizers.
 BUILD ?= build
 SANITIZE ?=
 
 PKGS := libnl-3.0 libnl-route-3.0 libnl-genl-3.0 inih
+# The version `lvsdr --version` prints: `git describe` of a clone (a tag
+# v1.2.3 gives 1.2.3, 1.2.3-4-gHASH after it, -dirty with edits), VERSION
+# and the commit while no tag is reachable, VERSION alone in a tarball.
+LVSDR_VERSION := $(shell d=$$([ -e .git ] && git describe --tags --always --dirty --match 'v[0-9]*' 2>/dev/null); \
+	case "$$d" in (v[0-9]*) echo "$$d" | cut -c2- ;; ("") cat VERSION ;; (*) echo "$$(cat VERSION)-g$$d" ;; esac)
 ifeq ($(V),1)
 Q :=
 else
@@ -68,10 +75,17 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_CORPUS := tests/fuzz/corpus
 
-.PHONY: all deps test-deps check asan valgrind demo bench install uninstall clean fuzz golden deb
+.PHONY: FORCE all deps test-deps check check-fast asan valgrind demo bench install uninstall clean fuzz golden deb
 .DEFAULT_GOAL := all
 
-all: deps lvsdr
+all: lvsdr compile_commands.json
+
+# Said once, at parse time, instead of a compiler error about a missing header.
+ifeq ($(filter deps test-deps clean,$(MAKECMDGOALS)),)
+ifneq ($(shell $(PKG_CONFIG) --exists $(PKGS) 2>/dev/null && echo y),y)
+$(warning pkg-config finds no $(PKGS): on Debian, `make deps` installs them)
+endif
+endif
 
 deps:
 ifeq ($(NO_DEPS),)
@@ -94,6 +108,14 @@ $(BUILD)/lvsdr: $(BUILD)/main.o $(LIB_OBJS)
 # path: the tests run make with BUILD=/abs/build, a developer with
 # BUILD=build, and a header change must rebuild the object either way.
 DEPTARGETS = -MT $@ -MT $(abspath $@)
+
+# Rewritten only when the version changes, so only main.o is rebuilt then.
+$(BUILD)/version.h: FORCE | $(BUILD)
+	$(Q)echo '#define LVSDR_VERSION "$(LVSDR_VERSION)"' >$@.tmp
+	$(Q)if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv -f $@.tmp $@; fi
+$(BUILD)/main.o: $(BUILD)/version.h
+$(BUILD)/main.o: LVSDR_CFLAGS += -I$(BUILD)
+FORCE:
 
 $(BUILD)/%.o: src/%.c | $(BUILD)
 	@echo "  CC      $@"
@@ -153,6 +175,14 @@ check: test-deps
 	$(Q)bash tests/lib/debroot.sh prepare
 	$(Q)LVSDR_BUILD=$(abspath $(BUILD)) tests/run
 
+# The edit-compile-test loop: unit tests, the profile corpus, the command
+# lines, the fuzz corpus replayed and the man pages; no namespaces, two at a
+# time. One script: tests/run t-30 (README).
+CHECK_FAST = unit t-10 t-11 t-12 t-90
+check-fast: test-deps
+	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 test-binaries lvsdr
+	$(Q)TEST_JOBS=2 LVSDR_BUILD=$(abspath $(BUILD)) tests/run $(CHECK_FAST)
+
 asan: test-deps
 	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 BUILD=build-asan \
 		SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test-binaries
@@ -180,6 +210,44 @@ endif
 	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 test-binaries lvsdr
 	$(Q)LVSDR_BUILD=$(abspath $(BUILD)) CC="$(CC)" bench/run
 
+# make lint: shellcheck over every shell script (.shellcheckrc; warnings
+# and errors fail, notes do not) and clang-format's check of the C
+# (.clang-format). make format rewrites the C in the house layout.
+# A shell script: a *.sh, or a file whose first line runs sh or bash.
+SH_FILES = $(sort $(shell find tests bench contrib .ci profiles $(wildcard debian) -type f \
+	-not -path 'tests/fuzz/*' -not -path 'tests/bad-*' -not -path 'tests/good-*' -print 2>/dev/null | \
+	while read -r f; do case "$$f" in (*.sh) echo "$$f" ;; (*) head -n1 "$$f" | grep -qE '^\#!.*[/ ](ba)?sh( |$$)' && echo "$$f" ;; esac; done))
+C_FILES = $(wildcard src/*.c include/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c tests/helpers/*.h \
+	tests/fuzz/*.c bench/*.c)
+.PHONY: lint lint-sh lint-c format
+lint: lint-sh lint-c
+lint-sh:
+ifeq ($(NO_DEPS),)
+	$(Q)tests/deps.sh lint
+endif
+	$(Q)shellcheck -S warning $(SH_FILES)
+	$(Q)shellcheck -S warning -s bash dist/bash-completion/lvsdr
+	@echo "  LINT    $(words $(SH_FILES)) shell scripts and the bash completion: shellcheck clean"
+lint-c:
+ifeq ($(NO_DEPS),)
+	$(Q)tests/deps.sh lint
+endif
+	$(Q)clang-format --dry-run --Werror $(C_FILES)
+	@echo "  LINT    $(words $(C_FILES)) C files: formatted as .clang-format says"
+format:
+	$(Q)clang-format -i $(C_FILES)
+
+# For editors and clangd: each C file with the flags this Makefile compiles
+# it with, written from those flags (no bear needed, nothing rebuilt).
+compile_commands.json: Makefile $(SRCS) $(UNIT_SRCS) $(HELPER_SRCS)
+	@echo "  GEN     $@"
+	$(Q){ sep=; printf '['; \
+	for f in $(SRCS) $(UNIT_SRCS) $(HELPER_SRCS) tests/fuzz/replay.c tests/fuzz/fuzz_plan.c; do \
+		printf '%s\n  { "directory": "%s", "file": "%s",\n    "command": "%s %s %s -I%s -Itests/unit -c -o /dev/null %s" }' \
+			"$$sep" "$(CURDIR)" "$$f" "$(CC)" "$(CFLAGS)" "$(strip $(filter-out -MMD -MP,$(LVSDR_CFLAGS)))" "$(BUILD)" "$$f"; \
+		sep=,; \
+	done; printf '\n]\n'; } >$@.tmp && mv -f $@.tmp $@
+
 # Installs from $(BUILD), so `make install` after `make asan BUILD=...` is explicit.
 # The unit and the completion get this install's SBINDIR and SYSCONFDIR;
 # an example profile already in SYSCONFDIR/lvsdr is the operator's and stays.
@@ -190,6 +258,7 @@ install: $(BUILD)/lvsdr
 	install -v -m 0755 $(BUILD)/lvsdr $(DESTDIR)$(SBINDIR)/lvsdr
 	install -v -m 0644 man/lvsdr.8 $(DESTDIR)$(MANDIR)/man8/lvsdr.8
 	install -v -m 0644 man/lvsdr.ini.5 $(DESTDIR)$(MANDIR)/man5/lvsdr.ini.5
+	install -v -m 0644 man/lvsdr-output.5 $(DESTDIR)$(MANDIR)/man5/lvsdr-output.5
 	$(DIST_PATHS) dist/systemd/lvsdr@.service >$(BUILD)/lvsdr@.service
 	install -v -m 0644 $(BUILD)/lvsdr@.service $(DESTDIR)$(SYSTEMDUNITDIR)/lvsdr@.service
 	$(DIST_PATHS) dist/bash-completion/lvsdr >$(BUILD)/lvsdr.bash-completion
@@ -205,7 +274,7 @@ install: $(BUILD)/lvsdr
 # Example profiles go only as installed: an edited one is the operator's.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/lvsdr $(DESTDIR)$(MANDIR)/man8/lvsdr.8 $(DESTDIR)$(MANDIR)/man5/lvsdr.ini.5 \
-		$(DESTDIR)$(SYSTEMDUNITDIR)/lvsdr@.service $(DESTDIR)$(BASHCOMPDIR)/lvsdr \
+		$(DESTDIR)$(MANDIR)/man5/lvsdr-output.5 $(DESTDIR)$(SYSTEMDUNITDIR)/lvsdr@.service $(DESTDIR)$(BASHCOMPDIR)/lvsdr \
 		$(DESTDIR)$(DOCDIR)/examples/keepalived.conf
 	@for f in profiles/*.ini; do \
 		t="$(DESTDIR)$(EXAMPLEDIR)/$${f##*/}"; \
@@ -222,26 +291,28 @@ uninstall:
 # the package's build: MAKEFLAGS is not passed on, and debian/rules sets
 # every variable the Makefile would take from the environment.
 DEBDIR ?= $(BUILD)/deb
-DEB_SOURCES := Makefile README.md debian dist include man profiles src
-LVSDR_VERSION := $(shell sed -n 's/^\#define LVSDR_VERSION "\(.*\)"$$/\1/p' include/lvsdr.h)
-DEB_STAMP = $(DEBDIR)/lvsdr_$(LVSDR_VERSION).stamp
+# The package's version is the release the VERSION file names (a copy of
+# the sources has no .git, so the packaged binary says the same).
+DEB_SOURCES := Makefile README.md VERSION debian dist include man profiles src
+DEB_VERSION := $(shell cat VERSION)
+DEB_STAMP = $(DEBDIR)/lvsdr_$(DEB_VERSION).stamp
 deb: $(DEB_STAMP)
 $(DEB_STAMP): $(shell find $(DEB_SOURCES) -type f 2>/dev/null)
 ifeq ($(NO_DEPS),)
 	$(Q)tests/deps.sh deb
 endif
-	$(Q)v=$$(dpkg-parsechangelog -l debian/changelog -S Version) && [ "$$v" = "$(LVSDR_VERSION)" ] || \
-		{ echo "make deb: debian/changelog is at $$v, include/lvsdr.h at $(LVSDR_VERSION): add an entry (dch -v $(LVSDR_VERSION))" >&2; exit 2; }
-	$(Q)rm -rf $(DEBDIR) && mkdir -p $(DEBDIR)/lvsdr-$(LVSDR_VERSION)
-	$(Q)tar -cf - $(DEB_SOURCES) | tar -xf - -C $(DEBDIR)/lvsdr-$(LVSDR_VERSION)
+	$(Q)v=$$(dpkg-parsechangelog -l debian/changelog -S Version) && [ "$$v" = "$(DEB_VERSION)" ] || \
+		{ echo "make deb: debian/changelog is at $$v, VERSION at $(DEB_VERSION): add an entry (dch -v $(DEB_VERSION))" >&2; exit 2; }
+	$(Q)rm -rf $(DEBDIR) && mkdir -p $(DEBDIR)/lvsdr-$(DEB_VERSION)
+	$(Q)tar -cf - $(DEB_SOURCES) | tar -xf - -C $(DEBDIR)/lvsdr-$(DEB_VERSION)
 	@echo "  DEB     $(DEBDIR) (log: $(DEBDIR)/build.log)"
-	$(Q)cd $(DEBDIR)/lvsdr-$(LVSDR_VERSION) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	$(Q)cd $(DEBDIR)/lvsdr-$(DEB_VERSION) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
 		dpkg-buildpackage -b -us -uc >../build.log 2>&1 || { tail -n 40 ../build.log >&2; exit 1; }
-	$(Q)rm -rf $(DEBDIR)/lvsdr-$(LVSDR_VERSION)
+	$(Q)rm -rf $(DEBDIR)/lvsdr-$(DEB_VERSION)
 	$(Q)ls -1 $(DEBDIR)/*.deb
 	$(Q)touch $@
 
 clean:
-	rm -rf build build-asan build-ubsan build-fuzz lvsdr
+	rm -rf build build-asan build-ubsan build-fuzz lvsdr compile_commands.json
 
 -include $(wildcard $(BUILD)/*.d $(BUILD)/unit/*.d)

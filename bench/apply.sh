@@ -1,3 +1,6 @@
+# shellcheck shell=bash
+# SW_* come from the stopwatch's output through eval (bench/lib.sh).
+# shellcheck disable=SC2154
 # Scenario 3: a real server (the lab's rs1) binds N VIPs on lo and sets its
 # two ARP knobs. Sourced by bench/run, after the lab is up.
 #

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Scenario 4: instructions executed (valgrind's callgrind, "Ir"), a figure
 # that does not move with the machine's load. Sourced by bench/run; uses
 # the real-server profile of 10,000 VIPs that apply.sh writes.

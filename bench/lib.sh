@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by bench/run and the scenario files it sources: recording samples,
 # timing a command, the summary table and the JSON file.
 #

@@ -1,3 +1,7 @@
+# shellcheck shell=bash
+# SW_* come from the stopwatch's output through eval (bench/lib.sh), LAB_MAC_*
+# from lab.sh.
+# shellcheck disable=SC2154
 # Scenarios 1 and 2: a director takes over VIPs and the client on the same
 # bridge re-points its neighbour entries. Sourced by bench/run, after the
 # lab is up.

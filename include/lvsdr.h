@@ -4,8 +4,6 @@
 
 #include <stdbool.h>
 
-#define LVSDR_VERSION "0.1.0"
-
 enum lvsdr_exit {
 	LVSDR_EXIT_OK = 0,              /* success, or in sync */
 	LVSDR_EXIT_DRIFT = 1,           /* verify: live state differs from the profile */

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "lvsdr.h"
+/* LVSDR_VERSION, written by the Makefile from git describe or VERSION. */
+#include "version.h"
 #include "syslog_mirror.h"
 
 static const struct subcommand {

@@ -58,7 +58,8 @@ DEMO_STEP=0
 SNIFF_PID=
 KA=                     # keepalived's configs, logs and pid files, while it runs
 KA_WHY=                 # why the directors run without keepalived
-KA_PID_dir1= KA_PID_dir2=
+# shellcheck disable=SC2034 # read through their names (ka_running, ka_stop)
+KA_PID_dir1='' KA_PID_dir2=''
 PATHCHECK_WHY=          # why the path check is skipped
 
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ] && [ "${TERM:-dumb}" != dumb ]; then
@@ -126,7 +127,7 @@ lab_down() {
 		for p in $pids; do kill -KILL "$p" 2>/dev/null; done
 	fi
 	[ -n "$DEMO_TMP" ] && rm -rf "$DEMO_TMP"
-	DEMO_TMP= KA=
+	DEMO_TMP='' KA=''
 }
 # A redirection on a function or builtin (`f 2>/dev/null`) is made and
 # undone by this shell: a signal landing inside one would leave the
@@ -638,4 +639,4 @@ else
 fi
 tenths=$((($(date +%s%N) - DEMO_T0) / 100000000))
 say "Finished in $((tenths / 10)).$((tenths % 10)) s." \
-	"More: man/lvsdr.8, man/lvsdr.ini.5 (man -l man/lvsdr.8), profiles/ for examples."
+	"More: man/lvsdr.8, man/lvsdr.ini.5, man/lvsdr-output.5 (man -l man/lvsdr.8), profiles/ for examples."

@@ -1,18 +1,20 @@
 #!/bin/sh
 # Install the Debian packages a make target needs, or say exactly how to.
-# Usage: tests/deps.sh build|deb|test|bench
+# Usage: tests/deps.sh build|deb|test|bench|lint
 set -eu
 build="pkg-config gcc make libc6-dev libnl-3-dev libnl-route-3-dev libnl-genl-3-dev libinih-dev"
 # make deb: dpkg-buildpackage and dh; t-16 adds lintian and debootstrap.
 deb="$build dpkg-dev debhelper fakeroot"
 test="$deb lintian debootstrap iproute2 tcpdump iputils-ping socat mandoc valgrind procps kmod keepalived systemd util-linux man-db jq nftables resource-agents libxml2-utils ansible-core prometheus iputils-arping user-mode-linux ipvsadm busybox-static"
 bench="$test time"
+lint="shellcheck clang-format"
 case "${1:-build}" in
 build) want=$build ;;
 deb) want=$deb ;;
 test) want=$test ;;
 bench) want=$bench ;;
-*) echo "usage: $0 build|deb|test|bench" >&2; exit 2 ;;
+lint) want=$lint ;;
+*) echo "usage: $0 build|deb|test|bench|lint" >&2; exit 2 ;;
 esac
 missing=
 for p in $want; do

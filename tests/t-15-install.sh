@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # t-15: `make install` and `make uninstall` into a DESTDIR honour PREFIX,
 # SBINDIR, MANDIR, SYSCONFDIR, SYSTEMDUNITDIR, BASHCOMPDIR, DOCDIR and EXAMPLEDIR, install
-# exactly the binary, both man pages, the systemd unit, the bash completion,
+# exactly the binary, the three man pages, the systemd unit, the bash completion,
 # the example profiles and the keepalived example (which keepalived -t
 # accepts), and never overwrite or remove a profile the operator changed.
 . "$(dirname "$0")/lib/common.sh"
@@ -9,6 +9,16 @@
 TMP=$(mktemp -d /tmp/lvsdr-t15.XXXXXX) || exit 1
 trap 'rm -rf "$TMP"' EXIT
 mk() { make -s -C "$LVSDR_ROOT" --no-print-directory NO_DEPS=1 BUILD="$LVSDR_BUILD" "$@" >"$TMP/log" 2>&1; }
+
+# Packagers and other distributions run plain `make`: it compiles and never
+# installs a package; the targets that run programs install what they need.
+plan() { make -n -C "$LVSDR_ROOT" --no-print-directory BUILD="$TMP/plan" "$@" 2>/dev/null; }
+check "plain make only compiles: it never runs tests/deps.sh" bash -c '! grep -q deps.sh <<<"$1"' _ "$(plan)"
+check "make deps installs the build packages" grep -qx 'tests/deps.sh build' <(plan deps)
+for t in check demo asan valgrind; do
+	check "make $t installs the test packages first" grep -qx 'tests/deps.sh test' <(plan "$t" | head -n1)
+done
+check "NO_DEPS=1 make check installs nothing" bash -c '! grep -q deps.sh <<<"$1"' _ "$(plan NO_DEPS=1 check)"
 
 if mk install DESTDIR="$TMP/root" PREFIX=/usr; then
 	ok "make install DESTDIR=... PREFIX=/usr succeeds"
@@ -22,6 +32,7 @@ want=$(
 /usr/sbin/lvsdr 755
 /usr/share/bash-completion/completions/lvsdr 644
 /usr/share/doc/lvsdr/examples/keepalived.conf 644
+/usr/share/man/man5/lvsdr-output.5 644
 /usr/share/man/man5/lvsdr.ini.5 644
 /usr/share/man/man8/lvsdr.8 644"
 )
@@ -112,6 +123,20 @@ check "make uninstall says it kept the edited profile" grep -q "kept .*/etc/lvsd
 rm "$TMP/root/etc/lvsdr/realserver.ini"
 mk uninstall DESTDIR="$TMP/root" PREFIX=/usr
 check "make uninstall removes /etc/lvsdr once it is empty" test ! -e "$TMP/root/etc/lvsdr"
+
+# The version: a tarball has no .git, so VERSION names it; a clone's comes
+# from git describe, and with no v* tag it still starts with VERSION.
+mkdir "$TMP/tarball"
+(cd "$LVSDR_ROOT" && tar --exclude=.git --exclude='./build*' --exclude=./lvsdr -cf - .) | tar -xf - -C "$TMP/tarball"
+# main.c prints the header's string as it is: no need to compile it.
+make -s -C "$TMP/tarball" --no-print-directory NO_DEPS=1 build/version.h >"$TMP/log" 2>&1
+check "a tree without .git (a tarball): lvsdr --version prints VERSION's version" \
+	grep -qx "#define LVSDR_VERSION \"$(cat "$LVSDR_ROOT/VERSION")\"" "$TMP/tarball/build/version.h"
+if [ -e "$LVSDR_ROOT/.git" ] && command -v git >/dev/null 2>&1 && ! git -C "$LVSDR_ROOT" describe --tags --match 'v[0-9]*' >/dev/null 2>&1; then
+	check "a clone with no v* tag: lvsdr --version is VERSION and the commit" \
+		grep -qx "lvsdr $(cat "$LVSDR_ROOT/VERSION")-g$(git -C "$LVSDR_ROOT" rev-parse --short HEAD)\(-dirty\)\?" \
+		<("$LVSDR_BUILD/lvsdr" --version)
+fi
 
 # LIBNL_STATIC=1: the same program, libnl linked in from Debian's static
 # archives (the bench measures what that saves at start-up). -O0: this

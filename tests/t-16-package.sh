@@ -55,7 +55,7 @@ require "needs debootstrap and lintian (tests/deps.sh test)" command -v debootst
 require "needs network namespaces" ip netns add "$NS"
 
 ARCH=$(dpkg --print-architecture)
-N=$(sed -n 's/^#define LVSDR_VERSION "\(.*\)"$/\1/p' "$LVSDR_ROOT/include/lvsdr.h")
+N=$(cat "$LVSDR_ROOT/VERSION")
 NEXT=$N+t16
 DEB=$LVSDR_BUILD/deb/lvsdr_${N}_$ARCH.deb
 DEB_NEXT=$LVSDR_BUILD/deb-next/lvsdr_${NEXT}_$ARCH.deb
@@ -73,7 +73,7 @@ make_deb() {
 		exit 1
 	fi
 }
-make_deb "make deb builds lvsdr_${N}_$ARCH.deb, the version of include/lvsdr.h" "$DEB" "$LVSDR_ROOT" BUILD="$LVSDR_BUILD"
+make_deb "make deb builds lvsdr_${N}_$ARCH.deb, the version VERSION names" "$DEB" "$LVSDR_ROOT" BUILD="$LVSDR_BUILD"
 check "make deb leaves the tree clean (no debian/lvsdr, no debian/.debhelper)" \
 	test ! -e "$LVSDR_ROOT/debian/lvsdr" -a ! -e "$LVSDR_ROOT/debian/.debhelper"
 check "the runtime dependencies are the shared libraries only" \
@@ -91,20 +91,19 @@ check "the package holds no conffile and nothing under /etc" \
 # The edited files keep their times, so make rebuilds it only when a
 # source changed.
 mkdir -p "$TMP/next"
-tar -C "$LVSDR_ROOT" -cf - Makefile README.md debian dist include man profiles src |
+tar -C "$LVSDR_ROOT" -cf - Makefile README.md VERSION debian dist include man profiles src |
 	tar -C "$TMP/next" -xf -
-for f in include/lvsdr.h debian/changelog; do
-	sed -i -e "s/^#define LVSDR_VERSION \"$N\"/#define LVSDR_VERSION \"$NEXT\"/" \
-		-e "1s/^lvsdr ($N)/lvsdr ($NEXT)/" "$TMP/next/$f"
+for f in VERSION debian/changelog; do
+	sed -i -e "1s/^$N\$/$NEXT/" -e "1s/^lvsdr ($N)/lvsdr ($NEXT)/" "$TMP/next/$f"
 	touch -r "$LVSDR_ROOT/$f" "$TMP/next/$f"
 done
 make_deb "make deb in a copy at version $NEXT builds lvsdr_${NEXT}_$ARCH.deb" "$DEB_NEXT" "$TMP/next" \
 	DEBDIR="$LVSDR_BUILD/deb-next"
 # A changelog behind the program is refused: the package would lie.
-sed -i "s/^#define LVSDR_VERSION \"$NEXT\"/#define LVSDR_VERSION \"9.9.9\"/" "$TMP/next/include/lvsdr.h"
+echo 9.9.9 >"$TMP/next/VERSION"
 mk "$TMP/next" DEBDIR="$TMP/never" deb
 check "make deb refuses a changelog that is not at the program's version, and builds nothing" \
-	eval 'grep -q "debian/changelog is at $NEXT, include/lvsdr.h at 9.9.9" "$TMP/make.log" && test ! -e "$TMP/never/lvsdr_9.9.9.stamp"'
+	eval 'grep -q "debian/changelog is at $NEXT, VERSION at 9.9.9" "$TMP/make.log" && test ! -e "$TMP/never/lvsdr_9.9.9.stamp"'
 
 # lintian takes half a minute: its verdict is kept beside the .changes it judged.
 changes=${DEB%.deb}.changes

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t-20: real-server provisioning on a live kernel (issue 3). lvsdr apply and
+# t-20: real-server provisioning on a live kernel. lvsdr apply and
 # verify run inside the real servers' namespaces; the client judges the
 # result from the wire, as a user of the service would.
 #
@@ -321,7 +321,7 @@ want "no out-of-range line" out_has '^  arp_ignore +drift +conf/all/arp_ignore =
 verdict "4l drift, conf/all/arp_ignore = 9 (the kernel takes it): exit 1, 'outside its meaningful range'"
 restore "4m apply rewrites the out-of-range knob: verify exit 0 again"
 
-# Effectively right but not where the scope puts it (issue 17): someone resets
+# Effectively right but not where the scope puts it: someone resets
 # conf/all while eth0 keeps 1 and 2. The effective values hold only until
 # eth0 is re-created, so verify holds each knob to every place the profile's
 # scope (all+interface, the default) writes, and apply writes it back.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # t-30: a director takes its VIPs over, releases them, and follows keepalived
-# (issue 4). The client only listens: every change of its neighbour entries
+# (notify). The client only listens: every change of its neighbour entries
 # must come from the director's announcements.
 #
 #        [client] 192.0.2.1       arpsniff: every ARP/NA frame it receives
@@ -44,13 +44,6 @@ BCAST=ff:ff:ff:ff:ff:ff
 ZERO=00:00:00:00:00:00
 HAVE_TCPDUMP=0
 command -v tcpdump >/dev/null 2>&1 && HAVE_TCPDUMP=1
-
-# lv HOST ARGS...: the tool under test in HOST's namespace.
-lv() {
-	local h=$1
-	shift
-	on "$h" "$LVSDR" "$@"
-}
 
 # Under `make valgrind` the tool starts slowly: latency is not measured then.
 WRAPPED=${LVSDR_WRAP:-}${LVSDR_WRAP_OTHER:-}
@@ -209,7 +202,7 @@ lv dir1 release -q "$BOTH"
 # client's locktime is raised from 1 s to 10 s, so every announcement arrives
 # within locktime of that change. A request with sender IP = target IP
 # overrides the entry anyway; a reply does only because lvsdr sets its target
-# MAC to its sender MAC (KERNEL-FACTS.md), which mode=reply thus proves.
+# MAC to its sender MAC (KERNEL-FACTS.md in this repository), which mode=reply thus proves.
 # STALE entries send no probe, so the client stays silent throughout.
 on client sysctl -qw net.ipv4.neigh.eth0.locktime=1000
 INTERVAL=100
@@ -327,7 +320,7 @@ lv dir2 verify --state any "$BOTH" >/dev/null 2>&1
 rc=$?
 check "verify --state any after release: exit 0 (status $rc)" [ "$rc" -eq 0 ]
 
-# --- a takeover with one VIP blocked (issue 17) -----------------------------------
+# --- a takeover with one VIP blocked ----------------------------------------------
 # A copy of the IPv6 VIP that lvsdr did not bind sits on another interface of
 # dir2 (one end of a veth pair: the lab's kernel may have no dummy driver).
 # The takeover leaves that VIP out, names it, binds and announces the IPv4
@@ -442,7 +435,7 @@ check "notify BACKUP: the VIPs are released and verify --state notified passes (
 	eval '[ "$nrc" -eq 0 ] && ! on dir2 ip -o addr show dev eth0 | grep -qE " ($LAB_VIP|$LAB_VIP6)/"'
 on dir2 ip link del stray0
 
-# --- a backup never grabs the VIPs (issue 17) ------------------------------------
+# --- a backup never grabs the VIPs -----------------------------------------------
 # dir1 holds both VIPs (takeover). apply on dir2, a director going by its
 # role, sets what it owns (the knobs) and binds a VIP only when no other
 # host answers for it: here nothing. verify on dir2 calls that the expected
@@ -618,7 +611,7 @@ check "20 concurrent notify runs: the end state is consistent, all bound or all 
 notify_expect "then one sequential notify MASTER converges: both VIPs bound" master INSTANCE VI_1 MASTER 100
 lv dir2 release -q "$NP"
 
-# The last event to arrive wins (issue 21). A run slowed by the test hook
+# The last event to arrive wins. A run slowed by the test hook
 # holds the lock; an event, then another 50 ms later, wait for it. Runs
 # waiting for the lock get it in no particular order, so without the ticket
 # each takes it first about half the time. The second event must always win:
@@ -744,7 +737,7 @@ ka_unavailable() {
 
 # config_test_clean NAME FILE: keepalived --config-test exits 0 and says
 # nothing (the marker address in virtual_ipaddress spares the instance
-# keepalived's "No VIP specified" error; issue 17).
+# keepalived's "No VIP specified" error).
 config_test_clean() {
 	local out rc
 	out=$(keepalived --config-test -f "$2" 2>&1)
@@ -933,6 +926,7 @@ ka_cases() {
 	# VRRP child (no priority-0 advert, no notify), then the parent. The
 	# host then dies too: its link goes down with the VIPs still bound.
 	vrrp=$(cat "$KA/dir1-vrrp.pid" 2>/dev/null)
+	# shellcheck disable=SC2154 # ka_start sets KA_PID_HOST through eval
 	kill -STOP "$KA_PID_dir1"
 	[ -n "$vrrp" ] && kill -KILL "$vrrp"
 	kill -KILL "$KA_PID_dir1"
@@ -957,6 +951,7 @@ ka_cases() {
 
 	# keepalived kills its scripts about 1 s after SIGTERM when it exits:
 	# long enough for lvsdr, not for lvsdr under valgrind.
+	# shellcheck disable=SC2154 # ka_start sets KA_PID_HOST through eval
 	ka_stop "$KA_PID_dir2"
 	if [ -n "$WRAPPED" ]; then
 		skip "keepalived stopped on dir2 (SIGTERM): notify STOP releases its VIPs: keepalived kills its notify scripts before a run under valgrind ends"

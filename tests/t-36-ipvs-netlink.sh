@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t-36: lvsdr's generic-netlink IPVS facade (src/ipvs_netlink.c, issue 15)
+# t-36: lvsdr's generic-netlink IPVS facade (src/ipvs_netlink.c)
 # against a real kernel, with ipvsadm as the independent reader. This
 # machine's kernel has no IPVS, so the script re-runs itself in a user-mode
 # Linux guest (tests/lib/guest.sh).

@@ -54,7 +54,7 @@ for svc in "tcp $LAB_VIP" "udp $LAB_VIP" "tcp $LAB_VIP6" "udp $LAB_VIP6"; do
 	got=$(ipvs_lab_split "$N" "$1" "$2")
 	check "$1 $(ipvs_lab_hostport "$2"): $N requests split 5/5 by rr (got $got)" [ "$got" = "rs1=5 rs2=5 other=0" ]
 	OUT=$(ipvs_lab_wait_stats dir1 "$1" "$2" "$N")
-	read -r conns inpkts outpkts <<<"$OUT"
+	read -r conns _ outpkts <<<"$OUT"
 	check "$1 $(ipvs_lab_hostport "$2"): the replies bypass the director (Conns ${conns:-?}, OutPkts ${outpkts:-?})" \
 		[ "${conns:-}" = "$N" -a "${outpkts:-}" = 0 ]
 done
@@ -78,10 +78,10 @@ run dir1 verify -q --prom "$TMP/ipvs.prom" "$P"
 OUT=$(cat "$TMP/ipvs.prom")
 want "weight" out_has '^lvsdr_ipvs_backend_weight\{profile=".*",local_address="192\.0\.2\.100",local_port="80",local_mark="",proto="TCP",remote_address="192\.0\.2\.11",remote_port="80"\} 1$'
 want "owned" out_has '^lvsdr_ipvs_service_owned\{.*local_port="443".*\} 0$'
-for m in $(grep -oE '^\.It Va lvsdr_ipvs_[a-z_]+' "$LVSDR_ROOT/man/lvsdr.8" | awk '{ print $3 }'); do
+for m in $(grep -oE '^\.It Va lvsdr_ipvs_[a-z_]+' "$LVSDR_ROOT/man/lvsdr-output.5" | awk '{ print $3 }'); do
 	want "$m not written" out_has "^$m\{"
 done
-verdict "verify --prom: every IPVS metric lvsdr(8) documents, with node_exporter's labels"
+verdict "verify --prom: every IPVS metric lvsdr-output(5) documents, with node_exporter's labels"
 if command -v promtool >/dev/null 2>&1; then
 	check "promtool accepts the IPVS metrics" sh -c "promtool check metrics <'$TMP/ipvs.prom' >/dev/null 2>&1"
 fi

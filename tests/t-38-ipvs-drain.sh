@@ -55,8 +55,6 @@ HELD=$(hold_rs)
 HELD=${HELD%:8080}
 one_of() { [ "$1" = "$2" ] || [ "$1" = "$3" ]; }
 check "the held connection is in the director's table (to ${HELD:-nobody})" one_of "$HELD" "$LAB_IP_rs1" "$LAB_IP_rs2"
-OTHER=$LAB_IP_rs1
-[ "$HELD" = "$LAB_IP_rs1" ] && OTHER=$LAB_IP_rs2
 
 profile 5
 LVSDR_STATS=1 run dir1 apply "$P"

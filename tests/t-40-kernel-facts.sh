@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t-40: the kernel facts lvsdr is built on (docs: KERNEL-FACTS.md), measured
+# t-40: the kernel facts lvsdr is built on (KERNEL-FACTS.md in this repository), measured
 # with plain `ip` and `sysctl -w` in a lab, never with lvsdr itself. If one of
 # these fails, the kernel changed under us and lvsdr's advice may be wrong.
 #
@@ -124,6 +124,38 @@ lab_expect_who "VIP as /24 on rs1's lo, knobs 0: rs1 answers ARP for an unused a
 	192.0.2.77 rs1
 on rs1 ip addr del "$LAB_VIP/24" dev lo
 on rs1 ip addr add "$LAB_VIP/32" dev lo
+
+# --- sysctl semantics: what a write to conf/default and a wild value do -----
+# In a fresh namespace, where no conf/default knob was ever written: d0p's
+# own knob is written, d0's never is. Only d0 follows conf/default.
+FRESH=lvsdr-t40d-$$
+trap 'ip netns del "$FRESH" 2>/dev/null; lab_down; rm -rf "$TMP"' EXIT
+ip netns add "$FRESH"
+fresh() { ip netns exec "$FRESH" "$@"; }
+knob() { fresh cat "/proc/sys/net/ipv4/conf/$1/arp_ignore"; } # IFACE
+fresh ip link add d0 type veth peer name d0p
+fresh sysctl -qw net.ipv4.conf.d0p.arp_ignore=0 net.ipv4.conf.default.arp_ignore=1
+check "sysctl, conf/default/arp_ignore=1: d0, whose knob was never written, now reads 1 (got $(knob d0))" \
+	[ "$(knob d0)" = 1 ]
+check "sysctl, conf/default/arp_ignore=1: d0p, whose knob was written, keeps 0 (got $(knob d0p))" \
+	[ "$(knob d0p)" = 0 ]
+fresh ip link add d1 type veth peer name d1p
+check "sysctl, conf/default/arp_ignore=1: an interface created later starts with 1 (got $(knob d1))" \
+	[ "$(knob d1)" = 1 ]
+# An interface copies conf/default whole, the record of which knobs were
+# written included: created after a write to conf/default, it no longer
+# follows conf/default.
+fresh sysctl -qw net.ipv4.conf.default.arp_ignore=2
+check "sysctl, conf/default/arp_ignore=2: d1, created after conf/default was written, keeps 1 (got $(knob d1))" \
+	[ "$(knob d1)" = 1 ]
+check "sysctl, conf/default/arp_ignore=2: d0, created before, follows it (got $(knob d0))" \
+	[ "$(knob d0)" = 2 ]
+ip netns del "$FRESH"
+for v in 9 42 -1; do
+	check "sysctl, conf/all/arp_ignore=$v: the kernel takes it and reads it back" \
+		quiet on rs1 sh -c "sysctl -qw net.ipv4.conf.all.arp_ignore=$v && [ \$(cat /proc/sys/net/ipv4/conf/all/arp_ignore) = $v ]"
+done
+rs_reset
 
 # --- IPv6: no arp_ignore, and none needed ----------------------------------
 on dir1 ip -6 addr add "$LAB_VIP6/128" dev eth0 nodad

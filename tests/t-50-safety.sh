@@ -136,7 +136,7 @@ applied=$(snapshot)
 # flock goes with the process, so the next run is not blocked.
 ip netns exec "$(ns rs1)" env LVSDR_TEST_STEP_DELAY_MS=2000 "$LVSDR" release "$PROFILE" >/dev/null 2>&1 &
 pid=$!
-sleep 0.5
+check "the run to be killed takes the lock" wait_until 5 sh -c "lslocks -n -o PID | grep -qw $pid"
 kill -KILL "$pid"
 wait "$pid" 2>/dev/null
 start=$(date +%s%N)
@@ -385,7 +385,7 @@ on rs1 ip addr del 198.51.100.23/24 dev eth0 2>/dev/null
 cp "$TMP/dir3.ini" "$DIRE"
 on rs1 "$LVSDR" release -q "$DIRE"
 
-# -- a record belongs to one namespace for its whole life (issue 17) -------------
+# -- a record belongs to one namespace for its whole life ------------------------
 # The kernel gives a dead namespace's inode to the next one; its cookie it
 # never gives again. lvsdr binds an IPv6 VIP in namespace A and A is
 # deleted; namespaces are created until one, B, has A's inode (bounded),

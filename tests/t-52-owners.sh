@@ -3,7 +3,7 @@
 # each with its own profile) never remove each other's VIPs; a VIP both
 # list is refused naming both; nothing is removed without being named; a
 # record written by an older lvsdr (no profile) and the claims of a run
-# killed before it bound its addresses are handled safely (issue 21).
+# killed before it bound its addresses are handled safely.
 #
 #     [dir1] eth0 192.0.2.2/24 (veth, peer in the switch namespace)
 #            profile A: 192.0.2.100/24, 2001:db8::100/64

@@ -14,6 +14,7 @@
 # depend on how fast the binary starts (valgrind).
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/lab.sh"
+. "$(dirname "$0")/lib/verdict.sh"
 
 lab_require
 if ! lab_up rs1 dir1; then
@@ -45,20 +46,11 @@ RS=$(profile rs realserver eth0 "$LAB_VIP" "$LAB_VIP6")
 RS_OTHER=$(profile rs-other realserver eth0 "$VIP2")
 DIR=$(profile dir director eth0 "$LAB_VIP" "$VIP2")
 
-# run HOST ARGS...: lvsdr in HOST; combined output in OUT, status in RC.
-run() {
-	local h=$1
-	shift
-	OUT=$(on "$h" "$LVSDR" "$@" 2>&1)
-	RC=$?
-}
-out_has() { grep -qE -- "$1" <<<"$OUT"; }
-out_lacks() { ! out_has "$1"; }
+# run, out_has, out_lacks and status_is: tests/lib/verdict.sh.
 # expect NAME COMMAND...: check, and show the last output when it fails.
 expect() {
 	if "${@:2}"; then ok "$1"; else not_ok "$1" && printf '%s\n' "${OUT:-}" | sed 's/^/#   /'; fi
 }
-status_is() { [ "$RC" -eq "$1" ]; }
 
 knob() { on "$1" cat "/proc/sys/net/ipv4/conf/$2/$3" 2>/dev/null || echo missing; } # HOST DIR NAME
 bound() { on "$1" ip -o addr show dev "$2" 2>/dev/null | grep -qF -- " $3 "; }       # HOST DEV ADDR/PREFIX
@@ -160,6 +152,7 @@ expect "1c a later verify: status 2, 'no interface eth0 in this network namespac
 	eval 'status_is 2 && out_has "no interface eth0 in this network namespace"'
 # A cluster manager stopping this node must still be able to take the VIPs
 # off lo: a real server's release needs no NIC.
+# shellcheck disable=SC2034 # read by the eval'd assertion below
 before_release=$(record rs1)
 run rs1 release "$RS"
 expect "1c release without eth0: status 0, both VIPs removed from lo, the record emptied (status $RC)" \
@@ -306,7 +299,7 @@ expect "3b eth0 up again: a second takeover binds nothing and announces (status 
 	eval 'status_is 0 && out_has "\\(0 changes\\)" && out_has "^announced 2 VIPs on eth0"'
 
 # apply, unlike takeover, binds a VIP only when no other host answers for it
-# (issue 17): on a down NIC it cannot ask, so it binds nothing.
+# (a backup never grabs the VIPs): on a down NIC it cannot ask, so it binds nothing.
 fresh dir1
 on dir1 ip link set eth0 down
 before=$(snapshot dir1)
@@ -329,7 +322,8 @@ expect "3d director takeover, eth0 up without carrier: status 0, VIPs bound (fra
 LIMIT_MS=5000
 [ -n "${LVSDR_WRAP_OTHER:-}" ] && LIMIT_MS=30000 # valgrind, on a loaded runner
 timed() { # run, and MS = its wall time
-	local start=$(date +%s%N)
+	local start
+	start=$(date +%s%N)
 	run "$@"
 	MS=$((($(date +%s%N) - start) / 1000000))
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t-57: hostile conditions (issue 21). What lvsdr trusts in the files it
+# t-57: hostile conditions. What lvsdr trusts in the files it
 # keeps and reads as root, and what it refuses: a run directory someone else
 # can change, a FIFO, a directory or a link where a record should be, a FIFO
 # in sysctl.d. Every refusal: exit 2 at once (never a hang), a message

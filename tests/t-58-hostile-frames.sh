@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t-58: what watch cannot see, the kernel acts on (issue 21). Frames that
+# t-58: what watch cannot see, the kernel acts on. Frames that
 # Linux accepts and that move a client's neighbour entry must be logged by
 # `lvsdr watch`, attributed to the MAC the kernel took: ARP with hardware
 # type 6 (IEEE 802), a neighbour advertisement with two target link-layer

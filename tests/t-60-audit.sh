@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t-60: the segment audit (issue 5): probe names every MAC that answers for
+# t-60: the segment audit: probe names every MAC that answers for
 # a VIP, takeover checks for a holder before it binds, watch logs every claim
 # and flags foreign owners and flip-flops, and verify and probe speak the
 # formats monitoring collects (plugin line, Prometheus text file, JSON).
@@ -56,12 +56,6 @@ trap cleanup EXIT
 WRAPPED=${LVSDR_WRAP:-}${LVSDR_WRAP_OTHER:-}
 BCAST=ff:ff:ff:ff:ff:ff
 NOBODY=65534
-
-lv() { # HOST ARGS...: the tool under test in HOST's namespace
-	local h=$1
-	shift
-	on "$h" "$LVSDR" "$@"
-}
 
 # run NAME HOST ARGS...: lv with stdout in $TMP/NAME.out, stderr in
 # $TMP/NAME.err; RC holds the status and MS the milliseconds it took.
@@ -640,33 +634,33 @@ expect w-mac 2 "watch --expect nonsense: exit 2" -F -- "--expect nonsense"
 run w-addr client watch -i eth0 -d 100ms 192.0.2.100/24
 expect w-addr 2 "watch -i with a prefix: exit 2" -F "192.0.2.100/24"
 
-# --- what lvsdr(8) promises scripts, held against what they got here ---------
+# --- what lvsdr-output(5) promises scripts, held against what they got here --
 # Metric names: every one in the .prom files written above is documented
 # under "Prometheus", and every documented one was written at least once.
-man8=$LVSDR_ROOT/man/lvsdr.8
-documented=$(grep -oE '^\.It Va lvsdr_[a-z_]+' "$man8" | awk '{ print $3 }' | sort -u)
+manout=$LVSDR_ROOT/man/lvsdr-output.5
+documented=$(grep -oE '^\.It Va lvsdr_[a-z_]+' "$manout" | awk '{ print $3 }' | sort -u)
 written=$(cat "$TMP"/*.prom 2>/dev/null | grep -oE '^lvsdr_[a-z_]+' | sort -u)
 check "verify and probe wrote metrics here ($(grep -c . <<<"$written") names)" test "$(grep -c . <<<"$written")" -ge 10
 for m in $written; do
-	check "lvsdr.8 documents the metric $m" grep -qx "$m" <<<"$documented"
+	check "lvsdr-output.5 documents the metric $m" grep -qx "$m" <<<"$documented"
 done
 for m in $documented; do
 	# The IPVS metrics need a kernel with IPVS: the guest test
 	# (t-37-ipvs-apply.sh) holds them to the page.
 	[[ $m == lvsdr_ipvs_* ]] && continue
-	grep -qx "$m" <<<"$written" || not_ok "lvsdr.8 documents the metric $m, which no .prom file here holds"
+	grep -qx "$m" <<<"$written" || not_ok "lvsdr-output.5 documents the metric $m, which no .prom file here holds"
 done
 # probe --json members: each key printed is named in the "probe JSON"
 # subsection, and each key named there was printed.
-section=$(awk '/^\.Ss probe JSON/ { on = 1; next } on && /^\.S[sh] / { exit } on' "$man8")
+section=$(awk '/^\.Ss probe JSON/ { on = 1; next } on && /^\.S[sh] / { exit } on' "$manout")
 named=$(grep -oE '(^\.|[ (])Li [a-z_-]+( , [a-z_]+)*' <<<"$section" | sed 's/^.*Li //' | tr ',' '\n' | tr -d ' ' | sort -u)
 printed=$(cat "$TMP"/clean-json.out "$TMP"/leak-json.out 2>/dev/null | grep -oE '"[a-z_]+":' | tr -d '":' | sort -u)
 check "probe --json printed members here ($(grep -c . <<<"$printed"))" test "$(grep -c . <<<"$printed")" -ge 10
 for k in $printed; do
-	check "lvsdr.8 probe JSON names the member $k" grep -qx "$k" <<<"$named"
+	check "lvsdr-output.5 probe JSON names the member $k" grep -qx "$k" <<<"$named"
 done
 values="inet inet6 ok leak conflict none option this-host"
 for k in $named; do
 	[[ " $values " == *" $k "* ]] && continue
-	grep -qx "$k" <<<"$printed" || not_ok "lvsdr.8 probe JSON names $k, which no probe --json printed here"
+	grep -qx "$k" <<<"$printed" || not_ok "lvsdr-output.5 probe JSON names $k, which no probe --json printed here"
 done

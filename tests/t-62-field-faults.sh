@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # t-62: the smaller faults found running a real director pair and real
-# servers (issue 17), each through the real binary: what a message names,
+# servers, each through the real binary: what a message names,
 # what a monitoring line says, what verify reports about conf/default, what
 # a node_exporter text file labels, and whom watch expects.
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t-65: the DR path check (issue 10). lvsdr pathcheck sends each real server
+# t-65: the DR path check. lvsdr pathcheck sends each real server
 # what the director's MAC rewrite forwards (a frame to the real server's MAC
 # with the VIP as IP destination) and judges the answer. The real servers
 # are provisioned by lvsdr itself; the services are real sockets.

@@ -382,7 +382,7 @@ run persist -q web1.ini
 nic_recreate eth0 peer0
 check "eth0 created anew starts from conf/default (arp_ignore 0)" knob_is eth0 arp_ignore 0
 # conf/all keeps the effective values right, but the new eth0's own knobs
-# are what the scope writes too: drift (issue 17), which apply writes back.
+# are what the scope writes too: drift, which apply writes back.
 cat >"$TMP/want" <<'EOF'
 web1.ini: realserver on eth0
   arp_ignore     drift    conf/eth0/arp_ignore = 0, lvsdr writes 1: the host answers ARP for the VIPs on eth0 once conf/all is lowered

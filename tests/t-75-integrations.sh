@@ -13,7 +13,7 @@
 #     [dir2]  ansible-playbook --check (--diff) against kernel defaults: must
 #             leave the namespace exactly as it was
 #     [dir2, dir1, client]  keepalived with the shipped profiles/keepalived.conf
-#             (issue 17): dir2 (priority 150) holds a stray copy of the IPv6
+#             (a partial takeover): dir2 (priority 150) holds a stray copy of the IPv6
 #             VIP on stray0; alone, it becomes master, takes over the IPv4 VIP
 #             only, logs it all to syslog, and its track script fails; dir1
 #             (priority 100, healthy) then takes both VIPs over.
@@ -301,6 +301,7 @@ else
 		rs2 drift "ok=3 changed=1 failed=0" changed
 	check "Ansible: ... and the host is in sync again" in_sync rs2 "$AP_PROFILE"
 
+	# shellcheck disable=SC2034 # read by the eval'd assertions below
 	before=$(snapshot dir2)
 	play_expect "Ansible --check on a fresh namespace: the lvsdr task reports changed" \
 		dir2 check "ok=3 changed=1 failed=0" changed --check

@@ -17,6 +17,7 @@
 
 man5=$LVSDR_ROOT/man/lvsdr.ini.5
 man8=$LVSDR_ROOT/man/lvsdr.8
+manout=$LVSDR_ROOT/man/lvsdr-output.5
 tmp=$(mktemp -d) || exit 2
 NS=lvsdr-t90-$$
 cleanup() {
@@ -69,6 +70,7 @@ item_text() {
 
 lint "mandoc -Tlint lvsdr.ini.5" "$man5"
 lint "mandoc -Tlint lvsdr.8" "$man8"
+lint "mandoc -Tlint lvsdr-output.5" "$manout"
 
 # lost_words PAGE: macro lines where a word meant as text is parsed as a
 # macro and vanishes, which mandoc -Tlint does not flag: No right after
@@ -95,7 +97,7 @@ lost_words() {
 			printf '%s:%s: "%s" is read as a macro and lost: %s\n' "${page##*/}" "$n" "$word" "$line"
 	done
 }
-for page in "$man5" "$man8"; do
+for page in "$man5" "$man8" "$manout"; do
 	out=$(lost_words "$page")
 	if [ -z "$out" ]; then
 		ok "${page##*/}: no word meant as text is read as an mdoc macro and lost (mandoc -T utf8)"
@@ -389,14 +391,14 @@ netns_usable() {
 NETNS_CASES="transcripts replay, JSON keys documented"
 if ! netns_usable; then
 	if [ "${CI:-}" = true ]; then
-		not_ok "lvsdr.8 $NETNS_CASES: need root and network namespaces (CI=true: must run)"
+		not_ok "man pages: $NETNS_CASES: need root and network namespaces (CI=true: must run)"
 		exit 1
 	fi
-	skip "lvsdr.8 $NETNS_CASES: need root and network namespaces"
+	skip "man pages: $NETNS_CASES: need root and network namespaces"
 	exit 0
 fi
 if [ ! -x "$LVSDR" ]; then
-	not_ok "lvsdr.8 $NETNS_CASES: $LVSDR is not built"
+	not_ok "man pages: $NETNS_CASES: $LVSDR is not built"
 	exit 0
 fi
 
@@ -449,13 +451,13 @@ json_squeeze() {
 	} END { print out }'
 }
 
-# The literal blocks of lvsdr.8 that are transcripts: "$ lvsdr CMD PROFILE"
+# The literal blocks of lvsdr.8 and lvsdr-output.5 that are transcripts: "$ lvsdr CMD PROFILE"
 # lines, each followed by what it prints, every PROFILE one of profiles/.
 mkdir "$tmp/blocks"
 awk -v dir="$tmp/blocks" '
 	/^\.Bd -literal/ { n++; file = dir "/block-" n; on = 1; next }
 	/^\.Ed/ { if (on) close(file); on = 0; next }
-	on { gsub(/\\&/, ""); gsub(/\\e/, "\\"); print > file }' "$man8"
+	on { gsub(/\\&/, ""); gsub(/\\e/, "\\"); print > file }' "$man8" "$manout"
 replayed=0
 for block in "$tmp"/blocks/block-*; do
 	head -n1 "$block" | grep -q '^\$ lvsdr ' || continue
@@ -468,7 +470,7 @@ for block in "$tmp"/blocks/block-*; do
 	title=$(head -n1 "$block" | cut -c3-)
 	[ "$(grep -c '^\$ ' "$block")" -gt 1 ] && title="$title ..."
 	if ! fresh_ns; then
-		not_ok "lvsdr.8 transcript '$title' replays: cannot create namespace $NS"
+		not_ok "man page transcript '$title' replays: cannot create namespace $NS"
 		continue
 	fi
 	# One command at a time: its expected output is every line up to the
@@ -491,13 +493,13 @@ for block in "$tmp"/blocks/block-*; do
 		break
 	done < <(awk 'NR > 1 && /^\$ / { printf "\x1e" } { print } END { printf "\x1e" }' "$block")
 	if [ -z "$why" ]; then
-		ok "lvsdr.8 transcript '$title' replays"
+		ok "man page transcript '$title' replays"
 	else
-		not_ok "lvsdr.8 transcript '$title' replays: '$why' prints something else"
+		not_ok "man page transcript '$title' replays: '$why' prints something else"
 		cat "$tmp/diff"
 	fi
 done
-[ "$replayed" -gt 0 ] || not_ok "lvsdr.8 transcripts replay: no transcript on a profile of profiles/ found"
+[ "$replayed" -gt 0 ] || not_ok "man page transcripts replay: no transcript on a profile of profiles/ found"
 
 # Every JSON key the tool prints is documented in the JSON subsection as
 # ".It Li KEY Pq TYPE", and every key documented there is one it prints. The
@@ -505,11 +507,11 @@ done
 # VIP to bind (add), an address lvsdr bound that no profile lists (a finding
 # and a remove), a conf/default value outside its range (a warning), and an
 # apply for "result".
-json=$(section_text "$man8" Ss JSON)
+json=$(section_text "$manout" Ss JSON)
 documented=$(sed -n 's/^\.It Li \([a-z_]*\) Pq .*/\1/p' <<<"$json" | sort -u)
 if ! fresh_ns || ! ip -n "$NS" addr add 192.0.2.50/32 dev lo label lo:lvsdr ||
 	! ip netns exec "$NS" sysctl -qw net.ipv4.conf.default.arp_announce=9; then
-	not_ok "lvsdr.8 documents every JSON key: cannot set up namespace $NS"
+	not_ok "lvsdr-output.5 documents every JSON key: cannot set up namespace $NS"
 	exit 0
 fi
 verify_json=$(run_ns verify --json realserver.ini 2>"$tmp/verify.err")
@@ -542,10 +544,10 @@ else
 fi
 printed=$(printf '%s\n%s\n' "$verify_json" "$apply_json" | grep -oE '[{,]"[a-z_]+":' | sed -E 's/^[{,]"//; s/":$//' | sort -u)
 for key in $printed; do
-	check "lvsdr.8 documents JSON key $key" grep -qx "$key" <<<"$documented"
+	check "lvsdr-output.5 documents JSON key $key" grep -qx "$key" <<<"$documented"
 done
 for key in $documented; do
-	grep -qx "$key" <<<"$printed" || not_ok "lvsdr.8 documents JSON key $key, which verify and apply never printed here"
+	grep -qx "$key" <<<"$printed" || not_ok "lvsdr-output.5 documents JSON key $key, which verify and apply never printed here"
 done
 
 # The values of status, state and result, from the source, each as ".It Li"
@@ -557,11 +559,11 @@ values=$( {
 		grep -oE '"[a-z]+(-[a-z]+)*"'
 } | grep -oE '"[a-z-]+"$' | tr -d '"' | sort -u)
 for v in $values; do
-	check "lvsdr.8 JSON explains the value $v" grep -Eq "(^\.| )Li $v( |$)" <<<"$json"
+	check "lvsdr-output.5 JSON explains the value $v" grep -Eq "(^\.| )Li $v( |$)" <<<"$json"
 done
 for key in action family role; do
 	for v in $(printf '%s\n%s\n' "$verify_json" "$apply_json" | grep -oE "\"$key\":\"[a-z0-9-]+\"" | cut -d'"' -f4 | sort -u); do
-		check "lvsdr.8 JSON explains the $key $v" grep -Eq "(^\.| )Li $v( |$)" <<<"$json"
+		check "lvsdr-output.5 JSON explains the $key $v" grep -Eq "(^\.| )Li $v( |$)" <<<"$json"
 	done
 done
 

@@ -1,3 +1,6 @@
+# shellcheck shell=bash
+# HELPERS is for the scripts that source this file.
+# shellcheck disable=SC2034
 # Shared by every tests/t-*.sh. Source it; it never runs anything itself.
 # Output protocol: one "ok - ", "not ok - " or "skip - " line per case.
 set -u

@@ -98,7 +98,7 @@ guest_kill_helpers() {
 }
 
 guest_run() {
-	local script name dir shm limit=${LVSDR_GUEST_TIMEOUT:-$((${TEST_TIMEOUT:-300} - 30))} t0 t1 t2 line part= rc= fd st
+	local script name dir shm limit=${LVSDR_GUEST_TIMEOUT:-$((${TEST_TIMEOUT:-300} - 30))} t0 t1 t2 line part='' rc='' fd st
 	local -a boot=()
 	script=$(cd "$(dirname "$1")" && pwd -P)/$(basename "$1")
 	name=$(basename "$1")
@@ -195,6 +195,7 @@ guest_reexec() {
 		fi
 		echo "# guest: AddressSanitizer cannot run in user-mode Linux: the guest runs the UBSan build $LVSDR_GUEST_BUILD"
 		export LVSDR_BUILD=$LVSDR_GUEST_BUILD LVSDR=$LVSDR_GUEST_BUILD/lvsdr
+		# shellcheck disable=SC2034 # for the test script that runs in the guest
 		HELPERS=$LVSDR_BUILD/helpers
 		unset ASAN_OPTIONS
 	fi

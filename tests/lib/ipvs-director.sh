@@ -1,4 +1,7 @@
 # shellcheck shell=bash
+# It sets variables for the test (N, IPVS_LAB_WAIT) and reads lab.sh's
+# LAB_IP_* through names shellcheck cannot follow.
+# shellcheck disable=SC2034,SC2154
 # The director of the IPVS lab (tests/lib/ipvs-lab.sh) driven by lvsdr: its
 # profile, written by the test, and its table as ipvsadm reads it. Source it
 # after ipvs-lab.sh and verdict.sh, then call ipvs_director_up.
@@ -39,7 +42,7 @@ base() {
 
 # profile [RS2_WEIGHT] [WITHOUT_RS2]: the director's profile, in P.
 profile() {
-	local w2=${1:-1} rs2=${2:-yes} line2= line2b= line26=
+	local w2=${1:-1} rs2=${2:-yes} line2='' line2b='' line26=''
 	if [ "$rs2" = yes ]; then
 		line2="realserver = $LAB_IP_rs2 weight=$w2"
 		line2b="realserver = $LAB_IP_rs2"

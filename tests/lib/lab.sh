@@ -1,3 +1,6 @@
+# shellcheck shell=bash
+# The LAB_* addresses are for the tests that source this file.
+# shellcheck disable=SC2034
 # A throw-away LVS direct-routing lab in network namespaces. Source it after
 # common.sh; it only defines things until a test calls lab_up.
 #
@@ -68,6 +71,15 @@ on() {
 	shift
 	[ "${LAB_VERBOSE:-0}" = 1 ] && echo "# [$host] $*" >&2
 	ip netns exec "$(ns "$host")" "$@"
+}
+
+# lv HOST ARGS...: lvsdr, the binary under test, inside HOST's namespace.
+# tests/run has made $LVSDR a wrapper when LVSDR_WRAP is set (valgrind).
+lv() {
+	local h=$1
+	shift
+	# shellcheck disable=SC2086 # LVSDR_WRAP is a command line: split it.
+	on "$h" ${LVSDR_WRAP:-} "$LVSDR" "$@"
 }
 
 # lab_require: the lab needs root and working network namespaces. Without
@@ -157,7 +169,7 @@ lab_ports_forwarding() {
 # client, the first host) pings every other host. The pings of one round run
 # in parallel, so a round lasts at most the 1 s of ping -W1.
 lab_wait_ready() {
-	local deadline=$(($(date +%s%N) + 3000000000)) from h ip pending= left= pids=()
+	local deadline=$(($(date +%s%N) + 3000000000)) from h ip pending='' left='' pids=()
 	wait_until 3 lab_ports_forwarding ||
 		lab_fail "bridge ports not forwarding after 3 s: $(bridge -n "$LAB_SWITCH" link show)" || return 1
 	from=client
@@ -194,7 +206,7 @@ lab_down() {
 	for n in $LAB_NAMESPACES; do
 		ip netns del "$n" 2>/dev/null
 	done
-	LAB_NAMESPACES= LAB_HOSTS=
+	LAB_NAMESPACES='' LAB_HOSTS=''
 }
 
 # lab_record HOST: the path of lvsdr's ownership record for HOST's network

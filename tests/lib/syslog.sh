@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # What lvsdr sends to syslog, caught without a running syslog daemon or
 # journal: socat receives the datagrams on a socket of ours, and the command
 # under test runs in a mount namespace of its own where a tmpfs covers /dev

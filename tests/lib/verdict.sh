@@ -2,21 +2,13 @@
 # Cases that gather several expectations, for lab tests. Source it after
 # common.sh and lab.sh.
 #
-#   lv HOST ARGS...     lvsdr inside HOST's namespace (under LVSDR_WRAP if set)
-#   run HOST ARGS...    lv, keeping the combined output in OUT, the status in RC
+#   run HOST ARGS...    lv (lab.sh), keeping the combined output in OUT, the status in RC
 #   want WHAT CMD...    note WHAT when CMD fails
 #   verdict NAME        print "ok - NAME", or "not ok - NAME (what failed)" and
 #                       the last output; returns 1 on failure
 #   status_is N         the last run exited N
 #   out_has ERE         a line of the last output matches
 #   out_lacks ERE       no line does
-
-lv() {
-	local h=$1
-	shift
-	# shellcheck disable=SC2086 # LVSDR_WRAP is a command line: split it.
-	on "$h" ${LVSDR_WRAP:-} "$LVSDR" "$@"
-}
 
 run() {
 	OUT=$(lv "$@" 2>&1)

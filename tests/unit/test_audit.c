@@ -170,7 +170,7 @@ static void test_frames(void)
 	CHECK(!frame_claim(buf, n, &c), "a neighbour solicitation claims nothing");
 	CHECK(!frame_claim(buf, 10, &c), "a runt frame claims nothing");
 
-	/* The kernel's own parsing rules (issue 21): what moves a neighbour
+	/* The kernel's own parsing rules: what moves a neighbour
 	 * entry is a claim, what it drops is none. */
 	n = arp_frame(buf, ARPOP_REQUEST, mac_b, "192.0.2.100", "192.0.2.100");
 	buf[14 + 1] = ARPHRD_IEEE802;

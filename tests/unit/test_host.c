@@ -137,7 +137,7 @@ static void test_knob_effective(void)
 		CHECK(src_ok, "knob_effective_source: arp_%s names the larger scope, SCOPE_COUNT on a tie", knob_names[k]);
 	}
 	CHECK(knob_effective(KNOB_IGNORE, 0, 1) == 1 && knob_effective(KNOB_IGNORE, 1, 0) == 1,
-	      "knob_effective: arp_ignore all=0 dev=1 and all=1 dev=0 are both 1 (measured, KERNEL-FACTS)");
+	      "knob_effective: arp_ignore all=0 dev=1 and all=1 dev=0 are both 1 (measured: KERNEL-FACTS.md)");
 	CHECK(knob_effective(KNOB_IGNORE, 2, 1) == 2, "knob_effective: arp_ignore all=2 dev=1 is 2: all raises dev");
 	CHECK(knob_effective(KNOB_IGNORE, -1, 1) == 1, "knob_effective: arp_ignore all=-1 dev=1 is 1 (max hides -1)");
 	CHECK(knob_effective(KNOB_IGNORE, -5, -1) == -1, "knob_effective: two negatives give the larger, -1");

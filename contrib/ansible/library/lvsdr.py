@@ -79,7 +79,7 @@ EXAMPLES = r'''
 
 RETURN = r'''
 plan:
-  description: lvsdr's JSON plan (schema in lvsdr(8)), computed before the run.
+  description: lvsdr's JSON plan (schema in lvsdr-output(5)), computed before the run.
   returned: when lvsdr printed one
   type: dict
 changes:
