@@ -629,10 +629,12 @@ HOLD=200 ROUNDS=20
 [ -n "$WRAPPED" ] && HOLD=3000 ROUNDS=3
 # order_rounds FIRST SECOND WANT: ROUNDS rounds; prints "wrong superseded2
 # superseded1 failed contended". A round is contended when SECOND took its
-# ticket while the holder still had the lock, so FIRST was still waiting:
-# then FIRST must give way, whichever of the two gets the lock first. The
-# first round's holder keeps the lock 3 s, so at least that one is
-# contended however loaded the machine; the others race as keepalived's do.
+# ticket while the holder still held the lock (lslocks; the holder's process
+# alone is not enough: it lets the lock go between announcement rounds), so
+# FIRST was still waiting: then FIRST must give way, whichever of the two
+# gets the lock first. The first round's holder keeps the lock 3 s a step,
+# so at least that one is contended however loaded the machine; the others
+# race as keepalived's events do.
 order_rounds() {
 	local first=$1 second=$2 want=$3 r n hold hp p1 p2 delay wrong=0 sup1=0 sup2=0 failed=0 contended=0 c
 	for r in $(seq 1 "$ROUNDS"); do
@@ -653,7 +655,7 @@ order_rounds() {
 		lv dir2 notify "$NP" INSTANCE VI_1 "$second" 100 >"$TMP/order.2" 2>&1 &
 		p2=$!
 		c=0
-		arrived $((n + 3)) "$second" && kill -0 "$hp" 2>/dev/null && c=1
+		arrived $((n + 3)) "$second" && lslocks -n -o PID | grep -qw "$hp" && c=1
 		wait "$hp" || failed=$((failed + 1))
 		wait "$p1" || failed=$((failed + 1))
 		wait "$p2" || failed=$((failed + 1))
