@@ -395,9 +395,10 @@ static int resident_start(struct resident *r)
 		fprintf(stderr, "%s events: %s\n", lvsdr_prog, err);
 		return LVSDR_EXIT_ERROR;
 	}
+	/* The metrics first: once "ready" is logged, the textfile is there. */
+	resident_metrics(r);
 	resident_log("ready: %s, %zu VIP%s on %s (%zu held now), reading %s", r->profile, r->want.nvips,
 		     r->want.nvips == 1 ? "" : "s", r->want.ifname, r->m.vips_held, r->fifo_path);
-	resident_metrics(r);
 	return LVSDR_EXIT_OK;
 }
 
