@@ -48,7 +48,12 @@ struct ipvs_dest {
 	struct ipvs_stats stats;
 	uint64_t drain_since;   /* live: lvsdr is removing it, at weight 0 since (CLOCK_REALTIME s) */
 	bool drained;           /* profile: held at weight 0 by `lvsdr drain` */
+	/* profile: held out by lvsdr events' health check ([health] action):
+	 * 0 not, 1 at weight 0, 2 removed (enum ipvs_hold) */
+	uint8_t hold;
 };
+
+enum ipvs_hold { IPVS_HOLD_NONE, IPVS_HOLD_WEIGHT0, IPVS_HOLD_REMOVED };
 
 /* A virtual service: VIP, protocol and port, or a firewall mark. */
 struct ipvs_service {

@@ -188,8 +188,10 @@ static void plan_service_add(struct plan *p, const struct ipvs_service *want)
 {
 	ipvs_push(p, IPVS_SVC_ADD, want, NULL)->undo.op = IPVS_SVC_DEL;
 	for (size_t i = 0; i < want->ndests; i++) {
+		if (want->dests[i].hold == IPVS_HOLD_REMOVED)
+			continue;
 		struct ipvs_step *is = ipvs_push(p, IPVS_DEST_ADD, want, &want->dests[i]);
-		if (want->dests[i].drained)
+		if (want->dests[i].drained || want->dests[i].hold)
 			is->change.dest.weight = 0;
 		is->undo.op = IPVS_DEST_DEL;
 	}
@@ -204,7 +206,14 @@ static void plan_dests(struct plan *p, const struct ipvs_service *want, const st
 	for (size_t i = 0; i < want->ndests; i++) {
 		const struct ipvs_dest *wd = &want->dests[i];
 		const struct ipvs_dest *ld = ipvs_dest_find(live, wd);
-		uint32_t weight = wd->drained ? 0 : wd->weight;
+		uint32_t weight = wd->drained || wd->hold ? 0 : wd->weight;
+		/* lvsdr events' health check holds it out: it leaves as a real
+		 * server the profile dropped would, and comes back when it passes. */
+		if (wd->hold == IPVS_HOLD_REMOVED) {
+			if (ld)
+				plan_dest_leaving(p, live, ld, want->drain_ms);
+			continue;
+		}
 		ipvs_dest_format(wd, text, sizeof(text));
 		if (!ld) {
 			struct ipvs_step *is = ipvs_push(p, IPVS_DEST_ADD, live, wd);
@@ -224,9 +233,10 @@ static void plan_dests(struct plan *p, const struct ipvs_service *want, const st
 			/* Back in the profile while draining at weight 0 already
 			 * by its own wish: only the record changes. */
 			ipvs_push(p, IPVS_DEST_EDIT, live, ld)->mark = MARK_DRAIN_END;
-		} else if (wd->drained) {
-			finding(p, VERDICT_OK, want, "real server %s drained (lvsdr drain): weight 0, %u active "
-				"connection%s", text, (unsigned)ld->active, ld->active == 1 ? "" : "s");
+		} else if (wd->drained || wd->hold) {
+			finding(p, VERDICT_OK, want, "real server %s %s: weight 0, %u active connection%s", text,
+				wd->drained ? "drained (lvsdr drain)" : "failing its health check (lvsdr events)",
+				(unsigned)ld->active, ld->active == 1 ? "" : "s");
 		}
 	}
 	for (size_t i = 0; i < live->ndests; i++)
