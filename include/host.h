@@ -116,6 +116,11 @@ struct health_policy {
 	unsigned rise, fall;  /* successes to come back, failures to go */
 	enum health_action action;
 	unsigned line;        /* of the [health] header */
+	/* sorry: put in a service of its family whose real servers are all
+	 * held out; sorry_line 0 when none. */
+	int sorry_family;
+	uint8_t sorry[16];
+	unsigned sorry_line;
 };
 
 /* Another host answering for a VIP on a director's segment (probed by the

@@ -69,6 +69,10 @@ struct ipvs_service {
 	uint8_t persist_prefix; /* persistence granularity: 32 or 128 = one client address */
 	unsigned drain_ms;      /* profile: how long a removed real server drains before deletion */
 	unsigned line;          /* profile line of the section header; 0 on the live side */
+	/* profile: lvsdr events' [health] sorry server, in the table while
+	 * every real server is held out (sorry_in) */
+	bool sorry_in;
+	struct ipvs_dest sorry;
 	struct ipvs_dest *dests;
 	size_t ndests;          /* kept in ipvs_dest_compare order */
 	/* live side only */

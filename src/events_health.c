@@ -8,6 +8,7 @@
  * the probes), which the profile keeps under the interval. */
 #include "events_health.h"
 
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,11 @@ static bool step_health(const struct events_health *eh, const struct host *want,
 
 	if (!c || (c->op != IPVS_DEST_ADD && c->op != IPVS_DEST_EDIT && c->op != IPVS_DEST_DEL))
 		return false;
+	/* The sorry server, coming or going (a checked service's only). */
+	if (want->health.sorry_line && !c->svc.fwmark && (c->svc.proto == IPPROTO_TCP || c->svc.proto == IPPROTO_UDP) &&
+	    c->dest.family == want->health.sorry_family &&
+	    !memcmp(c->dest.addr, want->health.sorry, 16))
+		return true;
 	for (size_t i = 0; i < eh->n; i++) {
 		const struct health_target *t = &eh->t[i];
 		if ((t->pending || t->st.down) && c->dest.family == t->family && !memcmp(c->dest.addr, t->addr, 16) &&
@@ -132,6 +138,39 @@ static int health_apply(struct events_health *eh, const char *profile, const str
 	for (size_t i = 0; i < eh->n; i++)
 		eh->t[i].pending = false;
 	return 0;
+}
+
+/* [health] sorry: in a service of its family while every real server of
+ * it is held out, gone (drained as a removed real server is) once one is
+ * back. Returns whether any service changed. */
+static bool sorry_update(const struct events_health *eh, struct host *want)
+{
+	const struct health_policy *hp = &want->health;
+	bool changed = false;
+
+	for (size_t s = 0; hp->sorry_line && s < want->nservices; s++) {
+		struct ipvs_service *svc = &want->services[s];
+		size_t checked = 0, down = 0;
+		char text[64], vip[64];
+		for (size_t i = 0; i < eh->n; i++)
+			if (eh->t[i].svc == s) {
+				checked++;
+				down += eh->t[i].st.down;
+			}
+		bool all_down = checked && down == checked;
+		if (!checked || svc->family != hp->sorry_family || all_down == svc->sorry_in)
+			continue;
+		svc->sorry_in = all_down;
+		svc->sorry = (struct ipvs_dest){ .family = hp->sorry_family, .port = svc->port, .weight = 1,
+						 .method = METHOD_DR, .line = hp->sorry_line };
+		memcpy(svc->sorry.addr, hp->sorry, 16);
+		addr_format(hp->sorry_family, hp->sorry, text, sizeof(text));
+		ipvs_service_format(svc, vip, sizeof(vip));
+		syslog_note("health: service %s (%s): sorry server %s %s", svc->name, vip, text,
+			    all_down ? "in (every real server is out)" : "leaves (a real server is back)");
+		changed = true;
+	}
+	return changed;
 }
 
 /* Count one result; log a change with its reason. */
@@ -189,6 +228,7 @@ void events_health_round(struct events_health *eh, const char *profile, struct h
 		eh->rounds++;
 		for (size_t i = 0; i < n && i < eh->n; i++)
 			target_record(&eh->t[i], &res[i], want);
+		apply = sorry_update(eh, want);
 	}
 	for (size_t i = 0; i < eh->n; i++)
 		apply |= eh->t[i].pending || eh->t[i].st.down;

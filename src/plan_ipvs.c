@@ -195,13 +195,42 @@ static void plan_service_add(struct plan *p, const struct ipvs_service *want)
 			is->change.dest.weight = 0;
 		is->undo.op = IPVS_DEST_DEL;
 	}
+	if (want->sorry_in)
+		ipvs_push(p, IPVS_DEST_ADD, want, &want->sorry)->undo.op = IPVS_DEST_DEL;
 	finding(p, VERDICT_DRIFT, want, "missing: apply adds it (scheduler %s, %zu real server%s)", want->scheduler,
 		want->ndests, want->ndests == 1 ? "" : "s");
+}
+
+/* lvsdr events' sorry server, while every real server is held out: in
+ * the table at its weight (back from a drain if it was leaving). */
+static void plan_sorry(struct plan *p, const struct ipvs_service *want, const struct ipvs_service *live)
+{
+	const struct ipvs_dest *ld = ipvs_dest_find(live, &want->sorry);
+	char text[64];
+
+	ipvs_dest_format(&want->sorry, text, sizeof(text));
+	if (p->live->nnic_nets && !reachable_directly(p->live, &want->sorry)) {
+		finding(p, VERDICT_BLOCKED, want, "sorry server %s is on no subnet of %s: IPVS sends dr traffic by MAC",
+			text, p->live->ifname);
+	} else if (!ld) {
+		ipvs_push(p, IPVS_DEST_ADD, live, &want->sorry)->undo.op = IPVS_DEST_DEL;
+		finding(p, VERDICT_DRIFT, want, "sorry server %s missing (every real server failing its health "
+			"check): added", text);
+	} else if (ld->weight != want->sorry.weight || ld->drain_since) {
+		struct ipvs_step *is = ipvs_push(p, IPVS_DEST_EDIT, live, &want->sorry);
+		is->undo.dest = *ld;
+		is->mark = ld->drain_since ? MARK_DRAIN_END : MARK_NONE;
+		finding(p, VERDICT_DRIFT, want, "sorry server %s: weight %u -> %u", text, (unsigned)ld->weight,
+			(unsigned)want->sorry.weight);
+	}
 }
 
 static void plan_dests(struct plan *p, const struct ipvs_service *want, const struct ipvs_service *live)
 {
 	char diff[DETAIL_MAX], text[64];
+
+	if (want->sorry_in)
+		plan_sorry(p, want, live);
 
 	for (size_t i = 0; i < want->ndests; i++) {
 		const struct ipvs_dest *wd = &want->dests[i];
@@ -240,7 +269,8 @@ static void plan_dests(struct plan *p, const struct ipvs_service *want, const st
 		}
 	}
 	for (size_t i = 0; i < live->ndests; i++)
-		if (!ipvs_dest_find(want, &live->dests[i]))
+		if (!ipvs_dest_find(want, &live->dests[i]) &&
+		    !(want->sorry_in && !ipvs_dest_compare(&want->sorry, &live->dests[i])))
 			plan_dest_leaving(p, live, &live->dests[i], want->drain_ms);
 }
 

@@ -40,6 +40,26 @@ static void duration_parse(struct diag *d, unsigned line, const char *key, const
 		*out = ms;
 }
 
+/* One address, without a port: in direct routing the sorry server gets
+ * the frames of the service's own port, as every real server does. */
+static void sorry_parse(struct diag *d, unsigned line, const char *value, struct health_policy *hp)
+{
+	const char *why, *hint;
+	unsigned prefix;
+	bool has_prefix;
+
+	if (!parse_address(value, &hp->sorry_family, hp->sorry, &prefix, &has_prefix) || has_prefix) {
+		diag_error(d, line, "[health] sorry = %s: must be the sorry server's own IPv4 or IPv6 address, without a "
+			   "prefix or a port (in direct routing it serves the service's own port)", value);
+		return;
+	}
+	if ((why = address_unusable(hp->sorry_family, hp->sorry, &hint))) {
+		diag_error(d, line, "[health] sorry = %s: %s, not a server's address%s", value, why, hint);
+		return;
+	}
+	hp->sorry_line = line;
+}
+
 void health_key(struct diag *d, unsigned line, enum health_key key, const char *value, struct health_policy *hp)
 {
 	switch (key) {
@@ -66,7 +86,37 @@ void health_key(struct diag *d, unsigned line, enum health_key key, const char *
 			diag_error(d, line, "[health] action = %s: must be weight0 (its connections finish) or remove",
 				   value);
 		break;
+	case HEALTH_KEY_SORRY:
+		sorry_parse(d, line, value, hp);
+		break;
 	}
+}
+
+/* The sorry server stands in for the real servers: it is none of them,
+ * and some checked service is of its family. */
+static void sorry_check(struct diag *d, const struct host *h)
+{
+	const struct health_policy *hp = &h->health;
+	size_t family_services = 0;
+	char text[64];
+
+	addr_format(hp->sorry_family, hp->sorry, text, sizeof(text));
+	for (size_t i = 0; i < h->nservices; i++) {
+		const struct ipvs_service *svc = &h->services[i];
+		if ((svc->proto != IPPROTO_TCP && svc->proto != IPPROTO_UDP) || svc->family != hp->sorry_family)
+			continue;
+		family_services++;
+		for (size_t j = 0; j < svc->ndests; j++)
+			if (!memcmp(svc->dests[j].addr, hp->sorry, 16)) {
+				diag_error(d, hp->sorry_line, "[health] sorry = %s: is a real server of service %s (line %u); "
+					   "the sorry server stands in when every real server is out", text, svc->name,
+					   svc->dests[j].line);
+				return;
+			}
+	}
+	if (!family_services)
+		diag_error(d, hp->sorry_line, "[health] sorry = %s: no tcp or udp service of its address family to "
+			   "stand in for", text);
 }
 
 /* The rules that need the whole file: a round must end before the next
@@ -88,4 +138,6 @@ void health_check(struct diag *d, const struct host *h, unsigned timeout_line)
 	if (h->role == ROLE_DIRECTOR && !checked)
 		diag_error(d, hp->line, "[health]: no [service NAME] with a tcp or udp port to check; add one or delete "
 			   "[health]");
+	if (h->role == ROLE_DIRECTOR && checked && hp->sorry_line)
+		sorry_check(d, h);
 }

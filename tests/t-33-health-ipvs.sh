@@ -14,6 +14,7 @@
 #
 #   [service web] 192.0.2.100 tcp/80 rr -> rs1, rs2
 #   [health] interval 1s, timeout 200ms, rise 2, fall 2
+#   then, by SIGHUP: web -> rs1 alone, [health] sorry = rs2
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/guest.sh"
 guest_reexec "$0" "$@"
@@ -57,8 +58,10 @@ web_start() {
 
 run dir1 apply -q "$P"
 check "apply -q sets the table up (status $RC)" [ "$RC" = 0 ]
+# Not through `on`: a function run in the background is a subshell, and
+# the signals must reach lvsdr itself.
 # shellcheck disable=SC2086 # LVSDR_WRAP is a command line: split it.
-on dir1 ${LVSDR_WRAP:-} "$LVSDR" events "$P" "$TMP/notify.fifo" >>"$LOG" 2>&1 &
+ip netns exec "$(ns dir1)" ${LVSDR_WRAP:-} "$LVSDR" events "$P" "$TMP/notify.fifo" >>"$LOG" 2>&1 &
 EV_PID=$!
 check "events checks 2 real servers" wait_until 20 logged "^health: 2 real servers checked the DR way"
 # shellcheck disable=SC2016 # expanded by eval
@@ -116,7 +119,38 @@ check "...where a check of rs1's own address passes (tcp/81 on $LAB_IP_rs1 answe
 	eval "on client timeout 5 socat -u TCP:$LAB_IP_rs1:81,connect-timeout=3 - | grep -qx rs1"
 check "rs2 never went down" eval "! grep -q 'real server $LAB_IP_rs2 .* down' '$LOG'"
 
+# --- a sorry server, through SIGHUP: web has rs1 alone, rs2 stands in ------------
+on rs1 ip addr add "$LAB_VIP/32" dev lo
+check "rs1 with its VIP again: weight 1" wait_until 20 weight_is "$LAB_IP_rs1" 1
+{
+	base
+	printf '\n[service web]\naddress = %s\nport = tcp/80\nscheduler = rr\nrealserver = %s\n' "$LAB_VIP" "$LAB_IP_rs1"
+	printf '\n[health]\ninterval = %sms\ntimeout = 200ms\nrise = %s\nfall = %s\nsorry = %s\n' \
+		"$INTERVAL_MS" "$RISE" "$FALL" "$LAB_IP_rs2"
+} >"$P"
+kill -HUP "$EV_PID"
+check "SIGHUP: the profile read again, 1 real server checked" wait_until 10 logged "^health: 1 real server checked the DR way"
+check "rs2, now the sorry server and no real server of web, leaves the table while rs1 serves" \
+	wait_until 10 weight_is "$LAB_IP_rs2" absent
+check "rs1 kept its state across SIGHUP: weight 1" weight_is "$LAB_IP_rs1" 1
+web_stop
+# shellcheck disable=SC2016 # expanded by eval, at each try
+check "rs1 stopped: the sorry server rs2 comes in at weight 1, rs1 at 0" \
+	wait_until 20 eval 'weight_is "$LAB_IP_rs1" 0 && weight_is "$LAB_IP_rs2" 1'
+check "the log says so" logged "^health: service web \(tcp/$LAB_VIP:80\): sorry server $LAB_IP_rs2 in \(every real server is out\)$"
+got=$(ipvs_lab_split "$N" tcp "$LAB_VIP")
+check "every client gets the sorry server (got $got)" grep -qx "rs1=0 rs2=$N other=0" <<<"$got"
+web_start
+# shellcheck disable=SC2016 # expanded by eval, at each try
+check "rs1 back: weight 1, the sorry server gone (no connection left)" \
+	wait_until 20 eval 'weight_is "$LAB_IP_rs1" 1 && weight_is "$LAB_IP_rs2" absent'
+check "the log says so" logged "^health: service web \(tcp/$LAB_VIP:80\): sorry server $LAB_IP_rs2 leaves \(a real server is back\)$"
+got=$(ipvs_lab_split "$N" tcp "$LAB_VIP")
+check "every client gets rs1 again (got $got)" grep -qx "rs1=$N rs2=0 other=0" <<<"$got"
+
 kill -TERM "$EV_PID"
 check "events stops on SIGTERM" wait_until 10 eval "! kill -0 $EV_PID 2>/dev/null"
+wait "$EV_PID"
+check "events exits with status 0" test $? -eq 0
 check "nothing on standard error" eval "! grep -q '^lvsdr' '$LOG'"
 sed 's/^/# log: /' "$LOG"

@@ -111,6 +111,20 @@ static void test_keys(void)
 		      "[health] timeout = 500ms with interval = 1000ms: a round of checks waits up to twice the "
 		      "timeout, which must be less than the interval"),
 	      "[health] a timeout of half the interval refused at the timeout's line");
+	CHECK(refused("[health]\nsorry = 192.0.2.13:80\n", 14,
+		      "[health] sorry = 192.0.2.13:80: must be the sorry server's own IPv4 or IPv6 address, without a "
+		      "prefix or a port (in direct routing it serves the service's own port)"),
+	      "[health] sorry with a port refused");
+	CHECK(refused("[health]\nsorry = 192.0.2.12\n", 14,
+		      "[health] sorry = 192.0.2.12: is a real server of service web (line 12); the sorry server stands "
+		      "in when every real server is out"),
+	      "[health] sorry that is a real server refused");
+	CHECK(refused("[health]\nsorry = 2001:db8::13\n", 14,
+		      "[health] sorry = 2001:db8::13: no tcp or udp service of its address family to stand in for"),
+	      "[health] sorry of a family without a service refused");
+	CHECK(refused("[health]\nsorry = 224.0.0.1\n", 14,
+		      "[health] sorry = 224.0.0.1: multicast (224.0.0.0/4), not a server's address"),
+	      "[health] sorry on a multicast address refused");
 	CHECK(refused("[health]\nrise = 2\nrise = 3\n", 15,
 		      "[health] rise is set again (first at line 14); set each key once"),
 	      "[health] a key set twice refused");

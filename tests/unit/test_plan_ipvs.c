@@ -286,6 +286,44 @@ static void test_health_hold(void)
 	host_free(&live);
 }
 
+/* [health] sorry: in while every real server is out, left alone in the
+ * table then, and leaving as a removed real server does once not in. */
+static void test_sorry(void)
+{
+	struct host want, live;
+	struct plan p;
+	struct ipvs_service w = svc("192.0.2.100", 80, "rr"), l = svc("192.0.2.100", 80, "rr");
+
+	hosts(&want, &live);
+	add_dest(&w, "192.0.2.11", 1, 0);
+	w.dests[0].hold = IPVS_HOLD_WEIGHT0;
+	add_dest(&l, "192.0.2.11", 0, 0);
+	l.owned = true;
+	w.sorry_in = true;
+	w.sorry = (struct ipvs_dest){ .family = AF_INET, .port = 80, .weight = 1, .method = METHOD_DR };
+	inet_pton(AF_INET, "192.0.2.13", w.sorry.addr);
+	add_service(&want, w);
+	add_service(&live, l);
+	plan_compute(&want, &live, &p);
+	CHECK(p.nsteps == 1 && p.ipvs[p.steps[0].ipvs].change.op == IPVS_DEST_ADD &&
+		      p.ipvs[p.steps[0].ipvs].change.dest.addr[3] == 13 && p.ipvs[p.steps[0].ipvs].change.dest.weight == 1,
+	      "ipvs plan: the sorry server is added while every real server is held out (%zu steps)", p.nsteps);
+	plan_free(&p);
+	add_dest(&live.services[0], "192.0.2.13", 1, 0);
+	plan_compute(&want, &live, &p);
+	CHECK(p.nsteps == 0, "ipvs plan: a sorry server in the table is left there while it is in (%zu steps)", p.nsteps);
+	plan_free(&p);
+	want.services[0].sorry_in = false;
+	want.services[0].dests[0].hold = IPVS_HOLD_NONE;
+	plan_compute(&want, &live, &p);
+	CHECK(count_op(&p, IPVS_DEST_DEL) == 1 && count_op(&p, IPVS_DEST_EDIT) == 2 &&
+		      has_finding(&p, VERDICT_DRIFT, "192.0.2.13:80 is not in the profile: deleted (no active connection)"),
+	      "ipvs plan: once a real server is back (weight 1 again), the sorry server leaves, as a removed one does");
+	plan_free(&p);
+	host_free(&want);
+	host_free(&live);
+}
+
 static void test_blocked(void)
 {
 	struct host want, live;
@@ -324,6 +362,7 @@ void test_plan_ipvs(void)
 	test_foreign();
 	test_drain();
 	test_health_hold();
+	test_sorry();
 	test_drained_and_removed_service();
 	test_blocked();
 }
