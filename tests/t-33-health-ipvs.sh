@@ -15,6 +15,7 @@
 #   [service web] 192.0.2.100 tcp/80 rr -> rs1, rs2
 #   [health] interval 1s, timeout 200ms, rise 2, fall 2
 #   then, by SIGHUP: web -> rs1 alone, [health] sorry = rs2
+#   then, by SIGHUP: web -> rs1, rs2, [health] action = remove
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/guest.sh"
 guest_reexec "$0" "$@"
@@ -147,6 +148,29 @@ check "rs1 back: weight 1, the sorry server gone (no connection left)" \
 check "the log says so" logged "^health: service web \(tcp/$LAB_VIP:80\): sorry server $LAB_IP_rs2 leaves \(a real server is back\)$"
 got=$(ipvs_lab_split "$N" tcp "$LAB_VIP")
 check "every client gets rs1 again (got $got)" grep -qx "rs1=$N rs2=0 other=0" <<<"$got"
+
+# --- action = remove, through SIGHUP: web -> rs1, rs2 again -------------------
+{
+	base
+	printf '\n[service web]\naddress = %s\nport = tcp/80\nscheduler = rr\nrealserver = %s\nrealserver = %s\n' \
+		"$LAB_VIP" "$LAB_IP_rs1" "$LAB_IP_rs2"
+	printf '\n[health]\ninterval = %sms\ntimeout = 200ms\nrise = %s\nfall = %s\naction = remove\n' \
+		"$INTERVAL_MS" "$RISE" "$FALL"
+} >"$P"
+kill -HUP "$EV_PID"
+check "SIGHUP: 2 real servers checked, action remove" \
+	wait_until 10 logged "^health: 2 real servers checked the DR way .*action remove\)$"
+check "rs2, a real server again, back in the table at weight 1" wait_until 10 weight_is "$LAB_IP_rs2" 1
+web_stop
+check "rs1 stopped, action remove: out of the table (no connection to wait for)" \
+	wait_until 20 weight_is "$LAB_IP_rs1" absent
+check "the log says removed" \
+	logged "^health: real server $LAB_IP_rs1 of service web \(tcp/$LAB_VIP:80\) down after $FALL failed checks: closed.*; removed \(once its connections end\)$"
+got=$(ipvs_lab_split "$N" tcp "$LAB_VIP")
+check "every client gets rs2 (got $got)" grep -qx "rs1=0 rs2=$N other=0" <<<"$got"
+web_start
+# (No clients counted here: the guest run stays well under its limit.)
+check "rs1 back: added again at weight 1" wait_until 20 weight_is "$LAB_IP_rs1" 1
 
 kill -TERM "$EV_PID"
 check "events stops on SIGTERM" wait_until 10 eval "! kill -0 $EV_PID 2>/dev/null"
