@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "events_fifo.h"
+#include "events_health.h"
 
 struct events_metrics {
 	const char *profile;
@@ -17,6 +18,7 @@ struct events_metrics {
 	struct event last;          /* valid when handled > 0 */
 	time_t last_time;
 	time_t started;
+	const struct events_health *health; /* NULL or none: no real server checked */
 };
 
 /* 0, or -1 with err. */

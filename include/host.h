@@ -105,6 +105,24 @@ struct pathcheck_policy {
 	unsigned retries;     /* probes sent again after the first */
 };
 
+/* [health]: lvsdr events checks every tcp and udp service's real servers
+ * the DR way (pathcheck's probe) and holds a failing one out of the table. */
+enum health_action { HEALTH_WEIGHT0, HEALTH_REMOVE };
+
+struct health_policy {
+	bool enabled;         /* the profile has a [health] section */
+	unsigned interval_ms; /* from the start of one round to the next */
+	unsigned timeout_ms;  /* the wait for each answer, retries included */
+	unsigned rise, fall;  /* successes to come back, failures to go */
+	enum health_action action;
+	unsigned line;        /* of the [health] header */
+	/* sorry: put in a service of its family whose real servers are all
+	 * held out; sorry_line 0 when none. */
+	int sorry_family;
+	uint8_t sorry[16];
+	unsigned sorry_line;
+};
+
 /* Another host answering for a VIP on a director's segment (probed by the
  * engine before it plans). */
 struct vip_holder {
@@ -135,6 +153,7 @@ struct host {
 	size_t nranges;
 	struct garp_policy garp;
 	struct pathcheck_policy pathcheck;
+	struct health_policy health;
 	/* want side: the profile as profile_load() opened it (fstat of the
 	 * descriptor it read), which profile_trusted() judges. */
 	struct stat source;

@@ -48,7 +48,12 @@ struct ipvs_dest {
 	struct ipvs_stats stats;
 	uint64_t drain_since;   /* live: lvsdr is removing it, at weight 0 since (CLOCK_REALTIME s) */
 	bool drained;           /* profile: held at weight 0 by `lvsdr drain` */
+	/* profile: held out by lvsdr events' health check ([health] action):
+	 * 0 not, 1 at weight 0, 2 removed (enum ipvs_hold) */
+	uint8_t hold;
 };
+
+enum ipvs_hold { IPVS_HOLD_NONE, IPVS_HOLD_WEIGHT0, IPVS_HOLD_REMOVED };
 
 /* A virtual service: VIP, protocol and port, or a firewall mark. */
 struct ipvs_service {
@@ -64,6 +69,10 @@ struct ipvs_service {
 	uint8_t persist_prefix; /* persistence granularity: 32 or 128 = one client address */
 	unsigned drain_ms;      /* profile: how long a removed real server drains before deletion */
 	unsigned line;          /* profile line of the section header; 0 on the live side */
+	/* profile: lvsdr events' [health] sorry server, in the table while
+	 * every real server is held out (sorry_in) */
+	bool sorry_in;
+	struct ipvs_dest sorry;
 	struct ipvs_dest *dests;
 	size_t ndests;          /* kept in ipvs_dest_compare order */
 	/* live side only */

@@ -33,6 +33,9 @@ struct pathcheck_job {
 	const struct pathcheck_target *targets;
 	size_t ntargets;
 	unsigned timeout_ms, retries;
+	/* lvsdr events: the check runs every round, each opening its sockets
+	 * again, so CAP_NET_RAW is kept (pathcheck gives it up once open). */
+	bool keep_net_raw;
 };
 
 /* What a director's [service NAME] sections give pathcheck: each tcp or

@@ -38,6 +38,18 @@
 #define LVSDR_RANGE_WIDE6 48u
 #define LVSDR_ANNOUNCE_MAX 4096u
 
+/* [health] defaults and limits, justified in lvsdr.ini(5): a real server
+ * that stops answering is out within fall x interval = 6 s, back after
+ * rise x interval = 4 s of answers; a round (MACs, then probes) waits up
+ * to twice the timeout, between two FIFO events. */
+#define LVSDR_HEALTH_INTERVAL_MS 2000u
+#define LVSDR_HEALTH_INTERVAL_MIN_MS 100u
+#define LVSDR_HEALTH_INTERVAL_MAX_MS 3600000u
+#define LVSDR_HEALTH_TIMEOUT_MS 500u
+#define LVSDR_HEALTH_RISE 2u
+#define LVSDR_HEALTH_FALL 3u
+#define LVSDR_HEALTH_COUNT_MAX 100u
+
 #define LVSDR_PROFILE_MAX_BYTES (8u << 20)
 
 /* Load and validate. Returns 0 when valid; otherwise the number of errors,

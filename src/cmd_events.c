@@ -24,6 +24,7 @@
 #include "address.h"
 #include "engine.h"
 #include "events_fifo.h"
+#include "events_health.h"
 #include "events_metrics.h"
 #include "garp.h"
 #include "lvsdr.h"
@@ -43,6 +44,8 @@ static const char events_usage[] =
 	"the old one kept). SIGTERM or SIGINT: the events keepalived still writes (its STOP\n"
 	"follows the signal) are acted on until it closes the FIFO, for up to 2 s, then the\n"
 	"service ends, leaving the VIPs as the last event left them.\n"
+	"With [health] in PROFILE, every real server of its tcp and udp services is checked the\n"
+	"DR way between events; one failing is held at weight 0 or removed, as [health] says.\n"
 	"  -n, --name NAME  act only on the events of this instance or group (repeatable;\n"
 	"                   default: every event)\n"
 	"      --prom FILE  keep FILE (*.prom) up to date for node_exporter\n"
@@ -61,6 +64,7 @@ struct resident {
 	struct fifo_reader fifo;
 	int sigfd;
 	struct events_metrics m;
+	struct events_health health; /* [health]: the DR checks of the real servers */
 	/* The rounds of the last takeover still to send: round next_round of
 	 * rounds is due at announce_start + announce_round_at(). */
 	struct vip *announce;
@@ -252,6 +256,7 @@ static void resident_signals(struct resident *r, bool *reload)
 }
 
 static void resident_reload(struct resident *r);
+static void resident_health_init(struct resident *r);
 
 static void resident_line(void *arg, const char *line)
 {
@@ -290,6 +295,7 @@ static void resident_reload(struct resident *r)
 	r->m.vips = r->want.nvips;
 	resident_log("SIGHUP: %s read again: %zu VIP%s on %s", r->profile, r->want.nvips,
 		     r->want.nvips == 1 ? "" : "s", r->want.ifname);
+	resident_health_init(r);
 	resident_read_state(r, false);
 	resident_metrics(r);
 }
@@ -300,16 +306,43 @@ static void resident_reload(struct resident *r)
  * the FIFO (keepalived has exited), a second signal, or this grace. */
 #define LVSDR_EVENTS_STOP_GRACE_MS 2000
 
-/* Milliseconds the loop may sleep: until the next announcement, or the
- * end of the grace; -1 for as long as nothing happens. */
+static int wait_min(int a, int b)
+{
+	return a < 0 || (b >= 0 && b < a) ? b : a;
+}
+
+/* Milliseconds the loop may sleep: until the next announcement, the next
+ * round of health checks, or the end of the grace; -1 for as long as
+ * nothing happens. */
 static int resident_wait_ms(const struct resident *r)
 {
-	int wait = announce_wait_ms(r), grace;
+	int wait = wait_min(announce_wait_ms(r), events_health_wait_ms(&r->health));
 
 	if (!r->stops)
 		return wait;
-	grace = ms_until(r->stop_deadline, monotonic_ns());
-	return wait < 0 || grace < wait ? grace : wait;
+	return wait_min(wait, ms_until(r->stop_deadline, monotonic_ns()));
+}
+
+/* Checks run whatever the state: a backup's table is ready when it takes
+ * over. Between events, never during one. */
+static void resident_health(struct resident *r)
+{
+	if (!r->health.n || r->stops || events_health_wait_ms(&r->health) > 0)
+		return;
+	events_health_round(&r->health, r->profile, &r->want, r->nl);
+	resident_metrics(r);
+}
+
+static void resident_health_init(struct resident *r)
+{
+	const struct health_policy *hp = &r->want.health;
+
+	events_health_init(&r->health, &r->want);
+	r->m.health = &r->health;
+	if (r->health.n)
+		resident_log("health: %zu real server%s checked the DR way every %u ms (timeout %u ms, rise %u, fall %u, "
+			     "action %s)", r->health.n, r->health.n == 1 ? "" : "s", hp->interval_ms, hp->timeout_ms,
+			     hp->rise, hp->fall, hp->action == HEALTH_REMOVE ? "remove" : "weight0");
 }
 
 /* The FIFO's lines, each acted on. 1 when every writer has closed it, 0,
@@ -354,6 +387,7 @@ static int resident_loop(struct resident *r)
 			break;
 		if (r->nannounce && announce_wait_ms(r) == 0)
 			announce_round(r);
+		resident_health(r);
 	}
 	resident_log("stopping: %lu event%s acted on, %lu failed; the VIPs stay as they are (%zu of %zu held)",
 		     r->m.handled, r->m.handled == 1 ? "" : "s", r->m.failed, r->m.vips_held, r->want.nvips);
@@ -395,6 +429,7 @@ static int resident_start(struct resident *r)
 		fprintf(stderr, "%s events: %s\n", lvsdr_prog, err);
 		return LVSDR_EXIT_ERROR;
 	}
+	resident_health_init(r);
 	/* The metrics first: once "ready" is logged, the textfile is there. */
 	resident_metrics(r);
 	resident_log("ready: %s, %zu VIP%s on %s (%zu held now), reading %s", r->profile, r->want.nvips,
@@ -463,6 +498,7 @@ int events_main(int argc, char **argv)
 	garp_close(r.garp);
 	if (r.nl)
 		netlink_close(r.nl);
+	events_health_free(&r.health);
 	host_free(&r.want);
 	free(r.names);
 	return status;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "host.h"
 #include "monitor.h"
 
 /* A family of one sample, labelled with the profile only. */
@@ -10,6 +11,33 @@ static void metric(FILE *out, const char *name, const char *help, long long valu
 {
 	prom_family(out, name, help);
 	prom_sample(out, name, value, "profile", profile, NULL);
+}
+
+/* [health]: one sample per real server of each checked service. */
+static void metrics_health(FILE *out, const struct events_metrics *m)
+{
+	static const struct {
+		const char *name, *help;
+	} families[] = {
+		{ "lvsdr_events_realserver_up", "1 while the real server passes its DR check (rise/fall counted), 0 held out." },
+		{ "lvsdr_events_realserver_weight", "The weight lvsdr events gives the real server: the profile's, 0 held out." },
+		{ "lvsdr_events_realserver_checks", "DR checks of the real server run since the service started." },
+		{ "lvsdr_events_realserver_checks_failed", "DR checks of the real server that failed." },
+	};
+	const struct events_health *eh = m->health;
+
+	for (size_t f = 0; eh && eh->n && f < sizeof(families) / sizeof(families[0]); f++) {
+		prom_family(out, families[f].name, families[f].help);
+		for (size_t i = 0; i < eh->n; i++) {
+			const struct health_target *t = &eh->t[i];
+			long long v[] = { !t->st.down, t->st.down ? 0 : (long long)t->weight, (long long)t->st.checks,
+					  (long long)t->st.failed };
+			char rs[64];
+			addr_format(t->family, t->addr, rs, sizeof(rs));
+			prom_sample(out, families[f].name, v[f], "profile", m->profile, "service", t->service,
+				    "realserver", rs, NULL);
+		}
+	}
 }
 
 static void metrics_render(FILE *out, const struct events_metrics *m)
@@ -28,6 +56,7 @@ static void metrics_render(FILE *out, const struct events_metrics *m)
 	       m->failed, p);
 	metric(out, "lvsdr_events_ignored", "FIFO lines not acted on: malformed, or a name not selected.", m->ignored, p);
 	metric(out, "lvsdr_events_started_timestamp_seconds", "When the service started.", m->started, p);
+	metrics_health(out, m);
 	if (!m->handled)
 		return;
 	metric(out, "lvsdr_events_last_event_timestamp_seconds", "When the last event acted on arrived.", m->last_time, p);

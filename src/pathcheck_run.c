@@ -475,7 +475,8 @@ int pathcheck_run(const struct pathcheck_job *job, struct pathcheck_result **res
 	if (run.fd < 0)
 		goto out;
 	/* Both packet sockets are open: the rest needs no privilege. */
-	privilege_drop_net_raw();
+	if (!job->keep_net_raw)
+		privilege_drop_net_raw();
 	random_bytes(&run.ip_id, sizeof(run.ip_id));
 	if (macs_resolve(nr, job, q, *results, *n, err, errlen) < 0)
 		goto out;

@@ -188,23 +188,61 @@ static void plan_service_add(struct plan *p, const struct ipvs_service *want)
 {
 	ipvs_push(p, IPVS_SVC_ADD, want, NULL)->undo.op = IPVS_SVC_DEL;
 	for (size_t i = 0; i < want->ndests; i++) {
+		if (want->dests[i].hold == IPVS_HOLD_REMOVED)
+			continue;
 		struct ipvs_step *is = ipvs_push(p, IPVS_DEST_ADD, want, &want->dests[i]);
-		if (want->dests[i].drained)
+		if (want->dests[i].drained || want->dests[i].hold)
 			is->change.dest.weight = 0;
 		is->undo.op = IPVS_DEST_DEL;
 	}
+	if (want->sorry_in)
+		ipvs_push(p, IPVS_DEST_ADD, want, &want->sorry)->undo.op = IPVS_DEST_DEL;
 	finding(p, VERDICT_DRIFT, want, "missing: apply adds it (scheduler %s, %zu real server%s)", want->scheduler,
 		want->ndests, want->ndests == 1 ? "" : "s");
+}
+
+/* lvsdr events' sorry server, while every real server is held out: in
+ * the table at its weight (back from a drain if it was leaving). */
+static void plan_sorry(struct plan *p, const struct ipvs_service *want, const struct ipvs_service *live)
+{
+	const struct ipvs_dest *ld = ipvs_dest_find(live, &want->sorry);
+	char text[64];
+
+	ipvs_dest_format(&want->sorry, text, sizeof(text));
+	if (p->live->nnic_nets && !reachable_directly(p->live, &want->sorry)) {
+		finding(p, VERDICT_BLOCKED, want, "sorry server %s is on no subnet of %s: IPVS sends dr traffic by MAC",
+			text, p->live->ifname);
+	} else if (!ld) {
+		ipvs_push(p, IPVS_DEST_ADD, live, &want->sorry)->undo.op = IPVS_DEST_DEL;
+		finding(p, VERDICT_DRIFT, want, "sorry server %s missing (every real server failing its health "
+			"check): added", text);
+	} else if (ld->weight != want->sorry.weight || ld->drain_since) {
+		struct ipvs_step *is = ipvs_push(p, IPVS_DEST_EDIT, live, &want->sorry);
+		is->undo.dest = *ld;
+		is->mark = ld->drain_since ? MARK_DRAIN_END : MARK_NONE;
+		finding(p, VERDICT_DRIFT, want, "sorry server %s: weight %u -> %u", text, (unsigned)ld->weight,
+			(unsigned)want->sorry.weight);
+	}
 }
 
 static void plan_dests(struct plan *p, const struct ipvs_service *want, const struct ipvs_service *live)
 {
 	char diff[DETAIL_MAX], text[64];
 
+	if (want->sorry_in)
+		plan_sorry(p, want, live);
+
 	for (size_t i = 0; i < want->ndests; i++) {
 		const struct ipvs_dest *wd = &want->dests[i];
 		const struct ipvs_dest *ld = ipvs_dest_find(live, wd);
-		uint32_t weight = wd->drained ? 0 : wd->weight;
+		uint32_t weight = wd->drained || wd->hold ? 0 : wd->weight;
+		/* lvsdr events' health check holds it out: it leaves as a real
+		 * server the profile dropped would, and comes back when it passes. */
+		if (wd->hold == IPVS_HOLD_REMOVED) {
+			if (ld)
+				plan_dest_leaving(p, live, ld, want->drain_ms);
+			continue;
+		}
 		ipvs_dest_format(wd, text, sizeof(text));
 		if (!ld) {
 			struct ipvs_step *is = ipvs_push(p, IPVS_DEST_ADD, live, wd);
@@ -224,13 +262,15 @@ static void plan_dests(struct plan *p, const struct ipvs_service *want, const st
 			/* Back in the profile while draining at weight 0 already
 			 * by its own wish: only the record changes. */
 			ipvs_push(p, IPVS_DEST_EDIT, live, ld)->mark = MARK_DRAIN_END;
-		} else if (wd->drained) {
-			finding(p, VERDICT_OK, want, "real server %s drained (lvsdr drain): weight 0, %u active "
-				"connection%s", text, (unsigned)ld->active, ld->active == 1 ? "" : "s");
+		} else if (wd->drained || wd->hold) {
+			finding(p, VERDICT_OK, want, "real server %s %s: weight 0, %u active connection%s", text,
+				wd->drained ? "drained (lvsdr drain)" : "failing its health check (lvsdr events)",
+				(unsigned)ld->active, ld->active == 1 ? "" : "s");
 		}
 	}
 	for (size_t i = 0; i < live->ndests; i++)
-		if (!ipvs_dest_find(want, &live->dests[i]))
+		if (!ipvs_dest_find(want, &live->dests[i]) &&
+		    !(want->sorry_in && !ipvs_dest_compare(&want->sorry, &live->dests[i])))
 			plan_dest_leaving(p, live, &live->dests[i], want->drain_ms);
 }
 

@@ -28,9 +28,9 @@
 /* Longer than any key; keeps an unknown key's message short. */
 #define KEY_NAME_MAX 32
 
-enum section { SEC_HOST, SEC_ARP, SEC_VIP, SEC_GARP, SEC_PATHCHECK, SEC_COUNT, SEC_NONE = -1, SEC_UNKNOWN = -2,
+enum section { SEC_HOST, SEC_ARP, SEC_VIP, SEC_GARP, SEC_PATHCHECK, SEC_HEALTH, SEC_COUNT, SEC_NONE = -1, SEC_UNKNOWN = -2,
 	SEC_SERVICE = -3 /* [service NAME]: src/profile_service.c reads it */ };
-static const char *const section_names[SEC_COUNT] = { "host", "arp", "vip", "garp", "pathcheck" };
+static const char *const section_names[SEC_COUNT] = { "host", "arp", "vip", "garp", "pathcheck", "health" };
 
 enum key {
 	KEY_ROLE, KEY_INTERFACE,
@@ -38,6 +38,7 @@ enum key {
 	KEY_ADDRESS, KEY_RANGE, KEY_WIDE, KEY_VIP_ANNOUNCE,
 	KEY_COUNT_, KEY_INTERVAL, KEY_REFRESH, KEY_MODE, KEY_CONFLICT,
 	KEY_REALSERVER, KEY_PORT, KEY_TIMEOUT, KEY_RETRIES,
+	KEY_H_INTERVAL, KEY_H_TIMEOUT, KEY_RISE, KEY_FALL, KEY_ACTION, KEY_SORRY,
 	KEY_MAX
 };
 
@@ -68,6 +69,12 @@ static const struct key_info {
 	[KEY_PORT]      = { SEC_PATHCHECK, "port",    true,  true  },
 	[KEY_TIMEOUT]   = { SEC_PATHCHECK, "timeout", false, true  },
 	[KEY_RETRIES]   = { SEC_PATHCHECK, "retries", false, true  },
+	[KEY_H_INTERVAL] = { SEC_HEALTH, "interval", false, true },
+	[KEY_H_TIMEOUT] = { SEC_HEALTH, "timeout",  false, true  },
+	[KEY_RISE]      = { SEC_HEALTH, "rise",     false, true  },
+	[KEY_FALL]      = { SEC_HEALTH, "fall",     false, true  },
+	[KEY_ACTION]    = { SEC_HEALTH, "action",   false, true  },
+	[KEY_SORRY]     = { SEC_HEALTH, "sorry",    false, true  },
 };
 
 struct parser {
@@ -603,6 +610,14 @@ static void parse_value(struct parser *p, enum key key, const char *value)
 		else
 			h->pathcheck.retries = (unsigned)n;
 		break;
+	case KEY_H_INTERVAL:
+	case KEY_H_TIMEOUT:
+	case KEY_RISE:
+	case KEY_FALL:
+	case KEY_ACTION:
+	case KEY_SORRY:
+		health_key(p->d, p->lineno, (enum health_key)(key - KEY_H_INTERVAL), value, &h->health);
+		break;
 	case KEY_CONFLICT:
 		if (!strcmp(value, "off"))
 			h->garp.conflict = CONFLICT_OFF;
@@ -830,6 +845,15 @@ static void validate_pathcheck(struct parser *p)
 	free(vips);
 }
 
+/* What a director-only key's section does, for the message refusing it on
+ * a real server. */
+static const char *director_duty(enum section section)
+{
+	if (section == SEC_PATHCHECK)
+		return "sends to real servers";
+	return section == SEC_HEALTH ? "checks real servers" : "announces VIPs";
+}
+
 /* Rules that need the whole file: required keys, role-specific keys,
  * prefixes, duplicate VIPs. */
 static void validate_whole(struct parser *p)
@@ -863,18 +887,19 @@ static void validate_whole(struct parser *p)
 		h->vips_sorted = sorted;
 	}
 	services_finish(p->services, h, p->role_line);
+	h->health.line = p->section_line[SEC_HEALTH];
+	h->health.enabled = h->health.line != 0;
+	health_check(p->d, h, p->key_line[KEY_H_TIMEOUT]);
 	if (h->role == ROLE_NONE)
 		return;
 	ranges_check(p->d, h, p->wide_line, p->announce_failed);
 
 	if (h->role == ROLE_REALSERVER) {
 		for (int k = 0; k < KEY_MAX; k++)
-			if (key_table[k].director_only && p->key_line[k] && key_table[k].section != SEC_PATHCHECK)
-				diag_error(p->d, p->key_line[k], "[%s] %s: only a director announces VIPs (role = realserver "
-					   "at line %u)", section_names[key_table[k].section], key_table[k].name, p->role_line);
-			else if (key_table[k].director_only && p->key_line[k])
-				diag_error(p->d, p->key_line[k], "[pathcheck] %s: only a director sends to real servers (role = "
-					   "realserver at line %u)", key_table[k].name, p->role_line);
+			if (key_table[k].director_only && p->key_line[k])
+				diag_error(p->d, p->key_line[k], "[%s] %s: only a director %s (role = realserver at line %u)",
+					   section_names[key_table[k].section], key_table[k].name,
+					   director_duty(key_table[k].section), p->role_line);
 		/* The defaults that stop the leak; weaker values are refused
 		 * because they leak (see lvsdr.ini(5)). */
 		struct knob_values *ign = &h->knobs[KNOB_IGNORE], *ann = &h->knobs[KNOB_ANNOUNCE];
@@ -929,6 +954,7 @@ int profile_parse(const char *text, size_t len, struct host *host, struct diag *
 					   LVSDR_GARP_MODE, LVSDR_GARP_CONFLICT };
 	host->pathcheck.timeout_ms = PATHCHECK_TIMEOUT_MS;
 	host->pathcheck.retries = PATHCHECK_RETRIES;
+	health_defaults(&host->health);
 	if (len == 0) {
 		diag_error(d, 0, "the profile is empty");
 		return (int)(d->errors - errors_before);

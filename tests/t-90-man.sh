@@ -600,7 +600,9 @@ done
 # check, and one step outside either end (1 for numbers, 1 ms for
 # durations) is refused. A director profile hosts [arp] and [garp] keys; a
 # director with one real server hosts [pathcheck]; a [service web] on the
-# VIP's tcp/80 (or with a mark) with one real server hosts the service keys.
+# VIP's tcp/80 (or with a mark) with one real server hosts the service keys,
+# and [health] (whose timeout must stay under half its interval: the other
+# of the two is set to its far end).
 range_dir=$tmp/range
 mkdir -p "$range_dir"
 range_profile() { # SECTION KEY VALUE: a profile with KEY = VALUE in [SECTION]
@@ -610,6 +612,13 @@ range_profile() { # SECTION KEY VALUE: a profile with KEY = VALUE in [SECTION]
 	service)
 		printf '[service web]\nrealserver = 192.0.2.11\n'
 		[ "$2" = fwmark ] || printf 'address = 192.0.2.100\nport = tcp/80\n'
+		;;
+	health)
+		printf '[service web]\naddress = 192.0.2.100\nport = tcp/80\nrealserver = 192.0.2.11\n\n[health]\n'
+		case $2 in
+		interval) printf 'timeout = 10ms\n' ;;
+		timeout) printf 'interval = 3600s\n' ;;
+		esac
 		;;
 	*) printf '[%s]\n' "$1" ;;
 	esac

@@ -18,5 +18,6 @@ int main(void)
 	test_ipvs();
 	test_owned_ipvs();
 	test_events();
+	test_health();
 	return harness_failed ? 1 : 0;
 }

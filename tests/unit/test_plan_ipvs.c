@@ -244,6 +244,86 @@ static void test_drained_and_removed_service(void)
 	host_free(&live);
 }
 
+/* lvsdr events' health check: a held real server at weight 0, one held
+ * out by removal leaving as a dropped one does, neither added while held. */
+static void test_health_hold(void)
+{
+	struct host want, live;
+	struct plan p;
+	struct ipvs_service w = svc("192.0.2.100", 80, "rr"), l = svc("192.0.2.100", 80, "rr"),
+			    w2 = svc("192.0.2.100", 81, "rr");
+
+	hosts(&want, &live);
+	add_dest(&w, "192.0.2.11", 4, 0);
+	add_dest(&w, "192.0.2.12", 4, 0);
+	add_dest(&w, "192.0.2.13", 4, 0);
+	w.dests[0].hold = IPVS_HOLD_WEIGHT0;
+	w.dests[1].hold = IPVS_HOLD_REMOVED;
+	add_dest(&l, "192.0.2.11", 4, 2);
+	add_dest(&l, "192.0.2.12", 4, 1);
+	add_dest(&l, "192.0.2.13", 4, 0);
+	l.owned = true;
+	add_dest(&w2, "192.0.2.11", 4, 0);
+	add_dest(&w2, "192.0.2.12", 4, 0);
+	w2.dests[1].hold = IPVS_HOLD_REMOVED;
+	add_service(&want, w);
+	add_service(&want, w2);
+	add_service(&live, l);
+	plan_compute(&want, &live, &p);
+	bool weight0 = false, removing = false;
+	for (size_t i = 0; i < p.nsteps; i++) {
+		const struct ipvs_change *c = &p.ipvs[p.steps[i].ipvs].change;
+		weight0 |= c->op == IPVS_DEST_EDIT && c->dest.addr[3] == 11 && c->dest.weight == 0;
+		removing |= c->op == IPVS_DEST_EDIT && c->dest.addr[3] == 12 && c->dest.weight == 0 &&
+			    p.ipvs[p.steps[i].ipvs].mark == MARK_DRAIN_START;
+	}
+	CHECK(weight0 && removing && count_op(&p, IPVS_DEST_EDIT) == 2 && count_op(&p, IPVS_DEST_DEL) == 0,
+	      "ipvs plan: held at weight 0, and held out by removal drains first (%zu steps)", p.nsteps);
+	CHECK(count_op(&p, IPVS_SVC_ADD) == 1 && count_op(&p, IPVS_DEST_ADD) == 1,
+	      "ipvs plan: a new service gets its passing real server, not the one held out by removal");
+	plan_free(&p);
+	host_free(&want);
+	host_free(&live);
+}
+
+/* [health] sorry: in while every real server is out, left alone in the
+ * table then, and leaving as a removed real server does once not in. */
+static void test_sorry(void)
+{
+	struct host want, live;
+	struct plan p;
+	struct ipvs_service w = svc("192.0.2.100", 80, "rr"), l = svc("192.0.2.100", 80, "rr");
+
+	hosts(&want, &live);
+	add_dest(&w, "192.0.2.11", 1, 0);
+	w.dests[0].hold = IPVS_HOLD_WEIGHT0;
+	add_dest(&l, "192.0.2.11", 0, 0);
+	l.owned = true;
+	w.sorry_in = true;
+	w.sorry = (struct ipvs_dest){ .family = AF_INET, .port = 80, .weight = 1, .method = METHOD_DR };
+	inet_pton(AF_INET, "192.0.2.13", w.sorry.addr);
+	add_service(&want, w);
+	add_service(&live, l);
+	plan_compute(&want, &live, &p);
+	CHECK(p.nsteps == 1 && p.ipvs[p.steps[0].ipvs].change.op == IPVS_DEST_ADD &&
+		      p.ipvs[p.steps[0].ipvs].change.dest.addr[3] == 13 && p.ipvs[p.steps[0].ipvs].change.dest.weight == 1,
+	      "ipvs plan: the sorry server is added while every real server is held out (%zu steps)", p.nsteps);
+	plan_free(&p);
+	add_dest(&live.services[0], "192.0.2.13", 1, 0);
+	plan_compute(&want, &live, &p);
+	CHECK(p.nsteps == 0, "ipvs plan: a sorry server in the table is left there while it is in (%zu steps)", p.nsteps);
+	plan_free(&p);
+	want.services[0].sorry_in = false;
+	want.services[0].dests[0].hold = IPVS_HOLD_NONE;
+	plan_compute(&want, &live, &p);
+	CHECK(count_op(&p, IPVS_DEST_DEL) == 1 && count_op(&p, IPVS_DEST_EDIT) == 2 &&
+		      has_finding(&p, VERDICT_DRIFT, "192.0.2.13:80 is not in the profile: deleted (no active connection)"),
+	      "ipvs plan: once a real server is back (weight 1 again), the sorry server leaves, as a removed one does");
+	plan_free(&p);
+	host_free(&want);
+	host_free(&live);
+}
+
 static void test_blocked(void)
 {
 	struct host want, live;
@@ -281,6 +361,8 @@ void test_plan_ipvs(void)
 	test_edits_in_place();
 	test_foreign();
 	test_drain();
+	test_health_hold();
+	test_sorry();
 	test_drained_and_removed_service();
 	test_blocked();
 }
