@@ -20,6 +20,7 @@
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/lab.sh"
 . "$(dirname "$0")/lib/syslog.sh"
+. "$(dirname "$0")/lib/keepalived.sh"
 
 lab_require
 if ! lab_up client dir1 dir2 rs1 rs2; then
@@ -28,13 +29,8 @@ if ! lab_up client dir1 dir2 rs1 rs2; then
 fi
 
 TMP=$(mktemp -d /tmp/lvsdr-t75.XXXXXX) || exit 1
-KA_PIDS=()
 cleanup() {
-	local pid
-	for pid in "${KA_PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null
-		wait_until 5 eval "! kill -0 $pid 2>/dev/null" || kill -KILL "$pid" 2>/dev/null
-	done
+	ka_stop_all
 	syslog_stop "$TMP/sl"
 	lab_down
 	rm -rf "$TMP"
@@ -46,16 +42,6 @@ chmod 755 "$TMP"
 export LVSDR_RUNDIR=$TMP/run
 OCF_ROOT=/usr/lib/ocf
 VIP=$LAB_VIP
-
-# unavailable WHAT WHY: a loud skip, a failure on CI (tests/deps.sh test
-# installs the package there).
-unavailable() {
-	if [ "${CI:-}" = true ]; then
-		not_ok "$1: $2 (CI=true: must run; tests/deps.sh test installs it)"
-	else
-		skip "$1: $2 (run tests/deps.sh test as root)"
-	fi
-}
 
 # Small predicates for check: a redirection after `check` would swallow its ok line.
 has() { grep -q -- "$2" "$1"; }        # FILE PATTERN
@@ -354,6 +340,18 @@ else
 		>"$TMP/adhoc.out" 2>&1
 	check "Ansible module: a profile lvsdr rejects fails with lvsdr's file:line message and rc 2" \
 		eval 'has "$TMP/adhoc.out" "\"msg\": \"$BAD:11: " && has "$TMP/adhoc.out" "\"rc\": 2"'
+
+	# boot=true is lvsdr apply --boot, as lvsdr@.service runs it: on a
+	# director the knobs and the IPVS table, never the VIPs (keepalived's).
+	on dir1 ansible -c local -i localhost, localhost -m lvsdr -a "profile=$DIR binary=$LVSDR boot=true" \
+		>"$TMP/boot.out" 2>&1
+	check "Ansible module boot=true on a director: ok, not changed, and the VIP NOT bound on eth0" \
+		eval 'has "$TMP/boot.out" "^localhost | SUCCESS" && has "$TMP/boot.out" "\"changed\": false" &&
+			! vip_on dir1 eth0 "$VIP"'
+	on dir1 ansible -c local -i localhost, localhost -m lvsdr -a "profile=$DIR binary=$LVSDR boot=true" --check \
+		>"$TMP/boot-check.out" 2>&1
+	check "Ansible module boot=true --check on a director: nothing to do (the VIP is not planned)" \
+		eval 'has "$TMP/boot-check.out" "^localhost | SUCCESS" && has "$TMP/boot-check.out" "\"changed\": false"'
 fi
 
 # --- keepalived: a partial takeover, logged, handed to a healthy peer ---------
@@ -372,7 +370,7 @@ ka_config() {
 ka_start() {
 	with_syslog "$TMP/sl" ip netns exec "$(ns "$1")" keepalived -n -l -D -P -f "$KA/$1.conf" \
 		-p "$KA/$1.pid" -r "$KA/$1-vrrp.pid" >"$KA/$1.log" 2>&1 &
-	KA_PIDS+=($!)
+	ka_track $!
 }
 holds() { on "$1" ip -o addr show dev eth0 | grep -q " $2 "; } # HOST ADDRESS/PREFIX
 # master_run_lines: syslog lines of the lvsdr run that keepalived's notify

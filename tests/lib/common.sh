@@ -12,6 +12,16 @@ ok() { echo "ok - $*"; }
 not_ok() { echo "not ok - $*"; }
 skip() { echo "skip - $*"; }
 
+# unavailable WHAT WHY: a tool a case needs is missing: a loud skip, a
+# failure on CI (tests/deps.sh test installs every package there).
+unavailable() {
+	if [ "${CI:-}" = true ]; then
+		not_ok "$1: $2 (CI=true: must run; tests/deps.sh test installs it)"
+	else
+		skip "$1: $2 (run tests/deps.sh test as root)"
+	fi
+}
+
 # check NAME COMMAND...: a case that passes when COMMAND exits 0.
 check() {
 	local name=$1

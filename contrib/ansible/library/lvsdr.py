@@ -43,6 +43,14 @@ options:
     description: The lvsdr program, a name looked up in PATH or a full path.
     type: str
     default: lvsdr
+  boot:
+    description:
+      - With C(state=applied), run C(lvsdr apply --boot), as lvsdr@.service
+        does. On a director only the knobs and the IPVS services are applied:
+        its VIPs belong to keepalived, which hands them to one director at a
+        time. On a real server it is the whole apply.
+    type: bool
+    default: false
 notes:
   - Needs root on the managed host (become), like lvsdr itself. As root, lvsdr
     refuses a profile another user could have written: template it with
@@ -216,8 +224,9 @@ def plan_diff(plan, changes, knobs=True):
 
 
 def applied(module, lv):
+    boot = ['--boot'] if module.params['boot'] else []
     if module.check_mode:
-        rc, out, err = lv.run('apply', '--dry-run', '--json')
+        rc, out, err = lv.run('apply', '--dry-run', '--json', *boot)
         if rc not in (EXIT_OK, EXIT_DRIFT):
             lv.fail(rc, out, err)
         plan = lv.parse(rc, out, err)
@@ -226,7 +235,7 @@ def applied(module, lv):
                              plan=plan, rc=rc, stderr=err)
         return finish(module, plan, plan.get('changes', []), 'planned', err)
 
-    rc, out, err = lv.run('apply', '--json')
+    rc, out, err = lv.run('apply', '--json', *boot)
     if not out.strip():
         lv.fail(rc, out, err)
     plan = lv.parse(rc, out, err)
@@ -286,6 +295,7 @@ def main():
             state=dict(type='str', default='applied', choices=['applied', 'released', 'verified']),
             verify_state=dict(type='str', default='master', choices=['master', 'backup', 'any']),
             binary=dict(type='str', default='lvsdr'),
+            boot=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
     )

@@ -1,0 +1,252 @@
+#!/usr/bin/env bash
+# t-76: a whole cluster from one inventory, with the Ansible role
+# contrib/ansible/roles/lvsdr_cluster (playbooks contrib/ansible/cluster.yml
+# and cluster-verify.yml), run by Debian's ansible-core against the lab's
+# namespaces standing in for four hosts.
+#
+#        [client] 192.0.2.1             probes nothing; the VIP's ARP oracle
+#            |
+#          (br0)----------+-------------+-------------+
+#            |            |             |             |
+#        [dir1] .2     [dir2] .3     [rs1] .11     [rs2] .12
+#        keepalived    keepalived    VIP on lo, arp_ignore=1, arp_announce=2
+#        prio 150      prio 100      (lvsdr apply through the module)
+#        lvsdr events  lvsdr events
+#
+# One ansible-playbook run drives all four: every host has the local
+# connection, and its Python runs inside its namespace
+# (ansible_python_interpreter "ip netns exec NS python3"), so every module,
+# the template's validate and the lvsdr module included, acts on that host.
+# The cluster is one inventory file; host_vars beside it hold only this
+# test's plumbing (namespace, paths under TMP, no apt, no systemd).
+# The kernel has no IPVS: the directors' profiles are generated with their
+# services and checked (validate: lvsdr check), not applied
+# (lvsdr_director_apply: false); t-37 applies such a table in a UML guest.
+# Seven ansible-playbook runs of four hosts: at a load of 6 on two cores,
+# under ASan, they took 300 s.
+# timeout: 600
+. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/lab.sh"
+
+. "$(dirname "$0")/lib/keepalived.sh"
+
+# keepalived too: the role's template checks keepalived.conf with keepalived -t.
+for tool in ansible-playbook:ansible-core keepalived:keepalived; do
+	if ! command -v "${tool%:*}" >/dev/null 2>&1; then
+		unavailable "t-76" "${tool%:*} missing (package ${tool#*:})"
+		exit 0
+	fi
+done
+
+lab_require
+if ! lab_up client dir1 dir2 rs1 rs2; then
+	not_ok "t-76: the lab comes up"
+	exit 1
+fi
+
+TMP=$(mktemp -d /tmp/lvsdr-t76.XXXXXX) || exit 1
+cleanup() {
+	ka_stop_all
+	lab_down
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+export LVSDR_RUNDIR=$TMP/run
+VIP=$LAB_VIP
+ANS=$LVSDR_ROOT/contrib/ansible
+HOSTS="dir1 dir2 rs1 rs2"
+
+# keepalived's enable_script_security wants the scripts it runs in paths only
+# root can write: a private copy of lvsdr.
+mkdir -p "$TMP/bin" && install -m 0755 "$LVSDR" "$TMP/bin/lvsdr" || exit 1
+BIN=$TMP/bin/lvsdr
+
+: >"$TMP/ansible.cfg"
+export ANSIBLE_CONFIG=$TMP/ansible.cfg ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0
+export ANSIBLE_LOCAL_TEMP=$TMP/ansible/local ANSIBLE_REMOTE_TEMP=$TMP/ansible/remote
+export ANSIBLE_HOME=$TMP/ansible/home ANSIBLE_DEPRECATION_WARNINGS=0 ANSIBLE_PIPELINING=1
+
+# inventory WEIGHT2: the cluster, as an operator writes it; rs2's weight is
+# the knob the --check case turns.
+inventory() {
+	cat >"$TMP/inv/cluster.yml" <<EOF
+all:
+  vars:
+    lvsdr_interface: eth0
+  children:
+    directors:
+      vars:
+        lvsdr_vips: [$VIP/24]
+        lvsdr_services:
+          - name: web
+            address: $VIP
+            port: tcp/80
+            scheduler: wlc
+            drain: 300s
+      hosts:
+        dir1: {ansible_host: $LAB_IP_dir1}
+        dir2: {ansible_host: $LAB_IP_dir2}
+    realservers:
+      vars:
+        lvsdr_vips: [$VIP]
+      hosts:
+        rs1: {ansible_host: $LAB_IP_rs1}
+        rs2: {ansible_host: $LAB_IP_rs2, lvsdr_weight: $1}
+EOF
+}
+mkdir -p "$TMP/inv/host_vars"
+inventory 2
+for h in $HOSTS; do
+	cat >"$TMP/inv/host_vars/$h.yml" <<EOF
+ansible_connection: local
+ansible_become: false
+ansible_python_interpreter: ip netns exec $(ns "$h") /usr/bin/python3
+lvsdr_install_package: false
+lvsdr_keepalived_package: false
+lvsdr_keepalived_service: false
+lvsdr_systemd: false
+lvsdr_director_apply: false
+lvsdr_binary: $BIN
+lvsdr_config_dir: $TMP/$h/etc/lvsdr
+lvsdr_keepalived_conf: $TMP/$h/etc/keepalived/keepalived.conf
+lvsdr_keepalived_fifo: $TMP/$h/run/lvsdr-events.fifo
+lvsdr_environment: {LVSDR_RUNDIR: $TMP/run, LVSDR_SYSCTL_ROOT: $TMP/$h}
+EOF
+	mkdir -p "$TMP/$h/etc/sysctl.d" "$TMP/$h/run"
+done
+
+# play TAG PLAYBOOK [ARGS...]: output in TMP/TAG.out, status returned.
+play() {
+	local tag=$1 book=$2
+	shift 2
+	ansible-playbook -i "$TMP/inv/cluster.yml" "$@" "$ANS/$book" >"$TMP/$tag.out" 2>&1
+}
+# recap TAG: each host's "HOST changed=N failed=N" from the PLAY RECAP, sorted.
+recap() {
+	awk '/^PLAY RECAP/ { r = 1; next } r && NF { print $1, $4, $6 }' "$TMP/$1.out" | sort
+}
+recap_is() { # TAG CHANGED...: the recap with these changed= counts for dir1 dir2 rs1 rs2, failed=0
+	local tag=$1 h want=
+	shift
+	for h in $HOSTS; do want="$want$h changed=$1 failed=0"$'\n'; shift; done
+	[ "$(recap "$tag")" = "${want%$'\n'}" ]
+}
+show() { sed 's/^/#   /' "$TMP/$1.out"; }
+has() { grep -q -- "$2" "$1"; } # FILE PATTERN
+vip_on() { on "$1" ip -o addr show dev "$2" | grep -q " $3/"; } # HOST DEV ADDRESS
+knob() { on "$1" sysctl -n "net.ipv4.conf.$2.$3"; }         # HOST SCOPE NAME
+profile_of() { case $1 in dir*) echo "$TMP/$1/etc/lvsdr/director.ini" ;; *) echo "$TMP/$1/etc/lvsdr/realserver.ini" ;; esac; }
+# snapshot: every host's knobs and addresses, and every file the role writes.
+snapshot() {
+	local h
+	for h in $HOSTS; do
+		echo "== $h"
+		on "$h" sysctl -a 2>/dev/null | grep -E '^net\.ipv4\.conf\.[^.]+\.arp_'
+		on "$h" ip -o addr show
+		find "$TMP/$h" -type f -exec sh -c 'echo "-- $1"; cat "$1"' _ {} \;
+	done
+}
+
+# expect_play NAME TAG PLAYBOOK CHANGED... -- [ARGS...]
+expect_play() {
+	local name=$1 tag=$2 book=$3 counts=()
+	shift 3
+	while [ "$1" != -- ]; do counts+=("$1"); shift; done
+	shift
+	play "$tag" "$book" "$@"
+	if recap_is "$tag" "${counts[@]}"; then
+		ok "$name"
+	else
+		not_ok "$name (recap: $(recap "$tag" | tr '\n' ' '))"
+		show "$tag"
+	fi
+}
+
+# --- the first run --------------------------------------------------------------
+before=$(snapshot)
+play check0 cluster.yml --check --diff
+check "--check --diff on fresh hosts: no host fails" eval '[ -z "$(recap check0 | grep -v "failed=0")" ] && [ -n "$(recap check0)" ]'
+# The profiles are not written in check mode, so lvsdr has nothing to plan
+# from yet: the diff is the profiles' text, and the module says so.
+check "--check --diff on fresh hosts: the diff shows each profile to come, its VIP and its service" \
+	eval '[ "$(grep -c "^+address = $VIP" "$TMP/check0.out")" = 6 ] && has "$TMP/check0.out" "^+\[service web\]" &&
+		has "$TMP/check0.out" "realserver.ini does not exist"'
+check "--check --diff on fresh hosts: nothing changed on any host" eval '[ "$before" = "$(snapshot)" ]'
+
+# dir1 dir2: profile dir, profile, keepalived dir, keepalived.conf, drop-in
+# absent (nothing: a director here sets no knob) = 4 changed; rs1 rs2:
+# profile dir, profile, lvsdr apply, drop-in = 4.
+expect_play "first run: every host set up (changed=4 each, failed=0)" first cluster.yml 4 4 4 4 --
+for h in rs1 rs2; do
+	check "$h: VIP $VIP/32 on lo, arp_ignore 1 and arp_announce 2 on all and eth0" \
+		eval 'vip_on $h lo "$VIP" && [ "$(knob $h all arp_ignore)$(knob $h eth0 arp_ignore)" = 11 ] &&
+			[ "$(knob $h all arp_announce)$(knob $h eth0 arp_announce)" = 22 ]'
+	check "$h: lvsdr verify finds it in sync with its generated profile" on "$h" "$BIN" verify -q "$(profile_of "$h")"
+	check "$h: the knobs persisted in its sysctl.d drop-in, as lvsdr persist writes it" \
+		eval 'cmp -s "$TMP/$h/etc/sysctl.d/90-lvsdr-realserver.conf" <(printf "%s\n" "$("$BIN" persist -n "$(profile_of $h)")")'
+done
+cat >"$TMP/want-services" <<EOF
+[service web]
+address = $VIP
+port = tcp/80
+scheduler = wlc
+drain = 300s
+realserver = $LAB_IP_rs1
+realserver = $LAB_IP_rs2 weight=2
+EOF
+for h in dir1 dir2; do
+	expect_output "$h: the director profile holds the service and both real servers (rs2 weight 2)" 0 \
+		"$TMP/want-services" sed -n '/^\[service web\]/,$p' "$(profile_of "$h")"
+	expect_output "$h: lvsdr check counts it: 1 VIP, 1 service, 2 real servers" 0 \
+		<(echo "$(profile_of "$h"): ok (director on eth0, 1 VIP, 1 service, 2 real servers)") \
+		"$BIN" check "$(profile_of "$h")"
+	check "$h: keepalived.conf names lvsdr events as the FIFO's reader and the track script" \
+		eval 'has "$TMP/$h/etc/keepalived/keepalived.conf" "vrrp_notify_fifo_script \"$BIN events $(profile_of $h)\"" &&
+			has "$TMP/$h/etc/keepalived/keepalived.conf" "script \"$BIN verify -q --state notified $(profile_of $h)\""'
+	check "$h: keepalived -t accepts it" on "$h" keepalived -t -f "$TMP/$h/etc/keepalived/keepalived.conf"
+	check "$h: no drop-in (a director without [arp] sets no knob)" test ! -e "$TMP/$h/etc/sysctl.d/90-lvsdr-director.conf"
+done
+check "priorities from the group's order: dir1 150, dir2 100" \
+	eval 'has "$TMP/dir1/etc/keepalived/keepalived.conf" "priority 150" && has "$TMP/dir2/etc/keepalived/keepalived.conf" "priority 100"'
+
+expect_play "second run: nothing changed on any host (changed=0)" second cluster.yml 0 0 0 0 --
+
+# --- check and diff mode on a changed inventory --------------------------------
+inventory 3
+before=$(snapshot)
+expect_play "--check --diff, rs2's weight 2 -> 3: only the directors' profiles would change" check1 cluster.yml 1 1 0 0 -- --check --diff
+check "--check --diff: the diff shows the real server line before and after" \
+	eval 'has "$TMP/check1.out" "^-realserver = $LAB_IP_rs2 weight=2" && has "$TMP/check1.out" "^+realserver = $LAB_IP_rs2 weight=3"'
+check "--check --diff: nothing changed on any host (knobs, addresses, files)" eval '[ "$before" = "$(snapshot)" ]'
+inventory 2
+
+# --- keepalived with lvsdr events --------------------------------------------------
+KA=$TMP/ka
+mkdir -p "$KA"
+ka_start() { # HOST
+	on "$1" keepalived -n -l -D -P -f "$TMP/$1/etc/keepalived/keepalived.conf" \
+		-p "$KA/$1.pid" -r "$KA/$1-vrrp.pid" >"$KA/$1.log" 2>&1 &
+	ka_track $!
+}
+holds() { on "$1" ip -o addr show dev eth0 | grep -q " $VIP/24 "; }
+ka_start dir1
+ka_start dir2
+check "keepalived: dir1 (priority 150) becomes master and lvsdr events binds $VIP/24 on its eth0" \
+	wait_until 20 holds dir1
+check "keepalived: dir2 stays backup and does NOT hold $VIP" eval 'sleep 2; ! holds dir2'
+lab_expect_who "the client's ARP request for $VIP: exactly dir1 answers (no real server leaks)" "$VIP" dir1
+
+expect_play "verify play: every host in sync, the probe finds dir1 alone (failed=0)" verify0 cluster-verify.yml 0 0 0 0 --
+
+on rs2 ip addr del "$VIP/32" dev lo
+play verify1 cluster-verify.yml
+check "verify play, rs2's VIP removed by hand: rs2 fails, the other three do not" \
+	eval '[ "$(recap verify1 | tr "\n" " ")" = "dir1 changed=0 failed=0 dir2 changed=0 failed=0 rs1 changed=0 failed=0 rs2 changed=0 failed=1 " ]'
+if has "$TMP/verify1.out" "\"msg\": \"rs2: lvsdr verify $(profile_of rs2): $VIP/32: drift: not bound on lo"; then
+	ok "verify play: the failure names rs2 and the finding"
+else
+	not_ok "verify play: the failure names rs2 and the finding"
+	show verify1
+fi
+check "verify play: it changed nothing (the VIP is still gone from rs2)" eval '! vip_on rs2 lo "$VIP"'
+expect_play "cluster play repairs rs2 (changed=1 there only)" repair cluster.yml 0 0 0 1 --
