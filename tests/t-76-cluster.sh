@@ -213,6 +213,7 @@ expect_play "second run: nothing changed on any host (changed=0)" second cluster
 
 # --- check and diff mode on a changed inventory --------------------------------
 inventory 3
+# shellcheck disable=SC2034 # read by the eval'd check below
 before=$(snapshot)
 expect_play "--check --diff, rs2's weight 2 -> 3: only the directors' profiles would change" check1 cluster.yml 1 1 0 0 -- --check --diff
 check "--check --diff: the diff shows the real server line before and after" \

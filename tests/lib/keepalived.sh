@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # keepalived started in the lab's namespaces by a test. Source it after
 # common.sh; call ka_stop_all from the test's cleanup.
 #
