@@ -5,6 +5,7 @@
 
 #include "host.h"
 #include "monitor.h"
+#include "record_file.h"
 
 /* A family of one sample, labelled with the profile only. */
 static void metric(FILE *out, const char *name, const char *help, long long value, const char *profile)
@@ -40,8 +41,10 @@ static void metrics_health(FILE *out, const struct events_metrics *m)
 	}
 }
 
-static void metrics_render(FILE *out, const struct events_metrics *m)
+/* Its signature is record_render()'s: ctx is the struct events_metrics. */
+static void metrics_render(FILE *out, const void *ctx)
 {
+	const struct events_metrics *m = ctx;
 	const char *p = m->profile;
 
 	prom_family(out, "lvsdr_events_state", "1 for the state of the last keepalived event acted on (none before the first).");
@@ -67,18 +70,5 @@ static void metrics_render(FILE *out, const struct events_metrics *m)
 
 int events_metrics_write(const char *path, const struct events_metrics *m, char *err, size_t errlen)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *out = open_memstream(&text, &len);
-	int ret;
-
-	if (!out) {
-		snprintf(err, errlen, "cannot write %s: out of memory", path);
-		return -1;
-	}
-	metrics_render(out, m);
-	fclose(out);
-	ret = prom_write_file(path, text, len, err, errlen);
-	free(text);
-	return ret;
+	return record_render(path, metrics_render, m, prom_write_file, err, errlen) < 0 ? -1 : 0;
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "lvsdr.h"
+#include "record_file.h"
 #include "util.h"
 
 const char *const nagios_words[4] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
@@ -125,26 +126,6 @@ int prom_write_file(const char *path, const char *text, size_t len, char *err, s
 	}
 	free(tmp);
 	return e ? -1 : 0;
-}
-
-/* Render into memory, then replace path at once. */
-static int prom_render_write(const char *path, void (*render)(FILE *, const void *), const void *arg, char *err,
-			     size_t errlen)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	int ret;
-
-	if (!f) {
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-		return -1;
-	}
-	render(f, arg);
-	fclose(f);
-	ret = prom_write_file(path, text, len, err, errlen);
-	free(text);
-	return ret;
 }
 
 /* The text part of a plugin line may hold no '|', which starts the
@@ -302,7 +283,7 @@ int monitor_verify_prom_write(const char *path, const struct plan *plan, const c
 {
 	struct verify_prom_args a = { plan, profile };
 
-	return prom_render_write(path, verify_prom_render, &a, err, errlen);
+	return record_render(path, verify_prom_render, &a, prom_write_file, err, errlen);
 }
 
 void monitor_verify_prom(FILE *out, const struct plan *p, const char *profile)
@@ -448,7 +429,7 @@ static void probe_prom_render(FILE *out, const void *arg)
 
 int monitor_probe_prom_write(const char *path, const struct probe_report *r, char *err, size_t errlen)
 {
-	return prom_render_write(path, probe_prom_render, r, err, errlen);
+	return record_render(path, probe_prom_render, r, prom_write_file, err, errlen);
 }
 
 void monitor_probe_prom(FILE *out, const struct probe_report *r)

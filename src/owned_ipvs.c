@@ -297,23 +297,12 @@ void owned_ipvs_drain_clear(struct owned_ipvs *o, const struct ipvs_service *svc
 	}
 }
 
-/* Write a record through emit() into memory, then replace path with it. */
+/* Write a record through emit(), then replace path with it. */
 static int record_save(const char *path, void (*emit)(FILE *f, const void *ctx), const void *ctx, bool *dirty,
 		       char *err, size_t errlen)
 {
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	int ret;
+	int ret = record_render(path, emit, ctx, record_replace, err, errlen);
 
-	if (!f) {
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-		return -errno;
-	}
-	emit(f, ctx);
-	fclose(f);
-	ret = record_replace(path, text, len, err, errlen);
-	free(text);
 	if (!ret)
 		*dirty = false;
 	return ret;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -68,4 +69,29 @@ int record_replace(const char *path, const char *text, size_t len, char *err, si
 		return ret;
 	}
 	return 0;
+}
+
+int record_render(const char *path, void (*render)(FILE *f, const void *ctx), const void *ctx,
+		  file_replace_fn replace, char *err, size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int ret;
+
+	if (!f) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		return ret;
+	}
+	render(f, ctx);
+	if (fclose(f) != 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		free(text);
+		return ret;
+	}
+	ret = replace(path, text, len, err, errlen);
+	free(text);
+	return ret;
 }
