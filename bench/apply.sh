@@ -24,7 +24,7 @@ rs_knobs_off() {
 # whole IPv6 routing table); taking lo down drops them in one go.
 rs_lo_reset() {
 	on rs1 ip link set lo down && on rs1 ip link set lo up || return 1
-	rm -rf "$LVSDR_RUNDIR/net-$(stat -L -c %i "/run/netns/$(ns rs1)")"
+	rm -rf "$(dirname "$(lab_record rs1)")"
 	rs_knobs_off
 }
 
