@@ -155,5 +155,58 @@ check "every line of the service's log is one lvsdr wrote: no error on standard 
 	bash -c "! grep -Eq '^lvsdr|rror' '$LOG'"
 sed 's/^/# log: /' "$LOG"
 
+# --- a round in flight never holds an event back ------------------------------
+# A real server that never answers (192.0.2.13: no host has it, so each
+# ARP request of the round waits out its 3 s timeout): a MASTER written
+# while that round is in flight is acted on at once. Proved by the order of
+# the log, not by a time: the takeover, its bind and its end are logged
+# before the round's result; and rs2 sees the gratuitous ARP.
+#   [service web] 192.0.2.100 tcp/80 -> 192.0.2.13 (silent)
+#   [health] interval 7s, timeout 3s, fall 1
+P2=$TMP/lb-silent.ini
+FIFO2=$TMP/notify2.fifo
+LOG2=$TMP/events2.log
+sed -e 's/^realserver = .*//' -e "s/^port = tcp\/80$/port = tcp\/80\nrealserver = 192.0.2.13/" \
+	-e 's/^interval = .*/interval = 7s/' -e 's/^timeout = .*/timeout = 3s/' -e 's/^fall = .*/fall = 1/' \
+	"$TMP/lb.ini" >"$P2"
+printf '\n[garp]\ncount = 1\n' >>"$P2"
+chmod 600 "$P2"
+: >"$LOG2"
+# shellcheck disable=SC2086 # LVSDR_WRAP is a command line: split it.
+ip netns exec "$(ns dir1)" ${LVSDR_WRAP:-} "$LVSDR" events "$P2" "$FIFO2" >>"$LOG2" 2>&1 &
+EV_PID=$!
+ip netns exec "$(ns rs2)" "$HELPERS/arpsniff" -d 8000 eth0 >"$TMP/sniff" 2>"$TMP/sniff.err" &
+SNIFF=$!
+wait_until 2 grep -qsx ready "$TMP/sniff.err"
+if wait_until 10 grep -q '^ready: ' "$LOG2"; then
+	# The first round begins at once: give it time to send its ARP requests.
+	sleep 0.5
+	printf 'INSTANCE "VI_1" MASTER 150\n' | timeout 5 tee "$FIFO2" >/dev/null
+fi
+wait_until 10 grep -q '^health: real server 192\.0\.2\.13 .* down after 1 failed check: unreachable' "$LOG2"
+kill -TERM "$SNIFF" 2>/dev/null
+wait "$SNIFF" 2>/dev/null
+# line ERE: the number of the first line of LOG2 matching ERE (0: none).
+line() { grep -nE -m1 -- "$1" "$LOG2" | cut -d: -f1 | grep . || echo 0; }
+took=$(line '^event 1 \(.*\): INSTANCE "VI_1" MASTER 150: taking over$')
+bound=$(line "^$P2: bind $LAB_VIP/24 on eth0")
+done_=$(line '^event 1: MASTER done: exit status 0, 1 of 1 VIPs held')
+result=$(line '^health: real server 192\.0\.2\.13 of service web .* down after 1 failed check: unreachable: no ARP answer')
+check "a MASTER during a round: taken over, bound and done before the round's result (log lines $took, $bound, $done_ < $result)" \
+	eval '[ "$took" -gt 0 ] && [ "$bound" -gt "$took" ] && [ "$done_" -gt "$bound" ] && [ "$result" -gt "$done_" ]'
+check "...the round was in flight: its ARP requests for 192.0.2.13 went out before the MASTER's gratuitous ARP" \
+	eval 'grep -nE "arp op=request .* tpa=192\.0\.2\.13$" "$TMP/sniff" | head -1 | grep -q . &&
+		[ "$(grep -nE "arp op=request .* tpa=192\.0\.2\.13$" "$TMP/sniff" | head -1 | cut -d: -f1)" -lt \
+		  "$(grep -nE "spa=$LAB_VIP tha=.* tpa=$LAB_VIP$" "$TMP/sniff" | head -1 | cut -d: -f1)" ]'
+check "the gratuitous ARP for $LAB_VIP reached rs2" grep -qE "arp op=request eth_src=$LAB_MAC_dir1 .* spa=$LAB_VIP .*tpa=$LAB_VIP\$" "$TMP/sniff"
+kill -TERM "$EV_PID" 2>/dev/null
+# shellcheck disable=SC2016 # expanded by eval, at each try
+wait_until 5 eval '! kill -0 "$EV_PID" 2>/dev/null'
+wait "$EV_PID"
+check "events with a round in flight stops on SIGTERM with status 0" test $? -eq 0
+EV_PID=
+sed 's/^/# log2: /' "$LOG2"
+on dir1 ip addr del "$LAB_VIP/24" dev eth0 2>/dev/null
+
 # The IPVS part of issue 16 (weights in a real table, clients counted) needs
 # the guest: not written yet (see the branch's report).
