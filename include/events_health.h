@@ -29,14 +29,17 @@ struct events_health {
 	char quorum_why[256];
 };
 
-/* What a round did to the quorum: the caller's VIPs follow it. */
+/* What a round, or a profile read again, did to the quorum: the caller's
+ * VIPs follow it. */
 enum quorum_change { QUORUM_SAME, QUORUM_LOST, QUORUM_MET };
 
 /* The targets of want's checked services, each held as the profile asks
  * when it is down; a real server of the same service kept from a profile
- * read before (SIGHUP) keeps its state. The first round is due at once.
- * Without [health], no target and no round. */
-void events_health_init(struct events_health *eh, struct host *want);
+ * read before (SIGHUP) keeps its state, and a quorum lost stays lost until
+ * the next round judges it. The first round is due at once. Without
+ * [health], no target and no round. QUORUM_MET when a quorum lost is no
+ * longer in the profile. */
+enum quorum_change events_health_init(struct events_health *eh, struct host *want);
 void events_health_free(struct events_health *eh);
 /* Milliseconds until events_health_run() has something to do without a
  * frame (the next round, or the round in flight's next deadline), -1 for

@@ -294,6 +294,7 @@ static void resident_signals(struct resident *r, bool *reload)
 
 static void resident_reload(struct resident *r);
 static void resident_health_init(struct resident *r);
+static void resident_quorum(struct resident *r, enum quorum_change qc);
 
 static void resident_line(void *arg, const char *line)
 {
@@ -380,13 +381,15 @@ static void resident_health(struct resident *r)
 static void resident_health_init(struct resident *r)
 {
 	const struct health_policy *hp = &r->want.health;
+	enum quorum_change qc = events_health_init(&r->health, &r->want);
 
-	events_health_init(&r->health, &r->want);
 	r->m.health = &r->health;
 	if (r->health.n)
 		resident_log("health: %zu real server%s checked the DR way every %u ms (timeout %u ms, rise %u, fall %u, "
 			     "action %s)", r->health.n, r->health.n == 1 ? "" : "s", hp->interval_ms, hp->timeout_ms,
 			     hp->rise, hp->fall, hp->action == HEALTH_REMOVE ? "remove" : "weight0");
+	if (qc != QUORUM_SAME)
+		resident_quorum(r, qc);
 }
 
 /* The FIFO's lines, each acted on. 1 when every writer has closed it, 0,

@@ -47,7 +47,7 @@ static void round_drop(struct events_health *eh)
 	pathcheck_services_free(&eh->ps);
 }
 
-void events_health_init(struct events_health *eh, struct host *want)
+enum quorum_change events_health_init(struct events_health *eh, struct host *want)
 {
 	struct events_health old;
 
@@ -80,6 +80,10 @@ void events_health_init(struct events_health *eh, struct host *want)
 	}
 	eh->next_ns = monotonic_ns();
 	free(old.t);
+	if (!old.quorum_lost || eh->quorum_lost)
+		return QUORUM_SAME;
+	snprintf(eh->quorum_why, sizeof(eh->quorum_why), "no quorum in the profile read again");
+	return QUORUM_MET;
 }
 
 void events_health_free(struct events_health *eh)

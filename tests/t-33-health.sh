@@ -278,6 +278,18 @@ check "after a BACKUP, the quorum met again leaves the VIP released" \
 # shellcheck disable=SC2016 # expanded by eval
 check "...not bound" eval '! vip_held'
 check "the VIP was taken back exactly once" test "$(count3 '^health: quorum met again .*taking the VIPs back')" -eq 1
+# The quorum lost, then taken out of the profile: SIGHUP gives the VIP back.
+ev3 'INSTANCE "VI_1" MASTER 150'
+wait_until 5 vip_held
+web_stop rs1
+# shellcheck disable=SC2016 # expanded by eval
+wait_until 5 eval '[ "$(count3 "^health: quorum lost \(.*\): releasing the VIPs$")" -eq 3 ]'
+sed -i '/^quorum = /d' "$P3"
+kill -HUP "$EV_PID"
+check "the quorum lost, then deleted from the profile: SIGHUP takes the VIP back (the last event was MASTER)" \
+	wait_until 5 logged3 '^health: quorum met again \(no quorum in the profile read again\): taking the VIPs back \(the last event was MASTER\)$'
+check "...the VIP bound on dir1" wait_until 3 vip_held
+web rs1
 kill -TERM "$EV_PID" 2>/dev/null
 # shellcheck disable=SC2016 # expanded by eval, at each try
 wait_until 5 eval '! kill -0 "$EV_PID" 2>/dev/null'
