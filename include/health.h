@@ -22,6 +22,13 @@ struct health_state {
  * keepalived's do: one failing at start is out after fall checks. */
 bool health_record(struct health_state *st, bool passed, unsigned rise, unsigned fall);
 
+/* [health] quorum, as keepalived's virtual_server quorum: live is the
+ * sum of the weights of the real servers up, in the checked service that
+ * has the least. Lost below quorum - hysteresis, met again at quorum +
+ * hysteresis, so a weight going and coming at the edge does not flap the
+ * VIPs. true when *lost changes. */
+bool quorum_record(bool *lost, uint64_t live, unsigned quorum, unsigned hysteresis);
+
 /* One real server of one service, checked through the service's VIP and
  * port: the profile's want->services[svc].dests[dest]. */
 struct health_target {
@@ -34,5 +41,10 @@ struct health_target {
 	bool pending;           /* changed; the table has yet to take it */
 	char why[400];          /* the last check's verdict and detail */
 };
+
+/* The live weight quorum_record() judges: the sum of the weights of the
+ * real servers up, in the checked service (t[].svc) where it is least;
+ * *svc is that service's index. 0 targets: UINT64_MAX. */
+uint64_t quorum_live_weight(const struct health_target *t, size_t n, size_t *svc);
 
 #endif

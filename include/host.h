@@ -121,6 +121,11 @@ struct health_policy {
 	int sorry_family;
 	uint8_t sorry[16];
 	unsigned sorry_line;
+	/* quorum: the VIPs are released while a checked service's live real
+	 * servers weigh less than quorum - hysteresis, taken back at quorum +
+	 * hysteresis (keepalived's); quorum_line 0 when none. */
+	unsigned quorum, hysteresis;
+	unsigned quorum_line, hysteresis_line;
 };
 
 /* Another host answering for a VIP on a director's segment (probed by the

@@ -27,13 +27,17 @@ struct neighbour_resolver;
 int neighbour_open(struct neighbour_resolver **out, const struct nic *nic, char *err, size_t errlen);
 void neighbour_close(struct neighbour_resolver *r);
 
-/* Ask for every query at each of the nsends offsets (ms after the start,
- * ascending), skipping those answered, and wait for answers until
- * timeout_ms. 0 (some may be unanswered), or -errno with err filled. */
-int neighbour_resolve(struct neighbour_resolver *r, struct neighbour_query *q, size_t n, const unsigned *send_at_ms,
-		      unsigned nsends, unsigned timeout_ms, char *err, size_t errlen);
+/* The packet socket the answers arrive on, for the caller's poll: the
+ * resolution is driven by its caller's clock (src/pathcheck_machine.c). */
+int neighbour_fd(const struct neighbour_resolver *r);
+/* One request for every query not yet answered. 0, or -errno with err
+ * filled. */
+int neighbour_send(struct neighbour_resolver *r, struct neighbour_query *q, size_t n, char *err, size_t errlen);
+/* A frame read from neighbour_fd(): the queries it answers are found.
+ * Returns how many it answered. */
+size_t neighbour_receive(struct neighbour_query *q, size_t n, const uint8_t *frame, size_t len);
 
-/* The frame neighbour_resolve() sends for q, from mac: an ARP request
+/* The frame neighbour_send() sends for q, from mac: an ARP request
  * padded to the Ethernet minimum, or a neighbour solicitation. Returns the
  * length, 0 when cap is too small. */
 size_t neighbour_request_frame(const struct neighbour_query *q, const uint8_t mac[MAC_LEN], uint8_t *buf, size_t cap);

@@ -74,9 +74,26 @@ struct pathcheck_result {
 	char detail[384];
 };
 
+/* The check as a machine its caller drives, so a loop with other duties
+ * (lvsdr events) never waits on it: start opens the sockets (needs
+ * CAP_NET_RAW, given up once open unless keep_net_raw), then the caller
+ * polls pathcheck_fd() for reading until pathcheck_wake_ns() and calls
+ * pathcheck_step() after either, until it returns 1 (done) or -1 (err
+ * filled; nothing judged). The fd changes from one phase to the next: ask
+ * again after each step. job is copied, but its arrays must outlive the
+ * machine. */
+struct pathcheck_machine;
+int pathcheck_start(const struct pathcheck_job *job, struct pathcheck_machine **m, char *err, size_t errlen);
+int pathcheck_step(struct pathcheck_machine *m, char *err, size_t errlen);
+int pathcheck_fd(const struct pathcheck_machine *m);
+uint64_t pathcheck_wake_ns(const struct pathcheck_machine *m);
+/* The results of a machine done, handed over (the caller frees them). */
+struct pathcheck_result *pathcheck_results(struct pathcheck_machine *m, size_t *n);
+void pathcheck_free(struct pathcheck_machine *m);
+
 /* Results in order: VIP, then real server, then port, as listed; only the
- * pairs of one family. Needs CAP_NET_RAW, which it gives up once its
- * sockets are open. Returns 0, or -1 with err filled (nothing was judged). */
+ * pairs of one family. The machine above, driven by a poll loop of its
+ * own. Returns 0, or -1 with err filled (nothing was judged). */
 int pathcheck_run(const struct pathcheck_job *job, struct pathcheck_result **results, size_t *n, char *err,
 		  size_t errlen);
 

@@ -70,7 +70,7 @@ void ranges_check(struct diag *d, struct host *h, unsigned wide_line, bool annou
  * health_check() the rules that need the whole file (timeout_line: the
  * line of timeout =, 0 when not given). */
 enum health_key { HEALTH_KEY_INTERVAL, HEALTH_KEY_TIMEOUT, HEALTH_KEY_RISE, HEALTH_KEY_FALL, HEALTH_KEY_ACTION,
-		  HEALTH_KEY_SORRY };
+		  HEALTH_KEY_SORRY, HEALTH_KEY_QUORUM, HEALTH_KEY_HYSTERESIS };
 void health_defaults(struct health_policy *hp);
 void health_key(struct diag *d, unsigned line, enum health_key key, const char *value, struct health_policy *hp);
 void health_check(struct diag *d, const struct host *h, unsigned timeout_line);

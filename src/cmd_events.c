@@ -45,7 +45,8 @@ static const char events_usage[] =
 	"follows the signal) are acted on until it closes the FIFO, for up to 2 s, then the\n"
 	"service ends, leaving the VIPs as the last event left them.\n"
 	"With [health] in PROFILE, every real server of its tcp and udp services is checked the\n"
-	"DR way between events; one failing is held at weight 0 or removed, as [health] says.\n"
+	"DR way, never holding an event back; one failing is held at weight 0 or removed, and\n"
+	"below [health] quorum the VIPs are released, as [health] says.\n"
 	"  -n, --name NAME  act only on the events of this instance or group (repeatable;\n"
 	"                   default: every event)\n"
 	"      --prom FILE  keep FILE (*.prom) up to date for node_exporter\n"
@@ -196,40 +197,23 @@ static void resident_notified(const struct resident *r, const struct event *ev)
 			err, event_state_words[ev->state]);
 }
 
-/* Act on one event: takeover or release, then the log and the metrics. */
-static void resident_act(struct resident *r, const struct event *ev)
+/* Take the VIPs over or release them, for an event or the quorum: the
+ * first frame before the log, then the VIPs held and the announcements
+ * still to send. Returns the exit status; *took the time to the end. */
+static int resident_switch(struct resident *r, bool take, uint64_t *took)
 {
-	bool master = ev->state == EVENT_MASTER;
 	struct director_call call = { .quiet = true, .loaded = &r->want, .nl = r->nl, .garp = &r->garp,
 				      .resident = true };
-	unsigned long n = r->m.handled + 1;
 	int status;
 
-	/* The log waits until the first frame has left. */
-	syslog_note_hold(true);
-	resident_log("event %lu (%s:%lu): %s \"%s\" %s %d: %s", n, r->fifo_path, r->fifo.lineno,
-		     ev->group ? "GROUP" : "INSTANCE", ev->name, event_state_words[ev->state], ev->priority,
-		     master ? "taking over" : "releasing");
 	announce_cancel(r);
 	r->announce_start = monotonic_ns();
-	uint64_t took;
-	status = master ? takeover_run(r->profile, &call) : release_run(r->profile, &call);
-	took = monotonic_ns() - r->announce_start;
-	resident_notified(r, ev);
-	syslog_note_hold(false);
-	r->m.handled = n;
-	r->m.state = (int)ev->state;
-	r->m.last = *ev;
-	r->m.last_time = time(NULL);
-	if (status == LVSDR_EXIT_OK || (master && status == LVSDR_EXIT_DRIFT && call.held))
+	status = take ? takeover_run(r->profile, &call) : release_run(r->profile, &call);
+	*took = monotonic_ns() - r->announce_start;
+	if (status == LVSDR_EXIT_OK || (take && status == LVSDR_EXIT_DRIFT && call.held))
 		r->m.vips_held = call.nheld;
 	else
 		resident_read_state(r, false);
-	if (status != LVSDR_EXIT_OK)
-		r->m.failed++;
-	resident_log("event %lu: %s %s: exit status %d, %zu of %zu VIPs held (%.2f ms)", n,
-		     event_state_words[ev->state], status == LVSDR_EXIT_OK ? "done" : "failed", status, r->m.vips_held,
-		     r->want.nvips, (double)took / 1e6);
 	r->rounds = announce_rounds(&r->want.garp);
 	if (call.held && call.nheld && r->rounds > 1) {
 		r->announce = call.held;
@@ -238,7 +222,60 @@ static void resident_act(struct resident *r, const struct event *ev)
 		call.held = NULL;
 	}
 	free(call.held);
+	return status;
+}
+
+/* Act on one event: takeover or release, then the log and the metrics.
+ * A MASTER while the [health] quorum is lost releases: the VIPs come back
+ * when it is met again. */
+static void resident_act(struct resident *r, const struct event *ev)
+{
+	bool master = ev->state == EVENT_MASTER, take = master && !r->health.quorum_lost;
+	unsigned long n = r->m.handled + 1;
+	uint64_t took;
+	int status;
+
+	/* The log waits until the first frame has left. */
+	syslog_note_hold(true);
+	resident_log("event %lu (%s:%lu): %s \"%s\" %s %d: %s%s%s", n, r->fifo_path, r->fifo.lineno,
+		     ev->group ? "GROUP" : "INSTANCE", ev->name, event_state_words[ev->state], ev->priority,
+		     take ? "taking over" : master ? "not taking over, the quorum is lost (" : "releasing",
+		     take || !master ? "" : r->health.quorum_why, take || !master ? "" : ")");
+	status = resident_switch(r, take, &took);
+	resident_notified(r, ev);
+	syslog_note_hold(false);
+	r->m.handled = n;
+	r->m.state = (int)ev->state;
+	r->m.last = *ev;
+	r->m.last_time = time(NULL);
+	if (status != LVSDR_EXIT_OK)
+		r->m.failed++;
+	resident_log("event %lu: %s %s: exit status %d, %zu of %zu VIPs held (%.2f ms)", n,
+		     event_state_words[ev->state], status == LVSDR_EXIT_OK ? "done" : "failed", status, r->m.vips_held,
+		     r->want.nvips, (double)took / 1e6);
 	resident_metrics(r);
+}
+
+/* [health] quorum lost, or met again: the VIPs released, or taken back if
+ * keepalived's last word was MASTER. */
+static void resident_quorum(struct resident *r, enum quorum_change qc)
+{
+	bool take = qc == QUORUM_MET && r->m.state == EVENT_MASTER;
+	uint64_t took;
+	int status;
+
+	if (qc == QUORUM_MET && !take) {
+		resident_log("health: quorum met again (%s); the last event was %s: the VIPs stay released",
+			     r->health.quorum_why, r->m.state < 0 ? "none" : event_state_words[r->m.state]);
+		return;
+	}
+	syslog_note_hold(true);
+	resident_log("health: quorum %s (%s): %s", take ? "met again" : "lost", r->health.quorum_why,
+		     take ? "taking the VIPs back (the last event was MASTER)" : "releasing the VIPs");
+	status = resident_switch(r, take, &took);
+	syslog_note_hold(false);
+	resident_log("health: quorum %s: exit status %d, %zu of %zu VIPs held (%.2f ms)", take ? "met" : "lost", status,
+		     r->m.vips_held, r->want.nvips, (double)took / 1e6);
 }
 
 /* The signals waiting: read between events, never during one, so no
@@ -257,6 +294,7 @@ static void resident_signals(struct resident *r, bool *reload)
 
 static void resident_reload(struct resident *r);
 static void resident_health_init(struct resident *r);
+static void resident_quorum(struct resident *r, enum quorum_change qc);
 
 static void resident_line(void *arg, const char *line)
 {
@@ -324,25 +362,34 @@ static int resident_wait_ms(const struct resident *r)
 }
 
 /* Checks run whatever the state: a backup's table is ready when it takes
- * over. Between events, never during one. */
+ * over. The round is driven on between events and never waits: its socket
+ * and deadline are in the loop's poll. */
 static void resident_health(struct resident *r)
 {
-	if (!r->health.n || r->stops || events_health_wait_ms(&r->health) > 0)
+	bool busy = r->health.m || events_health_wait_ms(&r->health) == 0;
+	enum quorum_change qc;
+
+	if (!r->health.n || r->stops)
 		return;
-	events_health_round(&r->health, r->profile, &r->want, r->nl);
-	resident_metrics(r);
+	qc = events_health_run(&r->health, r->profile, &r->want, r->nl);
+	if (qc != QUORUM_SAME)
+		resident_quorum(r, qc);
+	if (qc != QUORUM_SAME || (busy && !r->health.m))
+		resident_metrics(r);
 }
 
 static void resident_health_init(struct resident *r)
 {
 	const struct health_policy *hp = &r->want.health;
+	enum quorum_change qc = events_health_init(&r->health, &r->want);
 
-	events_health_init(&r->health, &r->want);
 	r->m.health = &r->health;
 	if (r->health.n)
 		resident_log("health: %zu real server%s checked the DR way every %u ms (timeout %u ms, rise %u, fall %u, "
 			     "action %s)", r->health.n, r->health.n == 1 ? "" : "s", hp->interval_ms, hp->timeout_ms,
 			     hp->rise, hp->fall, hp->action == HEALTH_REMOVE ? "remove" : "weight0");
+	if (qc != QUORUM_SAME)
+		resident_quorum(r, qc);
 }
 
 /* The FIFO's lines, each acted on. 1 when every writer has closed it, 0,
@@ -359,15 +406,17 @@ static int resident_read(struct resident *r)
 	return ret;
 }
 
-/* The loop: the FIFO, the signals and the announcement timer. */
+/* The loop: the FIFO, the signals, the announcement timer and the health
+ * round in flight (its socket; -1, ignored by poll, when none). */
 static int resident_loop(struct resident *r)
 {
 	for (;;) {
-		struct pollfd pfd[2] = { { .fd = r->sigfd, .events = POLLIN }, { .fd = r->fifo.fd, .events = POLLIN } };
+		struct pollfd pfd[3] = { { .fd = r->sigfd, .events = POLLIN }, { .fd = r->fifo.fd, .events = POLLIN },
+					 { .fd = events_health_fd(&r->health), .events = POLLIN } };
 		int wait = resident_wait_ms(r), ret = 0;
 		bool reload = false, stopping = r->stops > 0;
 
-		if (wait != 0 && poll(pfd, 2, wait) < 0 && errno != EINTR) {
+		if (wait != 0 && poll(pfd, 3, wait) < 0 && errno != EINTR) {
 			fprintf(stderr, "%s events: poll: %s\n", lvsdr_prog, strerror(errno));
 			return LVSDR_EXIT_ERROR;
 		}

@@ -3,9 +3,11 @@
  * exchange (a frame to the real server's MAC for VIP:port, as IPVS
  * forwards it); rise and fall counted per service and real server; each
  * change carried into the IPVS table by the engine's plan, as lvsdr drain
- * does, never by a second path. The exchange blocks: a round runs between
- * two FIFO events and waits at most twice [health] timeout (the MACs, then
- * the probes), which the profile keeps under the interval. */
+ * does, never by a second path. The exchange never blocks the service: a
+ * round is a machine (src/pathcheck_run.c) whose socket and deadline join
+ * the events loop's poll, so a FIFO event is acted on at once while a round
+ * is in flight. [health] quorum: the least live weight of a checked
+ * service, judged after each round; the caller's VIPs follow it. */
 #include "events_health.h"
 
 #include <netinet/in.h>
@@ -37,12 +39,26 @@ static const struct health_state *state_before(const struct events_health *old, 
 	return NULL;
 }
 
-void events_health_init(struct events_health *eh, struct host *want)
+/* The round in flight, dropped: its job points into the profile. */
+static void round_drop(struct events_health *eh)
 {
-	struct events_health old = *eh;
+	pathcheck_free(eh->m);
+	eh->m = NULL;
+	pathcheck_services_free(&eh->ps);
+}
 
+enum quorum_change events_health_init(struct events_health *eh, struct host *want)
+{
+	struct events_health old;
+
+	round_drop(eh);
+	old = *eh;
 	memset(eh, 0, sizeof(*eh));
 	eh->rounds = old.rounds;
+	/* The VIPs stay as the quorum left them until the next round judges. */
+	eh->quorum_set = want->health.enabled && want->health.quorum_line;
+	eh->quorum_lost = old.quorum_lost && eh->quorum_set;
+	snprintf(eh->quorum_why, sizeof(eh->quorum_why), "%s", old.quorum_why);
 	/* The order of pathcheck_services_collect(): its targets are ours. */
 	for (size_t s = 0; want->health.enabled && s < want->nservices; s++) {
 		const struct ipvs_service *svc = &want->services[s];
@@ -64,17 +80,29 @@ void events_health_init(struct events_health *eh, struct host *want)
 	}
 	eh->next_ns = monotonic_ns();
 	free(old.t);
+	if (!old.quorum_lost || eh->quorum_lost)
+		return QUORUM_SAME;
+	snprintf(eh->quorum_why, sizeof(eh->quorum_why), "no quorum in the profile read again");
+	return QUORUM_MET;
 }
 
 void events_health_free(struct events_health *eh)
 {
+	round_drop(eh);
 	free(eh->t);
 	memset(eh, 0, sizeof(*eh));
 }
 
 int events_health_wait_ms(const struct events_health *eh)
 {
+	if (eh->m)
+		return ms_until(pathcheck_wake_ns(eh->m), monotonic_ns());
 	return eh->n ? ms_until(eh->next_ns, monotonic_ns()) : -1;
+}
+
+int events_health_fd(const struct events_health *eh)
+{
+	return eh->m ? pathcheck_fd(eh->m) : -1;
 }
 
 /* Whether step st changes a real server whose state the table has yet to
@@ -200,40 +228,96 @@ static bool target_record(struct health_target *t, const struct pathcheck_result
 	return true;
 }
 
-void events_health_round(struct events_health *eh, const char *profile, struct host *want, struct netlink *nl)
+/* [health] quorum judged on the round's results: said, and returned. */
+static enum quorum_change quorum_judge(struct events_health *eh, const struct host *want)
+{
+	const struct health_policy *hp = &want->health;
+	size_t svc = 0;
+	uint64_t live = quorum_live_weight(eh->t, eh->n, &svc);
+	char vip[64];
+
+	if (!hp->quorum_line || live == UINT64_MAX || !quorum_record(&eh->quorum_lost, live, hp->quorum, hp->hysteresis))
+		return QUORUM_SAME;
+	ipvs_service_format(&want->services[svc], vip, sizeof(vip));
+	if (eh->quorum_lost)
+		snprintf(eh->quorum_why, sizeof(eh->quorum_why), "service %s (%s): live real servers weigh %llu, under "
+			 "quorum %u - hysteresis %u", want->services[svc].name, vip, (unsigned long long)live, hp->quorum,
+			 hp->hysteresis);
+	else
+		snprintf(eh->quorum_why, sizeof(eh->quorum_why), "every checked service's live real servers weigh at "
+			 "least quorum %u + hysteresis %u (least: %llu, service %s)", hp->quorum, hp->hysteresis,
+			 (unsigned long long)live, want->services[svc].name);
+	return eh->quorum_lost ? QUORUM_LOST : QUORUM_MET;
+}
+
+/* The round's machine, begun; said when it cannot be (not counted). */
+static void round_start(struct events_health *eh, struct host *want)
 {
 	struct pathcheck_job job = { .timeout_ms = want->health.timeout_ms, .retries = LVSDR_HEALTH_RETRIES,
 				     .keep_net_raw = true, .vips = want->vips, .nvips = want->nvips };
-	struct pathcheck_result *res = NULL;
-	struct pathcheck_services ps;
-	bool apply = false;
-	size_t n = 0;
 	char err[512];
 
 	eh->next_ns = monotonic_ns() + (uint64_t)want->health.interval_ms * 1000000ull;
-	pathcheck_services_collect(want, NULL, 0, &ps);
+	pathcheck_services_collect(want, NULL, 0, &eh->ps);
 	snprintf(job.ifname, sizeof(job.ifname), "%s", want->ifname);
-	job.realservers = ps.realservers;
-	job.nrealservers = ps.nrealservers;
-	job.ports = ps.ports;
-	job.nports = ps.nports;
-	job.targets = ps.targets;
-	job.ntargets = ps.ntargets;
-	if (ps.ntargets != eh->n) {
-		syslog_note("health: %zu checks for %zu real servers: not run (internal error)", ps.ntargets, eh->n);
-	} else if (pathcheck_run(&job, &res, &n, err, sizeof(err)) < 0) {
+	job.realservers = eh->ps.realservers;
+	job.nrealservers = eh->ps.nrealservers;
+	job.ports = eh->ps.ports;
+	job.nports = eh->ps.nports;
+	job.targets = eh->ps.targets;
+	job.ntargets = eh->ps.ntargets;
+	if (eh->ps.ntargets != eh->n)
+		syslog_note("health: %zu checks for %zu real servers: not run (internal error)", eh->ps.ntargets, eh->n);
+	else if (pathcheck_start(&job, &eh->m, err, sizeof(err)) < 0)
 		/* Our own failure says nothing of the real servers: not counted. */
 		syslog_note("health: round %lu not run: %s", eh->rounds + 1, err);
-	} else {
+	if (!eh->m)
+		pathcheck_services_free(&eh->ps);
+}
+
+/* The round done (res NULL: it failed, said): count, mend the table. */
+static enum quorum_change round_finish(struct events_health *eh, const char *profile, struct host *want,
+				       struct netlink *nl, const struct pathcheck_result *res, size_t n)
+{
+	enum quorum_change qc = QUORUM_SAME;
+	bool apply = false;
+
+	if (res) {
 		eh->rounds++;
 		for (size_t i = 0; i < n && i < eh->n; i++)
 			target_record(&eh->t[i], &res[i], want);
 		apply = sorry_update(eh, want);
+		qc = quorum_judge(eh, want);
 	}
 	for (size_t i = 0; i < eh->n; i++)
 		apply |= eh->t[i].pending || eh->t[i].st.down;
 	if (apply)
 		health_apply(eh, profile, want, nl);
+	return qc;
+}
+
+enum quorum_change events_health_run(struct events_health *eh, const char *profile, struct host *want,
+				     struct netlink *nl)
+{
+	struct pathcheck_result *res = NULL;
+	enum quorum_change qc;
+	size_t n = 0;
+	char err[512];
+	int ret;
+
+	if (!eh->m && eh->n && monotonic_ns() >= eh->next_ns) {
+		round_start(eh, want);
+		if (!eh->m)
+			return round_finish(eh, profile, want, nl, NULL, 0);
+	}
+	if (!eh->m || (ret = pathcheck_step(eh->m, err, sizeof(err))) == 0)
+		return QUORUM_SAME;
+	if (ret < 0)
+		syslog_note("health: round %lu not run: %s", eh->rounds + 1, err);
+	else
+		res = pathcheck_results(eh->m, &n);
+	round_drop(eh);
+	qc = round_finish(eh, profile, want, nl, res, n);
 	free(res);
-	pathcheck_services_free(&ps);
+	return qc;
 }

@@ -60,6 +60,9 @@ static void metrics_render(FILE *out, const void *ctx)
 	metric(out, "lvsdr_events_ignored", "FIFO lines not acted on: malformed, or a name not selected.", m->ignored, p);
 	metric(out, "lvsdr_events_started_timestamp_seconds", "When the service started.", m->started, p);
 	metrics_health(out, m);
+	if (m->health && m->health->quorum_set)
+		metric(out, "lvsdr_events_quorum", "1 while every checked service's live real servers meet [health] quorum, "
+		       "0 while it is lost (the VIPs released).", !m->health->quorum_lost, p);
 	if (!m->handled)
 		return;
 	metric(out, "lvsdr_events_last_event_timestamp_seconds", "When the last event acted on arrived.", m->last_time, p);

@@ -18,6 +18,8 @@
 #define MIN_FRAME 60
 /* Room for a burst of answers from many real servers at once. */
 #define RECEIVE_BUFFER (1 << 20)
+/* An ARP request or a neighbour solicitation, padded. */
+#define REQUEST_FRAME_MAX 128
 
 struct neighbour_resolver {
 	int fd;
@@ -66,55 +68,44 @@ size_t neighbour_request_frame(const struct neighbour_query *q, const uint8_t ma
 	return len;
 }
 
-int neighbour_resolve(struct neighbour_resolver *r, struct neighbour_query *q, size_t n, const unsigned *send_at_ms,
-		      unsigned nsends, unsigned timeout_ms, char *err, size_t errlen)
+int neighbour_fd(const struct neighbour_resolver *r)
 {
-	uint8_t frame[2048];
-	uint64_t start = monotonic_ns(), end = start + (uint64_t)timeout_ms * 1000000;
-	unsigned next = 0;
-	size_t left = n;
+	return r->fd;
+}
 
-	for (size_t i = 0; i < n; i++)
-		q[i].found = false, q[i].requests = 0;
-	while (left) {
-		uint64_t now = monotonic_ns(), wake = end;
-		if (next < nsends && now >= start + (uint64_t)send_at_ms[next] * 1000000) {
-			for (size_t i = 0; i < n; i++) {
-				size_t len;
-				int ret;
-				if (q[i].found)
-					continue;
-				len = neighbour_request_frame(&q[i], r->mac, frame, sizeof(frame));
-				if ((ret = packet_socket_send(r->fd, frame, len)) < 0) {
-					snprintf(err, errlen, "cannot send %s: %s",
-						 q[i].family == AF_INET6 ? "a neighbour solicitation" : "an ARP request",
-						 strerror(-ret));
-					return ret;
-				}
-				q[i].requests++;
-			}
-			next++;
+int neighbour_send(struct neighbour_resolver *r, struct neighbour_query *q, size_t n, char *err, size_t errlen)
+{
+	uint8_t frame[REQUEST_FRAME_MAX];
+
+	for (size_t i = 0; i < n; i++) {
+		size_t len;
+		int ret;
+		if (q[i].found)
 			continue;
+		len = neighbour_request_frame(&q[i], r->mac, frame, sizeof(frame));
+		if ((ret = packet_socket_send(r->fd, frame, len)) < 0) {
+			snprintf(err, errlen, "cannot send %s: %s",
+				 q[i].family == AF_INET6 ? "a neighbour solicitation" : "an ARP request", strerror(-ret));
+			return ret;
 		}
-		if (next < nsends && start + (uint64_t)send_at_ms[next] * 1000000 < wake)
-			wake = start + (uint64_t)send_at_ms[next] * 1000000;
-		if (now >= end)
-			break;
-		ssize_t got = packet_socket_recv(r->fd, frame, sizeof(frame), wake);
-		if (got < 0) {
-			snprintf(err, errlen, "cannot receive from the packet socket: %s", strerror((int)-got));
-			return (int)got;
-		}
-		/* An answer: an ARP reply or a neighbour advertisement. */
-		struct claim c;
-		if (!got || !frame_claim(frame, (size_t)got, &c) || c.kind == CLAIM_ARP_REQUEST)
-			continue;
-		for (size_t i = 0; i < n; i++)
-			if (!q[i].found && q[i].family == c.family && !memcmp(q[i].addr, c.addr, addr_len(c.family))) {
-				q[i].found = true;
-				memcpy(q[i].mac, c.mac, MAC_LEN);
-				left--;
-			}
+		q[i].requests++;
 	}
 	return 0;
+}
+
+size_t neighbour_receive(struct neighbour_query *q, size_t n, const uint8_t *frame, size_t len)
+{
+	struct claim c;
+	size_t found = 0;
+
+	/* An answer: an ARP reply or a neighbour advertisement. */
+	if (!frame_claim(frame, len, &c) || c.kind == CLAIM_ARP_REQUEST)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!q[i].found && q[i].family == c.family && !memcmp(q[i].addr, c.addr, addr_len(c.family))) {
+			q[i].found = true;
+			memcpy(q[i].mac, c.mac, MAC_LEN);
+			found++;
+		}
+	return found;
 }

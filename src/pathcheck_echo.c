@@ -84,14 +84,16 @@ static size_t echo_targets(const struct pathcheck_result *res, size_t n, struct 
 }
 
 /* The targets of one exchange, and the identifier of its pings. */
-struct echo_set {
+struct echo_round {
 	struct echo_target *e;
+	size_t ne;
 	uint16_t id;
+	unsigned timeout_ms;
 };
 
 static int echo_send(struct exchange *x, unsigned round, uint64_t now, char *err, size_t errlen)
 {
-	struct echo_set *set = x->items;
+	struct echo_round *set = x->items;
 	uint8_t frame[PATHCHECK_FRAME_MAX];
 
 	(void)now;
@@ -114,7 +116,7 @@ static int echo_send(struct exchange *x, unsigned round, uint64_t now, char *err
 static int echo_receive(struct exchange *x, const uint8_t *frame, size_t len, uint64_t now, char *err,
 			size_t errlen)
 {
-	struct echo_set *set = x->items;
+	struct echo_round *set = x->items;
 	struct packet pkt;
 
 	(void)now, (void)err, (void)errlen;
@@ -132,27 +134,39 @@ static int echo_receive(struct exchange *x, const uint8_t *frame, size_t len, ui
 
 /* Tell a real server that does not take the VIP from one whose answers
  * never leave it (a VIP on its lo with a wide prefix makes our address
- * one of its own): ping the silent ones, then describe every silence. */
-int echo_check(struct pathcheck_wire *run, struct pathcheck_result *res, size_t n, char *err, size_t errlen)
+ * one of its own): ping the silent ones. */
+struct echo_round *echo_begin(struct pathcheck_wire *w, const struct pathcheck_result *res, size_t n,
+			      struct exchange *x)
 {
-	struct echo_target *e = xcalloc(n ? n : 1, sizeof(*e));
-	size_t ne = echo_targets(res, n, e);
-	struct echo_set set = { e, 0 };
-	struct exchange x = { run, &set, ne, ne, echo_send, echo_receive, NULL };
-	int ret;
+	struct echo_round *set = xcalloc(1, sizeof(*set));
 
-	random_bytes(&set.id, sizeof(set.id));
-	ret = ne ? exchange_run(&x, err, errlen) : 0;
+	set->e = xcalloc(n ? n : 1, sizeof(*set->e));
+	set->ne = echo_targets(res, n, set->e);
+	set->timeout_ms = w->job->timeout_ms;
+	random_bytes(&set->id, sizeof(set->id));
+	*x = (struct exchange){ .wire = w, .fd = w->fd, .items = set, .n = set->ne, .pending = set->ne,
+				.send = echo_send, .receive = echo_receive };
+	return set;
+}
 
-	for (size_t i = 0; !ret && i < n; i++) {
+/* Every silence described, with what the ping told. */
+void echo_end(struct echo_round *set, struct pathcheck_result *res, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
 		const struct echo_target *t = NULL;
 		if (!silent(&res[i]))
 			continue;
-		for (size_t j = 0; j < ne && !t; j++)
-			if (e[j].family == res[i].family && !memcmp(e[j].rs, res[i].realserver, 16))
-				t = &e[j];
-		silence_describe(&res[i], run->job->timeout_ms, t);
+		for (size_t j = 0; j < set->ne && !t; j++)
+			if (set->e[j].family == res[i].family && !memcmp(set->e[j].rs, res[i].realserver, 16))
+				t = &set->e[j];
+		silence_describe(&res[i], set->timeout_ms, t);
 	}
-	free(e);
-	return ret;
+}
+
+void echo_free(struct echo_round *set)
+{
+	if (!set)
+		return;
+	free(set->e);
+	free(set);
 }

@@ -1,26 +1,21 @@
-/* The DR path check on the wire.
+/* The DR path check on the wire, as a machine its caller drives: the
+ * MACs, the probes, the ping of the silent real servers, each an exchange
+ * on a packet socket whose frames and deadline the caller polls for (lvsdr
+ * events in its own loop, pathcheck_run() in a small one of its own).
  *
  * Which source address: our own address on the interface, never the VIP.
  * The real server answers the source, and an answer to the VIP would stay
  * on the real server (the VIP is on its lo) or, if routed, reach whoever
  * holds the VIP but never us. Our own address brings every answer back
  * on the segment, where the packet socket reads it.
- *
- * The kernel of this host sees those answers too, and no socket of its own
- * is waiting for them. Off a director it answers a SYN-ACK with a RST; on
- * the director holding the VIP it drops the answer (its source, the VIP, is
- * one of ours: a martian) and sends nothing. Either way we send our own RST
- * for every SYN-ACK, at once, so the real server never keeps a half-open
- * connection; and each probe's source port is reserved by a kernel socket
- * bound to it for the duration, so no connection of this host can share
- * the port and the kernel delivers a UDP answer to that socket instead of
- * answering with ICMP port unreachable. */
+ */
 #include "pathcheck_run.h"
 #include "pathcheck_exchange.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,24 +27,10 @@
 #include "nic.h"
 #include "util.h"
 
-/* Probes in flight at once: each holds a socket for its source port. */
-#define PATHCHECK_BATCH 256
-/* A SYN still unanswered when every probe has its verdict is waited for
- * twice the slowest answer, and at least this long, so its SYN-ACK gets a
- * RST too. */
-#define STRAGGLER_MIN_NS 20000000ull
 /* Room for a burst of answers from many real servers at once. */
 #define RECEIVE_BUFFER (1 << 20)
-
-struct probe_state {
-	struct probe p;
-	struct pathcheck_result *res;
-	int port_fd;              /* reserves p.sport */
-	unsigned sent;
-	unsigned answers;         /* TCP: SYN-ACKs and RSTs seen */
-	uint64_t last_sent_ns;
-	bool done;
-};
+/* Frames read in one step: a flood of them cannot hold the caller's loop. */
+#define STEP_FRAMES_MAX 64
 
 /* The interface, in pathcheck's words. */
 static int nic_read(const char *ifname, struct nic *nic, char *err, size_t errlen)
@@ -97,261 +78,35 @@ static const struct nic_addr *source_pick(const struct nic *nic, const struct pa
 	return first;
 }
 
-static void format_ms(uint64_t us, char *buf, size_t len)
+void exchange_begin(struct exchange *x, uint64_t now)
 {
-	snprintf(buf, len, "%llu.%llu ms", (unsigned long long)(us / 1000), (unsigned long long)(us % 1000 / 100));
+	x->start = now;
+	x->end = now + (uint64_t)x->wire->job->timeout_ms * 1000000;
+	x->next = 0;
 }
 
-/* The detail of an answer, as the operator needs it. */
-static void answer_describe(struct probe_state *ps, enum probe_answer a, bool from_vip, const struct packet *pkt)
-{
-	struct pathcheck_result *r = ps->res;
-	char from[INET6_ADDRSTRLEN], port[16], rtt[32], what[64], tries[32] = "";
-
-	addr_format(r->family, pkt->src, from, sizeof(from));
-	service_port_format(&r->port, port, sizeof(port));
-	format_ms(r->rtt_us, rtt, sizeof(rtt));
-	if (r->answer_try > 1)
-		snprintf(tries, sizeof(tries), ", after %u tries", r->answer_try);
-	if (a == ANSWER_SYNACK || a == ANSWER_RESET || a == ANSWER_DATAGRAM)
-		snprintf(what, sizeof(what), "%s", a == ANSWER_SYNACK ? "SYN-ACK" : a == ANSWER_RESET ? "RST" : "reply");
-	else
-		snprintf(what, sizeof(what), "ICMP %s", icmp_describe(r->family, pkt->icmp_type, pkt->icmp_code));
-
-	if (!from_vip && a == ANSWER_DATAGRAM)
-		snprintf(r->detail, sizeof(r->detail), "reply from %s, not from the VIP: a client drops it (a UDP service "
-			 "must answer from the address it was asked on)", from);
-	else if (a == ANSWER_TIME_EXCEEDED)
-		snprintf(r->detail, sizeof(r->detail), "%s from %s: the probe was routed on instead of taken", what, from);
-	else if (!from_vip)
-		snprintf(r->detail, sizeof(r->detail), "%s from %s, not from the VIP: a client drops it", what, from);
-	else if (a == ANSWER_SYNACK)
-		snprintf(r->detail, sizeof(r->detail), "SYN-ACK from the VIP in %s%s; reset", rtt, tries);
-	else if (a == ANSWER_DATAGRAM)
-		snprintf(r->detail, sizeof(r->detail), "reply from the VIP in %s%s", rtt, tries);
-	else if (a == ANSWER_RESET || pkt->icmp_code == (r->family == AF_INET ? 3 : 4)) /* port unreachable */
-		snprintf(r->detail, sizeof(r->detail), "%s from the VIP: the real server takes the VIP, but nothing "
-			 "listens on %s for it", what, port);
-	else
-		snprintf(r->detail, sizeof(r->detail), "%s from the VIP: the real server takes the VIP but refuses %s "
-			 "(a firewall?)", what, port);
-}
-
-static int send_probe(struct pathcheck_wire *run, struct probe_state *ps, uint64_t now, char *err, size_t errlen)
-{
-	uint8_t frame[PATHCHECK_FRAME_MAX];
-	size_t len = probe_frame(&ps->p, run->ip_id++, frame, sizeof(frame));
-	int ret = packet_socket_send(run->fd, frame, len);
-
-	if (ret < 0) {
-		snprintf(err, errlen, "cannot send a probe on %s: %s", run->job->ifname, strerror(-ret));
-		return ret;
-	}
-	ps->sent++;
-	ps->res->tries = ps->sent;
-	ps->last_sent_ns = now;
-	return 0;
-}
-
-/* A frame arrived: find the probe it answers, reset what it opened, and
- * give the probe its verdict if it has none yet (then 1). */
-static int frame_handle(struct pathcheck_wire *run, struct probe_state *ps, size_t n, const uint8_t *frame, size_t len,
-			uint64_t now, char *err, size_t errlen)
-{
-	struct packet pkt;
-	bool from_vip;
-
-	if (!packet_parse(frame, len, &pkt))
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		enum probe_answer a = probe_match(&ps[i].p, &pkt, &from_vip);
-		if (a == ANSWER_NONE)
-			continue;
-		if (a == ANSWER_SYNACK) {
-			uint8_t rst[PATHCHECK_FRAME_MAX];
-			size_t rlen = probe_reset_frame(&ps[i].p, &pkt, run->ip_id++, rst, sizeof(rst));
-			int ret = packet_socket_send(run->fd, rst, rlen);
-			if (ret < 0) {
-				snprintf(err, errlen, "cannot send a RST on %s: %s", run->job->ifname, strerror(-ret));
-				return ret;
-			}
-		}
-		if (a == ANSWER_SYNACK || a == ANSWER_RESET)
-			ps[i].answers++;
-		if (ps[i].done)
-			return 0;
-		struct pathcheck_result *r = ps[i].res;
-		ps[i].done = true;
-		r->verdict = probe_verdict(a, from_vip);
-		r->answered = true;
-		memcpy(r->answer_from, pkt.src, 16);
-		r->answer_try = ps[i].sent;
-		r->rtt_us = (now - ps[i].last_sent_ns) / 1000;
-		if (now - ps[i].last_sent_ns > run->max_rtt_ns)
-			run->max_rtt_ns = now - ps[i].last_sent_ns;
-		answer_describe(&ps[i], a, from_vip, &pkt);
-		return 1;
-	}
-	return 0;
-}
-
-/* When to stop waiting for the answers to SYNs sent again before the
- * first answer came; 0 when none is outstanding. */
-static uint64_t stragglers_until(const struct pathcheck_wire *run, const struct probe_state *ps, size_t n)
-{
-	uint64_t until = 0, wait = 2 * run->max_rtt_ns;
-
-	if (wait < STRAGGLER_MIN_NS)
-		wait = STRAGGLER_MIN_NS;
-	for (size_t i = 0; i < n; i++)
-		if (ps[i].p.proto == IPPROTO_TCP && ps[i].answers && ps[i].answers < ps[i].sent &&
-		    ps[i].last_sent_ns + wait > until)
-			until = ps[i].last_sent_ns + wait;
-	return until;
-}
-
-int exchange_run(struct exchange *x, char *err, size_t errlen)
+int exchange_advance(struct exchange *x, uint64_t now, uint64_t *wake, char *err, size_t errlen)
 {
 	const struct pathcheck_job *job = x->wire->job;
-	uint8_t frame[2048];
-	uint64_t start = monotonic_ns(), end = start + (uint64_t)job->timeout_ms * 1000000;
-	unsigned next = 0;
 
 	for (;;) {
-		uint64_t now = monotonic_ns(), wake = end, until;
-		uint64_t due = start + (uint64_t)probe_send_offset_ms(job->timeout_ms, job->retries, next) * 1000000;
-		if (x->pending && next <= job->retries && now >= due) {
-			if (x->send(x, next, now, err, errlen) < 0)
+		uint64_t due = x->start + (uint64_t)probe_send_offset_ms(job->timeout_ms, job->retries, x->next) * 1000000;
+		uint64_t until = x->linger ? x->linger(x) : 0;
+		if (x->pending && x->next <= job->retries && now >= due) {
+			if (x->send(x, x->next, now, err, errlen) < 0)
 				return -1;
-			next++;
+			x->next++;
 			continue;
 		}
-		until = x->linger ? x->linger(x) : 0;
-		if (now >= end || (!x->pending && now >= until))
-			return 0;
-		if (x->pending && next <= job->retries)
-			wake = due;
-		else if (!x->pending && until < wake)
-			wake = until;
-		ssize_t got = packet_socket_recv(x->wire->fd, frame, sizeof(frame), wake);
-		if (got < 0) {
-			snprintf(err, errlen, "cannot receive on %s: %s", job->ifname, strerror((int)-got));
-			return -1;
-		}
-		if (got && x->receive(x, frame, (size_t)got, monotonic_ns(), err, errlen) < 0)
-			return -1;
+		if (now >= x->end || (!x->pending && now >= until))
+			return 1;
+		*wake = x->end;
+		if (x->pending && x->next <= job->retries)
+			*wake = due;
+		else if (!x->pending && until < *wake)
+			*wake = until;
+		return 0;
 	}
-}
-
-static int batch_send(struct exchange *x, unsigned round, uint64_t now, char *err, size_t errlen)
-{
-	struct probe_state *ps = x->items;
-
-	(void)round;
-	for (size_t i = 0; i < x->n; i++)
-		if (!ps[i].done && send_probe(x->wire, &ps[i], now, err, errlen) < 0)
-			return -1;
-	return 0;
-}
-
-static int batch_receive(struct exchange *x, const uint8_t *frame, size_t len, uint64_t now, char *err,
-			 size_t errlen)
-{
-	int ret = frame_handle(x->wire, x->items, x->n, frame, len, now, err, errlen);
-
-	x->pending -= ret > 0;
-	return ret < 0 ? -1 : 0;
-}
-
-static uint64_t batch_linger(const struct exchange *x)
-{
-	return stragglers_until(x->wire, x->items, x->n);
-}
-
-static int batch_run(struct pathcheck_wire *run, struct probe_state *ps, size_t n, char *err, size_t errlen)
-{
-	struct exchange x = { run, ps, n, n, batch_send, batch_receive, batch_linger };
-
-	if (exchange_run(&x, err, errlen) < 0)
-		return -1;
-	/* Silent: the detail waits for echo_check(). */
-	for (size_t i = 0; i < n; i++)
-		if (!ps[i].done)
-			ps[i].res->verdict = PATHCHECK_NOT_ACCEPTED;
-	return 0;
-}
-
-/* A kernel socket bound to our source holds the port for the probe. */
-static int port_reserve(struct probe_state *ps, char *err, size_t errlen)
-{
-	struct sockaddr_storage ss = { 0 };
-	socklen_t sl;
-	int fd = socket(ps->p.family, (ps->p.proto == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		goto fail;
-	if (ps->p.family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-		sin->sin_family = AF_INET;
-		memcpy(&sin->sin_addr, ps->p.src, 4);
-		sl = sizeof(*sin);
-	} else {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-		sin6->sin6_family = AF_INET6;
-		memcpy(&sin6->sin6_addr, ps->p.src, 16);
-		sl = sizeof(*sin6);
-	}
-	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
-		goto fail;
-	ps->p.sport = ntohs(ps->p.family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-			    : ((struct sockaddr_in6 *)&ss)->sin6_port);
-	ps->port_fd = fd;
-	return 0;
-fail:
-	snprintf(err, errlen, "cannot reserve a source port: %s", strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	return -1;
-}
-
-static int probes_run(struct pathcheck_wire *run, struct pathcheck_result *res, size_t n, char *err, size_t errlen)
-{
-	struct probe_state *ps = xcalloc(PATHCHECK_BATCH, sizeof(*ps));
-	int ret = 0;
-
-	for (size_t done = 0; done < n && !ret;) {
-		size_t k = 0;
-		for (; done < n && k < PATHCHECK_BATCH; done++) {
-			struct pathcheck_result *r = &res[done];
-			if (!r->have_mac)
-				continue;
-			struct probe_state *s = &ps[k];
-			memset(s, 0, sizeof(*s));
-			s->port_fd = -1;
-			s->res = r;
-			s->p.family = r->family;
-			memcpy(s->p.src_mac, run->mac, 6);
-			memcpy(s->p.dst_mac, r->mac, 6);
-			memcpy(s->p.src, r->source, 16);
-			memcpy(s->p.dst, r->vip, 16);
-			s->p.proto = r->port.proto;
-			s->p.dport = r->port.port;
-			random_bytes(&s->p.isn, sizeof(s->p.isn));
-			random_bytes(s->p.payload, sizeof(s->p.payload));
-			k++;
-			if (port_reserve(s, err, errlen) < 0) {
-				ret = -1;
-				break;
-			}
-		}
-		if (!ret && k)
-			ret = batch_run(run, ps, k, err, errlen);
-		for (size_t i = 0; i < k; i++)
-			if (ps[i].port_fd >= 0)
-				close(ps[i].port_fd);
-	}
-	free(ps);
-	return ret;
 }
 
 /* One result per target, or per VIP, real server of its family and port,
@@ -414,80 +169,243 @@ static int sources_pick(const struct pathcheck_job *job, const struct nic *nic, 
 	return 0;
 }
 
-/* Resolve every real server once; those that do not answer are
- * unreachable on every VIP and port. */
-static int macs_resolve(struct neighbour_resolver *nr, const struct pathcheck_job *job, struct neighbour_query *q,
-			struct pathcheck_result *res, size_t n, char *err, size_t errlen)
-{
-	unsigned send_at[PATHCHECK_RETRIES_MAX + 1];
+enum phase { PHASE_MACS, PHASE_PROBES, PHASE_ECHO, PHASE_DONE };
 
-	for (unsigned i = 0; i <= job->retries; i++)
-		send_at[i] = probe_send_offset_ms(job->timeout_ms, job->retries, i);
-	if (neighbour_resolve(nr, q, job->nrealservers, send_at, job->retries + 1, job->timeout_ms, err, errlen) < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++)
+struct pathcheck_machine {
+	struct pathcheck_job job;        /* the caller's, its arrays still theirs */
+	struct pathcheck_wire wire;
+	struct nic nic;
+	struct neighbour_resolver *nr;
+	struct neighbour_query *q;       /* one per real server */
+	struct pathcheck_result *res;
+	size_t n;
+	enum phase phase;
+	struct exchange x;               /* the phase's */
+	uint64_t wake;
+	struct probe_batch *batch;
+	struct echo_round *echo;
+};
+
+/* The MACs: one exchange on the resolver's socket, each real server once. */
+static int macs_send(struct exchange *x, unsigned round, uint64_t now, char *err, size_t errlen)
+{
+	struct pathcheck_machine *m = x->items;
+
+	(void)round, (void)now;
+	return neighbour_send(m->nr, m->q, m->job.nrealservers, err, errlen) < 0 ? -1 : 0;
+}
+
+static int macs_receive(struct exchange *x, const uint8_t *frame, size_t len, uint64_t now, char *err,
+			size_t errlen)
+{
+	struct pathcheck_machine *m = x->items;
+
+	(void)now, (void)err, (void)errlen;
+	x->pending -= neighbour_receive(m->q, m->job.nrealservers, frame, len);
+	return 0;
+}
+
+/* Each result gets its real server's MAC; one that did not answer is
+ * unreachable on every VIP and port. */
+static void macs_judge(struct pathcheck_machine *m)
+{
+	const struct pathcheck_job *job = &m->job;
+	struct pathcheck_result *res = m->res;
+
+	for (size_t i = 0; i < m->n; i++)
 		for (size_t s = 0; s < job->nrealservers; s++) {
+			const struct neighbour_query *q = &m->q[s];
 			char text[INET6_ADDRSTRLEN];
-			if (q[s].family != res[i].family || memcmp(q[s].addr, res[i].realserver, 16))
+			if (q->family != res[i].family || memcmp(q->addr, res[i].realserver, 16))
 				continue;
-			res[i].have_mac = q[s].found;
-			memcpy(res[i].mac, q[s].mac, 6);
-			if (q[s].found)
+			res[i].have_mac = q->found;
+			memcpy(res[i].mac, q->mac, 6);
+			if (q->found)
 				break;
 			addr_format(res[i].family, res[i].realserver, text, sizeof(text));
 			res[i].verdict = PATHCHECK_UNREACHABLE;
-			res[i].tries = q[s].requests;
+			res[i].tries = q->requests;
 			snprintf(res[i].detail, sizeof(res[i].detail), "no %s for %s on %s (%u request%s in %u ms)",
 				 res[i].family == AF_INET6 ? "neighbour advertisement" : "ARP answer", text, job->ifname,
-				 q[s].requests, q[s].requests == 1 ? "" : "s", job->timeout_ms);
+				 q->requests, q->requests == 1 ? "" : "s", job->timeout_ms);
 		}
+}
+
+/* The exchange of the phase is over: the next one, set up and begun (0),
+ * or 1 when every phase is done, -1 with err filled. */
+static int phase_next(struct pathcheck_machine *m, uint64_t now, char *err, size_t errlen)
+{
+	int ret = 0;
+
+	switch (m->phase) {
+	case PHASE_MACS:
+		macs_judge(m);
+		m->batch = probe_batch_new();
+		/* fall through */
+	case PHASE_PROBES:
+		if (m->phase == PHASE_PROBES)
+			probe_batch_end(m->batch);
+		m->phase = PHASE_PROBES;
+		if ((ret = probe_batch_next(m->batch, &m->wire, m->res, m->n, &m->x, err, errlen)) != 0)
+			break;
+		m->phase = PHASE_ECHO;
+		m->echo = echo_begin(&m->wire, m->res, m->n, &m->x);
+		break;
+	case PHASE_ECHO:
+		echo_end(m->echo, m->res, m->n);
+		m->phase = PHASE_DONE;
+		return 1;
+	case PHASE_DONE:
+		return 1;
+	}
+	if (ret < 0)
+		return -1;
+	exchange_begin(&m->x, now);
 	return 0;
+}
+
+int pathcheck_step(struct pathcheck_machine *m, char *err, size_t errlen)
+{
+	uint8_t frame[2048];
+
+	while (m->phase != PHASE_DONE) {
+		uint64_t now = monotonic_ns();
+		size_t k = 0;
+		int ret;
+		for (; k < STEP_FRAMES_MAX; k++) {
+			ssize_t got = packet_socket_recv(m->x.fd, frame, sizeof(frame), 0);
+			if (got < 0) {
+				snprintf(err, errlen, "cannot receive on %s: %s", m->job.ifname, strerror((int)-got));
+				return -1;
+			}
+			if (!got)
+				break;
+			if (m->x.receive(&m->x, frame, (size_t)got, now, err, errlen) < 0)
+				return -1;
+		}
+		if ((ret = exchange_advance(&m->x, now, &m->wake, err, errlen)) < 0)
+			return -1;
+		if (!ret) {
+			/* More frames are waiting: come back at once. */
+			if (k == STEP_FRAMES_MAX)
+				m->wake = now;
+			return 0;
+		}
+		if ((ret = phase_next(m, now, err, errlen)) != 0)
+			return ret;
+	}
+	return 1;
+}
+
+int pathcheck_fd(const struct pathcheck_machine *m)
+{
+	return m->phase == PHASE_DONE ? -1 : m->x.fd;
+}
+
+uint64_t pathcheck_wake_ns(const struct pathcheck_machine *m)
+{
+	return m->wake;
+}
+
+/* The sockets, the sources and the MAC exchange begun: everything that
+ * needs privilege, before the first frame. 0, or -1 with err filled. */
+static int machine_open(struct pathcheck_machine *m, char *err, size_t errlen)
+{
+	const struct pathcheck_job *job = &m->job;
+	struct sock_filter filter[PACKET_FILTER_MAX];
+	struct packet_socket_options opt = { .rcvbuf = RECEIVE_BUFFER, .ignore_outgoing = true };
+	struct packet_dest *dests;
+
+	if (nic_read(job->ifname, &m->nic, err, errlen) < 0 || sources_pick(job, &m->nic, m->res, m->n, m->q, err, errlen) < 0)
+		return -1;
+	memcpy(m->wire.mac, m->nic.mac, 6);
+	if (neighbour_open(&m->nr, &m->nic, err, errlen) < 0)
+		return -1;
+	/* Only frames to our sources reach the probe socket. */
+	dests = xcalloc(m->n ? m->n : 1, sizeof(*dests));
+	for (size_t i = 0; i < m->n; i++) {
+		dests[i].family = m->res[i].family;
+		memcpy(dests[i].addr, m->res[i].source, 16);
+	}
+	opt.nfilter = packet_filter_destinations(dests, m->n, filter, sizeof(filter) / sizeof(filter[0]));
+	opt.filter = opt.nfilter ? filter : NULL;
+	free(dests);
+	m->wire.fd = packet_socket_open(m->nic.ifindex, m->nic.name, &opt, err, errlen);
+	if (m->wire.fd < 0)
+		return -1;
+	/* Both packet sockets are open: the rest needs no privilege. */
+	if (!job->keep_net_raw)
+		privilege_drop_net_raw();
+	random_bytes(&m->wire.ip_id, sizeof(m->wire.ip_id));
+	return 0;
+}
+
+int pathcheck_start(const struct pathcheck_job *job, struct pathcheck_machine **out, char *err, size_t errlen)
+{
+	struct pathcheck_machine *m = xcalloc(1, sizeof(*m));
+
+	m->job = *job;
+	m->wire = (struct pathcheck_wire){ .job = &m->job, .fd = -1 };
+	m->q = xcalloc(job->nrealservers ? job->nrealservers : 1, sizeof(*m->q));
+	m->res = results_lay_out(job, &m->n);
+	*out = NULL;
+	if (machine_open(m, err, errlen) < 0) {
+		pathcheck_free(m);
+		return -1;
+	}
+	m->phase = PHASE_MACS;
+	m->x = (struct exchange){ .wire = &m->wire, .fd = neighbour_fd(m->nr), .items = m, .n = job->nrealservers,
+				  .pending = job->nrealservers, .send = macs_send, .receive = macs_receive };
+	m->wake = monotonic_ns();
+	exchange_begin(&m->x, m->wake);
+	*out = m;
+	return 0;
+}
+
+struct pathcheck_result *pathcheck_results(struct pathcheck_machine *m, size_t *n)
+{
+	struct pathcheck_result *res = m->res;
+
+	*n = m->n;
+	m->res = NULL;
+	return res;
+}
+
+void pathcheck_free(struct pathcheck_machine *m)
+{
+	if (!m)
+		return;
+	if (m->wire.fd >= 0)
+		close(m->wire.fd);
+	neighbour_close(m->nr);
+	nic_free(&m->nic);
+	probe_batch_free(m->batch);
+	echo_free(m->echo);
+	free(m->q);
+	free(m->res);
+	free(m);
 }
 
 int pathcheck_run(const struct pathcheck_job *job, struct pathcheck_result **results, size_t *n, char *err,
 		  size_t errlen)
 {
-	struct sock_filter filter[PACKET_FILTER_MAX];
-	struct packet_dest *dests;
-	struct neighbour_query *q = xcalloc(job->nrealservers, sizeof(*q));
-	struct neighbour_resolver *nr = NULL;
-	struct packet_socket_options opt = { .rcvbuf = RECEIVE_BUFFER, .ignore_outgoing = true };
-	struct pathcheck_wire run = { .job = job, .fd = -1 };
-	struct nic nic = { 0 };
-	int ret = -1;
+	struct pathcheck_machine *m;
+	int ret;
 
-	*results = results_lay_out(job, n);
-	if (nic_read(job->ifname, &nic, err, errlen) < 0 || sources_pick(job, &nic, *results, *n, q, err, errlen) < 0)
-		goto out;
-	memcpy(run.mac, nic.mac, 6);
-	if (neighbour_open(&nr, &nic, err, errlen) < 0)
-		goto out;
-	/* Only frames to our sources reach the probe socket. */
-	dests = xcalloc(*n, sizeof(*dests));
-	for (size_t i = 0; i < *n; i++) {
-		dests[i].family = (*results)[i].family;
-		memcpy(dests[i].addr, (*results)[i].source, 16);
+	*results = NULL;
+	*n = 0;
+	if (pathcheck_start(job, &m, err, errlen) < 0)
+		return -1;
+	while ((ret = pathcheck_step(m, err, errlen)) == 0) {
+		struct pollfd pfd = { .fd = pathcheck_fd(m), .events = POLLIN };
+		if (poll(&pfd, 1, ms_until(pathcheck_wake_ns(m), monotonic_ns())) < 0 && errno != EINTR) {
+			snprintf(err, errlen, "poll: %s", strerror(errno));
+			ret = -1;
+			break;
+		}
 	}
-	opt.nfilter = packet_filter_destinations(dests, *n, filter, sizeof(filter) / sizeof(filter[0]));
-	opt.filter = opt.nfilter ? filter : NULL;
-	free(dests);
-	run.fd = packet_socket_open(nic.ifindex, nic.name, &opt, err, errlen);
-	if (run.fd < 0)
-		goto out;
-	/* Both packet sockets are open: the rest needs no privilege. */
-	if (!job->keep_net_raw)
-		privilege_drop_net_raw();
-	random_bytes(&run.ip_id, sizeof(run.ip_id));
-	if (macs_resolve(nr, job, q, *results, *n, err, errlen) < 0)
-		goto out;
-	ret = probes_run(&run, *results, *n, err, errlen);
-	if (!ret)
-		ret = echo_check(&run, *results, *n, err, errlen);
-out:
-	if (run.fd >= 0)
-		close(run.fd);
-	neighbour_close(nr);
-	nic_free(&nic);
-	free(q);
-	return ret;
+	if (ret > 0)
+		*results = pathcheck_results(m, n);
+	pathcheck_free(m);
+	return ret > 0 ? 0 : -1;
 }

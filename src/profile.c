@@ -38,7 +38,7 @@ enum key {
 	KEY_ADDRESS, KEY_RANGE, KEY_WIDE, KEY_VIP_ANNOUNCE,
 	KEY_COUNT_, KEY_INTERVAL, KEY_REFRESH, KEY_MODE, KEY_CONFLICT,
 	KEY_REALSERVER, KEY_PORT, KEY_TIMEOUT, KEY_RETRIES,
-	KEY_H_INTERVAL, KEY_H_TIMEOUT, KEY_RISE, KEY_FALL, KEY_ACTION, KEY_SORRY,
+	KEY_H_INTERVAL, KEY_H_TIMEOUT, KEY_RISE, KEY_FALL, KEY_ACTION, KEY_SORRY, KEY_QUORUM, KEY_HYSTERESIS,
 	KEY_MAX
 };
 
@@ -75,6 +75,8 @@ static const struct key_info {
 	[KEY_FALL]      = { SEC_HEALTH, "fall",     false, true  },
 	[KEY_ACTION]    = { SEC_HEALTH, "action",   false, true  },
 	[KEY_SORRY]     = { SEC_HEALTH, "sorry",    false, true  },
+	[KEY_QUORUM]    = { SEC_HEALTH, "quorum",   false, true  },
+	[KEY_HYSTERESIS] = { SEC_HEALTH, "hysteresis", false, true },
 };
 
 struct parser {
@@ -616,6 +618,8 @@ static void parse_value(struct parser *p, enum key key, const char *value)
 	case KEY_FALL:
 	case KEY_ACTION:
 	case KEY_SORRY:
+	case KEY_QUORUM:
+	case KEY_HYSTERESIS:
 		health_key(p->d, p->lineno, (enum health_key)(key - KEY_H_INTERVAL), value, &h->health);
 		break;
 	case KEY_CONFLICT:

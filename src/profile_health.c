@@ -40,6 +40,19 @@ static void duration_parse(struct diag *d, unsigned line, const char *key, const
 		*out = ms;
 }
 
+/* quorum 1-max, hysteresis 0-max: weights, as the services' are. */
+static void weight_parse(struct diag *d, unsigned line, const char *key, const char *value, unsigned min,
+			 unsigned *out, unsigned *out_line)
+{
+	uint64_t v;
+
+	if (!parse_uint(value, LVSDR_HEALTH_QUORUM_MAX, &v) || v < min)
+		diag_error(d, line, "[health] %s = %s: must be a whole number, %u-%u (a sum of real servers' weights)",
+			   key, value, min, LVSDR_HEALTH_QUORUM_MAX);
+	else
+		*out = (unsigned)v, *out_line = line;
+}
+
 /* One address, without a port: in direct routing the sorry server gets
  * the frames of the service's own port, as every real server does. */
 static void sorry_parse(struct diag *d, unsigned line, const char *value, struct health_policy *hp)
@@ -89,6 +102,12 @@ void health_key(struct diag *d, unsigned line, enum health_key key, const char *
 	case HEALTH_KEY_SORRY:
 		sorry_parse(d, line, value, hp);
 		break;
+	case HEALTH_KEY_QUORUM:
+		weight_parse(d, line, "quorum", value, 1, &hp->quorum, &hp->quorum_line);
+		break;
+	case HEALTH_KEY_HYSTERESIS:
+		weight_parse(d, line, "hysteresis", value, 0, &hp->hysteresis, &hp->hysteresis_line);
+		break;
 	}
 }
 
@@ -119,6 +138,39 @@ static void sorry_check(struct diag *d, const struct host *h)
 			   "stand in for", text);
 }
 
+/* The quorum can be lost and met again: the hysteresis under it, and
+ * every checked service's real servers weighing enough to meet it. */
+static void quorum_check(struct diag *d, const struct host *h)
+{
+	const struct health_policy *hp = &h->health;
+
+	if (hp->hysteresis_line && !hp->quorum_line) {
+		diag_error(d, hp->hysteresis_line, "[health] hysteresis = %u: means nothing without quorum; add quorum "
+			   "or delete it", hp->hysteresis);
+		return;
+	}
+	if (!hp->quorum_line)
+		return;
+	if (hp->hysteresis >= hp->quorum) {
+		diag_error(d, hp->hysteresis_line, "[health] hysteresis = %u with quorum = %u: must be less than the "
+			   "quorum, or the quorum could never be lost", hp->hysteresis, hp->quorum);
+		return;
+	}
+	for (size_t i = 0; i < h->nservices; i++) {
+		const struct ipvs_service *svc = &h->services[i];
+		unsigned long long sum = 0;
+		/* The services events checks (pathcheck_service_skipped()). */
+		if (svc->fwmark || (svc->proto != IPPROTO_TCP && svc->proto != IPPROTO_UDP) || !svc->ndests)
+			continue;
+		for (size_t j = 0; j < svc->ndests; j++)
+			sum += svc->dests[j].weight;
+		if (sum < (unsigned long long)hp->quorum + hp->hysteresis)
+			diag_error(d, hp->quorum_line, "[health] quorum = %u%s: the real servers of service %s weigh %llu "
+				   "in all, so the quorum (plus the hysteresis) could never be met", hp->quorum,
+				   hp->hysteresis ? " with hysteresis" : "", svc->name, sum);
+	}
+}
+
 /* The rules that need the whole file: a round must end before the next
  * is due, and there must be something to check. */
 void health_check(struct diag *d, const struct host *h, unsigned timeout_line)
@@ -140,4 +192,6 @@ void health_check(struct diag *d, const struct host *h, unsigned timeout_line)
 			   "[health]");
 	if (h->role == ROLE_DIRECTOR && checked && hp->sorry_line)
 		sorry_check(d, h);
+	if (h->role == ROLE_DIRECTOR && checked)
+		quorum_check(d, h);
 }

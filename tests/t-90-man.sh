@@ -602,7 +602,8 @@ done
 # director with one real server hosts [pathcheck]; a [service web] on the
 # VIP's tcp/80 (or with a mark) with one real server hosts the service keys,
 # and [health] (whose timeout must stay under half its interval: the other
-# of the two is set to its far end).
+# of the two is set to its far end; whose quorum needs real servers that
+# weigh as much).
 range_dir=$tmp/range
 mkdir -p "$range_dir"
 range_profile() { # SECTION KEY VALUE: a profile with KEY = VALUE in [SECTION]
@@ -614,7 +615,10 @@ range_profile() { # SECTION KEY VALUE: a profile with KEY = VALUE in [SECTION]
 		[ "$2" = fwmark ] || printf 'address = 192.0.2.100\nport = tcp/80\n'
 		;;
 	health)
-		printf '[service web]\naddress = 192.0.2.100\nport = tcp/80\nrealserver = 192.0.2.11\n\n[health]\n'
+		printf '[service web]\naddress = 192.0.2.100\nport = tcp/80\nrealserver = 192.0.2.11\n'
+		# quorum may not exceed the real servers' weight: 16 x 65535 hosts its top.
+		[ "$2" = quorum ] && for i in $(seq 12 27); do printf 'realserver = 192.0.2.%s weight=65535\n' "$i"; done
+		printf '\n[health]\n'
 		case $2 in
 		interval) printf 'timeout = 10ms\n' ;;
 		timeout) printf 'interval = 3600s\n' ;;

@@ -64,6 +64,36 @@ static void test_rise_fall(void)
 	      "health_record: rise 1, fall 1 follow every result; a passing one that is up stays up");
 }
 
+static void test_quorum(void)
+{
+	bool lost = false;
+	/* quorum 4, hysteresis 1: lost below 3, met again at 5 */
+	CHECK(!quorum_record(&lost, 4, 4, 1) && !quorum_record(&lost, 3, 4, 1) && !lost,
+	      "quorum_record: met, a live weight down to quorum - hysteresis keeps it met");
+	CHECK(quorum_record(&lost, 2, 4, 1) && lost, "quorum_record: below quorum - hysteresis, lost");
+	CHECK(!quorum_record(&lost, 3, 4, 1) && !quorum_record(&lost, 4, 4, 1) && lost,
+	      "quorum_record: lost, back to the quorum itself is not enough with a hysteresis");
+	CHECK(quorum_record(&lost, 5, 4, 1) && !lost, "quorum_record: at quorum + hysteresis, met again");
+	lost = false;
+	CHECK(!quorum_record(&lost, 1, 1, 0) && quorum_record(&lost, 0, 1, 0) && lost && quorum_record(&lost, 1, 1, 0) &&
+		      !lost,
+	      "quorum_record: quorum 1 without hysteresis follows the last real server exactly");
+
+	struct health_target t[5] = {
+		{ .svc = 0, .weight = 3 }, { .svc = 0, .weight = 2 }, { .svc = 2, .weight = 1 },
+		{ .svc = 2, .weight = 4 }, { .svc = 0, .weight = 1 },
+	};
+	size_t svc = 99;
+	CHECK(quorum_live_weight(t, 5, &svc) == 5 && svc == 2,
+	      "quorum_live_weight: per service, the least (service 2 weighs 5, service 0 weighs 6)");
+	t[0].st.down = t[4].st.down = true;
+	CHECK(quorum_live_weight(t, 5, &svc) == 2 && svc == 0,
+	      "quorum_live_weight: a real server down weighs nothing (service 0 down to 2)");
+	t[2].st.down = t[3].st.down = true;
+	CHECK(quorum_live_weight(t, 5, &svc) == 0 && svc == 2, "quorum_live_weight: every real server down: 0");
+	CHECK(quorum_live_weight(t, 0, &svc) == UINT64_MAX, "quorum_live_weight: nothing checked: no quorum to lose");
+}
+
 static void test_keys(void)
 {
 	char buf[1024];
@@ -87,6 +117,7 @@ static void test_keys(void)
 		      h.health.timeout_ms == 1000 && h.health.rise == 5 && h.health.fall == 1 &&
 		      h.health.action == HEALTH_REMOVE,
 	      "[health]: every key read");
+
 	host_free(&h);
 	diag_free(&d);
 	CHECK(refused("[health]\ninterval = 50ms\n", 14,
@@ -130,6 +161,53 @@ static void test_keys(void)
 	      "[health] a key set twice refused");
 }
 
+/* quorum and hysteresis: read, and each bad value or pair refused at the
+ * line to change. */
+static void test_quorum_keys(void)
+{
+	static const struct {
+		const char *tail;
+		unsigned line;
+		const char *text, *name;
+	} bad[] = {
+		{ "[health]\nquorum = 0\n", 14,
+		  "[health] quorum = 0: must be a whole number, 1-1000000 (a sum of real servers' weights)",
+		  "[health] quorum = 0 refused" },
+		{ "[health]\nhysteresis = x\n", 14,
+		  "[health] hysteresis = x: must be a whole number, 0-1000000 (a sum of real servers' weights)",
+		  "[health] hysteresis not a number refused" },
+		{ "[health]\nhysteresis = 1\n", 14,
+		  "[health] hysteresis = 1: means nothing without quorum; add quorum or delete it",
+		  "[health] hysteresis without quorum refused at its line" },
+		{ "[health]\nquorum = 2\nhysteresis = 2\n", 15,
+		  "[health] hysteresis = 2 with quorum = 2: must be less than the quorum, or the quorum could never be lost",
+		  "[health] hysteresis as large as the quorum refused at its line" },
+		{ "[health]\nquorum = 3\n", 14,
+		  "[health] quorum = 3: the real servers of service web weigh 2 in all, so the quorum (plus the "
+		  "hysteresis) could never be met",
+		  "[health] a quorum above the service's total weight refused at its line" },
+		{ "[health]\nhysteresis = 1\nquorum = 2\n", 15,
+		  "[health] quorum = 2 with hysteresis: the real servers of service web weigh 2 in all, so the quorum "
+		  "(plus the hysteresis) could never be met",
+		  "[health] quorum + hysteresis above the total weight refused at the quorum's line" },
+	};
+	struct diag d = { .file = "t.ini" };
+	char buf[1024];
+	struct host h;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(refused(bad[i].tail, bad[i].line, bad[i].text), "%s", bad[i].name);
+	/* HEAD with rs2 at weight 2: 3 in all. */
+	snprintf(buf, sizeof(buf), "%s", HEAD);
+	buf[strlen(buf) - 1] = '\0';
+	strcat(buf, " weight=2\n\n[health]\nquorum = 2\nhysteresis = 1\n");
+	CHECK(profile_parse_exact(buf, strlen(buf), &h, &d) == 0 && h.health.quorum == 2 && h.health.hysteresis == 1 &&
+		      h.health.quorum_line == 15 && h.health.hysteresis_line == 16,
+	      "[health] quorum and hysteresis read (real servers weighing 3: quorum + hysteresis can be met)");
+	host_free(&h);
+	diag_free(&d);
+}
+
 static void test_keys_whole_file(void)
 {
 	static const char no_service[] = "[host]\nrole = director\ninterface = eth0\n\n[vip]\naddress = 192.0.2.100/24\n"
@@ -156,6 +234,8 @@ static void test_keys_whole_file(void)
 void test_health(void)
 {
 	test_rise_fall();
+	test_quorum();
 	test_keys();
+	test_quorum_keys();
 	test_keys_whole_file();
 }
