@@ -11,9 +11,14 @@
 #                         counted); at least N of them
 #   ev_act LINE           write one event, wait until it is done
 #   ev_stop               SIGTERM; its exit status in EV_RC
-#   ev_storm N FIRST STATE PRIO   EV_LINES: N events of instance VI_1 with
-#                         priority PRIO, alternating FIRST and the other of
-#                         MASTER and BACKUP; EV_WANT: their states
+#   ev_storm N FIRST PRIO EV_LINES: N events of instance VI_1 with priority
+#                         PRIO, alternating FIRST and the other of MASTER
+#                         and BACKUP; EV_WANT: their states
+#   ev_storm_run K PRIO   storm K of a series: 50 events (odd K ends on
+#                         MASTER, even on BACKUP) written at once and waited
+#                         for; true when the log shows the 50 in FIFO order
+#                         and no event failed. EV_LAST: the last state;
+#                         EV_GOT: the states the log shows
 
 ev_start() {
 	local before
@@ -55,4 +60,16 @@ ev_storm() {
 		EV_WANT+=("$s")
 		if [ "$s" = MASTER ]; then s=BACKUP; else s=MASTER; fi
 	done
+}
+
+ev_storm_run() {
+	local before
+	if (($1 % 2)); then ev_storm 50 BACKUP "$2"; else ev_storm 50 MASTER "$2"; fi
+	# shellcheck disable=SC2034 # for the test that runs the storm
+	EV_LAST=${EV_WANT[49]}
+	before=$(ev_count)
+	ev_send "${EV_LINES[@]}"
+	wait_until 60 ev_done $((before + 50))
+	EV_GOT=$(grep '^event [0-9]* (' "$LOG" | tail -n 50 | awk '{ print $6 }' | tr '\n' ' ')
+	[ "$EV_GOT" = "${EV_WANT[*]} " ] && ! grep -q "^event [0-9]*: [A-Z]* failed" "$LOG"
 }
