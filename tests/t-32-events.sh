@@ -244,13 +244,7 @@ ev_check "SIGTERM, then STOP written (keepalived stopping): STOP acted on, both 
 # mid-event. A log of its own from here.
 LOG=$TMP/events-after-kill.log
 : >"$LOG"
-LVSDR_TEST_STEP_DELAY_MS=20 ev_start
-ev_storm 50 BACKUP 100
-ev_send "${EV_LINES[@]}"
-wait_until 30 grep -q '^event 20 (' "$LOG"
-kill -KILL "$EV_PID"
-wait "$EV_PID" 2>/dev/null
-EV_PID=
+ev_kill_mid_storm 100
 ev_check "SIGKILL mid-storm: killed before the 50th event" eval '! grep -q "^event 50 " "$LOG"'
 h=$(held)
 # What was in the FIFO died with its last reader.

@@ -19,7 +19,12 @@
 #                         for; true when the log shows the 50 in FIFO order
 #                         and no event failed. EV_LAST: the last state;
 #                         EV_GOT: the states the log shows
+#   ev_kill_mid_storm PRIO  start it with each step 20 ms late (a test hook),
+#                         write a storm of 50 and kill it with SIGKILL once
+#                         the log shows the 20th event: mid-storm, perhaps
+#                         mid-event
 
+# shellcheck disable=SC2120 # the tests pass options (t-32: --prom, --name)
 ev_start() {
 	local before
 	before=$(grep -c '^ready: ' "$LOG")
@@ -72,4 +77,14 @@ ev_storm_run() {
 	wait_until 60 ev_done $((before + 50))
 	EV_GOT=$(grep '^event [0-9]* (' "$LOG" | tail -n 50 | awk '{ print $6 }' | tr '\n' ' ')
 	[ "$EV_GOT" = "${EV_WANT[*]} " ] && ! grep -q "^event [0-9]*: [A-Z]* failed" "$LOG"
+}
+
+ev_kill_mid_storm() {
+	LVSDR_TEST_STEP_DELAY_MS=20 ev_start
+	ev_storm 50 BACKUP "$1"
+	ev_send "${EV_LINES[@]}"
+	wait_until 30 grep -q '^event 20 (' "$LOG"
+	kill -KILL "$EV_PID"
+	wait "$EV_PID" 2>/dev/null
+	EV_PID=
 }
