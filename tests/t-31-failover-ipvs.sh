@@ -356,6 +356,10 @@ read -r lost_b back_b _ <<<"$FIG_B"
 echo "# failover, new connections every $PERIOD_MS ms: lvsdr events lost $lost_a, back after $back_a ms; keepalived alone lost $lost_b, back after $back_b ms"
 # +1: the crash is aligned on an advertisement within a poll of tcpdump, and
 # the stream's phase against it is free: one attempt either way.
-check "lvsdr events loses no more connections than keepalived alone, within one attempt ($lost_a vs $lost_b)" \
-	[ "$lost_a" -le $((lost_b + 1)) ]
+if [ -n "${LVSDR_WRAP:-}${LVSDR_WRAP_OTHER:-}" ]; then
+	skip "lvsdr events loses no more connections than keepalived alone ($lost_a vs $lost_b): a race against time, not run with lvsdr under a memory checker (make check and make asan run it)"
+else
+	check "lvsdr events loses no more connections than keepalived alone, within one attempt ($lost_a vs $lost_b)" \
+		[ "$lost_a" -le $((lost_b + 1)) ]
+fi
 [ "$lost_a" -le $((lost_b + 1)) ] || for f in dir1-A dir2-A dir2-B events-dir2; do ka_log "$f" 20; done
