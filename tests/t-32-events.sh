@@ -15,6 +15,7 @@
 #   address, 192.0.2.200/24, is bound there by hand: never lvsdr's to touch.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/lab.sh"
+. "$(dirname "$0")/lib/events.sh"
 
 lab_require
 if ! lab_up client dir1 dir2; then
@@ -53,43 +54,6 @@ profile() {
 		for v in "$@"; do printf 'address = %s\n' "$v"; done
 		printf '\n[garp]\ncount = %s\ninterval = 100ms\nmode = both\n' "$count"
 	} >"$file"
-}
-
-# ev_start ARGS...: lvsdr events on dir1 (ARGS before PROFILE FIFO), its
-# stdout and stderr appended to LOG; true once it says ready.
-ev_start() {
-	local before
-	before=$(grep -c '^ready: ' "$LOG")
-	ip netns exec "$(ns dir1)" "$LVSDR" events "$@" "$P" "$FIFO" >>"$LOG" 2>&1 &
-	EV_PID=$!
-	# shellcheck disable=SC2016 # expanded by eval, at each try
-	wait_until 10 eval '[ "$(grep -c "^ready: " "$LOG")" -gt "$before" ]'
-}
-
-# ev_send LINE...: keepalived's lines, written at once; bounded, since
-# opening a FIFO for writing waits for a reader.
-ev_send() { printf '%s\n' "$@" | timeout 5 tee "$FIFO" >/dev/null; }
-
-# ev_count: the events the log shows finished, every run of the service
-# counted; ev_done N: at least N.
-ev_count() { grep -c '^event [0-9]*: [A-Z]* [a-z]*: exit status' "$LOG"; }
-ev_done() { [ "$(ev_count)" -ge "$1" ]; }
-# ev_act LINE: write one event and wait, bounded, until it is done.
-ev_act() {
-	local before
-	before=$(ev_count)
-	ev_send "$1"
-	wait_until 10 ev_done $((before + 1))
-}
-
-# ev_stop: SIGTERM, and its exit status in EV_RC.
-ev_stop() {
-	kill -TERM "$EV_PID" 2>/dev/null
-	wait_until 10 eval "! kill -0 $EV_PID 2>/dev/null"
-	wait "$EV_PID"
-	# shellcheck disable=SC2034 # read by the checks, inside eval
-	EV_RC=$?
-	EV_PID=
 }
 
 # ev_check NAME COMMAND...: check, and on a failure the end of LOG.
@@ -223,23 +187,13 @@ check "a malformed line: ignored with FIFO:line and why; VS/RS lines pass silent
 # --- a storm: 50 alternating events at once, five times --------------------------------
 storm_ok=0
 for k in 1 2 3 4 5; do
-	lines=() want=()
-	for ((i = 1; i <= 50; i++)); do
-		if (((i + k) % 2)); then s=MASTER; else s=BACKUP; fi
-		lines+=("INSTANCE \"VI_1\" $s 100")
-		want+=("$s")
-	done
-	before=$(ev_count)
-	ev_send "${lines[@]}"
-	wait_until 60 ev_done $((before + 50))
-	last=${want[49]}
-	got=$(grep '^event [0-9]* (' "$LOG" | tail -n 50 | awk '{ print $6 }' | tr '\n' ' ')
-	if [ "$last" = MASTER ]; then st=master n=2; else st=backup n=0; fi
-	if [ "$got" = "${want[*]} " ] && state_is "$st" && [ "$(held)" = "$n" ] && foreign_kept &&
-		! grep -q "^event [0-9]*: [A-Z]* failed" "$LOG"; then
+	ev_storm_run "$k" 100
+	in_order=$?
+	if [ "$EV_LAST" = MASTER ]; then st=master n=2; else st=backup n=0; fi
+	if [ "$in_order" = 0 ] && state_is "$st" && [ "$(held)" = "$n" ] && foreign_kept; then
 		storm_ok=$((storm_ok + 1))
 	else
-		echo "# storm $k: wanted ${want[*]} ending $last; log: $got; held $(held)"
+		echo "# storm $k: wanted ${EV_WANT[*]} ending $EV_LAST; log: $EV_GOT; held $(held)"
 	fi
 done
 check "a storm of 50 alternating events, 5 times: the 50 in FIFO order each time, none failed, the end state the last event's ($storm_ok of 5)" \
@@ -290,16 +244,7 @@ ev_check "SIGTERM, then STOP written (keepalived stopping): STOP acted on, both 
 # mid-event. A log of its own from here.
 LOG=$TMP/events-after-kill.log
 : >"$LOG"
-LVSDR_TEST_STEP_DELAY_MS=20 ev_start
-lines=()
-for ((i = 1; i <= 50; i++)); do
-	if ((i % 2)); then lines+=('INSTANCE "VI_1" BACKUP 100'); else lines+=('INSTANCE "VI_1" MASTER 100'); fi
-done
-ev_send "${lines[@]}"
-wait_until 30 grep -q '^event 20 (' "$LOG"
-kill -KILL "$EV_PID"
-wait "$EV_PID" 2>/dev/null
-EV_PID=
+ev_kill_mid_storm 100
 ev_check "SIGKILL mid-storm: killed before the 50th event" eval '! grep -q "^event 50 " "$LOG"'
 h=$(held)
 # What was in the FIFO died with its last reader.
