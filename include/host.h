@@ -123,6 +123,20 @@ struct health_policy {
 	unsigned sorry_line;
 };
 
+/* [sync]: the kernel's connection-sync daemon that lvsdr events runs as
+ * master on the director holding the VIPs and as backup on the others, so
+ * an established connection survives a failover. daemon.state is unset:
+ * the events choose it. */
+enum sync_key { SYNC_KEY_INTERFACE, SYNC_KEY_SYNCID, SYNC_KEY_GROUP, SYNC_KEY_PORT, SYNC_KEY_TTL, SYNC_KEY_MAXLEN,
+		SYNC_KEY_COUNT };
+
+struct sync_policy {
+	bool enabled;         /* the profile has a [sync] section */
+	unsigned line;        /* of the [sync] header */
+	unsigned key_line[SYNC_KEY_COUNT];
+	struct ipvs_daemon daemon;
+};
+
 /* Another host answering for a VIP on a director's segment (probed by the
  * engine before it plans). */
 struct vip_holder {
@@ -154,6 +168,7 @@ struct host {
 	struct garp_policy garp;
 	struct pathcheck_policy pathcheck;
 	struct health_policy health;
+	struct sync_policy sync;
 	/* want side: the profile as profile_load() opened it (fstat of the
 	 * descriptor it read), which profile_trusted() judges. */
 	struct stat source;

@@ -133,12 +133,14 @@ bool ipvs_daemon_matches(const struct ipvs_daemon *live, const struct ipvs_daemo
 
 int ipvs_daemon_format(const struct ipvs_daemon *d, char *buf, size_t len)
 {
-	char group[64] = "the default group";
+	char group[72] = "the default group", ep[64];
 
-	if (d->group_family)
-		endpoint_format(d->group_family, d->group, (uint16_t)d->port, group, sizeof(group));
-	else if (d->port)
+	if (d->group_family) {
+		endpoint_format(d->group_family, d->group, (uint16_t)d->port, ep, sizeof(ep));
+		snprintf(group, sizeof(group), "group %s", ep);
+	} else if (d->port) {
 		snprintf(group, sizeof(group), "port %u", d->port);
+	}
 	return snprintf(buf, len, "%s on %s, syncid %u, %s", ipvs_sync_state_name(d->state), d->ifname, d->syncid,
 			group);
 }

@@ -112,14 +112,17 @@ check "lost_words catches '.Ql No VIP specified' (it renders without 'No')" \
 	bash -c '[ -n "$1" ]' _ "$(lost_words "$tmp/lost.8")"
 
 # Every key of key_table in src/profile.c, listed as ".It Cm key" in the
-# subsection of its section, and every key of svc_keys in
-# src/profile_service.c under ".Ss [service NAME]": lines like
+# subsection of its section, every key of svc_keys in
+# src/profile_service.c under ".Ss [service NAME]", and of sync_keys in
+# src/profile_sync.c under ".Ss [sync]": lines like
 #	[KEY_ROLE]      = { SEC_HOST, "role",      false, false },
 #	[SVC_ADDRESS]            = { "address",            false },
 keys=$(sed -n 's/^[[:space:]]*\[KEY_[A-Z_]*\][[:space:]]*=[[:space:]]*{[[:space:]]*SEC_\([A-Z]*\),[[:space:]]*"\([^"]*\)".*/\1 \2/p' \
 	"$LVSDR_ROOT/src/profile.c"
 	sed -n 's/^[[:space:]]*\[SVC_[A-Z_]*\][[:space:]]*=[[:space:]]*{[[:space:]]*"\([^"]*\)".*/SERVICE \1/p' \
-	"$LVSDR_ROOT/src/profile_service.c")
+	"$LVSDR_ROOT/src/profile_service.c"
+	sed -n 's/^static const char \*const sync_keys\[SYNC_KEY_COUNT\] = { \(.*\) };$/\1/p' \
+	"$LVSDR_ROOT/src/profile_sync.c" | tr -d '" ' | tr ',' '\n' | sed 's/^/SYNC /')
 if [ -z "$keys" ]; then
 	not_ok "lvsdr.ini.5 keys: no key found in src/profile.c's key_table (has its layout changed?)"
 elif [ ! -f "$man5" ]; then
