@@ -196,6 +196,11 @@ struct host {
 	size_t nservices;
 	bool ipvs_read;               /* live: the table was read */
 	char ipvs_error[200];         /* live: why it was not ("the kernel has no IPVS") */
+	/* live, with [sync] in the profile: the kernel's sync daemons (read
+	 * only: they follow keepalived's events, not the plan) */
+	bool sync_read;
+	struct ipvs_daemon sync_daemons[2];
+	size_t nsync_daemons;
 	/* live: the profile's schedulers this kernel does not offer */
 	char (*sched_missing)[LVSDR_SCHED_MAX];
 	size_t nsched_missing;

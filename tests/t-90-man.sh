@@ -531,6 +531,11 @@ else
 	not_ok "apply --json exits 0 when only warnings are left"
 	sed 's/^/#   /' "$tmp/apply.err"
 fi
+# A director with [sync] adds sync_daemons (null here without IPVS).
+printf '[host]\nrole = director\ninterface = eth0\n[vip]\naddress = 192.0.2.100/24\n[service web]\naddress = 192.0.2.100\nport = tcp/80\nrealserver = 192.0.2.11\n[sync]\n' \
+	>"$tmp/profiles/t90-sync.ini"
+sync_json=$(run_ns verify --json t90-sync.ini 2>/dev/null)
+check "verify --json of a director with [sync] prints sync_daemons" grep -q '"sync_daemons":' <<<"$sync_json"
 # Whatever parser a script uses must read it: jq, or Python's.
 json_parses() {
 	if command -v jq >/dev/null 2>&1; then
@@ -542,10 +547,11 @@ json_parses() {
 if command -v jq >/dev/null 2>&1 || command -v python3 >/dev/null 2>&1; then
 	check "verify --json prints valid JSON" json_parses "$verify_json"
 	check "apply --json prints valid JSON" json_parses "$apply_json"
+	check "verify --json with [sync] prints valid JSON" json_parses "$sync_json"
 else
 	skip "verify and apply --json print valid JSON: neither jq nor python3 is installed"
 fi
-printed=$(printf '%s\n%s\n' "$verify_json" "$apply_json" | grep -oE '[{,]"[a-z_]+":' | sed -E 's/^[{,]"//; s/":$//' | sort -u)
+printed=$(printf '%s\n%s\n%s\n' "$verify_json" "$apply_json" "$sync_json" | grep -oE '[{,]"[a-z_]+":' | sed -E 's/^[{,]"//; s/":$//' | sort -u)
 for key in $printed; do
 	check "lvsdr-output.5 documents JSON key $key" grep -qx "$key" <<<"$documented"
 done
