@@ -9,6 +9,7 @@
 
 #include "events_fifo.h"
 #include "events_health.h"
+#include "events_sync.h"
 
 struct events_metrics {
 	const char *profile;
@@ -19,6 +20,7 @@ struct events_metrics {
 	time_t last_time;
 	time_t started;
 	const struct events_health *health; /* NULL or none: no real server checked */
+	const struct events_sync *sync;     /* NULL or not enabled: no [sync] */
 };
 
 /* 0, or -1 with err. */

@@ -128,6 +128,20 @@ struct health_policy {
 	unsigned quorum_line, hysteresis_line;
 };
 
+/* [sync]: the kernel's connection-sync daemon that lvsdr events runs as
+ * master on the director holding the VIPs and as backup on the others, so
+ * an established connection survives a failover. daemon.state is unset:
+ * the events choose it. */
+enum sync_key { SYNC_KEY_INTERFACE, SYNC_KEY_SYNCID, SYNC_KEY_GROUP, SYNC_KEY_PORT, SYNC_KEY_TTL, SYNC_KEY_MAXLEN,
+		SYNC_KEY_COUNT };
+
+struct sync_policy {
+	bool enabled;         /* the profile has a [sync] section */
+	unsigned line;        /* of the [sync] header */
+	unsigned key_line[SYNC_KEY_COUNT];
+	struct ipvs_daemon daemon;
+};
+
 /* Another host answering for a VIP on a director's segment (probed by the
  * engine before it plans). */
 struct vip_holder {
@@ -159,6 +173,7 @@ struct host {
 	struct garp_policy garp;
 	struct pathcheck_policy pathcheck;
 	struct health_policy health;
+	struct sync_policy sync;
 	/* want side: the profile as profile_load() opened it (fstat of the
 	 * descriptor it read), which profile_trusted() judges. */
 	struct stat source;
@@ -186,6 +201,11 @@ struct host {
 	size_t nservices;
 	bool ipvs_read;               /* live: the table was read */
 	char ipvs_error[200];         /* live: why it was not ("the kernel has no IPVS") */
+	/* live, with [sync] in the profile: the kernel's sync daemons (read
+	 * only: they follow keepalived's events, not the plan) */
+	bool sync_read;
+	struct ipvs_daemon sync_daemons[2];
+	size_t nsync_daemons;
 	/* live: the profile's schedulers this kernel does not offer */
 	char (*sched_missing)[LVSDR_SCHED_MAX];
 	size_t nsched_missing;

@@ -96,4 +96,31 @@ struct ipvs_dest *ipvs_dest_find(const struct ipvs_service *svc, const struct ip
 struct ipvs_service *ipvs_service_find(struct ipvs_service *services, size_t n, const struct ipvs_service *s);
 void ipvs_services_free(struct ipvs_service *services, size_t n);
 
+/* A connection-sync daemon of the kernel (ipvsadm --start-daemon): the
+ * master sends the director's connections to a multicast group, the backup
+ * receives them into its own table. Zero in maxlen, group_family, port or
+ * ttl means the kernel's default (its device MTU, 224.0.0.81, 8848, 1). */
+enum ipvs_sync_state { IPVS_SYNC_MASTER = 1, IPVS_SYNC_BACKUP = 2 }; /* IP_VS_STATE_* */
+#define LVSDR_SYNC_IFNAME_MAX 16 /* IP_VS_IFNAME_MAXLEN, with its NUL */
+
+struct ipvs_daemon {
+	enum ipvs_sync_state state;
+	char ifname[LVSDR_SYNC_IFNAME_MAX];
+	unsigned syncid;        /* 0-255 */
+	unsigned maxlen;        /* UDP payload size, 0 = the kernel's */
+	int group_family;       /* AF_INET, AF_INET6, 0 = the kernel's */
+	uint8_t group[16];
+	unsigned port;          /* host order, 0 = the kernel's */
+	unsigned ttl;           /* 0 = the kernel's */
+};
+
+/* "master" or "backup". */
+const char *ipvs_sync_state_name(enum ipvs_sync_state state);
+/* Whether a running daemon is the one want describes: the same interface
+ * and syncid, and the same group, port, maxlen and ttl where want sets
+ * them (0 in want takes whatever the kernel chose). */
+bool ipvs_daemon_matches(const struct ipvs_daemon *live, const struct ipvs_daemon *want);
+/* "master on eth0, syncid 7, group 224.0.0.81:8848". */
+int ipvs_daemon_format(const struct ipvs_daemon *d, char *buf, size_t len);
+
 #endif

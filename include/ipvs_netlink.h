@@ -44,6 +44,17 @@ unsigned long ipvs_netlink_requests(const struct ipvs_netlink *ipvs);
 /* Of those, the changes (ipvs_netlink_apply); the rest are dumps. */
 unsigned long ipvs_netlink_changes(const struct ipvs_netlink *ipvs);
 
+/* The kernel's connection-sync daemons (src/ipvs_daemon.c), master first:
+ * *n is 0, 1 or 2. 0, or -errno with err filled. */
+int ipvs_netlink_daemons(struct ipvs_netlink *ipvs, struct ipvs_daemon out[2], size_t *n, char *err,
+			 size_t errlen);
+/* Start d. 0, or -errno with err filled: -EEXIST when a daemon of that
+ * state runs already, -ENODEV for an interface the kernel does not know. */
+int ipvs_netlink_daemon_start(struct ipvs_netlink *ipvs, const struct ipvs_daemon *d, char *err, size_t errlen);
+/* Stop the daemon of state, whoever started it: the kernel keys a daemon
+ * by its state alone. 0, or -errno with err filled (-ESRCH: none ran). */
+int ipvs_netlink_daemon_stop(struct ipvs_netlink *ipvs, enum ipvs_sync_state state, char *err, size_t errlen);
+
 /* Whether the running kernel offers scheduler name: built in, loaded, or
  * a module it can load (ip_vs_NAME.ko under /lib/modules/$(uname -r)).
  * Read from the files (src/ipvs_sched.c), never by trying a service. */

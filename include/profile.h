@@ -51,6 +51,18 @@
 #define LVSDR_HEALTH_COUNT_MAX 100u
 #define LVSDR_HEALTH_QUORUM_MAX 1000000u
 
+/* [sync] defaults and limits, justified in lvsdr.ini(5): syncid 0, which
+ * is ipvsadm's and the kernel's default and keepalived's without a VRRP
+ * instance (keepalived takes the instance's VRID, which the FIFO does not
+ * carry); a backup with syncid 0 takes every syncid's messages. maxlen
+ * from 1024, below which the kernel raises a backup's, to 65507 (65535
+ * less the IPv4 and UDP headers; 65487 with an IPv6 group). */
+#define LVSDR_SYNC_SYNCID 0u
+#define LVSDR_SYNC_SYNCID_MAX 255
+#define LVSDR_SYNC_MAXLEN_MIN 1024
+#define LVSDR_SYNC_MAXLEN_MAX4 65507
+#define LVSDR_SYNC_MAXLEN_MAX6 65487
+
 #define LVSDR_PROFILE_MAX_BYTES (8u << 20)
 
 /* Load and validate. Returns 0 when valid; otherwise the number of errors,

@@ -75,4 +75,11 @@ void health_defaults(struct health_policy *hp);
 void health_key(struct diag *d, unsigned line, enum health_key key, const char *value, struct health_policy *hp);
 void health_check(struct diag *d, const struct host *h, unsigned timeout_line);
 
+/* src/profile_sync.c: [sync]. sync_key() reads one key (value NULL: the
+ * key is there, its value already refused); sync_check() the rules that
+ * need the whole file, and the defaults that come from it. */
+bool sync_key_known(const char *name);
+void sync_key(struct diag *d, unsigned line, const char *name, const char *value, struct sync_policy *sp);
+void sync_check(struct diag *d, struct host *h, unsigned role_line);
+
 #endif

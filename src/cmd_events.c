@@ -26,6 +26,7 @@
 #include "events_fifo.h"
 #include "events_health.h"
 #include "events_metrics.h"
+#include "events_sync.h"
 #include "garp.h"
 #include "lvsdr.h"
 #include "monitor.h"
@@ -47,6 +48,8 @@ static const char events_usage[] =
 	"With [health] in PROFILE, every real server of its tcp and udp services is checked the\n"
 	"DR way, never holding an event back; one failing is held at weight 0 or removed, and\n"
 	"below [health] quorum the VIPs are released, as [health] says.\n"
+	"With [sync], the kernel's IPVS sync daemon runs as master after MASTER and as backup\n"
+	"after the others; at the end the daemons stay as the last event left them.\n"
 	"  -n, --name NAME  act only on the events of this instance or group (repeatable;\n"
 	"                   default: every event)\n"
 	"      --prom FILE  keep FILE (*.prom) up to date for node_exporter\n"
@@ -66,6 +69,7 @@ struct resident {
 	int sigfd;
 	struct events_metrics m;
 	struct events_health health; /* [health]: the DR checks of the real servers */
+	struct events_sync sync;     /* [sync]: the connection-sync daemons */
 	/* The rounds of the last takeover still to send: round next_round of
 	 * rounds is due at announce_start + announce_round_at(). */
 	struct vip *announce;
@@ -253,6 +257,9 @@ static void resident_act(struct resident *r, const struct event *ev)
 	resident_log("event %lu: %s %s: exit status %d, %zu of %zu VIPs held (%.2f ms)", n,
 		     event_state_words[ev->state], status == LVSDR_EXIT_OK ? "done" : "failed", status, r->m.vips_held,
 		     r->want.nvips, (double)took / 1e6);
+	/* After the VIPs: a takeover's first frame waits for nothing else.
+	 * The daemons follow keepalived's state, not the quorum. */
+	events_sync_switch(&r->sync, master);
 	resident_metrics(r);
 }
 
@@ -321,6 +328,7 @@ static void resident_line(void *arg, const char *line)
 
 static void resident_reload(struct resident *r)
 {
+	char err[256];
 	struct host fresh;
 
 	if (resident_load(r, &fresh) < 0) {
@@ -333,6 +341,9 @@ static void resident_reload(struct resident *r)
 	r->m.vips = r->want.nvips;
 	resident_log("SIGHUP: %s read again: %zu VIP%s on %s", r->profile, r->want.nvips,
 		     r->want.nvips == 1 ? "" : "s", r->want.ifname);
+	if (events_sync_reload(&r->sync, &r->want, err, sizeof(err)) < 0)
+		fprintf(stderr, "%s: SIGHUP: %s: [sync]: %s; the sync daemons stay as they were\n", lvsdr_prog,
+			r->profile, err);
 	resident_health_init(r);
 	resident_read_state(r, false);
 	resident_metrics(r);
@@ -438,8 +449,9 @@ static int resident_loop(struct resident *r)
 			announce_round(r);
 		resident_health(r);
 	}
-	resident_log("stopping: %lu event%s acted on, %lu failed; the VIPs stay as they are (%zu of %zu held)",
-		     r->m.handled, r->m.handled == 1 ? "" : "s", r->m.failed, r->m.vips_held, r->want.nvips);
+	resident_log("stopping: %lu event%s acted on, %lu failed; the VIPs stay as they are (%zu of %zu held)%s",
+		     r->m.handled, r->m.handled == 1 ? "" : "s", r->m.failed, r->m.vips_held, r->want.nvips,
+		     r->sync.enabled ? ", and so do the sync daemons" : "");
 	return LVSDR_EXIT_OK;
 }
 
@@ -464,6 +476,11 @@ static int resident_start(struct resident *r)
 	}
 	if ((status = resident_read_state(r, true)) != LVSDR_EXIT_OK)
 		return status;
+	if (events_sync_init(&r->sync, &r->want, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s: [sync]: %s\n", lvsdr_prog, r->profile, err);
+		return LVSDR_EXIT_ERROR;
+	}
+	r->m.sync = &r->sync;
 	/* Blocked for good: signalfd hands them to the loop between events. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -548,6 +565,7 @@ int events_main(int argc, char **argv)
 	if (r.nl)
 		netlink_close(r.nl);
 	events_health_free(&r.health);
+	events_sync_free(&r.sync);
 	host_free(&r.want);
 	free(r.names);
 	return status;

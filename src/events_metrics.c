@@ -41,6 +41,22 @@ static void metrics_health(FILE *out, const struct events_metrics *m)
 	}
 }
 
+/* [sync]: which daemon lvsdr runs, and the switches that failed. */
+static void metrics_sync(FILE *out, const struct events_metrics *m)
+{
+	const struct events_sync *es = m->sync;
+
+	if (!es || !es->enabled)
+		return;
+	prom_family(out, "lvsdr_events_sync_daemon", "1 while the IPVS sync daemon of this state runs as the profile's "
+		    "[sync] says (started or taken over by lvsdr events).");
+	for (int s = IPVS_SYNC_MASTER; s <= IPVS_SYNC_BACKUP; s++)
+		prom_sample(out, "lvsdr_events_sync_daemon", es->ours[s], "profile", m->profile, "state",
+			    ipvs_sync_state_name((enum ipvs_sync_state)s), NULL);
+	metric(out, "lvsdr_events_sync_failed", "Sync daemon starts, stops and reads that failed.", (long long)es->failed,
+	       m->profile);
+}
+
 /* Its signature is record_render()'s: ctx is the struct events_metrics. */
 static void metrics_render(FILE *out, const void *ctx)
 {
@@ -63,6 +79,7 @@ static void metrics_render(FILE *out, const void *ctx)
 	if (m->health && m->health->quorum_set)
 		metric(out, "lvsdr_events_quorum", "1 while every checked service's live real servers meet [health] quorum, "
 		       "0 while it is lost (the VIPs released).", !m->health->quorum_lost, p);
+	metrics_sync(out, m);
 	if (!m->handled)
 		return;
 	metric(out, "lvsdr_events_last_event_timestamp_seconds", "When the last event acted on arrived.", m->last_time, p);

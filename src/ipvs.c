@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "host.h"
+#include "util.h"
 
 static int cmp_u(uint64_t a, uint64_t b)
 {
@@ -112,4 +113,34 @@ void ipvs_services_free(struct ipvs_service *services, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(services[i].dests);
 	free(services);
+}
+
+const char *ipvs_sync_state_name(enum ipvs_sync_state state)
+{
+	return state == IPVS_SYNC_MASTER ? "master" : state == IPVS_SYNC_BACKUP ? "backup" : "none";
+}
+
+bool ipvs_daemon_matches(const struct ipvs_daemon *live, const struct ipvs_daemon *want)
+{
+	if (live->state != want->state || live->syncid != want->syncid || strcmp(live->ifname, want->ifname))
+		return false;
+	if (want->group_family &&
+	    (live->group_family != want->group_family || memcmp(live->group, want->group, addr_len(want->group_family))))
+		return false;
+	return (!want->port || live->port == want->port) && (!want->maxlen || live->maxlen == want->maxlen) &&
+	       (!want->ttl || live->ttl == want->ttl);
+}
+
+int ipvs_daemon_format(const struct ipvs_daemon *d, char *buf, size_t len)
+{
+	char group[72] = "the default group", ep[64];
+
+	if (d->group_family) {
+		endpoint_format(d->group_family, d->group, (uint16_t)d->port, ep, sizeof(ep));
+		snprintf(group, sizeof(group), "group %s", ep);
+	} else if (d->port) {
+		snprintf(group, sizeof(group), "port %u", d->port);
+	}
+	return snprintf(buf, len, "%s on %s, syncid %u, %s", ipvs_sync_state_name(d->state), d->ifname, d->syncid,
+			group);
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "ipvs_netlink_internal.h"
 #include "nl_seq.h"
 #include "util.h"
 
@@ -25,13 +26,6 @@
  * read as a service without destinations; both cases are asked again, for
  * as long as address_list is patient. */
 #define DUMP_PATIENCE_MS 5000
-
-struct ipvs_netlink {
-	struct nl_sock *sock;
-	int family;             /* the generic netlink id of "IPVS" */
-	unsigned long requests; /* IPVS requests sent (the family lookup is not one) */
-	unsigned long changes;  /* of which changes to the table, the rest being dumps */
-};
 
 int ipvs_netlink_open(struct ipvs_netlink **out, char *err, size_t errlen)
 {
@@ -86,8 +80,7 @@ unsigned long ipvs_netlink_changes(const struct ipvs_netlink *ipvs)
 	return ipvs->changes;
 }
 
-/* A libnl error as -errno, for callers that print strerror(). */
-static int nl_to_errno(int nlerr)
+int ipvs_nl_to_errno(int nlerr)
 {
 	switch (-nlerr) {
 	case NLE_NOMEM:
@@ -264,8 +257,7 @@ static bool dest_parse(struct nlattr *nested, int svc_family, struct ipvs_dest *
 	return true;
 }
 
-/* A request of cmd with no attributes yet; dump sets NLM_F_DUMP. */
-static struct nl_msg *request_new(const struct ipvs_netlink *ipvs, uint8_t cmd, bool dump)
+struct nl_msg *ipvs_request_new(const struct ipvs_netlink *ipvs, uint8_t cmd, bool dump)
 {
 	struct nl_msg *msg = nlmsg_alloc();
 
@@ -383,7 +375,7 @@ static int dump_one(struct ipvs_netlink *ipvs, struct ipvs_service *svc, struct 
 		    bool *bad)
 {
 	struct dump d = { .t = t, .svc = svc };
-	struct nl_msg *msg = request_new(ipvs, svc ? IPVS_CMD_GET_DEST : IPVS_CMD_GET_SERVICE, true);
+	struct nl_msg *msg = ipvs_request_new(ipvs, svc ? IPVS_CMD_GET_DEST : IPVS_CMD_GET_SERVICE, true);
 	int ret = msg ? 0 : -NLE_NOMEM;
 
 	*kernel_error = 0;
@@ -442,7 +434,7 @@ int ipvs_netlink_list(struct ipvs_netlink *ipvs, struct ipvs_service **services,
 		snprintf(err, errlen, "cannot list the IPVS table: the kernel sent an entry without address, port or family");
 	if (ret < 0 || bad) {
 		ipvs_services_free(t.services, t.n);
-		return ret == -NLE_FAILURE ? kernel_error : ret < 0 ? nl_to_errno(ret) : -EPROTO;
+		return ret == -NLE_FAILURE ? kernel_error : ret < 0 ? ipvs_nl_to_errno(ret) : -EPROTO;
 	}
 	for (size_t i = 0; i < t.n; i++)
 		sort_array(t.services[i].dests, t.services[i].ndests, sizeof(*t.services[i].dests), ipvs_dest_compare);
@@ -463,7 +455,7 @@ static const uint8_t op_cmd[] = {
 static int change_request(const struct ipvs_netlink *ipvs, const struct ipvs_change *c, struct nl_msg **out)
 {
 	bool dest = c->op == IPVS_DEST_ADD || c->op == IPVS_DEST_EDIT || c->op == IPVS_DEST_DEL;
-	struct nl_msg *msg = (unsigned)c->op < sizeof(op_cmd) ? request_new(ipvs, op_cmd[c->op], false) : NULL;
+	struct nl_msg *msg = (unsigned)c->op < sizeof(op_cmd) ? ipvs_request_new(ipvs, op_cmd[c->op], false) : NULL;
 	int ret = msg ? put_service(msg, &c->svc, c->op == IPVS_SVC_ADD || c->op == IPVS_SVC_EDIT) : -NLE_INVAL;
 
 	if (!ret && dest)

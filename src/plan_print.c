@@ -240,6 +240,25 @@ static void json_report(FILE *out, const struct vip_report *r, const char *targe
 	fputc('}', out);
 }
 
+/* [sync]: the daemons the kernel runs, null when they could not be read. */
+static void json_sync_daemons(FILE *out, const struct host *live)
+{
+	char text[160];
+
+	fputs(",\"sync_daemons\":", out);
+	if (!live->sync_read) {
+		fputs("null", out);
+		return;
+	}
+	fputc('[', out);
+	for (size_t i = 0; i < live->nsync_daemons; i++) {
+		ipvs_daemon_format(&live->sync_daemons[i], text, sizeof(text));
+		fputs(i ? "," : "", out);
+		json_string(out, text);
+	}
+	fputc(']', out);
+}
+
 void plan_print_json(const struct plan *p, const char *profile, const char *result, FILE *out)
 {
 	char text[INET6_ADDRSTRLEN], detail[320];
@@ -280,7 +299,10 @@ void plan_print_json(const struct plan *p, const char *profile, const char *resu
 		json_string(out, p->extras[i].detail);
 		fputc('}', out);
 	}
-	fputs("],\"changes\":[", out);
+	fputc(']', out);
+	if (p->want->sync.enabled)
+		json_sync_daemons(out, p->live);
+	fputs(",\"changes\":[", out);
 	for (size_t i = 0; i < p->nsteps; i++) {
 		const struct step *st = &p->steps[i];
 		fputs(i ? "," : "", out);

@@ -28,9 +28,9 @@
 /* Longer than any key; keeps an unknown key's message short. */
 #define KEY_NAME_MAX 32
 
-enum section { SEC_HOST, SEC_ARP, SEC_VIP, SEC_GARP, SEC_PATHCHECK, SEC_HEALTH, SEC_COUNT, SEC_NONE = -1, SEC_UNKNOWN = -2,
+enum section { SEC_HOST, SEC_ARP, SEC_VIP, SEC_GARP, SEC_PATHCHECK, SEC_HEALTH, SEC_SYNC, SEC_COUNT, SEC_NONE = -1, SEC_UNKNOWN = -2,
 	SEC_SERVICE = -3 /* [service NAME]: src/profile_service.c reads it */ };
-static const char *const section_names[SEC_COUNT] = { "host", "arp", "vip", "garp", "pathcheck", "health" };
+static const char *const section_names[SEC_COUNT] = { "host", "arp", "vip", "garp", "pathcheck", "health", "sync" };
 
 enum key {
 	KEY_ROLE, KEY_INTERFACE,
@@ -719,6 +719,11 @@ static int profile_handle(void *user, const char *section, const char *name, con
 		services_key(p->services, p->lineno, name, !known || value_plausible(p, name, value) ? value : NULL);
 		return 1;
 	}
+	if (p->section == SEC_SYNC) { /* src/profile_sync.c reads its keys */
+		sync_key(p->d, p->lineno, name, !sync_key_known(name) || value_plausible(p, name, value) ? value : NULL,
+			 &p->host->sync);
+		return 1;
+	}
 	if (p->section == SEC_NONE) {
 		int k = closest_key(SEC_NONE, name);
 		if (k >= 0 && !strcmp(name, key_table[k].name))
@@ -894,6 +899,9 @@ static void validate_whole(struct parser *p)
 	h->health.line = p->section_line[SEC_HEALTH];
 	h->health.enabled = h->health.line != 0;
 	health_check(p->d, h, p->key_line[KEY_H_TIMEOUT]);
+	h->sync.line = p->section_line[SEC_SYNC];
+	h->sync.enabled = h->sync.line != 0;
+	sync_check(p->d, h, p->role_line);
 	if (h->role == ROLE_NONE)
 		return;
 	ranges_check(p->d, h, p->wide_line, p->announce_failed);

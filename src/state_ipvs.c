@@ -16,6 +16,9 @@ int state_read_ipvs(const struct host *want, struct ipvs_netlink *ipvs, const ch
 	if (ipvs_netlink_list(ipvs, &live->services, &live->nservices, err, errlen) < 0)
 		return -1;
 	live->ipvs_read = true;
+	/* Shown by verify --json, never planned: unreadable is no error. */
+	if (want->sync.enabled)
+		live->sync_read = ipvs_netlink_daemons(ipvs, live->sync_daemons, &live->nsync_daemons, err, errlen) == 0;
 	for (size_t i = 0; i < want->nservices; i++) {
 		const char *name = want->services[i].scheduler;
 		bool known = false;

@@ -112,14 +112,17 @@ check "lost_words catches '.Ql No VIP specified' (it renders without 'No')" \
 	bash -c '[ -n "$1" ]' _ "$(lost_words "$tmp/lost.8")"
 
 # Every key of key_table in src/profile.c, listed as ".It Cm key" in the
-# subsection of its section, and every key of svc_keys in
-# src/profile_service.c under ".Ss [service NAME]": lines like
+# subsection of its section, every key of svc_keys in
+# src/profile_service.c under ".Ss [service NAME]", and of sync_keys in
+# src/profile_sync.c under ".Ss [sync]": lines like
 #	[KEY_ROLE]      = { SEC_HOST, "role",      false, false },
 #	[SVC_ADDRESS]            = { "address",            false },
 keys=$(sed -n 's/^[[:space:]]*\[KEY_[A-Z_]*\][[:space:]]*=[[:space:]]*{[[:space:]]*SEC_\([A-Z]*\),[[:space:]]*"\([^"]*\)".*/\1 \2/p' \
 	"$LVSDR_ROOT/src/profile.c"
 	sed -n 's/^[[:space:]]*\[SVC_[A-Z_]*\][[:space:]]*=[[:space:]]*{[[:space:]]*"\([^"]*\)".*/SERVICE \1/p' \
-	"$LVSDR_ROOT/src/profile_service.c")
+	"$LVSDR_ROOT/src/profile_service.c"
+	sed -n 's/^static const char \*const sync_keys\[SYNC_KEY_COUNT\] = { \(.*\) };$/\1/p' \
+	"$LVSDR_ROOT/src/profile_sync.c" | tr -d '" ' | tr ',' '\n' | sed 's/^/SYNC /')
 if [ -z "$keys" ]; then
 	not_ok "lvsdr.ini.5 keys: no key found in src/profile.c's key_table (has its layout changed?)"
 elif [ ! -f "$man5" ]; then
@@ -528,6 +531,11 @@ else
 	not_ok "apply --json exits 0 when only warnings are left"
 	sed 's/^/#   /' "$tmp/apply.err"
 fi
+# A director with [sync] adds sync_daemons (null here without IPVS).
+printf '[host]\nrole = director\ninterface = eth0\n[vip]\naddress = 192.0.2.100/24\n[service web]\naddress = 192.0.2.100\nport = tcp/80\nrealserver = 192.0.2.11\n[sync]\n' \
+	>"$tmp/profiles/t90-sync.ini"
+sync_json=$(run_ns verify --json t90-sync.ini 2>/dev/null)
+check "verify --json of a director with [sync] prints sync_daemons" grep -q '"sync_daemons":' <<<"$sync_json"
 # Whatever parser a script uses must read it: jq, or Python's.
 json_parses() {
 	if command -v jq >/dev/null 2>&1; then
@@ -539,10 +547,11 @@ json_parses() {
 if command -v jq >/dev/null 2>&1 || command -v python3 >/dev/null 2>&1; then
 	check "verify --json prints valid JSON" json_parses "$verify_json"
 	check "apply --json prints valid JSON" json_parses "$apply_json"
+	check "verify --json with [sync] prints valid JSON" json_parses "$sync_json"
 else
 	skip "verify and apply --json print valid JSON: neither jq nor python3 is installed"
 fi
-printed=$(printf '%s\n%s\n' "$verify_json" "$apply_json" | grep -oE '[{,]"[a-z_]+":' | sed -E 's/^[{,]"//; s/":$//' | sort -u)
+printed=$(printf '%s\n%s\n%s\n' "$verify_json" "$apply_json" "$sync_json" | grep -oE '[{,]"[a-z_]+":' | sed -E 's/^[{,]"//; s/":$//' | sort -u)
 for key in $printed; do
 	check "lvsdr-output.5 documents JSON key $key" grep -qx "$key" <<<"$documented"
 done

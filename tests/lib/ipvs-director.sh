@@ -6,7 +6,8 @@
 # profile, written by the test, and its table as ipvsadm reads it. Source it
 # after ipvs-lab.sh and verdict.sh, then call ipvs_director_up.
 #
-#   ipvs_director_up     the lab, an echo server on :8080 of each real server
+#   ipvs_director_up [HOST...]  the lab (ipvs_lab_up's hosts by default), an
+#                        echo server on :8080 of each real server
 #                        (connections a test holds open); sets TMP, P, N and
 #                        LVSDR_STATEDIR (lvsdr drain's list)
 #   profile [W2] [RS2]   write P: services web (tcp/80), dns (udp/80), web6,
@@ -18,7 +19,7 @@
 
 ipvs_director_up() {
 	lab_require
-	if ! ipvs_lab_up; then
+	if ! ipvs_lab_up "$@"; then
 		not_ok "$(basename "$0"): the IPVS lab comes up"
 		exit 1
 	fi

@@ -36,6 +36,7 @@ unsigned bpf_run(const struct sock_filter *f, unsigned short n, const uint8_t *p
 void test_util(void);
 void test_events(void);
 void test_health(void);
+void test_sync(void);
 void test_host(void);
 void test_profile(void);
 void test_profile_service(void);

@@ -19,5 +19,6 @@ int main(void)
 	test_owned_ipvs();
 	test_events();
 	test_health();
+	test_sync();
 	return harness_failed ? 1 : 0;
 }
