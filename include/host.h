@@ -157,6 +157,9 @@ struct host {
 	/* want side: the profile as profile_load() opened it (fstat of the
 	 * descriptor it read), which profile_trusted() judges. */
 	struct stat source;
+	/* want side, a takeover's session: state_read() reads the knobs the
+	 * profile sets and conf/<nic>/arp_ignore only (sysctl_read_host()). */
+	bool managed_knobs_only;
 	unsigned ifname_line;         /* want side: the profile line of interface */
 	/* live side only */
 	int ifindex, lo_ifindex;
