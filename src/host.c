@@ -236,7 +236,8 @@ struct vip *host_checked_addresses(const struct host *h, size_t *n)
 {
 	struct vip *out = xcalloc(h->nvips + 3 * h->nranges + 1, sizeof(*out));
 
-	memcpy(out, h->vips, h->nvips * sizeof(*out));
+	if (h->nvips) /* vips is NULL in a profile of ranges only */
+		memcpy(out, h->vips, h->nvips * sizeof(*out));
 	*n = h->nvips;
 	for (size_t r = 0; r < h->nranges; r++) {
 		struct vip samples[3];
