@@ -29,6 +29,9 @@ struct session_options {
 	bool boot;              /* apply --boot: a director's plan holds its knobs only */
 	bool ipvs;              /* judge and change the IPVS table (apply, verify) */
 	bool adopt;             /* apply --adopt: services on the profile's keys become lvsdr's */
+	/* takeover: read only the knobs the profile sets (host.managed_knobs_only):
+	 * a director that sets none reads 1 file of /proc/sys, not 20. */
+	bool managed_knobs_only;
 	/* lvsdr events: the profile as read and checked at start (or SIGHUP),
 	 * not read again; the session works on its own copy of the VIPs. */
 	const struct host *loaded;

@@ -177,6 +177,9 @@ struct host {
 	/* want side: the profile as profile_load() opened it (fstat of the
 	 * descriptor it read), which profile_trusted() judges. */
 	struct stat source;
+	/* want side, a takeover's session: state_read() reads the knobs the
+	 * profile sets and conf/<nic>/arp_ignore only (sysctl_read_host()). */
+	bool managed_knobs_only;
 	unsigned ifname_line;         /* want side: the profile line of interface */
 	/* live side only */
 	int ifindex, lo_ifindex;
@@ -265,6 +268,14 @@ int addr_compare(int family_a, const uint8_t a[16], int family_b, const uint8_t 
 unsigned host_prefix(int family);
 /* Two prefixes (VIP ranges) share an address. */
 bool range_overlaps(const struct vip *a, const struct vip *b);
+/* The addresses of range r that probe and watch check, as host VIPs: its
+ * first, its middle and its last (fewer when r holds fewer); returns how
+ * many were written to out. */
+size_t range_samples(const struct vip *r, struct vip out[3]);
+/* The addresses probe and watch check for a profile: its VIPs, then the
+ * samples of each range that are not VIPs already. An array to free();
+ * *n gets its length. */
+struct vip *host_checked_addresses(const struct host *h, size_t *n);
 /* Why addr can serve no cluster, as the range it is in ("multicast
  * (224.0.0.0/4)"), or NULL; *hint gets advice to append, or "". */
 const char *address_unusable(int family, const uint8_t *addr, const char **hint);

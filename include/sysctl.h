@@ -18,7 +18,10 @@ bool sysctl_ipv6_disabled(const char *dev);
 
 /* Fill live->knobs from every scope of every knob for live->ifname. A
  * missing knob is absent; any other failure (EMFILE) is -errno with err
- * naming the file: the state could not be read. */
-int sysctl_read_host(struct host *live, char *err, size_t errlen);
+ * naming the file: the state could not be read. With only (a takeover's
+ * profile), just the knobs it sets, in every scope, and conf/<nic>/
+ * arp_ignore, which tells whether the NIC has IPv4; the others stay
+ * absent (unjudged). */
+int sysctl_read_host(struct host *live, const struct host *only, char *err, size_t errlen);
 
 #endif

@@ -134,9 +134,12 @@ static int targets_make(int argc, char **argv, const struct probe_args *a, struc
 			return LVSDR_EXIT_ERROR;
 		director = profile->role == ROLE_DIRECTOR;
 		*ifname = profile->ifname;
-		*out = xcalloc(profile->nvips, sizeof(**out));
-		for (size_t i = 0; i < profile->nvips; i++)
-			probe_target_init(&(*out)[(*n)++], profile->vips[i].family, profile->vips[i].addr);
+		size_t nchecked;
+		struct vip *checked = host_checked_addresses(profile, &nchecked);
+		*out = xcalloc(nchecked + 1, sizeof(**out));
+		for (size_t i = 0; i < nchecked; i++)
+			probe_target_init(&(*out)[(*n)++], checked[i].family, checked[i].addr);
+		free(checked);
 	} else {
 		*ifname = a->ifname;
 		*out = xcalloc((size_t)(argc - optind), sizeof(**out));

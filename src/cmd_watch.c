@@ -113,9 +113,12 @@ static int watch_targets(int argc, char **argv, struct watch_run *w, struct host
 			return LVSDR_EXIT_ERROR;
 		*director = profile->role == ROLE_DIRECTOR;
 		w->ifname = profile->ifname;
-		w->addrs = xcalloc(profile->nvips, sizeof(*w->addrs));
-		for (size_t i = 0; i < profile->nvips; i++)
-			w->addrs[w->n++].vip = profile->vips[i];
+		size_t nchecked;
+		struct vip *checked = host_checked_addresses(profile, &nchecked);
+		w->addrs = xcalloc(nchecked + 1, sizeof(*w->addrs));
+		for (size_t i = 0; i < nchecked; i++)
+			w->addrs[w->n++].vip = checked[i];
+		free(checked);
 	} else {
 		w->addrs = xcalloc((size_t)(argc - optind), sizeof(*w->addrs));
 		for (int i = optind; i < argc; i++) {

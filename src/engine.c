@@ -145,6 +145,7 @@ int session_open(struct session *s, const char *profile, const struct session_op
 	} else if (opt->lock && geteuid() == 0 && profile_trusted(profile, &s->want.source, err, sizeof(err)) < 0) {
 		return session_fail(s, "%s; nothing changed", err);
 	}
+	s->want.managed_knobs_only = opt->managed_knobs_only;
 	if (opt->expect >= 0)
 		s->want.expect = (enum vip_expect)opt->expect;
 	if (opt->boot && s->want.role == ROLE_DIRECTOR) {

@@ -255,24 +255,37 @@ static size_t run_addresses(struct session *s, size_t i, size_t j, bool *done, s
 	return res->failed_step;
 }
 
-/* Every address the plan binds, into the ownership record (not saved). */
-static void record_binds(struct session *s)
+/* The addresses steps [from, to) bind, into the ownership record (not
+ * saved). */
+static void record_binds(struct session *s, size_t from, size_t to)
 {
 	const struct plan *p = &s->plan;
-	struct live_addr *binds = xcalloc(p->nsteps + 1, sizeof(*binds));
+	struct live_addr *binds = xcalloc(to - from + 1, sizeof(*binds));
 	size_t nbinds = 0;
 
-	for (size_t k = 0; k < p->nsteps; k++)
+	for (size_t k = from; k < to; k++)
 		if (p->steps[k].kind == STEP_ADDR_ADD)
 			binds[nbinds++] = p->steps[k].addr;
 	owned_add_all(&s->owned, binds, nbinds);
 	free(binds);
 }
 
+/* How far the record reaches before the first change: every bind; with a
+ * hook for binds (a takeover) only the first, so that its first frame
+ * waits for no record of 1,000 VIPs. The rest is recorded, once, before
+ * the second batch goes (plan_execute()). */
+static size_t record_first_reach(const struct session *s)
+{
+	for (size_t k = 0; s->on_bound && k < s->plan.nsteps; k++)
+		if (s->plan.steps[k].kind == STEP_ADDR_ADD)
+			return k + 1;
+	return s->plan.nsteps;
+}
+
 int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 {
 	struct plan *p = &s->plan;
-	size_t n = p->nsteps, fault = fault_step(), i = 0, bind_batch = 1;
+	size_t n = p->nsteps, fault = fault_step(), i = 0, bind_batch = 1, recorded = record_first_reach(s);
 	unsigned delay_ms = step_delay_ms();
 	bool *done = xcalloc(n, sizeof(*done));
 	char err[512], what[320];
@@ -284,7 +297,7 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 	sigprocmask(SIG_BLOCK, &blocked, &saved);
 	/* Record what we are about to bind before binding it: a crash then
 	 * leaves a record that names more than is there, never less. */
-	record_binds(s);
+	record_binds(s, 0, recorded);
 	if (owned_save(&s->owned, err, sizeof(err)) < 0 || ipvs_record_before(s, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s: %s; nothing changed\n", lvsdr_prog, err);
 		free(done);
@@ -332,6 +345,14 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 		}
 		if (st->kind == STEP_ADDR_ADD && s->on_bound && j - i > bind_batch)
 			j = i + bind_batch;
+		if (j > recorded) {
+			record_binds(s, recorded, n);
+			recorded = n;
+			if (owned_save(&s->owned, res->error, sizeof(res->error)) < 0) {
+				res->failed_step = i + 1;
+				break;
+			}
+		}
 		if (run_addresses(s, i, j, done, res))
 			break;
 		if (st->kind == STEP_ADDR_ADD && s->on_bound) {

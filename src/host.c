@@ -210,6 +210,49 @@ int vip_compare(const void *a, const void *b)
 	return addr_compare(x->family, x->addr, y->family, y->addr);
 }
 
+size_t range_samples(const struct vip *r, struct vip out[3])
+{
+	unsigned bits = host_prefix(r->family), n = 0;
+	struct vip first = { .family = r->family, .prefix = (uint8_t)bits, .line = r->line };
+
+	/* Host bits cleared: first; all set: last; the top one set: middle. */
+	for (unsigned b = 0; b < bits; b++)
+		if (b < r->prefix && (r->addr[b / 8] & (0x80u >> (b % 8))))
+			first.addr[b / 8] |= (uint8_t)(0x80u >> (b % 8));
+	out[n++] = first;
+	if (r->prefix >= bits)
+		return n;
+	if ((unsigned)r->prefix + 1 < bits) {
+		out[n] = first;
+		out[n++].addr[r->prefix / 8] |= (uint8_t)(0x80u >> (r->prefix % 8));
+	}
+	out[n] = first;
+	for (unsigned b = r->prefix; b < bits; b++)
+		out[n].addr[b / 8] |= (uint8_t)(0x80u >> (b % 8));
+	return n + 1;
+}
+
+struct vip *host_checked_addresses(const struct host *h, size_t *n)
+{
+	struct vip *out = xcalloc(h->nvips + 3 * h->nranges + 1, sizeof(*out));
+
+	if (h->nvips) /* vips is NULL in a profile of ranges only */
+		memcpy(out, h->vips, h->nvips * sizeof(*out));
+	*n = h->nvips;
+	for (size_t r = 0; r < h->nranges; r++) {
+		struct vip samples[3];
+		size_t k = range_samples(&h->ranges[r], samples);
+		for (size_t i = 0; i < k; i++) {
+			size_t j = 0;
+			while (j < *n && vip_compare(&out[j], &samples[i]))
+				j++;
+			if (j == *n)
+				out[(*n)++] = samples[i];
+		}
+	}
+	return out;
+}
+
 const char *address_unusable(int family, const uint8_t *a, const char **hint)
 {
 	static const uint8_t zero[16], v4mapped[12] = { [10] = 0xff, [11] = 0xff };

@@ -364,7 +364,7 @@ static void plan_vip(struct plan *p, size_t i)
 	} else if (!bound) {
 		struct live_addr a = { .family = v->family, .prefix = v->prefix, .ifindex = target };
 		memcpy(a.addr, v->addr, 16);
-		snprintf(a.ifname, sizeof(a.ifname), "%s", target_name);
+		string_copy(a.ifname, sizeof(a.ifname), target_name);
 		bool ipv6_off = v->family == AF_INET6 && (realserver ? live->ipv6_off_lo : live->ipv6_off_nic);
 		if (r->verdict == VERDICT_OK && ipv6_off) {
 			/* The kernel would refuse with a bare "Permission denied". */
@@ -375,7 +375,9 @@ static void plan_vip(struct plan *p, size_t i)
 		} else if (r->verdict == VERDICT_OK) {
 			r->verdict = VERDICT_DRIFT;
 			r->state = "missing";
-			snprintf(detail, sizeof(detail), "not bound on %s", target_name);
+			/* Every VIP of a takeover: no snprintf (string_copy()). */
+			memcpy(detail, "not bound on ", 13);
+			string_copy(detail + 13, sizeof(detail) - 13, target_name);
 		}
 		if (r->verdict != VERDICT_BLOCKED)
 			address_step(p, STEP_ADDR_ADD, &a);

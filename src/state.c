@@ -178,7 +178,7 @@ int state_read(const struct host *want, struct netlink *nl, struct owned_set *ow
 	if (live->ifindex && netlink_link_master(nl, live->ifindex, live->master, live->master_kind) &&
 	    !strcmp(live->master_kind, "vrf"))
 		live->master[0] = '\0';
-	if (sysctl_read_host(live, err, errlen) < 0)
+	if (sysctl_read_host(live, want->managed_knobs_only ? want : NULL, err, errlen) < 0)
 		return -1;
 	for (size_t i = 0; i < want->nvips; i++)
 		if (want->vips[i].family == AF_INET6) {

@@ -90,14 +90,23 @@ int sysctl_write(const char *dir, const char *knob, int value)
 
 /* Twenty files on the takeover's path to its first frame: each scope's
  * directory is looked up once, and each knob opened relative to it. */
-int sysctl_read_host(struct host *live, char *err, size_t errlen)
+/* Whether sysctl_read_host() reads knob k in scope s for only. */
+static bool knob_wanted(const struct host *only, enum arp_knob k, enum scope s)
+{
+	return !only || only->knobs[k].present[SCOPE_ALL] || only->knobs[k].present[SCOPE_DEV] ||
+	       (k == KNOB_IGNORE && s == SCOPE_DEV);
+}
+
+int sysctl_read_host(struct host *live, const struct host *only, char *err, size_t errlen)
 {
 	for (int s = 0; s < SCOPE_COUNT; s++) {
 		char path[128];
-		int dirfd, ret = 0;
-		for (int k = 0; k < KNOB_COUNT; k++)
+		int dirfd, ret = 0, wanted = 0;
+		for (int k = 0; k < KNOB_COUNT; k++) {
 			live->knobs[k].present[s] = false;
-		if (knob_path(path, sizeof(path), sysctl_scope_dir((enum scope)s, live->ifname), ""))
+			wanted += knob_wanted(only, (enum arp_knob)k, (enum scope)s);
+		}
+		if (!wanted || knob_path(path, sizeof(path), sysctl_scope_dir((enum scope)s, live->ifname), ""))
 			continue;
 		/* Only a missing file means a missing knob: out of descriptors
 		 * (EMFILE) or memory, the state is unread, never "absent". */
@@ -105,6 +114,8 @@ int sysctl_read_host(struct host *live, char *err, size_t errlen)
 			ret = -errno;
 		for (int k = 0; k < KNOB_COUNT && dirfd >= 0 && !ret; k++) {
 			struct knob_values *kv = &live->knobs[k];
+			if (!knob_wanted(only, (enum arp_knob)k, (enum scope)s))
+				continue;
 			ret = read_knob_at(dirfd, knob_table[k].sysctl, &kv->value[s]);
 			kv->present[s] = ret == 0;
 			if (ret == -ENOENT || ret == -EINVAL)

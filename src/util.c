@@ -54,6 +54,16 @@ void sort_array(void *base, size_t n, size_t size, int (*compare)(const void *, 
 		qsort(base, n, size, compare);
 }
 
+void string_copy(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size ? size - 1 : 0);
+
+	if (!size)
+		return;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 char *xstrdup(const char *s)
 {
 	char *p = strdup(s);

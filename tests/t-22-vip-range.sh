@@ -96,6 +96,30 @@ for a in $ENDS4; do
 	lab_expect_who "2 leak: local route $R4 on rs1's lo, knobs 0: rs1 answers ARP for $a" "$a" rs1
 done
 
+# probe_ranges NAME: lvsdr probe of the ranges-only profile from the client,
+# with lvsdr watch listening there meanwhile (both checked nothing of a
+# range before: they now take each range's first, middle and last address).
+probe_ranges() {
+	ip netns exec "$(ns client)" "$LVSDR" watch -d 4s "$P" >"$TMP/$1.watch" 2>"$TMP/$1.watch.err" &
+	WATCH_PID=$!
+	wait_until 10 grep -qs watching "$TMP/$1.watch.err"
+	run client probe -c 1 -t 300ms "$P"
+	kill -TERM "$WATCH_PID" 2>/dev/null
+	wait "$WATCH_PID"
+	WATCH_RC=$?
+}
+probe_ranges leak
+want "probe: not 6 addresses" out_has "^$P: probed 6 addresses on eth0: "
+for a in $ENDS4; do want "$a not answered by rs1" out_has "^  $a +ok +$LAB_MAC_rs1\$"; done
+for a in $ENDS6; do want "$a: someone answered" out_has "^  $a +no-owner +nobody answered$"; done
+verdict "2b probe of the ranges-only profile: rs1 answers ARP for $ENDS4 (the leak), nobody for the IPv6 ends"
+want "watch exit $WATCH_RC" test "$WATCH_RC" = 0
+for a in $ENDS4; do
+	want "watch did not log rs1 claiming $a" grep -qE "^[0-9T:.Z-]+ ${a//./\\.} $LAB_MAC_rs1 arp-reply" "$TMP/leak.watch"
+done
+want "watch logged an address outside the samples" sh -c "! grep -E '^[0-9]{4}-' '$TMP/leak.watch' | grep -vE ' 198\.51\.100\.(0|128|255) '"
+verdict "2c watch of the ranges-only profile logs rs1's claims of $ENDS4, and nothing else"
+
 # --- 3. apply: one route per range, ARP and ND silent, DR frames accepted ----
 clean_rs
 run rs1 apply "$P"
@@ -111,6 +135,11 @@ verdict "3a apply adds one local route on lo per range, binds no address, record
 for a in $ENDS4 $ENDS6; do
 	lab_expect_who "3b after apply: nobody answers ARP/ND for $a (rs1 must NOT)" "$a"
 done
+probe_ranges applied
+want "probe: not 6 addresses" out_has "^$P: probed 6 addresses on eth0: "
+for a in $ENDS4 $ENDS6; do want "$a answered" out_has "^  $a +no-owner +nobody answered$"; done
+want "watch logged a claim" sh -c "! grep -qE '^[0-9]{4}-' '$TMP/applied.watch'"
+verdict "3b' after apply, probe finds nobody answering at the ranges' ends and middle (no-owner), watch logs no claim"
 pathcheck4
 want "exit $RC, wanted 0" status_is 0
 for a in $ENDS4; do want "$a not open" out_has "^  $a +$LAB_IP_rs1 +tcp/80 +open"; done

@@ -383,8 +383,41 @@ static void test_addr_format_ipv4(void)
 	      "addr_format: 255.255.255.255 fits 16 bytes (got %s)", got);
 }
 
+/* range_samples(): "first middle last" of r, as addr_format prints them. */
+static bool samples_are(const char *range, const char *want)
+{
+	struct vip r = vip_of(range), out[3];
+	size_t n = range_samples(&r, out);
+	char got[200] = "", text[64];
+
+	for (size_t i = 0; i < n; i++) {
+		addr_format(out[i].family, out[i].addr, text, sizeof(text));
+		if (out[i].prefix != host_prefix(r.family))
+			return false;
+		strcat(got, i ? " " : "");
+		strcat(got, text);
+	}
+	if (strcmp(got, want))
+		printf("# %s: got [%s]\n", range, got);
+	return !strcmp(got, want);
+}
+
+static void test_range_samples(void)
+{
+	CHECK(samples_are("198.51.100.0/24", "198.51.100.0 198.51.100.128 198.51.100.255"),
+	      "range_samples: a /24's first, middle and last address");
+	CHECK(samples_are("2001:db8:1::/64", "2001:db8:1:: 2001:db8:1:0:8000:: 2001:db8:1:0:ffff:ffff:ffff:ffff"),
+	      "range_samples: a /64's first, middle and last address");
+	CHECK(samples_are("198.18.0.0/15", "198.18.0.0 198.19.0.0 198.19.255.255"),
+	      "range_samples: the middle of a /15 is in its second /16");
+	CHECK(samples_are("192.0.2.6/31", "192.0.2.6 192.0.2.7"), "range_samples: a /31 has no middle of its own");
+	CHECK(samples_are("192.0.2.6/32", "192.0.2.6"), "range_samples: a /32 is one address");
+	CHECK(samples_are("2001:db8::1/128", "2001:db8::1"), "range_samples: a /128 is one address");
+}
+
 void test_host(void)
 {
+	test_range_samples();
 	test_addr_format_ipv4();
 	test_knob_table();
 	test_knob_ranges();
