@@ -1,5 +1,6 @@
 /* lvsdr: LVS direct-routing host set-up. A table of subcommands, each in its
  * own file with one *_main(); usage is generated from the table. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,6 +42,10 @@ static void show_usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	/* A reader that leaves (`lvsdr apply | head -n 1`) is no request to
+	 * stop: a write to it fails with EPIPE and the run goes on to its end,
+	 * instead of dying between two steps with nothing rolled back. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		show_usage(stderr);
 		return LVSDR_EXIT_ERROR;

@@ -116,6 +116,18 @@ check "a damaged ownership record: the message names its file and line 2" \
 same_as "a damaged ownership record: nothing changed" "$before"
 rm -f "$record"
 
+# -- the reader of the output gone -------------------------------------------------
+# `lvsdr apply | head -n 1`: the reader leaves after the first line, and
+# the next line apply writes meets a closed pipe. That is no request to
+# stop: the run goes on to the end (its later lines lost) instead of dying
+# of SIGPIPE half-way with nothing rolled back. Fails on a build that lets
+# SIGPIPE kill it (status 141, the VIPs half bound).
+ip netns exec "$(ns rs1)" env LVSDR_TEST_STEP_DELAY_MS=300 "$LVSDR" apply "$PROFILE" 2>&1 | head -n 1 >/dev/null
+rc=${PIPESTATUS[0]}
+check "the output's reader gone mid-apply (SIGPIPE): the run ends with status 0 (got $rc)" test "$rc" -eq 0
+check "the output's reader gone mid-apply: the profile is applied whole (verify in sync)" \
+	on rs1 "$LVSDR" verify -q "$PROFILE"
+
 # -- the lock -------------------------------------------------------------------
 # Eight runs at once (keepalived starts notify scripts concurrently): every
 # one succeeds, one of them does the work, and the result is the profile.
