@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# t-13: the layers point one way. tests/lib/layers.sh (make layers) maps
+# which file of src/ and include/ includes which project header; no file
+# may include a header of a layer above its own (commands -> engine ->
+# model -> kernel and wire -> data -> util), and every file has a layer.
+# The checker itself is tried on a made-up tree first, so a checker that
+# finds nothing cannot pass for a clean tree. No namespaces, no root.
+# shellcheck source=tests/lib/common.sh
+. "$(dirname "$0")/lib/common.sh"
+
+layers=$LVSDR_ROOT/tests/lib/layers.sh
+tmp=$(mktemp -d) || exit 2
+trap 'rm -rf "$tmp"' EXIT
+
+# Includes that still point up, fixed one by one: each must still be
+# there (the list only shrinks) and nothing else may point up.
+allowed=(
+	"src/diag.c (model) includes lvsdr.h (commands)"
+	"src/engine.c (engine) includes lvsdr.h (commands)"
+	"src/execute.c (engine) includes lvsdr.h (commands)"
+	"src/execute_ipvs.c (engine) includes lvsdr.h (commands)"
+	"src/monitor.c (model) includes lvsdr.h (commands)"
+	"src/pathcheck_run.c (kernel/wire) includes engine.h (engine)"
+	"src/probe.c (kernel/wire) includes lvsdr.h (commands)"
+	"src/syslog_mirror.c (util) includes lvsdr.h (commands)"
+)
+
+# A made-up tree: a wire file that reaches up into the engine, a util file
+# that includes only util, and a file with no layer.
+mkdir -p "$tmp/tree/src" "$tmp/tree/include"
+printf '#include "probe.h"\n#include "engine.h"\n#include "util.h"\n' >"$tmp/tree/src/probe.c"
+printf '#include "util.h"\n' >"$tmp/tree/src/util.c"
+: >"$tmp/tree/include/util.h"
+out=$("$layers" "$tmp/tree")
+rc=$?
+if [ "$rc" = 1 ] && [ "$(grep '^upward:' <<<"$out")" = "upward: src/probe.c (kernel/wire) includes engine.h (engine)" ] &&
+	grep -qx '  src/util.c *util.h' <<<"$out"; then
+	ok "layers.sh flags a wire file including engine.h, and nothing else (status 1)"
+else
+	not_ok "layers.sh flags a wire file including engine.h, and nothing else (status $rc)"
+	printf '%s\n' "$out" | sed 's/^/#   /'
+fi
+printf '#include "util.h"\n' >"$tmp/tree/src/newthing.c"
+out=$("$layers" "$tmp/tree")
+rc=$?
+if [ "$rc" = 2 ] && grep -qx 'no layer: src/newthing.c (give it one in tests/lib/layers.sh)' <<<"$out"; then
+	ok "layers.sh refuses a file it cannot place (status 2)"
+else
+	not_ok "layers.sh refuses a file it cannot place (status $rc)"
+	printf '%s\n' "$out" | sed 's/^/#   /'
+fi
+
+out=$("$layers" "$LVSDR_ROOT")
+rc=$?
+if grep -q '^no layer:' <<<"$out"; then
+	not_ok "every file of src/ and include/ has a layer"
+	grep '^no layer:' <<<"$out" | sed 's/^/#   /'
+else
+	ok "every file of src/ and include/ has a layer"
+fi
+found=$(grep '^upward: ' <<<"$out" | sed 's/^upward: //')
+want=$(printf '%s\n' "${allowed[@]}" | sed '/^$/d')
+if [ "$found" = "$want" ] && { [ -n "$want" ] || [ "$rc" = 0 ]; }; then
+	ok "no include points up a layer beyond the ${#allowed[@]} still listed in t-13"
+else
+	not_ok "no include points up a layer beyond the ${#allowed[@]} still listed in t-13 (status $rc)"
+	diff -u <(printf '%s\n' "$want") <(printf '%s\n' "$found") | sed 's/^/#   /'
+fi
