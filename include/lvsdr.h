@@ -4,14 +4,8 @@
 
 #include <stdbool.h>
 
-enum lvsdr_exit {
-	LVSDR_EXIT_OK = 0,              /* success, or in sync */
-	LVSDR_EXIT_DRIFT = 1,           /* verify: live state differs from the profile */
-	LVSDR_EXIT_ERROR = 2,           /* bad input, bad usage, or a failure rolled back */
-	LVSDR_EXIT_ROLLBACK_FAILED = 3, /* a failure whose rollback failed too: state is listed */
-};
-
-extern const char *lvsdr_prog;
+#include "exit_status.h"
+#include "progname.h"
 
 int check_main(int argc, char **argv);
 int verify_main(int argc, char **argv);

@@ -14,7 +14,8 @@
 #include "garp.h"
 #include "probe.h"
 
-#include "lvsdr.h"
+#include "exit_status.h"
+#include "progname.h"
 #include "profile.h"
 #include "state.h"
 #include "syslog_mirror.h"

@@ -13,7 +13,8 @@
 
 #include "engine.h"
 #include "execute_ipvs.h"
-#include "lvsdr.h"
+#include "exit_status.h"
+#include "progname.h"
 #include "state.h"
 #include "sysctl.h"
 #include "syslog_mirror.h"

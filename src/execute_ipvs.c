@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "lvsdr.h"
+#include "progname.h"
 #include "util.h"
 
 static const struct ipvs_step *payload(const struct session *s, const struct step *st)

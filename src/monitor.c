@@ -11,7 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lvsdr.h"
+#include "exit_status.h"
+#include "progname.h"
 #include "util.h"
 
 const char *const nagios_words[4] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };

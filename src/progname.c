@@ -1,0 +1,3 @@
+#include "progname.h"
+
+const char *lvsdr_prog = "lvsdr";
