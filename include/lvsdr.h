@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+#include "command_line.h"
 #include "exit_status.h"
 #include "progname.h"
 
@@ -20,10 +21,6 @@ int pathcheck_main(int argc, char **argv);
 int drain_main(int argc, char **argv);
 int undrain_main(int argc, char **argv);
 int import_main(int argc, char **argv);
-
-/* The command line of a command taking [-q] [-h] and exactly one PROFILE,
- * which is then argv[optind]: -1 to go on, or the status to exit with. */
-int command_line_simple(int argc, char **argv, const char *usage, bool *quiet);
 
 int events_main(int argc, char **argv);
 

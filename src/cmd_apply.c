@@ -7,6 +7,7 @@
 #include "engine.h"
 #include "garp.h"
 #include "lvsdr.h"
+#include "privilege.h"
 #include "util.h"
 
 static const char apply_usage[] =

@@ -11,6 +11,7 @@
 
 #include "engine.h"
 #include "lvsdr.h"
+#include "privilege.h"
 #include "util.h"
 
 #define DRAIN_WAIT_MS_DEFAULT 300000u

@@ -30,6 +30,7 @@
 #include "lvsdr.h"
 #include "monitor.h"
 #include "notified.h"
+#include "privilege.h"
 #include "profile.h"
 #include "syslog_mirror.h"
 #include "util.h"

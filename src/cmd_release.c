@@ -5,6 +5,7 @@
 
 #include "engine.h"
 #include "lvsdr.h"
+#include "privilege.h"
 
 static const char release_usage[] =
 	"Usage: lvsdr release [-q] PROFILE\n"

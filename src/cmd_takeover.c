@@ -14,6 +14,7 @@
 #include "frames.h"
 #include "garp.h"
 #include "lvsdr.h"
+#include "privilege.h"
 #include "probe.h"
 #include "util.h"
 
@@ -94,6 +95,55 @@ static int takeover_sender(struct session *s, struct director_call *call, struct
 		*call->garp = *g;
 	}
 	return 0;
+}
+
+/* The conflict check of takeover, before anything is bound: probe every
+ * VIP of want not yet bound on its interface, from the unspecified
+ * address, for LVSDR_CONFLICT_WAIT_MS. Prints each VIP another host holds,
+ * with its MACs. Returns 0 to go on (nobody answered, or conflict = warn),
+ * 2 to stop (conflict = refuse and a VIP is held, or the probe failed). */
+static int conflict_check(struct garp_sender *g, int rx, const struct host *want, const char *profile)
+{
+	const struct probe_timing timing = { LVSDR_CONFLICT_COUNT, LVSDR_CONFLICT_WAIT_MS };
+	bool refuse = want->garp.conflict == CONFLICT_REFUSE;
+	struct probe_target *targets = xcalloc(want->nvips, sizeof(*targets));
+	char err[256], addr[INET6_ADDRSTRLEN], mac[MAC_TEXT_LEN];
+	size_t n = 0, held = 0;
+	struct nic nic;
+	int ret;
+
+	if (probe_nic_lookup(want->ifname, &nic, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s: %s: %s; nothing changed\n", lvsdr_prog, profile, err);
+		free(targets);
+		return LVSDR_EXIT_ERROR;
+	}
+	/* Only what this run will bind: a VIP held here already is ours, and
+	 * one left out of the takeover is not bound at all. */
+	for (size_t i = 0; i < want->nvips; i++)
+		if (!want->vips[i].excluded && !nic_holds(&nic, want->vips[i].family, want->vips[i].addr))
+			probe_target_init(&targets[n++], want->vips[i].family, want->vips[i].addr);
+	ret = n ? probe_run(g, rx, &nic, targets, n, &timing, true, err, sizeof(err)) : 0;
+	if (ret < 0)
+		fprintf(stderr, "%s: %s: conflict check: %s; nothing changed\n", lvsdr_prog, profile, err);
+	for (size_t i = 0; i < n && ret >= 0; i++) {
+		if (!targets[i].nresponders)
+			continue;
+		held++;
+		addr_format(targets[i].family, targets[i].addr, addr, sizeof(addr));
+		fprintf(stderr, "%s: %s: %s: %s is held by", lvsdr_prog, profile, refuse ? "conflict" : "warning", addr);
+		for (size_t j = 0; j < targets[i].nresponders; j++)
+			fprintf(stderr, "%s %s", j ? "," : "", mac_format(targets[i].responders[j].mac, mac));
+		fprintf(stderr, "%s\n", refuse ? "" : "; taking it over anyway ([garp] conflict = warn)");
+	}
+	if (held && refuse)
+		fprintf(stderr, "%s: %s: refusing to take over: %zu VIP%s already answer%s on %s ([garp] conflict = "
+			"refuse); nothing changed\n", lvsdr_prog, profile, held, held == 1 ? "" : "s",
+			held == 1 ? "s" : "", want->ifname);
+	probe_targets_free(targets, n);
+	nic_free(&nic);
+	if (ret < 0)
+		return LVSDR_EXIT_ERROR;
+	return held && refuse ? LVSDR_EXIT_ERROR : LVSDR_EXIT_OK;
 }
 
 /* Open the announcing socket and, with [garp] conflict, check the

@@ -14,6 +14,7 @@
 
 #include "engine.h"
 #include "lvsdr.h"
+#include "privilege.h"
 #include "probe.h"
 #include "profile.h"
 #include "util.h"

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "garp.h"
+#include "privilege.h"
 #include "probe.h"
 
 #include "exit_status.h"

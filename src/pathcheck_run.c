@@ -27,9 +27,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "engine.h"
 #include "neighbour.h"
 #include "nic.h"
+#include "privilege.h"
 #include "util.h"
 
 /* Probes in flight at once: each holds a socket for its source port. */

@@ -17,7 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "pathcheck.h"
 #include "profile_internal.h"
 #include "safe_open.h"
 #include "util.h"
