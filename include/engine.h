@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "address.h"
+#include "rtnetlink.h"
 #include "host.h"
 #include "ipvs_netlink.h"
 #include "owned.h"

@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "address.h"
+#include "rtnetlink.h"
 #include "engine.h"
 #include "events_fifo.h"
 #include "events_health.h"

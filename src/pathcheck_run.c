@@ -30,6 +30,7 @@
 #include "neighbour.h"
 #include "nic.h"
 #include "privilege.h"
+#include "rtnetlink.h"
 #include "util.h"
 
 /* Probes in flight at once: each holds a socket for its source port. */

@@ -2,8 +2,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
-#include <linux/if_packet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +10,7 @@
 #include <unistd.h>
 
 #include "garp.h"
+#include "rtnetlink.h"
 #include "util.h"
 
 const char *const probe_verdict_words[PROBE_VERDICT_COUNT] = {
@@ -191,21 +190,20 @@ int probe_run(struct garp_sender *g, int rx, const struct nic *nic, struct probe
 /* A MAC of any interface of this host: an answer from one of them (a
  * second NIC on the segment, a veth whose peer is here too) is this host,
  * never a peer. */
-static bool mac_is_local(const struct ifaddrs *list, const uint8_t mac[MAC_LEN])
+static bool mac_is_local(const uint8_t (*local)[MAC_LEN], size_t nlocal, const uint8_t mac[MAC_LEN])
 {
-	for (const struct ifaddrs *i = list; i; i = i->ifa_next) {
-		const struct sockaddr_ll *ll = (const struct sockaddr_ll *)(const void *)i->ifa_addr;
-		if (ll && ll->sll_family == AF_PACKET && ll->sll_halen == MAC_LEN && !memcmp(ll->sll_addr, mac, MAC_LEN))
+	for (size_t i = 0; i < nlocal; i++)
+		if (!memcmp(local[i], mac, MAC_LEN))
 			return true;
-	}
 	return false;
 }
 
 /* What probe_run() found, this host's own MACs left out. */
-static void holders_fill(const struct probe_target *t, const struct ifaddrs *local, struct vip_holder *h)
+static void holders_fill(const struct probe_target *t, const uint8_t (*local)[MAC_LEN], size_t nlocal,
+			 struct vip_holder *h)
 {
 	for (size_t j = 0; j < t->nresponders; j++) {
-		if (t->responders[j].this_host || mac_is_local(local, t->responders[j].mac))
+		if (t->responders[j].this_host || mac_is_local(local, nlocal, t->responders[j].mac))
 			continue;
 		if (!h->held)
 			memcpy(h->mac, t->responders[j].mac, MAC_LEN); /* sorted: the lowest */
@@ -220,7 +218,8 @@ int probe_vip_holders(const struct host *want, const struct host *live, struct v
 	const struct probe_timing timing = { LVSDR_CONFLICT_COUNT, LVSDR_CONFLICT_WAIT_MS };
 	struct garp_sender *g = NULL;
 	struct probe_target *targets;
-	struct ifaddrs *local = NULL;
+	uint8_t (*local)[MAC_LEN] = NULL;
+	size_t nlocal = 0;
 	struct nic nic;
 	int rx, ret;
 
@@ -239,16 +238,13 @@ int probe_vip_holders(const struct host *want, const struct host *live, struct v
 	for (size_t i = 0; i < want->nvips; i++)
 		probe_target_init(&targets[i], want->vips[i].family, want->vips[i].addr);
 	ret = probe_run(g, rx, &nic, targets, want->nvips, &timing, true, err, errlen);
-	if (ret >= 0 && getifaddrs(&local) < 0) {
-		snprintf(err, errlen, "cannot list this host's interfaces: %s", strerror(errno));
-		ret = -1;
-	}
+	if (ret >= 0)
+		ret = netlink_local_macs(&local, &nlocal, err, errlen);
 	for (size_t i = 0; i < want->nvips && ret >= 0; i++) {
 		memset(&holders[i], 0, sizeof(holders[i]));
-		holders_fill(&targets[i], local, &holders[i]);
+		holders_fill(&targets[i], local, nlocal, &holders[i]);
 	}
-	if (local)
-		freeifaddrs(local);
+	free(local);
 	probe_targets_free(targets, want->nvips);
 	nic_free(&nic);
 	close(rx);

@@ -53,3 +53,23 @@ else
 	not_ok "no include of src/ or include/ points up a layer (status $rc)"
 	printf '%s\n' "$found" | sed 's/^/#   /'
 fi
+
+# One reader of link and address facts: rtnetlink.c, through libnl-route.
+# Nothing else lists interfaces with getifaddrs(3) or asks them by ioctl,
+# and only it (and the generic-netlink IPVS facade with the sequence
+# helper it shares) includes <netlink/...>.
+second=$(grep -nE 'getifaddrs|SIOCGIF[A-Z]+' "$LVSDR_ROOT"/src/*.c "$LVSDR_ROOT"/include/*.h | sed "s|^$LVSDR_ROOT/||")
+if [ -z "$second" ]; then
+	ok "no file reads links or addresses with getifaddrs or an SIOCGIF ioctl"
+else
+	not_ok "no file reads links or addresses with getifaddrs or an SIOCGIF ioctl"
+	printf '%s\n' "$second" | sed 's/^/#   /'
+fi
+libnl=$(grep -l '^#include <netlink/' "$LVSDR_ROOT"/src/*.c "$LVSDR_ROOT"/include/*.h | sed "s|^$LVSDR_ROOT/||" | tr '\n' ' ')
+if [ "$libnl" = "src/ipvs_netlink.c src/nl_seq.c src/rtnetlink.c " ] &&
+	[ "$(grep -l '^#include <netlink/route/' "$LVSDR_ROOT"/src/*.c | sed "s|^$LVSDR_ROOT/||")" = src/rtnetlink.c ]; then
+	ok "only rtnetlink.c includes <netlink/route/...>, and only the three netlink files include <netlink/...>"
+else
+	not_ok "only rtnetlink.c includes <netlink/route/...>, and only the three netlink files include <netlink/...>"
+	echo "#   <netlink/...> in: $libnl"
+fi
