@@ -104,11 +104,11 @@ static int resident_load(struct resident *r, struct host *out)
 	bool good = profile_load_report(r->profile, out, err, sizeof(err)) == 0;
 
 	if (good && geteuid() == 0 && profile_trusted(r->profile, &out->source, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: %s\n", lvsdr_prog, err);
+		lvsdr_warnx("%s", err);
 		good = false;
 	} else if (good && out->role != ROLE_DIRECTOR) {
-		fprintf(stderr, "%s: %s: events is for role = director; a real server never takes VIPs over\n",
-			lvsdr_prog, r->profile);
+		lvsdr_warnx("%s: events is for role = director; a real server never takes VIPs over",
+			r->profile);
 		good = false;
 	}
 	/* A profile refused is freed all the same: parts of it were read. */
@@ -130,7 +130,7 @@ static int resident_read_state(struct resident *r, bool open_garp)
 	if (status == LVSDR_EXIT_OK) {
 		r->m.vips_held = session_still_bound(&s.live, s.want.vips, s.want.nvips, s.want.vips);
 		if (open_garp && garp_open_live(&r->garp, &s.live, err, sizeof(err)) < 0) {
-			fprintf(stderr, "%s: %s: %s\n", lvsdr_prog, r->profile, err);
+			lvsdr_warnx("%s: %s", r->profile, err);
 			status = LVSDR_EXIT_ERROR;
 		}
 	}
@@ -160,7 +160,7 @@ static void announce_round(struct resident *r)
 	}
 	session_close(&s);
 	if (ret < 0)
-		fprintf(stderr, "%s: %s: announcements stopped after %u of %u rounds\n", lvsdr_prog, r->profile,
+		lvsdr_warnx("%s: announcements stopped after %u of %u rounds", r->profile,
 			r->next_round, r->rounds);
 	if (ret < 0 || !r->nannounce || ++r->next_round >= r->rounds)
 		announce_cancel(r);
@@ -193,7 +193,7 @@ static void resident_notified(const struct resident *r, const struct event *ev)
 	uint64_t ticket;
 
 	if (notified_arrive(r->profile, event_state_words[ev->state], &ticket, err, sizeof(err)) < 0)
-		fprintf(stderr, "%s: warning: %s; verify --state notified may not know this host is %s\n", lvsdr_prog,
+		lvsdr_warnx("warning: %s; verify --state notified may not know this host is %s",
 			err, event_state_words[ev->state]);
 }
 
@@ -287,7 +287,7 @@ static void resident_reload(struct resident *r)
 	struct host fresh;
 
 	if (resident_load(r, &fresh) < 0) {
-		fprintf(stderr, "%s: SIGHUP: %s: refused; the profile read before stays in force\n", lvsdr_prog,
+		lvsdr_warnx("SIGHUP: %s: refused; the profile read before stays in force",
 			r->profile);
 		return;
 	}
@@ -411,7 +411,7 @@ static int resident_start(struct resident *r)
 	if ((status = privilege_require(true)) != LVSDR_EXIT_OK)
 		return status;
 	if (netlink_open(&r->nl, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: %s\n", lvsdr_prog, err);
+		lvsdr_warnx("%s", err);
 		return LVSDR_EXIT_ERROR;
 	}
 	if ((status = resident_read_state(r, true)) != LVSDR_EXIT_OK)

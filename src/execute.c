@@ -117,7 +117,7 @@ static bool rollback_confirmed(struct session *s)
 	if (!if_nametoindex(s->want.ifname))
 		return true;
 	if (state_read(&s->want, s->nl, &s->owned, &now, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: rollback: cannot read the state again: %s\n", lvsdr_prog, err);
+		lvsdr_warnx("rollback: cannot read the state again: %s", err);
 		return false;
 	}
 	for (int k = 0; k < KNOB_COUNT; k++)
@@ -126,11 +126,11 @@ static bool rollback_confirmed(struct session *s)
 			if (is->present[sc] == was->present[sc] && (!is->present[sc] || is->value[sc] == was->value[sc]))
 				continue;
 			if (is->present[sc] && was->present[sc])
-				fprintf(stderr, "%s: rollback: conf/%s/%s is %d, was %d\n", lvsdr_prog,
+				lvsdr_warnx("rollback: conf/%s/%s is %d, was %d",
 					sc == SCOPE_DEV ? s->want.ifname : scope_names[sc], knob_table[k].sysctl,
 					is->value[sc], was->value[sc]);
 			else
-				fprintf(stderr, "%s: rollback: conf/%s/%s %s\n", lvsdr_prog,
+				lvsdr_warnx("rollback: conf/%s/%s %s",
 					sc == SCOPE_DEV ? s->want.ifname : scope_names[sc], knob_table[k].sysctl,
 					is->present[sc] ? "appeared" : "is gone");
 			same = false;
@@ -138,8 +138,8 @@ static bool rollback_confirmed(struct session *s)
 	bool addrs_same = same_addresses(s->live.addrs, s->live.naddrs, now.addrs, now.naddrs) &&
 			  same_addresses(s->live.routes, s->live.nroutes, now.routes, now.nroutes);
 	if (!addrs_same) {
-		fprintf(stderr, "%s: rollback: the addresses or local routes differ from what they were before this run\n",
-			lvsdr_prog);
+		lvsdr_warnx("rollback: the addresses or local routes differ from what they were before "
+			"this run");
 		same = false;
 	}
 	host_free(&now);
@@ -187,14 +187,14 @@ static void rollback(struct session *s, bool *done, struct execute_result *res)
 		int ret = undo_step(s, st);
 		step_describe(&s->plan, st, what, sizeof(what));
 		if (ret < 0 && vanished_with_interface(s, st, ret)) {
-			fprintf(stderr, "%s: rollback: \"%s\" went away with its interface, which no longer exists\n",
-				lvsdr_prog, what);
+			lvsdr_warnx("rollback: \"%s\" went away with its interface, which no longer exists",
+				what);
 			done[i] = false;
 			vanished++;
 		} else if (ret < 0) {
 			res->rollback_failures++;
-			fprintf(stderr, "%s: rollback: could not undo \"%s\": %s; this change is still in place\n",
-				lvsdr_prog, what, strerror(-ret));
+			lvsdr_warnx("rollback: could not undo \"%s\": %s; this change is still in place",
+				what, strerror(-ret));
 		} else {
 			done[i] = false;
 			undone++;
@@ -209,16 +209,16 @@ static void rollback(struct session *s, bool *done, struct execute_result *res)
 	}
 	char err[512];
 	if (owned_save(&s->owned, err, sizeof(err)) < 0)
-		fprintf(stderr, "%s: rollback: %s\n", lvsdr_prog, err);
+		lvsdr_warnx("rollback: %s", err);
 	ipvs_record_after(s, done, false);
 	if (res->rollback_failures)
-		fprintf(stderr, "%s: rollback incomplete: %zu change%s could not be undone (listed above)\n", lvsdr_prog,
+		lvsdr_warnx("rollback incomplete: %zu change%s could not be undone (listed above)",
 			res->rollback_failures, res->rollback_failures == 1 ? "" : "s");
 	else if (vanished)
-		fprintf(stderr, "%s: rolled back %zu change%s; %zu went away with the interface\n", lvsdr_prog, undone,
+		lvsdr_warnx("rolled back %zu change%s; %zu went away with the interface", undone,
 			undone == 1 ? "" : "s", vanished);
 	else
-		fprintf(stderr, "%s: rolled back %zu change%s; the host is as it was before this run\n", lvsdr_prog,
+		lvsdr_warnx("rolled back %zu change%s; the host is as it was before this run",
 			undone, undone == 1 ? "" : "s");
 	res->vanished = vanished;
 }
@@ -285,7 +285,7 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 	 * leaves a record that names more than is there, never less. */
 	record_binds(s);
 	if (owned_save(&s->owned, err, sizeof(err)) < 0 || ipvs_record_before(s, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: %s; nothing changed\n", lvsdr_prog, err);
+		lvsdr_warnx("%s; nothing changed", err);
 		free(done);
 		sigprocmask(SIG_SETMASK, &saved, NULL);
 		return LVSDR_EXIT_ERROR;
@@ -350,10 +350,10 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 		res->done += done[k];
 	if (res->failed_step) {
 		step_describe(p, &p->steps[res->failed_step - 1], what, sizeof(what));
-		fprintf(stderr, "%s: %s: step %zu of %zu failed: %s: %s\n", lvsdr_prog, s->profile, res->failed_step, n,
+		lvsdr_warnx("%s: step %zu of %zu failed: %s: %s", s->profile, res->failed_step, n,
 			what, res->error);
 		if (!if_nametoindex(s->want.ifname))
-			fprintf(stderr, "%s: %s no longer exists: it was deleted during this run\n", lvsdr_prog,
+			lvsdr_warnx("%s no longer exists: it was deleted during this run",
 				s->want.ifname);
 		rollback(s, done, res);
 		if (!res->rollback_failures && (!rollback_confirmed(s) || !ipvs_rollback_confirmed(s)))
@@ -370,7 +370,7 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 		if (p->steps[k].kind == STEP_ADDR_DEL)
 			owned_remove(&s->owned, &p->steps[k].addr);
 	if (owned_save(&s->owned, err, sizeof(err)) < 0)
-		fprintf(stderr, "%s: warning: %s\n", lvsdr_prog, err);
+		lvsdr_warnx("warning: %s", err);
 	ipvs_record_after(s, done, true);
 	for (size_t k = 0; k < n && (!quiet || syslog_mirror_active()); k++) {
 		step_describe(p, &p->steps[k], what, sizeof(what));

@@ -36,8 +36,8 @@ int privilege_require(bool net_raw)
 	bool admin = eff & (1ull << 12), raw = eff & (1ull << 13);
 	if (admin && (raw || !net_raw))
 		return LVSDR_EXIT_OK;
-	fprintf(stderr, "%s: this command changes the network configuration and needs %s%s%s (run it as root); "
-		"nothing changed\n", lvsdr_prog, admin ? "" : "CAP_NET_ADMIN", !admin && net_raw && !raw ? " and " : "",
+	lvsdr_warnx("this command changes the network configuration and needs %s%s%s (run it as root); "
+		"nothing changed", admin ? "" : "CAP_NET_ADMIN", !admin && net_raw && !raw ? " and " : "",
 		net_raw && !raw ? "CAP_NET_RAW" : "");
 	return LVSDR_EXIT_ERROR;
 }

@@ -83,3 +83,19 @@ else
 	not_ok "no file of src/ is over 620 lines"
 	printf '%s\n' "$big" | sed 's/^/#   /'
 fi
+
+# One printer for "lvsdr: message" lines, lvsdr_warnx() (src/progname.c),
+# instead of copies of fprintf(stderr, "%s: ...\n", lvsdr_prog, ...).
+copies=$(for f in "$LVSDR_ROOT"/src/*.c; do
+	[ "${f##*/}" = progname.c ] && continue
+	perl -0ne 'while (/fprintf\(stderr, ("(?:[^"\\]|\\.)*"(?:\s*"(?:[^"\\]|\\.)*")*)\s*,\s*lvsdr_prog\b/g) {
+		my ($fmt, $at) = ($1, $-[0]);
+		print substr($_, 0, $at) =~ tr/\n// + 1, "\n" if $fmt =~ /^"%s: / && $fmt =~ /\\n"$/ }' "$f" |
+		sed "s|^|${f#"$LVSDR_ROOT"/}:|"
+done)
+if [ -z "$copies" ]; then
+	ok "no fprintf(stderr, \"%s: ...\\n\", lvsdr_prog) left where lvsdr_warnx() fits"
+else
+	not_ok "no fprintf(stderr, \"%s: ...\\n\", lvsdr_prog) left where lvsdr_warnx() fits"
+	printf '%s\n' "$copies" | sed 's/^/#   /'
+fi
