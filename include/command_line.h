@@ -8,6 +8,11 @@
 
 #include "nic.h"
 
+/* The tail of every command's getopt switch, and of its operand count:
+ * opt 'h' prints usage on stdout and returns 0, any other prints it on
+ * stderr and returns 2 (a usage error). */
+int command_line_usage(const char *usage, int opt);
+
 /* The command line of a command taking [-q] [-h] and exactly one PROFILE,
  * which is then argv[optind]: -1 to go on, or the status to exit with. */
 int command_line_simple(int argc, char **argv, const char *usage, bool *quiet);

@@ -169,18 +169,12 @@ int apply_main(int argc, char **argv)
 		case 'A':
 			sopt.adopt = true;
 			break;
-		case 'h':
-			fputs(apply_usage, stdout);
-			return LVSDR_EXIT_OK;
-		default:
-			fputs(apply_usage, stderr);
-			return LVSDR_EXIT_ERROR;
+		default: /* -h, --help, or a usage error */
+			return command_line_usage(apply_usage, opt);
 		}
 	}
-	if (optind != argc - 1) {
-		fputs(apply_usage, stderr);
-		return LVSDR_EXIT_ERROR;
-	}
+	if (optind != argc - 1)
+		return command_line_usage(apply_usage, '?');
 	sopt.lock = !dry_run;
 	status = session_open(&s, argv[optind], &sopt);
 	if (status == LVSDR_EXIT_OK) {

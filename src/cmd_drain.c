@@ -199,18 +199,12 @@ static int drain_command(int argc, char **argv, bool drain)
 		case 'q':
 			quiet = true;
 			break;
-		case 'h':
-			fputs(drain ? drain_usage : undrain_usage, stdout);
-			return LVSDR_EXIT_OK;
-		default:
-			fputs(drain ? drain_usage : undrain_usage, stderr);
-			return LVSDR_EXIT_ERROR;
+		default: /* -h, --help, or a usage error */
+			return command_line_usage(drain ? drain_usage : undrain_usage, opt);
 		}
 	}
-	if (optind != argc - 2) {
-		fputs(drain ? drain_usage : undrain_usage, stderr);
-		return LVSDR_EXIT_ERROR;
-	}
+	if (optind != argc - 2)
+		return command_line_usage(drain ? drain_usage : undrain_usage, '?');
 	return drain_run(argv[optind], argv[optind + 1], drain, wait_ms, quiet);
 }
 

@@ -468,18 +468,12 @@ static int events_options(int argc, char **argv, struct resident *r)
 			}
 			r->prom = optarg;
 			break;
-		case 'h':
-			fputs(events_usage, stdout);
-			return LVSDR_EXIT_OK;
-		default:
-			fputs(events_usage, stderr);
-			return LVSDR_EXIT_ERROR;
+		default: /* -h, --help, or a usage error */
+			return command_line_usage(events_usage, opt);
 		}
 	}
-	if (optind != argc - 2) {
-		fputs(events_usage, stderr);
-		return LVSDR_EXIT_ERROR;
-	}
+	if (optind != argc - 2)
+		return command_line_usage(events_usage, '?');
 	r->profile = argv[optind];
 	r->fifo_path = argv[optind + 1];
 	return -1;

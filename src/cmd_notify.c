@@ -54,19 +54,15 @@ int notify_main(int argc, char **argv)
 	const char *state;
 	char err[PATH_MAX + 64];
 
-	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		fputs(notify_usage, stdout);
-		return LVSDR_EXIT_OK;
-	}
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return command_line_usage(notify_usage, 'h');
 	/* notify PROFILE STATE | notify PROFILE TYPE NAME STATE [PRIORITY] */
 	if (argc == 3)
 		state = argv[2];
 	else if (argc == 5 || argc == 6)
 		state = argv[4];
-	else {
-		fputs(notify_usage, stderr);
-		return LVSDR_EXIT_ERROR;
-	}
+	else
+		return command_line_usage(notify_usage, '?');
 	bool master = !strcmp(state, "MASTER");
 	if (!master && strcmp(state, "BACKUP") && strcmp(state, "FAULT") && strcmp(state, "STOP") &&
 	    strcmp(state, "DELETED")) {

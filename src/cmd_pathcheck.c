@@ -163,18 +163,12 @@ static int args_parse(int argc, char **argv, struct pathcheck_args *a)
 			a->retries = (unsigned)n;
 			a->have_retries = true;
 			break;
-		case 'h':
-			fputs(pathcheck_usage, stdout);
-			return LVSDR_EXIT_OK;
-		default:
-			fputs(pathcheck_usage, stderr);
-			return LVSDR_EXIT_ERROR;
+		default: /* -h, --help, or a usage error */
+			return command_line_usage(pathcheck_usage, opt);
 		}
 	}
-	if (argc - optind > 1) {
-		fputs(pathcheck_usage, stderr);
-		return LVSDR_EXIT_ERROR;
-	}
+	if (argc - optind > 1)
+		return command_line_usage(pathcheck_usage, '?');
 	a->profile = optind < argc ? argv[optind] : NULL;
 	return -1;
 }

@@ -100,18 +100,12 @@ int persist_main(int argc, char **argv)
 		case 'q':
 			quiet = true;
 			break;
-		case 'h':
-			fputs(persist_usage, stdout);
-			return LVSDR_EXIT_OK;
-		default:
-			fputs(persist_usage, stderr);
-			return LVSDR_EXIT_ERROR;
+		default: /* -h, --help, or a usage error */
+			return command_line_usage(persist_usage, opt);
 		}
 	}
-	if (optind != argc - 1) {
-		fputs(persist_usage, stderr);
-		return LVSDR_EXIT_ERROR;
-	}
+	if (optind != argc - 1)
+		return command_line_usage(persist_usage, '?');
 	profile = argv[optind];
 	if (profile_load_print(profile, &want) != 0) {
 		host_free(&want);

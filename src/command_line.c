@@ -11,6 +11,12 @@
 #include "exit_status.h"
 #include "util.h"
 
+int command_line_usage(const char *usage, int opt)
+{
+	fputs(usage, opt == 'h' ? stdout : stderr);
+	return opt == 'h' ? LVSDR_EXIT_OK : LVSDR_EXIT_ERROR;
+}
+
 int command_line_simple(int argc, char **argv, const char *usage, bool *quiet)
 {
 	static const struct option options[] = {
@@ -26,18 +32,12 @@ int command_line_simple(int argc, char **argv, const char *usage, bool *quiet)
 		case 'q':
 			*quiet = true;
 			break;
-		case 'h':
-			fputs(usage, stdout);
-			return LVSDR_EXIT_OK;
-		default:
-			fputs(usage, stderr);
-			return LVSDR_EXIT_ERROR;
+		default: /* -h, --help, or a usage error */
+			return command_line_usage(usage, opt);
 		}
 	}
-	if (optind != argc - 1) {
-		fputs(usage, stderr);
-		return LVSDR_EXIT_ERROR;
-	}
+	if (optind != argc - 1)
+		return command_line_usage(usage, '?');
 	return -1;
 }
 
