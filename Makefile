@@ -75,7 +75,7 @@ FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_CORPUS := tests/fuzz/corpus
 
-.PHONY: FORCE all deps test-deps check check-fast asan valgrind demo bench install uninstall clean fuzz golden deb
+.PHONY: FORCE all deps test-deps check check-fast asan valgrind demo bench install uninstall clean fuzz golden deb layers
 .DEFAULT_GOAL := all
 
 all: lvsdr compile_commands.json
@@ -175,10 +175,15 @@ check: test-deps
 	$(Q)bash tests/lib/debroot.sh prepare
 	$(Q)LVSDR_BUILD=$(abspath $(BUILD)) tests/run
 
+# Which file includes which project header, by layer, and every include
+# that points up a layer (HACKING.md, "Layers"; t-13 allows none).
+layers:
+	$(Q)tests/lib/layers.sh
+
 # The edit-compile-test loop: unit tests, the profile corpus, the command
 # lines, the fuzz corpus replayed and the man pages; no namespaces, two at a
 # time. One script: tests/run t-30 (README).
-CHECK_FAST = unit t-10 t-11 t-12 t-90
+CHECK_FAST = unit t-10 t-11 t-12 t-13 t-90
 check-fast: test-deps
 	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 test-binaries lvsdr
 	$(Q)TEST_JOBS=2 LVSDR_BUILD=$(abspath $(BUILD)) tests/run $(CHECK_FAST)

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "address.h"
+#include "rtnetlink.h"
 #include "host.h"
 #include "ipvs_netlink.h"
 #include "owned.h"
@@ -132,12 +132,5 @@ uint64_t announce_round_at(const struct garp_policy *policy, unsigned r);
 /* Keep those of vips still bound on the NIC of live, in out (which may be
  * vips); returns how many. */
 size_t session_still_bound(const struct host *live, const struct vip *vips, size_t n, struct vip *out);
-
-/* Before touching anything: 0, or 2 with a message naming what is missing. */
-int privilege_require(bool net_raw);
-/* Whether this run holds CAP_NET_ADMIN, without a word. */
-bool privilege_net_admin(void);
-/* After the packet socket is open: give up CAP_NET_RAW. */
-void privilege_drop_net_raw(void);
 
 #endif

@@ -96,6 +96,18 @@ struct service_port {
 	unsigned line;
 };
 
+/* "tcp/80", "udp/53", "sctp/5060": strict, lower case, port 1-65535
+ * without leading zeros. Probes go out over tcp and udp only: the callers
+ * that probe refuse sctp. */
+bool service_port_parse(const char *s, struct service_port *out);
+int service_port_format(const struct service_port *sp, char *buf, size_t len);
+
+#define PATHCHECK_TIMEOUT_MS 2000    /* [pathcheck]: defaults and limits */
+#define PATHCHECK_RETRIES 3
+#define PATHCHECK_TIMEOUT_MIN_MS 10
+#define PATHCHECK_TIMEOUT_MAX_MS 60000
+#define PATHCHECK_RETRIES_MAX 10
+
 struct pathcheck_policy {
 	struct realserver *realservers;
 	size_t nrealservers;

@@ -4,14 +4,9 @@
 
 #include <stdbool.h>
 
-enum lvsdr_exit {
-	LVSDR_EXIT_OK = 0,              /* success, or in sync */
-	LVSDR_EXIT_DRIFT = 1,           /* verify: live state differs from the profile */
-	LVSDR_EXIT_ERROR = 2,           /* bad input, bad usage, or a failure rolled back */
-	LVSDR_EXIT_ROLLBACK_FAILED = 3, /* a failure whose rollback failed too: state is listed */
-};
-
-extern const char *lvsdr_prog;
+#include "command_line.h"
+#include "exit_status.h"
+#include "progname.h"
 
 int check_main(int argc, char **argv);
 int verify_main(int argc, char **argv);
@@ -26,10 +21,6 @@ int pathcheck_main(int argc, char **argv);
 int drain_main(int argc, char **argv);
 int undrain_main(int argc, char **argv);
 int import_main(int argc, char **argv);
-
-/* The command line of a command taking [-q] [-h] and exactly one PROFILE,
- * which is then argv[optind]: -1 to go on, or the status to exit with. */
-int command_line_simple(int argc, char **argv, const char *usage, bool *quiet);
 
 int events_main(int argc, char **argv);
 

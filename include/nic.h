@@ -41,10 +41,7 @@ struct nic {
 	uint8_t link_local[16];     /* the first IPv6 link-local address */
 };
 
-/* 0, or -ENODEV with err "no interface IFNAME", or another -errno with err
- * filled. Whether the interface has a MAC is the caller's to judge, each
- * with its own words. nic is always safe to nic_free(). */
-int nic_lookup(const char *ifname, struct nic *nic, char *err, size_t errlen);
+/* Filled by nic_lookup() (rtnetlink.h). */
 bool nic_holds(const struct nic *nic, int family, const uint8_t addr[16]);
 void nic_free(struct nic *nic);
 

@@ -13,11 +13,6 @@
 
 #define PATHCHECK_PAYLOAD_LEN 16     /* random bytes in a UDP probe */
 #define PATHCHECK_FRAME_MAX 128      /* every frame we build fits */
-#define PATHCHECK_TIMEOUT_MS 2000    /* defaults of [pathcheck] */
-#define PATHCHECK_RETRIES 3
-#define PATHCHECK_TIMEOUT_MIN_MS 10
-#define PATHCHECK_TIMEOUT_MAX_MS 60000
-#define PATHCHECK_RETRIES_MAX 10
 #define PATHCHECK_MAX_CHECKS 100000u /* VIPs x real servers x ports in one run */
 
 enum pathcheck_verdict {
@@ -113,10 +108,5 @@ const char *icmp_describe(int family, uint8_t type, uint8_t code);
  * gaps double and the last answer is awaited until timeout_ms. */
 unsigned probe_send_offset_ms(unsigned timeout_ms, unsigned retries, unsigned n);
 
-/* "tcp/80", "udp/53", "sctp/5060": strict, lower case, port 1-65535
- * without leading zeros. Probes go out over tcp and udp only: the callers
- * that probe refuse sctp. */
-bool service_port_parse(const char *s, struct service_port *out);
-int service_port_format(const struct service_port *sp, char *buf, size_t len);
 
 #endif

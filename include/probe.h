@@ -20,14 +20,6 @@
 #define LVSDR_CONFLICT_COUNT 2
 #define LVSDR_CONFLICT_WAIT_MS 200
 
-/* Command-line values of probe and watch: NULL when value is fine, else
- * what is wrong with it, for the caller to print after the value (probe
- * --nagios puts it on its plugin line too). An address must be unicast,
- * without a prefix. */
-const char *audit_interface_problem(const char *value);
-const char *audit_mac_problem(const char *value, uint8_t mac[MAC_LEN]);
-const char *audit_address_problem(const char *value, int *family, uint8_t addr[16]);
-
 /* The interface to probe or watch: nic_lookup(), and it must be Ethernet.
  * 0, or -1 with err filled. */
 int probe_nic_lookup(const char *ifname, struct nic *nic, char *err, size_t errlen);
@@ -81,13 +73,6 @@ struct garp_sender;
  * 0, or -errno with err filled. */
 int probe_run(struct garp_sender *g, int rx, const struct nic *nic, struct probe_target *targets, size_t n,
 	      const struct probe_timing *timing, bool unspecified, char *err, size_t errlen);
-
-/* The conflict check of takeover, before anything is bound: probe every
- * VIP of want not yet bound on its interface, from the unspecified
- * address, for LVSDR_CONFLICT_WAIT_MS. Prints each VIP another host holds,
- * with its MACs. Returns 0 to go on (nobody answered, or conflict = warn),
- * 2 to stop (conflict = refuse and a VIP is held, or the probe failed). */
-int conflict_check(struct garp_sender *g, int rx, const struct host *want, const char *profile);
 
 /* Who else answers for each VIP of a director (apply and verify, before
  * they plan): every VIP, bound here or not, probed the way of the conflict

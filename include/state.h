@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "address.h"
+#include "rtnetlink.h"
 #include "host.h"
 #include "ipvs_netlink.h"
 #include "owned.h"

@@ -7,6 +7,7 @@
 #include "engine.h"
 #include "garp.h"
 #include "lvsdr.h"
+#include "privilege.h"
 #include "util.h"
 
 static const char apply_usage[] =
@@ -63,8 +64,8 @@ static int apply_run(struct session *s, bool quiet, bool json)
 			plan_print_json(&s->plan, s->profile, "refused", stdout);
 		else
 			plan_print_text(&s->plan, s->profile, false, stderr);
-		fprintf(stderr, "%s: %s: refusing to apply: %zu finding%s need%s a hand (marked \"blocked\"); "
-			"nothing changed\n", lvsdr_prog, s->profile, s->plan.blocked, s->plan.blocked == 1 ? "" : "s",
+		lvsdr_warnx("%s: refusing to apply: %zu finding%s need%s a hand (marked \"blocked\"); "
+			"nothing changed", s->profile, s->plan.blocked, s->plan.blocked == 1 ? "" : "s",
 			s->plan.blocked == 1 ? "s" : "");
 		return LVSDR_EXIT_ERROR;
 	}
@@ -80,13 +81,13 @@ static int apply_run(struct session *s, bool quiet, bool json)
 		goto out;
 	/* Bind a director's VIP only knowing that no other host holds it. */
 	if (nannounce && s->probe_error[0]) {
-		fprintf(stderr, "%s: %s: refusing to bind the VIPs: cannot tell whether another director holds them: "
-			"%s; nothing changed\n", lvsdr_prog, s->profile, s->probe_error);
+		lvsdr_warnx("%s: refusing to bind the VIPs: cannot tell whether another director holds them: "
+			"%s; nothing changed", s->profile, s->probe_error);
 		status = LVSDR_EXIT_ERROR;
 		goto out;
 	}
 	if (nannounce && garp_open_live(&g, &s->live, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: %s: %s; nothing changed\n", lvsdr_prog, s->profile, err);
+		lvsdr_warnx("%s: %s; nothing changed", s->profile, err);
 		status = LVSDR_EXIT_ERROR;
 		goto out;
 	}
@@ -108,20 +109,20 @@ static int apply_run(struct session *s, bool quiet, bool json)
 	 * that does not show them, is reported as drift (1), never as 2, which
 	 * promises that nothing changed. */
 	if (nannounce && session_announce(s, g, announce, nannounce, quiet || json, NULL, 0) != LVSDR_EXIT_OK) {
-		fprintf(stderr, "%s: %s: the VIPs are bound, but neighbours may keep the old MAC until their "
-			"entries expire\n", lvsdr_prog, s->profile);
+		lvsdr_warnx("%s: the VIPs are bound, but neighbours may keep the old MAC until their "
+			"entries expire", s->profile);
 		status = LVSDR_EXIT_DRIFT;
 	}
 	/* Confirm from the kernel, not from what we believe we did. */
 	if (session_replan(s) != LVSDR_EXIT_OK) {
-		fprintf(stderr, "%s: %s: the kernel does not show the applied state: it cannot be read again\n",
-			lvsdr_prog, s->profile);
+		lvsdr_warnx("%s: the kernel does not show the applied state: it cannot be read again",
+			s->profile);
 		status = LVSDR_EXIT_DRIFT;
 		goto out;
 	}
 	if (s->plan.nsteps || s->plan.blocked) {
 		plan_print_text(&s->plan, s->profile, false, stderr);
-		fprintf(stderr, "%s: %s: the kernel does not show the applied state\n", lvsdr_prog, s->profile);
+		lvsdr_warnx("%s: the kernel does not show the applied state", s->profile);
 		status = LVSDR_EXIT_DRIFT;
 		goto out;
 	}
@@ -168,18 +169,12 @@ int apply_main(int argc, char **argv)
 		case 'A':
 			sopt.adopt = true;
 			break;
-		case 'h':
-			fputs(apply_usage, stdout);
-			return LVSDR_EXIT_OK;
-		default:
-			fputs(apply_usage, stderr);
-			return LVSDR_EXIT_ERROR;
+		default: /* -h, --help, or a usage error */
+			return command_line_usage(apply_usage, opt);
 		}
 	}
-	if (optind != argc - 1) {
-		fputs(apply_usage, stderr);
-		return LVSDR_EXIT_ERROR;
-	}
+	if (optind != argc - 1)
+		return command_line_usage(apply_usage, '?');
 	sopt.lock = !dry_run;
 	status = session_open(&s, argv[optind], &sopt);
 	if (status == LVSDR_EXIT_OK) {

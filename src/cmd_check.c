@@ -28,18 +28,12 @@ int check_main(int argc, char **argv)
 		case 'q':
 			quiet = true;
 			break;
-		case 'h':
-			fputs(check_usage, stdout);
-			return LVSDR_EXIT_OK;
-		default:
-			fputs(check_usage, stderr);
-			return LVSDR_EXIT_ERROR;
+		default: /* -h, --help, or a usage error */
+			return command_line_usage(check_usage, opt);
 		}
 	}
-	if (optind >= argc) {
-		fputs(check_usage, stderr);
-		return LVSDR_EXIT_ERROR;
-	}
+	if (optind >= argc)
+		return command_line_usage(check_usage, '?');
 	for (int i = optind; i < argc; i++) {
 		struct host host;
 

@@ -11,6 +11,7 @@
 
 #include "engine.h"
 #include "lvsdr.h"
+#include "privilege.h"
 #include "util.h"
 
 #define DRAIN_WAIT_MS_DEFAULT 300000u
@@ -123,21 +124,20 @@ static int drain_run(const char *profile, const char *rs, bool drain, unsigned w
 	char err[512];
 
 	if (!parse_address(rs, &family, addr, &prefix, &has_prefix) || has_prefix) {
-		fprintf(stderr, "%s: %s: not a real server's address (an IPv4 or IPv6 address without a prefix)\n",
-			lvsdr_prog, rs);
+		lvsdr_warnx("%s: not a real server's address (an IPv4 or IPv6 address without a prefix)", rs);
 		return LVSDR_EXIT_ERROR;
 	}
 	status = session_open(&s, profile, &opt);
 	if (status != LVSDR_EXIT_OK)
 		goto out;
 	if (!profile_has_realserver(&s.want, family, addr)) {
-		fprintf(stderr, "%s: %s: %s is no real server of any service of this profile; nothing changed\n",
-			lvsdr_prog, profile, rs);
+		lvsdr_warnx("%s: %s is no real server of any service of this profile; nothing changed",
+			profile, rs);
 		status = LVSDR_EXIT_ERROR;
 		goto out;
 	}
 	if (!s.ipvs) {
-		fprintf(stderr, "%s: %s: %s; nothing changed\n", lvsdr_prog, profile, s.ipvs_why);
+		lvsdr_warnx("%s: %s; nothing changed", profile, s.ipvs_why);
 		status = LVSDR_EXIT_ERROR;
 		goto out;
 	}
@@ -145,7 +145,7 @@ static int drain_run(const char *profile, const char *rs, bool drain, unsigned w
 		goto out;
 	drained_set_one(&s.drained, family, addr, drain);
 	if (drained_save(&s.drained, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: %s; nothing changed\n", lvsdr_prog, err);
+		lvsdr_warnx("%s; nothing changed", err);
 		status = LVSDR_EXIT_ERROR;
 		goto out;
 	}
@@ -157,7 +157,7 @@ static int drain_run(const char *profile, const char *rs, bool drain, unsigned w
 		/* Nothing changed in the table: the list goes back as it was. */
 		drained_set_one(&s.drained, family, addr, !drain);
 		if (drained_save(&s.drained, err, sizeof(err)) < 0)
-			fprintf(stderr, "%s: %s\n", lvsdr_prog, err);
+			lvsdr_warnx("%s", err);
 		goto out;
 	}
 	if (s.lock_fd >= 0) { /* the wait holds no lock: an apply or a takeover may run meanwhile */
@@ -199,18 +199,12 @@ static int drain_command(int argc, char **argv, bool drain)
 		case 'q':
 			quiet = true;
 			break;
-		case 'h':
-			fputs(drain ? drain_usage : undrain_usage, stdout);
-			return LVSDR_EXIT_OK;
-		default:
-			fputs(drain ? drain_usage : undrain_usage, stderr);
-			return LVSDR_EXIT_ERROR;
+		default: /* -h, --help, or a usage error */
+			return command_line_usage(drain ? drain_usage : undrain_usage, opt);
 		}
 	}
-	if (optind != argc - 2) {
-		fputs(drain ? drain_usage : undrain_usage, stderr);
-		return LVSDR_EXIT_ERROR;
-	}
+	if (optind != argc - 2)
+		return command_line_usage(drain ? drain_usage : undrain_usage, '?');
 	return drain_run(argv[optind], argv[optind + 1], drain, wait_ms, quiet);
 }
 

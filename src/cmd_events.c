@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "address.h"
+#include "rtnetlink.h"
 #include "engine.h"
 #include "events_fifo.h"
 #include "events_health.h"
@@ -31,6 +31,7 @@
 #include "lvsdr.h"
 #include "monitor.h"
 #include "notified.h"
+#include "privilege.h"
 #include "profile.h"
 #include "syslog_mirror.h"
 #include "util.h"
@@ -108,11 +109,11 @@ static int resident_load(struct resident *r, struct host *out)
 	bool good = profile_load_report(r->profile, out, err, sizeof(err)) == 0;
 
 	if (good && geteuid() == 0 && profile_trusted(r->profile, &out->source, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: %s\n", lvsdr_prog, err);
+		lvsdr_warnx("%s", err);
 		good = false;
 	} else if (good && out->role != ROLE_DIRECTOR) {
-		fprintf(stderr, "%s: %s: events is for role = director; a real server never takes VIPs over\n",
-			lvsdr_prog, r->profile);
+		lvsdr_warnx("%s: events is for role = director; a real server never takes VIPs over",
+			r->profile);
 		good = false;
 	}
 	/* A profile refused is freed all the same: parts of it were read. */
@@ -134,7 +135,7 @@ static int resident_read_state(struct resident *r, bool open_garp)
 	if (status == LVSDR_EXIT_OK) {
 		r->m.vips_held = session_still_bound(&s.live, s.want.vips, s.want.nvips, s.want.vips);
 		if (open_garp && garp_open_live(&r->garp, &s.live, err, sizeof(err)) < 0) {
-			fprintf(stderr, "%s: %s: %s\n", lvsdr_prog, r->profile, err);
+			lvsdr_warnx("%s: %s", r->profile, err);
 			status = LVSDR_EXIT_ERROR;
 		}
 	}
@@ -164,7 +165,7 @@ static void announce_round(struct resident *r)
 	}
 	session_close(&s);
 	if (ret < 0)
-		fprintf(stderr, "%s: %s: announcements stopped after %u of %u rounds\n", lvsdr_prog, r->profile,
+		lvsdr_warnx("%s: announcements stopped after %u of %u rounds", r->profile,
 			r->next_round, r->rounds);
 	if (ret < 0 || !r->nannounce || ++r->next_round >= r->rounds)
 		announce_cancel(r);
@@ -197,7 +198,7 @@ static void resident_notified(const struct resident *r, const struct event *ev)
 	uint64_t ticket;
 
 	if (notified_arrive(r->profile, event_state_words[ev->state], &ticket, err, sizeof(err)) < 0)
-		fprintf(stderr, "%s: warning: %s; verify --state notified may not know this host is %s\n", lvsdr_prog,
+		lvsdr_warnx("warning: %s; verify --state notified may not know this host is %s",
 			err, event_state_words[ev->state]);
 }
 
@@ -332,7 +333,7 @@ static void resident_reload(struct resident *r)
 	struct host fresh;
 
 	if (resident_load(r, &fresh) < 0) {
-		fprintf(stderr, "%s: SIGHUP: %s: refused; the profile read before stays in force\n", lvsdr_prog,
+		lvsdr_warnx("SIGHUP: %s: refused; the profile read before stays in force",
 			r->profile);
 		return;
 	}
@@ -342,8 +343,7 @@ static void resident_reload(struct resident *r)
 	resident_log("SIGHUP: %s read again: %zu VIP%s on %s", r->profile, r->want.nvips,
 		     r->want.nvips == 1 ? "" : "s", r->want.ifname);
 	if (events_sync_reload(&r->sync, &r->want, err, sizeof(err)) < 0)
-		fprintf(stderr, "%s: SIGHUP: %s: [sync]: %s; the sync daemons stay as they were\n", lvsdr_prog,
-			r->profile, err);
+		lvsdr_warnx("SIGHUP: %s: [sync]: %s; the sync daemons stay as they were", r->profile, err);
 	resident_health_init(r);
 	resident_read_state(r, false);
 	resident_metrics(r);
@@ -471,13 +471,13 @@ static int resident_start(struct resident *r)
 	if ((status = privilege_require(true)) != LVSDR_EXIT_OK)
 		return status;
 	if (netlink_open(&r->nl, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: %s\n", lvsdr_prog, err);
+		lvsdr_warnx("%s", err);
 		return LVSDR_EXIT_ERROR;
 	}
 	if ((status = resident_read_state(r, true)) != LVSDR_EXIT_OK)
 		return status;
 	if (events_sync_init(&r->sync, &r->want, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: %s: [sync]: %s\n", lvsdr_prog, r->profile, err);
+		lvsdr_warnx("%s: [sync]: %s", r->profile, err);
 		return LVSDR_EXIT_ERROR;
 	}
 	r->m.sync = &r->sync;
@@ -533,18 +533,12 @@ static int events_options(int argc, char **argv, struct resident *r)
 			}
 			r->prom = optarg;
 			break;
-		case 'h':
-			fputs(events_usage, stdout);
-			return LVSDR_EXIT_OK;
-		default:
-			fputs(events_usage, stderr);
-			return LVSDR_EXIT_ERROR;
+		default: /* -h, --help, or a usage error */
+			return command_line_usage(events_usage, opt);
 		}
 	}
-	if (optind != argc - 2) {
-		fputs(events_usage, stderr);
-		return LVSDR_EXIT_ERROR;
-	}
+	if (optind != argc - 2)
+		return command_line_usage(events_usage, '?');
 	r->profile = argv[optind];
 	r->fifo_path = argv[optind + 1];
 	return -1;

@@ -273,14 +273,10 @@ int import_main(int argc, char **argv)
 	struct import im = { 0 };
 	int status = LVSDR_EXIT_OK;
 
-	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		fputs(import_usage, stdout);
-		return LVSDR_EXIT_OK;
-	}
-	if (argc > 2 || (argc == 2 && strcmp(argv[1], "-"))) {
-		fputs(import_usage, stderr);
-		return LVSDR_EXIT_ERROR;
-	}
+	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
+		return command_line_usage(import_usage, 'h');
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "-")))
+		return command_line_usage(import_usage, '?');
 	if (argc == 2) {
 		status = import_stdin(&im);
 	} else {

@@ -38,7 +38,7 @@ static bool notify_superseded(void *arg)
 	if (!e->ticket)
 		return false;
 	if ((ret = notified_newer(e->profile, e->ticket, newer, err, sizeof(err))) < 0)
-		fprintf(stderr, "%s: warning: %s: cannot tell whether a newer event arrived; %s goes ahead\n", lvsdr_prog,
+		lvsdr_warnx("warning: %s: cannot tell whether a newer event arrived; %s goes ahead",
 			err, e->state);
 	if (ret <= 0)
 		return false;
@@ -54,19 +54,15 @@ int notify_main(int argc, char **argv)
 	const char *state;
 	char err[PATH_MAX + 64];
 
-	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		fputs(notify_usage, stdout);
-		return LVSDR_EXIT_OK;
-	}
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return command_line_usage(notify_usage, 'h');
 	/* notify PROFILE STATE | notify PROFILE TYPE NAME STATE [PRIORITY] */
 	if (argc == 3)
 		state = argv[2];
 	else if (argc == 5 || argc == 6)
 		state = argv[4];
-	else {
-		fputs(notify_usage, stderr);
-		return LVSDR_EXIT_ERROR;
-	}
+	else
+		return command_line_usage(notify_usage, '?');
 	bool master = !strcmp(state, "MASTER");
 	if (!master && strcmp(state, "BACKUP") && strcmp(state, "FAULT") && strcmp(state, "STOP") &&
 	    strcmp(state, "DELETED")) {
@@ -81,8 +77,8 @@ int notify_main(int argc, char **argv)
 	event = (struct notify_event){ .profile = argv[1], .state = state };
 	/* A profile that cannot be read is said so by the run itself, below. */
 	if (notified_arrive(argv[1], state, &event.ticket, err, sizeof(err)) < 0 && access(argv[1], R_OK) == 0)
-		fprintf(stderr, "%s: warning: %s: %s; verify --state notified may not know this host is %s\n",
-			lvsdr_prog, err, event.ticket ? "the order of events is kept" : "events may run out of order",
+		lvsdr_warnx("warning: %s: %s; verify --state notified may not know this host is %s",
+			err, event.ticket ? "the order of events is kept" : "events may run out of order",
 			state);
 	struct director_call call = { .order = &order };
 	int status = master ? takeover_run(argv[1], &call) : release_run(argv[1], &call);

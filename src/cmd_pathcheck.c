@@ -163,18 +163,12 @@ static int args_parse(int argc, char **argv, struct pathcheck_args *a)
 			a->retries = (unsigned)n;
 			a->have_retries = true;
 			break;
-		case 'h':
-			fputs(pathcheck_usage, stdout);
-			return LVSDR_EXIT_OK;
-		default:
-			fputs(pathcheck_usage, stderr);
-			return LVSDR_EXIT_ERROR;
+		default: /* -h, --help, or a usage error */
+			return command_line_usage(pathcheck_usage, opt);
 		}
 	}
-	if (argc - optind > 1) {
-		fputs(pathcheck_usage, stderr);
-		return LVSDR_EXIT_ERROR;
-	}
+	if (argc - optind > 1)
+		return command_line_usage(pathcheck_usage, '?');
 	a->profile = optind < argc ? argv[optind] : NULL;
 	return -1;
 }
@@ -235,7 +229,7 @@ static void job_from_profile(struct pathcheck_args *a, const struct host *host, 
 		const char *why = pathcheck_service_skipped(&host->services[s]);
 		ipvs_service_format(&host->services[s], text, sizeof(text));
 		if (why)
-			fprintf(stderr, "%s: %s: service %s (%s) not checked: %s\n", lvsdr_prog, a->profile,
+			lvsdr_warnx("%s: service %s (%s) not checked: %s", a->profile,
 				host->services[s].name, text, why);
 	}
 	pathcheck_services_collect(host, a->vips, a->nvips, &a->services);
@@ -268,20 +262,20 @@ static bool realservers_keep(struct pathcheck_args *a, struct pathcheck_job *job
 		addr_format(rs->family, rs->addr, text, sizeof(text));
 		for (size_t v = 0; v < job->nvips; v++)
 			if (job->vips[v].family == rs->family && !memcmp(job->vips[v].addr, rs->addr, 16)) {
-				fprintf(stderr, "%s: %s: real server %s is a VIP; name each real server by its own address\n",
-					lvsdr_prog, who, text);
+				lvsdr_warnx("%s: real server %s is a VIP; name each real server by its own "
+					"address", who, text);
 				return false;
 			}
 		if (families[rs->family == AF_INET6]) {
 			rs_families[rs->family == AF_INET6] = true;
 			a->checked[kept++] = *rs;
 		} else if (!a->quiet) {
-			fprintf(stderr, "%s: %s: real server %s not checked: no %s VIP to check it through\n",
-				lvsdr_prog, who, text, rs->family == AF_INET6 ? "IPv6" : "IPv4");
+			lvsdr_warnx("%s: real server %s not checked: no %s VIP to check it through",
+				who, text, rs->family == AF_INET6 ? "IPv6" : "IPv4");
 		}
 	}
 	if (!kept) {
-		fprintf(stderr, "%s: %s: nothing to check: no real server shares a family with a VIP\n", lvsdr_prog, who);
+		lvsdr_warnx("%s: nothing to check: no real server shares a family with a VIP", who);
 		return false;
 	}
 	job->realservers = a->checked;
@@ -301,8 +295,8 @@ static int job_build(struct pathcheck_args *a, struct host *host, struct pathche
 		if (profile_load_print(a->profile, host) != 0)
 			return LVSDR_EXIT_ERROR;
 		if (host->role != ROLE_DIRECTOR) {
-			fprintf(stderr, "%s: %s: pathcheck takes a director's profile: a real server's names no real "
-				"servers to check\n", lvsdr_prog, a->profile);
+			lvsdr_warnx("%s: pathcheck takes a director's profile: a real server's names no real "
+				"servers to check", a->profile);
 			return LVSDR_EXIT_ERROR;
 		}
 	}
@@ -320,15 +314,15 @@ static int job_build(struct pathcheck_args *a, struct host *host, struct pathche
 		: !job->nrealservers ? "a real server (--realserver, a service's realserver or [pathcheck] realserver)"
 		: !job->nports ? "a port (--port, a service's port or [pathcheck] port)" : NULL;
 	if (missing) {
-		fprintf(stderr, "%s: %s: nothing to check without %s\n", lvsdr_prog, who, missing);
+		lvsdr_warnx("%s: nothing to check without %s", who, missing);
 		return LVSDR_EXIT_ERROR;
 	}
 	/* Every check keeps a result in memory: bound them before counting
 	 * on malloc. */
 	if ((job->targets ? job->ntargets : (unsigned long long)job->nvips * job->nrealservers * job->nports) >
 	    PATHCHECK_MAX_CHECKS) {
-		fprintf(stderr, "%s: %s: %zu VIPs, %zu real servers and %zu ports make more than %u checks; check "
-			"fewer at a time with --vip, --realserver and --port\n", lvsdr_prog, who, job->nvips,
+		lvsdr_warnx("%s: %zu VIPs, %zu real servers and %zu ports make more than %u checks; check "
+			"fewer at a time with --vip, --realserver and --port", who, job->nvips,
 			job->nrealservers, job->nports, PATHCHECK_MAX_CHECKS);
 		return LVSDR_EXIT_ERROR;
 	}
@@ -342,10 +336,10 @@ static int job_build(struct pathcheck_args *a, struct host *host, struct pathche
 		char text[INET6_ADDRSTRLEN];
 		addr_format(job->vips[i].family, job->vips[i].addr, text, sizeof(text));
 		if (job->targets && !vip_targeted(job, &job->vips[i]))
-			fprintf(stderr, "%s: %s: VIP %s not checked: no tcp or udp service with a real server on it\n",
-				lvsdr_prog, who, text);
+			lvsdr_warnx("%s: VIP %s not checked: no tcp or udp service with a real server on it",
+				who, text);
 		else if (!job->targets && !rs_families[job->vips[i].family == AF_INET6])
-			fprintf(stderr, "%s: %s: VIP %s not checked: no %s real server listed\n", lvsdr_prog, who, text,
+			lvsdr_warnx("%s: VIP %s not checked: no %s real server listed", who, text,
 				job->vips[i].family == AF_INET6 ? "IPv6" : "IPv4");
 	}
 	return -1;
@@ -487,7 +481,7 @@ int pathcheck_main(int argc, char **argv)
 	if (status >= 0)
 		goto out;
 	if (pathcheck_run(&job, &res, &n, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: %s: %s; nothing checked\n", lvsdr_prog, a.profile ? a.profile : "pathcheck", err);
+		lvsdr_warnx("%s: %s; nothing checked", a.profile ? a.profile : "pathcheck", err);
 		status = LVSDR_EXIT_ERROR;
 		goto out;
 	}

@@ -39,7 +39,7 @@ static int persist_run(const struct host *want, const char *profile, const char 
 	nsettings = persist_settings(want, settings);
 	if (snprintf(dir, sizeof(dir), "%s" PERSIST_DIR, root) >= (int)sizeof(dir) ||
 	    snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path)) {
-		fprintf(stderr, "%s: %s: LVSDR_SYSCTL_ROOT is too long; nothing written\n", lvsdr_prog, profile);
+		lvsdr_warnx("%s: LVSDR_SYSCTL_ROOT is too long; nothing written", profile);
 		free(text);
 		return LVSDR_EXIT_ERROR;
 	}
@@ -47,8 +47,7 @@ static int persist_run(const struct host *want, const char *profile, const char 
 		/* The drop-in mirrors the profile: one that sets no knob has none. */
 		bool removed = unlink(path) == 0;
 		if (!removed && errno != ENOENT) {
-			fprintf(stderr, "%s: %s: cannot remove " PERSIST_DIR "/%s: %s\n", lvsdr_prog, profile, name,
-				strerror(errno));
+			lvsdr_warnx("%s: cannot remove " PERSIST_DIR "/%s: %s", profile, name, strerror(errno));
 			return LVSDR_EXIT_ERROR;
 		}
 		if (!quiet)
@@ -58,15 +57,14 @@ static int persist_run(const struct host *want, const char *profile, const char 
 	}
 	/* 0755 whatever the umask: an unprivileged verify reads the drop-in. */
 	if (mkdir(dir, 0755) == 0 ? chmod(dir, 0755) < 0 : errno != EEXIST) {
-		fprintf(stderr, "%s: %s: cannot create " PERSIST_DIR ": %s; nothing written\n", lvsdr_prog, profile,
-			strerror(errno));
+		lvsdr_warnx("%s: cannot create " PERSIST_DIR ": %s; nothing written", profile, strerror(errno));
 		free(text);
 		return LVSDR_EXIT_ERROR;
 	}
 	ret = persist_write(path, text, err, sizeof(err));
 	free(text);
 	if (ret < 0) {
-		fprintf(stderr, "%s: %s: %s; nothing written\n", lvsdr_prog, profile, err);
+		lvsdr_warnx("%s: %s; nothing written", profile, err);
 		return LVSDR_EXIT_ERROR;
 	}
 	if (!quiet)
@@ -75,7 +73,7 @@ static int persist_run(const struct host *want, const char *profile, const char 
 	fflush(stdout); /* before the warnings, when both go to one file */
 	findings = persist_boot_findings(root, want, profile, &nfindings);
 	for (size_t i = 0; i < nfindings; i++)
-		fprintf(stderr, "%s: %s: %s: %s\n", lvsdr_prog, profile, findings[i].subject, findings[i].detail);
+		lvsdr_warnx("%s: %s: %s", profile, findings[i].subject, findings[i].detail);
 	free(findings);
 	return nfindings ? LVSDR_EXIT_DRIFT : LVSDR_EXIT_OK;
 }
@@ -102,18 +100,12 @@ int persist_main(int argc, char **argv)
 		case 'q':
 			quiet = true;
 			break;
-		case 'h':
-			fputs(persist_usage, stdout);
-			return LVSDR_EXIT_OK;
-		default:
-			fputs(persist_usage, stderr);
-			return LVSDR_EXIT_ERROR;
+		default: /* -h, --help, or a usage error */
+			return command_line_usage(persist_usage, opt);
 		}
 	}
-	if (optind != argc - 1) {
-		fputs(persist_usage, stderr);
-		return LVSDR_EXIT_ERROR;
-	}
+	if (optind != argc - 1)
+		return command_line_usage(persist_usage, '?');
 	profile = argv[optind];
 	if (profile_load_print(profile, &want) != 0) {
 		host_free(&want);
@@ -125,7 +117,7 @@ int persist_main(int argc, char **argv)
 			want.ifname_line, want.ifname, why);
 		status = LVSDR_EXIT_ERROR;
 	} else if (!persist_dropin_name(profile, name, sizeof(name))) {
-		fprintf(stderr, "%s: %s: the file name leaves no name for the drop-in; nothing written\n", lvsdr_prog,
+		lvsdr_warnx("%s: the file name leaves no name for the drop-in; nothing written",
 			profile);
 		status = LVSDR_EXIT_ERROR;
 	} else if (dry_run) {
@@ -138,7 +130,7 @@ int persist_main(int argc, char **argv)
 		status = LVSDR_EXIT_OK;
 	} else if (geteuid() == 0 && profile_trusted(profile, &want.source, err, sizeof(err)) < 0) {
 		/* Root applies the drop-in at every boot: the same rule as apply. */
-		fprintf(stderr, "%s: %s; nothing written\n", lvsdr_prog, err);
+		lvsdr_warnx("%s; nothing written", err);
 		status = LVSDR_EXIT_ERROR;
 	} else {
 		status = persist_run(&want, profile, name, quiet);

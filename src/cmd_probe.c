@@ -12,6 +12,7 @@
 #include "garp.h"
 #include "lvsdr.h"
 #include "monitor.h"
+#include "privilege.h"
 #include "probe.h"
 #include "profile.h"
 #include "util.h"

@@ -5,6 +5,7 @@
 
 #include "engine.h"
 #include "lvsdr.h"
+#include "privilege.h"
 
 static const char release_usage[] =
 	"Usage: lvsdr release [-q] PROFILE\n"
@@ -27,11 +28,11 @@ int release_run(const char *profile, struct director_call *call)
 	/* Foreign copies of a VIP are warnings here: reported, left alone. */
 	for (size_t i = 0; i < s.plan.nvips; i++)
 		if (s.plan.vips[i].verdict == VERDICT_WARN && s.plan.vips[i].detail)
-			fprintf(stderr, "%s: %s: %s\n", lvsdr_prog, profile, s.plan.vips[i].detail);
+			lvsdr_warnx("%s: %s", profile, s.plan.vips[i].detail);
 	/* So are addresses the kernel takes along with one of ours. */
 	for (size_t i = 0; i < s.plan.nextras; i++)
 		if (s.plan.extras[i].verdict == VERDICT_WARN)
-			fprintf(stderr, "%s: %s: %s: %s\n", lvsdr_prog, profile, s.plan.extras[i].subject,
+			lvsdr_warnx("%s: %s: %s", profile, s.plan.extras[i].subject,
 				s.plan.extras[i].detail);
 	if (!s.plan.nsteps) {
 		if (!quiet)

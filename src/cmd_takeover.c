@@ -14,6 +14,7 @@
 #include "frames.h"
 #include "garp.h"
 #include "lvsdr.h"
+#include "privilege.h"
 #include "probe.h"
 #include "util.h"
 
@@ -50,7 +51,7 @@ static void takeover_report_excluded(const struct session *s)
 		if (!r->vip->excluded)
 			continue;
 		addr_format(r->vip->family, r->vip->addr, text, sizeof(text));
-		fprintf(stderr, "%s: %s: %s/%u not taken over: %s\n", lvsdr_prog, s->profile, text, r->vip->prefix,
+		lvsdr_warnx("%s: %s/%u not taken over: %s", s->profile, text, r->vip->prefix,
 			r->detail ? r->detail : r->state);
 	}
 }
@@ -64,14 +65,14 @@ static int takeover_judge(struct session *s)
 		excluded += s->want.vips[i].excluded;
 	if (others) {
 		plan_print_text(&s->plan, s->profile, false, stderr);
-		fprintf(stderr, "%s: %s: refusing to take over: %zu finding%s need a hand; nothing changed\n",
-			lvsdr_prog, s->profile, others, others == 1 ? "" : "s");
+		lvsdr_warnx("%s: refusing to take over: %zu finding%s need a hand; nothing changed",
+			s->profile, others, others == 1 ? "" : "s");
 		return LVSDR_EXIT_ERROR;
 	}
 	takeover_report_excluded(s);
 	if (excluded && excluded == s->want.nvips) {
-		fprintf(stderr, "%s: %s: refusing to take over: no VIP can be bound on %s; nothing changed\n",
-			lvsdr_prog, s->profile, s->want.ifname);
+		lvsdr_warnx("%s: refusing to take over: no VIP can be bound on %s; nothing changed",
+			s->profile, s->want.ifname);
 		return LVSDR_EXIT_ERROR;
 	}
 	return LVSDR_EXIT_OK;
@@ -96,6 +97,55 @@ static int takeover_sender(struct session *s, struct director_call *call, struct
 	return 0;
 }
 
+/* The conflict check of takeover, before anything is bound: probe every
+ * VIP of want not yet bound on its interface, from the unspecified
+ * address, for LVSDR_CONFLICT_WAIT_MS. Prints each VIP another host holds,
+ * with its MACs. Returns 0 to go on (nobody answered, or conflict = warn),
+ * 2 to stop (conflict = refuse and a VIP is held, or the probe failed). */
+static int conflict_check(struct garp_sender *g, int rx, const struct host *want, const char *profile)
+{
+	const struct probe_timing timing = { LVSDR_CONFLICT_COUNT, LVSDR_CONFLICT_WAIT_MS };
+	bool refuse = want->garp.conflict == CONFLICT_REFUSE;
+	struct probe_target *targets = xcalloc(want->nvips, sizeof(*targets));
+	char err[256], addr[INET6_ADDRSTRLEN], mac[MAC_TEXT_LEN];
+	size_t n = 0, held = 0;
+	struct nic nic;
+	int ret;
+
+	if (probe_nic_lookup(want->ifname, &nic, err, sizeof(err)) < 0) {
+		lvsdr_warnx("%s: %s; nothing changed", profile, err);
+		free(targets);
+		return LVSDR_EXIT_ERROR;
+	}
+	/* Only what this run will bind: a VIP held here already is ours, and
+	 * one left out of the takeover is not bound at all. */
+	for (size_t i = 0; i < want->nvips; i++)
+		if (!want->vips[i].excluded && !nic_holds(&nic, want->vips[i].family, want->vips[i].addr))
+			probe_target_init(&targets[n++], want->vips[i].family, want->vips[i].addr);
+	ret = n ? probe_run(g, rx, &nic, targets, n, &timing, true, err, sizeof(err)) : 0;
+	if (ret < 0)
+		lvsdr_warnx("%s: conflict check: %s; nothing changed", profile, err);
+	for (size_t i = 0; i < n && ret >= 0; i++) {
+		if (!targets[i].nresponders)
+			continue;
+		held++;
+		addr_format(targets[i].family, targets[i].addr, addr, sizeof(addr));
+		fprintf(stderr, "%s: %s: %s: %s is held by", lvsdr_prog, profile, refuse ? "conflict" : "warning", addr);
+		for (size_t j = 0; j < targets[i].nresponders; j++)
+			fprintf(stderr, "%s %s", j ? "," : "", mac_format(targets[i].responders[j].mac, mac));
+		fprintf(stderr, "%s\n", refuse ? "" : "; taking it over anyway ([garp] conflict = warn)");
+	}
+	if (held && refuse)
+		lvsdr_warnx("%s: refusing to take over: %zu VIP%s already answer%s on %s ([garp] conflict = "
+			"refuse); nothing changed", profile, held, held == 1 ? "" : "s",
+			held == 1 ? "s" : "", want->ifname);
+	probe_targets_free(targets, n);
+	nic_free(&nic);
+	if (ret < 0)
+		return LVSDR_EXIT_ERROR;
+	return held && refuse ? LVSDR_EXIT_ERROR : LVSDR_EXIT_OK;
+}
+
 /* Open the announcing socket and, with [garp] conflict, check the
  * segment; CAP_NET_RAW is given up after, but by a resident caller, which
  * opens the socket again when the NIC changes. 0, or an exit status. */
@@ -107,14 +157,14 @@ static int takeover_prepare(struct session *s, struct director_call *call, struc
 	/* The socket is ready before the bind, so the first frame follows it
 	 * at once. */
 	if (takeover_sender(s, call, g, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: %s: %s; nothing changed\n", lvsdr_prog, s->profile, err);
+		lvsdr_warnx("%s: %s; nothing changed", s->profile, err);
 		return LVSDR_EXIT_ERROR;
 	}
 	/* [garp] conflict: the listening socket needs CAP_NET_RAW too; with
 	 * conflict = off nothing is opened and nothing waits. */
 	if (s->want.garp.conflict != CONFLICT_OFF &&
 	    (conflict_rx = frames_open(s->want.ifname, err, sizeof(err))) < 0) {
-		fprintf(stderr, "%s: %s: %s; nothing changed\n", lvsdr_prog, s->profile, err);
+		lvsdr_warnx("%s: %s; nothing changed", s->profile, err);
 		return LVSDR_EXIT_ERROR;
 	}
 	if (!call->resident)
@@ -224,8 +274,8 @@ int takeover_run(const char *profile, struct director_call *call)
 	if (status != LVSDR_EXIT_OK || s.superseded)
 		goto out;
 	if (s.want.role != ROLE_DIRECTOR) {
-		fprintf(stderr, "%s: %s: takeover is for role = director; a real server never announces its VIPs\n",
-			lvsdr_prog, profile);
+		lvsdr_warnx("%s: takeover is for role = director; a real server never announces its VIPs",
+			profile);
 		status = LVSDR_EXIT_ERROR;
 		goto out;
 	}
@@ -238,9 +288,10 @@ int takeover_run(const char *profile, struct director_call *call)
 	s.on_bound_arg = &first;
 	if (s.plan.nsteps && (status = plan_execute(&s, true, &res)) != LVSDR_EXIT_OK) {
 		if (first.vips)
-			fprintf(stderr, "%s: %s: %zu VIP%s had been announced before the failure, and frames cannot be "
+			lvsdr_warnx("%s: %zu VIP%s had been announced before the failure, and frames "
+				"cannot be "
 				"unsent: neighbours may send to this host for them until the old holder announces them "
-				"again or their entries expire\n", lvsdr_prog, profile, first.vips,
+				"again or their entries expire", profile, first.vips,
 				first.vips == 1 ? "" : "s");
 		goto out;
 	}
@@ -250,13 +301,13 @@ int takeover_run(const char *profile, struct director_call *call)
 		takeover_print(&s, nheld);
 	/* The VIPs are bound now and stay bound: a failed announcement is 1. */
 	if (session_announce(&s, g, held, nheld, call->quiet, &first, call->resident ? 1 : 0) != LVSDR_EXIT_OK) {
-		fprintf(stderr, "%s: %s: the VIPs are bound, but neighbours may keep the old MAC until their "
-			"entries expire; run takeover again once %s can send\n", lvsdr_prog, profile, s.want.ifname);
+		lvsdr_warnx("%s: the VIPs are bound, but neighbours may keep the old MAC until their "
+			"entries expire; run takeover again once %s can send", profile, s.want.ifname);
 		status = LVSDR_EXIT_DRIFT;
 	}
 	if (nheld < s.want.nvips) {
-		fprintf(stderr, "%s: %s: took over %zu of %zu VIPs; %zu left out (named above): this host does not "
-			"hold them\n", lvsdr_prog, profile, nheld, s.want.nvips, s.want.nvips - nheld);
+		lvsdr_warnx("%s: took over %zu of %zu VIPs; %zu left out (named above): this host does not "
+			"hold them", profile, nheld, s.want.nvips, s.want.nvips - nheld);
 		status = LVSDR_EXIT_DRIFT;
 	}
 	call->held = held;

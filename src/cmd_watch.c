@@ -14,6 +14,7 @@
 
 #include "engine.h"
 #include "lvsdr.h"
+#include "privilege.h"
 #include "probe.h"
 #include "profile.h"
 #include "util.h"
@@ -87,18 +88,12 @@ static int watch_args(int argc, char **argv, struct watch_run *w)
 				return LVSDR_EXIT_ERROR;
 			}
 			break;
-		case 'h':
-			fputs(watch_usage, stdout);
-			return LVSDR_EXIT_OK;
-		default:
-			fputs(watch_usage, stderr);
-			return LVSDR_EXIT_ERROR;
+		default: /* -h, --help, or a usage error */
+			return command_line_usage(watch_usage, opt);
 		}
 	}
-	if (w->ifname ? optind >= argc : optind != argc - 1) {
-		fputs(watch_usage, stderr);
-		return LVSDR_EXIT_ERROR;
-	}
+	if (w->ifname ? optind >= argc : optind != argc - 1)
+		return command_line_usage(watch_usage, '?');
 	return -1;
 }
 

@@ -4,11 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lvsdr.h"
 #include "util.h"
-
-/* The name every message starts with. */
-const char *lvsdr_prog = "lvsdr";
 
 static unsigned sort_key(unsigned line)
 {

@@ -12,9 +12,11 @@
 #include <unistd.h>
 
 #include "garp.h"
+#include "privilege.h"
 #include "probe.h"
 
-#include "lvsdr.h"
+#include "exit_status.h"
+#include "progname.h"
 #include "profile.h"
 #include "state.h"
 #include "syslog_mirror.h"
@@ -42,7 +44,7 @@ static int session_open_ipvs(struct session *s, const struct session_options *op
 	if (owned_ipvs_load(&s->owned_ipvs, &s->owned, err, sizeof(err)) < 0 ||
 	    drained_load(&s->drained, err, sizeof(err)) < 0) {
 		snprintf(s->error, sizeof(s->error), "%s", err);
-		fprintf(stderr, "%s: %s\n", lvsdr_prog, s->error);
+		lvsdr_warnx("%s", s->error);
 		return -1;
 	}
 	session_mark_drained(s);
@@ -56,7 +58,7 @@ static int session_open_ipvs(struct session *s, const struct session_options *op
 	}
 	if (ret < 0) {
 		snprintf(s->error, sizeof(s->error), "%s", err);
-		fprintf(stderr, "%s: %s\n", lvsdr_prog, s->error);
+		lvsdr_warnx("%s", s->error);
 		return -1;
 	}
 	return 0;
@@ -71,7 +73,7 @@ static int session_fail(struct session *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(s->error, sizeof(s->error), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s: %s\n", lvsdr_prog, s->error);
+	lvsdr_warnx("%s", s->error);
 	return LVSDR_EXIT_ERROR;
 }
 
@@ -82,8 +84,9 @@ static void prune_note(const struct live_addr *e, void *arg)
 	char text[INET6_ADDRSTRLEN];
 
 	addr_format(e->family, e->addr, text, sizeof(text));
-	fprintf(stderr, "%s: note: %s: dropped %s%s %s/%u%s%s%s from the ownership record: the kernel does not hold it "
-		"(a run killed before binding it, or removed by hand)\n", lvsdr_prog, s->owned.path,
+	lvsdr_warnx("note: %s: dropped %s%s %s/%u%s%s%s from the ownership record: the kernel does not "
+		"hold it "
+		"(a run killed before binding it, or removed by hand)", s->owned.path,
 		e->route ? "the local route on " : "", e->ifname, text, e->prefix, e->owner ? " (bound for " : "", e->owner ? e->owner : "", e->owner ? ")" : "");
 }
 
@@ -100,7 +103,7 @@ static int session_tidy_record(struct session *s)
 		if (s->live.addrs[i].owned && !s->live.addrs[i].owner)
 			owned_add(&s->owned, &s->live.addrs[i]);
 	if (owned_save(&s->owned, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: %s; nothing changed\n", lvsdr_prog, err);
+		lvsdr_warnx("%s; nothing changed", err);
 		return LVSDR_EXIT_ERROR;
 	}
 	return LVSDR_EXIT_OK;
@@ -113,13 +116,13 @@ static int session_owner(struct session *s)
 	int ret;
 
 	if (!real) {
-		fprintf(stderr, "%s: %s: cannot resolve the path: %s\n", lvsdr_prog, s->profile, strerror(errno));
+		lvsdr_warnx("%s: cannot resolve the path: %s", s->profile, strerror(errno));
 		return LVSDR_EXIT_ERROR;
 	}
 	ret = owned_set_profile(&s->owned, real, err, sizeof(err));
 	free(real);
 	if (ret < 0) {
-		fprintf(stderr, "%s: %s\n", lvsdr_prog, err);
+		lvsdr_warnx("%s", err);
 		return LVSDR_EXIT_ERROR;
 	}
 	return LVSDR_EXIT_OK;
@@ -186,7 +189,7 @@ int session_open(struct session *s, const char *profile, const struct session_op
 	if (opt->ipvs && s->want.role == ROLE_DIRECTOR && session_open_ipvs(s, opt) < 0)
 		return LVSDR_EXIT_ERROR;
 	if (s->owned.warning[0])
-		fprintf(stderr, "%s: warning: %s\n", lvsdr_prog, s->owned.warning);
+		lvsdr_warnx("warning: %s", s->owned.warning);
 	if ((status = session_owner(s)) != LVSDR_EXIT_OK)
 		return status;
 	/* A director going by its role binds only the VIPs no other host
@@ -237,7 +240,7 @@ int session_replan(struct session *s)
 		s->live.naddrs = 0; /* host_free() still frees them */
 	if (s->ipvs_wanted && state_read_ipvs(&s->want, s->ipvs, s->ipvs_why, &s->owned_ipvs, s->adopt, &s->live, err,
 					      sizeof(err)) < 0) {
-		fprintf(stderr, "%s: %s: %s\n", lvsdr_prog, s->profile, err);
+		lvsdr_warnx("%s: %s", s->profile, err);
 		return LVSDR_EXIT_ERROR;
 	}
 	if (s->probe_peers && !s->holders && !s->probe_error[0])
@@ -246,8 +249,8 @@ int session_replan(struct session *s)
 	plan_compute(&s->want, &s->live, &s->plan);
 	s->planned = true;
 	if (s->probe_error[0] && !s->probe_warned && plan_has_missing(&s->plan)) {
-		fprintf(stderr, "%s: warning: %s: cannot tell whether another director holds the VIPs: %s\n",
-			lvsdr_prog, s->profile, s->probe_error);
+		lvsdr_warnx("warning: %s: cannot tell whether another director holds the VIPs: %s",
+			s->profile, s->probe_error);
 		s->probe_warned = true;
 	}
 	return LVSDR_EXIT_OK;
@@ -386,7 +389,7 @@ int session_announce(struct session *s, struct garp_sender *g, const struct vip 
 			sleep_until(start + announce_round_at(policy, r));
 			s->lock_fd = owned_lock(&s->owned, LVSDR_LOCK_TIMEOUT_MS, err, sizeof(err));
 			if (s->lock_fd < 0 || session_replan(s) != LVSDR_EXIT_OK) {
-				fprintf(stderr, "%s: %s: announcements stopped after %u round%s: %s\n", lvsdr_prog,
+				lvsdr_warnx("%s: announcements stopped after %u round%s: %s",
 					s->profile, r, r == 1 ? "" : "s", s->lock_fd < 0 ? err : "cannot read the state again");
 				break;
 			}
@@ -400,7 +403,7 @@ int session_announce(struct session *s, struct garp_sender *g, const struct vip 
 	}
 	free(current);
 	if (ret < 0) {
-		fprintf(stderr, "%s: %s: announcing on %s: %s\n", lvsdr_prog, s->profile, s->want.ifname,
+		lvsdr_warnx("%s: announcing on %s: %s", s->profile, s->want.ifname,
 			strerror(-ret));
 		return LVSDR_EXIT_ERROR;
 	}

@@ -1,19 +1,18 @@
 /* Carrying out a plan, and undoing it when a step fails. */
 #include <errno.h>
 #include <stdint.h>
-#include <linux/capability.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "engine.h"
 #include "execute_ipvs.h"
-#include "lvsdr.h"
+#include "exit_status.h"
+#include "progname.h"
 #include "state.h"
 #include "sysctl.h"
 #include "syslog_mirror.h"
@@ -118,7 +117,7 @@ static bool rollback_confirmed(struct session *s)
 	if (!if_nametoindex(s->want.ifname))
 		return true;
 	if (state_read(&s->want, s->nl, &s->owned, &now, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: rollback: cannot read the state again: %s\n", lvsdr_prog, err);
+		lvsdr_warnx("rollback: cannot read the state again: %s", err);
 		return false;
 	}
 	for (int k = 0; k < KNOB_COUNT; k++)
@@ -127,11 +126,11 @@ static bool rollback_confirmed(struct session *s)
 			if (is->present[sc] == was->present[sc] && (!is->present[sc] || is->value[sc] == was->value[sc]))
 				continue;
 			if (is->present[sc] && was->present[sc])
-				fprintf(stderr, "%s: rollback: conf/%s/%s is %d, was %d\n", lvsdr_prog,
+				lvsdr_warnx("rollback: conf/%s/%s is %d, was %d",
 					sc == SCOPE_DEV ? s->want.ifname : scope_names[sc], knob_table[k].sysctl,
 					is->value[sc], was->value[sc]);
 			else
-				fprintf(stderr, "%s: rollback: conf/%s/%s %s\n", lvsdr_prog,
+				lvsdr_warnx("rollback: conf/%s/%s %s",
 					sc == SCOPE_DEV ? s->want.ifname : scope_names[sc], knob_table[k].sysctl,
 					is->present[sc] ? "appeared" : "is gone");
 			same = false;
@@ -139,8 +138,8 @@ static bool rollback_confirmed(struct session *s)
 	bool addrs_same = same_addresses(s->live.addrs, s->live.naddrs, now.addrs, now.naddrs) &&
 			  same_addresses(s->live.routes, s->live.nroutes, now.routes, now.nroutes);
 	if (!addrs_same) {
-		fprintf(stderr, "%s: rollback: the addresses or local routes differ from what they were before this run\n",
-			lvsdr_prog);
+		lvsdr_warnx("rollback: the addresses or local routes differ from what they were before "
+			"this run");
 		same = false;
 	}
 	host_free(&now);
@@ -188,14 +187,14 @@ static void rollback(struct session *s, bool *done, struct execute_result *res)
 		int ret = undo_step(s, st);
 		step_describe(&s->plan, st, what, sizeof(what));
 		if (ret < 0 && vanished_with_interface(s, st, ret)) {
-			fprintf(stderr, "%s: rollback: \"%s\" went away with its interface, which no longer exists\n",
-				lvsdr_prog, what);
+			lvsdr_warnx("rollback: \"%s\" went away with its interface, which no longer exists",
+				what);
 			done[i] = false;
 			vanished++;
 		} else if (ret < 0) {
 			res->rollback_failures++;
-			fprintf(stderr, "%s: rollback: could not undo \"%s\": %s; this change is still in place\n",
-				lvsdr_prog, what, strerror(-ret));
+			lvsdr_warnx("rollback: could not undo \"%s\": %s; this change is still in place",
+				what, strerror(-ret));
 		} else {
 			done[i] = false;
 			undone++;
@@ -210,16 +209,16 @@ static void rollback(struct session *s, bool *done, struct execute_result *res)
 	}
 	char err[512];
 	if (owned_save(&s->owned, err, sizeof(err)) < 0)
-		fprintf(stderr, "%s: rollback: %s\n", lvsdr_prog, err);
+		lvsdr_warnx("rollback: %s", err);
 	ipvs_record_after(s, done, false);
 	if (res->rollback_failures)
-		fprintf(stderr, "%s: rollback incomplete: %zu change%s could not be undone (listed above)\n", lvsdr_prog,
+		lvsdr_warnx("rollback incomplete: %zu change%s could not be undone (listed above)",
 			res->rollback_failures, res->rollback_failures == 1 ? "" : "s");
 	else if (vanished)
-		fprintf(stderr, "%s: rolled back %zu change%s; %zu went away with the interface\n", lvsdr_prog, undone,
+		lvsdr_warnx("rolled back %zu change%s; %zu went away with the interface", undone,
 			undone == 1 ? "" : "s", vanished);
 	else
-		fprintf(stderr, "%s: rolled back %zu change%s; the host is as it was before this run\n", lvsdr_prog,
+		lvsdr_warnx("rolled back %zu change%s; the host is as it was before this run",
 			undone, undone == 1 ? "" : "s");
 	res->vanished = vanished;
 }
@@ -299,7 +298,7 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 	 * leaves a record that names more than is there, never less. */
 	record_binds(s, 0, recorded);
 	if (owned_save(&s->owned, err, sizeof(err)) < 0 || ipvs_record_before(s, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: %s; nothing changed\n", lvsdr_prog, err);
+		lvsdr_warnx("%s; nothing changed", err);
 		free(done);
 		sigprocmask(SIG_SETMASK, &saved, NULL);
 		return LVSDR_EXIT_ERROR;
@@ -372,10 +371,10 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 		res->done += done[k];
 	if (res->failed_step) {
 		step_describe(p, &p->steps[res->failed_step - 1], what, sizeof(what));
-		fprintf(stderr, "%s: %s: step %zu of %zu failed: %s: %s\n", lvsdr_prog, s->profile, res->failed_step, n,
+		lvsdr_warnx("%s: step %zu of %zu failed: %s: %s", s->profile, res->failed_step, n,
 			what, res->error);
 		if (!if_nametoindex(s->want.ifname))
-			fprintf(stderr, "%s: %s no longer exists: it was deleted during this run\n", lvsdr_prog,
+			lvsdr_warnx("%s no longer exists: it was deleted during this run",
 				s->want.ifname);
 		rollback(s, done, res);
 		if (!res->rollback_failures && (!rollback_confirmed(s) || !ipvs_rollback_confirmed(s)))
@@ -392,7 +391,7 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 		if (p->steps[k].kind == STEP_ADDR_DEL)
 			owned_remove(&s->owned, &p->steps[k].addr);
 	if (owned_save(&s->owned, err, sizeof(err)) < 0)
-		fprintf(stderr, "%s: warning: %s\n", lvsdr_prog, err);
+		lvsdr_warnx("warning: %s", err);
 	ipvs_record_after(s, done, true);
 	for (size_t k = 0; k < n && (!quiet || syslog_mirror_active()); k++) {
 		step_describe(p, &p->steps[k], what, sizeof(what));
@@ -403,51 +402,4 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 	free(done);
 	sigprocmask(SIG_SETMASK, &saved, NULL);
 	return status;
-}
-
-/* The effective capabilities (capget: one system call, where reading
- * /proc/self/status costs four on the takeover's path): none on failure.
- * CAP_NET_ADMIN is bit 12, CAP_NET_RAW bit 13 (linux/capability.h). */
-static uint64_t effective_capabilities(void)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
-
-	if (syscall(SYS_capget, &hdr, data) < 0)
-		return 0;
-	return (uint64_t)data[1].effective << 32 | data[0].effective;
-}
-
-bool privilege_net_admin(void)
-{
-	return effective_capabilities() & (1ull << 12);
-}
-
-int privilege_require(bool net_raw)
-{
-	uint64_t eff = effective_capabilities();
-	bool admin = eff & (1ull << 12), raw = eff & (1ull << 13);
-	if (admin && (raw || !net_raw))
-		return LVSDR_EXIT_OK;
-	fprintf(stderr, "%s: this command changes the network configuration and needs %s%s%s (run it as root); "
-		"nothing changed\n", lvsdr_prog, admin ? "" : "CAP_NET_ADMIN", !admin && net_raw && !raw ? " and " : "",
-		net_raw && !raw ? "CAP_NET_RAW" : "");
-	return LVSDR_EXIT_ERROR;
-}
-
-/* Once the packet socket is open, CAP_NET_RAW has done its work: give it
- * up (effective and permitted) so the rest of the run cannot open another
- * raw socket, as arping does. Failure is harmless and ignored: we only
- * hold less than we could. */
-void privilege_drop_net_raw(void)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
-	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
-
-	if (syscall(SYS_capget, &hdr, data) < 0)
-		return;
-	data[CAP_TO_INDEX(CAP_NET_RAW)].effective &= ~CAP_TO_MASK(CAP_NET_RAW);
-	data[CAP_TO_INDEX(CAP_NET_RAW)].permitted &= ~CAP_TO_MASK(CAP_NET_RAW);
-	data[CAP_TO_INDEX(CAP_NET_RAW)].inheritable &= ~CAP_TO_MASK(CAP_NET_RAW);
-	(void)syscall(SYS_capset, &hdr, data);
 }

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "lvsdr.h"
+#include "progname.h"
 #include "util.h"
 
 static const struct ipvs_step *payload(const struct session *s, const struct step *st)
@@ -89,7 +89,7 @@ void ipvs_record_after(struct session *s, const bool *done, bool ok)
 		if (s->live.services[i].owned)
 			owned_ipvs_add(&s->owned_ipvs, &s->live.services[i]);
 	if (owned_ipvs_save(&s->owned_ipvs, err, sizeof(err)) < 0)
-		fprintf(stderr, "%s: warning: %s\n", lvsdr_prog, err);
+		lvsdr_warnx("warning: %s", err);
 }
 
 static bool dest_same(const struct ipvs_dest *a, const struct ipvs_dest *b)
@@ -120,14 +120,14 @@ bool ipvs_rollback_confirmed(struct session *s)
 	if (!s->ipvs || !s->live.ipvs_read)
 		return true;
 	if (ipvs_netlink_list(s->ipvs, &now, &n, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: rollback: cannot read the IPVS table again: %s\n", lvsdr_prog, err);
+		lvsdr_warnx("rollback: cannot read the IPVS table again: %s", err);
 		return false;
 	}
 	same = n == s->live.nservices;
 	for (size_t i = 0; same && i < n; i++)
 		same = service_same(&now[i], &s->live.services[i]);
 	if (!same)
-		fprintf(stderr, "%s: rollback: the IPVS table differs from what it was before this run\n", lvsdr_prog);
+		lvsdr_warnx("rollback: the IPVS table differs from what it was before this run");
 	ipvs_services_free(now, n);
 	return same;
 }

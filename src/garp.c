@@ -11,6 +11,7 @@
 
 #include "frames.h"
 #include "nic.h"
+#include "rtnetlink.h"
 #include "util.h"
 
 /* Frames sent back to back before yielding the CPU for a moment: a burst

@@ -69,6 +69,6 @@ int main(int argc, char **argv)
 			syslog_mirror_finish(status);
 			return status;
 		}
-	fprintf(stderr, "%s: '%s' is not a command; see '%s --help'\n", lvsdr_prog, argv[1], lvsdr_prog);
+	lvsdr_warnx("'%s' is not a command; see '%s --help'", argv[1], lvsdr_prog);
 	return LVSDR_EXIT_ERROR;
 }

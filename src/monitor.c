@@ -11,7 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lvsdr.h"
+#include "exit_status.h"
+#include "progname.h"
 #include "record_file.h"
 #include "util.h"
 

@@ -3,10 +3,8 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <ifaddrs.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
-#include <net/if_arp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -51,82 +49,6 @@ bool mac_usable(const uint8_t mac[MAC_LEN])
 	static const uint8_t zero[MAC_LEN];
 
 	return memcmp(mac, zero, MAC_LEN) && !(mac[0] & 1);
-}
-
-static void sockaddr_bytes(const struct sockaddr *sa, uint8_t out[16])
-{
-	memset(out, 0, 16);
-	if (sa->sa_family == AF_INET)
-		memcpy(out, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
-	else
-		memcpy(out, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
-}
-
-static unsigned mask_prefix(const uint8_t *mask, size_t len)
-{
-	unsigned bits = 0;
-
-	for (size_t i = 0; i < len; i++)
-		for (int b = 7; b >= 0 && (mask[i] >> b & 1); b--)
-			bits++;
-	return bits;
-}
-
-int nic_lookup(const char *ifname, struct nic *nic, char *err, size_t errlen)
-{
-	struct ifaddrs *list, *ifa;
-	size_t cap = 0, len = strlen(ifname);
-
-	memset(nic, 0, sizeof(*nic));
-	snprintf(nic->name, sizeof(nic->name), "%s", ifname);
-	nic->ifindex = (int)if_nametoindex(ifname);
-	if (!nic->ifindex) {
-		snprintf(err, errlen, "no interface %s", ifname);
-		return -ENODEV;
-	}
-	if (getifaddrs(&list) < 0) {
-		int e = errno;
-		snprintf(err, errlen, "cannot list interfaces: %s", strerror(e));
-		return -e;
-	}
-	for (ifa = list; ifa; ifa = ifa->ifa_next) {
-		int family = ifa->ifa_addr ? ifa->ifa_addr->sa_family : AF_UNSPEC;
-		/* An IPv4 address with a label ("eth0:lvsdr") comes under the label. */
-		if (strncmp(ifa->ifa_name, ifname, len) || (ifa->ifa_name[len] && ifa->ifa_name[len] != ':'))
-			continue;
-		if (family == AF_PACKET) {
-			const struct sockaddr_ll *l = (const void *)ifa->ifa_addr;
-			if (l->sll_halen == MAC_LEN) {
-				memcpy(nic->mac, l->sll_addr, MAC_LEN);
-				nic->have_mac = true;
-				nic->ethernet = l->sll_hatype == ARPHRD_ETHER;
-			}
-			continue;
-		}
-		if (family != AF_INET && family != AF_INET6)
-			continue;
-		if (nic->naddrs == cap) {
-			cap = cap ? cap * 2 : 8;
-			nic->addrs = xreallocarray(nic->addrs, cap, sizeof(*nic->addrs));
-		}
-		struct nic_addr *a = &nic->addrs[nic->naddrs++];
-		uint8_t mask[16];
-		a->family = family;
-		sockaddr_bytes(ifa->ifa_addr, a->addr);
-		a->labelled = ifa->ifa_name[len] == ':';
-		if (ifa->ifa_netmask) {
-			sockaddr_bytes(ifa->ifa_netmask, mask);
-			a->prefix = mask_prefix(mask, addr_len(family));
-		} else {
-			a->prefix = (unsigned)addr_len(family) * 8;
-		}
-		if (family == AF_INET6 && a->addr[0] == 0xfe && (a->addr[1] & 0xc0) == 0x80 && !nic->have_link_local) {
-			memcpy(nic->link_local, a->addr, 16);
-			nic->have_link_local = true;
-		}
-	}
-	freeifaddrs(list);
-	return 0;
 }
 
 bool nic_holds(const struct nic *nic, int family, const uint8_t addr[16])

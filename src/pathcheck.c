@@ -3,7 +3,6 @@
  * object, and a short or hostile frame is rejected, never overread. */
 #include "pathcheck.h"
 
-#include <ctype.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -397,37 +396,4 @@ unsigned probe_send_offset_ms(unsigned timeout_ms, unsigned retries, unsigned n)
 	if (n > retries)
 		return timeout_ms;
 	return (unsigned)((uint64_t)timeout_ms * (((uint64_t)1 << n) - 1) / units);
-}
-
-bool service_port_parse(const char *s, struct service_port *out)
-{
-	const char *num;
-	unsigned long v = 0;
-
-	if (!strncmp(s, "tcp/", 4))
-		out->proto = IPPROTO_TCP;
-	else if (!strncmp(s, "udp/", 4))
-		out->proto = IPPROTO_UDP;
-	else if (!strncmp(s, "sctp/", 5))
-		out->proto = IPPROTO_SCTP;
-	else
-		return false;
-	num = strchr(s, '/') + 1;
-	if (!isdigit((unsigned char)*num) || (num[0] == '0' && num[1]) || strlen(num) > 5)
-		return false;
-	for (const char *c = num; *c; c++) {
-		if (!isdigit((unsigned char)*c))
-			return false;
-		v = v * 10 + (unsigned long)(*c - '0');
-	}
-	if (v < 1 || v > 65535)
-		return false;
-	out->port = (uint16_t)v;
-	return true;
-}
-
-int service_port_format(const struct service_port *sp, char *buf, size_t len)
-{
-	return snprintf(buf, len, "%s/%u", sp->proto == IPPROTO_TCP ? "tcp" : sp->proto == IPPROTO_UDP ? "udp" : "sctp",
-			sp->port);
 }

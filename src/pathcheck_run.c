@@ -22,9 +22,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "engine.h"
 #include "neighbour.h"
 #include "nic.h"
+#include "privilege.h"
+#include "rtnetlink.h"
 #include "util.h"
 
 /* Room for a burst of answers from many real servers at once. */

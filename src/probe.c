@@ -2,8 +2,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
-#include <linux/if_packet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,37 +10,13 @@
 #include <unistd.h>
 
 #include "garp.h"
-#include "lvsdr.h"
+#include "rtnetlink.h"
 #include "util.h"
 
 const char *const probe_verdict_words[PROBE_VERDICT_COUNT] = {
 	[PROBE_OK] = "ok", [PROBE_NO_OWNER] = "no-owner", [PROBE_LEAK] = "leak",
 	[PROBE_WRONG_OWNER] = "wrong-owner", [PROBE_CONFLICT] = "conflict",
 };
-
-const char *audit_interface_problem(const char *value)
-{
-	return interface_name_valid(value) ? NULL : "not an interface name";
-}
-
-const char *audit_mac_problem(const char *value, uint8_t mac[MAC_LEN])
-{
-	return mac_parse(value, mac) && mac_usable(mac) ? NULL : "not a unicast MAC address such as 02:00:00:00:00:01";
-}
-
-/* Not unspecified, loopback, multicast or broadcast: no host answers for
- * those on a link. */
-const char *audit_address_problem(const char *value, int *family, uint8_t addr[16])
-{
-	static const uint8_t zero[16];
-	unsigned prefix;
-	bool has_prefix, usable = false;
-
-	if (parse_address(value, family, addr, &prefix, &has_prefix) && !has_prefix)
-		usable = *family == AF_INET ? addr[0] != 0 && addr[0] != 127 && addr[0] < 224
-					    : memcmp(addr, zero, 15) && addr[0] != 0xff;
-	return usable ? NULL : "not a unicast IPv4 or IPv6 address (without /prefix)";
-}
 
 int probe_nic_lookup(const char *ifname, struct nic *nic, char *err, size_t errlen)
 {
@@ -213,68 +187,23 @@ int probe_run(struct garp_sender *g, int rx, const struct nic *nic, struct probe
 	return 0;
 }
 
-int conflict_check(struct garp_sender *g, int rx, const struct host *want, const char *profile)
-{
-	const struct probe_timing timing = { LVSDR_CONFLICT_COUNT, LVSDR_CONFLICT_WAIT_MS };
-	bool refuse = want->garp.conflict == CONFLICT_REFUSE;
-	struct probe_target *targets = xcalloc(want->nvips, sizeof(*targets));
-	char err[256], addr[INET6_ADDRSTRLEN], mac[MAC_TEXT_LEN];
-	size_t n = 0, held = 0;
-	struct nic nic;
-	int ret;
-
-	if (probe_nic_lookup(want->ifname, &nic, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: %s: %s; nothing changed\n", lvsdr_prog, profile, err);
-		free(targets);
-		return LVSDR_EXIT_ERROR;
-	}
-	/* Only what this run will bind: a VIP held here already is ours, and
-	 * one left out of the takeover is not bound at all. */
-	for (size_t i = 0; i < want->nvips; i++)
-		if (!want->vips[i].excluded && !nic_holds(&nic, want->vips[i].family, want->vips[i].addr))
-			probe_target_init(&targets[n++], want->vips[i].family, want->vips[i].addr);
-	ret = n ? probe_run(g, rx, &nic, targets, n, &timing, true, err, sizeof(err)) : 0;
-	if (ret < 0)
-		fprintf(stderr, "%s: %s: conflict check: %s; nothing changed\n", lvsdr_prog, profile, err);
-	for (size_t i = 0; i < n && ret >= 0; i++) {
-		if (!targets[i].nresponders)
-			continue;
-		held++;
-		addr_format(targets[i].family, targets[i].addr, addr, sizeof(addr));
-		fprintf(stderr, "%s: %s: %s: %s is held by", lvsdr_prog, profile, refuse ? "conflict" : "warning", addr);
-		for (size_t j = 0; j < targets[i].nresponders; j++)
-			fprintf(stderr, "%s %s", j ? "," : "", mac_format(targets[i].responders[j].mac, mac));
-		fprintf(stderr, "%s\n", refuse ? "" : "; taking it over anyway ([garp] conflict = warn)");
-	}
-	if (held && refuse)
-		fprintf(stderr, "%s: %s: refusing to take over: %zu VIP%s already answer%s on %s ([garp] conflict = "
-			"refuse); nothing changed\n", lvsdr_prog, profile, held, held == 1 ? "" : "s",
-			held == 1 ? "s" : "", want->ifname);
-	probe_targets_free(targets, n);
-	nic_free(&nic);
-	if (ret < 0)
-		return LVSDR_EXIT_ERROR;
-	return held && refuse ? LVSDR_EXIT_ERROR : LVSDR_EXIT_OK;
-}
-
 /* A MAC of any interface of this host: an answer from one of them (a
  * second NIC on the segment, a veth whose peer is here too) is this host,
  * never a peer. */
-static bool mac_is_local(const struct ifaddrs *list, const uint8_t mac[MAC_LEN])
+static bool mac_is_local(const uint8_t (*local)[MAC_LEN], size_t nlocal, const uint8_t mac[MAC_LEN])
 {
-	for (const struct ifaddrs *i = list; i; i = i->ifa_next) {
-		const struct sockaddr_ll *ll = (const struct sockaddr_ll *)(const void *)i->ifa_addr;
-		if (ll && ll->sll_family == AF_PACKET && ll->sll_halen == MAC_LEN && !memcmp(ll->sll_addr, mac, MAC_LEN))
+	for (size_t i = 0; i < nlocal; i++)
+		if (!memcmp(local[i], mac, MAC_LEN))
 			return true;
-	}
 	return false;
 }
 
 /* What probe_run() found, this host's own MACs left out. */
-static void holders_fill(const struct probe_target *t, const struct ifaddrs *local, struct vip_holder *h)
+static void holders_fill(const struct probe_target *t, const uint8_t (*local)[MAC_LEN], size_t nlocal,
+			 struct vip_holder *h)
 {
 	for (size_t j = 0; j < t->nresponders; j++) {
-		if (t->responders[j].this_host || mac_is_local(local, t->responders[j].mac))
+		if (t->responders[j].this_host || mac_is_local(local, nlocal, t->responders[j].mac))
 			continue;
 		if (!h->held)
 			memcpy(h->mac, t->responders[j].mac, MAC_LEN); /* sorted: the lowest */
@@ -289,7 +218,8 @@ int probe_vip_holders(const struct host *want, const struct host *live, struct v
 	const struct probe_timing timing = { LVSDR_CONFLICT_COUNT, LVSDR_CONFLICT_WAIT_MS };
 	struct garp_sender *g = NULL;
 	struct probe_target *targets;
-	struct ifaddrs *local = NULL;
+	uint8_t (*local)[MAC_LEN] = NULL;
+	size_t nlocal = 0;
 	struct nic nic;
 	int rx, ret;
 
@@ -308,16 +238,13 @@ int probe_vip_holders(const struct host *want, const struct host *live, struct v
 	for (size_t i = 0; i < want->nvips; i++)
 		probe_target_init(&targets[i], want->vips[i].family, want->vips[i].addr);
 	ret = probe_run(g, rx, &nic, targets, want->nvips, &timing, true, err, errlen);
-	if (ret >= 0 && getifaddrs(&local) < 0) {
-		snprintf(err, errlen, "cannot list this host's interfaces: %s", strerror(errno));
-		ret = -1;
-	}
+	if (ret >= 0)
+		ret = netlink_local_macs(&local, &nlocal, err, errlen);
 	for (size_t i = 0; i < want->nvips && ret >= 0; i++) {
 		memset(&holders[i], 0, sizeof(holders[i]));
-		holders_fill(&targets[i], local, &holders[i]);
+		holders_fill(&targets[i], local, nlocal, &holders[i]);
 	}
-	if (local)
-		freeifaddrs(local);
+	free(local);
 	probe_targets_free(targets, want->nvips);
 	nic_free(&nic);
 	close(rx);

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pathcheck.h"
 #include "profile.h"
 #include "profile_internal.h"
 #include "util.h"

@@ -13,7 +13,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "pathcheck.h"
 #include "profile.h"
 #include "util.h"
 

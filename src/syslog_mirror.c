@@ -8,7 +8,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "lvsdr.h"
+#include "progname.h"
 
 /* The commands that change the host; verify and probe run every few
  * seconds from monitors and would drown the log. */

@@ -263,14 +263,14 @@ else
 fi
 
 # Every exit status of enum lvsdr_exit in EXIT STATUS.
-codes=$(sed -n 's/^[[:space:]]*LVSDR_EXIT_[A-Z_]*[[:space:]]*=[[:space:]]*\([0-9]*\),.*/\1/p' "$LVSDR_ROOT/include/lvsdr.h")
+codes=$(sed -n 's/^[[:space:]]*LVSDR_EXIT_[A-Z_]*[[:space:]]*=[[:space:]]*\([0-9]*\),.*/\1/p' "$LVSDR_ROOT/include/exit_status.h")
 status=$(section_text "$man8" Sh "EXIT STATUS")
 missing=
 for c in $codes; do
 	grep -qx "\.It $c" <<<"$status" || missing="$missing $c"
 done
 if [ -z "$codes" ]; then
-	not_ok "lvsdr.8 lists every exit status: none found in include/lvsdr.h"
+	not_ok "lvsdr.8 lists every exit status: none found in include/exit_status.h"
 elif [ -n "$missing" ]; then
 	not_ok "lvsdr.8 lists every exit status: missing$missing"
 else

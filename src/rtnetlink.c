@@ -1,10 +1,17 @@
-#include "address.h"
+/* The kernel's links, addresses, routes and neighbours over rtnetlink: the
+ * one reader of link and address facts, and the only user of libnl-route.
+ * Links are asked one by one (RTM_GETLINK by index or name), never as a
+ * link cache: the dump and its parsing cost a takeover 170 us before its
+ * first frame, for the two or three interfaces it needs. */
+#include "rtnetlink.h"
 
 #include <errno.h>
 #include <linux/if_addr.h>
 #include <net/if.h>
 #include <net/if_arp.h>
+#include <netlink/addr.h>
 #include <netlink/attr.h>
+#include <netlink/cache.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
@@ -14,8 +21,8 @@
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -28,11 +35,6 @@
 
 struct netlink {
 	struct nl_sock *sock;
-	/* Interfaces are looked up one by one (SIOCGIFINDEX, SIOCGIFNAME,
-	 * SIOCGIFHWADDR on this socket) rather than through a libnl link
-	 * cache: the dump and its parsing cost a takeover 170 us before its
-	 * first frame, for the two or three interfaces it needs. */
-	int ioctl_fd;
 	struct {
 		int ifindex;
 		char name[IF_NAMESIZE];
@@ -46,15 +48,13 @@ int netlink_open(struct netlink **out, char *err, size_t errlen)
 	int ret;
 
 	*out = NULL;
-	nl->ioctl_fd = -1;
 	nl->sock = nl_socket_alloc();
 	if (!nl->sock) {
 		snprintf(err, errlen, "cannot allocate a netlink socket");
 		free(nl);
 		return -NLE_NOMEM;
 	}
-	nl->ioctl_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	ret = nl->ioctl_fd < 0 ? -NLE_FAILURE : nl_connect(nl->sock, NETLINK_ROUTE);
+	ret = nl_connect(nl->sock, NETLINK_ROUTE);
 	if (ret >= 0)
 		ret = nl_socket_set_buffer_size(nl->sock, 1 << 20, 1 << 20);
 	if (ret < 0) {
@@ -70,8 +70,6 @@ void netlink_close(struct netlink *nl)
 {
 	if (!nl)
 		return;
-	if (nl->ioctl_fd >= 0)
-		close(nl->ioctl_fd);
 	nl_socket_free(nl->sock);
 	free(nl);
 }
@@ -81,29 +79,46 @@ void netlink_links_refresh(struct netlink *nl)
 	nl->nnames = 0;
 }
 
-int netlink_ifindex(struct netlink *nl, const char *name)
+/* The link of ifindex, or of name when ifindex is 0: NULL when there is
+ * none. The caller puts it. */
+static struct rtnl_link *link_get(struct netlink *nl, int ifindex, const char *name)
 {
-	struct ifreq ifr = { 0 };
+	struct rtnl_link *link = NULL;
 
-	if (strlen(name) >= sizeof(ifr.ifr_name))
-		return 0;
-	memcpy(ifr.ifr_name, name, strlen(name));
-	return ioctl(nl->ioctl_fd, SIOCGIFINDEX, &ifr) < 0 ? 0 : ifr.ifr_ifindex;
+	if (name && strlen(name) >= IF_NAMESIZE)
+		return NULL;
+	return rtnl_link_get_kernel(nl->sock, ifindex, name, &link) < 0 ? NULL : link;
 }
 
-/* The name of interface ifindex into buf, or false if it has none now. */
+int netlink_ifindex(struct netlink *nl, const char *name)
+{
+	struct rtnl_link *link = link_get(nl, 0, name);
+	int ifindex = link ? rtnl_link_get_ifindex(link) : 0;
+
+	if (link)
+		rtnl_link_put(link);
+	return ifindex;
+}
+
+/* The name of interface ifindex into buf, or false if it has none now.
+ * Never while a dump is being read on the socket. */
 static bool interface_name(struct netlink *nl, int ifindex, char buf[IF_NAMESIZE])
 {
-	struct ifreq ifr = { .ifr_ifindex = ifindex };
+	struct rtnl_link *link;
+	const char *name;
 
 	for (size_t i = 0; i < nl->nnames; i++)
 		if (nl->names[i].ifindex == ifindex) {
 			memcpy(buf, nl->names[i].name, IF_NAMESIZE);
 			return true;
 		}
-	if (ioctl(nl->ioctl_fd, SIOCGIFNAME, &ifr) < 0)
+	if (!(link = link_get(nl, ifindex, NULL)))
 		return false;
-	snprintf(buf, IF_NAMESIZE, "%.*s", IF_NAMESIZE - 1, ifr.ifr_name);
+	name = rtnl_link_get_name(link);
+	snprintf(buf, IF_NAMESIZE, "%s", name ? name : "");
+	rtnl_link_put(link);
+	if (!buf[0])
+		return false;
 	if (nl->nnames < NAME_MEMO) {
 		nl->names[nl->nnames].ifindex = ifindex;
 		memcpy(nl->names[nl->nnames++].name, buf, IF_NAMESIZE);
@@ -111,15 +126,25 @@ static bool interface_name(struct netlink *nl, int ifindex, char buf[IF_NAMESIZE
 	return true;
 }
 
+/* The 6-byte hardware address of link into mac; false if it has none. */
+static bool link_mac(struct rtnl_link *link, uint8_t mac[6])
+{
+	struct nl_addr *a = rtnl_link_get_addr(link);
+
+	if (!a || nl_addr_get_len(a) != 6)
+		return false;
+	memcpy(mac, nl_addr_get_binary_addr(a), 6);
+	return true;
+}
+
 bool netlink_link_mac(struct netlink *nl, int ifindex, uint8_t mac[6])
 {
-	struct ifreq ifr = { 0 };
+	struct rtnl_link *link = link_get(nl, ifindex, NULL);
+	bool ok = link && rtnl_link_get_arptype(link) == ARPHRD_ETHER && link_mac(link, mac);
 
-	if (!interface_name(nl, ifindex, ifr.ifr_name) || ioctl(nl->ioctl_fd, SIOCGIFHWADDR, &ifr) < 0 ||
-	    ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER)
-		return false;
-	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-	return true;
+	if (link)
+		rtnl_link_put(link);
+	return ok;
 }
 
 int netlink_link_master(struct netlink *nl, int ifindex, char master[IF_NAMESIZE], char kind[16])
@@ -147,7 +172,7 @@ int netlink_link_master(struct netlink *nl, int ifindex, char master[IF_NAMESIZE
 /* The local address of an RTM_NEWADDR message into a, as libnl's own
  * parser reads it (IFA_LOCAL, else IFA_ADDRESS), without building an
  * object per address: a dump of 10,000 VIPs built and freed 10,000 of them. */
-static bool addr_from_message(struct netlink *nl, struct nlmsghdr *h, struct live_addr *a)
+static bool addr_from_message(struct nlmsghdr *h, struct live_addr *a)
 {
 	struct ifaddrmsg *ifa = nlmsg_data(h);
 	struct nlattr *tb[IFA_MAX + 1], *local;
@@ -169,15 +194,12 @@ static bool addr_from_message(struct netlink *nl, struct nlmsghdr *h, struct liv
 	uint32_t flags = tb[IFA_FLAGS] && nla_len(tb[IFA_FLAGS]) >= 4 ? nla_get_u32(tb[IFA_FLAGS]) : ifa->ifa_flags;
 	a->secondary = a->family == AF_INET && (flags & IFA_F_SECONDARY);
 	a->ifindex = (int)ifa->ifa_index;
-	if (!interface_name(nl, a->ifindex, a->ifname))
-		snprintf(a->ifname, sizeof(a->ifname), "if%d", a->ifindex);
 	if (tb[IFA_LABEL])
 		nla_strlcpy(a->label, tb[IFA_LABEL], sizeof(a->label));
 	return true;
 }
 
 struct dump {
-	struct netlink *nl;
 	struct live_addr *addrs;
 	size_t n, cap;
 };
@@ -190,7 +212,7 @@ static void on_dumped_address(struct nlmsghdr *h, void *arg)
 		d->cap = d->cap ? d->cap * 2 : 64;
 		d->addrs = xreallocarray(d->addrs, d->cap, sizeof(*d->addrs));
 	}
-	if (addr_from_message(d->nl, h, &d->addrs[d->n]))
+	if (addr_from_message(h, &d->addrs[d->n]))
 		d->n++;
 }
 
@@ -213,11 +235,6 @@ static int dump_kind(struct netlink *nl, int kind, void (*each)(struct nlmsghdr 
 	return ret;
 }
 
-static int dump_addresses(struct netlink *nl, struct dump *d)
-{
-	d->n = 0;
-	return dump_kind(nl, RTM_GETADDR, on_dumped_address, d);
-}
 
 /* The kernel marks a dump interrupted whenever an address changed while
  * it was being sent, and right after a bulk add of IPv6 addresses it
@@ -227,16 +244,27 @@ static int dump_addresses(struct netlink *nl, struct dump *d)
  * without pause for this long are an error, named as such. */
 #define DUMP_PATIENCE_MS 5000
 
-int address_list(struct netlink *nl, struct host *live, bool (*keep)(void *ctx, struct live_addr *a), void *ctx,
-		 char *err, size_t errlen)
+/* Every address, in one dump that came through whole (asked again while
+ * interrupted, DUMP_PATIENCE_MS at most). 0, or a negative libnl code. */
+static int dump_addresses(struct netlink *nl, struct dump *d)
 {
-	struct dump d = { .nl = nl };
-	size_t cap = live->naddrs;
 	uint64_t give_up = monotonic_ns() + DUMP_PATIENCE_MS * 1000000ULL;
 	int ret;
 
-	while ((ret = dump_addresses(nl, &d)) == -NLE_DUMP_INTR && monotonic_ns() < give_up)
-		;
+	do {
+		d->n = 0;
+		ret = dump_kind(nl, RTM_GETADDR, on_dumped_address, d);
+	} while (ret == -NLE_DUMP_INTR && monotonic_ns() < give_up);
+	return ret;
+}
+
+int address_list(struct netlink *nl, struct host *live, bool (*keep)(void *ctx, struct live_addr *a), void *ctx,
+		 char *err, size_t errlen)
+{
+	struct dump d = { 0 };
+	size_t cap = live->naddrs;
+	int ret = dump_addresses(nl, &d);
+
 	if (ret == -NLE_DUMP_INTR) {
 		snprintf(err, errlen, "cannot list addresses: they kept changing while the kernel listed them, "
 			 "for %d ms", DUMP_PATIENCE_MS);
@@ -252,6 +280,9 @@ int address_list(struct netlink *nl, struct host *live, bool (*keep)(void *ctx, 
 	 * things as it goes (the link-local address, foreign secondaries), and
 	 * an interrupted attempt must leave no trace of them. */
 	for (size_t i = 0; i < d.n; i++) {
+		/* Named only now: no request may go out while a dump is read. */
+		if (!interface_name(nl, d.addrs[i].ifindex, d.addrs[i].ifname))
+			snprintf(d.addrs[i].ifname, sizeof(d.addrs[i].ifname), "if%d", d.addrs[i].ifindex);
 		if (!keep(ctx, &d.addrs[i]))
 			continue;
 		if (live->naddrs == cap) {
@@ -261,6 +292,92 @@ int address_list(struct netlink *nl, struct host *live, bool (*keep)(void *ctx, 
 		live->addrs[live->naddrs++] = d.addrs[i];
 	}
 	free(d.addrs);
+	return 0;
+}
+
+/* An address of the interface into nic->addrs. */
+static void nic_add(struct nic *nic, size_t *cap, const struct live_addr *a)
+{
+	struct nic_addr *n;
+
+	if (nic->naddrs == *cap) {
+		*cap = *cap ? *cap * 2 : 8;
+		nic->addrs = xreallocarray(nic->addrs, *cap, sizeof(*nic->addrs));
+	}
+	n = &nic->addrs[nic->naddrs++];
+	n->family = a->family;
+	memcpy(n->addr, a->addr, sizeof(n->addr));
+	n->prefix = a->prefix;
+	/* An IPv4 address under a label ("eth0:lvsdr") has a label that is
+	 * more than the interface's name; IPv6 addresses have none. */
+	n->labelled = a->family == AF_INET && a->label[0] && strcmp(a->label, nic->name);
+	if (a->family == AF_INET6 && a->addr[0] == 0xfe && (a->addr[1] & 0xc0) == 0x80 && !nic->have_link_local) {
+		memcpy(nic->link_local, a->addr, 16);
+		nic->have_link_local = true;
+	}
+}
+
+int nic_lookup(const char *ifname, struct nic *nic, char *err, size_t errlen)
+{
+	struct dump d = { 0 };
+	struct rtnl_link *link;
+	struct netlink *nl;
+	size_t cap = 0;
+	int ret;
+
+	memset(nic, 0, sizeof(*nic));
+	snprintf(nic->name, sizeof(nic->name), "%s", ifname);
+	if (netlink_open(&nl, err, errlen) < 0)
+		return -EIO;
+	if (!(link = link_get(nl, 0, ifname))) {
+		netlink_close(nl);
+		snprintf(err, errlen, "no interface %s", ifname);
+		return -ENODEV;
+	}
+	nic->ifindex = rtnl_link_get_ifindex(link);
+	nic->have_mac = link_mac(link, nic->mac);
+	nic->ethernet = nic->have_mac && rtnl_link_get_arptype(link) == ARPHRD_ETHER;
+	rtnl_link_put(link);
+	ret = dump_addresses(nl, &d);
+	netlink_close(nl);
+	if (ret < 0) {
+		snprintf(err, errlen, "cannot list the addresses of %s: %s", ifname, nl_geterror(ret));
+		free(d.addrs);
+		return -EIO;
+	}
+	for (size_t i = 0; i < d.n; i++)
+		if (d.addrs[i].ifindex == nic->ifindex)
+			nic_add(nic, &cap, &d.addrs[i]);
+	free(d.addrs);
+	return 0;
+}
+
+int netlink_local_macs(uint8_t (**macs)[6], size_t *n, char *err, size_t errlen)
+{
+	struct nl_cache *cache = NULL;
+	struct netlink *nl;
+	size_t cap = 0;
+	int ret;
+
+	*macs = NULL;
+	*n = 0;
+	if (netlink_open(&nl, err, errlen) < 0)
+		return -1;
+	/* A dump of every link, once per verify or apply of a director. */
+	if ((ret = rtnl_link_alloc_cache(nl->sock, AF_UNSPEC, &cache)) < 0) {
+		snprintf(err, errlen, "cannot list this host's interfaces: %s", nl_geterror(ret));
+		netlink_close(nl);
+		return -1;
+	}
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			*macs = xreallocarray(*macs, cap, sizeof(**macs));
+		}
+		*n += link_mac((struct rtnl_link *)o, (*macs)[*n]);
+	}
+	nl_cache_free(cache);
+	netlink_close(nl);
 	return 0;
 }
 

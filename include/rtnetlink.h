@@ -1,12 +1,14 @@
-/* The kernel's addresses through libnl-route-3, its interfaces by name and index. This header is
- * the whole facade: only src/address.c includes <netlink/...>. */
-#ifndef LVSDR_ADDRESS_H
-#define LVSDR_ADDRESS_H
+/* The kernel's links, addresses, routes and neighbours through libnl-route-3: every link and
+ * address fact lvsdr reads. This header is the whole facade: only src/rtnetlink.c includes
+ * <netlink/route/...>. */
+#ifndef LVSDR_RTNETLINK_H
+#define LVSDR_RTNETLINK_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "host.h"
+#include "nic.h"
 
 struct netlink;
 
@@ -22,6 +24,17 @@ void netlink_links_refresh(struct netlink *nl);
 int netlink_ifindex(struct netlink *nl, const char *name);
 /* The 6-byte hardware address of interface ifindex; false if it has none. */
 bool netlink_link_mac(struct netlink *nl, int ifindex, uint8_t mac[6]);
+
+/* One interface as the frame senders and readers need it: its index, MAC
+ * and type, and every address bound on it, with a socket of its own. 0,
+ * or -ENODEV with err "no interface IFNAME", or another -errno with err
+ * filled. Whether the interface has a MAC is the caller's to judge, each
+ * with its own words. nic is always safe to nic_free(). */
+int nic_lookup(const char *ifname, struct nic *nic, char *err, size_t errlen);
+
+/* The 6-byte hardware address of every interface of this host, into
+ * *macs (the caller frees it). 0, or -1 with err filled. */
+int netlink_local_macs(uint8_t (**macs)[6], size_t *n, char *err, size_t errlen);
 
 /* The device interface ifindex is enslaved to (IFLA_MASTER): its index,
  * with its name and kind ("bridge", "bond", "vrf"...); 0 when none. */

@@ -1,0 +1,13 @@
+/* The name every message of lvsdr starts with ("lvsdr: ..."), and the
+ * printer of such a message. In util so that every layer may print it
+ * without reaching up to the commands. */
+#ifndef LVSDR_PROGNAME_H
+#define LVSDR_PROGNAME_H
+
+extern const char *lvsdr_prog;
+
+/* "lvsdr: MESSAGE\n" on stderr, in one write, as warnx(3) does with
+ * the program's name. */
+void lvsdr_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

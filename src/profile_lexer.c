@@ -1,0 +1,229 @@
+/* The line reader in front of inih: it sees every raw line first, counts
+ * lines for the messages, and turns each thing inih would silently
+ * reinterpret (indented continuation lines, '#' after a value, long lines
+ * split in two, sections that merge, "key: value") into a normal line or
+ * a clear error. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "profile_internal.h"
+#include "profile_reader.h"
+#include "util.h"
+
+static void suggest_section(struct parser *p, const char *name)
+{
+	unsigned best_dist = 3; /* three edits or more is another word */
+	int best = -1;
+	char list[96];
+
+	/* The closest, not the first close one: [gap] is [garp], not [arp]. */
+	for (int s = 0; s < SEC_COUNT; s++) {
+		unsigned dist = edit_distance(name, section_names[s]);
+		if (dist < best_dist) {
+			best_dist = dist;
+			best = s;
+		}
+	}
+	if (best >= 0) {
+		diag_error(p->d, p->lineno, "unknown section [%s]; did you mean [%s]?", name, section_names[best]);
+		return;
+	}
+	/* [servce web], [services]: the named section, with the name kept. */
+	const char *space = strchr(name, ' ');
+	char word[64];
+	snprintf(word, sizeof(word), "%.*s", space ? (int)(space - name) : (int)strlen(name), name);
+	if (edit_distance(word, "service") < best_dist) {
+		diag_error(p->d, p->lineno, "unknown section [%s]; did you mean [service %s]?", name,
+			   space ? space + 1 : "NAME");
+		return;
+	}
+	diag_error(p->d, p->lineno, "unknown section [%s]; sections are %s", name, section_list(list, sizeof(list)));
+}
+
+/* Section header already trimmed: "[name]". A malformed or unknown header
+ * is reported here, and the keys under it are skipped without more noise. */
+static void section_begin(struct parser *p, const char *line, size_t len)
+{
+	char name[64];
+	size_t n = len - 2;
+
+	if (len < 3 || line[len - 1] != ']' || n >= sizeof(name)) {
+		diag_error(p->d, p->lineno, "malformed section header %.*s%s: write [name] alone on the line",
+			   quote_len(len), line, quote_more(len));
+		p->section = SEC_UNKNOWN;
+		return;
+	}
+	memcpy(name, line + 1, n);
+	name[n] = '\0';
+	if (!strncmp(name, "service", 7) && (name[7] == '\0' || name[7] == ' ')) {
+		bool ok = services_section(p->services, p->lineno, name[7] ? name + 8 : "");
+		p->section = ok ? SEC_SERVICE : SEC_UNKNOWN;
+		return;
+	}
+	p->section = SEC_UNKNOWN;
+	for (int s = 0; s < SEC_COUNT; s++)
+		if (!strcmp(name, section_names[s]))
+			p->section = s;
+	if (p->section == SEC_UNKNOWN) {
+		suggest_section(p, name);
+		return;
+	}
+	if (p->section_line[p->section])
+		diag_error(p->d, p->lineno, "section [%s] appears again (first at line %u); write each section once",
+			   name, p->section_line[p->section]);
+	else
+		p->section_line[p->section] = p->lineno;
+}
+
+/* Cut a comment: ';' or '#' at the start of the line or after white space.
+ * inih alone would keep "1 # comment" as the value. */
+static size_t strip_comment(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((s[i] == ';' || s[i] == '#') && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t'))
+			return i;
+	return len;
+}
+
+static bool key_name_valid(const char *s, size_t len)
+{
+	if (!len)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
+			return false;
+	return true;
+}
+
+/* Normalise one raw line into out (as "[sec]\n", "key=value\n" or "\n").
+ * Returns false to stop parsing altogether (binary file). */
+static bool normalise_line(struct parser *p, const char *raw, size_t len, char *out, int outsize)
+{
+	size_t bom = 0, start, end; /* columns in messages count from after a BOM */
+
+	strcpy(out, "\n");
+	p->long_line = 0;
+	if (p->lineno == 1 && len >= 3 && !memcmp(raw, "\xEF\xBB\xBF", 3))
+		bom = 3; /* UTF-8 byte order mark, as some Windows editors write */
+	start = bom;
+	if (memchr(raw, '\0', len)) {
+		diag_error(p->d, p->lineno, "NUL byte: this is not a text profile");
+		return false;
+	}
+	if (len > RAW_LINE_MAX) {
+		diag_error(p->d, p->lineno, "line is %zu bytes long; the limit is %d", len, RAW_LINE_MAX);
+		return true;
+	}
+	if (len > start && raw[len - 1] == '\r')
+		len--; /* CRLF line ending */
+	for (size_t i = start; i < len; i++) {
+		unsigned char c = (unsigned char)raw[i];
+		if (c == '\r') {
+			diag_error(p->d, p->lineno, "carriage return at column %zu, inside the line (old Mac line "
+				   "endings?)", i - bom + 1);
+			return true;
+		}
+		if ((c < 0x20 && c != '\t') || c == 0x7f) {
+			diag_error(p->d, p->lineno, "control character 0x%02x at column %zu", c, i - bom + 1);
+			return true;
+		}
+	}
+	end = start + strip_comment(raw + start, len - start);
+	/* Outside comments only ASCII means anything. A pasted non-breaking
+	 * space or typographic quote is invisible in the message, so name it. */
+	for (size_t i = start; i < end; i++) {
+		if ((unsigned char)raw[i] < 0x80)
+			continue;
+		if (end - i >= 3 && !memcmp(raw + i, "\xEF\xBB\xBF", 3))
+			diag_error(p->d, p->lineno, "byte order mark at column %zu: one is allowed only at the start "
+				   "of the file", i - bom + 1);
+		else
+			diag_error(p->d, p->lineno, "non-ASCII byte 0x%02x at column %zu (a non-breaking space or a "
+				   "typographic quote?): only comments may hold non-ASCII text",
+				   (unsigned char)raw[i], i - bom + 1);
+		return true;
+	}
+	/* Leading white space is dropped so an indented line keeps its own
+	 * meaning instead of becoming a continuation of the previous value. */
+	while (start < end && isspace((unsigned char)raw[start]))
+		start++;
+	while (end > start && isspace((unsigned char)raw[end - 1]))
+		end--;
+	if (start == end)
+		return true;
+
+	const char *line = raw + start;
+	size_t n = end - start;
+	if (line[0] == '[') {
+		section_begin(p, line, n);
+		if (p->section >= 0)
+			snprintf(out, (size_t)outsize, "[%s]\n", section_names[p->section]);
+		return true;
+	}
+	const char *eq = memchr(line, '=', n);
+	if (!eq) {
+		diag_error(p->d, p->lineno, "expected \"key = value\", found \"%.*s%s\"%s", quote_len(n), line,
+			   quote_more(n), memchr(line, ':', n) ? " (lvsdr takes only '=' between key and value)" : "");
+		return true;
+	}
+	size_t klen = (size_t)(eq - line), vstart = klen + 1;
+	while (klen && isspace((unsigned char)line[klen - 1]))
+		klen--;
+	while (vstart < n && isspace((unsigned char)line[vstart]))
+		vstart++;
+	if (!klen) {
+		diag_error(p->d, p->lineno, "found \"%.*s%s\": a value with no key before '='", quote_len(n), line,
+			   quote_more(n));
+		return true;
+	}
+	if (!key_name_valid(line, klen)) {
+		diag_error(p->d, p->lineno, "\"%.*s%s\" is not a key name: keys are letters, digits, '_' and '-'",
+			   quote_len(klen), line, quote_more(klen));
+		return true;
+	}
+	if (klen > KEY_NAME_MAX) {
+		diag_error(p->d, p->lineno, "unknown key %.*s...: no key is %zu characters long", quote_len(klen), line,
+			   klen);
+		return true;
+	}
+	/* A value too long for inih's buffer (no valid one comes close) still
+	 * reaches the handler, as empty, so the key is checked and counted as
+	 * present like any other: no "address is missing" on top. */
+	/* "key=value" and its NUL: inih needs no newline, so Debian's
+	 * 200-byte buffer holds a key and value of 198 characters together. */
+	if ((int)(klen + 1 + (n - vstart) + 1) > outsize) {
+		p->long_line = klen + (n - vstart);
+		p->line_limit = outsize - 2;
+		vstart = n;
+	}
+	/* Fits: the value by the check above, the key because no key name is
+	 * longer than KEY_NAME_MAX, far below inih's line buffer. Copied, not
+	 * formatted: 10,000 VIPs are 10,000 lines. */
+	size_t vlen = n - vstart;
+	memcpy(out, line, klen);
+	out[klen] = '=';
+	memcpy(out + klen + 1, line + vstart, vlen);
+	out[klen + 1 + vlen] = '\0';
+	return true;
+}
+
+char *profile_next_line(char *str, int num, void *stream)
+{
+	struct parser *p = stream;
+	const char *raw, *nl;
+	size_t len;
+
+	if (p->stop || p->pos >= p->len)
+		return NULL;
+	raw = p->text + p->pos;
+	nl = memchr(raw, '\n', p->len - p->pos);
+	len = nl ? (size_t)(nl - raw) : p->len - p->pos;
+	p->pos += len + (nl ? 1 : 0);
+	p->lineno++;
+	if (!normalise_line(p, raw, len, str, num)) {
+		p->stop = true;
+		return NULL;
+	}
+	return str;
+}
