@@ -90,7 +90,7 @@ struct watch {
 	int64_t first_frame_ns, first_move_ns, all_frames_ns, all_moved_ns;
 	bool trigger_set;
 	uint8_t trigger_mac[ETH_ALEN];
-	int64_t trigger_ns;         /* -S: the first VRRP priority 0 from trigger_mac */
+	int64_t trigger_ns; /* -S: the first VRRP priority 0 from trigger_mac */
 	bool overrun;
 };
 

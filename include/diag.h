@@ -9,11 +9,14 @@
 #define DIAG_MAX_SHOWN 100
 
 struct diag {
-	const char *file;  /* name shown to the user */
-	struct diag_entry { unsigned line; char *text; } *entries;
+	const char *file; /* name shown to the user */
+	struct diag_entry {
+		unsigned line;
+		char *text;
+	} * entries;
 	size_t count, cap;
-	size_t errors;     /* messages that make the input invalid */
-	size_t dropped;    /* errors past DIAG_MAX_SHOWN, counted only */
+	size_t errors;	/* messages that make the input invalid */
+	size_t dropped; /* errors past DIAG_MAX_SHOWN, counted only */
 };
 
 /* line 0 means "the whole file" and prints as "file: message". */

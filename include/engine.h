@@ -22,13 +22,13 @@ struct session_order {
 };
 
 struct session_options {
-	bool lock;              /* commands that change state serialise */
+	bool lock;			   /* commands that change state serialise */
 	const struct session_order *order; /* NULL: no order to keep */
-	bool release;           /* VIPs absent, knobs left alone */
-	int expect;             /* enum vip_expect, or -1 for the role's own */
-	bool boot;              /* apply --boot: a director's plan holds its knobs only */
-	bool ipvs;              /* judge and change the IPVS table (apply, verify) */
-	bool adopt;             /* apply --adopt: services on the profile's keys become lvsdr's */
+	bool release;			   /* VIPs absent, knobs left alone */
+	int expect;			   /* enum vip_expect, or -1 for the role's own */
+	bool boot;			   /* apply --boot: a director's plan holds its knobs only */
+	bool ipvs;			   /* judge and change the IPVS table (apply, verify) */
+	bool adopt;			   /* apply --adopt: services on the profile's keys become lvsdr's */
 	/* takeover: read only the knobs the profile sets (host.managed_knobs_only):
 	 * a director that sets none reads 1 file of /proc/sys, not 20. */
 	bool managed_knobs_only;
@@ -53,22 +53,22 @@ struct session {
 	struct owned_set owned;
 	struct plan plan;
 	bool planned;
-	bool knobs_only;        /* VIPs neither judged nor touched */
+	bool knobs_only; /* VIPs neither judged nor touched */
 	/* The IPVS table, for the commands that judge it */
 	bool ipvs_wanted, adopt;
-	struct ipvs_netlink *ipvs;  /* NULL: not read (see ipvs_why) */
+	struct ipvs_netlink *ipvs; /* NULL: not read (see ipvs_why) */
 	char ipvs_why[512];
 	struct owned_ipvs owned_ipvs;
 	struct drained_set drained;
-	bool superseded;        /* session_order said so: nothing read, nothing to do */
-	bool want_borrowed;     /* want is session_options.loaded's, but for its vips */
-	bool nl_borrowed;       /* nl is session_options.nl */
-	bool resident;          /* session_options.resident */
+	bool superseded;    /* session_order said so: nothing read, nothing to do */
+	bool want_borrowed; /* want is session_options.loaded's, but for its vips */
+	bool nl_borrowed;   /* nl is session_options.nl */
+	bool resident;	    /* session_options.resident */
 	/* A director planning by its role (apply, verify without --state):
 	 * who else answers for each VIP, probed once per session. */
 	bool probe_peers;
 	struct vip_holder *holders;
-	char probe_error[256];  /* why the probe failed; "" when it ran */
+	char probe_error[256]; /* why the probe failed; "" when it ran */
 	bool probe_warned;
 	/* Why session_open() or session_replan() failed, as printed on
 	 * stderr: a report of one line (a plugin's) says it too. */
@@ -91,11 +91,11 @@ int session_replan(struct session *s);
 void session_close(struct session *s);
 
 struct execute_result {
-	size_t done;            /* steps carried out */
-	size_t failed_step;     /* 1-based; 0 when all succeeded */
+	size_t done;	    /* steps carried out */
+	size_t failed_step; /* 1-based; 0 when all succeeded */
 	char error[256];
 	size_t rollback_failures;
-	size_t vanished;        /* changes that went away with a deleted interface */
+	size_t vanished; /* changes that went away with a deleted interface */
 };
 
 /* Carry out s->plan.steps in order; on failure undo every step already
@@ -110,9 +110,9 @@ struct announce_first {
 	struct garp_sender *g;
 	enum garp_mode mode;
 	long frames;
-	size_t vips;            /* VIPs announced so far */
-	int error;              /* the first send that failed (-errno): nothing more is sent */
-	uint64_t last_ns;       /* when the last batch's round began: later rounds count from it */
+	size_t vips;	  /* VIPs announced so far */
+	int error;	  /* the first send that failed (-errno): nothing more is sent */
+	uint64_t last_ns; /* when the last batch's round began: later rounds count from it */
 };
 /* Round one for vips now; a failure is kept in a->error, not returned. */
 void session_announce_first(struct announce_first *a, const struct vip *vips, size_t n);

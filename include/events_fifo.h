@@ -12,14 +12,18 @@
 #define EVENT_NAME_MAX 128
 #define EVENT_LINE_MAX 512
 
-enum event_state { EVENT_MASTER, EVENT_BACKUP, EVENT_FAULT, EVENT_STOP, EVENT_DELETED };
+enum event_state { EVENT_MASTER,
+		   EVENT_BACKUP,
+		   EVENT_FAULT,
+		   EVENT_STOP,
+		   EVENT_DELETED };
 extern const char *const event_state_words[5];
 
 struct event {
-	bool group;                 /* GROUP (a sync group) rather than INSTANCE */
+	bool group; /* GROUP (a sync group) rather than INSTANCE */
 	char name[EVENT_NAME_MAX];
 	enum event_state state;
-	int priority;               /* -1 when the line has none */
+	int priority; /* -1 when the line has none */
 };
 
 struct fifo_reader {
@@ -27,8 +31,8 @@ struct fifo_reader {
 	int fd;
 	char buf[EVENT_LINE_MAX];
 	size_t len;
-	bool overlong;              /* the line being read is past EVENT_LINE_MAX: dropped */
-	unsigned long lineno;       /* of the last whole line handed out */
+	bool overlong;	      /* the line being read is past EVENT_LINE_MAX: dropped */
+	unsigned long lineno; /* of the last whole line handed out */
 };
 
 /* Open path for reading without waiting for a writer; a missing FIFO is

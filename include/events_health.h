@@ -16,9 +16,9 @@ struct netlink;
 struct events_health {
 	struct health_target *t; /* every real server of every checked service */
 	size_t n;
-	uint64_t next_ns;        /* when the next round is due */
+	uint64_t next_ns; /* when the next round is due */
 	unsigned long rounds;
-	char table_why[512];     /* why the table could not be changed, as last said */
+	char table_why[512]; /* why the table could not be changed, as last said */
 	/* The round in flight: its checks and the machine that runs them,
 	 * polled by the caller's loop (events_health_fd()). */
 	struct pathcheck_machine *m;
@@ -31,7 +31,9 @@ struct events_health {
 
 /* What a round, or a profile read again, did to the quorum: the caller's
  * VIPs follow it. */
-enum quorum_change { QUORUM_SAME, QUORUM_LOST, QUORUM_MET };
+enum quorum_change { QUORUM_SAME,
+		     QUORUM_LOST,
+		     QUORUM_MET };
 
 /* The targets of want's checked services, each held as the profile asks
  * when it is down; a real server of the same service kept from a profile

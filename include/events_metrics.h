@@ -13,14 +13,14 @@
 
 struct events_metrics {
 	const char *profile;
-	int state;                  /* enum event_state of the last event acted on, -1 before any */
-	size_t vips, vips_held;     /* in the profile; bound on its NIC */
+	int state;		/* enum event_state of the last event acted on, -1 before any */
+	size_t vips, vips_held; /* in the profile; bound on its NIC */
 	unsigned long handled, failed, ignored;
-	struct event last;          /* valid when handled > 0 */
+	struct event last; /* valid when handled > 0 */
 	time_t last_time;
 	time_t started;
 	const struct events_health *health; /* NULL or none: no real server checked */
-	const struct events_sync *sync;     /* NULL or not enabled: no [sync] */
+	const struct events_sync *sync;	    /* NULL or not enabled: no [sync] */
 };
 
 /* 0, or -1 with err. */

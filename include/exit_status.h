@@ -4,9 +4,9 @@
 #define LVSDR_EXIT_STATUS_H
 
 enum lvsdr_exit {
-	LVSDR_EXIT_OK = 0,              /* success, or in sync */
-	LVSDR_EXIT_DRIFT = 1,           /* verify: live state differs from the profile */
-	LVSDR_EXIT_ERROR = 2,           /* bad input, bad usage, or a failure rolled back */
+	LVSDR_EXIT_OK = 0,		/* success, or in sync */
+	LVSDR_EXIT_DRIFT = 1,		/* verify: live state differs from the profile */
+	LVSDR_EXIT_ERROR = 2,		/* bad input, bad usage, or a failure rolled back */
 	LVSDR_EXIT_ROLLBACK_FAILED = 3, /* a failure whose rollback failed too: state is listed */
 };
 

@@ -13,18 +13,20 @@
 
 #include "nic.h"
 
-enum claim_kind { CLAIM_ARP_REQUEST, CLAIM_ARP_REPLY, CLAIM_NA };
+enum claim_kind { CLAIM_ARP_REQUEST,
+		  CLAIM_ARP_REPLY,
+		  CLAIM_NA };
 
 /* One frame that says an address is at a MAC: an ARP request or reply with
  * that address as sender (a probe from 0.0.0.0 claims nothing), or a
  * neighbour advertisement with it as target. */
 struct claim {
 	enum claim_kind kind;
-	int family;                 /* AF_INET or AF_INET6 */
-	uint8_t addr[16];           /* the address claimed; IPv4 in the first 4 bytes */
-	uint8_t mac[MAC_LEN];       /* where it is said to be: ARP sha, NA target option or frame source */
+	int family;	      /* AF_INET or AF_INET6 */
+	uint8_t addr[16];     /* the address claimed; IPv4 in the first 4 bytes */
+	uint8_t mac[MAC_LEN]; /* where it is said to be: ARP sha, NA target option or frame source */
 	uint8_t eth_src[MAC_LEN];
-	bool gratuitous;            /* ARP: target address = sender address; NA: not solicited */
+	bool gratuitous; /* ARP: target address = sender address; NA: not solicited */
 };
 
 /* Parse one Ethernet frame. true when it is a well-formed claim; false for
@@ -66,8 +68,8 @@ int frames_open(const char *ifname, char *err, size_t errlen);
 
 struct frame_in {
 	struct claim claim;
-	struct timespec when;       /* CLOCK_REALTIME, the kernel's receive time */
-	bool outgoing;              /* sent by this host */
+	struct timespec when; /* CLOCK_REALTIME, the kernel's receive time */
+	bool outgoing;	      /* sent by this host */
 };
 
 /* Wait up to timeout_ms (-1: no limit, 0: only what is queued) for one

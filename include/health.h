@@ -12,8 +12,8 @@
 #include "ipvs.h"
 
 struct health_state {
-	bool down;              /* held out of the table */
-	unsigned streak;        /* results in a row against the state held */
+	bool down;	 /* held out of the table */
+	unsigned streak; /* results in a row against the state held */
 	unsigned long checks, failed;
 };
 
@@ -36,10 +36,10 @@ struct health_target {
 	char service[LVSDR_SERVICE_NAME_MAX];
 	int family;
 	uint8_t addr[16];
-	uint32_t weight;        /* the profile's */
+	uint32_t weight; /* the profile's */
 	struct health_state st;
-	bool pending;           /* changed; the table has yet to take it */
-	char why[400];          /* the last check's verdict and detail */
+	bool pending;  /* changed; the table has yet to take it */
+	char why[400]; /* the last check's verdict and detail */
 };
 
 /* The live weight quorum_record() judges: the sum of the weights of the

@@ -12,29 +12,41 @@
 
 #include "ipvs.h"
 
-enum role { ROLE_NONE, ROLE_REALSERVER, ROLE_DIRECTOR };
+enum role { ROLE_NONE,
+	    ROLE_REALSERVER,
+	    ROLE_DIRECTOR };
 
-enum arp_knob { KNOB_IGNORE, KNOB_ANNOUNCE, KNOB_FILTER, KNOB_ACCEPT, KNOB_NOTIFY, KNOB_COUNT };
+enum arp_knob { KNOB_IGNORE,
+		KNOB_ANNOUNCE,
+		KNOB_FILTER,
+		KNOB_ACCEPT,
+		KNOB_NOTIFY,
+		KNOB_COUNT };
 
 /* The places a knob lives under /proc/sys/net/ipv4/conf/. DEFAULT is read
  * for reporting only: writing it changes every interface whose own knob was
  * never written, so lvsdr never does. */
-enum scope { SCOPE_ALL, SCOPE_DEV, SCOPE_LO, SCOPE_DEFAULT, SCOPE_COUNT };
+enum scope { SCOPE_ALL,
+	     SCOPE_DEV,
+	     SCOPE_LO,
+	     SCOPE_DEFAULT,
+	     SCOPE_COUNT };
 
 /* Which scopes the profile writes. */
-enum scope_policy { POLICY_ALL_AND_DEV, POLICY_DEV_ONLY };
+enum scope_policy { POLICY_ALL_AND_DEV,
+		    POLICY_DEV_ONLY };
 
 struct knob_values {
 	int value[SCOPE_COUNT];
 	bool present[SCOPE_COUNT]; /* live: file exists; desired: lvsdr writes it */
-	unsigned line;             /* desired: profile line that set it, 0 = role default */
+	unsigned line;		   /* desired: profile line that set it, 0 = role default */
 };
 
 struct vip {
-	int family;          /* AF_INET or AF_INET6 */
+	int family; /* AF_INET or AF_INET6 */
 	uint8_t addr[16];
 	uint8_t prefix;
-	unsigned line;       /* profile line */
+	unsigned line; /* profile line */
 	/* takeover: blocked, so this run leaves it alone (no step touches it)
 	 * while the other VIPs go ahead; verify and apply never set it. */
 	bool excluded;
@@ -68,14 +80,18 @@ struct live_addr {
 	bool route;
 };
 
-enum garp_mode { GARP_REQUEST, GARP_REPLY, GARP_BOTH };
+enum garp_mode { GARP_REQUEST,
+		 GARP_REPLY,
+		 GARP_BOTH };
 
 /* What takeover does when a VIP it is about to bind already answers on
  * the segment (src/cmd_takeover.c). */
-enum conflict_mode { CONFLICT_OFF, CONFLICT_WARN, CONFLICT_REFUSE };
+enum conflict_mode { CONFLICT_OFF,
+		     CONFLICT_WARN,
+		     CONFLICT_REFUSE };
 
 struct garp_policy {
-	unsigned count;       /* frames per address per burst */
+	unsigned count;	      /* frames per address per burst */
 	unsigned interval_ms; /* between frames of one address */
 	unsigned refresh_ms;  /* second burst after this delay, 0 = none */
 	enum garp_mode mode;
@@ -85,13 +101,13 @@ struct garp_policy {
 /* [pathcheck]: the real servers and service ports lvsdr pathcheck probes
  * through each VIP (lvsdr(8)). */
 struct realserver {
-	int family;          /* AF_INET or AF_INET6 */
+	int family; /* AF_INET or AF_INET6 */
 	uint8_t addr[16];
-	unsigned line;       /* profile line, 0 = command line */
+	unsigned line; /* profile line, 0 = command line */
 };
 
 struct service_port {
-	uint8_t proto;       /* IPPROTO_TCP or IPPROTO_UDP */
+	uint8_t proto; /* IPPROTO_TCP or IPPROTO_UDP */
 	uint16_t port;
 	unsigned line;
 };
@@ -102,7 +118,7 @@ struct service_port {
 bool service_port_parse(const char *s, struct service_port *out);
 int service_port_format(const struct service_port *sp, char *buf, size_t len);
 
-#define PATHCHECK_TIMEOUT_MS 2000    /* [pathcheck]: defaults and limits */
+#define PATHCHECK_TIMEOUT_MS 2000 /* [pathcheck]: defaults and limits */
 #define PATHCHECK_RETRIES 3
 #define PATHCHECK_TIMEOUT_MIN_MS 10
 #define PATHCHECK_TIMEOUT_MAX_MS 60000
@@ -113,21 +129,22 @@ struct pathcheck_policy {
 	size_t nrealservers;
 	struct service_port *ports;
 	size_t nports;
-	unsigned timeout_ms;  /* wait for each answer, retries included */
-	unsigned retries;     /* probes sent again after the first */
+	unsigned timeout_ms; /* wait for each answer, retries included */
+	unsigned retries;    /* probes sent again after the first */
 };
 
 /* [health]: lvsdr events checks every tcp and udp service's real servers
  * the DR way (pathcheck's probe) and holds a failing one out of the table. */
-enum health_action { HEALTH_WEIGHT0, HEALTH_REMOVE };
+enum health_action { HEALTH_WEIGHT0,
+		     HEALTH_REMOVE };
 
 struct health_policy {
-	bool enabled;         /* the profile has a [health] section */
+	bool enabled;	      /* the profile has a [health] section */
 	unsigned interval_ms; /* from the start of one round to the next */
 	unsigned timeout_ms;  /* the wait for each answer, retries included */
 	unsigned rise, fall;  /* successes to come back, failures to go */
 	enum health_action action;
-	unsigned line;        /* of the [health] header */
+	unsigned line; /* of the [health] header */
 	/* sorry: put in a service of its family whose real servers are all
 	 * held out; sorry_line 0 when none. */
 	int sorry_family;
@@ -144,12 +161,17 @@ struct health_policy {
  * master on the director holding the VIPs and as backup on the others, so
  * an established connection survives a failover. daemon.state is unset:
  * the events choose it. */
-enum sync_key { SYNC_KEY_INTERFACE, SYNC_KEY_SYNCID, SYNC_KEY_GROUP, SYNC_KEY_PORT, SYNC_KEY_TTL, SYNC_KEY_MAXLEN,
+enum sync_key { SYNC_KEY_INTERFACE,
+		SYNC_KEY_SYNCID,
+		SYNC_KEY_GROUP,
+		SYNC_KEY_PORT,
+		SYNC_KEY_TTL,
+		SYNC_KEY_MAXLEN,
 		SYNC_KEY_COUNT };
 
 struct sync_policy {
-	bool enabled;         /* the profile has a [sync] section */
-	unsigned line;        /* of the [sync] header */
+	bool enabled;  /* the profile has a [sync] section */
+	unsigned line; /* of the [sync] header */
 	unsigned key_line[SYNC_KEY_COUNT];
 	struct ipvs_daemon daemon;
 };
@@ -157,14 +179,16 @@ struct sync_policy {
 /* Another host answering for a VIP on a director's segment (probed by the
  * engine before it plans). */
 struct vip_holder {
-	bool held;           /* some MAC other than this host's answered */
-	uint8_t mac[6];      /* the lowest of them */
-	unsigned macs;       /* how many answered, this host not counted */
+	bool held;	/* some MAC other than this host's answered */
+	uint8_t mac[6]; /* the lowest of them */
+	unsigned macs;	/* how many answered, this host not counted */
 };
 
 /* Whether the VIPs should be bound: a backup director holds none, and
  * release makes them absent. */
-enum vip_expect { EXPECT_BOUND, EXPECT_ABSENT, EXPECT_ANY };
+enum vip_expect { EXPECT_BOUND,
+		  EXPECT_ABSENT,
+		  EXPECT_ANY };
 
 struct host {
 	enum role role;
@@ -192,15 +216,15 @@ struct host {
 	/* want side, a takeover's session: state_read() reads the knobs the
 	 * profile sets and conf/<nic>/arp_ignore only (sysctl_read_host()). */
 	bool managed_knobs_only;
-	unsigned ifname_line;         /* want side: the profile line of interface */
+	unsigned ifname_line; /* want side: the profile line of interface */
 	/* live side only */
 	int ifindex, lo_ifindex;
 	/* The NIC's link layer, read with the rest of the live state so that
 	 * a takeover opens its packet socket without asking the kernel again. */
-	bool have_mac;                /* a 6-byte hardware address */
+	bool have_mac; /* a 6-byte hardware address */
 	uint8_t mac[6];
 	bool have_link_local;
-	uint8_t link_local[16];       /* the NIC's first IPv6 link-local address */
+	uint8_t link_local[16]; /* the NIC's first IPv6 link-local address */
 	struct live_addr *addrs;
 	size_t naddrs;
 	/* IPv4 secondaries that are neither VIPs nor ours, and whether the
@@ -214,8 +238,8 @@ struct host {
 	 * on the live side the whole table, when it was read. */
 	struct ipvs_service *services;
 	size_t nservices;
-	bool ipvs_read;               /* live: the table was read */
-	char ipvs_error[200];         /* live: why it was not ("the kernel has no IPVS") */
+	bool ipvs_read;	      /* live: the table was read */
+	char ipvs_error[200]; /* live: why it was not ("the kernel has no IPVS") */
 	/* live, with [sync] in the profile: the kernel's sync daemons (read
 	 * only: they follow keepalived's events, not the plan) */
 	bool sync_read;
@@ -256,10 +280,10 @@ const char *host_vip_ifname(const struct host *h);
 
 /* Knob metadata: name, meaningful range, how the kernel combines all/dev. */
 struct knob_info {
-	const char *key;      /* profile key: "ignore" */
-	const char *sysctl;   /* file name: "arp_ignore" */
+	const char *key;    /* profile key: "ignore" */
+	const char *sysctl; /* file name: "arp_ignore" */
 	int min, max;
-	bool combine_or;      /* arp_filter: all || dev; the others max(all, dev) */
+	bool combine_or; /* arp_filter: all || dev; the others max(all, dev) */
 };
 extern const struct knob_info knob_table[KNOB_COUNT];
 extern const char *const scope_names[SCOPE_COUNT];
@@ -272,9 +296,9 @@ int knob_effective(enum arp_knob knob, int all, int dev);
 enum scope knob_effective_source(enum arp_knob knob, int all, int dev);
 
 /* Address helpers shared by profile, state and plan. */
-int vip_format(const struct vip *vip, char *buf, size_t len);      /* "192.0.2.10/32" */
+int vip_format(const struct vip *vip, char *buf, size_t len); /* "192.0.2.10/32" */
 int addr_format(int family, const uint8_t *addr, char *buf, size_t len);
-int vip_compare(const void *a, const void *b);                     /* family, addr */
+int vip_compare(const void *a, const void *b); /* family, addr */
 /* The order of vip_compare: by family, then by the 16 address bytes. */
 int addr_compare(int family_a, const uint8_t a[16], int family_b, const uint8_t b[16]);
 unsigned host_prefix(int family);

@@ -8,14 +8,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LVSDR_SCHED_MAX 16        /* IP_VS_SCHEDNAME_MAXLEN, with its NUL */
+#define LVSDR_SCHED_MAX 16	  /* IP_VS_SCHEDNAME_MAXLEN, with its NUL */
 #define LVSDR_SERVICE_NAME_MAX 32 /* [service NAME], with its NUL */
 
 /* Forwarding methods, numbered as the kernel numbers them
  * (IP_VS_CONN_F_MASQ ... IP_VS_CONN_F_BYPASS), so a live destination that
  * someone set to NAT is reported as NAT. The profile offers DR and tunnel:
  * the two that leave the packet's addresses and ports alone. */
-enum ipvs_method { METHOD_NAT = 0, METHOD_LOCAL = 1, METHOD_TUNNEL = 2, METHOD_DR = 3, METHOD_BYPASS = 4 };
+enum ipvs_method { METHOD_NAT = 0,
+		   METHOD_LOCAL = 1,
+		   METHOD_TUNNEL = 2,
+		   METHOD_DR = 3,
+		   METHOD_BYPASS = 4 };
 
 /* Service flags the model carries, with the kernel's values (IP_VS_SVC_F_*).
  * HASHED is the kernel's own bookkeeping and never part of the model. */
@@ -24,7 +28,7 @@ enum ipvs_method { METHOD_NAT = 0, METHOD_LOCAL = 1, METHOD_TUNNEL = 2, METHOD_D
 #define LVSDR_SVC_SCHED1 0x0008u /* sh-fallback, mh-fallback */
 #define LVSDR_SVC_SCHED2 0x0010u /* sh-port, mh-port */
 #define LVSDR_SVC_SCHED3 0x0020u
-#define LVSDR_SVC_FLAGS_MODEL                                                                                   \
+#define LVSDR_SVC_FLAGS_MODEL \
 	(LVSDR_SVC_PERSISTENT | LVSDR_SVC_ONEPACKET | LVSDR_SVC_SCHED1 | LVSDR_SVC_SCHED2 | LVSDR_SVC_SCHED3)
 
 /* The counters of a service or a destination, as the kernel folds them in
@@ -35,49 +39,51 @@ struct ipvs_stats {
 
 /* A real server of one service (an IPVS destination). */
 struct ipvs_dest {
-	int family;             /* AF_INET or AF_INET6 */
+	int family; /* AF_INET or AF_INET6 */
 	uint8_t addr[16];
-	uint16_t port;          /* host order; DR and tunnel: the service's port, 0 for a fwmark service */
+	uint16_t port; /* host order; DR and tunnel: the service's port, 0 for a fwmark service */
 	uint32_t weight;
 	enum ipvs_method method;
-	uint32_t uthreshold;    /* upper connection threshold, 0 = none */
-	uint32_t lthreshold;    /* lower connection threshold, 0 = none */
-	unsigned line;          /* profile line; 0 on the live side */
+	uint32_t uthreshold; /* upper connection threshold, 0 = none */
+	uint32_t lthreshold; /* lower connection threshold, 0 = none */
+	unsigned line;	     /* profile line; 0 on the live side */
 	/* live side only */
 	uint32_t active, inactive, persistent; /* connections */
 	struct ipvs_stats stats;
-	uint64_t drain_since;   /* live: lvsdr is removing it, at weight 0 since (CLOCK_REALTIME s) */
-	bool drained;           /* profile: held at weight 0 by `lvsdr drain` */
+	uint64_t drain_since; /* live: lvsdr is removing it, at weight 0 since (CLOCK_REALTIME s) */
+	bool drained;	      /* profile: held at weight 0 by `lvsdr drain` */
 	/* profile: held out by lvsdr events' health check ([health] action):
 	 * 0 not, 1 at weight 0, 2 removed (enum ipvs_hold) */
 	uint8_t hold;
 };
 
-enum ipvs_hold { IPVS_HOLD_NONE, IPVS_HOLD_WEIGHT0, IPVS_HOLD_REMOVED };
+enum ipvs_hold { IPVS_HOLD_NONE,
+		 IPVS_HOLD_WEIGHT0,
+		 IPVS_HOLD_REMOVED };
 
 /* A virtual service: VIP, protocol and port, or a firewall mark. */
 struct ipvs_service {
 	char name[LVSDR_SERVICE_NAME_MAX]; /* profile: [service NAME]; live: "" */
-	int family;             /* AF_INET or AF_INET6 */
-	uint8_t proto;          /* IPPROTO_TCP, _UDP or _SCTP; 0 for a fwmark service */
-	uint8_t addr[16];       /* the VIP; zero for a fwmark service */
-	uint16_t port;          /* host order; 0 for a fwmark service */
-	uint32_t fwmark;        /* nonzero: a firewall-mark service */
+	int family;			   /* AF_INET or AF_INET6 */
+	uint8_t proto;			   /* IPPROTO_TCP, _UDP or _SCTP; 0 for a fwmark service */
+	uint8_t addr[16];		   /* the VIP; zero for a fwmark service */
+	uint16_t port;			   /* host order; 0 for a fwmark service */
+	uint32_t fwmark;		   /* nonzero: a firewall-mark service */
 	char scheduler[LVSDR_SCHED_MAX];
-	uint32_t flags;         /* LVSDR_SVC_* */
-	uint32_t timeout;       /* persistence in seconds, with LVSDR_SVC_PERSISTENT */
+	uint32_t flags;		/* LVSDR_SVC_* */
+	uint32_t timeout;	/* persistence in seconds, with LVSDR_SVC_PERSISTENT */
 	uint8_t persist_prefix; /* persistence granularity: 32 or 128 = one client address */
-	unsigned drain_ms;      /* profile: how long a removed real server drains before deletion */
-	unsigned line;          /* profile line of the section header; 0 on the live side */
+	unsigned drain_ms;	/* profile: how long a removed real server drains before deletion */
+	unsigned line;		/* profile line of the section header; 0 on the live side */
 	/* profile: lvsdr events' [health] sorry server, in the table while
 	 * every real server is held out (sorry_in) */
 	bool sorry_in;
 	struct ipvs_dest sorry;
 	struct ipvs_dest *dests;
-	size_t ndests;          /* kept in ipvs_dest_compare order */
+	size_t ndests; /* kept in ipvs_dest_compare order */
 	/* live side only */
 	struct ipvs_stats stats;
-	bool owned;             /* lvsdr created it (or adopted it): the record says so */
+	bool owned; /* lvsdr created it (or adopted it): the record says so */
 };
 
 /* Order and identity: a service by (family, fwmark) or (family, proto,
@@ -100,18 +106,19 @@ void ipvs_services_free(struct ipvs_service *services, size_t n);
  * master sends the director's connections to a multicast group, the backup
  * receives them into its own table. Zero in maxlen, group_family, port or
  * ttl means the kernel's default (its device MTU, 224.0.0.81, 8848, 1). */
-enum ipvs_sync_state { IPVS_SYNC_MASTER = 1, IPVS_SYNC_BACKUP = 2 }; /* IP_VS_STATE_* */
-#define LVSDR_SYNC_IFNAME_MAX 16 /* IP_VS_IFNAME_MAXLEN, with its NUL */
+enum ipvs_sync_state { IPVS_SYNC_MASTER = 1,
+		       IPVS_SYNC_BACKUP = 2 }; /* IP_VS_STATE_* */
+#define LVSDR_SYNC_IFNAME_MAX 16	       /* IP_VS_IFNAME_MAXLEN, with its NUL */
 
 struct ipvs_daemon {
 	enum ipvs_sync_state state;
 	char ifname[LVSDR_SYNC_IFNAME_MAX];
-	unsigned syncid;        /* 0-255 */
-	unsigned maxlen;        /* UDP payload size, 0 = the kernel's */
-	int group_family;       /* AF_INET, AF_INET6, 0 = the kernel's */
+	unsigned syncid;  /* 0-255 */
+	unsigned maxlen;  /* UDP payload size, 0 = the kernel's */
+	int group_family; /* AF_INET, AF_INET6, 0 = the kernel's */
 	uint8_t group[16];
-	unsigned port;          /* host order, 0 = the kernel's */
-	unsigned ttl;           /* 0 = the kernel's */
+	unsigned port; /* host order, 0 = the kernel's */
+	unsigned ttl;  /* 0 = the kernel's */
 };
 
 /* "master" or "backup". */

@@ -22,14 +22,19 @@ void ipvs_netlink_close(struct ipvs_netlink *ipvs);
 int ipvs_netlink_list(struct ipvs_netlink *ipvs, struct ipvs_service **services, size_t *n, char *err,
 		      size_t errlen);
 
-enum ipvs_op { IPVS_SVC_ADD, IPVS_SVC_EDIT, IPVS_SVC_DEL, IPVS_DEST_ADD, IPVS_DEST_EDIT, IPVS_DEST_DEL };
+enum ipvs_op { IPVS_SVC_ADD,
+	       IPVS_SVC_EDIT,
+	       IPVS_SVC_DEL,
+	       IPVS_DEST_ADD,
+	       IPVS_DEST_EDIT,
+	       IPVS_DEST_DEL };
 
 struct ipvs_change {
 	enum ipvs_op op;
 	struct ipvs_service svc; /* the key; for SVC_ADD/EDIT every attribute (dests ignored) */
-	struct ipvs_dest dest;   /* DEST_*: the key; for ADD/EDIT every attribute */
-	int error;               /* result: 0, or -errno from the kernel */
-	bool done;               /* the kernel answered */
+	struct ipvs_dest dest;	 /* DEST_*: the key; for ADD/EDIT every attribute */
+	int error;		 /* result: 0, or -errno from the kernel */
+	bool done;		 /* the kernel answered */
 };
 
 /* Send every change, pipelined (the kernel takes them in order), and

@@ -13,7 +13,10 @@
 #include "probe.h"
 
 /* Plugin exit codes (Nagios plugin development guidelines). */
-enum nagios_status { NAGIOS_OK, NAGIOS_WARNING, NAGIOS_CRITICAL, NAGIOS_UNKNOWN };
+enum nagios_status { NAGIOS_OK,
+		     NAGIOS_WARNING,
+		     NAGIOS_CRITICAL,
+		     NAGIOS_UNKNOWN };
 extern const char *const nagios_words[4];
 /* Whether --nagios is among the options, before they are parsed: a
  * plugin reports a bad command line as UNKNOWN too. */
@@ -58,11 +61,11 @@ int monitor_verify_prom_write(const char *path, const struct plan *plan, const c
 
 /* probe. targets NULL: the probe could not run. */
 struct probe_report {
-	const char *profile;        /* NULL when the addresses came from the command line */
+	const char *profile; /* NULL when the addresses came from the command line */
 	const char *ifname;
 	const struct probe_target *targets;
 	size_t n;
-	const char *error;          /* targets NULL: why, as printed on stderr */
+	const char *error; /* targets NULL: why, as printed on stderr */
 	/* Tells this probe's samples from another's in node_exporter, which
 	 * merges every file: the profile, or the addresses as given. */
 	const char *label;

@@ -12,13 +12,13 @@
 #include "nic.h"
 
 struct neighbour_query {
-	int family;              /* AF_INET or AF_INET6 */
-	uint8_t addr[16];        /* whose MAC */
-	uint8_t source[16];      /* our address to ask from: the owner may
+	int family;	    /* AF_INET or AF_INET6 */
+	uint8_t addr[16];   /* whose MAC */
+	uint8_t source[16]; /* our address to ask from: the owner may
 				    answer only a sender in its subnet */
 	bool found;
 	uint8_t mac[MAC_LEN];
-	unsigned requests;       /* sent */
+	unsigned requests; /* sent */
 };
 
 struct neighbour_resolver;

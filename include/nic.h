@@ -23,22 +23,22 @@ const char *mac_format(const uint8_t mac[MAC_LEN], char buf[MAC_TEXT_LEN]);
 bool mac_usable(const uint8_t mac[MAC_LEN]); /* not zero, broadcast or multicast */
 
 struct nic_addr {
-	int family;                 /* AF_INET or AF_INET6 */
-	uint8_t addr[16];           /* IPv4 in the first 4 bytes */
+	int family;	  /* AF_INET or AF_INET6 */
+	uint8_t addr[16]; /* IPv4 in the first 4 bytes */
 	unsigned prefix;
-	bool labelled;              /* IPv4 under a label of the interface ("eth0:lvsdr") */
+	bool labelled; /* IPv4 under a label of the interface ("eth0:lvsdr") */
 };
 
 struct nic {
 	char name[IF_NAMESIZE];
 	int ifindex;
-	bool have_mac;              /* a 6-byte hardware address */
-	bool ethernet;              /* and the interface is Ethernet (ARPHRD_ETHER) */
+	bool have_mac; /* a 6-byte hardware address */
+	bool ethernet; /* and the interface is Ethernet (ARPHRD_ETHER) */
 	uint8_t mac[MAC_LEN];
-	struct nic_addr *addrs;     /* every address bound on it, labelled or not */
+	struct nic_addr *addrs; /* every address bound on it, labelled or not */
 	size_t naddrs;
 	bool have_link_local;
-	uint8_t link_local[16];     /* the first IPv6 link-local address */
+	uint8_t link_local[16]; /* the first IPv6 link-local address */
 };
 
 /* Filled by nic_lookup() (rtnetlink.h). */
@@ -48,10 +48,10 @@ void nic_free(struct nic *nic);
 struct packet_socket_options {
 	const struct sock_filter *filter; /* NULL: every frame */
 	unsigned short nfilter;
-	int rcvbuf;                 /* bytes; 0 leaves the kernel's default */
-	bool send_only;             /* bound to no protocol: the kernel queues nothing to it */
-	bool ignore_outgoing;       /* leave out what this host sends (best effort) */
-	bool timestamps;            /* SO_TIMESTAMPNS on every frame read */
+	int rcvbuf;	      /* bytes; 0 leaves the kernel's default */
+	bool send_only;	      /* bound to no protocol: the kernel queues nothing to it */
+	bool ignore_outgoing; /* leave out what this host sends (best effort) */
+	bool timestamps;      /* SO_TIMESTAMPNS on every frame read */
 };
 
 /* A packet socket on interface ifindex, named ifname in messages. Needs
@@ -64,7 +64,7 @@ int packet_socket_open(int ifindex, const char *ifname, const struct packet_sock
 #define PACKET_FILTER_MAX 128
 
 struct packet_dest {
-	int family;          /* AF_INET or AF_INET6 */
+	int family; /* AF_INET or AF_INET6 */
 	uint8_t addr[16];
 };
 

@@ -22,14 +22,14 @@ struct owned_set {
 	 * records (owned_set_profile); NULL until given. Two profiles on one
 	 * host share the record, and a run removes only its own entries. */
 	const char *self;
-	char **owners;            /* every profile path the set names, each once */
+	char **owners; /* every profile path the set names, each once */
 	size_t nowners;
 	/* Per sorted entry: its address was seen in the kernel since
 	 * owned_seen_reset(); NULL when not tracked. */
 	bool *seen;
-	uint64_t cookie;          /* of this network namespace; 0: the kernel has none */
-	char dir[PATH_MAX];       /* the lock's directory */
-	char path[PATH_MAX + 8];  /* the record, "" without a cookie */
+	uint64_t cookie;	 /* of this network namespace; 0: the kernel has none */
+	char dir[PATH_MAX];	 /* the lock's directory */
+	char path[PATH_MAX + 8]; /* the record, "" without a cookie */
 	/* A record found that cannot be tied to this namespace (another
 	 * cookie, none, or an older lvsdr's inode-keyed one): ignored, and
 	 * this says which and why; "" otherwise. */

@@ -18,8 +18,8 @@
 
 struct drain_mark {
 	struct ipvs_service svc; /* key fields only */
-	struct ipvs_dest dest;   /* key fields only */
-	uint64_t since;          /* CLOCK_REALTIME seconds: when its weight went to 0 */
+	struct ipvs_dest dest;	 /* key fields only */
+	uint64_t since;		 /* CLOCK_REALTIME seconds: when its weight went to 0 */
 };
 
 struct owned_ipvs {

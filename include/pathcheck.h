@@ -12,26 +12,26 @@
 #include "host.h"
 
 #define PATHCHECK_PAYLOAD_LEN 16     /* random bytes in a UDP probe */
-#define PATHCHECK_FRAME_MAX 128      /* every frame we build fits */
+#define PATHCHECK_FRAME_MAX 128	     /* every frame we build fits */
 #define PATHCHECK_MAX_CHECKS 100000u /* VIPs x real servers x ports in one run */
 
 enum pathcheck_verdict {
-	PATHCHECK_OPEN,          /* SYN-ACK or UDP reply from the VIP */
-	PATHCHECK_CLOSED,        /* RST or ICMP unreachable from the VIP */
-	PATHCHECK_NOT_ACCEPTED,  /* silence, or an answer from another address */
-	PATHCHECK_UNREACHABLE,   /* no ARP/NDP answer for the real server */
+	PATHCHECK_OPEN,		/* SYN-ACK or UDP reply from the VIP */
+	PATHCHECK_CLOSED,	/* RST or ICMP unreachable from the VIP */
+	PATHCHECK_NOT_ACCEPTED, /* silence, or an answer from another address */
+	PATHCHECK_UNREACHABLE,	/* no ARP/NDP answer for the real server */
 	PATHCHECK_VERDICT_COUNT
 };
 extern const char *const pathcheck_verdict_names[PATHCHECK_VERDICT_COUNT];
 
 /* One probe: one VIP, one real server, one port. */
 struct probe {
-	int family;                      /* AF_INET or AF_INET6 */
-	uint8_t src_mac[6], dst_mac[6];  /* ours; the real server's */
-	uint8_t src[16], dst[16];        /* our address; the VIP */
-	uint8_t proto;                   /* IPPROTO_TCP or IPPROTO_UDP */
+	int family;			/* AF_INET or AF_INET6 */
+	uint8_t src_mac[6], dst_mac[6]; /* ours; the real server's */
+	uint8_t src[16], dst[16];	/* our address; the VIP */
+	uint8_t proto;			/* IPPROTO_TCP or IPPROTO_UDP */
 	uint16_t sport, dport;
-	uint32_t isn;                    /* TCP: our initial sequence number */
+	uint32_t isn;				/* TCP: our initial sequence number */
 	uint8_t payload[PATHCHECK_PAYLOAD_LEN]; /* UDP */
 };
 
@@ -40,12 +40,12 @@ struct packet {
 	uint8_t eth_src[6];
 	int family;
 	uint8_t src[16], dst[16];
-	uint8_t proto;                   /* IPPROTO_TCP, _UDP, _ICMP or _ICMPV6 */
-	uint16_t sport, dport;           /* TCP, UDP */
+	uint8_t proto;	       /* IPPROTO_TCP, _UDP, _ICMP or _ICMPV6 */
+	uint16_t sport, dport; /* TCP, UDP */
 	uint8_t tcp_flags;
 	uint32_t seq, ack;
 	uint8_t icmp_type, icmp_code;
-	uint16_t echo_id;                /* an echo reply: its identifier */
+	uint16_t echo_id; /* an echo reply: its identifier */
 	/* An ICMP error: the start of the packet that caused it. */
 	bool has_inner;
 	uint8_t inner_src[16], inner_dst[16];
@@ -59,11 +59,11 @@ struct packet {
 #define TCP_FLAG_ACK 0x10
 
 enum probe_answer {
-	ANSWER_NONE,        /* not about this probe */
-	ANSWER_SYNACK,      /* the service accepts connections */
-	ANSWER_RESET,       /* nothing listens */
-	ANSWER_DATAGRAM,    /* the UDP service answered */
-	ANSWER_UNREACH,     /* ICMP destination unreachable */
+	ANSWER_NONE,	      /* not about this probe */
+	ANSWER_SYNACK,	      /* the service accepts connections */
+	ANSWER_RESET,	      /* nothing listens */
+	ANSWER_DATAGRAM,      /* the UDP service answered */
+	ANSWER_UNREACH,	      /* ICMP destination unreachable */
 	ANSWER_TIME_EXCEEDED, /* the probe was routed on, not taken */
 };
 
@@ -107,6 +107,5 @@ const char *icmp_describe(int family, uint8_t type, uint8_t code);
 /* When try n (0-based) of 1 + retries leaves, in ms after the first: the
  * gaps double and the last answer is awaited until timeout_ms. */
 unsigned probe_send_offset_ms(unsigned timeout_ms, unsigned retries, unsigned n);
-
 
 #endif

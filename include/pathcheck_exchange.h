@@ -13,7 +13,7 @@
 
 struct pathcheck_wire {
 	const struct pathcheck_job *job;
-	int fd;                   /* probes and answers */
+	int fd; /* probes and answers */
 	uint8_t mac[6];
 	uint16_t ip_id;
 	uint64_t max_rtt_ns;
@@ -26,14 +26,14 @@ struct pathcheck_wire {
  * receive() counts an item it completes off pending. */
 struct exchange {
 	struct pathcheck_wire *wire;
-	int fd;                   /* where its answers arrive */
+	int fd; /* where its answers arrive */
 	void *items;
 	size_t n, pending;
 	int (*send)(struct exchange *x, unsigned round, uint64_t now, char *err, size_t errlen);
 	int (*receive)(struct exchange *x, const uint8_t *frame, size_t len, uint64_t now, char *err, size_t errlen);
 	uint64_t (*linger)(const struct exchange *x); /* NULL: none */
-	uint64_t start, end;      /* set by exchange_begin() */
-	unsigned next;            /* the round to send next */
+	uint64_t start, end;			      /* set by exchange_begin() */
+	unsigned next;				      /* the round to send next */
 };
 void exchange_begin(struct exchange *x, uint64_t now);
 /* Send the rounds due at now. 1 when the exchange is over, 0 when not

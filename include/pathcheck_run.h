@@ -22,9 +22,9 @@ struct pathcheck_target {
 
 struct pathcheck_job {
 	char ifname[IF_NAMESIZE];
-	const struct vip *vips;                 /* addresses; prefixes ignored */
+	const struct vip *vips; /* addresses; prefixes ignored */
 	size_t nvips;
-	const struct realserver *realservers;   /* each once: their MACs are resolved */
+	const struct realserver *realservers; /* each once: their MACs are resolved */
 	size_t nrealservers;
 	const struct service_port *ports;
 	size_t nports;
@@ -43,11 +43,11 @@ struct pathcheck_job {
 struct pathcheck_services {
 	struct pathcheck_target *targets;
 	size_t ntargets;
-	struct realserver *realservers;         /* each once, sorted */
+	struct realserver *realservers; /* each once, sorted */
 	size_t nrealservers;
-	struct service_port *ports;             /* each once */
+	struct service_port *ports; /* each once */
 	size_t nports;
-	size_t nservices;                       /* the services that gave targets */
+	size_t nservices; /* the services that gave targets */
 };
 
 /* The checks of h's services whose VIP is one of only (every service when
@@ -66,11 +66,11 @@ struct pathcheck_result {
 	uint8_t mac[6];
 	struct service_port port;
 	enum pathcheck_verdict verdict;
-	unsigned tries;          /* probes (or, unreachable, requests) sent */
+	unsigned tries; /* probes (or, unreachable, requests) sent */
 	bool answered;
 	uint8_t answer_from[16]; /* the answer's source address */
-	unsigned answer_try;     /* probes sent when it came */
-	uint64_t rtt_us;         /* since the last of them */
+	unsigned answer_try;	 /* probes sent when it came */
+	uint64_t rtt_us;	 /* since the last of them */
 	char detail[384];
 };
 

@@ -25,20 +25,22 @@
 int probe_nic_lookup(const char *ifname, struct nic *nic, char *err, size_t errlen);
 
 enum probe_verdict {
-	PROBE_OK,           /* exactly one MAC answered, the expected one if known */
-	PROBE_NO_OWNER,     /* nobody answered */
-	PROBE_LEAK,         /* the expected owner and others answered */
-	PROBE_WRONG_OWNER,  /* the expected owner did not answer, others did */
-	PROBE_CONFLICT,     /* several answered and no owner is expected */
+	PROBE_OK,	   /* exactly one MAC answered, the expected one if known */
+	PROBE_NO_OWNER,	   /* nobody answered */
+	PROBE_LEAK,	   /* the expected owner and others answered */
+	PROBE_WRONG_OWNER, /* the expected owner did not answer, others did */
+	PROBE_CONFLICT,	   /* several answered and no owner is expected */
 	PROBE_VERDICT_COUNT
 };
 extern const char *const probe_verdict_words[PROBE_VERDICT_COUNT];
 
-enum expected_from { EXPECTED_NONE, EXPECTED_OPTION, EXPECTED_THIS_HOST };
+enum expected_from { EXPECTED_NONE,
+		     EXPECTED_OPTION,
+		     EXPECTED_THIS_HOST };
 
 struct responder {
 	uint8_t mac[MAC_LEN];
-	bool this_host;             /* the address is bound on the probed interface here */
+	bool this_host; /* the address is bound on the probed interface here */
 };
 
 struct probe_target {
@@ -58,8 +60,8 @@ enum probe_verdict probe_judge(const struct probe_target *t);
 void probe_targets_free(struct probe_target *t, size_t n);
 
 struct probe_timing {
-	unsigned count;             /* probes per address */
-	unsigned wait_ms;           /* answers are collected this long after the first probe */
+	unsigned count;	  /* probes per address */
+	unsigned wait_ms; /* answers are collected this long after the first probe */
 };
 
 struct garp_sender;

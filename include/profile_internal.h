@@ -10,18 +10,29 @@
 #include "host.h"
 
 enum svc_key {
-	SVC_ADDRESS, SVC_PORT, SVC_FWMARK, SVC_FAMILY, SVC_SCHEDULER,
-	SVC_SH_FALLBACK, SVC_SH_PORT, SVC_MH_FALLBACK, SVC_MH_PORT,
-	SVC_PERSISTENCE, SVC_PERSISTENCE_PREFIX, SVC_ONE_PACKET, SVC_DRAIN, SVC_REALSERVER,
+	SVC_ADDRESS,
+	SVC_PORT,
+	SVC_FWMARK,
+	SVC_FAMILY,
+	SVC_SCHEDULER,
+	SVC_SH_FALLBACK,
+	SVC_SH_PORT,
+	SVC_MH_FALLBACK,
+	SVC_MH_PORT,
+	SVC_PERSISTENCE,
+	SVC_PERSISTENCE_PREFIX,
+	SVC_ONE_PACKET,
+	SVC_DRAIN,
+	SVC_REALSERVER,
 	SVC_MAX
 };
 
 /* One [service NAME] section as read, before the whole-file checks. */
 struct service_draft {
-	struct ipvs_service svc;   /* dests: ports as given, 0 = none */
+	struct ipvs_service svc;    /* dests: ports as given, 0 = none */
 	unsigned key_line[SVC_MAX]; /* first line of each key, 0 = not given */
-	int family_key;            /* family = : AF_INET, AF_INET6, 0 when not given */
-	unsigned prefix;           /* persistence-prefix as given, 0 = not given */
+	int family_key;		    /* family = : AF_INET, AF_INET6, 0 when not given */
+	unsigned prefix;	    /* persistence-prefix as given, 0 = not given */
 	size_t dest_cap;
 };
 
@@ -69,8 +80,14 @@ void ranges_check(struct diag *d, struct host *h, unsigned wide_line, bool annou
 /* src/profile_health.c: [health]. health_key() reads one key into hp;
  * health_check() the rules that need the whole file (timeout_line: the
  * line of timeout =, 0 when not given). */
-enum health_key { HEALTH_KEY_INTERVAL, HEALTH_KEY_TIMEOUT, HEALTH_KEY_RISE, HEALTH_KEY_FALL, HEALTH_KEY_ACTION,
-		  HEALTH_KEY_SORRY, HEALTH_KEY_QUORUM, HEALTH_KEY_HYSTERESIS };
+enum health_key { HEALTH_KEY_INTERVAL,
+		  HEALTH_KEY_TIMEOUT,
+		  HEALTH_KEY_RISE,
+		  HEALTH_KEY_FALL,
+		  HEALTH_KEY_ACTION,
+		  HEALTH_KEY_SORRY,
+		  HEALTH_KEY_QUORUM,
+		  HEALTH_KEY_HYSTERESIS };
 void health_defaults(struct health_policy *hp);
 void health_key(struct diag *d, unsigned line, enum health_key key, const char *value, struct health_policy *hp);
 void health_check(struct diag *d, const struct host *h, unsigned timeout_line);

@@ -18,16 +18,48 @@
 /* Longer than any key; keeps an unknown key's message short. */
 #define KEY_NAME_MAX 32
 
-enum section { SEC_HOST, SEC_ARP, SEC_VIP, SEC_GARP, SEC_PATHCHECK, SEC_HEALTH, SEC_SYNC, SEC_COUNT, SEC_NONE = -1, SEC_UNKNOWN = -2,
-	SEC_SERVICE = -3 /* [service NAME]: src/profile_service.c reads it */ };
+enum section { SEC_HOST,
+	       SEC_ARP,
+	       SEC_VIP,
+	       SEC_GARP,
+	       SEC_PATHCHECK,
+	       SEC_HEALTH,
+	       SEC_SYNC,
+	       SEC_COUNT,
+	       SEC_NONE = -1,
+	       SEC_UNKNOWN = -2,
+	       SEC_SERVICE = -3 /* [service NAME]: src/profile_service.c reads it */ };
 
 enum key {
-	KEY_ROLE, KEY_INTERFACE,
-	KEY_IGNORE, KEY_ANNOUNCE, KEY_FILTER, KEY_ACCEPT, KEY_NOTIFY, KEY_SCOPE,
-	KEY_ADDRESS, KEY_RANGE, KEY_WIDE, KEY_VIP_ANNOUNCE,
-	KEY_COUNT_, KEY_INTERVAL, KEY_REFRESH, KEY_MODE, KEY_CONFLICT,
-	KEY_REALSERVER, KEY_PORT, KEY_TIMEOUT, KEY_RETRIES,
-	KEY_H_INTERVAL, KEY_H_TIMEOUT, KEY_RISE, KEY_FALL, KEY_ACTION, KEY_SORRY, KEY_QUORUM, KEY_HYSTERESIS,
+	KEY_ROLE,
+	KEY_INTERFACE,
+	KEY_IGNORE,
+	KEY_ANNOUNCE,
+	KEY_FILTER,
+	KEY_ACCEPT,
+	KEY_NOTIFY,
+	KEY_SCOPE,
+	KEY_ADDRESS,
+	KEY_RANGE,
+	KEY_WIDE,
+	KEY_VIP_ANNOUNCE,
+	KEY_COUNT_,
+	KEY_INTERVAL,
+	KEY_REFRESH,
+	KEY_MODE,
+	KEY_CONFLICT,
+	KEY_REALSERVER,
+	KEY_PORT,
+	KEY_TIMEOUT,
+	KEY_RETRIES,
+	KEY_H_INTERVAL,
+	KEY_H_TIMEOUT,
+	KEY_RISE,
+	KEY_FALL,
+	KEY_ACTION,
+	KEY_SORRY,
+	KEY_QUORUM,
+	KEY_HYSTERESIS,
 	KEY_MAX
 };
 
@@ -47,17 +79,17 @@ struct parser {
 	size_t len, pos;
 	unsigned lineno;
 	bool stop;
-	int section;                     /* enum section */
+	int section; /* enum section */
 	unsigned section_line[SEC_COUNT];
-	unsigned key_line[KEY_MAX];      /* first line of each key, 0 = unset */
+	unsigned key_line[KEY_MAX]; /* first line of each key, 0 = unset */
 	unsigned role_line;
 	size_t vip_cap, range_cap;
-	unsigned wide_line;              /* wide = yes */
-	bool announce_failed;            /* an announce = line was refused */
+	unsigned wide_line;   /* wide = yes */
+	bool announce_failed; /* an announce = line was refused */
 	size_t realserver_cap, port_cap;
 	struct services_reader *services;
-	size_t long_line;                /* "key=value" did not fit inih's buffer: its length */
-	int line_limit;                  /* and what fits */
+	size_t long_line; /* "key=value" did not fit inih's buffer: its length */
+	int line_limit;	  /* and what fits */
 };
 
 static inline int quote_len(size_t n)

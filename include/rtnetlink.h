@@ -52,10 +52,10 @@ int route_list(struct netlink *nl, struct host *live, bool lint, char *err, size
 
 /* A change of an address, or of a range's local route (a.route). */
 struct addr_change {
-	bool add;            /* add, or delete */
-	struct live_addr a;  /* ifindex, family, addr, prefix, label */
-	int error;           /* result: 0, or -errno from the kernel */
-	bool done;           /* the kernel answered */
+	bool add;	    /* add, or delete */
+	struct live_addr a; /* ifindex, family, addr, prefix, label */
+	int error;	    /* result: 0, or -errno from the kernel */
+	bool done;	    /* the kernel answered */
 };
 
 /* Send every change, pipelined (the kernel processes them in order), and

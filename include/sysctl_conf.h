@@ -33,8 +33,8 @@ struct sysctl_assignment {
 };
 
 struct sysctl_query {
-	const char *key;                     /* slash form */
-	struct sysctl_assignment last;       /* the assignment that wins */
+	const char *key;		     /* slash form */
+	struct sysctl_assignment last;	     /* the assignment that wins */
 	struct sysctl_assignment overridden; /* the latest earlier one with another value */
 };
 

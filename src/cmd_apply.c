@@ -65,8 +65,9 @@ static int apply_run(struct session *s, bool quiet, bool json)
 		else
 			plan_print_text(&s->plan, s->profile, false, stderr);
 		lvsdr_warnx("%s: refusing to apply: %zu finding%s need%s a hand (marked \"blocked\"); "
-			"nothing changed", s->profile, s->plan.blocked, s->plan.blocked == 1 ? "" : "s",
-			s->plan.blocked == 1 ? "s" : "");
+			    "nothing changed",
+			    s->profile, s->plan.blocked, s->plan.blocked == 1 ? "" : "s",
+			    s->plan.blocked == 1 ? "s" : "");
 		return LVSDR_EXIT_ERROR;
 	}
 	if (s->plan.nsteps == 0) {
@@ -82,7 +83,8 @@ static int apply_run(struct session *s, bool quiet, bool json)
 	/* Bind a director's VIP only knowing that no other host holds it. */
 	if (nannounce && s->probe_error[0]) {
 		lvsdr_warnx("%s: refusing to bind the VIPs: cannot tell whether another director holds them: "
-			"%s; nothing changed", s->profile, s->probe_error);
+			    "%s; nothing changed",
+			    s->profile, s->probe_error);
 		status = LVSDR_EXIT_ERROR;
 		goto out;
 	}
@@ -101,8 +103,10 @@ static int apply_run(struct session *s, bool quiet, bool json)
 	status = plan_execute(s, quiet || json, &res);
 	if (json)
 		plan_print_json(&s->plan, s->profile,
-				status == LVSDR_EXIT_OK ? "applied"
-				: status == LVSDR_EXIT_ERROR ? "rolled-back" : "rollback-failed", stdout);
+				status == LVSDR_EXIT_OK	     ? "applied"
+				: status == LVSDR_EXIT_ERROR ? "rolled-back"
+							     : "rollback-failed",
+				stdout);
 	if (status != LVSDR_EXIT_OK)
 		goto out;
 	/* From here the changes stand: a failure to announce them, or a kernel
@@ -110,13 +114,14 @@ static int apply_run(struct session *s, bool quiet, bool json)
 	 * promises that nothing changed. */
 	if (nannounce && session_announce(s, g, announce, nannounce, quiet || json, NULL, 0) != LVSDR_EXIT_OK) {
 		lvsdr_warnx("%s: the VIPs are bound, but neighbours may keep the old MAC until their "
-			"entries expire", s->profile);
+			    "entries expire",
+			    s->profile);
 		status = LVSDR_EXIT_DRIFT;
 	}
 	/* Confirm from the kernel, not from what we believe we did. */
 	if (session_replan(s) != LVSDR_EXIT_OK) {
 		lvsdr_warnx("%s: the kernel does not show the applied state: it cannot be read again",
-			s->profile);
+			    s->profile);
 		status = LVSDR_EXIT_DRIFT;
 		goto out;
 	}

@@ -96,7 +96,8 @@ static int drain_wait(struct session *s, const char *rs, int family, const uint8
 		uint64_t now = monotonic_ns();
 		if (now >= deadline) {
 			printf("%s: drained (weight 0 on %u service%s), but %lu active connection%s still open after "
-			       "the wait\n", rs, services, services == 1 ? "" : "s", active, active == 1 ? " is" : "s are");
+			       "the wait\n",
+			       rs, services, services == 1 ? "" : "s", active, active == 1 ? " is" : "s are");
 			return LVSDR_EXIT_DRIFT;
 		}
 		if (!quiet && active != last)
@@ -132,7 +133,7 @@ static int drain_run(const char *profile, const char *rs, bool drain, unsigned w
 		goto out;
 	if (!profile_has_realserver(&s.want, family, addr)) {
 		lvsdr_warnx("%s: %s is no real server of any service of this profile; nothing changed",
-			profile, rs);
+			    profile, rs);
 		status = LVSDR_EXIT_ERROR;
 		goto out;
 	}

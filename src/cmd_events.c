@@ -61,10 +61,10 @@ struct resident {
 	const char *profile, *fifo_path, *prom;
 	char **names;
 	size_t nnames;
-	unsigned stops;             /* SIGTERM and SIGINT received */
-	uint64_t stop_deadline;     /* the end of the grace after the first */
-	struct host want;           /* the profile as read at start or by SIGHUP */
-	struct netlink *nl;         /* rtnetlink, open for the whole run */
+	unsigned stops;		/* SIGTERM and SIGINT received */
+	uint64_t stop_deadline; /* the end of the grace after the first */
+	struct host want;	/* the profile as read at start or by SIGHUP */
+	struct netlink *nl;	/* rtnetlink, open for the whole run */
 	struct garp_sender *garp;
 	struct fifo_reader fifo;
 	int sigfd;
@@ -113,7 +113,7 @@ static int resident_load(struct resident *r, struct host *out)
 		good = false;
 	} else if (good && out->role != ROLE_DIRECTOR) {
 		lvsdr_warnx("%s: events is for role = director; a real server never takes VIPs over",
-			r->profile);
+			    r->profile);
 		good = false;
 	}
 	/* A profile refused is freed all the same: parts of it were read. */
@@ -154,8 +154,7 @@ static void announce_cancel(struct resident *r)
  * bound: a release meanwhile (by hand, or another run) is not undone. */
 static void announce_round(struct resident *r)
 {
-	struct session_options opt = { .lock = true, .expect = EXPECT_ANY, .loaded = &r->want, .nl = r->nl,
-				       .resident = true };
+	struct session_options opt = { .lock = true, .expect = EXPECT_ANY, .loaded = &r->want, .nl = r->nl, .resident = true };
 	struct session s;
 	int ret = -1;
 
@@ -166,7 +165,7 @@ static void announce_round(struct resident *r)
 	session_close(&s);
 	if (ret < 0)
 		lvsdr_warnx("%s: announcements stopped after %u of %u rounds", r->profile,
-			r->next_round, r->rounds);
+			    r->next_round, r->rounds);
 	if (ret < 0 || !r->nannounce || ++r->next_round >= r->rounds)
 		announce_cancel(r);
 }
@@ -199,7 +198,7 @@ static void resident_notified(const struct resident *r, const struct event *ev)
 
 	if (notified_arrive(r->profile, event_state_words[ev->state], &ticket, err, sizeof(err)) < 0)
 		lvsdr_warnx("warning: %s; verify --state notified may not know this host is %s",
-			err, event_state_words[ev->state]);
+			    err, event_state_words[ev->state]);
 }
 
 /* Take the VIPs over or release them, for an event or the quorum: the
@@ -207,8 +206,7 @@ static void resident_notified(const struct resident *r, const struct event *ev)
  * still to send. Returns the exit status; *took the time to the end. */
 static int resident_switch(struct resident *r, bool take, uint64_t *took)
 {
-	struct director_call call = { .quiet = true, .loaded = &r->want, .nl = r->nl, .garp = &r->garp,
-				      .resident = true };
+	struct director_call call = { .quiet = true, .loaded = &r->want, .nl = r->nl, .garp = &r->garp, .resident = true };
 	int status;
 
 	announce_cancel(r);
@@ -244,7 +242,8 @@ static void resident_act(struct resident *r, const struct event *ev)
 	syslog_note_hold(true);
 	resident_log("event %lu (%s:%lu): %s \"%s\" %s %d: %s%s%s", n, r->fifo_path, r->fifo.lineno,
 		     ev->group ? "GROUP" : "INSTANCE", ev->name, event_state_words[ev->state], ev->priority,
-		     take ? "taking over" : master ? "not taking over, the quorum is lost (" : "releasing",
+		     take ? "taking over" : master ? "not taking over, the quorum is lost ("
+						   : "releasing",
 		     take || !master ? "" : r->health.quorum_why, take || !master ? "" : ")");
 	status = resident_switch(r, take, &took);
 	resident_notified(r, ev);
@@ -334,7 +333,7 @@ static void resident_reload(struct resident *r)
 
 	if (resident_load(r, &fresh) < 0) {
 		lvsdr_warnx("SIGHUP: %s: refused; the profile read before stays in force",
-			r->profile);
+			    r->profile);
 		return;
 	}
 	host_free(&r->want);
@@ -397,7 +396,8 @@ static void resident_health_init(struct resident *r)
 	r->m.health = &r->health;
 	if (r->health.n)
 		resident_log("health: %zu real server%s checked the DR way every %u ms (timeout %u ms, rise %u, fall %u, "
-			     "action %s)", r->health.n, r->health.n == 1 ? "" : "s", hp->interval_ms, hp->timeout_ms,
+			     "action %s)",
+			     r->health.n, r->health.n == 1 ? "" : "s", hp->interval_ms, hp->timeout_ms,
 			     hp->rise, hp->fall, hp->action == HEALTH_REMOVE ? "remove" : "weight0");
 	if (qc != QUORUM_SAME)
 		resident_quorum(r, qc);
@@ -422,8 +422,7 @@ static int resident_read(struct resident *r)
 static int resident_loop(struct resident *r)
 {
 	for (;;) {
-		struct pollfd pfd[3] = { { .fd = r->sigfd, .events = POLLIN }, { .fd = r->fifo.fd, .events = POLLIN },
-					 { .fd = events_health_fd(&r->health), .events = POLLIN } };
+		struct pollfd pfd[3] = { { .fd = r->sigfd, .events = POLLIN }, { .fd = r->fifo.fd, .events = POLLIN }, { .fd = events_health_fd(&r->health), .events = POLLIN } };
 		int wait = resident_wait_ms(r), ret = 0;
 		bool reload = false, stopping = r->stops > 0;
 
@@ -466,8 +465,7 @@ static int resident_start(struct resident *r)
 	if (resident_load(r, &r->want) < 0)
 		return LVSDR_EXIT_ERROR;
 	syslog_note_echo(stdout);
-	r->m = (struct events_metrics){ .profile = r->profile, .state = -1, .vips = r->want.nvips,
-					.started = time(NULL) };
+	r->m = (struct events_metrics){ .profile = r->profile, .state = -1, .vips = r->want.nvips, .started = time(NULL) };
 	if ((status = privilege_require(true)) != LVSDR_EXIT_OK)
 		return status;
 	if (netlink_open(&r->nl, err, sizeof(err)) < 0) {

@@ -77,10 +77,10 @@ static bool parse_key(char **w, size_t n, size_t *i, struct ipvs_service *key)
 		}
 		return true;
 	}
-	key->proto = !strcmp(opt, "-t") || !strcmp(opt, "--tcp-service")	? IPPROTO_TCP
-		     : !strcmp(opt, "-u") || !strcmp(opt, "--udp-service")	? IPPROTO_UDP
-		     : !strcmp(opt, "--sctp-service")				? IPPROTO_SCTP
-											: 0;
+	key->proto = !strcmp(opt, "-t") || !strcmp(opt, "--tcp-service")   ? IPPROTO_TCP
+		     : !strcmp(opt, "-u") || !strcmp(opt, "--udp-service") ? IPPROTO_UDP
+		     : !strcmp(opt, "--sctp-service")			   ? IPPROTO_SCTP
+									   : 0;
 	return key->proto && parse_endpoint(arg, &key->family, key->addr, &key->port);
 }
 
@@ -150,7 +150,8 @@ static bool parse_dest_options(char **w, size_t n, size_t i, struct ipvs_dest *d
 			d->method = METHOD_NAT;
 		else if ((!strcmp(w[i], "-w") || !strcmp(w[i], "-x") || !strcmp(w[i], "-y")) && arg &&
 			 parse_int(arg, &v) && v >= 0) {
-			*(w[i][1] == 'w' ? &d->weight : w[i][1] == 'x' ? &d->uthreshold : &d->lthreshold) = (uint32_t)v;
+			*(w[i][1] == 'w' ? &d->weight : w[i][1] == 'x' ? &d->uthreshold
+								       : &d->lthreshold) = (uint32_t)v;
 			i++;
 		} else
 			return false;
@@ -215,7 +216,8 @@ static int import_stdin(struct import *im)
 
 static const char *proto_word(uint8_t proto)
 {
-	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "sctp";
+	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp"
+								   : "sctp";
 }
 
 static void print_service(const struct ipvs_service *s, unsigned index)

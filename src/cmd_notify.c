@@ -39,7 +39,7 @@ static bool notify_superseded(void *arg)
 		return false;
 	if ((ret = notified_newer(e->profile, e->ticket, newer, err, sizeof(err))) < 0)
 		lvsdr_warnx("warning: %s: cannot tell whether a newer event arrived; %s goes ahead",
-			err, e->state);
+			    err, e->state);
 	if (ret <= 0)
 		return false;
 	printf("%s: %s superseded by a newer event (%s); nothing changed\n", e->profile, e->state, newer);
@@ -78,8 +78,8 @@ int notify_main(int argc, char **argv)
 	/* A profile that cannot be read is said so by the run itself, below. */
 	if (notified_arrive(argv[1], state, &event.ticket, err, sizeof(err)) < 0 && access(argv[1], R_OK) == 0)
 		lvsdr_warnx("warning: %s: %s; verify --state notified may not know this host is %s",
-			err, event.ticket ? "the order of events is kept" : "events may run out of order",
-			state);
+			    err, event.ticket ? "the order of events is kept" : "events may run out of order",
+			    state);
 	struct director_call call = { .order = &order };
 	int status = master ? takeover_run(argv[1], &call) : release_run(argv[1], &call);
 	free(call.held);

@@ -51,7 +51,7 @@ struct pathcheck_args {
 	bool have_timeout, have_retries;
 	unsigned timeout_ms, retries;
 	struct pathcheck_services services; /* the profile's services' checks */
-	struct realserver *checked;     /* the real servers of a VIP's family */
+	struct realserver *checked;	    /* the real servers of a VIP's family */
 };
 
 static void args_free(struct pathcheck_args *a)
@@ -86,7 +86,8 @@ static bool address_arg(const char *opt, const char *value, int *family, uint8_t
 
 	if (!parse_address(value, family, addr, &prefix, &has_prefix) || has_prefix) {
 		fprintf(stderr, "%s pathcheck: %s %s: not an IPv4 or IPv6 address without a prefix, such as "
-			"192.0.2.11\n", lvsdr_prog, opt, value);
+				"192.0.2.11\n",
+			lvsdr_prog, opt, value);
 		return false;
 	}
 	if ((why = address_unusable(*family, addr, &hint))) {
@@ -230,7 +231,7 @@ static void job_from_profile(struct pathcheck_args *a, const struct host *host, 
 		ipvs_service_format(&host->services[s], text, sizeof(text));
 		if (why)
 			lvsdr_warnx("%s: service %s (%s) not checked: %s", a->profile,
-				host->services[s].name, text, why);
+				    host->services[s].name, text, why);
 	}
 	pathcheck_services_collect(host, a->vips, a->nvips, &a->services);
 	if (!a->nrealservers) {
@@ -263,7 +264,8 @@ static bool realservers_keep(struct pathcheck_args *a, struct pathcheck_job *job
 		for (size_t v = 0; v < job->nvips; v++)
 			if (job->vips[v].family == rs->family && !memcmp(job->vips[v].addr, rs->addr, 16)) {
 				lvsdr_warnx("%s: real server %s is a VIP; name each real server by its own "
-					"address", who, text);
+					    "address",
+					    who, text);
 				return false;
 			}
 		if (families[rs->family == AF_INET6]) {
@@ -271,7 +273,7 @@ static bool realservers_keep(struct pathcheck_args *a, struct pathcheck_job *job
 			a->checked[kept++] = *rs;
 		} else if (!a->quiet) {
 			lvsdr_warnx("%s: real server %s not checked: no %s VIP to check it through",
-				who, text, rs->family == AF_INET6 ? "IPv6" : "IPv4");
+				    who, text, rs->family == AF_INET6 ? "IPv6" : "IPv4");
 		}
 	}
 	if (!kept) {
@@ -296,7 +298,8 @@ static int job_build(struct pathcheck_args *a, struct host *host, struct pathche
 			return LVSDR_EXIT_ERROR;
 		if (host->role != ROLE_DIRECTOR) {
 			lvsdr_warnx("%s: pathcheck takes a director's profile: a real server's names no real "
-				"servers to check", a->profile);
+				    "servers to check",
+				    a->profile);
 			return LVSDR_EXIT_ERROR;
 		}
 	}
@@ -307,12 +310,14 @@ static int job_build(struct pathcheck_args *a, struct host *host, struct pathche
 	job->nvips = a->nvips ? a->nvips : host->nvips;
 	job_from_profile(a, host, job);
 	job->timeout_ms = a->have_timeout ? a->timeout_ms : a->profile ? host->pathcheck.timeout_ms
-		: PATHCHECK_TIMEOUT_MS;
-	job->retries = a->have_retries ? a->retries : a->profile ? host->pathcheck.retries : PATHCHECK_RETRIES;
+								       : PATHCHECK_TIMEOUT_MS;
+	job->retries = a->have_retries ? a->retries : a->profile ? host->pathcheck.retries
+								 : PATHCHECK_RETRIES;
 
-	const char *missing = !job->ifname[0] ? "an interface (-i)" : !job->nvips ? "a VIP (--vip)"
-		: !job->nrealservers ? "a real server (--realserver, a service's realserver or [pathcheck] realserver)"
-		: !job->nports ? "a port (--port, a service's port or [pathcheck] port)" : NULL;
+	const char *missing = !job->ifname[0] ? "an interface (-i)" : !job->nvips  ? "a VIP (--vip)"
+							      : !job->nrealservers ? "a real server (--realserver, a service's realserver or [pathcheck] realserver)"
+							      : !job->nports	   ? "a port (--port, a service's port or [pathcheck] port)"
+										   : NULL;
 	if (missing) {
 		lvsdr_warnx("%s: nothing to check without %s", who, missing);
 		return LVSDR_EXIT_ERROR;
@@ -322,8 +327,9 @@ static int job_build(struct pathcheck_args *a, struct host *host, struct pathche
 	if ((job->targets ? job->ntargets : (unsigned long long)job->nvips * job->nrealservers * job->nports) >
 	    PATHCHECK_MAX_CHECKS) {
 		lvsdr_warnx("%s: %zu VIPs, %zu real servers and %zu ports make more than %u checks; check "
-			"fewer at a time with --vip, --realserver and --port", who, job->nvips,
-			job->nrealservers, job->nports, PATHCHECK_MAX_CHECKS);
+			    "fewer at a time with --vip, --realserver and --port",
+			    who, job->nvips,
+			    job->nrealservers, job->nports, PATHCHECK_MAX_CHECKS);
 		return LVSDR_EXIT_ERROR;
 	}
 	for (size_t i = 0; i < job->nvips; i++)
@@ -337,17 +343,17 @@ static int job_build(struct pathcheck_args *a, struct host *host, struct pathche
 		addr_format(job->vips[i].family, job->vips[i].addr, text, sizeof(text));
 		if (job->targets && !vip_targeted(job, &job->vips[i]))
 			lvsdr_warnx("%s: VIP %s not checked: no tcp or udp service with a real server on it",
-				who, text);
+				    who, text);
 		else if (!job->targets && !rs_families[job->vips[i].family == AF_INET6])
 			lvsdr_warnx("%s: VIP %s not checked: no %s real server listed", who, text,
-				job->vips[i].family == AF_INET6 ? "IPv6" : "IPv4");
+				    job->vips[i].family == AF_INET6 ? "IPv6" : "IPv4");
 	}
 	return -1;
 }
 
 struct host_key {
-	uint8_t resolved;   /* 1: by MAC; 0: by address, which did not resolve */
-	uint8_t id[17];     /* the MAC, or the family and the address */
+	uint8_t resolved; /* 1: by MAC; 0: by address, which did not resolve */
+	uint8_t id[17];	  /* the MAC, or the family and the address */
 };
 
 static int host_key_compare(const void *a, const void *b)
@@ -434,7 +440,8 @@ static void print_json(const struct pathcheck_args *a, const struct pathcheck_jo
 
 	json_open(stdout, a->profile, job->ifname);
 	printf(",\"timeout_ms\":%u,\"retries\":%u,\"realservers\":%zu,\"realserver_addresses\":%zu,\"all_open\":%s,"
-	       "\"counts\":{", job->timeout_ms, job->retries, hosts_count(res, n), job->nrealservers,
+	       "\"counts\":{",
+	       job->timeout_ms, job->retries, hosts_count(res, n), job->nrealservers,
 	       counts[PATHCHECK_OPEN] == n ? "true" : "false");
 	for (int v = 0; v < PATHCHECK_VERDICT_COUNT; v++)
 		printf("%s\"%s\":%zu", v ? "," : "", pathcheck_verdict_names[v], counts[v]);
@@ -451,7 +458,8 @@ static void print_json(const struct pathcheck_args *a, const struct pathcheck_jo
 			fputs("null", stdout);
 		addr_format(r->family, r->source, text, sizeof(text));
 		printf(",\"source\":\"%s\",\"protocol\":\"%s\",\"port\":%u,\"verdict\":\"%s\",\"tries\":%u,"
-		       "\"answer_from\":", text, r->port.proto == IPPROTO_TCP ? "tcp" : "udp", r->port.port,
+		       "\"answer_from\":",
+		       text, r->port.proto == IPPROTO_TCP ? "tcp" : "udp", r->port.port,
 		       pathcheck_verdict_names[r->verdict], r->tries);
 		if (r->answered) {
 			addr_format(r->family, r->answer_from, text, sizeof(text));

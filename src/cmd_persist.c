@@ -113,12 +113,13 @@ int persist_main(int argc, char **argv)
 	}
 	if ((why = persist_ifname_unsafe(want.ifname))) {
 		fprintf(stderr, "%s:%u: [host] interface = %s: a sysctl.d line cannot name this interface: %s; "
-			"nothing written (rename the interface, or set its knobs another way)\n", profile,
+				"nothing written (rename the interface, or set its knobs another way)\n",
+			profile,
 			want.ifname_line, want.ifname, why);
 		status = LVSDR_EXIT_ERROR;
 	} else if (!persist_dropin_name(profile, name, sizeof(name))) {
 		lvsdr_warnx("%s: the file name leaves no name for the drop-in; nothing written",
-			profile);
+			    profile);
 		status = LVSDR_EXIT_ERROR;
 	} else if (dry_run) {
 		char *text = persist_render(&want, profile);

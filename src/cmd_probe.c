@@ -80,7 +80,8 @@ static int args_parse(int argc, char **argv, struct probe_args *a)
 			if (!parse_duration_ms(optarg, &a->timing.wait_ms) || a->timing.wait_ms < 10 ||
 			    a->timing.wait_ms > PROBE_TIMEOUT_MAX_MS)
 				return monitor_usage_error(plugin, "probe", argv, "--timeout %s: must be a duration from 10ms "
-							   "to 60s, such as 500ms", optarg);
+										  "to 60s, such as 500ms",
+							   optarg);
 			break;
 		case 'c':
 			if (!parse_int(optarg, &n) || n < 1 || n > PROBE_COUNT_MAX)
@@ -114,8 +115,7 @@ static int args_parse(int argc, char **argv, struct probe_args *a)
 		return monitor_usage_error(plugin, "probe", argv, "--json and --nagios: choose one output format");
 	if (a->ifname ? optind >= argc : optind != argc - 1) {
 		fputs(probe_usage, stderr);
-		return monitor_usage_error(plugin, "probe", argv, a->ifname ? "-i IFACE needs at least one ADDRESS"
-					   : "takes one PROFILE, given %d arguments", argc - optind);
+		return monitor_usage_error(plugin, "probe", argv, a->ifname ? "-i IFACE needs at least one ADDRESS" : "takes one PROFILE, given %d arguments", argc - optind);
 	}
 	return -1;
 }

@@ -16,8 +16,7 @@ static const char release_usage[] =
 
 int release_run(const char *profile, struct director_call *call)
 {
-	struct session_options opt = { .lock = true, .release = true, .expect = -1, .order = call->order,
-				       .loaded = call->loaded, .nl = call->nl, .resident = call->resident };
+	struct session_options opt = { .lock = true, .release = true, .expect = -1, .order = call->order, .loaded = call->loaded, .nl = call->nl, .resident = call->resident };
 	bool quiet = call->quiet;
 	struct execute_result res;
 	struct session s;
@@ -33,7 +32,7 @@ int release_run(const char *profile, struct director_call *call)
 	for (size_t i = 0; i < s.plan.nextras; i++)
 		if (s.plan.extras[i].verdict == VERDICT_WARN)
 			lvsdr_warnx("%s: %s: %s", profile, s.plan.extras[i].subject,
-				s.plan.extras[i].detail);
+				    s.plan.extras[i].detail);
 	if (!s.plan.nsteps) {
 		if (!quiet)
 			printf("%s: nothing to release on %s\n", profile, host_vip_ifname(&s.want));

@@ -52,7 +52,7 @@ static void takeover_report_excluded(const struct session *s)
 			continue;
 		addr_format(r->vip->family, r->vip->addr, text, sizeof(text));
 		lvsdr_warnx("%s: %s/%u not taken over: %s", s->profile, text, r->vip->prefix,
-			r->detail ? r->detail : r->state);
+			    r->detail ? r->detail : r->state);
 	}
 }
 
@@ -66,13 +66,13 @@ static int takeover_judge(struct session *s)
 	if (others) {
 		plan_print_text(&s->plan, s->profile, false, stderr);
 		lvsdr_warnx("%s: refusing to take over: %zu finding%s need a hand; nothing changed",
-			s->profile, others, others == 1 ? "" : "s");
+			    s->profile, others, others == 1 ? "" : "s");
 		return LVSDR_EXIT_ERROR;
 	}
 	takeover_report_excluded(s);
 	if (excluded && excluded == s->want.nvips) {
 		lvsdr_warnx("%s: refusing to take over: no VIP can be bound on %s; nothing changed",
-			s->profile, s->want.ifname);
+			    s->profile, s->want.ifname);
 		return LVSDR_EXIT_ERROR;
 	}
 	return LVSDR_EXIT_OK;
@@ -137,8 +137,9 @@ static int conflict_check(struct garp_sender *g, int rx, const struct host *want
 	}
 	if (held && refuse)
 		lvsdr_warnx("%s: refusing to take over: %zu VIP%s already answer%s on %s ([garp] conflict = "
-			"refuse); nothing changed", profile, held, held == 1 ? "" : "s",
-			held == 1 ? "s" : "", want->ifname);
+			    "refuse); nothing changed",
+			    profile, held, held == 1 ? "" : "s",
+			    held == 1 ? "s" : "", want->ifname);
 	probe_targets_free(targets, n);
 	nic_free(&nic);
 	if (ret < 0)
@@ -260,9 +261,7 @@ int takeover_run(const char *profile, struct director_call *call)
 {
 	/* Knobs the profile does not set cannot stop a takeover (their findings
 	 * are warnings verify shows), so they are not read. */
-	struct session_options opt = { .lock = true, .expect = EXPECT_BOUND, .managed_knobs_only = true,
-				       .order = call->order, .loaded = call->loaded, .nl = call->nl,
-				       .resident = call->resident };
+	struct session_options opt = { .lock = true, .expect = EXPECT_BOUND, .managed_knobs_only = true, .order = call->order, .loaded = call->loaded, .nl = call->nl, .resident = call->resident };
 	struct garp_sender *g = NULL;
 	struct execute_result res;
 	struct announce_first first;
@@ -275,7 +274,7 @@ int takeover_run(const char *profile, struct director_call *call)
 		goto out;
 	if (s.want.role != ROLE_DIRECTOR) {
 		lvsdr_warnx("%s: takeover is for role = director; a real server never announces its VIPs",
-			profile);
+			    profile);
 		status = LVSDR_EXIT_ERROR;
 		goto out;
 	}
@@ -289,10 +288,11 @@ int takeover_run(const char *profile, struct director_call *call)
 	if (s.plan.nsteps && (status = plan_execute(&s, true, &res)) != LVSDR_EXIT_OK) {
 		if (first.vips)
 			lvsdr_warnx("%s: %zu VIP%s had been announced before the failure, and frames "
-				"cannot be "
-				"unsent: neighbours may send to this host for them until the old holder announces them "
-				"again or their entries expire", profile, first.vips,
-				first.vips == 1 ? "" : "s");
+				    "cannot be "
+				    "unsent: neighbours may send to this host for them until the old holder announces them "
+				    "again or their entries expire",
+				    profile, first.vips,
+				    first.vips == 1 ? "" : "s");
 		goto out;
 	}
 	held = takeover_held(&s, &nheld);
@@ -302,12 +302,14 @@ int takeover_run(const char *profile, struct director_call *call)
 	/* The VIPs are bound now and stay bound: a failed announcement is 1. */
 	if (session_announce(&s, g, held, nheld, call->quiet, &first, call->resident ? 1 : 0) != LVSDR_EXIT_OK) {
 		lvsdr_warnx("%s: the VIPs are bound, but neighbours may keep the old MAC until their "
-			"entries expire; run takeover again once %s can send", profile, s.want.ifname);
+			    "entries expire; run takeover again once %s can send",
+			    profile, s.want.ifname);
 		status = LVSDR_EXIT_DRIFT;
 	}
 	if (nheld < s.want.nvips) {
 		lvsdr_warnx("%s: took over %zu of %zu VIPs; %zu left out (named above): this host does not "
-			"hold them", profile, nheld, s.want.nvips, s.want.nvips - nheld);
+			    "hold them",
+			    profile, nheld, s.want.nvips, s.want.nvips - nheld);
 		status = LVSDR_EXIT_DRIFT;
 	}
 	call->held = held;

@@ -42,7 +42,7 @@ struct watch_run {
 	struct watch_rules rules;
 	unsigned duration_ms;
 	uint8_t own_mac[MAC_LEN];
-	bool own_foreign;           /* a real server's profile: its own claims are the leak */
+	bool own_foreign; /* a real server's profile: its own claims are the leak */
 };
 
 static volatile sig_atomic_t stop_signal;
@@ -84,7 +84,8 @@ static int watch_args(int argc, char **argv, struct watch_run *w)
 		case 'd':
 			if (!parse_duration_ms(optarg, &w->duration_ms) || !w->duration_ms) {
 				fprintf(stderr, "%s watch: --duration %s: must be a duration from 1ms to 86400s, such as "
-					"30s\n", lvsdr_prog, optarg);
+						"30s\n",
+					lvsdr_prog, optarg);
 				return LVSDR_EXIT_ERROR;
 			}
 			break;
@@ -292,7 +293,8 @@ int watch_main(int argc, char **argv)
 	for (size_t i = 0; i < w.rules.nexpected; i++)
 		fprintf(stderr, " %s", mac_format(w.rules.expected[i], mac));
 	fprintf(stderr, "%s\n", w.rules.nexpected ? "" : director ? " any (none given, and this host holds none of "
-		"the VIPs)" : " any (none given)");
+								    "the VIPs)"
+								  : " any (none given)");
 	status = watch_loop(&w, fd, &waitmask);
 out:
 	if (fd >= 0)

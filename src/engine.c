@@ -85,9 +85,10 @@ static void prune_note(const struct live_addr *e, void *arg)
 
 	addr_format(e->family, e->addr, text, sizeof(text));
 	lvsdr_warnx("note: %s: dropped %s%s %s/%u%s%s%s from the ownership record: the kernel does not "
-		"hold it "
-		"(a run killed before binding it, or removed by hand)", s->owned.path,
-		e->route ? "the local route on " : "", e->ifname, text, e->prefix, e->owner ? " (bound for " : "", e->owner ? e->owner : "", e->owner ? ")" : "");
+		    "hold it "
+		    "(a run killed before binding it, or removed by hand)",
+		    s->owned.path,
+		    e->route ? "the local route on " : "", e->ifname, text, e->prefix, e->owner ? " (bound for " : "", e->owner ? e->owner : "", e->owner ? ")" : "");
 }
 
 /* Under the lock, once: the record forgets the addresses the kernel does
@@ -250,7 +251,7 @@ int session_replan(struct session *s)
 	s->planned = true;
 	if (s->probe_error[0] && !s->probe_warned && plan_has_missing(&s->plan)) {
 		lvsdr_warnx("warning: %s: cannot tell whether another director holds the VIPs: %s",
-			s->profile, s->probe_error);
+			    s->profile, s->probe_error);
 		s->probe_warned = true;
 	}
 	return LVSDR_EXIT_OK;
@@ -390,7 +391,7 @@ int session_announce(struct session *s, struct garp_sender *g, const struct vip 
 			s->lock_fd = owned_lock(&s->owned, LVSDR_LOCK_TIMEOUT_MS, err, sizeof(err));
 			if (s->lock_fd < 0 || session_replan(s) != LVSDR_EXIT_OK) {
 				lvsdr_warnx("%s: announcements stopped after %u round%s: %s",
-					s->profile, r, r == 1 ? "" : "s", s->lock_fd < 0 ? err : "cannot read the state again");
+					    s->profile, r, r == 1 ? "" : "s", s->lock_fd < 0 ? err : "cannot read the state again");
 				break;
 			}
 			n = session_still_bound(&s->live, current, n, current);
@@ -404,7 +405,7 @@ int session_announce(struct session *s, struct garp_sender *g, const struct vip 
 	free(current);
 	if (ret < 0) {
 		lvsdr_warnx("%s: announcing on %s: %s", s->profile, s->want.ifname,
-			strerror(-ret));
+			    strerror(-ret));
 		return LVSDR_EXIT_ERROR;
 	}
 	if (!quiet && rounds < planned)

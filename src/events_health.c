@@ -26,8 +26,9 @@
 
 static void target_hold(const struct health_target *t, struct host *want)
 {
-	want->services[t->svc].dests[t->dest].hold = !t->st.down ? IPVS_HOLD_NONE
-				: want->health.action == HEALTH_REMOVE ? IPVS_HOLD_REMOVED : IPVS_HOLD_WEIGHT0;
+	want->services[t->svc].dests[t->dest].hold = !t->st.down			    ? IPVS_HOLD_NONE
+						     : want->health.action == HEALTH_REMOVE ? IPVS_HOLD_REMOVED
+											    : IPVS_HOLD_WEIGHT0;
 }
 
 static const struct health_state *state_before(const struct events_health *old, const struct health_target *t)
@@ -68,8 +69,7 @@ enum quorum_change events_health_init(struct events_health *eh, struct host *wan
 		for (size_t i = 0; i < svc->ndests; i++) {
 			struct health_target *t = &eh->t[eh->n++];
 			const struct health_state *before;
-			*t = (struct health_target){ .svc = s, .dest = i, .family = svc->dests[i].family,
-						     .weight = svc->dests[i].weight };
+			*t = (struct health_target){ .svc = s, .dest = i, .family = svc->dests[i].family, .weight = svc->dests[i].weight };
 			snprintf(t->service, sizeof(t->service), "%s", svc->name);
 			memcpy(t->addr, svc->dests[i].addr, 16);
 			if ((before = state_before(&old, t)))
@@ -132,8 +132,7 @@ static bool step_health(const struct events_health *eh, const struct host *want,
  * the host's drift is apply's to mend. 0, or -1 (said). */
 static int health_apply(struct events_health *eh, const char *profile, const struct host *want, struct netlink *nl)
 {
-	struct session_options opt = { .lock = true, .expect = EXPECT_ANY, .ipvs = true, .loaded = want, .nl = nl,
-				       .resident = true };
+	struct session_options opt = { .lock = true, .expect = EXPECT_ANY, .ipvs = true, .loaded = want, .nl = nl, .resident = true };
 	struct execute_result res;
 	struct session s;
 	size_t kept = 0;
@@ -189,8 +188,7 @@ static bool sorry_update(const struct events_health *eh, struct host *want)
 		if (!checked || svc->family != hp->sorry_family || all_down == svc->sorry_in)
 			continue;
 		svc->sorry_in = all_down;
-		svc->sorry = (struct ipvs_dest){ .family = hp->sorry_family, .port = svc->port, .weight = 1,
-						 .method = METHOD_DR, .line = hp->sorry_line };
+		svc->sorry = (struct ipvs_dest){ .family = hp->sorry_family, .port = svc->port, .weight = 1, .method = METHOD_DR, .line = hp->sorry_line };
 		memcpy(svc->sorry.addr, hp->sorry, 16);
 		addr_format(hp->sorry_family, hp->sorry, text, sizeof(text));
 		ipvs_service_format(svc, vip, sizeof(vip));
@@ -241,11 +239,13 @@ static enum quorum_change quorum_judge(struct events_health *eh, const struct ho
 	ipvs_service_format(&want->services[svc], vip, sizeof(vip));
 	if (eh->quorum_lost)
 		snprintf(eh->quorum_why, sizeof(eh->quorum_why), "service %s (%s): live real servers weigh %llu, under "
-			 "quorum %u - hysteresis %u", want->services[svc].name, vip, (unsigned long long)live, hp->quorum,
+								 "quorum %u - hysteresis %u",
+			 want->services[svc].name, vip, (unsigned long long)live, hp->quorum,
 			 hp->hysteresis);
 	else
 		snprintf(eh->quorum_why, sizeof(eh->quorum_why), "every checked service's live real servers weigh at "
-			 "least quorum %u + hysteresis %u (least: %llu, service %s)", hp->quorum, hp->hysteresis,
+								 "least quorum %u + hysteresis %u (least: %llu, service %s)",
+			 hp->quorum, hp->hysteresis,
 			 (unsigned long long)live, want->services[svc].name);
 	return eh->quorum_lost ? QUORUM_LOST : QUORUM_MET;
 }
@@ -253,8 +253,7 @@ static enum quorum_change quorum_judge(struct events_health *eh, const struct ho
 /* The round's machine, begun; said when it cannot be (not counted). */
 static void round_start(struct events_health *eh, struct host *want)
 {
-	struct pathcheck_job job = { .timeout_ms = want->health.timeout_ms, .retries = LVSDR_HEALTH_RETRIES,
-				     .keep_net_raw = true, .vips = want->vips, .nvips = want->nvips };
+	struct pathcheck_job job = { .timeout_ms = want->health.timeout_ms, .retries = LVSDR_HEALTH_RETRIES, .keep_net_raw = true, .vips = want->vips, .nvips = want->nvips };
 	char err[512];
 
 	eh->next_ns = monotonic_ns() + (uint64_t)want->health.interval_ms * 1000000ull;

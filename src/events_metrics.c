@@ -49,7 +49,7 @@ static void metrics_sync(FILE *out, const struct events_metrics *m)
 	if (!es || !es->enabled)
 		return;
 	prom_family(out, "lvsdr_events_sync_daemon", "1 while the IPVS sync daemon of this state runs as the profile's "
-		    "[sync] says (started or taken over by lvsdr events).");
+						     "[sync] says (started or taken over by lvsdr events).");
 	for (int s = IPVS_SYNC_MASTER; s <= IPVS_SYNC_BACKUP; s++)
 		prom_sample(out, "lvsdr_events_sync_daemon", es->ours[s], "profile", m->profile, "state",
 			    ipvs_sync_state_name((enum ipvs_sync_state)s), NULL);
@@ -78,7 +78,8 @@ static void metrics_render(FILE *out, const void *ctx)
 	metrics_health(out, m);
 	if (m->health && m->health->quorum_set)
 		metric(out, "lvsdr_events_quorum", "1 while every checked service's live real servers meet [health] quorum, "
-		       "0 while it is lost (the VIPs released).", !m->health->quorum_lost, p);
+						   "0 while it is lost (the VIPs released).",
+		       !m->health->quorum_lost, p);
 	metrics_sync(out, m);
 	if (!m->handled)
 		return;

@@ -127,19 +127,19 @@ static bool rollback_confirmed(struct session *s)
 				continue;
 			if (is->present[sc] && was->present[sc])
 				lvsdr_warnx("rollback: conf/%s/%s is %d, was %d",
-					sc == SCOPE_DEV ? s->want.ifname : scope_names[sc], knob_table[k].sysctl,
-					is->value[sc], was->value[sc]);
+					    sc == SCOPE_DEV ? s->want.ifname : scope_names[sc], knob_table[k].sysctl,
+					    is->value[sc], was->value[sc]);
 			else
 				lvsdr_warnx("rollback: conf/%s/%s %s",
-					sc == SCOPE_DEV ? s->want.ifname : scope_names[sc], knob_table[k].sysctl,
-					is->present[sc] ? "appeared" : "is gone");
+					    sc == SCOPE_DEV ? s->want.ifname : scope_names[sc], knob_table[k].sysctl,
+					    is->present[sc] ? "appeared" : "is gone");
 			same = false;
 		}
 	bool addrs_same = same_addresses(s->live.addrs, s->live.naddrs, now.addrs, now.naddrs) &&
 			  same_addresses(s->live.routes, s->live.nroutes, now.routes, now.nroutes);
 	if (!addrs_same) {
 		lvsdr_warnx("rollback: the addresses or local routes differ from what they were before "
-			"this run");
+			    "this run");
 		same = false;
 	}
 	host_free(&now);
@@ -188,13 +188,13 @@ static void rollback(struct session *s, bool *done, struct execute_result *res)
 		step_describe(&s->plan, st, what, sizeof(what));
 		if (ret < 0 && vanished_with_interface(s, st, ret)) {
 			lvsdr_warnx("rollback: \"%s\" went away with its interface, which no longer exists",
-				what);
+				    what);
 			done[i] = false;
 			vanished++;
 		} else if (ret < 0) {
 			res->rollback_failures++;
 			lvsdr_warnx("rollback: could not undo \"%s\": %s; this change is still in place",
-				what, strerror(-ret));
+				    what, strerror(-ret));
 		} else {
 			done[i] = false;
 			undone++;
@@ -213,13 +213,13 @@ static void rollback(struct session *s, bool *done, struct execute_result *res)
 	ipvs_record_after(s, done, false);
 	if (res->rollback_failures)
 		lvsdr_warnx("rollback incomplete: %zu change%s could not be undone (listed above)",
-			res->rollback_failures, res->rollback_failures == 1 ? "" : "s");
+			    res->rollback_failures, res->rollback_failures == 1 ? "" : "s");
 	else if (vanished)
 		lvsdr_warnx("rolled back %zu change%s; %zu went away with the interface", undone,
-			undone == 1 ? "" : "s", vanished);
+			    undone == 1 ? "" : "s", vanished);
 	else
 		lvsdr_warnx("rolled back %zu change%s; the host is as it was before this run",
-			undone, undone == 1 ? "" : "s");
+			    undone, undone == 1 ? "" : "s");
 	res->vanished = vanished;
 }
 
@@ -372,10 +372,10 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 	if (res->failed_step) {
 		step_describe(p, &p->steps[res->failed_step - 1], what, sizeof(what));
 		lvsdr_warnx("%s: step %zu of %zu failed: %s: %s", s->profile, res->failed_step, n,
-			what, res->error);
+			    what, res->error);
 		if (!if_nametoindex(s->want.ifname))
 			lvsdr_warnx("%s no longer exists: it was deleted during this run",
-				s->want.ifname);
+				    s->want.ifname);
 		rollback(s, done, res);
 		if (!res->rollback_failures && (!rollback_confirmed(s) || !ipvs_rollback_confirmed(s)))
 			res->rollback_failures++;

@@ -60,7 +60,8 @@ static bool ext_options_pass(const uint8_t *p, size_t len)
 	unsigned count = 0;
 
 	while (off < len) {
-		size_t optlen = p[off] == 0 ? 1 : off + 1 < len ? (size_t)p[off + 1] + 2 : len + 1;
+		size_t optlen = p[off] == 0 ? 1 : off + 1 < len ? (size_t)p[off + 1] + 2
+								: len + 1;
 		if (off + optlen > len)
 			return false;
 		if (p[off] == 0 || p[off] == 1) {
@@ -293,7 +294,10 @@ int frames_open(const char *ifname, char *err, size_t errlen)
 	/* Room for the answers to thousands of probes sent before the first
 	 * is read. */
 	const struct packet_socket_options opt = {
-		.filter = frame_claim_filter, .nfilter = FRAME_CLAIM_FILTER_LEN, .rcvbuf = 4 << 20, .timestamps = true,
+		.filter = frame_claim_filter,
+		.nfilter = FRAME_CLAIM_FILTER_LEN,
+		.rcvbuf = 4 << 20,
+		.timestamps = true,
 	};
 	int ifindex = (int)if_nametoindex(ifname);
 
@@ -314,8 +318,12 @@ int frames_read(int fd, int timeout_ms, const void *sigmask, struct frame_in *in
 	struct sockaddr_ll from;
 	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
 	struct msghdr msg = {
-		.msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
+		.msg_name = &from,
+		.msg_namelen = sizeof(from),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control.buf,
+		.msg_controllen = sizeof(control.buf),
 	};
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	struct timespec ts = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000 };

@@ -15,15 +15,18 @@
 /* Ranges are the values the kernel gives a meaning to (Documentation/
  * networking/ip-sysctl.rst); the kernel itself stores any integer. */
 const struct knob_info knob_table[KNOB_COUNT] = {
-	[KNOB_IGNORE]   = { "ignore",   "arp_ignore",   0, 8, false },
+	[KNOB_IGNORE] = { "ignore", "arp_ignore", 0, 8, false },
 	[KNOB_ANNOUNCE] = { "announce", "arp_announce", 0, 2, false },
-	[KNOB_FILTER]   = { "filter",   "arp_filter",   0, 1, true  },
-	[KNOB_ACCEPT]   = { "accept",   "arp_accept",   0, 2, false },
-	[KNOB_NOTIFY]   = { "notify",   "arp_notify",   0, 1, false },
+	[KNOB_FILTER] = { "filter", "arp_filter", 0, 1, true },
+	[KNOB_ACCEPT] = { "accept", "arp_accept", 0, 2, false },
+	[KNOB_NOTIFY] = { "notify", "arp_notify", 0, 1, false },
 };
 
 const char *const scope_names[SCOPE_COUNT] = {
-	[SCOPE_ALL] = "all", [SCOPE_DEV] = "dev", [SCOPE_LO] = "lo", [SCOPE_DEFAULT] = "default",
+	[SCOPE_ALL] = "all",
+	[SCOPE_DEV] = "dev",
+	[SCOPE_LO] = "lo",
+	[SCOPE_DEFAULT] = "default",
 };
 
 bool knob_value_meaningful(enum arp_knob knob, int value)
@@ -57,9 +60,9 @@ const char *knob_value_meaning(enum arp_knob knob, int value)
 	case KNOB_FILTER:
 		return value ? "reply only where the route back leaves" : "off";
 	case KNOB_ACCEPT:
-		return value == 0 ? "do not create entries from gratuitous ARP"
-		     : value == 1 ? "create entries from gratuitous ARP"
-		                  : "create entries for senders in the subnet";
+		return value == 0   ? "do not create entries from gratuitous ARP"
+		       : value == 1 ? "create entries from gratuitous ARP"
+				    : "create entries for senders in the subnet";
 	case KNOB_NOTIFY:
 		return value ? "announce on link-up" : "off";
 	default:
@@ -400,6 +403,7 @@ bool service_port_parse(const char *s, struct service_port *out)
 
 int service_port_format(const struct service_port *sp, char *buf, size_t len)
 {
-	return snprintf(buf, len, "%s/%u", sp->proto == IPPROTO_TCP ? "tcp" : sp->proto == IPPROTO_UDP ? "udp" : "sctp",
+	return snprintf(buf, len, "%s/%u", sp->proto == IPPROTO_TCP ? "tcp" : sp->proto == IPPROTO_UDP ? "udp"
+												       : "sctp",
 			sp->port);
 }

@@ -48,7 +48,9 @@ int ipvs_dest_compare(const void *pa, const void *pb)
 
 static const char *proto_name(uint8_t proto)
 {
-	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : proto == IPPROTO_SCTP ? "sctp" : "ip";
+	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp"
+				      : proto == IPPROTO_SCTP	   ? "sctp"
+								   : "ip";
 }
 
 static int endpoint_format(int family, const uint8_t *addr, uint16_t port, char *buf, size_t len)
@@ -117,7 +119,8 @@ void ipvs_services_free(struct ipvs_service *services, size_t n)
 
 const char *ipvs_sync_state_name(enum ipvs_sync_state state)
 {
-	return state == IPVS_SYNC_MASTER ? "master" : state == IPVS_SYNC_BACKUP ? "backup" : "none";
+	return state == IPVS_SYNC_MASTER ? "master" : state == IPVS_SYNC_BACKUP ? "backup"
+										: "none";
 }
 
 bool ipvs_daemon_matches(const struct ipvs_daemon *live, const struct ipvs_daemon *want)

@@ -138,7 +138,8 @@ static uint64_t counter(const struct nlattr *a)
 {
 	if (!a)
 		return 0;
-	return nla_len(a) >= 8 ? nla_get_u64((struct nlattr *)a) : nla_len(a) >= 4 ? nla_get_u32((struct nlattr *)a) : 0;
+	return nla_len(a) >= 8 ? nla_get_u64((struct nlattr *)a) : nla_len(a) >= 4 ? nla_get_u32((struct nlattr *)a)
+										   : 0;
 }
 
 static void stats_parse(struct nlattr *stats64, struct nlattr *stats32, struct ipvs_stats *out)
@@ -241,8 +242,8 @@ static bool dest_parse(struct nlattr *nested, int svc_family, struct ipvs_dest *
 	    !addr_get(tb[IPVS_DEST_ATTR_ADDR], d->family, d->addr))
 		return false;
 	d->port = ntohs(nla_get_u16(tb[IPVS_DEST_ATTR_PORT]));
-#define U32(attr, field)                                                                                         \
-	if (tb[attr])                                                                                            \
+#define U32(attr, field) \
+	if (tb[attr])    \
 		d->field = nla_get_u32(tb[attr]);
 	U32(IPVS_DEST_ATTR_WEIGHT, weight)
 	U32(IPVS_DEST_ATTR_U_THRESH, uthreshold)
@@ -328,8 +329,8 @@ struct table {
 struct dump {
 	struct table *t;
 	struct ipvs_service *svc; /* NULL: the services */
-	size_t cap;               /* of svc->dests */
-	bool bad;                 /* an entry that could not be read */
+	size_t cap;		  /* of svc->dests */
+	bool bad;		  /* an entry that could not be read */
 };
 
 static bool on_service(struct nlattr *nested, struct dump *d)
@@ -434,7 +435,8 @@ int ipvs_netlink_list(struct ipvs_netlink *ipvs, struct ipvs_service **services,
 		snprintf(err, errlen, "cannot list the IPVS table: the kernel sent an entry without address, port or family");
 	if (ret < 0 || bad) {
 		ipvs_services_free(t.services, t.n);
-		return ret == -NLE_FAILURE ? kernel_error : ret < 0 ? ipvs_nl_to_errno(ret) : -EPROTO;
+		return ret == -NLE_FAILURE ? kernel_error : ret < 0 ? ipvs_nl_to_errno(ret)
+								    : -EPROTO;
 	}
 	for (size_t i = 0; i < t.n; i++)
 		sort_array(t.services[i].dests, t.services[i].ndests, sizeof(*t.services[i].dests), ipvs_dest_compare);
@@ -447,9 +449,12 @@ int ipvs_netlink_list(struct ipvs_netlink *ipvs, struct ipvs_service **services,
 /* ---- changing the table ---- */
 
 static const uint8_t op_cmd[] = {
-	[IPVS_SVC_ADD] = IPVS_CMD_NEW_SERVICE, [IPVS_SVC_EDIT] = IPVS_CMD_SET_SERVICE,
-	[IPVS_SVC_DEL] = IPVS_CMD_DEL_SERVICE, [IPVS_DEST_ADD] = IPVS_CMD_NEW_DEST,
-	[IPVS_DEST_EDIT] = IPVS_CMD_SET_DEST,  [IPVS_DEST_DEL] = IPVS_CMD_DEL_DEST,
+	[IPVS_SVC_ADD] = IPVS_CMD_NEW_SERVICE,
+	[IPVS_SVC_EDIT] = IPVS_CMD_SET_SERVICE,
+	[IPVS_SVC_DEL] = IPVS_CMD_DEL_SERVICE,
+	[IPVS_DEST_ADD] = IPVS_CMD_NEW_DEST,
+	[IPVS_DEST_EDIT] = IPVS_CMD_SET_DEST,
+	[IPVS_DEST_DEL] = IPVS_CMD_DEL_DEST,
 };
 
 static int change_request(const struct ipvs_netlink *ipvs, const struct ipvs_change *c, struct nl_msg **out)

@@ -14,18 +14,18 @@ static const struct subcommand {
 	int (*main)(int argc, char **argv);
 	const char *description;
 } subcommands[] = {
-	{ "check",  check_main,  "Validate profiles without touching the host" },
+	{ "check", check_main, "Validate profiles without touching the host" },
 	{ "verify", verify_main, "Compare the live kernel state with a profile and print the plan" },
-	{ "apply",  apply_main,  "Bring the host to the profile's state, rolling back on failure" },
+	{ "apply", apply_main, "Bring the host to the profile's state, rolling back on failure" },
 	{ "takeover", takeover_main, "Director: bind every VIP and announce it with gratuitous ARP" },
 	{ "release", release_main, "Director: remove the VIPs lvsdr bound, nothing else" },
 	{ "notify", notify_main, "keepalived notify entry point: MASTER takes over, others release" },
 	{ "events", events_main, "Director: read keepalived's notify FIFO, act on each event in order" },
-	{ "probe",  probe_main,  "Ask the segment which MACs answer for each VIP (leaks, conflicts)" },
-	{ "watch",  watch_main,  "Log every frame claiming a VIP; flag foreign owners and flip-flops" },
+	{ "probe", probe_main, "Ask the segment which MACs answer for each VIP (leaks, conflicts)" },
+	{ "watch", watch_main, "Log every frame claiming a VIP; flag foreign owners and flip-flops" },
 	{ "persist", persist_main, "Write the profile's knobs to a sysctl.d drop-in for every boot" },
 	{ "pathcheck", pathcheck_main, "Probe each real server through the VIP as the director forwards to it" },
-	{ "drain",  drain_main,  "Director: weight 0 for a real server on every service, wait for its connections" },
+	{ "drain", drain_main, "Director: weight 0 for a real server on every service, wait for its connections" },
 	{ "undrain", undrain_main, "Director: give a drained real server its profile weight back" },
 	{ "import", import_main, "Print profile [service] sections for the live IPVS table or ipvsadm-save" },
 };
@@ -36,8 +36,9 @@ static void show_usage(FILE *out)
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].description);
 	fprintf(out, "\n'%s <command> --help' describes a command; lvsdr(8) and lvsdr.ini(5) describe all.\n"
-		"Exit status: 0 ok or in sync, 1 drift found, 2 error (nothing left changed),\n"
-		"3 a failure whose rollback also failed.\n", lvsdr_prog);
+		     "Exit status: 0 ok or in sync, 1 drift found, 2 error (nothing left changed),\n"
+		     "3 a failure whose rollback also failed.\n",
+		lvsdr_prog);
 }
 
 int main(int argc, char **argv)

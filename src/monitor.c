@@ -227,7 +227,8 @@ enum nagios_status monitor_verify_nagios(FILE *out, const struct plan *p, const 
 	if (!p)
 		return nagios_unknown(out, "VERIFY", profile, why);
 	diffs = verify_differences(p);
-	status = p->drift || p->blocked ? NAGIOS_CRITICAL : p->warned ? NAGIOS_WARNING : NAGIOS_OK;
+	status = p->drift || p->blocked ? NAGIOS_CRITICAL : p->warned ? NAGIOS_WARNING
+								      : NAGIOS_OK;
 	for (size_t i = 0; i < p->nvips; i++)
 		bound += vip_bound_here(&p->vips[i]);
 	for (size_t i = 0; i < p->nranges; i++)
@@ -243,7 +244,8 @@ enum nagios_status monitor_verify_nagios(FILE *out, const struct plan *p, const 
 			knobs == 1 ? "" : "s", p->nvips, p->nvips == 1 ? "" : "s", ranges);
 	else
 		fprintf(out, "%zu difference%s (%zu drift, %zu blocked, %zu to fix by hand), apply would make %zu "
-			"change%s", diffs, diffs == 1 ? "" : "s", p->drift, p->blocked, p->warned, p->nsteps,
+			     "change%s",
+			diffs, diffs == 1 ? "" : "s", p->drift, p->blocked, p->warned, p->nsteps,
 			p->nsteps == 1 ? "" : "s");
 	fputs(" |", out);
 	nagios_perf(out, "differences", (long long)diffs, "", "0", "0", "");

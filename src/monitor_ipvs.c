@@ -27,14 +27,22 @@ static void labels(const struct ipvs_service *s, const struct ipvs_dest *d, stru
 		addr_format(s->family, s->addr, l->local_address, sizeof(l->local_address));
 		snprintf(l->local_port, sizeof(l->local_port), "%u", (unsigned)s->port);
 		snprintf(l->proto, sizeof(l->proto), "%s",
-			 s->proto == IPPROTO_TCP ? "TCP" : s->proto == IPPROTO_UDP ? "UDP" : "SCTP");
+			 s->proto == IPPROTO_TCP ? "TCP" : s->proto == IPPROTO_UDP ? "UDP"
+										   : "SCTP");
 	}
 	addr_format(d->family, d->addr, l->remote_address, sizeof(l->remote_address));
 	snprintf(l->remote_port, sizeof(l->remote_port), "%u", (unsigned)d->port);
 }
 
 /* Which number of a destination a metric shows. */
-enum backend_value { B_WEIGHT, B_ACTIVE, B_INACTIVE, B_CONNS, B_INPKTS, B_OUTPKTS, B_INBYTES, B_OUTBYTES };
+enum backend_value { B_WEIGHT,
+		     B_ACTIVE,
+		     B_INACTIVE,
+		     B_CONNS,
+		     B_INPKTS,
+		     B_OUTPKTS,
+		     B_INBYTES,
+		     B_OUTBYTES };
 
 static const struct {
 	const char *name, *help;
@@ -46,10 +54,12 @@ static const struct {
 	[B_CONNS] = { "lvsdr_ipvs_backend_connections_total", "Connections scheduled to the real server.", true },
 	[B_INPKTS] = { "lvsdr_ipvs_backend_incoming_packets_total", "Packets forwarded to the real server.", true },
 	[B_OUTPKTS] = { "lvsdr_ipvs_backend_outgoing_packets_total", "Packets from the real server through the "
-		       "director (0 in direct routing: replies go straight to the client).", true },
+								     "director (0 in direct routing: replies go straight to the client).",
+			true },
 	[B_INBYTES] = { "lvsdr_ipvs_backend_incoming_bytes_total", "Bytes forwarded to the real server.", true },
 	[B_OUTBYTES] = { "lvsdr_ipvs_backend_outgoing_bytes_total", "Bytes from the real server through the "
-			"director.", true },
+								    "director.",
+			 true },
 };
 
 static long long backend_value(const struct ipvs_dest *d, enum backend_value v)

@@ -29,7 +29,9 @@ struct neighbour_resolver {
 int neighbour_open(struct neighbour_resolver **out, const struct nic *nic, char *err, size_t errlen)
 {
 	const struct packet_socket_options opt = {
-		.filter = frame_claim_filter, .nfilter = FRAME_CLAIM_FILTER_LEN, .rcvbuf = RECEIVE_BUFFER,
+		.filter = frame_claim_filter,
+		.nfilter = FRAME_CLAIM_FILTER_LEN,
+		.rcvbuf = RECEIVE_BUFFER,
 		.ignore_outgoing = true,
 	};
 	int fd = packet_socket_open(nic->ifindex, nic->name, &opt, err, errlen);

@@ -29,7 +29,7 @@ bool mac_parse(const char *text, uint8_t mac[MAC_LEN])
 			if (!isxdigit((unsigned char)p[j]))
 				return false;
 			v = v * 16 + (unsigned)(isdigit((unsigned char)p[j]) ? p[j] - '0'
-									: tolower((unsigned char)p[j]) - 'a' + 10);
+									     : tolower((unsigned char)p[j]) - 'a' + 10);
 		}
 		if (p[2] != (i == MAC_LEN - 1 ? '\0' : ':'))
 			return false;
@@ -69,8 +69,7 @@ void nic_free(struct nic *nic)
 int packet_socket_open(int ifindex, const char *ifname, const struct packet_socket_options *opt, char *err,
 		       size_t errlen)
 {
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_ifindex = ifindex,
-				   .sll_protocol = opt->send_only ? 0 : htons(ETH_P_ALL) };
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_ifindex = ifindex, .sll_protocol = opt->send_only ? 0 : htons(ETH_P_ALL) };
 	struct sock_fprog prog = { .len = opt->nfilter, .filter = (struct sock_filter *)opt->filter };
 	int fd, e, one = 1;
 
@@ -86,7 +85,7 @@ int packet_socket_open(int ifindex, const char *ifname, const struct packet_sock
 	/* The kernel caps it at net.core.rmem_max, which is fine. */
 	if (opt->rcvbuf)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &opt->rcvbuf, sizeof(opt->rcvbuf));
-	/* Best effort: older kernels lack the option, and packet_socket_recv()
+		/* Best effort: older kernels lack the option, and packet_socket_recv()
 	 * checks the packet type anyway. */
 #ifdef PACKET_IGNORE_OUTGOING
 	if (opt->ignore_outgoing)

@@ -155,8 +155,7 @@ static void entry_append(struct owned_set *set, const struct live_addr *a, const
 		set->cap = set->cap ? set->cap * 2 : 16;
 		set->entries = xreallocarray(set->entries, set->cap, sizeof(*set->entries));
 	}
-	set->entries[set->n] = (struct live_addr){ .family = a->family, .prefix = a->prefix, .owner = owner,
-						   .route = a->route };
+	set->entries[set->n] = (struct live_addr){ .family = a->family, .prefix = a->prefix, .owner = owner, .route = a->route };
 	memcpy(set->entries[set->n].addr, a->addr, 16);
 	memcpy(set->entries[set->n].ifname, a->ifname, strnlen(a->ifname, IF_NAMESIZE - 1));
 	set->n++;
@@ -168,7 +167,8 @@ int owned_set_profile(struct owned_set *set, const char *canonical, char *err, s
 	/* One entry a line: a path with a newline would read back as two. */
 	if (strchr(canonical, '\n') || canonical[0] != '/') {
 		snprintf(err, errlen, "%s: the ownership record cannot name this profile (its path has a newline); "
-			 "rename it", canonical);
+				      "rename it",
+			 canonical);
 		return -EINVAL;
 	}
 	set->self = owner_intern(set, canonical);
@@ -231,9 +231,10 @@ static void legacy_warning(struct owned_set *set)
 	snprintf(legacy, sizeof(legacy), "%s/net-%llu/owned", run_dir(), (unsigned long long)st.st_ino);
 	if (access(legacy, F_OK) == 0)
 		snprintf(set->warning, sizeof(set->warning), "%s: ignored: an older lvsdr keyed it by the network "
-			 "namespace's inode, which the kernel gives to a new namespace once the old one is gone, so it "
-			 "cannot be tied to this namespace; the addresses it names count as someone else's (remove it "
-			 "once checked)", legacy);
+							     "namespace's inode, which the kernel gives to a new namespace once the old one is gone, so it "
+							     "cannot be tied to this namespace; the addresses it names count as someone else's (remove it "
+							     "once checked)",
+			 legacy);
 }
 
 /* Line 1, "netns-cookie N": whether the record is this namespace's. false
@@ -254,14 +255,16 @@ static bool header_check(struct owned_set *set, char *line, bool *damaged)
 		if (cookie == set->cookie)
 			return true;
 		snprintf(set->warning, sizeof(set->warning), "%s: ignored: it belongs to the network namespace with "
-			 "cookie %llu, this one's is %llu; the addresses it names count as someone else's", set->path,
+							     "cookie %llu, this one's is %llu; the addresses it names count as someone else's",
+			 set->path,
 			 cookie, (unsigned long long)set->cookie);
 		return false;
 	}
 	if (entry_parse(line, &a, &owner)) {
 		snprintf(set->warning, sizeof(set->warning), "%s: ignored: it names no network namespace cookie "
-			 "(an older lvsdr wrote it), so it cannot be tied to this namespace; the addresses it names "
-			 "count as someone else's", set->path);
+							     "(an older lvsdr wrote it), so it cannot be tied to this namespace; the addresses it names "
+							     "count as someone else's",
+			 set->path);
 		return false;
 	}
 	*damaged = true;
@@ -338,7 +341,8 @@ int owned_load(struct owned_set *set, char *err, size_t errlen)
 	}
 	if (damaged) {
 		snprintf(err, errlen, "%s:%u: damaged ownership record; lvsdr wrote it, so it was changed "
-			 "by hand or the disk lies: remove the line or the file", set->path, lineno);
+				      "by hand or the disk lies: remove the line or the file",
+			 set->path, lineno);
 		return -EINVAL;
 	}
 	return 0;
@@ -512,10 +516,11 @@ static int unrecorded_check(struct owned_set *set, char *err, size_t errlen)
 			continue;
 		addr_format(a->family, a->addr, text, sizeof(text));
 		snprintf(err, errlen, "cannot bind %s on %s: this kernel gives no network namespace cookie "
-			 "(SO_NETNS_COOKIE, Linux 5.14 or later), so lvsdr keeps no ownership record, and without "
-			 "one it could never tell this address from someone else's (%s)", text, a->ifname,
+				      "(SO_NETNS_COOKIE, Linux 5.14 or later), so lvsdr keeps no ownership record, and without "
+				      "one it could never tell this address from someone else's (%s)",
+			 text, a->ifname,
 			 a->route ? "a route has no label" : a->family == AF_INET ? "no room for a label"
-							: "IPv6 addresses have no label");
+										  : "IPv6 addresses have no label");
 		return -ENOTSUP;
 	}
 	set->dirty = false;

@@ -18,7 +18,8 @@
 
 static const char *proto_word(uint8_t proto)
 {
-	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp" : "sctp";
+	return proto == IPPROTO_TCP ? "tcp" : proto == IPPROTO_UDP ? "udp"
+								   : "sctp";
 }
 
 /* "tcp 192.0.2.100 80" or "fwmark 1 inet6". */
@@ -153,7 +154,8 @@ static int lines_read(const char *path, bool (*parse)(void *ctx, char *line), vo
 			*end = '\0';
 		if ((!end && !feof(f)) || !parse(ctx, line)) {
 			snprintf(err, errlen, "%s:%u: damaged record; lvsdr wrote it, so it was changed by hand or the "
-				 "disk lies: remove the line or the file", path, lineno);
+					      "disk lies: remove the line or the file",
+				 path, lineno);
 			fclose(f);
 			return -EINVAL;
 		}
@@ -333,7 +335,7 @@ int owned_ipvs_save(struct owned_ipvs *o, char *err, size_t errlen)
 		return 0;
 	if (!o->path[0]) {
 		snprintf(err, errlen, "this kernel gives no network namespace cookie (SO_NETNS_COOKIE, Linux 5.14 or "
-			 "later), so lvsdr keeps no record of the IPVS services it creates and cannot create any");
+				      "later), so lvsdr keeps no record of the IPVS services it creates and cannot create any");
 		return -ENOTSUP;
 	}
 	return record_save(o->path, owned_emit, o, &o->dirty, err, errlen);

@@ -12,12 +12,12 @@
 #include "util.h"
 
 #define ETH_HLEN_ 14
-#define ETH_MIN_FRAME 60   /* without the FCS: shorter frames are padded */
+#define ETH_MIN_FRAME 60 /* without the FCS: shorter frames are padded */
 #define ETHERTYPE_IPV4_ 0x0800
 #define ETHERTYPE_IPV6_ 0x86dd
 #define IPV4_HLEN 20
 #define IPV6_HLEN 40
-#define TCP_HLEN_SYN 24    /* header and one MSS option */
+#define TCP_HLEN_SYN 24 /* header and one MSS option */
 #define TCP_HLEN 20
 #define UDP_HLEN 8
 #define TCP_WINDOW 64240
@@ -143,7 +143,7 @@ size_t udp_frame(int family, const uint8_t src_mac[6], const uint8_t dst_mac[6],
 	return frame_length(off + ulen);
 }
 
-#define ICMP_ECHO_LEN 16    /* header and 8 bytes of payload */
+#define ICMP_ECHO_LEN 16 /* header and 8 bytes of payload */
 #define ICMP_ECHO_REQUEST(family) ((family) == AF_INET6 ? 128 : 8)
 #define ICMP_ECHO_REPLY(family) ((family) == AF_INET6 ? 129 : 0)
 
@@ -365,8 +365,12 @@ const char *icmp_describe(int family, uint8_t type, uint8_t code)
 {
 	if (family == AF_INET6) {
 		static const char *const unreach6[] = {
-			"no route", "administratively prohibited", "beyond the scope of the source address",
-			"address unreachable", "port unreachable", "source address failed policy",
+			"no route",
+			"administratively prohibited",
+			"beyond the scope of the source address",
+			"address unreachable",
+			"port unreachable",
+			"source address failed policy",
 			"reject route",
 		};
 		if (type == 1 && code < sizeof(unreach6) / sizeof(unreach6[0]))
@@ -378,12 +382,20 @@ const char *icmp_describe(int family, uint8_t type, uint8_t code)
 	if (type == 11)
 		return "time to live exceeded";
 	switch (code) {
-	case 0: return "network unreachable";
-	case 1: return "host unreachable";
-	case 2: return "protocol unreachable";
-	case 3: return "port unreachable";
-	case 9: case 10: case 13: return "administratively prohibited";
-	default: return "destination unreachable";
+	case 0:
+		return "network unreachable";
+	case 1:
+		return "host unreachable";
+	case 2:
+		return "protocol unreachable";
+	case 3:
+		return "port unreachable";
+	case 9:
+	case 10:
+	case 13:
+		return "administratively prohibited";
+	default:
+		return "destination unreachable";
 	}
 }
 

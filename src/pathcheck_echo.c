@@ -48,17 +48,20 @@ static void silence_describe(struct pathcheck_result *r, unsigned timeout_ms, co
 	/* Only IPv4 makes a prefix on lo local: an IPv6 /64 there does not. */
 	if (e && !e->answered && r->family == AF_INET)
 		snprintf(r->detail + n, sizeof(r->detail) - (size_t)n, ", nor to %u ping%s of %s, which answers ARP: "
-			 "nothing it sends reaches %s. Is %s on its lo with a prefix wider than /32? That makes %s "
-			 "local to it. Or a firewall drops both", e->sent, e->sent == 1 ? "" : "s", rs, src, vip, src);
+								       "nothing it sends reaches %s. Is %s on its lo with a prefix wider than /32? That makes %s "
+								       "local to it. Or a firewall drops both",
+			 e->sent, e->sent == 1 ? "" : "s", rs, src, vip, src);
 	else if (e && !e->answered)
 		snprintf(r->detail + n, sizeof(r->detail) - (size_t)n, ", nor to %u ping%s of %s, which answers "
-			 "neighbour solicitations: nothing it sends reaches %s (a firewall, or its routes)", e->sent,
+								       "neighbour solicitations: nothing it sends reaches %s (a firewall, or its routes)",
+			 e->sent,
 			 e->sent == 1 ? "" : "s", rs, src);
 	else if (tcp)
 		snprintf(r->detail + n, sizeof(r->detail) - (size_t)n, ": is %s bound on lo of %s?", vip, rs);
 	else
 		snprintf(r->detail + n, sizeof(r->detail) - (size_t)n, ": %s not bound on lo of %s, a firewall, or a "
-			 "service that ignores a random payload", vip, rs);
+								       "service that ignores a random payload",
+			 vip, rs);
 }
 
 /* The silent real servers, each once, into e (room for n). */
@@ -144,8 +147,7 @@ struct echo_round *echo_begin(struct pathcheck_wire *w, const struct pathcheck_r
 	set->ne = echo_targets(res, n, set->e);
 	set->timeout_ms = w->job->timeout_ms;
 	random_bytes(&set->id, sizeof(set->id));
-	*x = (struct exchange){ .wire = w, .fd = w->fd, .items = set, .n = set->ne, .pending = set->ne,
-				.send = echo_send, .receive = echo_receive };
+	*x = (struct exchange){ .wire = w, .fd = w->fd, .items = set, .n = set->ne, .pending = set->ne, .send = echo_send, .receive = echo_receive };
 	return set;
 }
 

@@ -34,9 +34,9 @@
 struct probe_state {
 	struct probe p;
 	struct pathcheck_result *res;
-	int port_fd;              /* reserves p.sport */
+	int port_fd; /* reserves p.sport */
 	unsigned sent;
-	unsigned answers;         /* TCP: SYN-ACKs and RSTs seen */
+	unsigned answers; /* TCP: SYN-ACKs and RSTs seen */
 	uint64_t last_sent_ns;
 	bool done;
 };
@@ -58,13 +58,15 @@ static void answer_describe(struct probe_state *ps, enum probe_answer a, bool fr
 	if (r->answer_try > 1)
 		snprintf(tries, sizeof(tries), ", after %u tries", r->answer_try);
 	if (a == ANSWER_SYNACK || a == ANSWER_RESET || a == ANSWER_DATAGRAM)
-		snprintf(what, sizeof(what), "%s", a == ANSWER_SYNACK ? "SYN-ACK" : a == ANSWER_RESET ? "RST" : "reply");
+		snprintf(what, sizeof(what), "%s", a == ANSWER_SYNACK ? "SYN-ACK" : a == ANSWER_RESET ? "RST"
+												      : "reply");
 	else
 		snprintf(what, sizeof(what), "ICMP %s", icmp_describe(r->family, pkt->icmp_type, pkt->icmp_code));
 
 	if (!from_vip && a == ANSWER_DATAGRAM)
 		snprintf(r->detail, sizeof(r->detail), "reply from %s, not from the VIP: a client drops it (a UDP service "
-			 "must answer from the address it was asked on)", from);
+						       "must answer from the address it was asked on)",
+			 from);
 	else if (a == ANSWER_TIME_EXCEEDED)
 		snprintf(r->detail, sizeof(r->detail), "%s from %s: the probe was routed on instead of taken", what, from);
 	else if (!from_vip)
@@ -75,10 +77,12 @@ static void answer_describe(struct probe_state *ps, enum probe_answer a, bool fr
 		snprintf(r->detail, sizeof(r->detail), "reply from the VIP in %s%s", rtt, tries);
 	else if (a == ANSWER_RESET || pkt->icmp_code == (r->family == AF_INET ? 3 : 4)) /* port unreachable */
 		snprintf(r->detail, sizeof(r->detail), "%s from the VIP: the real server takes the VIP, but nothing "
-			 "listens on %s for it", what, port);
+						       "listens on %s for it",
+			 what, port);
 	else
 		snprintf(r->detail, sizeof(r->detail), "%s from the VIP: the real server takes the VIP but refuses %s "
-			 "(a firewall?)", what, port);
+						       "(a firewall?)",
+			 what, port);
 }
 
 static int send_probe(struct pathcheck_wire *run, struct probe_state *ps, uint64_t now, char *err, size_t errlen)
@@ -202,7 +206,7 @@ static int port_reserve(struct probe_state *ps, char *err, size_t errlen)
 	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
 		goto fail;
 	ps->p.sport = ntohs(ps->p.family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-			    : ((struct sockaddr_in6 *)&ss)->sin6_port);
+						    : ((struct sockaddr_in6 *)&ss)->sin6_port);
 	ps->port_fd = fd;
 	return 0;
 fail:
@@ -214,8 +218,8 @@ fail:
 
 struct probe_batch {
 	struct probe_state ps[PATHCHECK_BATCH];
-	size_t k;                 /* in this batch */
-	size_t from;              /* the first result of the next */
+	size_t k;    /* in this batch */
+	size_t from; /* the first result of the next */
 };
 
 struct probe_batch *probe_batch_new(void)
@@ -261,8 +265,7 @@ int probe_batch_next(struct probe_batch *b, struct pathcheck_wire *w, struct pat
 	}
 	if (!b->k)
 		return 0;
-	*x = (struct exchange){ .wire = w, .fd = w->fd, .items = b->ps, .n = b->k, .pending = b->k,
-				.send = batch_send, .receive = batch_receive, .linger = batch_linger };
+	*x = (struct exchange){ .wire = w, .fd = w->fd, .items = b->ps, .n = b->k, .pending = b->k, .send = batch_send, .receive = batch_receive, .linger = batch_linger };
 	return 1;
 }
 

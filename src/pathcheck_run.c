@@ -157,7 +157,8 @@ static int sources_pick(const struct pathcheck_job *job, const struct nic *nic, 
 		const struct nic_addr *src = source_pick(nic, job, rs);
 		if (!src) {
 			snprintf(err, errlen, "%s has no %s address to probe from (other than the VIPs): the real servers "
-				 "answer the probe's source", job->ifname, rs->family == AF_INET6 ? "IPv6" : "IPv4");
+					      "answer the probe's source",
+				 job->ifname, rs->family == AF_INET6 ? "IPv6" : "IPv4");
 			return -1;
 		}
 		q[s].family = rs->family;
@@ -170,18 +171,21 @@ static int sources_pick(const struct pathcheck_job *job, const struct nic *nic, 
 	return 0;
 }
 
-enum phase { PHASE_MACS, PHASE_PROBES, PHASE_ECHO, PHASE_DONE };
+enum phase { PHASE_MACS,
+	     PHASE_PROBES,
+	     PHASE_ECHO,
+	     PHASE_DONE };
 
 struct pathcheck_machine {
-	struct pathcheck_job job;        /* the caller's, its arrays still theirs */
+	struct pathcheck_job job; /* the caller's, its arrays still theirs */
 	struct pathcheck_wire wire;
 	struct nic nic;
 	struct neighbour_resolver *nr;
-	struct neighbour_query *q;       /* one per real server */
+	struct neighbour_query *q; /* one per real server */
 	struct pathcheck_result *res;
 	size_t n;
 	enum phase phase;
-	struct exchange x;               /* the phase's */
+	struct exchange x; /* the phase's */
 	uint64_t wake;
 	struct probe_batch *batch;
 	struct echo_round *echo;
@@ -355,8 +359,7 @@ int pathcheck_start(const struct pathcheck_job *job, struct pathcheck_machine **
 		return -1;
 	}
 	m->phase = PHASE_MACS;
-	m->x = (struct exchange){ .wire = &m->wire, .fd = neighbour_fd(m->nr), .items = m, .n = job->nrealservers,
-				  .pending = job->nrealservers, .send = macs_send, .receive = macs_receive };
+	m->x = (struct exchange){ .wire = &m->wire, .fd = neighbour_fd(m->nr), .items = m, .n = job->nrealservers, .pending = job->nrealservers, .send = macs_send, .receive = macs_receive };
 	m->wake = monotonic_ns();
 	exchange_begin(&m->x, m->wake);
 	*out = m;

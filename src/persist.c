@@ -55,9 +55,12 @@ const char *persist_ifname_unsafe(const char *ifname)
 	if (!c)
 		return NULL;
 	switch (*c) {
-	case '=': return "'=': sysctl.d splits a line at its first '=', so the key would end there";
-	case '*': return "'*': sysctl.d reads it as a glob that matches other interfaces too";
-	case '?': return "'?': sysctl.d reads it as a glob that matches other interfaces too";
+	case '=':
+		return "'=': sysctl.d splits a line at its first '=', so the key would end there";
+	case '*':
+		return "'*': sysctl.d reads it as a glob that matches other interfaces too";
+	case '?':
+		return "'?': sysctl.d reads it as a glob that matches other interfaces too";
 	}
 	return "'[': sysctl.d reads it as a glob that matches other interfaces too";
 }
@@ -90,8 +93,8 @@ char *persist_render(const struct host *want, const char *profile)
 	/* The profile's stem, not its path: verify compares this text with
 	 * the file, whichever way the profile was named on the command line. */
 	fprintf(out, "# The ARP knobs of profile %.*s, a %s on %s (lvsdr persist).\n"
-		"# systemd-sysctl applies them at boot, and udev again for %s whenever\n"
-		"# it appears. Change the profile and run lvsdr persist again.\n",
+		     "# systemd-sysctl applies them at boot, and udev again for %s whenever\n"
+		     "# it appears. Change the profile and run lvsdr persist again.\n",
 		(int)(strlen(name) - strlen(PERSIST_PREFIX ".conf")), name + strlen(PERSIST_PREFIX),
 		want->role == ROLE_DIRECTOR ? "director" : "realserver", want->ifname, want->ifname);
 	if (strchr(want->ifname, '.'))
@@ -203,7 +206,8 @@ static void check_dropin(const char *root, const struct host *want, const char *
 	if (!(have = read_small(path, why, sizeof(why)))) {
 		if (errno == EINVAL)
 			finding_add(list, n, name, PERSIST_DIR "/%s is not a regular file: remove it, then run lvsdr "
-				    "persist %s", name, profile);
+							       "persist %s",
+				    name, profile);
 		else if (errno != ENOENT)
 			finding_add(list, n, name, "cannot read " PERSIST_DIR "/%s: %s", name, strerror(errno));
 		return;
@@ -211,10 +215,12 @@ static void check_dropin(const char *root, const struct host *want, const char *
 	text = persist_render(want, profile);
 	if (!text)
 		finding_add(list, n, name, PERSIST_DIR "/%s sets knobs the profile no longer sets: run lvsdr "
-			    "persist %s, which removes it", name, profile);
+						       "persist %s, which removes it",
+			    name, profile);
 	else if (strcmp(text, have))
 		finding_add(list, n, name, PERSIST_DIR "/%s does not match the profile, and the next boot "
-			    "applies it: run lvsdr persist %s", name, profile);
+						       "applies it: run lvsdr persist %s",
+			    name, profile);
 	free(text);
 	free(have);
 }

@@ -10,11 +10,6 @@
 #include "owned.h"
 #include "util.h"
 
-static const char *scope_label(enum scope s, const char *ifname)
-{
-	return s == SCOPE_DEV ? ifname : scope_names[s];
-}
-
 struct step *plan_step_push(struct plan *p, enum step_kind kind)
 {
 	if (p->nsteps == p->steps_cap) {
@@ -27,7 +22,7 @@ struct step *plan_step_push(struct plan *p, enum step_kind kind)
 	return s;
 }
 
-static struct extra_finding *extra_push(struct plan *p, enum verdict verdict, const char *subject)
+struct extra_finding *plan_finding_push(struct plan *p, enum verdict verdict, const char *subject)
 {
 	if (p->nextras == p->extras_cap) {
 		p->extras_cap = p->extras_cap ? p->extras_cap * 2 : 8;
@@ -48,162 +43,6 @@ void plan_count_verdict(struct plan *p, enum verdict v)
 		p->blocked++;
 	else if (v == VERDICT_WARN)
 		p->warned++;
-}
-
-/* Explain an effective value by the sysctl that produces it. */
-static void explain_effective(enum arp_knob k, const struct knob_values *kv, const char *ifname, char *buf,
-			      size_t len)
-{
-	const char *name = knob_table[k].sysctl;
-	int all = kv->value[SCOPE_ALL], dev = kv->value[SCOPE_DEV];
-
-	switch (knob_effective_source(k, all, dev)) {
-	case SCOPE_ALL:
-		snprintf(buf, len, "conf/all/%s = %d makes it %d (conf/%s/%s = %d)", name, all,
-			 knob_effective(k, all, dev), ifname, name, dev);
-		break;
-	case SCOPE_DEV:
-		snprintf(buf, len, "conf/%s/%s = %d makes it %d (conf/all/%s = %d)", ifname, name, dev,
-			 knob_effective(k, all, dev), name, all);
-		break;
-	default:
-		snprintf(buf, len, "conf/all/%s and conf/%s/%s are both %d", name, ifname, name, all);
-		break;
-	}
-}
-
-/* What a knob below the profile's value in one place lets happen, once
- * that place decides the effective value. */
-static const char *const knob_consequence[KNOB_COUNT] = {
-	[KNOB_IGNORE] = "the host answers ARP for the VIPs",
-	[KNOB_ANNOUNCE] = "the host may send ARP with a VIP as sender and pull the VIP's traffic to itself",
-	[KNOB_FILTER] = "arp_filter no longer applies",
-	[KNOB_ACCEPT] = "gratuitous ARP no longer creates neighbour entries",
-	[KNOB_NOTIFY] = "link changes are no longer announced",
-};
-
-/* The effective value is right, but not every place the scope writes
- * holds the profile's value: right only while the other place stays as it
- * is. conf/all is what protects a NIC created or re-created later (its own
- * knobs start from conf/default); the NIC's own value is what protects it
- * once conf/all is lowered. */
-static void knob_misplaced(struct plan *p, enum arp_knob k)
-{
-	const struct knob_values *want = &p->want->knobs[k], *live = &p->live->knobs[k];
-	struct knob_report *r = &p->knobs[k];
-	const char *ifname = p->want->ifname, *name = knob_table[k].sysctl;
-	size_t used = 0;
-
-	for (int s = SCOPE_ALL; s <= SCOPE_DEV && used < sizeof(r->detail); s++) {
-		/* A value outside the meaningful range has its finding already. */
-		if (!want->present[s] || live->value[s] == r->want || !knob_value_meaningful(k, live->value[s]))
-			continue;
-		r->verdict = VERDICT_DRIFT;
-		used += (size_t)snprintf(r->detail + used, sizeof(r->detail) - used, "%sconf/%s/%s = %d, lvsdr writes "
-					 "%d: %s on %s", used ? "; " : "", scope_label((enum scope)s, ifname), name,
-					 live->value[s], r->want, knob_consequence[k],
-					 s == SCOPE_ALL ? "any NIC created or re-created later" : ifname);
-		if (s == SCOPE_DEV && used < sizeof(r->detail))
-			used += (size_t)snprintf(r->detail + used, sizeof(r->detail) - used, " once conf/all is lowered");
-	}
-}
-
-/* conf/default decides every interface created from now on, and every
- * existing one whose own knob was never written: a value other than the
- * kernel's default (0 for every ARP knob) is reported, though lvsdr never
- * writes it. Values out of range are reported with the other scopes. */
-static void plan_knob_default(struct plan *p, enum arp_knob k)
-{
-	const struct knob_values *live = &p->live->knobs[k];
-	int value = live->value[SCOPE_DEFAULT];
-
-	if (!live->present[SCOPE_DEFAULT] || value == 0 || !knob_value_meaningful(k, value))
-		return;
-	struct extra_finding *e = extra_push(p, VERDICT_WARN, knob_table[k].sysctl);
-	snprintf(e->detail, sizeof(e->detail), "conf/default/%s = %d, not the kernel's 0: every interface created "
-		 "from now on starts with it (%s); lvsdr never writes conf/default", knob_table[k].sysctl, value,
-		 knob_value_meaning(k, value));
-	plan_count_verdict(p, e->verdict);
-}
-
-static void plan_knob(struct plan *p, enum arp_knob k)
-{
-	const struct knob_values *want = &p->want->knobs[k], *live = &p->live->knobs[k];
-	struct knob_report *r = &p->knobs[k];
-	const char *ifname = p->want->ifname, *name = knob_table[k].sysctl;
-	char why[200];
-
-	r->managed = want->present[SCOPE_ALL] || want->present[SCOPE_DEV];
-	r->want = want->value[SCOPE_DEV];
-	r->readable = live->present[SCOPE_ALL] && live->present[SCOPE_DEV];
-	r->verdict = VERDICT_OK;
-	r->detail[0] = '\0';
-
-	/* Values the kernel stored but gives no meaning to, wherever they are. */
-	for (int s = 0; s < SCOPE_COUNT; s++) {
-		if (!live->present[s] || knob_value_meaningful(k, live->value[s]))
-			continue;
-		bool fixed_by_apply = want->present[s];
-		struct extra_finding *e = extra_push(p, fixed_by_apply ? VERDICT_DRIFT : VERDICT_WARN, name);
-		snprintf(e->detail, sizeof(e->detail), "conf/%s/%s = %d is outside its meaningful range%s%s",
-			 scope_label((enum scope)s, ifname), name, live->value[s],
-			 fixed_by_apply ? "; apply rewrites it" : "; lvsdr does not write this scope, set it by hand",
-			 s == SCOPE_DEFAULT ? " (interfaces created later inherit it)" : "");
-		plan_count_verdict(p, e->verdict);
-	}
-
-	plan_knob_default(p, k);
-
-	if (!r->readable) {
-		r->effective = 0;
-		if (r->managed) {
-			r->verdict = VERDICT_BLOCKED;
-			snprintf(r->detail, sizeof(r->detail), "the kernel has no conf/%s/%s",
-				 live->present[SCOPE_ALL] ? ifname : "all", name);
-			plan_count_verdict(p, r->verdict);
-		}
-		return;
-	}
-	r->effective = knob_effective(k, live->value[SCOPE_ALL], live->value[SCOPE_DEV]);
-	if (!r->managed)
-		return;
-
-	/* What the effective value would be once apply wrote its scopes. */
-	int after_all = want->present[SCOPE_ALL] ? r->want : live->value[SCOPE_ALL];
-	int after_dev = want->present[SCOPE_DEV] ? r->want : live->value[SCOPE_DEV];
-	bool effective_wrong = r->effective != r->want;
-
-	if (effective_wrong) {
-		explain_effective(k, live, ifname, why, sizeof(why));
-		r->verdict = VERDICT_DRIFT;
-		int n = snprintf(r->detail, sizeof(r->detail), "effective %d, want %d: %s", r->effective, r->want, why);
-		if (live->present[SCOPE_LO] && live->value[SCOPE_LO] == r->want && r->want != r->effective && n > 0 &&
-		    (size_t)n < sizeof(r->detail))
-			snprintf(r->detail + n, sizeof(r->detail) - (size_t)n,
-				 "; conf/lo/%s = %d does nothing: lo never receives ARP for %s", name, r->want, ifname);
-		if (knob_effective(k, after_all, after_dev) != r->want) {
-			r->verdict = VERDICT_BLOCKED;
-			n = (int)strlen(r->detail);
-			snprintf(r->detail + n, sizeof(r->detail) - (size_t)n,
-				 "; scope = interface leaves conf/all alone, so lower conf/all/%s or use "
-				 "scope = all+interface", name);
-		}
-	}
-	if (!effective_wrong)
-		knob_misplaced(p, k);
-	plan_count_verdict(p, r->verdict);
-	if (r->verdict == VERDICT_BLOCKED)
-		return;
-	/* Every place the scope writes holds the profile's value. */
-	for (int s = SCOPE_ALL; s <= SCOPE_DEV; s++) {
-		if (!want->present[s] || live->value[s] == r->want)
-			continue;
-		struct step *st = plan_step_push(p, STEP_SYSCTL);
-		st->knob = k;
-		st->scope = (enum scope)s;
-		st->from = live->value[s];
-		st->to = r->want;
-	}
 }
 
 static void address_step(struct plan *p, enum step_kind kind, const struct live_addr *a)
@@ -255,12 +94,14 @@ static bool peer_judged(struct plan *p, size_t i, bool bound, char *detail, size
 		r->verdict = VERDICT_BLOCKED;
 		r->state = "conflict";
 		snprintf(detail, len, "bound on %s and answered by %s%s too: two hosts hold it (a peer director, "
-			 "or a real server that leaks); release it on the one that must not hold it", p->want->ifname,
+				      "or a real server that leaks); release it on the one that must not hold it",
+			 p->want->ifname,
 			 mac, h->macs > 1 ? " and others" : "");
 	} else {
 		r->state = "held-by-peer";
 		snprintf(detail, len, "held by %s%s: the expected state of a backup; lvsdr takeover (or notify "
-			 "MASTER) takes it over", mac, h->macs > 1 ? " and others" : "");
+				      "MASTER) takes it over",
+			 mac, h->macs > 1 ? " and others" : "");
 	}
 	return true;
 }
@@ -276,8 +117,9 @@ static bool shared_with_profile(struct vip_report *r, const struct live_addr *a,
 	r->verdict = VERDICT_BLOCKED;
 	r->state = "conflict";
 	snprintf(detail, len, "bound on %s by lvsdr for another profile, %s: two profiles must not share a VIP in "
-		 "one network namespace (the release of each would take it from the other); remove it from one of "
-		 "them", a->ifname, a->owner);
+			      "one network namespace (the release of each would take it from the other); remove it from one of "
+			      "them",
+		 a->ifname, a->owner);
 	return true;
 }
 
@@ -317,7 +159,8 @@ static void plan_vip(struct plan *p, size_t i)
 			 * a later release or profile change will leave it. */
 			if (!a->owned && !detail[0])
 				snprintf(detail, sizeof(detail), "bound on %s by someone else (no %s:lvsdr label, "
-					 "not in lvsdr's record): kept, and never removed by lvsdr", target_name, target_name);
+								 "not in lvsdr's record): kept, and never removed by lvsdr",
+					 target_name, target_name);
 			continue;
 		}
 		if (a->ifindex == target && a->prefix == v->prefix) {
@@ -331,7 +174,8 @@ static void plan_vip(struct plan *p, size_t i)
 			state = "elsewhere";
 			snprintf(note, sizeof(note), "also bound on %s%s", a->ifname,
 				 realserver ? ": the host answers ARP (or neighbour solicitations) for it there, "
-					      "whatever the knobs say" : "");
+					      "whatever the knobs say"
+					    : "");
 		}
 		if (a->owned) {
 			address_step(p, STEP_ADDR_DEL, a);
@@ -347,7 +191,8 @@ static void plan_vip(struct plan *p, size_t i)
 					 a->owner ? a->owner : "a profile no record names");
 			else
 				snprintf(note + n, sizeof(note) - n, "; not bound by lvsdr, so lvsdr leaves it: "
-					 "ip addr del %s/%u dev %s", text, a->prefix, a->ifname);
+								     "ip addr del %s/%u dev %s",
+					 text, a->prefix, a->ifname);
 		}
 		if (verdict > r->verdict)
 			r->verdict = verdict;
@@ -371,7 +216,8 @@ static void plan_vip(struct plan *p, size_t i)
 			r->verdict = VERDICT_BLOCKED;
 			r->state = "missing";
 			snprintf(detail, sizeof(detail), "IPv6 is disabled on %s (net.ipv6.conf.%s.disable_ipv6 = 1, or "
-				 "ipv6.disable=1 at boot), so it cannot hold an IPv6 VIP", target_name, target_name);
+							 "ipv6.disable=1 at boot), so it cannot hold an IPv6 VIP",
+				 target_name, target_name);
 		} else if (r->verdict == VERDICT_OK) {
 			r->verdict = VERDICT_DRIFT;
 			r->state = "missing";
@@ -398,15 +244,16 @@ static void others_finding(struct plan *p, const struct live_addr *a, const char
 	struct extra_finding *e;
 
 	if (a->owner) {
-		e = extra_push(p, VERDICT_OK, text);
+		e = plan_finding_push(p, VERDICT_OK, text);
 		snprintf(e->detail, sizeof(e->detail), "bound on %s by lvsdr for another profile, %s: left to it",
 			 a->ifname, a->owner);
 		return;
 	}
 	e = plan_add_finding(p, VERDICT_WARN, text);
 	snprintf(e->detail, sizeof(e->detail), "bound on %s by lvsdr, and no ownership record says for which "
-		 "profile (an older lvsdr's record, or none): left alone; the profile that lists it takes it, or "
-		 "ip addr del %s/%u dev %s", a->ifname, text, a->prefix, a->ifname);
+					       "profile (an older lvsdr's record, or none): left alone; the profile that lists it takes it, or "
+					       "ip addr del %s/%u dev %s",
+		 a->ifname, text, a->prefix, a->ifname);
 }
 
 /* Addresses lvsdr bound for this profile that it no longer lists. */
@@ -431,7 +278,7 @@ static void plan_stale(struct plan *p)
 			others_finding(p, a, text);
 			continue;
 		}
-		struct extra_finding *e = extra_push(p, VERDICT_DRIFT, text);
+		struct extra_finding *e = plan_finding_push(p, VERDICT_DRIFT, text);
 		snprintf(e->detail, sizeof(e->detail), "bound on %s by lvsdr, no longer in the profile", a->ifname);
 		plan_count_verdict(p, VERDICT_DRIFT);
 		address_step(p, STEP_ADDR_DEL, a);
@@ -488,7 +335,7 @@ static void plan_collateral(struct plan *p)
 		const struct live_addr *pr = &p->steps[i].addr;
 		bool promote = pr->ifindex == live->lo_ifindex ? live->promote_lo
 			       : pr->ifindex == live->ifindex  ? live->promote_nic
-								: false;
+							       : false;
 		if (p->steps[i].kind != STEP_ADDR_DEL || pr->route || pr->family != AF_INET || pr->secondary || promote)
 			continue;
 		for (size_t j = 0; j < ncand; j++) {
@@ -515,7 +362,8 @@ static void plan_no_ipv4(struct plan *p)
 		if (p->want->vips[i].family == AF_INET) {
 			struct extra_finding *e = plan_add_finding(p, VERDICT_BLOCKED, p->want->ifname);
 			snprintf(e->detail, sizeof(e->detail), "%s has no IPv4 (no conf/%s: IPv4 disabled, or an MTU "
-				 "below 68), so it cannot hold an IPv4 VIP", p->want->ifname, p->want->ifname);
+							       "below 68), so it cannot hold an IPv4 VIP",
+				 p->want->ifname, p->want->ifname);
 			return;
 		}
 }
@@ -531,7 +379,8 @@ static void plan_enslaved(struct plan *p)
 		return;
 	struct extra_finding *e = plan_add_finding(p, VERDICT_BLOCKED, p->want->ifname);
 	snprintf(e->detail, sizeof(e->detail), "%s is a port of %s%s%s: the frames for it reach %s, which answers ARP "
-		 "with its own knobs and addresses; name %s as the interface", p->want->ifname,
+					       "with its own knobs and addresses; name %s as the interface",
+		 p->want->ifname,
 		 live->master_kind[0] ? live->master_kind : "", live->master_kind[0] ? " " : "", live->master,
 		 live->master, live->master);
 }
@@ -574,7 +423,7 @@ void plan_compute(const struct host *want, const struct host *live, struct plan 
 struct extra_finding *plan_add_finding(struct plan *plan, enum verdict verdict, const char *subject)
 {
 	plan_count_verdict(plan, verdict);
-	return extra_push(plan, verdict, subject);
+	return plan_finding_push(plan, verdict, subject);
 }
 
 bool plan_in_sync(const struct plan *plan)

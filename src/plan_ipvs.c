@@ -162,11 +162,13 @@ static bool plan_dest_leaving(struct plan *p, const struct ipvs_service *live, c
 			is->undo.op = IPVS_DEST_ADD;
 			is->mark = MARK_DRAIN_END;
 			finding(p, VERDICT_DRIFT, live, "real server %s is not in the profile: deleted (no active "
-				"connection)", text);
+							"connection)",
+				text);
 			return true;
 		}
 		finding(p, VERDICT_DRIFT, live, "real server %s is not in the profile: weight %u -> 0, deleted once "
-			"its %u active connection%s end or after %us", text, (unsigned)ld->weight, (unsigned)ld->active,
+						"its %u active connection%s end or after %us",
+			text, (unsigned)ld->weight, (unsigned)ld->active,
 			ld->active == 1 ? "" : "s", drain_s);
 		return false;
 	}
@@ -179,7 +181,8 @@ static bool plan_dest_leaving(struct plan *p, const struct ipvs_service *live, c
 		return true;
 	}
 	finding(p, VERDICT_WARN, live, "real server %s is draining: weight 0, %u active connection%s, deleted by "
-		"an apply once they end or after %llus more", text, (unsigned)ld->active, ld->active == 1 ? "" : "s",
+				       "an apply once they end or after %llus more",
+		text, (unsigned)ld->active, ld->active == 1 ? "" : "s",
 		(unsigned long long)(since + drain_s - now));
 	return false;
 }
@@ -215,7 +218,8 @@ static void plan_sorry(struct plan *p, const struct ipvs_service *want, const st
 	} else if (!ld) {
 		ipvs_push(p, IPVS_DEST_ADD, live, &want->sorry)->undo.op = IPVS_DEST_DEL;
 		finding(p, VERDICT_DRIFT, want, "sorry server %s missing (every real server failing its health "
-			"check): added", text);
+						"check): added",
+			text);
 	} else if (ld->weight != want->sorry.weight || ld->drain_since) {
 		struct ipvs_step *is = ipvs_push(p, IPVS_DEST_EDIT, live, &want->sorry);
 		is->undo.dest = *ld;
@@ -292,13 +296,15 @@ static void plan_service(struct plan *p, const struct ipvs_service *want)
 		if (live->nnic_nets && !reachable_directly(live, &want->dests[i])) {
 			ipvs_dest_format(&want->dests[i], text, sizeof(text));
 			finding(p, VERDICT_BLOCKED, want, "real server %s (line %u) is on no subnet of %s: IPVS sends "
-				"%s traffic by MAC and cannot reach it through a router", text, want->dests[i].line,
+							  "%s traffic by MAC and cannot reach it through a router",
+				text, want->dests[i].line,
 				live->ifname, ipvs_method_name(want->dests[i].method));
 			return;
 		}
 	if (scheduler_missing(live, want->scheduler)) {
 		finding(p, VERDICT_BLOCKED, want, "scheduler %s (line %u) is not available in this kernel (no module "
-			"ip_vs_%s)", want->scheduler, want->line, want->scheduler);
+						  "ip_vs_%s)",
+			want->scheduler, want->line, want->scheduler);
 		return;
 	}
 	if (!ls) {
@@ -307,7 +313,7 @@ static void plan_service(struct plan *p, const struct ipvs_service *want)
 	}
 	if (!ls->owned) {
 		finding(p, VERDICT_BLOCKED, want, "a service on this key exists that lvsdr did not create: left "
-			"alone (apply --adopt takes it over)");
+						  "alone (apply --adopt takes it over)");
 		return;
 	}
 	service_differences(want, ls, diff, sizeof(diff));
@@ -357,8 +363,7 @@ void plan_ipvs(struct plan *p)
 		return;
 	if (!live->ipvs_read) {
 		struct extra_finding *e = plan_add_finding(p, VERDICT_BLOCKED, "ipvs");
-		snprintf(e->detail, sizeof(e->detail), "%s", live->ipvs_error[0] ? live->ipvs_error
-									      : "the IPVS table was not read");
+		snprintf(e->detail, sizeof(e->detail), "%s", live->ipvs_error[0] ? live->ipvs_error : "the IPVS table was not read");
 		return;
 	}
 	for (size_t i = 0; i < want->nservices; i++)
@@ -371,6 +376,6 @@ void plan_ipvs(struct plan *p)
 			plan_service_leaving(p, ls);
 		else if (on_profile_vip(want, ls))
 			finding(p, VERDICT_WARN, ls, "a service lvsdr did not create, on a VIP of this profile: left "
-				"alone");
+						     "alone");
 	}
 }

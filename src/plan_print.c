@@ -8,7 +8,10 @@
 #include "plan.h"
 
 const char *const verdict_words[VERDICT_COUNT] = {
-	[VERDICT_OK] = "ok", [VERDICT_DRIFT] = "drift", [VERDICT_BLOCKED] = "blocked", [VERDICT_WARN] = "warn",
+	[VERDICT_OK] = "ok",
+	[VERDICT_DRIFT] = "drift",
+	[VERDICT_BLOCKED] = "blocked",
+	[VERDICT_WARN] = "warn",
 };
 
 static const char *scope_dir(enum scope s, const char *ifname)
@@ -17,14 +20,20 @@ static const char *scope_dir(enum scope s, const char *ifname)
 }
 
 static const char *const ipvs_op_words[] = {
-	[IPVS_SVC_ADD] = "add service", [IPVS_SVC_EDIT] = "edit service", [IPVS_SVC_DEL] = "delete service",
-	[IPVS_DEST_ADD] = "add real server", [IPVS_DEST_EDIT] = "edit real server",
+	[IPVS_SVC_ADD] = "add service",
+	[IPVS_SVC_EDIT] = "edit service",
+	[IPVS_SVC_DEL] = "delete service",
+	[IPVS_DEST_ADD] = "add real server",
+	[IPVS_DEST_EDIT] = "edit real server",
 	[IPVS_DEST_DEL] = "delete real server",
 };
 
 static const char *const ipvs_op_json[] = {
-	[IPVS_SVC_ADD] = "add-service", [IPVS_SVC_EDIT] = "edit-service", [IPVS_SVC_DEL] = "delete-service",
-	[IPVS_DEST_ADD] = "add-realserver", [IPVS_DEST_EDIT] = "edit-realserver",
+	[IPVS_SVC_ADD] = "add-service",
+	[IPVS_SVC_EDIT] = "edit-service",
+	[IPVS_SVC_DEL] = "delete-service",
+	[IPVS_DEST_ADD] = "add-realserver",
+	[IPVS_DEST_EDIT] = "edit-realserver",
 	[IPVS_DEST_DEL] = "delete-realserver",
 };
 

@@ -64,16 +64,18 @@ static void range_present(struct plan *p, struct vip_report *r, const struct liv
 		} else {
 			r->verdict = VERDICT_WARN;
 			snprintf(detail, len, "local route on lo, not added by lvsdr for this profile, so lvsdr leaves it: "
-				 "ip route del local %s dev lo table local", text);
+					      "ip route del local %s dev lo table local",
+				 text);
 		}
 	} else if (!a->owned && a->lvsdr && a->owner) {
 		r->verdict = VERDICT_BLOCKED;
 		r->state = "conflict";
 		snprintf(detail, len, "local route on lo added by lvsdr for another profile, %s: two profiles must not "
-			 "share a range in one network namespace; remove it from one of them", a->owner);
+				      "share a range in one network namespace; remove it from one of them",
+			 a->owner);
 	} else if (!a->owned) {
 		snprintf(detail, len, "local route on lo added by someone else (not in lvsdr's record): kept, and never "
-			 "removed by lvsdr");
+				      "removed by lvsdr");
 	}
 }
 
@@ -98,12 +100,12 @@ static void plan_range(struct plan *p, size_t i)
 	} else if (range_held_by_peer(p, want)) {
 		r->state = "held-by-peer";
 		snprintf(detail, sizeof(detail), "its announced VIPs are held by another host: the expected state of a "
-			 "backup; a takeover adds it with them");
+						 "backup; a takeover adds it with them");
 	} else if (want->family == AF_INET6 && p->live->ipv6_off_lo) {
 		r->verdict = VERDICT_BLOCKED;
 		r->state = "missing";
 		snprintf(detail, sizeof(detail), "IPv6 is disabled on lo (net.ipv6.conf.lo.disable_ipv6 = 1), so it "
-			 "cannot hold an IPv6 range");
+						 "cannot hold an IPv6 range");
 	} else {
 		struct live_addr a = { .family = want->family, .prefix = want->prefix, .ifindex = p->live->lo_ifindex };
 		memcpy(a.addr, want->addr, 16);
@@ -153,7 +155,8 @@ static void plan_route_other(struct plan *p, const struct live_addr *a)
 	vip_format(overlap, rtext, sizeof(rtext));
 	e = plan_add_finding(p, VERDICT_WARN, text);
 	snprintf(e->detail, sizeof(e->detail), "foreign: a local route on lo not added by lvsdr, overlapping range %s "
-		 "(line %u); lvsdr leaves it: ip route del local %s dev lo table local", rtext, overlap->line,
+					       "(line %u); lvsdr leaves it: ip route del local %s dev lo table local",
+		 rtext, overlap->line,
 		 text + 6);
 }
 
@@ -195,7 +198,7 @@ static bool range_cuts_off(const struct host *live, const struct vip *r, char *w
 			struct vip net = { .family = a->family, .prefix = a->prefix };
 			memcpy(net.addr, a->addr, 16);
 			for (unsigned b = a->prefix; b < addr_len(a->family) * 8; b++)
-				net.addr[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
+				net.addr[b / 8] &= (uint8_t) ~(0x80 >> (b % 8));
 			vip_format(&net, text, sizeof(text));
 			snprintf(why, len, "contains %s's subnet %s", live->ifname, text);
 			return true;
@@ -223,7 +226,8 @@ size_t ranges_lint(const struct host *want, const struct host *live, const char 
 			continue;
 		vip_format(&want->ranges[i], text, sizeof(text));
 		fprintf(out, "%s:%u: [vip] range = %s: %s; the host would keep that traffic for itself and lose its "
-			"neighbours, as a /24 VIP on lo does: pick a range off the segment's addresses\n", profile,
+			     "neighbours, as a /24 VIP on lo does: pick a range off the segment's addresses\n",
+			profile,
 			want->ranges[i].line, text, why);
 		errors++;
 	}

@@ -37,8 +37,9 @@ int privilege_require(bool net_raw)
 	if (admin && (raw || !net_raw))
 		return LVSDR_EXIT_OK;
 	lvsdr_warnx("this command changes the network configuration and needs %s%s%s (run it as root); "
-		"nothing changed", admin ? "" : "CAP_NET_ADMIN", !admin && net_raw && !raw ? " and " : "",
-		net_raw && !raw ? "CAP_NET_RAW" : "");
+		    "nothing changed",
+		    admin ? "" : "CAP_NET_ADMIN", !admin && net_raw && !raw ? " and " : "",
+		    net_raw && !raw ? "CAP_NET_RAW" : "");
 	return LVSDR_EXIT_ERROR;
 }
 

@@ -14,8 +14,11 @@
 #include "util.h"
 
 const char *const probe_verdict_words[PROBE_VERDICT_COUNT] = {
-	[PROBE_OK] = "ok", [PROBE_NO_OWNER] = "no-owner", [PROBE_LEAK] = "leak",
-	[PROBE_WRONG_OWNER] = "wrong-owner", [PROBE_CONFLICT] = "conflict",
+	[PROBE_OK] = "ok",
+	[PROBE_NO_OWNER] = "no-owner",
+	[PROBE_LEAK] = "leak",
+	[PROBE_WRONG_OWNER] = "wrong-owner",
+	[PROBE_CONFLICT] = "conflict",
 };
 
 int probe_nic_lookup(const char *ifname, struct nic *nic, char *err, size_t errlen)
@@ -218,7 +221,7 @@ int probe_vip_holders(const struct host *want, const struct host *live, struct v
 	const struct probe_timing timing = { LVSDR_CONFLICT_COUNT, LVSDR_CONFLICT_WAIT_MS };
 	struct garp_sender *g = NULL;
 	struct probe_target *targets;
-	uint8_t (*local)[MAC_LEN] = NULL;
+	uint8_t(*local)[MAC_LEN] = NULL;
 	size_t nlocal = 0;
 	struct nic nic;
 	int rx, ret;

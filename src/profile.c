@@ -19,34 +19,34 @@
 const char *const section_names[SEC_COUNT] = { "host", "arp", "vip", "garp", "pathcheck", "health", "sync" };
 
 const struct key_info key_table[KEY_MAX] = {
-	[KEY_ROLE]      = { SEC_HOST, "role",      false, false },
+	[KEY_ROLE] = { SEC_HOST, "role", false, false },
 	[KEY_INTERFACE] = { SEC_HOST, "interface", false, false },
-	[KEY_IGNORE]    = { SEC_ARP,  "ignore",    false, false },
-	[KEY_ANNOUNCE]  = { SEC_ARP,  "announce",  false, false },
-	[KEY_FILTER]    = { SEC_ARP,  "filter",    false, false },
-	[KEY_ACCEPT]    = { SEC_ARP,  "accept",    false, false },
-	[KEY_NOTIFY]    = { SEC_ARP,  "notify",    false, false },
-	[KEY_SCOPE]     = { SEC_ARP,  "scope",     false, false },
-	[KEY_ADDRESS]   = { SEC_VIP,  "address",   true,  false },
-	[KEY_RANGE]     = { SEC_VIP,  "range",     true,  false },
-	[KEY_WIDE]      = { SEC_VIP,  "wide",      false, false },
+	[KEY_IGNORE] = { SEC_ARP, "ignore", false, false },
+	[KEY_ANNOUNCE] = { SEC_ARP, "announce", false, false },
+	[KEY_FILTER] = { SEC_ARP, "filter", false, false },
+	[KEY_ACCEPT] = { SEC_ARP, "accept", false, false },
+	[KEY_NOTIFY] = { SEC_ARP, "notify", false, false },
+	[KEY_SCOPE] = { SEC_ARP, "scope", false, false },
+	[KEY_ADDRESS] = { SEC_VIP, "address", true, false },
+	[KEY_RANGE] = { SEC_VIP, "range", true, false },
+	[KEY_WIDE] = { SEC_VIP, "wide", false, false },
 	[KEY_VIP_ANNOUNCE] = { SEC_VIP, "announce", true, true },
-	[KEY_COUNT_]    = { SEC_GARP, "count",     false, true  },
-	[KEY_INTERVAL]  = { SEC_GARP, "interval",  false, true  },
-	[KEY_REFRESH]   = { SEC_GARP, "refresh",   false, true  },
-	[KEY_MODE]      = { SEC_GARP, "mode",      false, true  },
-	[KEY_CONFLICT]  = { SEC_GARP, "conflict",  false, true  },
+	[KEY_COUNT_] = { SEC_GARP, "count", false, true },
+	[KEY_INTERVAL] = { SEC_GARP, "interval", false, true },
+	[KEY_REFRESH] = { SEC_GARP, "refresh", false, true },
+	[KEY_MODE] = { SEC_GARP, "mode", false, true },
+	[KEY_CONFLICT] = { SEC_GARP, "conflict", false, true },
 	[KEY_REALSERVER] = { SEC_PATHCHECK, "realserver", true, true },
-	[KEY_PORT]      = { SEC_PATHCHECK, "port",    true,  true  },
-	[KEY_TIMEOUT]   = { SEC_PATHCHECK, "timeout", false, true  },
-	[KEY_RETRIES]   = { SEC_PATHCHECK, "retries", false, true  },
+	[KEY_PORT] = { SEC_PATHCHECK, "port", true, true },
+	[KEY_TIMEOUT] = { SEC_PATHCHECK, "timeout", false, true },
+	[KEY_RETRIES] = { SEC_PATHCHECK, "retries", false, true },
 	[KEY_H_INTERVAL] = { SEC_HEALTH, "interval", false, true },
-	[KEY_H_TIMEOUT] = { SEC_HEALTH, "timeout",  false, true  },
-	[KEY_RISE]      = { SEC_HEALTH, "rise",     false, true  },
-	[KEY_FALL]      = { SEC_HEALTH, "fall",     false, true  },
-	[KEY_ACTION]    = { SEC_HEALTH, "action",   false, true  },
-	[KEY_SORRY]     = { SEC_HEALTH, "sorry",    false, true  },
-	[KEY_QUORUM]    = { SEC_HEALTH, "quorum",   false, true  },
+	[KEY_H_TIMEOUT] = { SEC_HEALTH, "timeout", false, true },
+	[KEY_RISE] = { SEC_HEALTH, "rise", false, true },
+	[KEY_FALL] = { SEC_HEALTH, "fall", false, true },
+	[KEY_ACTION] = { SEC_HEALTH, "action", false, true },
+	[KEY_SORRY] = { SEC_HEALTH, "sorry", false, true },
+	[KEY_QUORUM] = { SEC_HEALTH, "quorum", false, true },
 	[KEY_HYSTERESIS] = { SEC_HEALTH, "hysteresis", false, true },
 };
 
@@ -78,7 +78,9 @@ int section_keys(int section, char *buf, size_t size)
 			continue;
 		done++;
 		used += (size_t)snprintf(buf + used, size - used, "%s%s",
-					 done == 1 ? "" : done == n ? " and " : ", ", key_table[k].name);
+					 done == 1 ? "" : done == n ? " and "
+								    : ", ",
+					 key_table[k].name);
 	}
 	return n;
 }
@@ -105,21 +107,27 @@ static void parse_value(struct parser *p, enum key key, const char *value)
 				   value, strlen(value), IF_NAMESIZE - 1);
 		else if (!interface_name_valid(value))
 			diag_error(p->d, p->lineno, "[host] interface = %s: not an interface name: printable ASCII "
-				   "without '/', ':' or white space, and not \".\" or \"..\"", value);
+						    "without '/', ':' or white space, and not \".\" or \"..\"",
+				   value);
 		else if (!strcmp(value, "lo"))
 			diag_error(p->d, p->lineno, "[host] interface = lo: name the NIC on the segment shared by "
-				   "director and real servers; lo never receives the ARP requests that matter");
+						    "director and real servers; lo never receives the ARP requests that matter");
 		else if (!strcmp(value, "all") || !strcmp(value, "default"))
 			/* Would alias /proc/sys/net/ipv4/conf/{all,default}: writing "the interface"
 			 * knob would then change every interface on the host. */
 			diag_error(p->d, p->lineno, "[host] interface = %s: conf/%s is not an interface; name the NIC "
-				   "on the segment shared by director and real servers", value, value);
+						    "on the segment shared by director and real servers",
+				   value, value);
 		else {
 			snprintf(h->ifname, sizeof(h->ifname), "%s", value);
 			h->ifname_line = p->lineno;
 		}
 		break;
-	case KEY_IGNORE: case KEY_ANNOUNCE: case KEY_FILTER: case KEY_ACCEPT: case KEY_NOTIFY:
+	case KEY_IGNORE:
+	case KEY_ANNOUNCE:
+	case KEY_FILTER:
+	case KEY_ACCEPT:
+	case KEY_NOTIFY:
 		parse_knob(p, (enum arp_knob)(key - KEY_IGNORE), value);
 		break;
 	case KEY_SCOPE:
@@ -154,14 +162,16 @@ static void parse_value(struct parser *p, enum key key, const char *value)
 	case KEY_INTERVAL:
 		if (!parse_duration_ms(value, &ms) || ms > 10000)
 			diag_error(p->d, p->lineno, "[garp] interval = %s: must be a duration from 0ms to 10s, "
-				   "such as 100ms", value);
+						    "such as 100ms",
+				   value);
 		else
 			h->garp.interval_ms = ms;
 		break;
 	case KEY_REFRESH:
 		if (!parse_duration_ms(value, &ms) || ms > 3600000)
 			diag_error(p->d, p->lineno, "[garp] refresh = %s: must be 0 (never) or a duration up to 3600s, "
-				   "such as 5s", value);
+						    "such as 5s",
+				   value);
 		else
 			h->garp.refresh_ms = ms;
 		break;
@@ -184,7 +194,8 @@ static void parse_value(struct parser *p, enum key key, const char *value)
 	case KEY_TIMEOUT:
 		if (!parse_duration_ms(value, &ms) || ms < PATHCHECK_TIMEOUT_MIN_MS || ms > PATHCHECK_TIMEOUT_MAX_MS)
 			diag_error(p->d, p->lineno, "[pathcheck] timeout = %s: must be a duration from %ums to %us, such "
-				   "as 2s", value, PATHCHECK_TIMEOUT_MIN_MS, PATHCHECK_TIMEOUT_MAX_MS / 1000);
+						    "as 2s",
+				   value, PATHCHECK_TIMEOUT_MIN_MS, PATHCHECK_TIMEOUT_MAX_MS / 1000);
 		else
 			h->pathcheck.timeout_ms = ms;
 		break;

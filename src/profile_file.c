@@ -119,7 +119,7 @@ int profile_trusted(const char *path, const struct stat *opened, char *err, size
 		}
 		if ((why = safe_stat_untrusted(&st, true))) {
 			snprintf(err, errlen, "%s: refusing to run as root: %s %s (mode %04o, uid %u, gid %u), so "
-				 "another user could choose what this host binds; fix it with chown root and chmod go-w",
+					      "another user could choose what this host binds; fix it with chown root and chmod go-w",
 				 path, *real ? real : "/", why, (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid,
 				 (unsigned)st.st_gid);
 			ret = -1;

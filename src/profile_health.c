@@ -11,9 +11,7 @@
 
 void health_defaults(struct health_policy *hp)
 {
-	*hp = (struct health_policy){ .interval_ms = LVSDR_HEALTH_INTERVAL_MS, .timeout_ms = LVSDR_HEALTH_TIMEOUT_MS,
-				      .rise = LVSDR_HEALTH_RISE, .fall = LVSDR_HEALTH_FALL,
-				      .action = HEALTH_WEIGHT0 };
+	*hp = (struct health_policy){ .interval_ms = LVSDR_HEALTH_INTERVAL_MS, .timeout_ms = LVSDR_HEALTH_TIMEOUT_MS, .rise = LVSDR_HEALTH_RISE, .fall = LVSDR_HEALTH_FALL, .action = HEALTH_WEIGHT0 };
 }
 
 static void count_parse(struct diag *d, unsigned line, const char *key, const char *value, unsigned *out)
@@ -62,7 +60,8 @@ static void sorry_parse(struct diag *d, unsigned line, const char *value, struct
 
 	if (!parse_address(value, &hp->sorry_family, hp->sorry, &prefix, &has_prefix) || has_prefix) {
 		diag_error(d, line, "[health] sorry = %s: must be the sorry server's own IPv4 or IPv6 address, without a "
-			   "prefix or a port (in direct routing it serves the service's own port)", value);
+				    "prefix or a port (in direct routing it serves the service's own port)",
+			   value);
 		return;
 	}
 	if ((why = address_unusable(hp->sorry_family, hp->sorry, &hint))) {
@@ -127,14 +126,16 @@ static void sorry_check(struct diag *d, const struct host *h)
 		for (size_t j = 0; j < svc->ndests; j++)
 			if (!memcmp(svc->dests[j].addr, hp->sorry, 16)) {
 				diag_error(d, hp->sorry_line, "[health] sorry = %s: is a real server of service %s (line %u); "
-					   "the sorry server stands in when every real server is out", text, svc->name,
+							      "the sorry server stands in when every real server is out",
+					   text, svc->name,
 					   svc->dests[j].line);
 				return;
 			}
 	}
 	if (!family_services)
 		diag_error(d, hp->sorry_line, "[health] sorry = %s: no tcp or udp service of its address family to "
-			   "stand in for", text);
+					      "stand in for",
+			   text);
 }
 
 /* The quorum can be lost and met again: the hysteresis under it, and
@@ -145,14 +146,16 @@ static void quorum_check(struct diag *d, const struct host *h)
 
 	if (hp->hysteresis_line && !hp->quorum_line) {
 		diag_error(d, hp->hysteresis_line, "[health] hysteresis = %u: means nothing without quorum; add quorum "
-			   "or delete it", hp->hysteresis);
+						   "or delete it",
+			   hp->hysteresis);
 		return;
 	}
 	if (!hp->quorum_line)
 		return;
 	if (hp->hysteresis >= hp->quorum) {
 		diag_error(d, hp->hysteresis_line, "[health] hysteresis = %u with quorum = %u: must be less than the "
-			   "quorum, or the quorum could never be lost", hp->hysteresis, hp->quorum);
+						   "quorum, or the quorum could never be lost",
+			   hp->hysteresis, hp->quorum);
 		return;
 	}
 	for (size_t i = 0; i < h->nservices; i++) {
@@ -165,7 +168,8 @@ static void quorum_check(struct diag *d, const struct host *h)
 			sum += svc->dests[j].weight;
 		if (sum < (unsigned long long)hp->quorum + hp->hysteresis)
 			diag_error(d, hp->quorum_line, "[health] quorum = %u%s: the real servers of service %s weigh %llu "
-				   "in all, so the quorum (plus the hysteresis) could never be met", hp->quorum,
+						       "in all, so the quorum (plus the hysteresis) could never be met",
+				   hp->quorum,
 				   hp->hysteresis ? " with hysteresis" : "", svc->name, sum);
 	}
 }
@@ -182,13 +186,13 @@ void health_check(struct diag *d, const struct host *h, unsigned timeout_line)
 	/* A round waits up to twice the timeout: the MACs, then the probes. */
 	if (2ull * hp->timeout_ms >= hp->interval_ms)
 		diag_error(d, timeout_line ? timeout_line : hp->line, "[health] timeout = %ums with interval = %ums: a "
-			   "round of checks waits up to twice the timeout, which must be less than the interval",
+								      "round of checks waits up to twice the timeout, which must be less than the interval",
 			   hp->timeout_ms, hp->interval_ms);
 	for (size_t i = 0; i < h->nservices; i++)
 		checked += h->services[i].proto == IPPROTO_TCP || h->services[i].proto == IPPROTO_UDP ? 1 : 0;
 	if (h->role == ROLE_DIRECTOR && !checked)
 		diag_error(d, hp->line, "[health]: no [service NAME] with a tcp or udp port to check; add one or delete "
-			   "[health]");
+					"[health]");
 	if (h->role == ROLE_DIRECTOR && checked && hp->sorry_line)
 		sorry_check(d, h);
 	if (h->role == ROLE_DIRECTOR && checked)

@@ -121,7 +121,8 @@ static bool normalise_line(struct parser *p, const char *raw, size_t len, char *
 		unsigned char c = (unsigned char)raw[i];
 		if (c == '\r') {
 			diag_error(p->d, p->lineno, "carriage return at column %zu, inside the line (old Mac line "
-				   "endings?)", i - bom + 1);
+						    "endings?)",
+				   i - bom + 1);
 			return true;
 		}
 		if ((c < 0x20 && c != '\t') || c == 0x7f) {
@@ -137,10 +138,11 @@ static bool normalise_line(struct parser *p, const char *raw, size_t len, char *
 			continue;
 		if (end - i >= 3 && !memcmp(raw + i, "\xEF\xBB\xBF", 3))
 			diag_error(p->d, p->lineno, "byte order mark at column %zu: one is allowed only at the start "
-				   "of the file", i - bom + 1);
+						    "of the file",
+				   i - bom + 1);
 		else
 			diag_error(p->d, p->lineno, "non-ASCII byte 0x%02x at column %zu (a non-breaking space or a "
-				   "typographic quote?): only comments may hold non-ASCII text",
+						    "typographic quote?): only comments may hold non-ASCII text",
 				   (unsigned char)raw[i], i - bom + 1);
 		return true;
 	}

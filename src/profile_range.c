@@ -44,13 +44,14 @@ void range_parse(struct diag *d, unsigned line, const char *value, struct host *
 	}
 	if (!parse_address(value, &r.family, r.addr, &prefix, &has_prefix) || !has_prefix || prefix == 0) {
 		diag_error(d, line, "[vip] range = %s: not a prefix such as 198.51.100.0/24 or 2001:db8:1::/64 "
-			   "(the prefix after '/' from 1 to 32, or 128)", value);
+				    "(the prefix after '/' from 1 to 32, or 128)",
+			   value);
 		return;
 	}
 	r.prefix = (uint8_t)prefix;
 	struct vip net = r;
 	for (unsigned b = prefix; b < addr_len(r.family) * 8; b++)
-		net.addr[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
+		net.addr[b / 8] &= (uint8_t) ~(0x80 >> (b % 8));
 	if (memcmp(net.addr, r.addr, 16)) {
 		char text[64];
 		vip_format(&net, text, sizeof(text));
@@ -112,7 +113,8 @@ bool announce_parse(struct diag *d, unsigned line, const char *value, struct hos
 	}
 	if (!good) {
 		diag_error(d, line, "[vip] announce = %s: not an address, or FIRST-LAST of one family, without a "
-			   "prefix, such as 198.51.100.1-198.51.100.20", value);
+				    "prefix, such as 198.51.100.1-198.51.100.20",
+			   value);
 		return false;
 	}
 	if (addr_compare(a.family, a.addr, b.family, b.addr) > 0) {
@@ -160,12 +162,14 @@ void ranges_check(struct diag *d, struct host *h, unsigned wide_line, bool annou
 		vip_format(r, text, sizeof(text));
 		if (r->prefix < limit && !wide_line)
 			diag_error(d, r->line, "[vip] range = %s: wider than /%u; set wide = yes in [vip] if this host "
-				   "is to accept that many addresses", text, limit);
+					       "is to accept that many addresses",
+				   text, limit);
 		for (size_t j = 0; j < i; j++)
 			if (range_overlaps(&h->ranges[j], r)) {
 				vip_format(&h->ranges[j], rtext, sizeof(rtext));
 				diag_error(d, r->line, "[vip] range = %s: overlaps range = %s (line %u); list each address "
-					   "in one range", text, rtext, h->ranges[j].line);
+						       "in one range",
+					   text, rtext, h->ranges[j].line);
 			}
 	}
 	for (size_t i = 0; i < h->nvips; i++) {
@@ -176,11 +180,13 @@ void ranges_check(struct diag *d, struct host *h, unsigned wide_line, bool annou
 			vip_format(r, rtext, sizeof(rtext));
 			addr_format(v->family, v->addr, text, sizeof(text));
 			diag_error(d, v->line, "[vip] address = %s: inside range = %s (line %u), which makes it local "
-				   "already; list it once", text, rtext, r->line);
+					       "already; list it once",
+				   text, rtext, r->line);
 		} else if (h->role == ROLE_DIRECTOR && v->announced && !r) {
 			addr_format(v->family, v->addr, text, sizeof(text));
 			diag_error(d, v->line, "[vip] announce: %s is in no range = of this profile; a director announces "
-				   "addresses of its ranges (list others with address =)", text);
+					       "addresses of its ranges (list others with address =)",
+				   text);
 			/* One message a line: the rest of it would say the same. */
 			while (i + 1 < h->nvips && h->vips[i + 1].line == v->line)
 				i++;
@@ -190,8 +196,9 @@ void ranges_check(struct diag *d, struct host *h, unsigned wide_line, bool annou
 		if (!listed[i]) {
 			vip_format(&h->ranges[i], text, sizeof(text));
 			diag_error(d, h->ranges[i].line, "[vip] range = %s: no address of it to announce; a takeover "
-				   "announces only the addresses listed (announce = FIRST-LAST), and clients keep the old "
-				   "director's MAC for the others", text);
+							 "announces only the addresses listed (announce = FIRST-LAST), and clients keep the old "
+							 "director's MAC for the others",
+				   text);
 		}
 	free(listed);
 }

@@ -21,20 +21,20 @@ static const struct svc_key_info {
 	const char *name;
 	bool repeatable;
 } svc_keys[SVC_MAX] = {
-	[SVC_ADDRESS]            = { "address",            false },
-	[SVC_PORT]               = { "port",               false },
-	[SVC_FWMARK]             = { "fwmark",             false },
-	[SVC_FAMILY]             = { "family",             false },
-	[SVC_SCHEDULER]          = { "scheduler",          false },
-	[SVC_SH_FALLBACK]        = { "sh-fallback",        false },
-	[SVC_SH_PORT]            = { "sh-port",            false },
-	[SVC_MH_FALLBACK]        = { "mh-fallback",        false },
-	[SVC_MH_PORT]            = { "mh-port",            false },
-	[SVC_PERSISTENCE]        = { "persistence",        false },
+	[SVC_ADDRESS] = { "address", false },
+	[SVC_PORT] = { "port", false },
+	[SVC_FWMARK] = { "fwmark", false },
+	[SVC_FAMILY] = { "family", false },
+	[SVC_SCHEDULER] = { "scheduler", false },
+	[SVC_SH_FALLBACK] = { "sh-fallback", false },
+	[SVC_SH_PORT] = { "sh-port", false },
+	[SVC_MH_FALLBACK] = { "mh-fallback", false },
+	[SVC_MH_PORT] = { "mh-port", false },
+	[SVC_PERSISTENCE] = { "persistence", false },
 	[SVC_PERSISTENCE_PREFIX] = { "persistence-prefix", false },
-	[SVC_ONE_PACKET]         = { "one-packet",         false },
-	[SVC_DRAIN]              = { "drain",              false },
-	[SVC_REALSERVER]         = { "realserver",         true  },
+	[SVC_ONE_PACKET] = { "one-packet", false },
+	[SVC_DRAIN] = { "drain", false },
+	[SVC_REALSERVER] = { "realserver", true },
 };
 
 /* The schedulers of Linux's net/netfilter/ipvs (ip_vs_*.c). Whether the
@@ -47,9 +47,9 @@ struct services_reader {
 	struct diag *d;
 	struct service_draft *drafts;
 	size_t n, cap;
-	struct service_draft *cur;         /* NULL under a refused header */
-	size_t *slots;                     /* by name: draft index + 1, 0 free */
-	size_t nslots;                     /* a power of two, over twice n */
+	struct service_draft *cur; /* NULL under a refused header */
+	size_t *slots;		   /* by name: draft index + 1, 0 free */
+	size_t nslots;		   /* a power of two, over twice n */
 };
 
 struct services_reader *services_reader_new(struct diag *d)
@@ -152,7 +152,8 @@ bool services_section(struct services_reader *r, unsigned line, const char *text
 	}
 	if (!name_valid(text)) {
 		diag_error(r->d, line, "[service %s]: a service name is 1-%d lower-case letters, digits, '-', '_' or '.', "
-			   "starting with a letter or digit", text, LVSDR_SERVICE_NAME_MAX - 1);
+				       "starting with a letter or digit",
+			   text, LVSDR_SERVICE_NAME_MAX - 1);
 		return false;
 	}
 	names_grow(r);
@@ -204,8 +205,9 @@ static void unknown_key(struct services_reader *r, unsigned line, const char *na
 		return;
 	}
 	for (int k = 0; k < SVC_MAX && used < sizeof(list); k++)
-		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", k == 0 ? "" : k == SVC_MAX - 1
-					 ? " and " : ", ", svc_keys[k].name);
+		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", k == 0 ? "" : k == SVC_MAX - 1 ? " and "
+														  : ", ",
+					 svc_keys[k].name);
 	diag_error(r->d, line, "unknown key %s in [service %s]; its keys are %s", name, r->cur->svc.name, list);
 }
 
@@ -234,7 +236,8 @@ static void parse_scheduler(struct services_reader *r, unsigned line, const char
 			   r->cur->svc.name, value, best);
 	else
 		diag_error(r->d, line, "[service %s] scheduler = %s: not an IPVS scheduler; they are rr, wrr, lc, wlc, "
-			   "lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh and twos", r->cur->svc.name, value);
+				       "lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh and twos",
+			   r->cur->svc.name, value);
 }
 
 static void parse_address_key(struct services_reader *r, unsigned line, const char *value)
@@ -246,11 +249,13 @@ static void parse_address_key(struct services_reader *r, unsigned line, const ch
 	if (!parse_address(value, &svc->family, svc->addr, &prefix, &has_prefix)) {
 		svc->family = 0;
 		diag_error(r->d, line, "[service %s] address = %s: not an IPv4 or IPv6 address; write one of the "
-			   "profile's VIPs, such as 192.0.2.100", svc->name, value);
+				       "profile's VIPs, such as 192.0.2.100",
+			   svc->name, value);
 	} else if (has_prefix) {
 		svc->family = 0;
 		diag_error(r->d, line, "[service %s] address = %s: a service's address is one VIP; write it without "
-			   "a prefix", svc->name, value);
+				       "a prefix",
+			   svc->name, value);
 	}
 }
 
@@ -260,7 +265,8 @@ static void parse_port_key(struct services_reader *r, unsigned line, const char 
 
 	if (!service_port_parse(value, &sp)) {
 		diag_error(r->d, line, "[service %s] port = %s: must be tcp/N, udp/N or sctp/N, N from 1 to 65535 "
-			   "without leading zeros, such as tcp/80", r->cur->svc.name, value);
+				       "without leading zeros, such as tcp/80",
+			   r->cur->svc.name, value);
 		return;
 	}
 	r->cur->svc.proto = sp.proto;
@@ -283,7 +289,8 @@ static void parse_number_key(struct services_reader *r, unsigned line, enum svc_
 	case SVC_PERSISTENCE_PREFIX:
 		if (!parse_uint(value, 128, &v) || v < 1)
 			diag_error(r->d, line, "[service %s] persistence-prefix = %s: must be a whole number, 1-32 for "
-				   "IPv4 or 1-128 for IPv6", s->svc.name, value);
+					       "IPv4 or 1-128 for IPv6",
+				   s->svc.name, value);
 		else
 			s->prefix = (unsigned)v;
 		break;
@@ -300,7 +307,8 @@ static void parse_duration_key(struct services_reader *r, unsigned line, enum sv
 	if (key == SVC_PERSISTENCE) {
 		if (!parse_seconds(value, LVSDR_SERVICE_PERSISTENCE_MAX_S, &secs) || secs < 1)
 			diag_error(r->d, line, "[service %s] persistence = %s: must be whole seconds from 1s to %us, such "
-				   "as 300s; leave it out for no persistence", s->svc.name, value,
+					       "as 300s; leave it out for no persistence",
+				   s->svc.name, value,
 				   LVSDR_SERVICE_PERSISTENCE_MAX_S);
 		else
 			s->svc.timeout = secs;
@@ -316,8 +324,10 @@ static void parse_duration_key(struct services_reader *r, unsigned line, enum sv
 static void parse_flag_key(struct services_reader *r, unsigned line, enum svc_key key, const char *value)
 {
 	static const uint32_t flag[SVC_MAX] = {
-		[SVC_SH_FALLBACK] = LVSDR_SVC_SCHED1, [SVC_MH_FALLBACK] = LVSDR_SVC_SCHED1,
-		[SVC_SH_PORT] = LVSDR_SVC_SCHED2, [SVC_MH_PORT] = LVSDR_SVC_SCHED2,
+		[SVC_SH_FALLBACK] = LVSDR_SVC_SCHED1,
+		[SVC_MH_FALLBACK] = LVSDR_SVC_SCHED1,
+		[SVC_SH_PORT] = LVSDR_SVC_SCHED2,
+		[SVC_MH_PORT] = LVSDR_SVC_SCHED2,
 		[SVC_ONE_PACKET] = LVSDR_SVC_ONEPACKET,
 	};
 	bool on;
@@ -366,7 +376,8 @@ void services_key(struct services_reader *r, unsigned line, const char *name, co
 	case SVC_PORT:
 		parse_port_key(r, line, value);
 		break;
-	case SVC_FWMARK: case SVC_PERSISTENCE_PREFIX:
+	case SVC_FWMARK:
+	case SVC_PERSISTENCE_PREFIX:
 		parse_number_key(r, line, (enum svc_key)key, value);
 		break;
 	case SVC_FAMILY:
@@ -375,10 +386,15 @@ void services_key(struct services_reader *r, unsigned line, const char *name, co
 	case SVC_SCHEDULER:
 		parse_scheduler(r, line, value);
 		break;
-	case SVC_SH_FALLBACK: case SVC_SH_PORT: case SVC_MH_FALLBACK: case SVC_MH_PORT: case SVC_ONE_PACKET:
+	case SVC_SH_FALLBACK:
+	case SVC_SH_PORT:
+	case SVC_MH_FALLBACK:
+	case SVC_MH_PORT:
+	case SVC_ONE_PACKET:
 		parse_flag_key(r, line, (enum svc_key)key, value);
 		break;
-	case SVC_PERSISTENCE: case SVC_DRAIN:
+	case SVC_PERSISTENCE:
+	case SVC_DRAIN:
 		parse_duration_key(r, line, (enum svc_key)key, value);
 		break;
 	case SVC_REALSERVER:
@@ -401,7 +417,8 @@ static int service_line_compare(const void *a, const void *b)
 	const struct ipvs_service *x = a, *y = b;
 	int c = ipvs_service_compare(a, b);
 
-	return c ? c : x->line < y->line ? -1 : x->line > y->line;
+	return c ? c : x->line < y->line ? -1
+					 : x->line > y->line;
 }
 
 void services_finish(struct services_reader *r, struct host *h, unsigned role_line)
@@ -413,7 +430,8 @@ void services_finish(struct services_reader *r, struct host *h, unsigned role_li
 	for (size_t i = 0; i < r->n; i++) {
 		if (h->role == ROLE_REALSERVER)
 			diag_error(r->d, r->drafts[i].svc.line, "[service %s]: only a director forwards to real servers "
-				   "(role = realserver at line %u)", r->drafts[i].svc.name, role_line);
+								"(role = realserver at line %u)",
+				   r->drafts[i].svc.name, role_line);
 		else
 			service_check(r->d, &r->drafts[i], vips, h->nvips);
 	}
@@ -433,6 +451,7 @@ void services_finish(struct services_reader *r, struct host *h, unsigned role_li
 			continue;
 		ipvs_service_format(b, key, sizeof(key));
 		diag_error(r->d, b->line, "[service %s] is the same service as [service %s] (line %u): %s; IPVS keeps "
-			   "one table entry per address, protocol and port, or per fwmark", b->name, a->name, a->line, key);
+					  "one table entry per address, protocol and port, or per fwmark",
+			   b->name, a->name, a->line, key);
 	}
 }

@@ -14,7 +14,11 @@
 #include "profile.h"
 #include "util.h"
 
-enum rs_option { OPT_WEIGHT, OPT_METHOD, OPT_UTHRESHOLD, OPT_LTHRESHOLD, OPT_COUNT };
+enum rs_option { OPT_WEIGHT,
+		 OPT_METHOD,
+		 OPT_UTHRESHOLD,
+		 OPT_LTHRESHOLD,
+		 OPT_COUNT };
 static const char *const rs_options[OPT_COUNT] = { "weight", "method", "uthreshold", "lthreshold" };
 
 /* "198.51.100.11", "198.51.100.11:80", "2001:db8::11", "[2001:db8::11]:80".
@@ -65,7 +69,8 @@ static const char *option_parse(char *word, bool seen[OPT_COUNT], struct ipvs_de
 
 	if (!eq) {
 		snprintf(why_buf, len, "\"%s\" is not an option: write weight=N, method=dr|tunnel, uthreshold=N or "
-			 "lthreshold=N", word);
+				       "lthreshold=N",
+			 word);
 		return why_buf;
 	}
 	*eq = '\0';
@@ -82,7 +87,8 @@ static const char *option_parse(char *word, bool seen[OPT_COUNT], struct ipvs_de
 			snprintf(why_buf, len, "unknown option %s; did you mean %s?", word, rs_options[opt]);
 		else
 			snprintf(why_buf, len, "unknown option %s; the options are weight, method, uthreshold and "
-				 "lthreshold", word);
+					       "lthreshold",
+				 word);
 		return why_buf;
 	}
 	if (seen[opt]) {
@@ -94,7 +100,8 @@ static const char *option_parse(char *word, bool seen[OPT_COUNT], struct ipvs_de
 	case OPT_WEIGHT:
 		if (!parse_uint(value, LVSDR_SERVICE_WEIGHT_MAX, &v))
 			return snprintf(why_buf, len, "weight=%s: must be a whole number, 0-%u", value,
-					LVSDR_SERVICE_WEIGHT_MAX), why_buf;
+					LVSDR_SERVICE_WEIGHT_MAX),
+			       why_buf;
 		out->weight = (uint32_t)v;
 		break;
 	case OPT_METHOD:
@@ -104,12 +111,15 @@ static const char *option_parse(char *word, bool seen[OPT_COUNT], struct ipvs_de
 			out->method = METHOD_TUNNEL;
 		else
 			return snprintf(why_buf, len, "method=%s: must be dr or tunnel, the methods that leave addresses "
-					"and ports alone", value), why_buf;
+						      "and ports alone",
+					value),
+			       why_buf;
 		break;
 	default:
 		if (!parse_uint(value, LVSDR_SERVICE_THRESHOLD_MAX, &v))
 			return snprintf(why_buf, len, "%s=%s: must be a whole number, 0-%u (0: no threshold)", word, value,
-					LVSDR_SERVICE_THRESHOLD_MAX), why_buf;
+					LVSDR_SERVICE_THRESHOLD_MAX),
+			       why_buf;
 		*(opt == OPT_UTHRESHOLD ? &out->uthreshold : &out->lthreshold) = (uint32_t)v;
 		break;
 	}
@@ -163,7 +173,8 @@ static void vip_choices(int family, const struct vip *vips, size_t nvips, char *
 			continue;
 		addr_format(family, vips[i].addr, text, sizeof(text));
 		shown++;
-		used += (size_t)snprintf(buf + used, len - used, "%s%s", shown == 1 ? "" : shown == n ? " and " : ", ",
+		used += (size_t)snprintf(buf + used, len - used, "%s%s", shown == 1 ? "" : shown == n ? " and "
+												      : ", ",
 					 text);
 	}
 	if (n > shown && used < len)
@@ -188,10 +199,12 @@ static void check_form(struct diag *d, struct service_draft *s, const struct vip
 	if (kl[SVC_FWMARK]) {
 		if (kl[SVC_ADDRESS])
 			diag_error(d, kl[SVC_ADDRESS], "[service %s] address: a service is an address and a port, or a "
-				   "fwmark (line %u), not both", svc->name, kl[SVC_FWMARK]);
+						       "fwmark (line %u), not both",
+				   svc->name, kl[SVC_FWMARK]);
 		if (kl[SVC_PORT])
 			diag_error(d, kl[SVC_PORT], "[service %s] port: a fwmark service (line %u) takes whatever ports "
-				   "the mark matches; remove port", svc->name, kl[SVC_FWMARK]);
+						    "the mark matches; remove port",
+				   svc->name, kl[SVC_FWMARK]);
 		svc->family = s->family_key ? s->family_key : AF_INET;
 		memset(svc->addr, 0, sizeof(svc->addr));
 		svc->proto = 0;
@@ -200,10 +213,12 @@ static void check_form(struct diag *d, struct service_draft *s, const struct vip
 	}
 	if (kl[SVC_FAMILY])
 		diag_error(d, kl[SVC_FAMILY], "[service %s] family: only for a fwmark service; a service's address "
-			   "sets its family", svc->name);
+					      "sets its family",
+			   svc->name);
 	if (!kl[SVC_ADDRESS] && !kl[SVC_PORT])
 		diag_error(d, svc->line, "[service %s] has no address and port, and no fwmark: write address = VIP and "
-			   "port = tcp/80, or fwmark = N", svc->name);
+					 "port = tcp/80, or fwmark = N",
+			   svc->name);
 	else if (!kl[SVC_ADDRESS])
 		diag_error(d, svc->line, "[service %s] has a port but no address: add address = VIP", svc->name);
 	else if (!kl[SVC_PORT])
@@ -220,8 +235,14 @@ static void check_form(struct diag *d, struct service_draft *s, const struct vip
 /* Scheduler flags, persistence and one-packet against the rest. */
 static void check_options(struct diag *d, struct service_draft *s)
 {
-	static const struct { enum svc_key key; const char *sched; } sched_flags[] = {
-		{ SVC_SH_FALLBACK, "sh" }, { SVC_SH_PORT, "sh" }, { SVC_MH_FALLBACK, "mh" }, { SVC_MH_PORT, "mh" },
+	static const struct {
+		enum svc_key key;
+		const char *sched;
+	} sched_flags[] = {
+		{ SVC_SH_FALLBACK, "sh" },
+		{ SVC_SH_PORT, "sh" },
+		{ SVC_MH_FALLBACK, "mh" },
+		{ SVC_MH_PORT, "mh" },
 	};
 	struct ipvs_service *svc = &s->svc;
 	const unsigned *kl = s->key_line;
@@ -229,9 +250,10 @@ static void check_options(struct diag *d, struct service_draft *s)
 	for (size_t i = 0; i < sizeof(sched_flags) / sizeof(sched_flags[0]); i++)
 		if (kl[sched_flags[i].key] && strcmp(svc->scheduler, sched_flags[i].sched))
 			diag_error(d, kl[sched_flags[i].key], "[service %s] %s: a flag of the %s scheduler, and this "
-				   "service's scheduler is %s", svc->name, sched_flags[i].key == SVC_SH_FALLBACK
-				   ? "sh-fallback" : sched_flags[i].key == SVC_SH_PORT ? "sh-port"
-				   : sched_flags[i].key == SVC_MH_FALLBACK ? "mh-fallback" : "mh-port",
+							      "service's scheduler is %s",
+				   svc->name, sched_flags[i].key == SVC_SH_FALLBACK ? "sh-fallback" : sched_flags[i].key == SVC_SH_PORT ? "sh-port"
+											      : sched_flags[i].key == SVC_MH_FALLBACK	? "mh-fallback"
+																	: "mh-port",
 				   sched_flags[i].sched, svc->scheduler);
 	if (svc->timeout)
 		svc->flags |= LVSDR_SVC_PERSISTENT;
@@ -239,16 +261,19 @@ static void check_options(struct diag *d, struct service_draft *s)
 		svc->persist_prefix = (uint8_t)host_prefix(svc->family);
 	if (kl[SVC_PERSISTENCE_PREFIX] && !kl[SVC_PERSISTENCE])
 		diag_error(d, kl[SVC_PERSISTENCE_PREFIX], "[service %s] persistence-prefix: only with persistence, "
-			   "whose client networks it sets", svc->name);
+							  "whose client networks it sets",
+			   svc->name);
 	else if (s->prefix && svc->family && s->prefix > host_prefix(svc->family))
 		diag_error(d, kl[SVC_PERSISTENCE_PREFIX], "[service %s] persistence-prefix = %u: an %s service takes "
-			   "1-%u", svc->name, s->prefix, svc->family == AF_INET6 ? "IPv6" : "IPv4",
+							  "1-%u",
+			   svc->name, s->prefix, svc->family == AF_INET6 ? "IPv6" : "IPv4",
 			   host_prefix(svc->family));
 	else if (s->prefix)
 		svc->persist_prefix = (uint8_t)s->prefix;
 	if (kl[SVC_ONE_PACKET] && !kl[SVC_FWMARK] && svc->proto && svc->proto != IPPROTO_UDP)
 		diag_error(d, kl[SVC_ONE_PACKET], "[service %s] one-packet: only for udp and fwmark services; a %s "
-			   "connection's packets must all reach the same real server", svc->name,
+						  "connection's packets must all reach the same real server",
+			   svc->name,
 			   svc->proto == IPPROTO_TCP ? "tcp" : "sctp");
 }
 
@@ -265,15 +290,20 @@ static void check_dest(struct diag *d, const struct ipvs_service *svc, struct ip
 			   text, dest->family == AF_INET6 ? "IPv6" : "IPv4", svc->family == AF_INET6 ? "IPv6" : "IPv4");
 	if ((vip = vip_find(vips, nvips, dest->family, dest->addr)))
 		diag_error(d, dest->line, "[service %s] realserver %s: a VIP of this profile (line %u); name each real "
-			   "server by its own address", svc->name, text, vip->line);
+					  "server by its own address",
+			   svc->name, text, vip->line);
 	if (svc->fwmark && dest->port)
 		diag_error(d, dest->line, "[service %s] realserver %s: a fwmark service sends each packet on to the "
-			   "port it was sent to; write the real server without :%u", svc->name, text, dest->port);
+					  "port it was sent to; write the real server without :%u",
+			   svc->name, text, dest->port);
 	else if (svc->port && dest->port && dest->port != svc->port)
 		diag_error(d, dest->line, "[service %s] realserver %s: IPVS %s cannot rewrite the port: traffic for "
-			   "%s/%u would reach %s on port %u, not %u (ipvsadm accepts it silently); give no port or "
-			   ":%u", svc->name, text, dest->method == METHOD_TUNNEL ? "tunnelling" : "DR",
-			   svc->proto == IPPROTO_TCP ? "tcp" : svc->proto == IPPROTO_UDP ? "udp" : "sctp", svc->port,
+					  "%s/%u would reach %s on port %u, not %u (ipvsadm accepts it silently); give no port or "
+					  ":%u",
+			   svc->name, text, dest->method == METHOD_TUNNEL ? "tunnelling" : "DR",
+			   svc->proto == IPPROTO_TCP ? "tcp" : svc->proto == IPPROTO_UDP ? "udp"
+											 : "sctp",
+			   svc->port,
 			   text, svc->port, dest->port, svc->port);
 	dest->port = svc->fwmark ? 0 : svc->port;
 }
@@ -284,7 +314,8 @@ static int dest_line_compare(const void *a, const void *b)
 	const struct ipvs_dest *x = a, *y = b;
 	int c = ipvs_dest_compare(a, b);
 
-	return c ? c : x->line < y->line ? -1 : x->line > y->line;
+	return c ? c : x->line < y->line ? -1
+					 : x->line > y->line;
 }
 
 void service_check(struct diag *d, struct service_draft *s, const struct vip *vips, size_t nvips)

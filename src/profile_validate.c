@@ -46,7 +46,7 @@ static void validate_pathcheck(struct parser *p)
 		for (int k = KEY_REALSERVER; k <= KEY_PORT; k++)
 			if (p->key_line[k])
 				diag_error(p->d, p->key_line[k], "[pathcheck] %s: pathcheck probes the real servers and ports "
-					   "of the [service NAME] sections; delete [pathcheck] realserver and port",
+								 "of the [service NAME] sections; delete [pathcheck] realserver and port",
 					   key_table[k].name);
 		return;
 	}
@@ -54,7 +54,7 @@ static void validate_pathcheck(struct parser *p)
 		diag_error(p->d, 0, "[pathcheck] port is missing: list the service ports to check, such as port = tcp/80");
 	if (p->key_line[KEY_PORT] && !p->key_line[KEY_REALSERVER])
 		diag_error(p->d, 0, "[pathcheck] realserver is missing: list the real servers to check by their own "
-			   "addresses");
+				    "addresses");
 	if ((p->key_line[KEY_TIMEOUT] || p->key_line[KEY_RETRIES]) && !p->key_line[KEY_REALSERVER] &&
 	    !p->key_line[KEY_PORT])
 		diag_error(p->d, 0, "[pathcheck] has no realserver and no port: timeout and retries alone check nothing");
@@ -100,7 +100,8 @@ static void validate_pathcheck(struct parser *p)
 		same = p->host->nvips ? bsearch(&key, vips, p->host->nvips, sizeof(*vips), vip_compare) : NULL;
 		if (same)
 			diag_error(p->d, rs->line, "[pathcheck] realserver = %s: a VIP (line %u); list each real server by "
-				   "its own address", text, same->line);
+						   "its own address",
+				   text, same->line);
 		else if (!has_family[rs->family == AF_INET6] && p->host->nvips)
 			diag_error(p->d, rs->line, "[pathcheck] realserver = %s: no %s VIP in [vip] to check it through",
 				   text, rs->family == AF_INET6 ? "IPv6" : "IPv4");
@@ -174,15 +175,14 @@ void profile_validate(struct parser *p)
 			ign->present[SCOPE_ALL] = ign->present[SCOPE_DEV] = true;
 		} else if (ign->value[SCOPE_DEV] != 1 && ign->value[SCOPE_DEV] != 2) {
 			diag_error(p->d, ign->line, "[arp] ignore = %d: a real server needs 1 or 2, otherwise it %s",
-				   ign->value[SCOPE_DEV], ign->value[SCOPE_DEV] == 8
-				   ? "never answers ARP, even for its own address" : "answers ARP for the VIP on lo");
+				   ign->value[SCOPE_DEV], ign->value[SCOPE_DEV] == 8 ? "never answers ARP, even for its own address" : "answers ARP for the VIP on lo");
 		}
 		if (!ann->line) {
 			ann->value[SCOPE_ALL] = ann->value[SCOPE_DEV] = 2;
 			ann->present[SCOPE_ALL] = ann->present[SCOPE_DEV] = true;
 		} else if (ann->value[SCOPE_DEV] != 2) {
 			diag_error(p->d, ann->line, "[arp] announce = %d: a real server needs 2, otherwise its replies "
-				   "from the VIP send ARP requests with the VIP as sender and re-point clients",
+						    "from the VIP send ARP requests with the VIP as sender and re-point clients",
 				   ann->value[SCOPE_DEV]);
 		}
 	}
@@ -197,14 +197,16 @@ void profile_validate(struct parser *p)
 			char text[64];
 			vip_format(v, text, sizeof(text));
 			diag_error(p->d, v->line, "[vip] address = %s: a real server binds VIPs on lo as /%u; a wider prefix "
-				   "makes the whole subnet local and cuts the host off from its neighbours", text, max);
+						  "makes the whole subnet local and cuts the host off from its neighbours",
+				   text, max);
 		}
 		const char *edge = h->role == ROLE_DIRECTOR ? vip_subnet_edge(v) : NULL;
 		if (edge) {
 			char text[64];
 			vip_format(v, text, sizeof(text));
 			diag_error(p->d, v->line, "[vip] address = %s: is %s; no host can hold it for clients (pick "
-				   "another address or prefix)", text, edge);
+						  "another address or prefix)",
+				   text, edge);
 		}
 	}
 }

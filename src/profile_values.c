@@ -68,7 +68,8 @@ static void address_error(struct parser *p, const char *value)
 		diag_error(p->d, p->lineno, "[vip] address = %s: not an IPv6 address such as 2001:db8::10", value);
 	else
 		diag_error(p->d, p->lineno, "[vip] address = %s: not an IPv4 address: write four numbers 0-255 "
-			   "without leading zeros, such as 192.0.2.10", value);
+					    "without leading zeros, such as 192.0.2.10",
+			   value);
 }
 
 void parse_address_key(struct parser *p, const char *value)
@@ -104,7 +105,8 @@ void parse_realserver(struct parser *p, const char *value)
 
 	if (strpbrk(value, ", \t")) {
 		diag_error(p->d, p->lineno, "[pathcheck] realserver = %s: one address per line; repeat realserver = for "
-			   "each real server", value);
+					    "each real server",
+			   value);
 		return;
 	}
 	if (!parse_address(value, &rs.family, rs.addr, &prefix, &has_prefix)) {
@@ -114,7 +116,8 @@ void parse_realserver(struct parser *p, const char *value)
 	}
 	if (has_prefix) {
 		diag_error(p->d, p->lineno, "[pathcheck] realserver = %s: a real server is one address; write it "
-			   "without a prefix", value);
+					    "without a prefix",
+			   value);
 		return;
 	}
 	if ((why = address_unusable(rs.family, rs.addr, &hint))) {
@@ -141,7 +144,8 @@ void parse_port(struct parser *p, const char *value)
 	}
 	if (!service_port_parse(value, &sp) || sp.proto == IPPROTO_SCTP) {
 		diag_error(p->d, p->lineno, "[pathcheck] port = %s: must be tcp/N or udp/N, N from 1 to 65535 without "
-			   "leading zeros, such as tcp/80", value);
+					    "leading zeros, such as tcp/80",
+			   value);
 		return;
 	}
 	if (pc->nports == p->port_cap) {

@@ -235,7 +235,6 @@ static int dump_kind(struct netlink *nl, int kind, void (*each)(struct nlmsghdr 
 	return ret;
 }
 
-
 /* The kernel marks a dump interrupted whenever an address changed while
  * it was being sent, and right after a bulk add of IPv6 addresses it
  * keeps changing them for a while (each one's DAD completes in a work
@@ -267,7 +266,8 @@ int address_list(struct netlink *nl, struct host *live, bool (*keep)(void *ctx, 
 
 	if (ret == -NLE_DUMP_INTR) {
 		snprintf(err, errlen, "cannot list addresses: they kept changing while the kernel listed them, "
-			 "for %d ms", DUMP_PATIENCE_MS);
+				      "for %d ms",
+			 DUMP_PATIENCE_MS);
 		free(d.addrs);
 		return ret;
 	}
@@ -482,7 +482,7 @@ size_t address_apply(struct netlink *nl, struct addr_change *changes, size_t n)
  * neighbour table, filled as the dumps go. */
 struct route_dump {
 	struct host *live;
-	bool lint;          /* also the NIC's gateways and neighbours */
+	bool lint; /* also the NIC's gateways and neighbours */
 	struct live_addr *routes, *gateways, *neighbours;
 	size_t nroutes, ngateways, nneighbours;
 };

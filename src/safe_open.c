@@ -9,13 +9,20 @@
 const char *safe_file_type(mode_t mode)
 {
 	switch (mode & S_IFMT) {
-	case S_IFREG: return "a regular file";
-	case S_IFDIR: return "a directory";
-	case S_IFIFO: return "a FIFO";
-	case S_IFSOCK: return "a socket";
-	case S_IFCHR: return "a character device";
-	case S_IFBLK: return "a block device";
-	case S_IFLNK: return "a symbolic link";
+	case S_IFREG:
+		return "a regular file";
+	case S_IFDIR:
+		return "a directory";
+	case S_IFIFO:
+		return "a FIFO";
+	case S_IFSOCK:
+		return "a socket";
+	case S_IFCHR:
+		return "a character device";
+	case S_IFBLK:
+		return "a block device";
+	case S_IFLNK:
+		return "a symbolic link";
 	}
 	return "of an unknown type";
 }
@@ -118,7 +125,8 @@ int safe_dir_trusted(const char *dir, char *err, size_t errlen)
 	/* Even a sticky directory lets others create the names lvsdr uses. */
 	if ((why = safe_stat_untrusted(&st, false)) || ((st.st_mode & S_IWGRP) && (why = "is writable by its group"))) {
 		snprintf(err, errlen, "%s: refused: the directory %s (mode %04o, uid %u, gid %u), so another user "
-			 "could choose what lvsdr reads there; fix it with chown root:root and chmod 0755", dir, why,
+				      "could choose what lvsdr reads there; fix it with chown root:root and chmod 0755",
+			 dir, why,
 			 (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid, (unsigned)st.st_gid);
 		return -EPERM;
 	}

@@ -11,8 +11,8 @@ struct keep_ctx {
 	const struct vip *sorted; /* the profile's VIPs, sorted for bsearch */
 	size_t n;
 	struct owned_set *owned;
-	struct host *live;  /* gets the NIC's link-local address on the way */
-	bool nic_nets;      /* and every address of the NIC, into live->nic_nets */
+	struct host *live; /* gets the NIC's link-local address on the way */
+	bool nic_nets;	   /* and every address of the NIC, into live->nic_nets */
 };
 
 /* A label that renaming the interface made of ours: the bare name, or
@@ -152,8 +152,7 @@ int state_read(const struct host *want, struct netlink *nl, struct owned_set *ow
 {
 	/* The NIC's subnets: a director's DR real servers must be on one, and
 	 * no range may cover one. */
-	struct keep_ctx ctx = { .n = want->nvips, .owned = owned, .live = live,
-				.nic_nets = want->nservices > 0 || want->nranges > 0 };
+	struct keep_ctx ctx = { .n = want->nvips, .owned = owned, .live = live, .nic_nets = want->nservices > 0 || want->nranges > 0 };
 	int ret;
 
 	memset(live, 0, sizeof(*live));

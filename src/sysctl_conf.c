@@ -17,7 +17,11 @@
 /* systemd's CONF_PATHS("sysctl.d") plus /lib/sysctl.d, which procps and
  * systems without a merged /usr read too. */
 const char *const sysctl_conf_dirs[] = {
-	"/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d", "/lib/sysctl.d",
+	"/etc/sysctl.d",
+	"/run/sysctl.d",
+	"/usr/local/lib/sysctl.d",
+	"/usr/lib/sysctl.d",
+	"/lib/sysctl.d",
 };
 const size_t sysctl_conf_ndirs = sizeof(sysctl_conf_dirs) / sizeof(sysctl_conf_dirs[0]);
 
@@ -37,7 +41,8 @@ bool sysctl_key_normalize(const char *key, char *out, size_t len)
 		return false;
 	for (size_t i = 0; i <= n; i++) {
 		char c = key[i];
-		out[i] = swap && c == '.' ? '/' : swap && c == '/' ? '.' : c;
+		out[i] = swap && c == '.' ? '/' : swap && c == '/' ? '.'
+								   : c;
 	}
 	return true;
 }
@@ -45,7 +50,7 @@ bool sysctl_key_normalize(const char *key, char *out, size_t len)
 struct conf_entry {
 	char name[NAME_MAX + 1];
 	char path[PATH_MAX]; /* as on the host */
-	bool masked;         /* a link to /dev/null: hides the name, sets nothing */
+	bool masked;	     /* a link to /dev/null: hides the name, sets nothing */
 };
 
 struct scan {
@@ -165,7 +170,8 @@ static int scan_file(struct scan *sc, const char *path)
 		struct stat st;
 		if (!sc->skipped[0] && stat(real, &st) == 0)
 			snprintf(sc->skipped, sizeof(sc->skipped), "%s: is %s, not a regular file: skipped, as "
-				 "systemd-sysctl skips it", path, safe_file_type(st.st_mode));
+								   "systemd-sysctl skips it",
+				 path, safe_file_type(st.st_mode));
 		return 0;
 	}
 	if (!(f = fdopen(fd, "r"))) {

@@ -16,13 +16,13 @@ static const char *const logged_commands[] = { "apply", "takeover", "release", "
 
 static struct {
 	bool active;
-	FILE *saved;       /* the process's stderr while the mirror stands in */
+	FILE *saved; /* the process's stderr while the mirror stands in */
 	char command[512];
-	char line[1024];   /* the stderr line being written */
+	char line[1024]; /* the stderr line being written */
 	size_t len;
-	FILE *echo;        /* syslog_note_echo() */
-	bool hold;         /* syslog_note_hold() */
-	char *held;        /* the notes held, each ending in a newline */
+	FILE *echo; /* syslog_note_echo() */
+	bool hold;  /* syslog_note_hold() */
+	char *held; /* the notes held, each ending in a newline */
 	size_t nheld;
 } mirror;
 

@@ -22,7 +22,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-enum { LO = 1, NIC = 2, OTHER = 3 };
+enum { LO = 1,
+       NIC = 2,
+       OTHER = 3 };
 
 struct bytes {
 	const uint8_t *p;
@@ -151,7 +153,8 @@ static void services_check(const struct host *h)
 		const struct vip *vip;
 		memcpy(key.addr, s->addr, 16);
 		vip = h->nvips ? bsearch(&key, h->vips_sorted ? h->vips_sorted : h->vips, h->nvips, sizeof(key),
-					 vip_compare) : NULL;
+					 vip_compare)
+			       : NULL;
 		promise(!i || ipvs_service_compare(&h->services[i - 1], s) < 0, "services sorted, each once");
 		promise(s->fwmark ? !s->proto && !s->port : s->proto && s->port && vip,
 			"a service is a mark, or a VIP with a protocol and port");

@@ -49,10 +49,10 @@
 #define ARPWHO_INTERVAL_MS 50
 
 struct arpwho {
-	int family;                 /* AF_INET or AF_INET6 */
+	int family; /* AF_INET or AF_INET6 */
 	int fd;
 	int ifindex;
-	uint8_t mac[ETH_ALEN];      /* ours */
+	uint8_t mac[ETH_ALEN]; /* ours */
 	struct in_addr src4, target4;
 	struct in6_addr src6, target6;
 	uint8_t seen[ARPWHO_MAX_MACS][ETH_ALEN];

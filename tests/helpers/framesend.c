@@ -123,7 +123,7 @@ int main(int argc, char **argv)
 	mac_read(argc == 6 ? argv[5] : argv[4], mac2);
 	if (!strcmp(argv[2], "arp-ieee802")) {
 		struct ether_arp arp = { .ea_hdr = { htons(ARPHRD_IEEE802), htons(ETHERTYPE_IP), ETH_ALEN, 4,
-						      htons(ARPOP_REQUEST) } };
+						     htons(ARPOP_REQUEST) } };
 		if (inet_pton(AF_INET, argv[3], arp.arp_spa) != 1)
 			die("not an IPv4 address: %s", argv[3]);
 		memcpy(arp.arp_tpa, arp.arp_spa, 4);

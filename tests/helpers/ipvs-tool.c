@@ -57,7 +57,8 @@ static void parse_service(char **w, size_t nw, size_t *i, struct ipvs_service *s
 			die("a fwmark service needs inet or inet6, not '%s'", w[*i + 2]);
 		s->family = !strcmp(w[*i + 2], "inet") ? AF_INET : AF_INET6;
 	} else if (*i + 2 < nw && (!strcmp(p, "tcp") || !strcmp(p, "udp") || !strcmp(p, "sctp"))) {
-		s->proto = !strcmp(p, "tcp") ? IPPROTO_TCP : !strcmp(p, "udp") ? IPPROTO_UDP : IPPROTO_SCTP;
+		s->proto = !strcmp(p, "tcp") ? IPPROTO_TCP : !strcmp(p, "udp") ? IPPROTO_UDP
+									       : IPPROTO_SCTP;
 		parse_addr(w[*i + 1], &s->family, s->addr);
 		s->port = (uint16_t)parse_number(w[*i + 2], 0, 65535, "a port");
 	} else {
@@ -105,7 +106,7 @@ static void parse_options(char **w, size_t nw, size_t i, struct ipvs_change *c)
 }
 
 static const char *const op_names[] = { "add-service", "edit-service", "del-service",
-					"add-dest",    "edit-dest",    "del-dest" };
+					"add-dest", "edit-dest", "del-dest" };
 
 static struct ipvs_change *queue_add(struct queue *q)
 {

@@ -93,8 +93,12 @@ static void serve_one(struct service *s, int fd)
 	struct sockaddr_storage from;
 	struct iovec iov = { data, sizeof(data) };
 	struct msghdr msg = {
-		.msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = control.buf, .msg_controllen = sizeof(control.buf),
+		.msg_name = &from,
+		.msg_namelen = sizeof(from),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control.buf,
+		.msg_controllen = sizeof(control.buf),
 	};
 	char src[INET6_ADDRSTRLEN] = "?", dst[INET6_ADDRSTRLEN] = "?";
 	ssize_t n = recvmsg(fd, &msg, 0);

@@ -10,16 +10,16 @@
 
 extern unsigned harness_failed;
 
-#define CHECK(cond, ...)                                                  \
-	do {                                                              \
-		bool ok_ = (cond);                                        \
-		printf("%s - ", ok_ ? "ok" : "not ok");                   \
-		printf(__VA_ARGS__);                                      \
-		if (!ok_) {                                               \
+#define CHECK(cond, ...)                                                   \
+	do {                                                               \
+		bool ok_ = (cond);                                         \
+		printf("%s - ", ok_ ? "ok" : "not ok");                    \
+		printf(__VA_ARGS__);                                       \
+		if (!ok_) {                                                \
 			printf(" (%s:%d: %s)", __FILE__, __LINE__, #cond); \
-			harness_failed++;                                 \
-		}                                                         \
-		putchar('\n');                                            \
+			harness_failed++;                                  \
+		}                                                          \
+		putchar('\n');                                             \
 	} while (0)
 
 struct host;

@@ -68,8 +68,8 @@ static size_t na_frame(uint8_t *buf, const uint8_t *src_mac, const char *target,
 	/* A valid checksum: the kernel, and so frame_claim(), drops others. */
 	uint8_t *icmp = buf + sizeof(eth) + sizeof(ip6);
 	checksum_store(icmp + 2, checksum_finish(checksum_add(
-		checksum_pseudo(AF_INET6, (uint8_t *)&ip6.ip6_src, (uint8_t *)&ip6.ip6_dst, IPPROTO_ICMPV6, plen),
-		icmp, plen)));
+					 checksum_pseudo(AF_INET6, (uint8_t *)&ip6.ip6_src, (uint8_t *)&ip6.ip6_dst, IPPROTO_ICMPV6, plen),
+					 icmp, plen)));
 	return n;
 }
 
@@ -81,7 +81,7 @@ static void na_resum(uint8_t *buf, size_t n, size_t icmp_off)
 
 	icmp[2] = icmp[3] = 0;
 	checksum_store(icmp + 2, checksum_finish(checksum_add(
-		checksum_pseudo(AF_INET6, buf + 22, buf + 38, IPPROTO_ICMPV6, len), icmp, len)));
+					 checksum_pseudo(AF_INET6, buf + 22, buf + 38, IPPROTO_ICMPV6, len), icmp, len)));
 }
 
 /* An 8-byte extension header of type before the ICMPv6 message, holding
@@ -125,8 +125,8 @@ static void test_frames(void)
 	CHECK(mac_parse("02:00:00:00:00:1A", mac) && !strcmp(mac_format(mac, text), "02:00:00:00:00:1a"),
 	      "mac_parse reads either case; mac_format prints lower case");
 	CHECK(!mac_parse("2:00:00:00:00:01", mac) && !mac_parse("02:00:00:00:00", mac) &&
-	      !mac_parse("02:00:00:00:00:01:", mac) && !mac_parse("02-00-00-00-00-01", mac) &&
-	      !mac_parse("02:00:00:00:00:0g", mac) && !mac_parse("", mac),
+		      !mac_parse("02:00:00:00:00:01:", mac) && !mac_parse("02-00-00-00-00-01", mac) &&
+		      !mac_parse("02:00:00:00:00:0g", mac) && !mac_parse("", mac),
 	      "mac_parse refuses short pairs, missing or extra fields, other separators, non-hex");
 	mac_parse("ff:ff:ff:ff:ff:ff", mac);
 	CHECK(!mac_usable(mac), "mac_usable: broadcast is no owner");
@@ -246,7 +246,8 @@ static void test_probe(void)
 
 	t = target(NULL, 4, mac_c, mac_a, mac_c, mac_b);
 	CHECK(t.nresponders == 3 && !memcmp(t.responders[0].mac, mac_a, MAC_LEN) &&
-	      !memcmp(t.responders[2].mac, mac_c, MAC_LEN), "probe responders: each MAC once, sorted");
+		      !memcmp(t.responders[2].mac, mac_c, MAC_LEN),
+	      "probe responders: each MAC once, sorted");
 	probe_add_responder(&t, mac_b, true);
 	CHECK(t.nresponders == 3 && t.responders[1].this_host && !t.responders[0].this_host,
 	      "probe responders: this host's answer marks the MAC already there");
@@ -279,7 +280,8 @@ static void test_watch(void)
 	watch_rules_add(&rules.expected, &rules.nexpected, mac_b);
 	CHECK(rules.nexpected == 2, "watch rules: a MAC given twice is listed once");
 	CHECK(!watch_rules_foreign(&rules, mac_a) && !watch_rules_foreign(&rules, mac_b) &&
-	      watch_rules_foreign(&rules, mac_c), "watch rules: with expected owners, any other MAC is foreign");
+		      watch_rules_foreign(&rules, mac_c),
+	      "watch rules: with expected owners, any other MAC is foreign");
 	CHECK(!watch_rules_foreign(&none, mac_c), "watch rules: with none expected, nobody is foreign");
 	watch_rules_add(&none.never, &none.nnever, mac_c);
 	CHECK(watch_rules_foreign(&none, mac_c) && !watch_rules_foreign(&none, mac_a),
@@ -323,7 +325,8 @@ static void test_formats(void)
 	CHECK(prom_path_problem("/var/lib/node/lvsdr.prom") == NULL && prom_path_problem("x.prom") == NULL,
 	      "prom path: *.prom accepted");
 	CHECK(prom_path_problem("lvsdr.txt") && prom_path_problem(".prom") && prom_path_problem("dir.prom/") &&
-	      prom_path_problem("lvsdr.prom.tmp"), "prom path: anything node_exporter would not read is refused");
+		      prom_path_problem("lvsdr.prom.tmp"),
+	      "prom path: anything node_exporter would not read is refused");
 
 	char dir[] = "/tmp/lvsdr-unit-prom.XXXXXX", path[64], err[256], text[64] = "";
 	struct stat st;
@@ -347,7 +350,8 @@ static void test_formats(void)
 	if (d)
 		closedir(d);
 	CHECK(written && !strcmp(text, "lvsdr_x 1\n") && entries == 1 && !stat(path, &st) &&
-	      (st.st_mode & 0777) == 0644, "prom file: replaced whole, mode 0644, no temporary file left");
+		      (st.st_mode & 0777) == 0644,
+	      "prom file: replaced whole, mode 0644, no temporary file left");
 	snprintf(path, sizeof(path), "%s/missing/a.prom", dir);
 	CHECK(prom_write_file(path, "x", 1, err, sizeof(err)) < 0 && strstr(err, "missing/a.prom"),
 	      "prom file: a missing directory is an error naming the file (%s)", err);
@@ -382,8 +386,8 @@ static void test_verify_formats(void)
 	st = monitor_verify_nagios(f, &p, "rs|1.ini", NULL);
 	rendered(f, &buf);
 	CHECK(st == NAGIOS_CRITICAL && !strncmp(buf, "LVSDR VERIFY CRITICAL: rs_1.ini 3 differences", 45) &&
-	      strstr(buf, "| differences=3;;0;0 drift=3;;;0 ") && strstr(buf, " arp_ignore=0 ") &&
-	      strstr(buf, "\n192.0.2.100/32: drift: missing: not bound on lo\n"),
+		      strstr(buf, "| differences=3;;0;0 drift=3;;;0 ") && strstr(buf, " arp_ignore=0 ") &&
+		      strstr(buf, "\n192.0.2.100/32: drift: missing: not bound on lo\n"),
 	      "nagios verify: drift is CRITICAL, '|' kept out of the text, perfdata, one finding a line");
 	free(buf);
 
@@ -391,11 +395,11 @@ static void test_verify_formats(void)
 	monitor_verify_prom(f, &p, "rs.ini");
 	rendered(f, &buf);
 	CHECK(strstr(buf, "lvsdr_verify_success{profile=\"rs.ini\"} 1\n") &&
-	      strstr(buf, "lvsdr_verify_in_sync{profile=\"rs.ini\",role=\"realserver\",interface=\"eth0\"} 0\n") &&
-	      strstr(buf, "lvsdr_verify_drift{profile=\"rs.ini\"} 3\n") &&
-	      strstr(buf, "lvsdr_vip_bound{profile=\"rs.ini\",address=\"192.0.2.100\",prefix=\"32\",interface=\"lo\"} 0\n") &&
-	      strstr(buf, "lvsdr_arp_knob_effective{profile=\"rs.ini\",interface=\"eth0\",knob=\"arp_ignore\"} 0\n") &&
-	      strstr(buf, "lvsdr_arp_knob_wanted{profile=\"rs.ini\",interface=\"eth0\",knob=\"arp_announce\"} 2\n"),
+		      strstr(buf, "lvsdr_verify_in_sync{profile=\"rs.ini\",role=\"realserver\",interface=\"eth0\"} 0\n") &&
+		      strstr(buf, "lvsdr_verify_drift{profile=\"rs.ini\"} 3\n") &&
+		      strstr(buf, "lvsdr_vip_bound{profile=\"rs.ini\",address=\"192.0.2.100\",prefix=\"32\",interface=\"lo\"} 0\n") &&
+		      strstr(buf, "lvsdr_arp_knob_effective{profile=\"rs.ini\",interface=\"eth0\",knob=\"arp_ignore\"} 0\n") &&
+		      strstr(buf, "lvsdr_arp_knob_wanted{profile=\"rs.ini\",interface=\"eth0\",knob=\"arp_announce\"} 2\n"),
 	      "prom verify: success, in-sync, drift count, VIP binding, knobs effective and wanted");
 	free(buf);
 	plan_free(&p);
@@ -404,14 +408,14 @@ static void test_verify_formats(void)
 	st = monitor_verify_nagios(f, NULL, "rs.ini", "rs.ini: no interface ens3 | in this network namespace");
 	rendered(f, &buf);
 	CHECK(st == NAGIOS_UNKNOWN &&
-	      !strcmp(buf, "LVSDR VERIFY UNKNOWN: rs.ini: no interface ens3 _ in this network namespace\n"),
+		      !strcmp(buf, "LVSDR VERIFY UNKNOWN: rs.ini: no interface ens3 _ in this network namespace\n"),
 	      "nagios verify: an error is UNKNOWN and says its cause, the profile once, no '|'");
 	free(buf);
 	f = open_memstream(&buf, &len);
 	st = monitor_verify_nagios(f, NULL, "rs.ini", "cannot talk to the kernel over rtnetlink: Permission denied");
 	rendered(f, &buf);
 	CHECK(st == NAGIOS_UNKNOWN && !strcmp(buf, "LVSDR VERIFY UNKNOWN: rs.ini: cannot talk to the kernel over "
-					      "rtnetlink: Permission denied\n"),
+						   "rtnetlink: Permission denied\n"),
 	      "nagios verify: a cause that does not name the profile is preceded by it");
 	free(buf);
 	f = open_memstream(&buf, &len);
@@ -450,9 +454,10 @@ static void test_probe_formats(void)
 	enum nagios_status st = monitor_probe_nagios(f, &r);
 	rendered(f, &buf);
 	CHECK(st == NAGIOS_CRITICAL &&
-	      !strncmp(buf, "LVSDR PROBE CRITICAL: 1 of 2 VIPs on eth0 not answered by exactly one owner: 192.0.2.100 leak "
-			    "(02:00:00:00:00:02 expected, 02:00:00:00:00:11) | vips=2;;;0 ok=1;;;0 no_owner=0;;0;0 leak=1;;0;0 ", 156) &&
-	      strstr(buf, " 'responders 2001:db8::1'=1;;1:1;0\n"),
+		      !strncmp(buf, "LVSDR PROBE CRITICAL: 1 of 2 VIPs on eth0 not answered by exactly one owner: 192.0.2.100 leak "
+				    "(02:00:00:00:00:02 expected, 02:00:00:00:00:11) | vips=2;;;0 ok=1;;;0 no_owner=0;;0;0 leak=1;;0;0 ",
+			       156) &&
+		      strstr(buf, " 'responders 2001:db8::1'=1;;1:1;0\n"),
 	      "nagios probe: a leak is CRITICAL and named with its MACs; counts and responders as perfdata");
 	free(buf);
 
@@ -461,7 +466,7 @@ static void test_probe_formats(void)
 	st = monitor_probe_nagios(f, &failed);
 	rendered(f, &buf);
 	CHECK(st == NAGIOS_UNKNOWN && !strcmp(buf, "LVSDR PROBE UNKNOWN: lb.ini: no interface ens3 in this network "
-					      "namespace\n"),
+						   "namespace\n"),
 	      "nagios probe: an error is UNKNOWN and says its cause");
 	free(buf);
 
@@ -470,10 +475,10 @@ static void test_probe_formats(void)
 	rendered(f, &buf);
 #define PROBE_LABELS "probe=\"192.0.2.100,2001:db8::1\",interface=\"eth0\""
 	CHECK(strstr(buf, "lvsdr_probe_success{" PROBE_LABELS "} 1\n") &&
-	      strstr(buf, "lvsdr_probe_ok{" PROBE_LABELS ",address=\"192.0.2.100\"} 0\n") &&
-	      strstr(buf, "lvsdr_probe_responders{" PROBE_LABELS ",address=\"2001:db8::1\"} 1\n") &&
-	      strstr(buf, "lvsdr_probe_responder{" PROBE_LABELS ",address=\"192.0.2.100\",mac=\"02:00:00:00:00:11\","
-			  "expected=\"false\"} 1\n"),
+		      strstr(buf, "lvsdr_probe_ok{" PROBE_LABELS ",address=\"192.0.2.100\"} 0\n") &&
+		      strstr(buf, "lvsdr_probe_responders{" PROBE_LABELS ",address=\"2001:db8::1\"} 1\n") &&
+		      strstr(buf, "lvsdr_probe_responder{" PROBE_LABELS ",address=\"192.0.2.100\",mac=\"02:00:00:00:00:11\","
+				  "expected=\"false\"} 1\n"),
 	      "prom probe: every sample labelled with its probe; per VIP ok and responders, one sample per answering MAC");
 #undef PROBE_LABELS
 	free(buf);

@@ -80,8 +80,11 @@ static void test_quorum(void)
 	      "quorum_record: quorum 1 without hysteresis follows the last real server exactly");
 
 	struct health_target t[5] = {
-		{ .svc = 0, .weight = 3 }, { .svc = 0, .weight = 2 }, { .svc = 2, .weight = 1 },
-		{ .svc = 2, .weight = 4 }, { .svc = 0, .weight = 1 },
+		{ .svc = 0, .weight = 3 },
+		{ .svc = 0, .weight = 2 },
+		{ .svc = 2, .weight = 1 },
+		{ .svc = 2, .weight = 4 },
+		{ .svc = 0, .weight = 1 },
 	};
 	size_t svc = 99;
 	CHECK(quorum_live_weight(t, 5, &svc) == 5 && svc == 2,

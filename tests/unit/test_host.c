@@ -40,12 +40,16 @@ static int sign(int x)
 
 static void test_knob_table(void)
 {
-	static const struct { const char *key, *sysctl; int min, max; bool or_; } want[KNOB_COUNT] = {
-		[KNOB_IGNORE]   = { "ignore",   "arp_ignore",   0, 8, false },
+	static const struct {
+		const char *key, *sysctl;
+		int min, max;
+		bool or_;
+	} want[KNOB_COUNT] = {
+		[KNOB_IGNORE] = { "ignore", "arp_ignore", 0, 8, false },
 		[KNOB_ANNOUNCE] = { "announce", "arp_announce", 0, 2, false },
-		[KNOB_FILTER]   = { "filter",   "arp_filter",   0, 1, true  },
-		[KNOB_ACCEPT]   = { "accept",   "arp_accept",   0, 2, false },
-		[KNOB_NOTIFY]   = { "notify",   "arp_notify",   0, 1, false },
+		[KNOB_FILTER] = { "filter", "arp_filter", 0, 1, true },
+		[KNOB_ACCEPT] = { "accept", "arp_accept", 0, 2, false },
+		[KNOB_NOTIFY] = { "notify", "arp_notify", 0, 1, false },
 	};
 
 	for (int k = 0; k < KNOB_COUNT; k++) {
@@ -58,7 +62,7 @@ static void test_knob_table(void)
 		      want[k].or_ ? "OR (IN_DEV_ORCONF)" : "max (IN_DEV_MAXCONF)");
 	}
 	CHECK(!strcmp(scope_names[SCOPE_ALL], "all") && !strcmp(scope_names[SCOPE_DEV], "dev") &&
-	      !strcmp(scope_names[SCOPE_LO], "lo") && !strcmp(scope_names[SCOPE_DEFAULT], "default"),
+		      !strcmp(scope_names[SCOPE_LO], "lo") && !strcmp(scope_names[SCOPE_DEFAULT], "default"),
 	      "scope_names: all, dev, lo, default");
 }
 
@@ -67,11 +71,11 @@ static void test_knob_ranges(void)
 	/* Every value from -2 to 10 against the documented meaning. */
 	static const char *const valid[KNOB_COUNT] = {
 		/* -2 -1  0  1  2  3  4  5  6  7  8  9 10 */
-		[KNOB_IGNORE]   = "..yyyy....y..",
+		[KNOB_IGNORE] = "..yyyy....y..",
 		[KNOB_ANNOUNCE] = "..yyy........",
-		[KNOB_FILTER]   = "..yy.........",
-		[KNOB_ACCEPT]   = "..yyy........",
-		[KNOB_NOTIFY]   = "..yy.........",
+		[KNOB_FILTER] = "..yy.........",
+		[KNOB_ACCEPT] = "..yyy........",
+		[KNOB_NOTIFY] = "..yy.........",
 	};
 
 	for (int k = 0; k < KNOB_COUNT; k++)
@@ -121,7 +125,8 @@ static void test_knob_effective(void)
 			for (size_t d = 0; d < n; d++) {
 				int all = vals[a], dev = vals[d];
 				int want = all > dev ? all : dev;
-				enum scope want_src = all == dev ? SCOPE_COUNT : all > dev ? SCOPE_ALL : SCOPE_DEV;
+				enum scope want_src = all == dev ? SCOPE_COUNT : all > dev ? SCOPE_ALL
+											   : SCOPE_DEV;
 				if (knob_effective(k, all, dev) != want) {
 					eff_ok = false;
 					printf("# %s all=%d dev=%d: effective %d, want %d\n", knob_names[k], all, dev,
@@ -148,7 +153,8 @@ static void test_knob_effective(void)
 	CHECK(knob_effective(KNOB_NOTIFY, 1, 0) == 1 && knob_effective(KNOB_NOTIFY, 0, 1) == 1,
 	      "knob_effective: arp_notify is 1 when either scope is 1");
 	CHECK(knob_effective(KNOB_ANNOUNCE, 2, 0) == 2 && knob_effective(KNOB_ANNOUNCE, 0, 2) == 2 &&
-	      knob_effective(KNOB_ANNOUNCE, 1, 2) == 2, "knob_effective: arp_announce 2 in either scope wins");
+		      knob_effective(KNOB_ANNOUNCE, 1, 2) == 2,
+	      "knob_effective: arp_announce 2 in either scope wins");
 
 	/* ORCONF: a boolean, 1 when either side is non-zero (negative too). */
 	bool or_ok = true, or_src_ok = true;
@@ -156,7 +162,8 @@ static void test_knob_effective(void)
 		for (size_t d = 0; d < n; d++) {
 			int all = vals[a], dev = vals[d];
 			int want = all || dev;
-			enum scope want_src = (all != 0) == (dev != 0) ? SCOPE_COUNT : all ? SCOPE_ALL : SCOPE_DEV;
+			enum scope want_src = (all != 0) == (dev != 0) ? SCOPE_COUNT : all ? SCOPE_ALL
+											   : SCOPE_DEV;
 			if (knob_effective(KNOB_FILTER, all, dev) != want) {
 				or_ok = false;
 				printf("# filter all=%d dev=%d: effective %d, want %d\n", all, dev,
@@ -260,8 +267,16 @@ static void test_format(void)
 
 	/* Round trip: parse, format, parse gives the same bytes and prefix. */
 	static const char *const texts[] = {
-		"192.0.2.1", "198.51.100.255/24", "1.0.0.0/8", "223.255.255.255", "2001:db8::", "2001:db8::1/64",
-		"2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", "2001:DB8::A:B:C:D:E", "::ffff:192.0.2.1", "64:ff9b::c000:201/96",
+		"192.0.2.1",
+		"198.51.100.255/24",
+		"1.0.0.0/8",
+		"223.255.255.255",
+		"2001:db8::",
+		"2001:db8::1/64",
+		"2001:db8:ffff:ffff:ffff:ffff:ffff:ffff",
+		"2001:DB8::A:B:C:D:E",
+		"::ffff:192.0.2.1",
+		"64:ff9b::c000:201/96",
 	};
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
 		struct vip v = vip_of(texts[i]), w = { 0 };
@@ -304,8 +319,13 @@ static void test_vip_compare(void)
 	CHECK(anti, "vip_compare: antisymmetric over a mixed set");
 	qsort(all, n, sizeof(all[0]), vip_compare);
 	static const char *const order[] = {
-		"10.0.0.1/32", "192.0.2.9/32", "192.0.2.10/32", "198.51.100.1/32", "::ffff:192.0.2.9/128",
-		"2001:db8::/128", "2001:db8::1/128",
+		"10.0.0.1/32",
+		"192.0.2.9/32",
+		"192.0.2.10/32",
+		"198.51.100.1/32",
+		"::ffff:192.0.2.9/128",
+		"2001:db8::/128",
+		"2001:db8::1/128",
 	};
 	bool sorted = true;
 	for (size_t i = 0; i < n; i++) {

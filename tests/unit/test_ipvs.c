@@ -20,7 +20,9 @@ static struct ipvs_service svc(const char *proto, const char *addr, uint16_t por
 		abort();
 	if (fwmark)
 		memset(s.addr, 0, sizeof(s.addr));
-	s.proto = !proto ? 0 : !strcmp(proto, "tcp") ? IPPROTO_TCP : !strcmp(proto, "udp") ? IPPROTO_UDP : IPPROTO_SCTP;
+	s.proto = !proto ? 0 : !strcmp(proto, "tcp") ? IPPROTO_TCP
+		       : !strcmp(proto, "udp")	     ? IPPROTO_UDP
+						     : IPPROTO_SCTP;
 	return s;
 }
 

@@ -35,8 +35,7 @@ static uint16_t get16(const uint8_t *p)
 
 static struct probe probe_make(int family, uint8_t proto)
 {
-	struct probe p = { .family = family, .proto = proto, .sport = 40000, .dport = proto == IPPROTO_TCP ? 80 : 53,
-			   .isn = 0x01020304 };
+	struct probe p = { .family = family, .proto = proto, .sport = 40000, .dport = proto == IPPROTO_TCP ? 80 : 53, .isn = 0x01020304 };
 
 	memcpy(p.src_mac, mac_dir, 6);
 	memcpy(p.dst_mac, mac_rs, 6);
@@ -117,16 +116,16 @@ static void test_frames(void)
 	CHECK(!memcmp(f, mac_rs, 6) && !memcmp(f + 6, mac_dir, 6) && get16(f + 12) == 0x0800,
 	      "frame: to the real server's MAC, from ours, IPv4: what the director's MAC rewrite sends");
 	CHECK(!memcmp(f + 14 + 16, vip, 4) && f[14 + 8] == 64 && f[14 + 9] == IPPROTO_TCP && get16(f + 14 + 6) == 0x4000 &&
-	      get16(f + 14 + 4) == 7 && get16(f + 14 + 2) == 44,
+		      get16(f + 14 + 4) == 7 && get16(f + 14 + 2) == 44,
 	      "frame: IPv4 to the VIP, TTL 64, TCP, don't fragment, the given id, 44 bytes");
 	CHECK(get16(f + 34) == 40000 && get16(f + 36) == 80 && f[34 + 13] == 0x02 && f[34 + 12] >> 4 == 6 &&
-	      f[34 + 20] == 2 && get16(f + 34 + 22) == 1460 && n == 60 && f[58] == 0 && f[59] == 0,
+		      f[34 + 20] == 2 && get16(f + 34 + 22) == 1460 && n == 60 && f[58] == 0 && f[59] == 0,
 	      "frame: a SYN alone, with an MSS option of 1460, padded with zeros to 60 bytes");
 	p = probe_make(AF_INET6, IPPROTO_UDP);
 	n = probe_frame(&p, 7, f, sizeof(f));
 	addr("2001:db8::100", vip);
 	CHECK(get16(f + 12) == 0x86dd && f[14] >> 4 == 6 && get16(f + 18) == 24 && f[20] == IPPROTO_UDP && f[21] == 64 &&
-	      !memcmp(f + 38, vip, 16) && get16(f + 54 + 4) == 24 && !memcmp(f + 62, p.payload, 16) && n == 78,
+		      !memcmp(f + 38, vip, 16) && get16(f + 54 + 4) == 24 && !memcmp(f + 62, p.payload, 16) && n == 78,
 	      "frame: IPv6 UDP to the VIP with the 16-byte payload and matching lengths");
 	CHECK(probe_frame(&p, 0, small, sizeof(small)) == 0, "frame: a buffer too small gets nothing written");
 
@@ -138,8 +137,8 @@ static void test_frames(void)
 	CHECK(packet_parse(f, n, &synack), "frame: a SYN-ACK built the other way round parses");
 	n = probe_reset_frame(&p, &synack, 9, f, sizeof(f));
 	CHECK(n == 60 && !memcmp(f, mac_rs, 6) && f[34 + 13] == TCP_FLAG_RST && get16(f + 34 + 4) == 0x0102 &&
-	      get16(f + 34 + 6) == 0x0305 && get16(f + 34 + 14) == 0 && get16(f + 34) == 40000 && get16(f + 36) == 80 &&
-	      l4_checksum_ok(f, AF_INET, IPPROTO_TCP),
+		      get16(f + 34 + 6) == 0x0305 && get16(f + 34 + 14) == 0 && get16(f + 34) == 40000 && get16(f + 36) == 80 &&
+		      l4_checksum_ok(f, AF_INET, IPPROTO_TCP),
 	      "frame: the RST goes back to the SYN-ACK's sender with sequence isn+1, no ACK, window 0");
 }
 
@@ -187,7 +186,7 @@ static enum probe_answer match_frame(const struct probe *p, const uint8_t *f, si
 
 	*from_vip = false;
 	if (!packet_parse(f, n, &pkt))
-		return (enum probe_answer)-1;
+		return (enum probe_answer) - 1;
 	return probe_match(p, &pkt, from_vip);
 }
 
@@ -247,7 +246,7 @@ static void test_answers(void)
 	n = icmp_about(&tcp, "192.0.2.100", 3, 13, f, sizeof(f));
 	a = match_frame(&tcp, f, n, &v);
 	CHECK(a == ANSWER_UNREACH && probe_verdict(a, v) == PATHCHECK_CLOSED &&
-	      !strcmp(icmp_describe(AF_INET, 3, 13), "administratively prohibited"),
+		      !strcmp(icmp_describe(AF_INET, 3, 13), "administratively prohibited"),
 	      "answer: ICMP administratively prohibited from the VIP is closed");
 	n = icmp_about(&udp, "192.0.2.1", 3, 1, f, sizeof(f));
 	a = match_frame(&udp, f, n, &v);
@@ -267,7 +266,7 @@ static void test_answers(void)
 	n = icmp_about(&udp6, "2001:db8::100", 1, 4, f, sizeof(f));
 	a = match_frame(&udp6, f, n, &v);
 	CHECK(a == ANSWER_UNREACH && v && probe_verdict(a, v) == PATHCHECK_CLOSED &&
-	      !strcmp(icmp_describe(AF_INET6, 1, 4), "port unreachable"),
+		      !strcmp(icmp_describe(AF_INET6, 1, 4), "port unreachable"),
 	      "answer: ICMPv6 port unreachable from the VIP is closed");
 	CHECK(match_frame(&udp, f, n, &v) == ANSWER_NONE, "answer: an IPv6 answer never matches an IPv4 probe");
 	n = tcp_frame(AF_INET6, mac_rs, mac_dir, tcp6.dst, tcp6.src, 80, 40000, 5, tcp6.isn + 1,
@@ -276,7 +275,8 @@ static void test_answers(void)
 	CHECK(a == ANSWER_SYNACK && v, "answer: IPv6 SYN-ACK from the VIP is open");
 	CHECK(probe_verdict(ANSWER_NONE, false) == PATHCHECK_NOT_ACCEPTED, "answer: silence is vip-not-accepted");
 	CHECK(!strcmp(pathcheck_verdict_names[PATHCHECK_NOT_ACCEPTED], "vip-not-accepted") &&
-	      !strcmp(pathcheck_verdict_names[PATHCHECK_UNREACHABLE], "unreachable"), "answer: verdict names");
+		      !strcmp(pathcheck_verdict_names[PATHCHECK_UNREACHABLE], "unreachable"),
+	      "answer: verdict names");
 }
 
 static void test_parse_robust(void)
@@ -308,7 +308,7 @@ static void test_parse_robust(void)
 	}
 	CHECK(bad == 0, "parse: a TCP segment cut anywhere before its header ends is refused");
 	CHECK(packet_parse(f, n, &pkt) && pkt.sport == 80 && pkt.dport == 40000 && pkt.seq == 5 && pkt.ack == 6 &&
-	      pkt.tcp_flags == (TCP_FLAG_SYN | TCP_FLAG_ACK) && !memcmp(pkt.eth_src, mac_rs, 6),
+		      pkt.tcp_flags == (TCP_FLAG_SYN | TCP_FLAG_ACK) && !memcmp(pkt.eth_src, mac_rs, 6),
 	      "parse: a whole SYN-ACK gives ports, sequence numbers, flags and the sender's MAC");
 	f[12] = 0x86, f[13] = 0xdd;
 	CHECK(!packet_parse(f, n, &pkt), "parse: IPv4 under the IPv6 ethertype is refused");
@@ -331,8 +331,8 @@ static void test_schedule(void)
 	unsigned prev = 0;
 
 	CHECK(probe_send_offset_ms(2000, 3, 0) == 0 && probe_send_offset_ms(2000, 3, 1) == 133 &&
-	      probe_send_offset_ms(2000, 3, 2) == 400 && probe_send_offset_ms(2000, 3, 3) == 933 &&
-	      probe_send_offset_ms(2000, 3, 4) == 2000,
+		      probe_send_offset_ms(2000, 3, 2) == 400 && probe_send_offset_ms(2000, 3, 3) == 933 &&
+		      probe_send_offset_ms(2000, 3, 4) == 2000,
 	      "schedule: 2 s and 3 retries send at 0, 133, 400 and 933 ms (gaps doubling), last wait to 2000");
 	CHECK(probe_send_offset_ms(2000, 0, 0) == 0 && probe_send_offset_ms(2000, 0, 1) == 2000,
 	      "schedule: no retries sends once and waits the whole timeout");
@@ -373,7 +373,7 @@ static void test_neighbour_frames(void)
 	addr("192.0.2.2", q.source);
 	n = neighbour_request_frame(&q, mac_dir, f, sizeof(f));
 	CHECK(n == 60 && !memcmp(f, "\xff\xff\xff\xff\xff\xff", 6) && get16(f + 12) == 0x0806 && get16(f + 20) == 1 &&
-	      !memcmp(f + 22, mac_dir, 6) && !memcmp(f + 28, q.source, 4) && !memcmp(f + 38, q.addr, 4),
+		      !memcmp(f + 22, mac_dir, 6) && !memcmp(f + 28, q.source, 4) && !memcmp(f + 38, q.addr, 4),
 	      "neighbour: broadcast ARP request for the real server, from our address in its subnet");
 	/* The reply, as the real server sends it. */
 	memcpy(f, mac_dir, 6);
@@ -382,7 +382,7 @@ static void test_neighbour_frames(void)
 	memcpy(f + 22, mac_rs, 6);
 	memcpy(f + 28, q.addr, 4);
 	CHECK(frame_claim(f, 42, &c) && c.kind == CLAIM_ARP_REPLY && c.family == AF_INET &&
-	      !memcmp(c.addr, q.addr, 4) && !memcmp(c.mac, mac_rs, 6),
+		      !memcmp(c.addr, q.addr, 4) && !memcmp(c.mac, mac_rs, 6),
 	      "neighbour: an ARP reply gives the sender's address and MAC");
 	f[21] = 1;
 	CHECK(frame_claim(f, 42, &c) && c.kind == CLAIM_ARP_REQUEST,
@@ -393,8 +393,8 @@ static void test_neighbour_frames(void)
 	addr("2001:db8::2", q.source);
 	n = neighbour_request_frame(&q, mac_dir, f, sizeof(f));
 	CHECK(n == 86 && f[0] == 0x33 && f[1] == 0x33 && f[2] == 0xff && f[5] == 0x11 && f[21] == 255 && f[54] == 135 &&
-	      !memcmp(f + 62, q.addr, 16) && f[78] == 1 && !memcmp(f + 80, mac_dir, 6) &&
-	      checksum_finish(checksum_add(checksum_pseudo(AF_INET6, f + 22, f + 38, IPPROTO_ICMPV6, 32), f + 54, 32)) == 0,
+		      !memcmp(f + 62, q.addr, 16) && f[78] == 1 && !memcmp(f + 80, mac_dir, 6) &&
+		      checksum_finish(checksum_add(checksum_pseudo(AF_INET6, f + 22, f + 38, IPPROTO_ICMPV6, 32), f + 54, 32)) == 0,
 	      "neighbour: solicitation to the solicited-node group, hop limit 255, our MAC, valid checksum");
 	/* Turn it into the advertisement the real server sends back. */
 	f[54] = 136;
@@ -402,9 +402,10 @@ static void test_neighbour_frames(void)
 	memcpy(f + 80, mac_rs, 6);
 	f[56] = f[57] = 0;
 	checksum_store(f + 56, checksum_finish(checksum_add(checksum_pseudo(AF_INET6, f + 22, f + 38, IPPROTO_ICMPV6, 32),
-							   f + 54, 32)));
+							    f + 54, 32)));
 	CHECK(frame_claim(f, n, &c) && c.kind == CLAIM_NA && c.family == AF_INET6 && !memcmp(c.addr, q.addr, 16) &&
-	      !memcmp(c.mac, mac_rs, 6), "neighbour: an advertisement gives its target and target link-layer address");
+		      !memcmp(c.mac, mac_rs, 6),
+	      "neighbour: an advertisement gives its target and target link-layer address");
 	f[79] = 0;
 	CHECK(!frame_claim(f, n, &c), "neighbour: an option of length 0 is refused, as RFC 4861 says");
 	f[79] = 1;
@@ -509,29 +510,33 @@ static void test_profile_section(void)
 	int ret;
 
 	ret = parse_profile(DIR_PROFILE "[pathcheck]\nrealserver = 192.0.2.11\nrealserver = 2001:db8::12\n"
-			    "port = tcp/80\nport = udp/53\ntimeout = 500ms\nretries = 0\n", &h, &d);
+					"port = tcp/80\nport = udp/53\ntimeout = 500ms\nretries = 0\n",
+			    &h, &d);
 	CHECK(ret == 0 && h.pathcheck.nrealservers == 2 && h.pathcheck.realservers[1].family == AF_INET6 &&
-	      h.pathcheck.realservers[0].line == 8 && h.pathcheck.nports == 2 &&
-	      h.pathcheck.ports[0].proto == IPPROTO_TCP && h.pathcheck.ports[1].port == 53 &&
-	      h.pathcheck.timeout_ms == 500 && h.pathcheck.retries == 0,
+		      h.pathcheck.realservers[0].line == 8 && h.pathcheck.nports == 2 &&
+		      h.pathcheck.ports[0].proto == IPPROTO_TCP && h.pathcheck.ports[1].port == 53 &&
+		      h.pathcheck.timeout_ms == 500 && h.pathcheck.retries == 0,
 	      "profile: [pathcheck] fills real servers, ports, timeout and retries");
 	host_free(&h);
 	diag_free(&d);
 	ret = parse_profile(DIR_PROFILE, &h, &d);
 	CHECK(ret == 0 && h.pathcheck.nrealservers == 0 && h.pathcheck.timeout_ms == PATHCHECK_TIMEOUT_MS &&
-	      h.pathcheck.retries == PATHCHECK_RETRIES, "profile: without [pathcheck], the defaults 2s and 3");
+		      h.pathcheck.retries == PATHCHECK_RETRIES,
+	      "profile: without [pathcheck], the defaults 2s and 3");
 	host_free(&h);
 	diag_free(&d);
 	ret = parse_profile(DIR_PROFILE "[pathcheck]\nrealserver = 192.0.2.11\nport = tcp/80\nrealserver = 192.0.2.11\n"
-			    "port = tcp/80\nrealserver = 192.0.2.100\nrealserver = 2001:db8::100\nport = udp/80\n", &h, &d);
+					"port = tcp/80\nrealserver = 192.0.2.100\nrealserver = 2001:db8::100\nport = udp/80\n",
+			    &h, &d);
 	CHECK(ret == 4 && has(&d, 10, "realserver 192.0.2.11 is listed again (first at line 8)") &&
-	      has(&d, 11, "port tcp/80 is listed again (first at line 9)") && has(&d, 12, "192.0.2.100: a VIP (line 5)") &&
-	      has(&d, 13, "2001:db8::100: a VIP (line 6)"),
+		      has(&d, 11, "port tcp/80 is listed again (first at line 9)") && has(&d, 12, "192.0.2.100: a VIP (line 5)") &&
+		      has(&d, 13, "2001:db8::100: a VIP (line 6)"),
 	      "profile: duplicates and VIPs as real servers are errors on their lines; udp/80 beside tcp/80 is fine");
 	host_free(&h);
 	diag_free(&d);
 	ret = parse_profile("[host]\nrole = director\ninterface = eth0\n[vip]\naddress = 192.0.2.100\n"
-			    "[pathcheck]\nrealserver = 2001:db8::11\nport = tcp/80\n", &h, &d);
+			    "[pathcheck]\nrealserver = 2001:db8::11\nport = tcp/80\n",
+			    &h, &d);
 	CHECK(ret == 1 && has(&d, 7, "no IPv6 VIP in [vip] to check it through"),
 	      "profile: a real server of a family no VIP has is an error");
 	host_free(&h);
@@ -545,16 +550,18 @@ static void test_profile_section(void)
 	host_free(&h);
 	diag_free(&d);
 	ret = parse_profile("[host]\nrole = realserver\ninterface = eth0\n[vip]\naddress = 192.0.2.100\n"
-			    "[pathcheck]\nrealserver = 192.0.2.11\n", &h, &d);
+			    "[pathcheck]\nrealserver = 192.0.2.11\n",
+			    &h, &d);
 	CHECK(ret == 1 && has(&d, 7, "[pathcheck] realserver: only a director sends to real servers (role = realserver at line 2)"),
 	      "profile: [pathcheck] on a real server is an error, and only that");
 	host_free(&h);
 	diag_free(&d);
 	ret = parse_profile(DIR_PROFILE "[pathcheck]\nrealserver = 192.0.2.11/32\nrealserver = 224.0.0.1\n"
-			    "realserver = 192.0.2.11, 192.0.2.12\nport = tcp/80,tcp/443\ntimeout = 9ms\nretries = 11\n", &h, &d);
+					"realserver = 192.0.2.11, 192.0.2.12\nport = tcp/80,tcp/443\ntimeout = 9ms\nretries = 11\n",
+			    &h, &d);
 	CHECK(ret == 6 && has(&d, 8, "without a prefix") && has(&d, 9, "multicast (224.0.0.0/4), not a real server's") &&
-	      has(&d, 10, "one address per line") && has(&d, 11, "one port per line") &&
-	      has(&d, 12, "from 10ms to 60s") && has(&d, 13, "0-10") && !has(&d, 0, "is missing"),
+		      has(&d, 10, "one address per line") && has(&d, 11, "one port per line") &&
+		      has(&d, 12, "from 10ms to 60s") && has(&d, 13, "0-10") && !has(&d, 0, "is missing"),
 	      "profile: each bad value names its line, and a key given with a bad value is not also missing");
 	host_free(&h);
 	diag_free(&d);
@@ -577,7 +584,7 @@ static void test_echo(void)
 		bool sum_ok = family == AF_INET ? checksum_finish(checksum_add(0, icmp, 16)) == 0
 						: l4_checksum_ok(f, family, proto);
 		CHECK(n == (family == AF_INET ? 60 : 14 + 40 + 16) && icmp[0] == (family == AF_INET ? 8 : 128) &&
-		      get16(icmp + 4) == 0x1234 && get16(icmp + 6) == 2 && sum_ok && !memcmp(f, mac_rs, 6),
+			      get16(icmp + 4) == 0x1234 && get16(icmp + 6) == 2 && sum_ok && !memcmp(f, mac_rs, 6),
 		      "echo: a %s echo request to the real server's MAC, identifier and sequence set, checksum verifies",
 		      family == AF_INET ? "ICMP" : "ICMPv6");
 		/* The reply: addresses swapped, type echo reply. */
@@ -586,7 +593,7 @@ static void test_echo(void)
 		memcpy(f + 14 + aoff + alen, tmp, alen);
 		f[14 + l3] = family == AF_INET ? 0 : 129;
 		CHECK(packet_parse(f, n, &pkt) && echo_reply_matches(&pkt, family, rs, us, 0x1234) &&
-		      !echo_reply_matches(&pkt, family, rs, us, 0x1235) && !echo_reply_matches(&pkt, family, us, us, 0x1234),
+			      !echo_reply_matches(&pkt, family, rs, us, 0x1235) && !echo_reply_matches(&pkt, family, us, us, 0x1234),
 		      "echo: the reply matches its real server and identifier, and nothing else");
 		f[14 + l3] = family == AF_INET ? 8 : 128;
 		CHECK(packet_parse(f, n, &pkt) && !echo_reply_matches(&pkt, family, rs, us, 0x1234),

@@ -115,7 +115,7 @@ static void test_dropin(void)
 	want_profile(&want, "eth0", "");
 	text = persist_render(&want, "/etc/lvsdr/web1.ini");
 	CHECK(text && strstr(text, "\nnet.ipv4.conf.all.arp_ignore = 1\nnet.ipv4.conf.eth0.arp_ignore = 1\n"
-			     "net.ipv4.conf.all.arp_announce = 2\nnet.ipv4.conf.eth0.arp_announce = 2\n"),
+				   "net.ipv4.conf.all.arp_announce = 2\nnet.ipv4.conf.eth0.arp_announce = 2\n"),
 	      "drop-in: a real server's knobs on conf/all and conf/eth0, in the dotted form");
 	CHECK(text && !strncmp(text, "# The ARP knobs of profile web1, a realserver on eth0 (lvsdr persist).\n", 71),
 	      "drop-in: the header names the profile, its role and the interface");
@@ -285,16 +285,17 @@ static void test_findings(void)
 	link_to("../sysctl.conf", "/etc/sysctl.d/99-sysctl.conf");
 	f = persist_boot_findings(root, &want, "vlan.ini", &n);
 	CHECK(n == 1 && !strcmp(f[0].subject, "arp_ignore") &&
-	      !strcmp(f[0].detail, "at boot /etc/sysctl.conf:2 sets conf/eth0.100/arp_ignore = 0, not 1, overriding "
-			      "/etc/sysctl.d/90-lvsdr-vlan.conf:6: remove it there"),
+		      !strcmp(f[0].detail, "at boot /etc/sysctl.conf:2 sets conf/eth0.100/arp_ignore = 0, not 1, overriding "
+					   "/etc/sysctl.d/90-lvsdr-vlan.conf:6: remove it there"),
 	      "findings: Debian's 99-sysctl.conf link brings /etc/sysctl.conf after the drop-in: named with its line "
-	      "(%s)", n ? f[0].detail : "none");
+	      "(%s)",
+	      n ? f[0].detail : "none");
 	free(f);
 
 	put("/usr/lib/sysctl.d/99-vendor.conf", "net.ipv4.conf.all.arp_announce = 1\n");
 	f = persist_boot_findings(root, &want, "vlan.ini", &n);
 	CHECK(n == 2 && strstr(f[1].detail, "/usr/lib/sysctl.d/99-vendor.conf:1 sets conf/all/arp_announce = 1, not 2") &&
-	      strstr(f[1].detail, "mask that file with one of the same name in /etc/sysctl.d"),
+		      strstr(f[1].detail, "mask that file with one of the same name in /etc/sysctl.d"),
 	      "findings: a packaged file is to be masked, not edited (%s)", n > 1 ? f[1].detail : "none");
 	free(f);
 	host_free(&want);

@@ -105,7 +105,7 @@ void test_plan(void)
 	plan_compute(&want, &live, &p);
 	CHECK(p.knobs[KNOB_IGNORE].verdict == VERDICT_DRIFT && p.knobs[KNOB_IGNORE].effective == 1 &&
 		      !strcmp(p.knobs[KNOB_IGNORE].detail, "conf/all/arp_ignore = 0, lvsdr writes 1: the host answers ARP "
-			      "for the VIPs on any NIC created or re-created later"),
+							   "for the VIPs on any NIC created or re-created later"),
 	      "plan: all=0 eth0=1 is effective 1, yet drift naming conf/all: %s", p.knobs[KNOB_IGNORE].detail);
 	CHECK(p.nsteps == 1 && p.steps[0].scope == SCOPE_ALL && p.steps[0].from == 0 && p.steps[0].to == 1,
 	      "plan: only conf/all is rewritten");
@@ -114,7 +114,7 @@ void test_plan(void)
 	plan_compute(&want, &live, &p);
 	CHECK(p.knobs[KNOB_IGNORE].verdict == VERDICT_DRIFT &&
 		      !strcmp(p.knobs[KNOB_IGNORE].detail, "conf/eth0/arp_ignore = 0, lvsdr writes 1: the host answers "
-			      "ARP for the VIPs on eth0 once conf/all is lowered") &&
+							   "ARP for the VIPs on eth0 once conf/all is lowered") &&
 		      p.nsteps == 1 && p.steps[0].scope == SCOPE_DEV,
 	      "plan: all=1 eth0=0 is drift naming conf/eth0, which alone is rewritten: %s", p.knobs[KNOB_IGNORE].detail);
 	plan_free(&p);
@@ -166,7 +166,7 @@ void test_plan(void)
 	CHECK(p.vips[0].verdict == VERDICT_DRIFT && !strcmp(p.vips[0].state, "wrong-prefix"),
 	      "plan: our own VIP with /24 on lo is drift");
 	CHECK(p.nsteps == 2 && p.steps[0].kind == STEP_ADDR_DEL && p.steps[0].addr.prefix == 24 &&
-	      p.steps[1].kind == STEP_ADDR_ADD && p.steps[1].addr.prefix == 32,
+		      p.steps[1].kind == STEP_ADDR_ADD && p.steps[1].addr.prefix == 32,
 	      "plan: /24 is removed before /32 is bound");
 	plan_free(&p);
 	host_free(&live);
@@ -251,7 +251,7 @@ void test_plan(void)
 	live.addrs[1].secondary = true;
 	plan_compute(&want, &live, &p);
 	CHECK(p.nsteps == 7 && p.steps[0].kind == STEP_ADDR_DEL && p.steps[0].addr.secondary &&
-	      p.steps[1].kind == STEP_ADDR_DEL && !p.steps[1].addr.secondary,
+		      p.steps[1].kind == STEP_ADDR_DEL && !p.steps[1].addr.secondary,
 	      "plan: an IPv4 secondary is removed before its primary");
 	plan_free(&p);
 	host_free(&live);

@@ -135,7 +135,8 @@ static void test_edits_in_place(void)
 	      "ipvs plan: a changed scheduler and weight are two edits in place, no delete (%zu steps)", p.nsteps);
 	CHECK(has_finding(&p, VERDICT_DRIFT, "scheduler wlc instead of rr"), "ipvs plan: scheduler finding");
 	CHECK(has_finding(&p, VERDICT_DRIFT, "real server 192.0.2.11:80: weight 3 instead of 5; forwarding nat "
-			  "instead of dr"), "ipvs plan: weight and forwarding finding");
+					     "instead of dr"),
+	      "ipvs plan: weight and forwarding finding");
 	const struct ipvs_step *e = &p.ipvs[p.steps[1].ipvs];
 	CHECK(e->change.dest.weight == 5 && e->undo.dest.weight == 3 && e->undo.dest.method == METHOD_NAT,
 	      "ipvs plan: the edit's undo restores weight 3 and NAT");
@@ -195,7 +196,8 @@ static void test_drain(void)
 	CHECK(count_op(&p, IPVS_DEST_EDIT) == 2 && count_op(&p, IPVS_DEST_DEL) == 2 && p.nsteps == 4,
 	      "ipvs plan: removed real servers drain first: 2 to weight 0, 2 deleted (%zu steps)", p.nsteps);
 	CHECK(has_finding(&p, VERDICT_DRIFT, "192.0.2.12:80 is not in the profile: weight 5 -> 0, deleted once its 3 "
-			  "active connections end or after 300s"), "ipvs plan: the drain is named");
+					     "active connections end or after 300s"),
+	      "ipvs plan: the drain is named");
 	CHECK(has_finding(&p, VERDICT_WARN, "192.0.2.13:80 is draining: weight 0, 2 active connections"),
 	      "ipvs plan: a draining real server is reported as draining");
 	CHECK(has_finding(&p, VERDICT_DRIFT, "192.0.2.14:80 drained (drain time over): deleted"),
@@ -341,7 +343,8 @@ static void test_blocked(void)
 	plan_compute(&want, &live, &p);
 	CHECK(p.nsteps == 0 && p.blocked == 2, "ipvs plan: a missing scheduler and an unreachable real server block");
 	CHECK(has_finding(&p, VERDICT_BLOCKED, "scheduler mh (line 0) is not available in this kernel (no module "
-			  "ip_vs_mh)"), "ipvs plan: the missing scheduler is named");
+					       "ip_vs_mh)"),
+	      "ipvs plan: the missing scheduler is named");
 	CHECK(has_finding(&p, VERDICT_BLOCKED, "real server 198.51.100.11:81 (line 0) is on no subnet of eth0"),
 	      "ipvs plan: a real server behind a router is named");
 	plan_free(&p);

@@ -15,9 +15,9 @@
 #include "profile.h"
 #include "util.h"
 
-#define RS "[host]\nrole = realserver\ninterface = eth0\n"  /* lines 1-3 */
-#define DIR "[host]\nrole = director\ninterface = eth0\n"   /* lines 1-3 */
-#define VIP "[vip]\naddress = 192.0.2.100\n"                 /* 2 lines */
+#define RS "[host]\nrole = realserver\ninterface = eth0\n" /* lines 1-3 */
+#define DIR "[host]\nrole = director\ninterface = eth0\n"  /* lines 1-3 */
+#define VIP "[vip]\naddress = 192.0.2.100\n"		   /* 2 lines */
 
 /* Parse from a buffer of exactly len bytes, no NUL after it, so the
  * sanitizers catch any read past the end. */
@@ -161,7 +161,7 @@ static void test_realserver_defaults(void)
 	CHECK(h.nvips == 1 && h.vips[0].family == AF_INET && vip_is(&h.vips[0], "192.0.2.100", 32, 5),
 	      "profile: one VIP 192.0.2.100/32 from line 5");
 	CHECK(h.garp.count == LVSDR_GARP_COUNT && h.garp.interval_ms == LVSDR_GARP_INTERVAL_MS &&
-	      h.garp.refresh_ms == LVSDR_GARP_REFRESH_MS && h.garp.mode == LVSDR_GARP_MODE,
+		      h.garp.refresh_ms == LVSDR_GARP_REFRESH_MS && h.garp.mode == LVSDR_GARP_MODE,
 	      "profile: realserver carries the GARP defaults");
 	CHECK(h.addrs == NULL && h.naddrs == 0, "profile: no live addresses in a desired host");
 	host_free(&h);
@@ -169,7 +169,8 @@ static void test_realserver_defaults(void)
 
 	/* The defaults as written out in lvsdr.ini(5)'s first example. */
 	ret = parse("; web1\n" RS "\n[arp]\nignore = 1      ; on eth0\nannounce = 2    ; never the VIP\n\n"
-		    "[vip]\naddress = 192.0.2.10\naddress = 192.0.2.11\n", &h, &d);
+		    "[vip]\naddress = 192.0.2.10\naddress = 192.0.2.11\n",
+		    &h, &d);
 	CHECK(ret == 0, "profile: the man page's real server example is valid");
 	CHECK(knob_is(&h, KNOB_IGNORE, true, true, 1, 7) && knob_is(&h, KNOB_ANNOUNCE, true, true, 2, 8),
 	      "profile: explicit ignore/announce record their lines 7 and 8");
@@ -180,8 +181,8 @@ static void test_realserver_defaults(void)
 
 	ret = parse(RS "[arp]\nignore = 2\nfilter = 1\naccept = 2\nnotify = 1\n" VIP, &h, &d);
 	CHECK(ret == 0 && knob_is(&h, KNOB_IGNORE, true, true, 2, 5) && knob_is(&h, KNOB_ANNOUNCE, true, true, 2, 0) &&
-	      knob_is(&h, KNOB_FILTER, true, true, 1, 6) && knob_is(&h, KNOB_ACCEPT, true, true, 2, 7) &&
-	      knob_is(&h, KNOB_NOTIFY, true, true, 1, 8),
+		      knob_is(&h, KNOB_FILTER, true, true, 1, 6) && knob_is(&h, KNOB_ACCEPT, true, true, 2, 7) &&
+		      knob_is(&h, KNOB_NOTIFY, true, true, 1, 8),
 	      "profile: realserver ignore = 2 plus filter/accept/notify, announce still defaults to 2");
 	host_free(&h);
 	diag_free(&d);
@@ -208,15 +209,15 @@ static void test_director_defaults(void)
 	ret = parse(DIR "[arp]\nignore = 0\nannounce = 0\nfilter = 1\naccept = 1\nnotify = 1\n" VIP, &h, &d);
 	CHECK(ret == 0, "profile: a director may set ignore = 0 and announce = 0");
 	CHECK(knob_is(&h, KNOB_IGNORE, true, true, 0, 5) && knob_is(&h, KNOB_ANNOUNCE, true, true, 0, 6) &&
-	      knob_is(&h, KNOB_FILTER, true, true, 1, 7) && knob_is(&h, KNOB_ACCEPT, true, true, 1, 8) &&
-	      knob_is(&h, KNOB_NOTIFY, true, true, 1, 9),
+		      knob_is(&h, KNOB_FILTER, true, true, 1, 7) && knob_is(&h, KNOB_ACCEPT, true, true, 1, 8) &&
+		      knob_is(&h, KNOB_NOTIFY, true, true, 1, 9),
 	      "profile: every knob a director sets is managed on all and eth0 with its line");
 	host_free(&h);
 	diag_free(&d);
 
 	ret = parse(DIR "[arp]\nignore = 8\naccept = 2\n" VIP, &h, &d);
 	CHECK(ret == 0 && knob_is(&h, KNOB_IGNORE, true, true, 8, 5) && knob_is(&h, KNOB_ACCEPT, true, true, 2, 6) &&
-	      knob_unmanaged(&h, KNOB_ANNOUNCE),
+		      knob_unmanaged(&h, KNOB_ANNOUNCE),
 	      "profile: director ignore = 8 and accept = 2 are taken; announce stays unmanaged");
 	host_free(&h);
 	diag_free(&d);
@@ -224,14 +225,28 @@ static void test_director_defaults(void)
 
 static void test_knob_values(void)
 {
-	static const struct { const char *key, *value; bool ok; } cases[] = {
-		{ "ignore", "0", true }, { "ignore", "3", true }, { "ignore", "8", true },
-		{ "ignore", "4", false }, { "ignore", "5", false }, { "ignore", "6", false }, { "ignore", "7", false },
-		{ "ignore", "9", false }, { "ignore", "-1", false },
-		{ "announce", "2", true }, { "announce", "3", false }, { "announce", "-1", false },
-		{ "filter", "1", true }, { "filter", "2", false },
-		{ "accept", "2", true }, { "accept", "3", false },
-		{ "notify", "1", true }, { "notify", "2", false },
+	static const struct {
+		const char *key, *value;
+		bool ok;
+	} cases[] = {
+		{ "ignore", "0", true },
+		{ "ignore", "3", true },
+		{ "ignore", "8", true },
+		{ "ignore", "4", false },
+		{ "ignore", "5", false },
+		{ "ignore", "6", false },
+		{ "ignore", "7", false },
+		{ "ignore", "9", false },
+		{ "ignore", "-1", false },
+		{ "announce", "2", true },
+		{ "announce", "3", false },
+		{ "announce", "-1", false },
+		{ "filter", "1", true },
+		{ "filter", "2", false },
+		{ "accept", "2", true },
+		{ "accept", "3", false },
+		{ "notify", "1", true },
+		{ "notify", "2", false },
 	};
 	char text[256], name[64];
 
@@ -280,7 +295,7 @@ static void test_scope(void)
 
 	ret = parse(DIR "[arp]\nnotify = 1\nscope = interface\nfilter = 1\n" VIP, &h, &d);
 	CHECK(ret == 0 && knob_is(&h, KNOB_NOTIFY, false, true, 1, 5) && knob_is(&h, KNOB_FILTER, false, true, 1, 7) &&
-	      knob_unmanaged(&h, KNOB_IGNORE),
+		      knob_unmanaged(&h, KNOB_IGNORE),
 	      "profile: scope = interface applies to knobs set before and after it");
 	host_free(&h);
 	diag_free(&d);
@@ -305,19 +320,22 @@ static void test_garp(void)
 
 	ret = parse(DIR VIP "[garp]\ncount = 1\ninterval = 10s\nrefresh = 0ms\nmode = reply\n", &h, &d);
 	CHECK(ret == 0 && h.garp.count == 1 && h.garp.interval_ms == 10000 && h.garp.refresh_ms == 0 &&
-	      h.garp.mode == GARP_REPLY, "profile: garp count 1, interval 10s, refresh 0ms, mode reply");
+		      h.garp.mode == GARP_REPLY,
+	      "profile: garp count 1, interval 10s, refresh 0ms, mode reply");
 	host_free(&h);
 	diag_free(&d);
 
 	ret = parse(DIR VIP "[garp]\ncount = 100\ninterval = 0\nrefresh = 3600s\nmode = request\n", &h, &d);
 	CHECK(ret == 0 && h.garp.count == 100 && h.garp.interval_ms == 0 && h.garp.refresh_ms == 3600000 &&
-	      h.garp.mode == GARP_REQUEST, "profile: garp count 100, interval 0, refresh 3600s, mode request");
+		      h.garp.mode == GARP_REQUEST,
+	      "profile: garp count 100, interval 0, refresh 3600s, mode request");
 	host_free(&h);
 	diag_free(&d);
 
 	ret = parse(DIR VIP "[garp]\ninterval = 250ms\nrefresh = 5s\nmode = both\n", &h, &d);
 	CHECK(ret == 0 && h.garp.count == 3 && h.garp.interval_ms == 250 && h.garp.refresh_ms == 5000 &&
-	      h.garp.mode == GARP_BOTH, "profile: garp count left at 3 when only the others are set");
+		      h.garp.mode == GARP_BOTH,
+	      "profile: garp count left at 3 when only the others are set");
 	host_free(&h);
 	diag_free(&d);
 
@@ -329,20 +347,33 @@ static void test_garp(void)
 
 	ret = parse(DIR VIP "[garp]\ncount = 0\ninterval = 1.5s\nrefresh = 3601s\nmode = Both\n", &h, &d);
 	CHECK(ret == 4 && has_error(&d, 7, "[garp] count = 0: must be a whole number, 1-100") &&
-	      has_error(&d, 8, "[garp] interval = 1.5s") && has_error(&d, 9, "[garp] refresh = 3601s") &&
-	      has_error(&d, 10, "[garp] mode = Both: must be request, reply or both"),
+		      has_error(&d, 8, "[garp] interval = 1.5s") && has_error(&d, 9, "[garp] refresh = 3601s") &&
+		      has_error(&d, 10, "[garp] mode = Both: must be request, reply or both"),
 	      "profile: four bad garp values, four errors on lines 7-10");
 	CHECK(h.garp.count == 3 && h.garp.interval_ms == 100 && h.garp.refresh_ms == 0 && h.garp.mode == GARP_BOTH,
 	      "profile: a refused garp value leaves the default in place");
 	host_free(&h);
 	diag_free(&d);
 
-	static const struct { const char *line; } bad[] = {
-		{ "count = 101" }, { "count = -1" }, { "count = 1e2" }, { "count = three" },
-		{ "interval = 10001ms" }, { "interval = 11s" }, { "interval = 100" }, { "interval = 100MS" },
-		{ "interval = -1ms" }, { "interval = 4294968s" },
-		{ "refresh = 3600001ms" }, { "refresh = -1s" }, { "refresh = 5m" }, { "refresh = 4294967296ms" },
-		{ "mode = arp" }, { "mode = request reply" },
+	static const struct {
+		const char *line;
+	} bad[] = {
+		{ "count = 101" },
+		{ "count = -1" },
+		{ "count = 1e2" },
+		{ "count = three" },
+		{ "interval = 10001ms" },
+		{ "interval = 11s" },
+		{ "interval = 100" },
+		{ "interval = 100MS" },
+		{ "interval = -1ms" },
+		{ "interval = 4294968s" },
+		{ "refresh = 3600001ms" },
+		{ "refresh = -1s" },
+		{ "refresh = 5m" },
+		{ "refresh = 4294967296ms" },
+		{ "mode = arp" },
+		{ "mode = request reply" },
 	};
 	char text[256];
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -352,7 +383,7 @@ static void test_garp(void)
 
 	ret = parse(RS VIP "[garp]\ncount = 3\nmode = both\n", &h, &d);
 	CHECK(ret == 2 && has_error(&d, 7, "[garp] count: only a director announces VIPs (role = realserver at line 2)") &&
-	      has_error(&d, 8, "[garp] mode: only a director"),
+		      has_error(&d, 8, "[garp] mode: only a director"),
 	      "profile: garp keys on a realserver are errors on their own lines, naming the role line");
 	host_free(&h);
 	diag_free(&d);
@@ -366,19 +397,22 @@ static void test_vip_prefixes(void)
 	int ret;
 
 	ret = parse(RS "[vip]\naddress = 192.0.2.100\naddress = 2001:db8::100\naddress = 192.0.2.101/32\n"
-		    "address = 2001:db8::101/128\n", &h, &d);
+		       "address = 2001:db8::101/128\n",
+		    &h, &d);
 	CHECK(ret == 0 && h.nvips == 4, "profile: realserver with four VIPs, with and without /32 and /128");
 	CHECK(h.nvips == 4 && vip_is(&h.vips[0], "192.0.2.100", 32, 5) && vip_is(&h.vips[1], "2001:db8::100", 128, 6) &&
-	      vip_is(&h.vips[2], "192.0.2.101", 32, 7) && vip_is(&h.vips[3], "2001:db8::101", 128, 8) &&
-	      h.vips[1].family == AF_INET6, "profile: realserver VIPs default to /32 and /128");
+		      vip_is(&h.vips[2], "192.0.2.101", 32, 7) && vip_is(&h.vips[3], "2001:db8::101", 128, 8) &&
+		      h.vips[1].family == AF_INET6,
+	      "profile: realserver VIPs default to /32 and /128");
 	host_free(&h);
 	diag_free(&d);
 
 	ret = parse(DIR "[vip]\naddress = 192.0.2.100/24\naddress = 2001:db8::100/64\naddress = 198.51.100.1\n"
-		    "address = 2001:db8:1::1\naddress = 198.51.100.2/1\n", &h, &d);
+			"address = 2001:db8:1::1\naddress = 198.51.100.2/1\n",
+		    &h, &d);
 	CHECK(ret == 0 && h.nvips == 5 && vip_is(&h.vips[0], "192.0.2.100", 24, 5) &&
-	      vip_is(&h.vips[1], "2001:db8::100", 64, 6) && vip_is(&h.vips[2], "198.51.100.1", 32, 7) &&
-	      vip_is(&h.vips[3], "2001:db8:1::1", 128, 8) && vip_is(&h.vips[4], "198.51.100.2", 1, 9),
+		      vip_is(&h.vips[1], "2001:db8::100", 64, 6) && vip_is(&h.vips[2], "198.51.100.1", 32, 7) &&
+		      vip_is(&h.vips[3], "2001:db8:1::1", 128, 8) && vip_is(&h.vips[4], "198.51.100.2", 1, 9),
 	      "profile: director keeps a given prefix (/24, /64, /1) and defaults to /32 and /128");
 	host_free(&h);
 	diag_free(&d);
@@ -405,23 +439,45 @@ static void test_vip_prefixes(void)
 
 static void test_reserved(void)
 {
-	static const struct { const char *addr, *why; } cases[] = {
-		{ "0.0.0.0", "\"this network\" (0.0.0.0/8)" }, { "0.255.255.255", "this network" },
-		{ "1.0.0.1", NULL }, { "126.255.255.255", NULL },
-		{ "127.0.0.1", "loopback (127.0.0.0/8)" }, { "127.255.255.255", "loopback" }, { "128.0.0.0", NULL },
-		{ "169.253.255.255", NULL }, { "169.254.0.0", "link-local (169.254.0.0/16)" },
-		{ "169.254.255.255", "link-local" }, { "169.255.0.0", NULL },
-		{ "192.0.2.0", NULL }, { "192.0.2.255", NULL }, { "223.255.255.255", NULL },
-		{ "224.0.0.0", "multicast (224.0.0.0/4)" }, { "239.255.255.255", "multicast" },
-		{ "240.0.0.0", "reserved (240.0.0.0/4)" }, { "255.255.255.254", "reserved" },
-		{ "255.255.255.255", "the broadcast address" }, { "127.0.0.1/8", "loopback" },
-		{ "::", "the unspecified address" }, { "::1", "the loopback address" }, { "::1/128", "loopback" },
-		{ "fe80::1", "link-local (fe80::/10)" }, { "FE80::1", "link-local" }, { "febf:ffff::1", "link-local" },
-		{ "fe80::1/64", "link-local" }, { "fec0::1", NULL },
-		{ "ff02::1", "multicast (ff00::/8)" }, { "ff00::", "multicast" },
+	static const struct {
+		const char *addr, *why;
+	} cases[] = {
+		{ "0.0.0.0", "\"this network\" (0.0.0.0/8)" },
+		{ "0.255.255.255", "this network" },
+		{ "1.0.0.1", NULL },
+		{ "126.255.255.255", NULL },
+		{ "127.0.0.1", "loopback (127.0.0.0/8)" },
+		{ "127.255.255.255", "loopback" },
+		{ "128.0.0.0", NULL },
+		{ "169.253.255.255", NULL },
+		{ "169.254.0.0", "link-local (169.254.0.0/16)" },
+		{ "169.254.255.255", "link-local" },
+		{ "169.255.0.0", NULL },
+		{ "192.0.2.0", NULL },
+		{ "192.0.2.255", NULL },
+		{ "223.255.255.255", NULL },
+		{ "224.0.0.0", "multicast (224.0.0.0/4)" },
+		{ "239.255.255.255", "multicast" },
+		{ "240.0.0.0", "reserved (240.0.0.0/4)" },
+		{ "255.255.255.254", "reserved" },
+		{ "255.255.255.255", "the broadcast address" },
+		{ "127.0.0.1/8", "loopback" },
+		{ "::", "the unspecified address" },
+		{ "::1", "the loopback address" },
+		{ "::1/128", "loopback" },
+		{ "fe80::1", "link-local (fe80::/10)" },
+		{ "FE80::1", "link-local" },
+		{ "febf:ffff::1", "link-local" },
+		{ "fe80::1/64", "link-local" },
+		{ "fec0::1", NULL },
+		{ "ff02::1", "multicast (ff00::/8)" },
+		{ "ff00::", "multicast" },
 		{ "::ffff:192.0.2.1", "IPv4-mapped (::ffff:0:0/96), not usable as a VIP; write the IPv4 address" },
-		{ "::ffff:0:0", "IPv4-mapped" }, { "::ffff:c000:201", "IPv4-mapped" },
-		{ "2001:db8::", NULL }, { "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", NULL }, { "64:ff9b::c000:201", NULL },
+		{ "::ffff:0:0", "IPv4-mapped" },
+		{ "::ffff:c000:201", "IPv4-mapped" },
+		{ "2001:db8::", NULL },
+		{ "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", NULL },
+		{ "64:ff9b::c000:201", NULL },
 	};
 	char text[256], name[96];
 
@@ -446,7 +502,7 @@ static void test_duplicates(void)
 	ret = parse(RS "[vip]\naddress = 2001:db8::100\naddress = 2001:DB8:0:0::100/128\naddress = 2001:db8:0000::0100\n",
 		    &h, &d);
 	CHECK(ret == 2 && has_error(&d, 6, "[vip] address 2001:db8::100 is listed again (first at line 5)") &&
-	      has_error(&d, 7, "[vip] address 2001:db8::100 is listed again (first at line 5)"),
+		      has_error(&d, 7, "[vip] address 2001:db8::100 is listed again (first at line 5)"),
 	      "profile: one IPv6 VIP spelt three ways: errors on lines 6 and 7, both naming line 5, canonical text");
 	if (ret != 2)
 		show(&d);
@@ -454,15 +510,16 @@ static void test_duplicates(void)
 	diag_free(&d);
 
 	ret = parse(DIR "[vip]\naddress = 2001:db8::1/64\naddress = 198.51.100.7/24\naddress = 2001:db8:0::1\n"
-		    "address = 198.51.100.7\naddress = 198.51.100.8\n", &h, &d);
+			"address = 198.51.100.7\naddress = 198.51.100.8\n",
+		    &h, &d);
 	CHECK(ret == 2 && has_error(&d, 7, "2001:db8::1 is listed again (first at line 5)") &&
-	      has_error(&d, 8, "198.51.100.7 is listed again (first at line 6)"),
+		      has_error(&d, 8, "198.51.100.7 is listed again (first at line 6)"),
 	      "profile: duplicates are found across prefixes and interleaved families");
 	host_free(&h);
 	diag_free(&d);
 
 	expect_valid("VIPs that differ in the last bit", DIR "[vip]\naddress = 198.51.100.7\naddress = 198.51.100.6\n"
-		     "address = 2001:db8::7\naddress = 2001:db8::6\n");
+							     "address = 2001:db8::7\naddress = 2001:db8::6\n");
 	expect_valid("an IPv4 VIP and the IPv6 VIP with the same low bytes",
 		     DIR "[vip]\naddress = 192.0.2.1\naddress = 2001:db8::c000:201\naddress = ::c000:201\n");
 
@@ -492,10 +549,12 @@ static void test_line_endings(void)
 	int ret;
 
 	ret = parse("\xEF\xBB\xBF[host]\r\nrole = director\r\ninterface = eth0\r\n\r\n[vip]\r\naddress = 192.0.2.100\r\n"
-		    "[garp]\r\nmode = reply\r\n", &h, &d);
+		    "[garp]\r\nmode = reply\r\n",
+		    &h, &d);
 	CHECK(ret == 0, "profile: BOM and CRLF are accepted");
 	CHECK(!strcmp(h.ifname, "eth0") && h.nvips == 1 && vip_is(&h.vips[0], "192.0.2.100", 32, 6) &&
-	      h.garp.mode == GARP_REPLY, "profile: CRLF leaves no carriage return in any value, lines still count");
+		      h.garp.mode == GARP_REPLY,
+	      "profile: CRLF leaves no carriage return in any value, lines still count");
 	host_free(&h);
 	diag_free(&d);
 
@@ -514,13 +573,13 @@ static void test_line_endings(void)
 		     "byte order mark at column 1: one is allowed only at the start of the file");
 	expect_some_error("two BOMs at the start", "\xEF\xBB\xBF\xEF\xBB\xBF" DIR VIP, 1, "byte order mark at column 1");
 	expect_some_error("a lone CR inside a line", DIR "[vip]\naddress = 192.0.2.100\r; x\n", 5,
-		     "carriage return at column 22, inside the line");
+			  "carriage return at column 22, inside the line");
 	expect_some_error("old Mac CR-only endings", "[host]\rrole = director\rinterface = eth0\r[vip]\raddress = 192.0.2.100\r",
-		     1, "carriage return at column 7");
+			  1, "carriage return at column 7");
 	expect_error("non-ASCII column counts after the BOM", "\xEF\xBB\xBF\xC2\xA0\n" DIR VIP, 1,
 		     "non-ASCII byte 0xc2 at column 1");
 	expect_some_error("tab is fine, other control characters are not", DIR "[vip]\naddress =\t192.0.2.100\x0b\n", 5,
-		     "control character 0x0b at column 22");
+			  "control character 0x0b at column 22");
 	expect_some_error("DEL", DIR "[vip]\naddress = 192.0.2.100\x7f\n", 5, "control character 0x7f at column 22");
 	expect_some_error("NBSP inside a value", DIR "[vip]\naddress = 192.0.2.100\xC2\xA0\n", 5, "non-ASCII byte 0xc2 at column 22");
 
@@ -599,7 +658,8 @@ static void test_lengths(void)
 		ret = parse(text, &h, &d);
 		CHECK(has_error(&d, 2, "key and value are"),
 		      "profile: key and value of the stated limit + 1 (%u) characters are refused as too long "
-		      "(BUG: accepted, one more than lvsdr.ini(5) and the message allow)", limit + 1);
+		      "(BUG: accepted, one more than lvsdr.ini(5) and the message allow)",
+		      limit + 1);
 		host_free(&h);
 		diag_free(&d);
 		snprintf(text, sizeof(text), "[host]\nrole = %.*s\ninterface = eth0\n" VIP, (int)(limit - 4), value);
@@ -645,7 +705,8 @@ static void test_structure_errors(void)
 	diag_free(&d);
 	ret = parse("; nothing\n\n  \n# at all\n", &h, &d);
 	CHECK(ret == 3 && has_error(&d, 0, "[host] role is missing") && has_error(&d, 0, "[host] interface is missing") &&
-	      has_error(&d, 0, "[vip] address is missing"), "profile: only comments gives the three missing-key errors");
+		      has_error(&d, 0, "[vip] address is missing"),
+	      "profile: only comments gives the three missing-key errors");
 	host_free(&h);
 	diag_free(&d);
 }
@@ -684,7 +745,8 @@ static void test_order(void)
 	/* lvsdr.ini(5) DIAGNOSTICS, verbatim. */
 	ret = parse("; web1: a real server, with mistakes\n[host]\nrole = realserver\ninterface: eth0\n\n[arp]\n"
 		    "ignore = 5\nannounce = 1\n\n[vip]\nadress = 192.0.2.12\naddress = 192.0.2.10/24\n"
-		    "address = 192.0.2.10\n\n[garp]\ncount = 3\n", &h, &d);
+		    "address = 192.0.2.10\n\n[garp]\ncount = 3\n",
+		    &h, &d);
 	out = printed(&d);
 	const char *want =
 		"t.ini:4: expected \"key = value\", found \"interface: eth0\" (lvsdr takes only '=' between key and value)\n"
@@ -706,7 +768,8 @@ static void test_order(void)
 
 	/* Errors found while reading and after it, interleaved by line. */
 	ret = parse("[vip]\naddress = 192.0.2.1/24\n[host]\nrole = realserver\nbogus = 1\n[garp]\nmode = both\n"
-		    "[arp]\nannounce = 0\n[vip]\n", &h, &d);
+		    "[arp]\nannounce = 0\n[vip]\n",
+		    &h, &d);
 	out = printed(&d);
 	CHECK(ret == 6 && print_ordered(out), "profile: errors print sorted by line, whole-file ones last");
 	CHECK(strstr(out, "t.ini:2: [vip] address = 192.0.2.1/24") == out, "profile: the line 2 error found last prints first");
@@ -737,7 +800,7 @@ static void test_cap(void)
 	CHECK(ret == 152 && d.errors == 152, "profile: 150 unknown keys and 2 missing keys count 152 errors");
 	CHECK(d.count == DIAG_MAX_SHOWN && d.dropped == 52, "profile: 100 messages kept, 52 counted only");
 	CHECK(lines == 101 && strstr(out, "\nt.ini: 52 more errors not shown\n") != NULL &&
-	      strstr(out, "t.ini:4: unknown key knob0 in [arp]") == out,
+		      strstr(out, "t.ini:4: unknown key knob0 in [arp]") == out,
 	      "profile: 100 messages print, then \"52 more errors not shown\"");
 	CHECK(print_ordered(out), "profile: the capped messages are in line order");
 	free(out);
@@ -829,7 +892,8 @@ static void test_load(void)
 	if (!dir)
 		return;
 
-	const char *good = "\xEF\xBB\xBF" "[host]\r\nrole = realserver\r\ninterface = eth0\r\n[vip]\r\naddress = 192.0.2.100\r\n";
+	const char *good = "\xEF\xBB\xBF"
+			   "[host]\r\nrole = realserver\r\ninterface = eth0\r\n[vip]\r\naddress = 192.0.2.100\r\n";
 	path = write_file(dir, "good.ini", good, strlen(good));
 	memset(&d, 0, sizeof(d));
 	ret = profile_load(path, &h, &d);
@@ -917,8 +981,10 @@ static void test_load(void)
 
 	/* Every profile shipped as good must stay good. */
 	static const char *const shipped[] = {
-		"tests/good-profiles/bom-crlf.ini", "tests/good-profiles/vip6-forms.ini",
-		"tests/good-profiles/garp-extremes.ini", "tests/good-profiles/director-wide-prefix.ini",
+		"tests/good-profiles/bom-crlf.ini",
+		"tests/good-profiles/vip6-forms.ini",
+		"tests/good-profiles/garp-extremes.ini",
+		"tests/good-profiles/director-wide-prefix.ini",
 	};
 	for (size_t i = 0; i < sizeof(shipped) / sizeof(shipped[0]); i++) {
 		if (access(shipped[i], R_OK) != 0)

@@ -76,22 +76,22 @@ static bool services_sorted(const struct host *h)
 static void test_defaults_and_order(void)
 {
 	static const char text[] = HEAD
-		"[service web6]\n"                     /* 9 */
+		"[service web6]\n" /* 9 */
 		"address = 2001:db8::100\n"
 		"port = tcp/443\n"
 		"realserver = [2001:db8::12]:443\n"    /* 12 */
 		"realserver = 2001:db8::11 weight=0\n" /* 13 */
 		"\n"
-		"[service mark]\n"                     /* 15 */
+		"[service mark]\n" /* 15 */
 		"fwmark = 7\n"
-		"realserver = 192.0.2.12\n"            /* 17 */
+		"realserver = 192.0.2.12\n" /* 17 */
 		"\n"
-		"[service web]\n"                      /* 19 */
+		"[service web]\n" /* 19 */
 		"address = 192.0.2.100\n"
 		"port = tcp/80\n"
-		"realserver = 192.0.2.12 method=tunnel\n" /* 22 */
+		"realserver = 192.0.2.12 method=tunnel\n"			  /* 22 */
 		"realserver = 192.0.2.11:80 weight=5 uthreshold=9 lthreshold=4\n" /* 23 */
-		"realserver = 192.0.2.9\n";            /* 24 */
+		"realserver = 192.0.2.9\n";					  /* 24 */
 	struct host h;
 	struct diag d;
 	int ret = parse(text, &h, &d);
@@ -104,23 +104,24 @@ static void test_defaults_and_order(void)
 	}
 	const struct ipvs_service *web = by_name(&h, "web"), *mark = by_name(&h, "mark"), *web6 = by_name(&h, "web6");
 	CHECK(services_sorted(&h) && svc_is(web, "web", "tcp/192.0.2.100:80", 19) &&
-	      svc_is(mark, "mark", "fwmark 7 (IPv4)", 15) && svc_is(web6, "web6", "tcp/[2001:db8::100]:443", 9),
+		      svc_is(mark, "mark", "fwmark 7 (IPv4)", 15) && svc_is(web6, "web6", "tcp/[2001:db8::100]:443", 9),
 	      "service: kept in ipvs_service_compare order, names and header lines with them");
 	CHECK(!strcmp(web->scheduler, "wlc") && web->flags == 0 && web->timeout == 0 && web->persist_prefix == 32 &&
-	      web->drain_ms == 300000 && web->proto == IPPROTO_TCP && web->port == 80 && web->family == AF_INET,
+		      web->drain_ms == 300000 && web->proto == IPPROTO_TCP && web->port == 80 && web->family == AF_INET,
 	      "service: defaults are wlc, no flags, not persistent, prefix /32, drain 300s");
 	CHECK(web6->persist_prefix == 128 && web6->family == AF_INET6, "service: an IPv6 service's prefix is /128");
 	CHECK(web->ndests == 3 && dest_is(&web->dests[0], "192.0.2.9:80", 1, METHOD_DR, 24) &&
-	      dest_is(&web->dests[1], "192.0.2.11:80", 5, METHOD_DR, 23) &&
-	      dest_is(&web->dests[2], "192.0.2.12:80", 1, METHOD_TUNNEL, 22),
+		      dest_is(&web->dests[1], "192.0.2.11:80", 5, METHOD_DR, 23) &&
+		      dest_is(&web->dests[2], "192.0.2.12:80", 1, METHOD_TUNNEL, 22),
 	      "service: real servers sorted by address, the service's port filled in, weight 1 and dr by default");
 	CHECK(web->dests[1].uthreshold == 9 && web->dests[1].lthreshold == 4 && web->dests[0].uthreshold == 0 &&
-	      web->dests[0].lthreshold == 0, "service: thresholds as given, 0 (none) by default");
+		      web->dests[0].lthreshold == 0,
+	      "service: thresholds as given, 0 (none) by default");
 	CHECK(web6->ndests == 2 && dest_is(&web6->dests[0], "[2001:db8::11]:443", 0, METHOD_DR, 13) &&
-	      dest_is(&web6->dests[1], "[2001:db8::12]:443", 1, METHOD_DR, 12),
+		      dest_is(&web6->dests[1], "[2001:db8::12]:443", 1, METHOD_DR, 12),
 	      "service: IPv6 real servers with and without [addr]:port, weight=0 kept");
 	CHECK(mark->fwmark == 7 && mark->proto == 0 && mark->port == 0 && mark->ndests == 1 &&
-	      dest_is(&mark->dests[0], "192.0.2.12", 1, METHOD_DR, 17),
+		      dest_is(&mark->dests[0], "192.0.2.12", 1, METHOD_DR, 17),
 	      "service: a fwmark service has no protocol or port, nor do its real servers");
 out:
 	host_free(&h);
@@ -150,15 +151,16 @@ static void test_flags(void)
 				  *m = by_name(&h, "d");
 	CHECK(services_sorted(&h), "service flags: kept in ipvs_service_compare order");
 	CHECK(!strcmp(a->name, "a") && a->flags == (LVSDR_SVC_SCHED1 | LVSDR_SVC_SCHED2 | LVSDR_SVC_PERSISTENT) &&
-	      a->timeout == 600 && a->persist_prefix == 24 && a->drain_ms == 1500 && !strcmp(a->scheduler, "sh"),
+		      a->timeout == 600 && a->persist_prefix == 24 && a->drain_ms == 1500 && !strcmp(a->scheduler, "sh"),
 	      "service flags: sh-fallback and sh-port are SCHED1 and SCHED2; persistence 600 s over a /24");
 	CHECK(!strcmp(b->name, "b") && b->flags == (LVSDR_SVC_SCHED2 | LVSDR_SVC_ONEPACKET) && b->timeout == 0,
 	      "service flags: mh-fallback = no sets nothing, mh-port SCHED2, one-packet ONEPACKET");
 	CHECK(!strcmp(c->name, "c") && c->proto == IPPROTO_SCTP && c->port == 5060 && c->timeout == 5 &&
-	      c->flags == LVSDR_SVC_PERSISTENT && c->persist_prefix == 128,
+		      c->flags == LVSDR_SVC_PERSISTENT && c->persist_prefix == 128,
 	      "service flags: sctp/5060, persistence 5000ms is 5 s, IPv6 prefix /128 by default");
 	CHECK(!strcmp(m->name, "d") && m->fwmark == 4294967295u && m->family == AF_INET6 &&
-	      m->flags == LVSDR_SVC_ONEPACKET, "service flags: fwmark 2^32-1, family ipv6, one-packet");
+		      m->flags == LVSDR_SVC_ONEPACKET,
+	      "service flags: fwmark 2^32-1, family ipv6, one-packet");
 out:
 	host_free(&h);
 	diag_free(&d);
@@ -169,17 +171,17 @@ out:
 static void test_error_lines(void)
 {
 	static const char text[] =
-		"[service b]\n"                         /* 1 */
+		"[service b]\n" /* 1 */
 		"address = 192.0.2.100\n"
 		"port = tcp/80\n"
-		"realserver = 192.0.2.11:81\n"          /* 4: port */
-		"realserver = 192.0.2.12\n"             /* 5 */
-		"realserver = 192.0.2.12\n"             /* 6: twice */
-		"[service a]\n"                         /* 7: same as b */
+		"realserver = 192.0.2.11:81\n" /* 4: port */
+		"realserver = 192.0.2.12\n"    /* 5 */
+		"realserver = 192.0.2.12\n"    /* 6: twice */
+		"[service a]\n"		       /* 7: same as b */
 		"address = 192.0.2.100\n"
 		"port = tcp/80\n"
 		"[host]\nrole = director\ninterface = eth0\n" /* 10-12 */
-		"[vip]\naddress = 192.0.2.100\n";       /* 13-14: after the services */
+		"[vip]\naddress = 192.0.2.100\n";	      /* 13-14: after the services */
 	struct host h;
 	struct diag d;
 	int ret = parse(text, &h, &d);
@@ -195,7 +197,8 @@ static void test_error_lines(void)
 	/* A refused mark or a missing port makes no service to compare: one
 	 * error each, no "same service" on top. */
 	ret = parse(HEAD "[service a]\nfwmark = 0\n[service b]\nfwmark = x\n[service c]\naddress = 192.0.2.100\n"
-		    "[service d]\naddress = 192.0.2.100\n", &h, &d);
+			 "[service d]\naddress = 192.0.2.100\n",
+		    &h, &d);
 	ok = ret == 4 && has_error(&d, 10, "fwmark = 0") && has_error(&d, 12, "fwmark = x") &&
 	     has_error(&d, 13, "no port") && has_error(&d, 15, "no port");
 	CHECK(ok, "service errors: two refused marks and two services without a port are 4 errors, not 6");
@@ -206,7 +209,8 @@ static void test_error_lines(void)
 
 	/* The value checks shared with the fixed sections. */
 	char *longline = xasprintf(HEAD "[service w]\naddress = 192.0.2.100\nport = tcp/80\nrealserver = 192.0.2.11 "
-				   "%0*d\n", 300, 0);
+					"%0*d\n",
+				   300, 0);
 	ret = parse(longline, &h, &d);
 	ok = ret == 1 && has_error(&d, 12, "[service w] realserver: key and value are");
 	CHECK(ok, "service errors: an overlong realserver line is named with its section");
@@ -223,19 +227,19 @@ static void test_parsers(void)
 	unsigned s = 0;
 
 	CHECK(parse_uint("0", 5, &v) && v == 0 && parse_uint("4294967295", UINT32_MAX, &v) && v == 4294967295u &&
-	      parse_uint("18446744073709551615", UINT64_MAX, &v) && v == UINT64_MAX,
+		      parse_uint("18446744073709551615", UINT64_MAX, &v) && v == UINT64_MAX,
 	      "parse_uint: 0, 2^32-1 and 2^64-1 at their limits");
 	CHECK(!parse_uint("6", 5, &v) && !parse_uint("4294967296", UINT32_MAX, &v) &&
-	      !parse_uint("18446744073709551616", UINT64_MAX, &v) && !parse_uint("07", 10, &v) &&
-	      !parse_uint("", 10, &v) && !parse_uint("-1", 10, &v) && !parse_uint("+1", 10, &v) &&
-	      !parse_uint("1 ", 10, &v) && !parse_uint("9", 0, &v),
+		      !parse_uint("18446744073709551616", UINT64_MAX, &v) && !parse_uint("07", 10, &v) &&
+		      !parse_uint("", 10, &v) && !parse_uint("-1", 10, &v) && !parse_uint("+1", 10, &v) &&
+		      !parse_uint("1 ", 10, &v) && !parse_uint("9", 0, &v),
 	      "parse_uint: above the maximum, overflow, leading zero, sign, space refused");
 	CHECK(parse_seconds("0", 10, &s) && s == 0 && parse_seconds("10s", 10, &s) && s == 10 &&
-	      parse_seconds("3000ms", 10, &s) && s == 3 && parse_seconds("2678400s", 2678400, &s) && s == 2678400,
+		      parse_seconds("3000ms", 10, &s) && s == 3 && parse_seconds("2678400s", 2678400, &s) && s == 2678400,
 	      "parse_seconds: 0, Ns and whole-second ms");
 	CHECK(!parse_seconds("11s", 10, &s) && !parse_seconds("1500ms", 10, &s) && !parse_seconds("5", 10, &s) &&
-	      !parse_seconds("s", 10, &s) && !parse_seconds("1m", 10, &s) &&
-	      !parse_seconds("99999999999999999999s", 10, &s) && !parse_seconds("", 10, &s),
+		      !parse_seconds("s", 10, &s) && !parse_seconds("1m", 10, &s) &&
+		      !parse_seconds("99999999999999999999s", 10, &s) && !parse_seconds("", 10, &s),
 	      "parse_seconds: above the maximum, part seconds, no unit, overflow refused");
 }
 
@@ -251,7 +255,8 @@ static void test_names_again(void)
 	bool ok;
 
 	for (unsigned i = 0; i < 302; i++) {
-		unsigned n = i < 300 ? i : i == 300 ? 7 : 299;
+		unsigned n = i < 300 ? i : i == 300 ? 7
+						    : 299;
 		more = xasprintf("%s[service s%u]\naddress = 192.0.2.100\nport = tcp/%u\n", text, n, 1000 + i);
 		free(text);
 		text = more;

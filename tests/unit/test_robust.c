@@ -48,8 +48,7 @@ static void scene_open(struct scene *sc, const char *role, const char *arp)
 	}
 	live->naddrs = 1;
 	live->addrs = xcalloc(1, sizeof(*live->addrs));
-	live->addrs[0] = (struct live_addr){ .family = sc->want.vips[0].family, .prefix = sc->want.vips[0].prefix,
-					     .ifindex = realserver ? 1 : 2, .owned = true, .lvsdr = true };
+	live->addrs[0] = (struct live_addr){ .family = sc->want.vips[0].family, .prefix = sc->want.vips[0].prefix, .ifindex = realserver ? 1 : 2, .owned = true, .lvsdr = true };
 	memcpy(live->addrs[0].addr, sc->want.vips[0].addr, 16);
 	strcpy(live->addrs[0].ifname, realserver ? "lo" : "eth0");
 }
@@ -96,7 +95,9 @@ static bool writes_knob(const struct plan *p, enum arp_knob k)
 }
 
 /* What verify prints: text, text with -v, or JSON. */
-enum print_as { AS_TEXT, AS_VERBOSE, AS_JSON };
+enum print_as { AS_TEXT,
+		AS_VERBOSE,
+		AS_JSON };
 static char *printed(const struct plan *p, enum print_as as)
 {
 	char *buf = NULL;

@@ -275,7 +275,9 @@ static void test_interface_name(void)
 	/* The kernel takes these bytes; lvsdr keeps names to printable ASCII,
 	 * as a profile may hold only ASCII outside comments anyway. */
 	CHECK(!interface_name_valid("\xc3\xa9th0"), "interface_name_valid: non-ASCII (UTF-8 e-acute) is refused");
-	CHECK(!interface_name_valid("eth\xa0" "0"), "interface_name_valid: a Latin-1 non-breaking space byte is refused");
+	CHECK(!interface_name_valid("eth\xa0"
+				    "0"),
+	      "interface_name_valid: a Latin-1 non-breaking space byte is refused");
 }
 
 static int int_order(const void *a, const void *b)
