@@ -5,7 +5,11 @@
 # virtual_ipaddress and lvsdr events as its FIFO reader, the IPVS tables set
 # by lvsdr apply; B, keepalived alone (its own virtual_ipaddress,
 # virtual_server and TCP_CHECK), same timers. lvsdr must lose no more
-# connections than keepalived alone. Then, on the same lab, a storm of 50
+# connections than keepalived alone; in run A, [sync] runs the kernel's
+# connection-sync daemon (lvsdr events switches it) and a connection the
+# client holds to VIP:8080 (an echo) from before the crash survives it,
+# through dir2 to the same real server. Run B runs no sync daemon: its
+# comparison is of new connections alone. Then, on the same lab, a storm of 50
 # events and lvsdr events killed with SIGKILL and restarted. In the
 # user-mode Linux guest (tests/lib/guest.sh).
 #
@@ -42,6 +46,7 @@ guest_reexec "$0" "$@"
 . "$(dirname "$0")/lib/verdict.sh"
 . "$(dirname "$0")/lib/keepalived.sh"
 . "$(dirname "$0")/lib/events.sh"
+. "$(dirname "$0")/lib/heldconn.sh"
 
 lab_require
 if ! command -v keepalived >/dev/null 2>&1 || ! command -v tcpdump >/dev/null 2>&1; then
@@ -54,8 +59,9 @@ if ! lab_up client dir1 dir2 rs1 rs2; then
 fi
 IPVS_LAB_DIR=$(mktemp -d /tmp/lvsdr-t31.XXXXXX) || exit 1
 TMP=$IPVS_LAB_DIR
-LOOP_PID='' EV_PID='' CUT_FD=''
+LOOP_PID='' EV_PID='' CUT_FD='' CONN_PID=''
 cleanup() {
+	[ -n "$CONN_PID" ] && kill -TERM "$CONN_PID" 2>/dev/null
 	[ -n "$LOOP_PID" ] && kill -TERM "$LOOP_PID" 2>/dev/null
 	[ -n "$EV_PID" ] && kill -KILL "$EV_PID" 2>/dev/null
 	ka_stop_all
@@ -82,13 +88,19 @@ for h in rs1 rs2; do
 	ip=LAB_IP_$h
 	# On both VIPs, and on its own address for keepalived's TCP_CHECK.
 	on "$h" "$HELPERS/tcpname" "$h" 80 "$LAB_VIP" "$LAB_VIP6" "${!ip}" </dev/null >/dev/null 2>&1 &
+	# Run A's held connection (tests/lib/heldconn.sh): an echo on :8080, on
+	# every address so that [health]'s probe of the real server answers.
+	on "$h" socat TCP-LISTEN:8080,fork,reuseaddr EXEC:cat </dev/null >/dev/null 2>&1 &
 done
 serving() { [ "$(on "$1" ss -Htln 'sport = :80' | wc -l)" -eq 3 ]; }
 check "rs1 and rs2 serve TCP :80 on both VIPs and their own address (tcpname)" \
 	wait_until 10 eval 'serving rs1 && serving rs2'
 
 # --- what both runs share ---------------------------------------------------------
-cat >"$P" <<-INI
+# director_profile [A]: P; A adds run A's held-connection service (tcp/8080)
+# and [sync], the connection-sync daemon switched by lvsdr events.
+director_profile() {
+	cat >"$P" <<-INI
 	[host]
 	role = director
 	interface = eth0
@@ -109,10 +121,21 @@ cat >"$P" <<-INI
 	rise = 2
 	fall = 2
 INI
-chmod 600 "$P"
-TABLE_WANT="-A -t $LAB_VIP:80 -s rr
+	TABLE_WANT="-A -t $LAB_VIP:80 -s rr
 -a -t $LAB_VIP:80 -r $LAB_IP_rs1:80 -g -w 1
 -a -t $LAB_VIP:80 -r $LAB_IP_rs2:80 -g -w 1"
+	if [ "${1:-}" = A ]; then
+		printf '\n[service hold]\naddress = %s\nport = tcp/8080\nscheduler = rr\nrealserver = %s\nrealserver = %s\n' \
+			"$LAB_VIP" "$LAB_IP_rs1" "$LAB_IP_rs2" >>"$P"
+		printf '\n[sync]\nsyncid = 31\n' >>"$P"
+		TABLE_WANT+="
+-A -t $LAB_VIP:8080 -s rr
+-a -t $LAB_VIP:8080 -r $LAB_IP_rs1:8080 -g -w 1
+-a -t $LAB_VIP:8080 -r $LAB_IP_rs2:8080 -g -w 1"
+	fi
+	chmod 600 "$P"
+}
+director_profile A
 table_intact() { [ "$(on "$1" ipvsadm -Sn | sort)" = "$(sort <<<"$TABLE_WANT")" ]; }
 state_is() { lv "$1" verify --state "$2" "$P" >/dev/null 2>&1; }
 vip_on() { on "$1" ip -o -4 addr show dev eth0 | grep -qw "$LAB_VIP/24"; }
@@ -266,6 +289,17 @@ ka_start dir2 A
 check "run A: dir1 becomes master, lvsdr events holds the VIP there, dir2 none" \
 	wait_until 15 eval 'grep -q "^event [0-9]*: MASTER done: exit status 0, 1 of 1 VIPs held" "$TMP/events-dir1.log" &&
 		state_is dir1 master && ! vip_on dir2'
+# The held connection, opened before the crash: through dir1 to a real
+# server, and synchronised to dir2 (the master daemon sends at least every 2 s).
+conn_open
+CPORT=$(client_port)
+check "run A: a line on the held connection comes back through dir1 (client port $CPORT)" \
+	eval '[ -n "$CPORT" ] && [ "$(conn_send one)" = one ]'
+RS=$(conn_entry dir1 | sed -n 's/^ESTABLISHED //p')
+check "run A: dir1's table: the held connection ESTABLISHED to a real server ($RS)" \
+	eval '[ "$RS" = "$LAB_IP_rs1:8080" ] || [ "$RS" = "$LAB_IP_rs2:8080" ]'
+check "run A: before the crash the sync daemon put it into dir2's table: ESTABLISHED to the same $RS" \
+	wait_until 15 conn_entry_is dir2 "ESTABLISHED $RS"
 phase "run A: crash"
 scenario A
 check "run A: dir2's lvsdr events took the VIP over on keepalived's MASTER event" \
@@ -274,10 +308,11 @@ check "run A: dir2's lvsdr events took the VIP over on keepalived's MASTER event
 read -r _ _ _ r1 r2 <<<"$FIG_A"
 check "run A: dir2's IPVS table intact after the failover, the new connections reach both real servers (rs1 $r1, rs2 $r2)" \
 	eval 'table_intact dir2 && [ "$r1" -ge 5 ] && [ "$r2" -ge 5 ]'
-# SYNC: the established-connection check (an IPVS sync daemon switched by
-# lvsdr events, the [sync] section) belongs here; [sync] is not in this
-# branch's main yet.
-skip "run A: an established connection survives the failover: needs [sync] (connection sync), not merged yet"
+check "run A: the connection established before the crash survives it: a line sent, the same line back" \
+	eval '[ "$(conn_send two)" = two ]'
+check "run A: dir2 forwarded it to the same $RS, over the synchronised entry" conn_entry_is dir2 "ESTABLISHED $RS"
+conn_close
+CONN_PID=
 
 # keepalived's stop ends dir2's reader (its STOP event releases the VIP);
 # dir1's reader lost its writer with the crash: ended here.
@@ -287,6 +322,14 @@ for pid in $(ip netns pids "$(ns dir1)"); do
 done
 on dir1 ip link set eth0 up
 check "run A over: dir2 released the VIP on keepalived's STOP" wait_until 10 eval '! vip_on dir2'
+# The rest runs without run A's extras: the sync daemons (they outlive
+# lvsdr events) stopped, the hold service gone, with ipvsadm as a tool.
+director_profile
+for h in dir1 dir2; do
+	on "$h" ipvsadm --stop-daemon master 2>/dev/null
+	on "$h" ipvsadm --stop-daemon backup 2>/dev/null
+	on "$h" ipvsadm -D -t "$LAB_VIP:8080"
+done
 
 # --- the storm: 50 events at once, in the guest with a real table ------------------
 FIFO=$TMP/storm.fifo LOG=$TMP/storm.log

@@ -32,6 +32,7 @@ guest_reexec "$0" "$@"
 . "$(dirname "$0")/lib/verdict.sh"
 
 . "$(dirname "$0")/lib/ipvs-director.sh"
+. "$(dirname "$0")/lib/heldconn.sh"
 
 ipvs_director_up client dir1 dir2 rs1 rs2
 P_NOSYNC=$TMP/director-nosync.ini
@@ -101,53 +102,6 @@ daemon_is() { # DIR STATE...: exactly these daemons, of eth0 and SYNCID, run
 }
 no_daemon() { [ -z "$(daemons "$1")" ]; }
 
-# The client's connection: a bash in its namespace holds one socket to
-# VIP:8080 (a real server's echo), says "connected", then for each line of its
-# control FIFO sends it and prints the answer ("CLOSED" when the
-# connection ends instead, "NOANSWER" after 5 s of silence).
-CTL=$TMP/client.ctl
-CONN_OUT=$TMP/client.out
-conn_open() {
-	rm -f "$CTL" "$CONN_OUT"
-	mkfifo "$CTL"
-	: >"$CONN_OUT"
-	on client timeout 200 bash -c '
-		exec 3<>"/dev/tcp/$1/8080" || { echo CONNECT-FAILED; exit 1; }
-		echo connected
-		while IFS= read -r line; do
-			printf "%s\n" "$line" >&3 2>/dev/null || { echo CLOSED; continue; }
-			if IFS= read -r -t 5 ans <&3; then echo "$ans"
-			elif [ $? -gt 128 ]; then echo NOANSWER
-			else echo CLOSED; fi
-		done' client-conn "$LAB_VIP" <"$CTL" >>"$CONN_OUT" 2>/dev/null &
-	CONN_PID=$!
-	exec 7>"$CTL"
-	wait_until 10 grep -q '^connected$\|CONNECT-FAILED' "$CONN_OUT"
-}
-conn_send() { # LINE: send it, wait (bounded) for one more answer; print it
-	local before
-	before=$(grep -c . "$CONN_OUT")
-	echo "$1" >&7
-	wait_until 15 eval '[ "$(grep -c . "$CONN_OUT")" -gt '"$before"' ]'
-	tail -n1 "$CONN_OUT"
-}
-# client_port: the local port of the client's connection to VIP:8080.
-client_port() {
-	on client ss -Htn state established "dport = :8080" |
-		awk -v c="$LAB_IP_client:" '{ for (i = 1; i <= NF; i++) if (index($i, c) == 1) { sub(/.*:/, "", $i); print $i } }' |
-		head -n1
-}
-conn_close() {
-	exec 7>&-
-	wait "$CONN_PID" 2>/dev/null
-}
-# conn_entry DIR: DIR's IPVS connection of the client's socket, as
-# "STATE RS" from `ipvsadm -Lnc` (an oracle); empty when it has none.
-conn_entry() {
-	on "$1" ipvsadm -Lnc | awk -v c="$LAB_IP_client:$CPORT" -v v="$LAB_VIP:8080" \
-		'$1 == "TCP" && $4 == c && $5 == v { print $3, $6 }'
-}
-conn_entry_is() { [ "$(conn_entry "$1")" = "$2" ]; }
 
 # --- both directors up: dir2 BACKUP, then dir1 MASTER --------------------------
 run dir1 apply -q "$P"
