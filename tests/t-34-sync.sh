@@ -70,7 +70,8 @@ ev_start() {
 	ip netns exec "$(ns "$d")" ${LVSDR_WRAP:-} "$LVSDR" events --prom "$TMP/$d.prom" "$P" "$TMP/$d.fifo" \
 		>>"$TMP/$d.log" 2>&1 &
 	EV_PID[$d]=$!
-	wait_until 20 eval '[ "$(grep -c "^ready: " "$TMP/$d.log")" -gt "$before" ]'
+	# 60 s: under valgrind in the guest a start took more than 20.
+	wait_until 60 eval '[ "$(grep -c "^ready: " "$TMP/$d.log")" -gt "$before" ]'
 }
 ev_count() { grep -c '^event [0-9]*: [A-Z]* [a-z]*: exit status' "$TMP/$1.log"; }
 ev_done() { [ "$(ev_count "$1")" -ge "$2" ]; }

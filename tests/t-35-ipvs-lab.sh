@@ -26,9 +26,11 @@ probe() {
 	OUT=$(env "$@" bash "$LVSDR_ROOT/tests/uml/probe.sh" "a b" 3 2>&1)
 	RC=$?
 }
-# guest_none_left: no UML booted from this tree still runs (none other runs
-# now: the harness cases come before this script's own guest).
-guest_none_left() { ! pgrep -f "init=$LVSDR_ROOT/tests/uml/init" >/dev/null; }
+# guest_none_left: no UML booted by this script's probes still runs. They
+# carry a tag of their own on the kernel's command line: make valgrind runs
+# three scripts at a time, and another script's guest is no leftover.
+GUEST_TAG=t35-$$
+guest_none_left() { ! pgrep -f "lvsdr_tag=$GUEST_TAG" >/dev/null; }
 if [ ! -e /proc/net/ip_vs ] && [ -z "${LVSDR_IN_GUEST:-}" ] && ! guest_unavailable >/dev/null &&
 	! guest_asan; then
 	probe CI=
@@ -38,7 +40,7 @@ if [ ! -e /proc/net/ip_vs ] && [ -z "${LVSDR_IN_GUEST:-}" ] && ! guest_unavailab
 	want "a line neither the script's nor a comment" out_lacks '^([^#o]|o[^k])'
 	verdict "guest: a script's lines, argument and status come back from the guest"
 
-	probe CI= LVSDR_GUEST_TIMEOUT=1
+	probe CI= LVSDR_GUEST_TIMEOUT=1 LVSDR_GUEST_TAG="$GUEST_TAG"
 	want "status $RC" status_is 125
 	want "no not ok line" out_has '^not ok - probe.sh: the guest ended without its end marker after [0-9.]+ s \(limit 1 s\)$'
 	want "an ok line" out_lacks '^ok - '

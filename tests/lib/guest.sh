@@ -122,7 +122,7 @@ guest_run() {
 		init="$LVSDR_ROOT/tests/uml/init" uml_dir="$dir" umid=lvsdr-$$ \
 		con=null con0=null,fd:1 ssl=null pty.legacy_count=0 \
 		initcall_blacklist=raid6_select_algo,init_zswap quiet \
-		lvsdr_guest="$dir" </dev/null 2>&1)
+		lvsdr_guest="$dir" ${LVSDR_GUEST_TAG:+lvsdr_tag="$LVSDR_GUEST_TAG"} </dev/null 2>&1)
 	GUEST_PID=$!
 	trap 'kill "$GUEST_PID" 2>/dev/null; sleep 1; guest_kill_helpers "$dir"; exit 143' TERM
 	trap 'kill "$GUEST_PID" 2>/dev/null; sleep 1; guest_kill_helpers "$dir"; exit 130' INT
