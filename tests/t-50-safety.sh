@@ -231,7 +231,7 @@ interface = eth0
 address = 198.51.100.10/24
 [garp]
 count = 1
-refresh = 3s
+refresh = 10s
 EOP
 on rs1 "$LVSDR" takeover "$TMP/dir.ini" >"$TMP/takeover.out" 2>&1 &
 pid=$!
@@ -254,11 +254,17 @@ cap_bit() { # FIELD BIT: is BIT set in the takeover's /proc status FIELD?
 }
 check "takeover, after opening its packet socket: CAP_NET_RAW dropped from CapEff and CapPrm, CAP_NET_ADMIN kept" \
 	eval '! cap_bit CapEff 13 && ! cap_bit CapPrm 13 && cap_bit CapEff 12'
-start=$(date +%s%N)
+running() { # PID: alive, not a zombie waiting for us to reap it
+	local st
+	st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)
+	[ -n "$st" ] && [ "$st" != Z ]
+}
+# "At once": the release ends while the takeover still waits out its 10 s
+# (an order, not a time: under valgrind a release alone takes seconds).
 on rs1 "$LVSDR" release -q "$TMP/dir.ini"
 rc=$?
-ms=$((($(date +%s%N) - start) / 1000000))
-check "release during a takeover's refresh wait runs at once (${ms} ms, status $rc)" test "$rc" -eq 0 -a "$ms" -lt 2000
+check "release during a takeover's refresh wait runs at once: done (status $rc) while the takeover still waits" \
+	eval '[ "$rc" -eq 0 ] && running "$pid"'
 wait "$pid"
 check "the takeover still ends with status 0" test $? -eq 0
 check "the refresh burst is skipped: the VIP was released" grep -q "stopped after 1 of 2 rounds" "$TMP/takeover.out"
