@@ -254,17 +254,12 @@ cap_bit() { # FIELD BIT: is BIT set in the takeover's /proc status FIELD?
 }
 check "takeover, after opening its packet socket: CAP_NET_RAW dropped from CapEff and CapPrm, CAP_NET_ADMIN kept" \
 	eval '! cap_bit CapEff 13 && ! cap_bit CapPrm 13 && cap_bit CapEff 12'
-running() { # PID: alive, not a zombie waiting for us to reap it
-	local st
-	st=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)
-	[ -n "$st" ] && [ "$st" != Z ]
-}
 # "At once": the release ends while the takeover still waits out its 10 s
 # (an order, not a time: under valgrind a release alone takes seconds).
 on rs1 "$LVSDR" release -q "$TMP/dir.ini"
 rc=$?
 check "release during a takeover's refresh wait runs at once: done (status $rc) while the takeover still waits" \
-	eval '[ "$rc" -eq 0 ] && running "$pid"'
+	eval '[ "$rc" -eq 0 ] && alive "$pid"'
 wait "$pid"
 check "the takeover still ends with status 0" test $? -eq 0
 check "the refresh burst is skipped: the VIP was released" grep -q "stopped after 1 of 2 rounds" "$TMP/takeover.out"

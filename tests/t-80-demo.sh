@@ -52,8 +52,6 @@ lab_procs() {
 	local n
 	for n in $(ns_of "$1"); do ip netns pids "$n" 2>/dev/null; done
 }
-# alive PID: it runs (a zombie, dead but not yet reaped, does not).
-alive() { [ -e "/proc/$1" ] && ! grep -qs '^State:[[:space:]]*Z' "/proc/$1/status"; }
 
 # demo_start OUT [BINARY [VAR=VALUE...]]: run the demo of BINARY (default:
 # the lvsdr under test) in the background with the environment VARs, output

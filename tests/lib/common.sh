@@ -54,6 +54,10 @@ expect_output() {
 	rm -f /tmp/lvsdr-diff.$$
 }
 
+# alive PID: it runs (a zombie, dead but not yet reaped, does not; kill -0
+# and /proc/PID say yes to one).
+alive() { [ -e "/proc/$1" ] && ! grep -qs '^State:[[:space:]]*Z' "/proc/$1/status"; }
+
 # wait_until SECONDS COMMAND...: poll every 50 ms, bounded.
 wait_until() {
 	local deadline=$(($(date +%s%N) + $1 * 1000000000))
