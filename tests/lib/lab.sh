@@ -165,6 +165,14 @@ lab_ports_forwarding() {
 	done
 }
 
+# lab_link_local_present: every host's eth0 holds its fe80:: address.
+lab_link_local_present() {
+	local h
+	for h in $LAB_HOSTS; do
+		[ -n "$(on "$h" ip -6 -o addr show dev eth0 scope link 2>/dev/null)" ] || return 1
+	done
+}
+
 # lab_wait_ready: within ~3 s the ports forward and the client (without a
 # client, the first host) pings every other host. The pings of one round run
 # in parallel, so a round lasts at most the 1 s of ping -W1.
@@ -172,6 +180,11 @@ lab_wait_ready() {
 	local deadline=$(($(date +%s%N) + 3000000000)) from h ip pending='' left='' pids=()
 	wait_until 3 lab_ports_forwarding ||
 		lab_fail "bridge ports not forwarding after 3 s: $(bridge -n "$LAB_SWITCH" link show)" || return 1
+	# The kernel adds eth0's fe80:: address when it sees the carrier, which
+	# may come after the ports forward: a test that snapshots a host's
+	# addresses right after lab_up must not see it arrive (t-57 did, once).
+	wait_until 3 lab_link_local_present ||
+		lab_fail "no IPv6 link-local address on every eth0 after 3 s" || return 1
 	from=client
 	[[ " $LAB_HOSTS " == *" client "* ]] || read -r from _ <<<"$LAB_HOSTS"
 	for h in $LAB_HOSTS; do [ "$h" = "$from" ] || pending="$pending $h"; done
