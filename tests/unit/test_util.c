@@ -378,7 +378,7 @@ static void test_file_replace(void)
 {
 	char dir[] = "/tmp/lvsdr-unit-replace.XXXXXX", path[96], tmp[112], other[96], err[256], buf[256];
 	enum file_replace_step step;
-	unsigned mode;
+	unsigned mode = 0;
 	mode_t old = umask(077);
 
 	if (!mkdtemp(dir)) {
