@@ -9,11 +9,24 @@
 
 /* Create the missing directories above path (0755). 0 or -errno. */
 int record_make_parents(const char *path);
-/* Write text to path.tmp, fsync, rename over path; the directories are
- * made when missing. 0, or -errno with err filled. */
+/* The step file_replace() failed at, for the caller's own message. */
+enum file_replace_step { FILE_REPLACE_CREATE,
+			 FILE_REPLACE_WRITE,
+			 FILE_REPLACE_RENAME };
+/* The one atomic writer: len bytes of text to a new temporary file tmp
+ * (in path's directory), created with O_EXCL|O_NOFOLLOW, fchmod 0644
+ * whatever the umask, written, fsynced, then renamed over path. A tmp
+ * ending in XXXXXX is made unique (mkstemp); any other names the file
+ * itself, a regular file left there by a killed run is removed first and
+ * a link planted there refused (ELOOP). 0, or -errno with *step the step
+ * that failed and no temporary file left. */
+int file_replace(const char *path, char *tmp, const char *text, size_t len, enum file_replace_step *step);
+/* file_replace through path.tmp; the directories are made when missing.
+ * 0, or -errno with err filled. */
 int record_replace(const char *path, const char *text, size_t len, char *err, size_t errlen);
 
-/* Writes a whole file: record_replace, or prom_write_file for textfiles. */
+/* Writes a whole file: record_replace, or prom_write_file for textfiles
+ * (both through file_replace). */
 typedef int (*file_replace_fn)(const char *path, const char *text, size_t len, char *err, size_t errlen);
 /* Render the file into memory through render(), then hand it to replace():
  * a reader never sees half of it, and a render that fails midway leaves

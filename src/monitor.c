@@ -99,34 +99,17 @@ const char *prom_path_problem(const char *path)
 
 int prom_write_file(const char *path, const char *text, size_t len, char *err, size_t errlen)
 {
+	/* A unique name: two lvsdr writing the same textfile never share one. */
 	char *tmp = xasprintf("%s.XXXXXX", path);
-	int fd = mkstemp(tmp), e = 0;
+	enum file_replace_step step;
+	int ret = file_replace(path, tmp, text, len, &step);
 
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot create a file beside %s: %s", path, strerror(errno));
-		free(tmp);
-		return -1;
-	}
-	for (size_t done = 0; done < len && !e;) {
-		ssize_t n = write(fd, text + done, len - done);
-		if (n < 0 && errno != EINTR)
-			e = errno;
-		else if (n > 0)
-			done += (size_t)n;
-	}
-	/* mkstemp makes it 0600; the collector may run as another user. */
-	if (!e && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
-		e = errno;
-	if (close(fd) < 0 && !e)
-		e = errno;
-	if (!e && rename(tmp, path) < 0)
-		e = errno;
-	if (e) {
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(e));
-		unlink(tmp);
-	}
+	if (ret < 0)
+		snprintf(err, errlen,
+			 step == FILE_REPLACE_CREATE ? "cannot create a file beside %s: %s" : "cannot write %s: %s", path,
+			 strerror(-ret));
 	free(tmp);
-	return e ? -1 : 0;
+	return ret < 0 ? -1 : 0;
 }
 
 /* The text part of a plugin line may hold no '|', which starts the

@@ -25,50 +25,91 @@ int record_make_parents(const char *path)
 	return 0;
 }
 
-int record_replace(const char *path, const char *text, size_t len, char *err, size_t errlen)
+/* O_EXCL: no existing file, and so no link, is ever written through. */
+static int replace_create(char *tmp)
 {
-	char tmp[PATH_MAX + 8];
-	int fd, ret;
+	size_t len = strlen(tmp);
+	int fd;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0 && errno == ENOENT) {
-		if ((ret = record_make_parents(path)) < 0) {
-			snprintf(err, errlen, "cannot create the directory for %s: %s", path, strerror(-ret));
-			return ret;
+	if (len >= 6 && !strcmp(tmp + len - 6, "XXXXXX"))
+		return mkostemp(tmp, O_CLOEXEC | O_NOFOLLOW);
+	for (int attempt = 0;; attempt++) {
+		struct stat st;
+
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+		if (fd >= 0 || errno != EEXIST || attempt)
+			return fd;
+		/* A link planted there is refused as O_NOFOLLOW refuses it;
+		 * a file a killed run left is removed. */
+		if (lstat(tmp, &st) == 0 && S_ISLNK(st.st_mode)) {
+			errno = ELOOP;
+			return -1;
 		}
-		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+		if (unlink(tmp) < 0 && errno != ENOENT)
+			return -1;
 	}
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-		return -errno;
-	}
+}
+
+static int write_all(int fd, const char *text, size_t len)
+{
 	for (size_t off = 0; off < len;) {
 		ssize_t n = write(fd, text + off, len - off);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) {
-			ret = n < 0 ? -errno : -EIO;
-			snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(-ret));
-			close(fd);
-			unlink(tmp);
-			return ret;
-		}
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
 		off += (size_t)n;
 	}
-	if (fsync(fd) != 0 || close(fd) != 0) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(-ret));
-		unlink(tmp);
-		return ret;
-	}
-	if (rename(tmp, path) < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot replace %s: %s", path, strerror(-ret));
-		unlink(tmp);
-		return ret;
-	}
 	return 0;
+}
+
+int file_replace(const char *path, char *tmp, const char *text, size_t len, enum file_replace_step *step)
+{
+	int fd = replace_create(tmp), ret;
+
+	*step = FILE_REPLACE_CREATE;
+	if (fd < 0)
+		return -errno;
+	*step = FILE_REPLACE_WRITE;
+	/* 0644 whatever the umask: unprivileged readers (verify, the
+	 * textfile collector) read these files. */
+	ret = fchmod(fd, 0644) < 0 ? -errno : write_all(fd, text, len);
+	if (!ret && fsync(fd) < 0)
+		ret = -errno;
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
+	if (!ret) {
+		*step = FILE_REPLACE_RENAME;
+		if (rename(tmp, path) < 0)
+			ret = -errno;
+	}
+	if (ret)
+		unlink(tmp);
+	return ret;
+}
+
+int record_replace(const char *path, const char *text, size_t len, char *err, size_t errlen)
+{
+	char tmp[PATH_MAX + 8];
+	enum file_replace_step step;
+	int ret;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(ENAMETOOLONG));
+		return -ENAMETOOLONG;
+	}
+	ret = file_replace(path, tmp, text, len, &step);
+	if (ret == -ENOENT && step == FILE_REPLACE_CREATE) {
+		if ((ret = record_make_parents(path)) < 0) {
+			snprintf(err, errlen, "cannot create the directory for %s: %s", path, strerror(-ret));
+			return ret;
+		}
+		ret = file_replace(path, tmp, text, len, &step);
+	}
+	if (ret < 0)
+		snprintf(err, errlen, step == FILE_REPLACE_RENAME ? "cannot replace %s: %s" : "cannot write %s: %s",
+			 step == FILE_REPLACE_RENAME ? path : tmp, strerror(-ret));
+	return ret;
 }
 
 int record_render(const char *path, void (*render)(FILE *f, const void *ctx), const void *ctx,

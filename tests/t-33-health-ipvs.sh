@@ -19,9 +19,6 @@
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/guest.sh"
 guest_reexec "$0" "$@"
-. "$(dirname "$0")/lib/lab.sh"
-. "$(dirname "$0")/lib/ipvs-lab.sh"
-. "$(dirname "$0")/lib/verdict.sh"
 . "$(dirname "$0")/lib/ipvs-director.sh"
 
 ipvs_director_up

@@ -182,8 +182,9 @@ ip netns exec "$(ns rs2)" "$HELPERS/arpsniff" -d 8000 eth0 >"$TMP/sniff" 2>"$TMP
 SNIFF=$!
 wait_until 2 grep -qsx ready "$TMP/sniff.err"
 if wait_until 10 grep -q '^ready: ' "$LOG2"; then
-	# The first round begins at once: give it time to send its ARP requests.
-	sleep 0.5
+	# The first round begins at once: the MASTER goes in once its ARP
+	# request for 192.0.2.13 has reached rs2 (the order asserted below).
+	wait_until 5 grep -qE "arp op=request .* tpa=192\.0\.2\.13$" "$TMP/sniff"
 	printf 'INSTANCE "VI_1" MASTER 150\n' | timeout 5 tee "$FIFO2" >/dev/null
 fi
 wait_until 10 grep -q '^health: real server 192\.0\.2\.13 .* down after 1 failed check: unreachable' "$LOG2"

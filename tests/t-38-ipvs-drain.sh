@@ -17,16 +17,9 @@
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/guest.sh"
 guest_reexec "$0" "$@"
-. "$(dirname "$0")/lib/lab.sh"
-. "$(dirname "$0")/lib/ipvs-lab.sh"
-. "$(dirname "$0")/lib/verdict.sh"
 . "$(dirname "$0")/lib/ipvs-director.sh"
 
-ipvs_director_up
-
-profile
-run dir1 apply -q "$P"
-check "apply -q sets the table up (status $RC)" [ "$RC" = 0 ]
+ipvs_director_applied
 # --- a held connection through edits, drain and removal ----------------
 # hold_open: a connection from the client to VIP:8080, kept by a coprocess.
 hold_open() {

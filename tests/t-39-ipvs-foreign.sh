@@ -17,16 +17,9 @@
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/guest.sh"
 guest_reexec "$0" "$@"
-. "$(dirname "$0")/lib/lab.sh"
-. "$(dirname "$0")/lib/ipvs-lab.sh"
-. "$(dirname "$0")/lib/verdict.sh"
 . "$(dirname "$0")/lib/ipvs-director.sh"
 
-ipvs_director_up
-
-profile
-run dir1 apply -q "$P"
-check "apply -q sets the table up (status $RC)" [ "$RC" = 0 ]
+ipvs_director_applied
 # --- what lvsdr does not own ----------------------------------------------
 on dir1 ipvsadm -A -t "$LAB_VIP:443" -s wlc
 on dir1 ipvsadm -a -t "$LAB_VIP:443" -r "$LAB_IP_rs1:443" -g -w 3

@@ -4,18 +4,30 @@
 # shellcheck disable=SC2034,SC2154
 # The director of the IPVS lab (tests/lib/ipvs-lab.sh) driven by lvsdr: its
 # profile, written by the test, and its table as ipvsadm reads it. Source it
-# after ipvs-lab.sh and verdict.sh, then call ipvs_director_up.
+# after common.sh, and after guest_reexec (tests/lib/guest.sh) in a script
+# that moves into the guest; it sources what it builds on (lab.sh,
+# ipvs-lab.sh, verdict.sh), then call ipvs_director_up.
 #
 #   ipvs_director_up [HOST...]  the lab (ipvs_lab_up's hosts by default), an
 #                        echo server on :8080 of each real server
 #                        (connections a test holds open); sets TMP, P, N and
 #                        LVSDR_STATEDIR (lvsdr drain's list)
+#   ipvs_director_applied [HOST...]  ipvs_director_up, then the table of profile
+#                        set up by lvsdr apply -q (one ok line)
 #   profile [W2] [RS2]   write P: services web (tcp/80), dns (udp/80), web6,
 #                        dns6 (one-packet) and hold (tcp/8080, drain 60s),
 #                        each to rs1 and rs2; W2 is rs2's weight on web, RS2
 #                        "no" leaves rs2 out
 #   base                 the [host] and [vip] sections alone, on stdout
 #   table                the director's table, `ipvsadm -Sn` (an oracle only)
+
+IPVS_DIRECTOR_LIB=$(dirname "${BASH_SOURCE[0]}")
+# shellcheck source=lab.sh
+. "$IPVS_DIRECTOR_LIB/lab.sh"
+# shellcheck source=ipvs-lab.sh
+. "$IPVS_DIRECTOR_LIB/ipvs-lab.sh"
+# shellcheck source=verdict.sh
+. "$IPVS_DIRECTOR_LIB/verdict.sh"
 
 ipvs_director_up() {
 	lab_require
@@ -36,12 +48,20 @@ ipvs_director_up() {
 	done
 }
 
+ipvs_director_applied() {
+	ipvs_director_up "$@"
+	profile
+	run dir1 apply -q "$P"
+	check "apply -q sets the table up (status $RC)" [ "$RC" = 0 ]
+}
+
 base() {
 	printf '[host]\nrole = director\ninterface = eth0\n[vip]\naddress = %s/24\naddress = %s/64\n' \
 		"$LAB_VIP" "$LAB_VIP6"
 }
 
 # profile [RS2_WEIGHT] [WITHOUT_RS2]: the director's profile, in P.
+# shellcheck disable=SC2120 # the tests pass them; ipvs_director_applied does not
 profile() {
 	local w2=${1:-1} rs2=${2:-yes} line2='' line2b='' line26=''
 	if [ "$rs2" = yes ]; then

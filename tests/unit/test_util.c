@@ -2,11 +2,18 @@
  * behind "did you mean". What parse_address() lets through on purpose
  * (reserved ranges, /0) is refused one layer up, in test_profile.c. */
 #include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "harness.h"
+#include "monitor.h"
+#include "record_file.h"
 #include "util.h"
 
 static bool int_is(const char *s, int want)
@@ -334,6 +341,111 @@ static void test_edit_distance(void)
 	CHECK(edit_distance(a63, "a") == 99, "edit_distance: a long first argument is capped at 99");
 }
 
+/* The text of path ("" when unreadable) and its permission bits. */
+static const char *file_text(const char *path, char *buf, size_t size, unsigned *mode)
+{
+	struct stat st;
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, size - 1, f) : 0;
+
+	buf[n] = '\0';
+	if (f)
+		fclose(f);
+	*mode = stat(path, &st) == 0 ? (unsigned)(st.st_mode & 07777) : 0;
+	return buf;
+}
+
+/* The names in dir, but . and .., space-separated in readdir order. */
+static const char *dir_names(const char *dir, char *buf, size_t size)
+{
+	DIR *d = opendir(dir);
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (struct dirent *e; d && (e = readdir(d));)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			used += (size_t)snprintf(buf + used, used < size ? size - used : 0, "%s%s", used ? " " : "",
+						 e->d_name);
+	if (d)
+		closedir(d);
+	return buf;
+}
+
+/* file_replace, the one atomic writer behind record_replace and
+ * prom_write_file: mode 0644 whatever the umask, never through a link,
+ * no temporary file left, and each caller's own messages. */
+static void test_file_replace(void)
+{
+	char dir[] = "/tmp/lvsdr-unit-replace.XXXXXX", path[96], tmp[112], other[96], err[256], buf[256];
+	enum file_replace_step step;
+	unsigned mode = 0;
+	mode_t old = umask(077);
+
+	if (!mkdtemp(dir)) {
+		umask(old);
+		CHECK(false, "file_replace: temporary directory");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/r", dir);
+	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
+	CHECK(file_replace(path, tmp, "one\n", 4, &step) == 0 && !strcmp(file_text(path, buf, sizeof(buf), &mode), "one\n") &&
+		      mode == 0644 && !strcmp(dir_names(dir, buf, sizeof(buf)), "r"),
+	      "file_replace: a unique temporary name, mode 0644 under umask 077, nothing else left (%s)", buf);
+
+	CHECK(record_replace(path, "two\n", 4, err, sizeof(err)) == 0 &&
+		      !strcmp(file_text(path, buf, sizeof(buf), &mode), "two\n") && mode == 0644,
+	      "record_replace: replaced whole, mode 0644 under umask 077 (%o)", mode);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (f)
+		fclose(f);
+	CHECK(record_replace(path, "three\n", 6, err, sizeof(err)) == 0 &&
+		      !strcmp(file_text(path, buf, sizeof(buf), &mode), "three\n") &&
+		      !strcmp(dir_names(dir, buf, sizeof(buf)), "r"),
+	      "record_replace: a stale r.tmp a killed run left is replaced, none left after (%s)", buf);
+
+	snprintf(other, sizeof(other), "%s/victim", dir);
+	f = fopen(other, "w");
+	if (f) {
+		fputs("victim\n", f);
+		fclose(f);
+	}
+	int linked = symlink(other, tmp) == 0, ret = record_replace(path, "four\n", 5, err, sizeof(err));
+	snprintf(buf, sizeof(buf), "cannot write %s: %s", tmp, strerror(ELOOP));
+	CHECK(linked && ret == -ELOOP && !strcmp(err, buf), "record_replace: a link planted as r.tmp is refused (%s)", err);
+	CHECK(!strcmp(file_text(other, buf, sizeof(buf), &mode), "victim\n") &&
+		      !strcmp(file_text(path, buf, sizeof(buf), &mode), "three\n"),
+	      "record_replace: ... neither the link's target nor the record is written");
+	unlink(tmp);
+	unlink(other);
+
+	snprintf(other, sizeof(other), "%s/d", dir);
+	snprintf(tmp, sizeof(tmp), "%s/d.tmp", dir);
+	ret = mkdir(other, 0700) < 0 ? -1 : record_replace(other, "x", 1, err, sizeof(err));
+	snprintf(buf, sizeof(buf), "cannot replace %s: %s", other, strerror(EISDIR));
+	CHECK(ret == -EISDIR && !strcmp(err, buf) && access(tmp, F_OK) < 0,
+	      "record_replace: a rename that fails names the file, and removes the temporary one (%s)", err);
+	rmdir(other);
+
+	err[0] = '\0';
+	snprintf(other, sizeof(other), "%s/made/below/r", dir);
+	CHECK(record_replace(other, "x", 1, err, sizeof(err)) == 0 && !strcmp(file_text(other, buf, sizeof(buf), &mode), "x"),
+	      "record_replace: missing directories are made (%s)", err);
+	unlink(other);
+	snprintf(other, sizeof(other), "%s/made/below", dir);
+	rmdir(other);
+	snprintf(other, sizeof(other), "%s/made", dir);
+	rmdir(other);
+
+	snprintf(other, sizeof(other), "%s/missing/a.prom", dir);
+	snprintf(buf, sizeof(buf), "cannot create a file beside %s: %s", other, strerror(ENOENT));
+	CHECK(prom_write_file(other, "x", 1, err, sizeof(err)) == -1 && !strcmp(err, buf),
+	      "prom_write_file: its own message when the temporary file cannot be made (%s)", err);
+	unlink(path);
+	rmdir(dir);
+	umask(old);
+}
+
 void test_util(void)
 {
 	test_parse_int();
@@ -342,4 +454,5 @@ void test_util(void)
 	test_interface_name();
 	test_edit_distance();
 	test_sort_array();
+	test_file_replace();
 }
