@@ -185,6 +185,7 @@ layers:
 # time. One script: tests/run t-30 (README).
 CHECK_FAST = unit t-10 t-11 t-12 t-13 t-90
 check-fast: test-deps
+	$(Q)tests/lib/sizes.sh
 	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 test-binaries lvsdr
 	$(Q)TEST_JOBS=2 LVSDR_BUILD=$(abspath $(BUILD)) tests/run $(CHECK_FAST)
 
@@ -224,8 +225,8 @@ SH_FILES = $(sort $(shell find tests bench contrib .ci profiles $(wildcard debia
 	while read -r f; do case "$$f" in (*.sh) echo "$$f" ;; (*) head -n1 "$$f" | grep -qE '^\#!.*[/ ](ba)?sh( |$$)' && echo "$$f" ;; esac; done))
 C_FILES = $(wildcard src/*.c include/*.h tests/unit/*.c tests/unit/*.h tests/helpers/*.c tests/helpers/*.h \
 	tests/fuzz/*.c bench/*.c)
-.PHONY: lint lint-sh lint-c format
-lint: lint-sh lint-c
+.PHONY: lint lint-sh lint-c lint-size format
+lint: lint-sh lint-c lint-size
 lint-sh:
 ifeq ($(NO_DEPS),)
 	$(Q)tests/deps.sh lint
@@ -239,6 +240,10 @@ ifeq ($(NO_DEPS),)
 endif
 	$(Q)clang-format --dry-run --Werror $(C_FILES)
 	@echo "  LINT    $(words $(C_FILES)) C files: formatted as .clang-format says"
+# The size rules (issue 18): no function of src/ over 80 body lines, no
+# file over 650 lines; tests/lib/sizes.sh names each one that is.
+lint-size:
+	$(Q)tests/lib/sizes.sh
 format:
 	$(Q)clang-format -i $(C_FILES)
 

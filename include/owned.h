@@ -52,6 +52,9 @@ void owned_init_cookie(struct owned_set *set, uint64_t cookie);
 int owned_dir_ready(const struct owned_set *set, bool create, char *err, size_t errlen);
 /* This network namespace's cookie, 0 when the kernel gives none (< 5.14). */
 uint64_t owned_netns_cookie(void);
+/* The run directory: $LVSDR_RUNDIR (so tests keep theirs apart), else
+ * /run/lvsdr. */
+const char *owned_run_dir(void);
 /* The profile whose entries this run adds and may remove: its canonical
  * (realpath) path. -EINVAL with err filled when the record cannot hold it
  * (a newline in the path). */

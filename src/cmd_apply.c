@@ -50,26 +50,77 @@ static size_t new_vips(const struct session *s, struct vip **out)
 	return n;
 }
 
+/* A plan with a blocked finding is refused whole: the plan, then why. */
+static int apply_refused(struct session *s, bool json)
+{
+	if (json)
+		plan_print_json(&s->plan, s->profile, "refused", stdout);
+	else
+		plan_print_text(&s->plan, s->profile, false, stderr);
+	lvsdr_warnx("%s: refusing to apply: %zu finding%s need%s a hand (marked \"blocked\"); "
+		    "nothing changed",
+		    s->profile, s->plan.blocked, s->plan.blocked == 1 ? "" : "s",
+		    s->plan.blocked == 1 ? "s" : "");
+	return LVSDR_EXIT_ERROR;
+}
+
+/* Before the first change: the privileges, and for a director binding
+ * VIPs, the knowledge that no other host holds them and the socket to
+ * announce them. Nothing has changed when this fails. */
+static int apply_prepare(struct session *s, size_t nannounce, struct garp_sender **g)
+{
+	char err[256];
+	int status;
+
+	if ((status = privilege_require(nannounce > 0)) != LVSDR_EXIT_OK)
+		return status;
+	/* Bind a director's VIP only knowing that no other host holds it. */
+	if (nannounce && s->probe_error[0]) {
+		lvsdr_warnx("%s: refusing to bind the VIPs: cannot tell whether another director holds them: "
+			    "%s; nothing changed",
+			    s->profile, s->probe_error);
+		return LVSDR_EXIT_ERROR;
+	}
+	if (nannounce && garp_open_live(g, &s->live, err, sizeof(err)) < 0) {
+		lvsdr_warnx("%s: %s; nothing changed", s->profile, err);
+		return LVSDR_EXIT_ERROR;
+	}
+	privilege_drop_net_raw();
+	return LVSDR_EXIT_OK;
+}
+
+/* Confirm from the kernel, not from what we believe we did: read it again
+ * and plan again; anything left to do is drift. */
+static int apply_confirm(struct session *s, bool quiet, bool json)
+{
+	if (session_replan(s) != LVSDR_EXIT_OK) {
+		lvsdr_warnx("%s: the kernel does not show the applied state: it cannot be read again",
+			    s->profile);
+		return LVSDR_EXIT_DRIFT;
+	}
+	if (s->plan.nsteps || s->plan.blocked) {
+		plan_print_text(&s->plan, s->profile, false, stderr);
+		lvsdr_warnx("%s: the kernel does not show the applied state", s->profile);
+		return LVSDR_EXIT_DRIFT;
+	}
+	if (!quiet && !json)
+		printf("%s\n", plan_in_sync(&s->plan) ? "ok: in sync" : "applied; what is left needs a hand:");
+	if (!plan_in_sync(&s->plan) && !json)
+		plan_print_text(&s->plan, s->profile, false, stdout);
+	return LVSDR_EXIT_OK;
+}
+
+/* Refuse, or prepare, run, announce and confirm. */
 static int apply_run(struct session *s, bool quiet, bool json)
 {
 	struct garp_sender *g = NULL;
 	struct execute_result res;
 	struct vip *announce;
 	size_t nannounce;
-	char err[256];
 	int status;
 
-	if (s->plan.blocked) {
-		if (json)
-			plan_print_json(&s->plan, s->profile, "refused", stdout);
-		else
-			plan_print_text(&s->plan, s->profile, false, stderr);
-		lvsdr_warnx("%s: refusing to apply: %zu finding%s need%s a hand (marked \"blocked\"); "
-			    "nothing changed",
-			    s->profile, s->plan.blocked, s->plan.blocked == 1 ? "" : "s",
-			    s->plan.blocked == 1 ? "s" : "");
-		return LVSDR_EXIT_ERROR;
-	}
+	if (s->plan.blocked)
+		return apply_refused(s, json);
 	if (s->plan.nsteps == 0) {
 		if (json)
 			plan_print_json(&s->plan, s->profile, "unchanged", stdout);
@@ -78,22 +129,8 @@ static int apply_run(struct session *s, bool quiet, bool json)
 		return LVSDR_EXIT_OK;
 	}
 	nannounce = new_vips(s, &announce);
-	if ((status = privilege_require(nannounce > 0)) != LVSDR_EXIT_OK)
+	if ((status = apply_prepare(s, nannounce, &g)) != LVSDR_EXIT_OK)
 		goto out;
-	/* Bind a director's VIP only knowing that no other host holds it. */
-	if (nannounce && s->probe_error[0]) {
-		lvsdr_warnx("%s: refusing to bind the VIPs: cannot tell whether another director holds them: "
-			    "%s; nothing changed",
-			    s->profile, s->probe_error);
-		status = LVSDR_EXIT_ERROR;
-		goto out;
-	}
-	if (nannounce && garp_open_live(&g, &s->live, err, sizeof(err)) < 0) {
-		lvsdr_warnx("%s: %s; nothing changed", s->profile, err);
-		status = LVSDR_EXIT_ERROR;
-		goto out;
-	}
-	privilege_drop_net_raw();
 	if (!quiet && !json)
 		printf("%s: %s on %s: applying %zu change%s\n", s->profile,
 		       s->want.role == ROLE_DIRECTOR ? "director" : "realserver", s->want.ifname, s->plan.nsteps,
@@ -118,23 +155,8 @@ static int apply_run(struct session *s, bool quiet, bool json)
 			    s->profile);
 		status = LVSDR_EXIT_DRIFT;
 	}
-	/* Confirm from the kernel, not from what we believe we did. */
-	if (session_replan(s) != LVSDR_EXIT_OK) {
-		lvsdr_warnx("%s: the kernel does not show the applied state: it cannot be read again",
-			    s->profile);
+	if (apply_confirm(s, quiet, json) != LVSDR_EXIT_OK)
 		status = LVSDR_EXIT_DRIFT;
-		goto out;
-	}
-	if (s->plan.nsteps || s->plan.blocked) {
-		plan_print_text(&s->plan, s->profile, false, stderr);
-		lvsdr_warnx("%s: the kernel does not show the applied state", s->profile);
-		status = LVSDR_EXIT_DRIFT;
-		goto out;
-	}
-	if (!quiet && !json)
-		printf("%s\n", plan_in_sync(&s->plan) ? "ok: in sync" : "applied; what is left needs a hand:");
-	if (!plan_in_sync(&s->plan) && !json)
-		plan_print_text(&s->plan, s->profile, false, stdout);
 out:
 	garp_close(g);
 	free(announce);

@@ -46,7 +46,16 @@ static int verify_notified_expect(const char *profile, bool quiet)
 	return found && !strcmp(state, "MASTER") ? EXPECT_BOUND : EXPECT_ANY;
 }
 
-int verify_main(int argc, char **argv)
+/* What the command line asks of verify. */
+struct verify_args {
+	bool quiet, verbose, json, nagios, notified;
+	const char *prom;
+	struct session_options sopt;
+};
+
+/* The command line into a. Returns -1 to go on, else the exit status:
+ * --help, or a usage error (a plugin's UNKNOWN with --nagios). */
+static int verify_parse(int argc, char **argv, bool plugin, struct verify_args *a)
 {
 	static const struct option options[] = {
 		{ "quiet", no_argument, NULL, 'q' },
@@ -58,46 +67,40 @@ int verify_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	bool quiet = false, verbose = false, json = false, nagios = false, notified = false;
-	struct session_options sopt = { .expect = -1, .ipvs = true };
-	struct session s;
-	const char *prom = NULL, *why;
-	/* A plugin reports its own failures as UNKNOWN, on its line. */
-	bool plugin = nagios_requested(argc, argv);
-	int opt, status;
-	char err[256];
+	const char *why;
+	int opt;
 
 	while ((opt = getopt_long(argc, argv, "qvh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'q':
-			quiet = true;
+			a->quiet = true;
 			break;
 		case 'v':
-			verbose = true;
+			a->verbose = true;
 			break;
 		case 'j':
-			json = true;
+			a->json = true;
 			break;
 		case 's':
 			if (!strcmp(optarg, "master"))
-				sopt.expect = EXPECT_BOUND;
+				a->sopt.expect = EXPECT_BOUND;
 			else if (!strcmp(optarg, "backup"))
-				sopt.expect = EXPECT_ABSENT;
+				a->sopt.expect = EXPECT_ABSENT;
 			else if (!strcmp(optarg, "any"))
-				sopt.expect = EXPECT_ANY;
+				a->sopt.expect = EXPECT_ANY;
 			else if (!strcmp(optarg, "notified"))
-				notified = true;
+				a->notified = true;
 			else
 				return monitor_usage_error(plugin, "verify", argv,
 							   "--state %s: must be master, backup, any or notified", optarg);
 			break;
 		case 'N':
-			nagios = true;
+			a->nagios = true;
 			break;
 		case 'P':
 			if ((why = prom_path_problem(optarg)))
 				return monitor_usage_error(plugin, "verify", argv, "--prom %s: %s", optarg, why);
-			prom = optarg;
+			a->prom = optarg;
 			break;
 		case 'h':
 			fputs(verify_usage, stdout);
@@ -107,39 +110,53 @@ int verify_main(int argc, char **argv)
 			return monitor_usage_error(plugin, "verify", argv, NULL);
 		}
 	}
-	if (json && nagios)
+	if (a->json && a->nagios)
 		return monitor_usage_error(plugin, "verify", argv, "--json and --nagios: choose one output format");
 	if (optind != argc - 1) {
 		fputs(verify_usage, stderr);
 		return monitor_usage_error(plugin, "verify", argv, "takes one PROFILE, given %d arguments", argc - optind);
 	}
+	return -1;
+}
+
+int verify_main(int argc, char **argv)
+{
+	struct verify_args a = { .sopt = { .expect = -1, .ipvs = true } };
+	struct session s;
+	/* A plugin reports its own failures as UNKNOWN, on its line. */
+	bool plugin = nagios_requested(argc, argv);
+	int status = verify_parse(argc, argv, plugin, &a);
+	char err[256];
+
+	if (status >= 0)
+		return status;
 	/* A track script judges what decides who should be master: the VIPs
 	 * and the knobs. Both directors carry the IPVS table; its drift is for
 	 * a monitor to report, not a reason to move the VIPs. */
-	if (notified)
-		sopt.ipvs = false;
-	if (notified && (sopt.expect = verify_notified_expect(argv[optind], quiet || json || nagios)) < 0)
+	if (a.notified)
+		a.sopt.ipvs = false;
+	if (a.notified && (a.sopt.expect = verify_notified_expect(argv[optind], a.quiet || a.json || a.nagios)) < 0)
 		return plugin ? NAGIOS_UNKNOWN : LVSDR_EXIT_ERROR;
-	status = session_open(&s, argv[optind], &sopt);
+	status = session_open(&s, argv[optind], &a.sopt);
 	if (status == LVSDR_EXIT_OK) {
 		/* What apply set must survive the next boot too. */
 		persist_check_boot(&s.want, s.profile, &s.plan);
-		if (quiet || nagios)
+		if (a.quiet || a.nagios)
 			;
-		else if (json)
+		else if (a.json)
 			plan_print_json(&s.plan, s.profile, NULL, stdout);
 		else
-			plan_print_text(&s.plan, s.profile, verbose, stdout);
+			plan_print_text(&s.plan, s.profile, a.verbose, stdout);
 		status = plan_in_sync(&s.plan) ? LVSDR_EXIT_OK : LVSDR_EXIT_DRIFT;
 	}
-	if (prom && monitor_verify_prom_write(prom, status == LVSDR_EXIT_ERROR ? NULL : &s.plan, argv[optind], err,
-					      sizeof(err)) < 0) {
+	if (a.prom && monitor_verify_prom_write(a.prom, status == LVSDR_EXIT_ERROR ? NULL : &s.plan, argv[optind], err,
+						sizeof(err)) < 0) {
 		fprintf(stderr, "%s verify: --prom: %s\n", lvsdr_prog, err);
 		if (status != LVSDR_EXIT_ERROR)
 			snprintf(s.error, sizeof(s.error), "--prom: %s", err);
 		status = LVSDR_EXIT_ERROR;
 	}
-	if (nagios)
+	if (a.nagios)
 		status = (int)monitor_verify_nagios(stdout, status == LVSDR_EXIT_ERROR ? NULL : &s.plan, argv[optind],
 						    s.error);
 	session_close(&s);

@@ -281,28 +281,63 @@ static size_t record_first_reach(const struct session *s)
 	return s->plan.nsteps;
 }
 
-int plan_execute(struct session *s, bool quiet, struct execute_result *res)
+/* Keep the record: what we are about to bind is recorded before it is
+ * bound, so a crash leaves a record that names more than is there, never
+ * less. Nothing has changed yet when this fails. */
+static int record_before(struct session *s, size_t recorded)
 {
-	struct plan *p = &s->plan;
-	size_t n = p->nsteps, fault = fault_step(), i = 0, bind_batch = 1, recorded = record_first_reach(s);
-	unsigned delay_ms = step_delay_ms();
-	bool *done = xcalloc(n, sizeof(*done));
-	char err[512], what[320];
-	sigset_t blocked, saved;
-	int sig, status = LVSDR_EXIT_OK;
+	char err[512];
 
-	memset(res, 0, sizeof(*res));
-	abort_signals(&blocked);
-	sigprocmask(SIG_BLOCK, &blocked, &saved);
-	/* Record what we are about to bind before binding it: a crash then
-	 * leaves a record that names more than is there, never less. */
 	record_binds(s, 0, recorded);
 	if (owned_save(&s->owned, err, sizeof(err)) < 0 || ipvs_record_before(s, err, sizeof(err)) < 0) {
 		lvsdr_warnx("%s; nothing changed", err);
-		free(done);
-		sigprocmask(SIG_SETMASK, &saved, NULL);
-		return LVSDR_EXIT_ERROR;
+		return -1;
 	}
+	return 0;
+}
+
+/* Keep the record ahead of the binds: a batch that reaches past what the
+ * first save covered (record_first_reach()) waits for the rest of the
+ * plan's binds to be recorded, once. */
+static int record_ahead(struct session *s, size_t *recorded, size_t i, size_t j, struct execute_result *res)
+{
+	if (j <= *recorded)
+		return 0;
+	record_binds(s, *recorded, s->plan.nsteps);
+	*recorded = s->plan.nsteps;
+	if (owned_save(&s->owned, res->error, sizeof(res->error)) < 0) {
+		res->failed_step = i + 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* Whether step i must not run: an abort signal arrived, or the test hook
+ * makes it fail. Says why in res. */
+static bool step_stopped(const struct session *s, size_t i, size_t fault, struct execute_result *res)
+{
+	int sig;
+
+	if ((sig = abort_signal_pending(s))) {
+		res->failed_step = i + 1;
+		snprintf(res->error, sizeof(res->error), "interrupted by SIG%s before it ran", sigabbrev_np(sig));
+		return true;
+	}
+	if (fault && i + 1 == fault) {
+		res->failed_step = i + 1;
+		snprintf(res->error, sizeof(res->error), "injected fault (LVSDR_FAULT_STEP=%zu)", fault);
+		return true;
+	}
+	return false;
+}
+
+/* Run the steps in order until one fails (res->failed_step) or all are
+ * done, marking each in done[] for the rollback. */
+static void run_steps(struct session *s, bool *done, size_t recorded, struct execute_result *res)
+{
+	const struct plan *p = &s->plan;
+	size_t n = p->nsteps, fault = fault_step(), i = 0, bind_batch = 1;
+	unsigned delay_ms = step_delay_ms();
 
 	while (i < n) {
 		const struct step *st = &p->steps[i];
@@ -310,22 +345,14 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 			struct timespec ts = { delay_ms / 1000, (long)(delay_ms % 1000) * 1000000L };
 			nanosleep(&ts, NULL);
 		}
-		if ((sig = abort_signal_pending(s))) {
-			res->failed_step = i + 1;
-			snprintf(res->error, sizeof(res->error), "interrupted by SIG%s before it ran", sigabbrev_np(sig));
-			break;
-		}
-		if (fault && i + 1 == fault) {
-			res->failed_step = i + 1;
-			snprintf(res->error, sizeof(res->error), "injected fault (LVSDR_FAULT_STEP=%zu)", fault);
-			break;
-		}
+		if (step_stopped(s, i, fault, res))
+			return;
 		if (st->kind == STEP_SYSCTL) {
 			int ret = run_sysctl(st, s->want.ifname, st->to);
 			if (ret < 0) {
 				res->failed_step = i + 1;
 				snprintf(res->error, sizeof(res->error), "%s", strerror(-ret));
-				break;
+				return;
 			}
 			done[i++] = true;
 			continue;
@@ -338,29 +365,83 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 		if (st->kind == STEP_IPVS) {
 			res->failed_step = ipvs_run(s, i, j, done, res->error, sizeof(res->error));
 			if (res->failed_step)
-				break;
+				return;
 			i = j;
 			continue;
 		}
 		if (st->kind == STEP_ADDR_ADD && s->on_bound && j - i > bind_batch)
 			j = i + bind_batch;
-		if (j > recorded) {
-			record_binds(s, recorded, n);
-			recorded = n;
-			if (owned_save(&s->owned, res->error, sizeof(res->error)) < 0) {
-				res->failed_step = i + 1;
-				break;
-			}
-		}
-		if (run_addresses(s, i, j, done, res))
-			break;
+		if (record_ahead(s, &recorded, i, j, res) < 0 || run_addresses(s, i, j, done, res))
+			return;
 		if (st->kind == STEP_ADDR_ADD && s->on_bound) {
 			s->on_bound(s->on_bound_arg, &p->steps[i], j - i);
 			bind_batch = bind_batch * 2 < BIND_BATCH_MAX ? bind_batch * 2 : BIND_BATCH_MAX;
 		}
 		i = j;
 	}
+}
 
+/* Roll back after a failed step: say which step and why, undo what was
+ * done, and check the undo against the kernel. Returns the exit status. */
+static int roll_back_run(struct session *s, bool *done, struct execute_result *res)
+{
+	const struct plan *p = &s->plan;
+	char what[320];
+
+	step_describe(p, &p->steps[res->failed_step - 1], what, sizeof(what));
+	lvsdr_warnx("%s: step %zu of %zu failed: %s: %s", s->profile, res->failed_step, p->nsteps,
+		    what, res->error);
+	if (!if_nametoindex(s->want.ifname))
+		lvsdr_warnx("%s no longer exists: it was deleted during this run",
+			    s->want.ifname);
+	rollback(s, done, res);
+	if (!res->rollback_failures && (!rollback_confirmed(s) || !ipvs_rollback_confirmed(s)))
+		res->rollback_failures++;
+	/* Signals that arrived during the rollback are answered by it. */
+	while (abort_signal_pending(s))
+		;
+	return res->rollback_failures ? LVSDR_EXIT_ROLLBACK_FAILED : LVSDR_EXIT_ERROR;
+}
+
+/* Keep the record after a run that completed: forget the addresses it
+ * removed, then list the steps (and mirror them to syslog). */
+static void record_after(struct session *s, const bool *done, bool quiet)
+{
+	const struct plan *p = &s->plan;
+	char err[512], what[320];
+
+	for (size_t k = 0; k < p->nsteps; k++)
+		if (p->steps[k].kind == STEP_ADDR_DEL)
+			owned_remove(&s->owned, &p->steps[k].addr);
+	if (owned_save(&s->owned, err, sizeof(err)) < 0)
+		lvsdr_warnx("warning: %s", err);
+	ipvs_record_after(s, done, true);
+	for (size_t k = 0; k < p->nsteps && (!quiet || syslog_mirror_active()); k++) {
+		step_describe(p, &p->steps[k], what, sizeof(what));
+		if (!quiet)
+			printf("  %zu. %s\n", k + 1, what);
+		syslog_note("%s: %s", s->profile, what);
+	}
+}
+
+/* Run, record, roll back: abort signals stay blocked throughout (polled
+ * between steps, abort_signals()) and the record is kept ahead of the
+ * kernel at every step. */
+int plan_execute(struct session *s, bool quiet, struct execute_result *res)
+{
+	size_t n = s->plan.nsteps, recorded = record_first_reach(s);
+	bool *done = xcalloc(n, sizeof(*done));
+	sigset_t blocked, saved;
+	int sig, status = LVSDR_EXIT_OK;
+
+	memset(res, 0, sizeof(*res));
+	abort_signals(&blocked);
+	sigprocmask(SIG_BLOCK, &blocked, &saved);
+	if (record_before(s, recorded) < 0) {
+		status = LVSDR_EXIT_ERROR;
+		goto out;
+	}
+	run_steps(s, done, recorded, res);
 	/* A signal during the last step still aborts: the run is not over
 	 * until the record says so. */
 	if (!res->failed_step && n && (sig = abort_signal_pending(s))) {
@@ -369,36 +450,11 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 	}
 	for (size_t k = 0; k < n; k++)
 		res->done += done[k];
-	if (res->failed_step) {
-		step_describe(p, &p->steps[res->failed_step - 1], what, sizeof(what));
-		lvsdr_warnx("%s: step %zu of %zu failed: %s: %s", s->profile, res->failed_step, n,
-			    what, res->error);
-		if (!if_nametoindex(s->want.ifname))
-			lvsdr_warnx("%s no longer exists: it was deleted during this run",
-				    s->want.ifname);
-		rollback(s, done, res);
-		if (!res->rollback_failures && (!rollback_confirmed(s) || !ipvs_rollback_confirmed(s)))
-			res->rollback_failures++;
-		status = res->rollback_failures ? LVSDR_EXIT_ROLLBACK_FAILED : LVSDR_EXIT_ERROR;
-		/* Signals that arrived during the rollback are answered by it. */
-		while (abort_signal_pending(s))
-			;
-		free(done);
-		sigprocmask(SIG_SETMASK, &saved, NULL);
-		return status;
-	}
-	for (size_t k = 0; k < n; k++)
-		if (p->steps[k].kind == STEP_ADDR_DEL)
-			owned_remove(&s->owned, &p->steps[k].addr);
-	if (owned_save(&s->owned, err, sizeof(err)) < 0)
-		lvsdr_warnx("warning: %s", err);
-	ipvs_record_after(s, done, true);
-	for (size_t k = 0; k < n && (!quiet || syslog_mirror_active()); k++) {
-		step_describe(p, &p->steps[k], what, sizeof(what));
-		if (!quiet)
-			printf("  %zu. %s\n", k + 1, what);
-		syslog_note("%s: %s", s->profile, what);
-	}
+	if (res->failed_step)
+		status = roll_back_run(s, done, res);
+	else
+		record_after(s, done, quiet);
+out:
 	free(done);
 	sigprocmask(SIG_SETMASK, &saved, NULL);
 	return status;

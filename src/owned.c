@@ -1,3 +1,6 @@
+/* The ownership record: which addresses lvsdr bound, for which profile,
+ * read, looked up, changed and written back. Where it lives and its lock:
+ * src/owned_dir.c. */
 #include "owned.h"
 
 #include <arpa/inet.h>
@@ -8,7 +11,6 @@
 #include <sys/socket.h>
 #include <fcntl.h>
 #include <net/if.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,7 +18,6 @@
 #include "safe_open.h"
 #include "util.h"
 
-#define LVSDR_RUNDIR "/run/lvsdr"
 #define OWNED_SUFFIX "lvsdr"
 
 void owned_label(const char *ifname, char label[IF_NAMESIZE])
@@ -46,88 +47,6 @@ static int entry_compare(const void *x, const void *y)
 	if (a->prefix != b->prefix)
 		return a->prefix < b->prefix ? -1 : 1;
 	return strcmp(a->ifname, b->ifname);
-}
-
-/* Linux 5.14 and later; older libc headers lack it. */
-#ifndef SO_NETNS_COOKIE
-#define SO_NETNS_COOKIE 71
-#endif
-
-static const char *run_dir(void)
-{
-	const char *dir = getenv("LVSDR_RUNDIR");
-
-	return dir && *dir ? dir : LVSDR_RUNDIR;
-}
-
-/* dir, made when missing: 0755 whatever the umask, for an unprivileged
- * verify reads the record too. The directories above are the system's. */
-static int dir_make(const char *dir, char *err, size_t errlen)
-{
-	char copy[PATH_MAX];
-	int ret;
-
-	snprintf(copy, sizeof(copy), "%s", dir);
-	if ((ret = mkdir_parents(copy)) == 0) {
-		if (mkdir(dir, 0755) == 0)
-			ret = chmod(dir, 0755) < 0 ? -errno : 0;
-		else if (errno != EEXIST)
-			ret = -errno;
-	}
-	if (ret < 0)
-		snprintf(err, errlen, "cannot create the directory %s: %s", dir, strerror(-ret));
-	return ret;
-}
-
-int owned_dir_ready(const struct owned_set *set, bool create, char *err, size_t errlen)
-{
-	const char *dirs[] = { run_dir(), set->dir };
-	int ret;
-
-	/* Judged before anything in them is opened, the way OpenSSH judges
-	 * a key's directory: a record or lock that another user can swap
-	 * would let them choose which addresses a run as root removes. */
-	for (size_t i = 0; i < (set->cookie ? 2 : 1); i++) {
-		ret = safe_dir_trusted(dirs[i], err, errlen);
-		if (ret == -ENOENT && create) {
-			if ((ret = dir_make(dirs[i], err, errlen)) < 0)
-				return ret;
-			ret = safe_dir_trusted(dirs[i], err, errlen);
-		}
-		if (ret < 0)
-			return ret;
-	}
-	return 0;
-}
-
-uint64_t owned_netns_cookie(void)
-{
-	uint64_t cookie = 0;
-	socklen_t len = sizeof(cookie);
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	/* Any socket of this namespace tells its cookie; the kernel never
-	 * gives one to a second namespace while it runs (an inode it does). */
-	if (fd < 0)
-		return 0;
-	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) < 0 || len != sizeof(cookie))
-		cookie = 0;
-	close(fd);
-	return cookie;
-}
-
-void owned_init_cookie(struct owned_set *set, uint64_t cookie)
-{
-	memset(set, 0, sizeof(*set));
-	set->cookie = cookie;
-	/* Without a cookie no record can be tied to this namespace: none is
-	 * kept, and the lock serialises every namespace of the host. */
-	if (!cookie) {
-		snprintf(set->dir, sizeof(set->dir), "%s", run_dir());
-		return;
-	}
-	snprintf(set->dir, sizeof(set->dir), "%s/netns-%llu", run_dir(), (unsigned long long)cookie);
-	snprintf(set->path, sizeof(set->path), "%s/owned", set->dir);
 }
 
 /* owner held once by the set, so entries and live addresses may point
@@ -180,11 +99,6 @@ bool owned_by_self(const struct owned_set *set, const struct live_addr *entry)
 	return entry->owner && set->self && !strcmp(entry->owner, set->self);
 }
 
-void owned_init(struct owned_set *set)
-{
-	owned_init_cookie(set, owned_netns_cookie());
-}
-
 /* "IFNAME ADDRESS/PREFIX PROFILE", as owned_save() writes it; PROFILE,
  * an absolute path, is the rest of the line (it may hold spaces). An
  * older lvsdr wrote no PROFILE: *owner is NULL then, "owner unknown".
@@ -228,7 +142,7 @@ static void legacy_warning(struct owned_set *set)
 
 	if (stat("/proc/self/ns/net", &st) < 0)
 		return;
-	snprintf(legacy, sizeof(legacy), "%s/net-%llu/owned", run_dir(), (unsigned long long)st.st_ino);
+	snprintf(legacy, sizeof(legacy), "%s/net-%llu/owned", owned_run_dir(), (unsigned long long)st.st_ino);
 	if (access(legacy, F_OK) == 0)
 		snprintf(set->warning, sizeof(set->warning), "%s: ignored: an older lvsdr keyed it by the network "
 							     "namespace's inode, which the kernel gives to a new namespace once the old one is gone, so it "
@@ -593,25 +507,4 @@ void owned_free(struct owned_set *set)
 	set->owners = NULL;
 	set->nowners = 0;
 	set->self = NULL;
-}
-
-int owned_lock(const struct owned_set *set, unsigned timeout_ms, char *err, size_t errlen)
-{
-	char path[PATH_MAX + 8];
-	int fd, ret;
-
-	snprintf(path, sizeof(path), "%s/lock", set->dir);
-	if ((ret = owned_dir_ready(set, true, err, errlen)) < 0)
-		return ret;
-	if ((fd = safe_open(path, O_RDWR | O_CREAT | O_NOFOLLOW, err, errlen)) < 0)
-		return fd;
-	if ((ret = flock_wait(fd, LOCK_EX, timeout_ms)) == -ETIMEDOUT)
-		snprintf(err, errlen, "another lvsdr run still holds %s after %u ms", path, timeout_ms);
-	else if (ret < 0)
-		snprintf(err, errlen, "cannot lock %s: %s", path, strerror(-ret));
-	if (ret < 0) {
-		close(fd);
-		return ret;
-	}
-	return fd;
 }

@@ -123,16 +123,95 @@ static bool shared_with_profile(struct vip_report *r, const struct live_addr *a,
 	return true;
 }
 
+/* A copy of VIP v not as wanted: on another interface, with another
+ * prefix, or there when it should be absent. Ours is removed; another's
+ * is reported with what to do about it, since lvsdr removes only what it
+ * bound. Returns its verdict, its state in *state and its words in note. */
+static enum verdict vip_unwanted_copy(struct plan *p, const struct vip *v, const struct live_addr *a,
+				      const char **state, char *note, size_t len)
+{
+	bool realserver = p->want->role == ROLE_REALSERVER;
+	const char *target_name = host_vip_ifname(p->want);
+	int target = realserver ? p->live->lo_ifindex : p->live->ifindex;
+	enum vip_expect expect = p->want->expect;
+	char text[INET6_ADDRSTRLEN];
+
+	if (a->ifindex == target && a->prefix == v->prefix) {
+		*state = "bound";
+		snprintf(note, len, "bound on %s, want it absent (backup or released)", target_name);
+	} else if (a->ifindex == target) {
+		*state = "wrong-prefix";
+		snprintf(note, len, "bound on %s as /%u, want /%u%s", target_name, a->prefix, v->prefix,
+			 realserver ? ": a wider prefix on lo makes the whole subnet local" : "");
+	} else {
+		*state = "elsewhere";
+		snprintf(note, len, "also bound on %s%s", a->ifname,
+			 realserver ? ": the host answers ARP (or neighbour solicitations) for it there, "
+				      "whatever the knobs say"
+				    : "");
+	}
+	if (a->owned) {
+		address_step(p, STEP_ADDR_DEL, a);
+		return VERDICT_DRIFT;
+	}
+	/* Not ours: apply refuses; a release only reports it, since
+	 * it removes what is ours and nothing else. */
+	size_t n = strlen(note);
+	/* Formatted here only: the common case never needs the text. */
+	addr_format(v->family, v->addr, text, sizeof(text));
+	if (a->lvsdr)
+		snprintf(note + n, len - n, "; bound by lvsdr for %s, so this run leaves it",
+			 a->owner ? a->owner : "a profile no record names");
+	else
+		snprintf(note + n, len - n, "; not bound by lvsdr, so lvsdr leaves it: "
+					    "ip addr del %s/%u dev %s",
+			 text, a->prefix, a->ifname);
+	return expect == EXPECT_ABSENT ? VERDICT_WARN : VERDICT_BLOCKED;
+}
+
+/* VIP i, wanted bound, is bound nowhere as wanted: a step to bind it,
+ * unless something already blocks it or IPv6 is off where it would go. */
+static void vip_missing(struct plan *p, size_t i, char *detail, size_t len)
+{
+	const struct vip *v = &p->want->vips[i];
+	struct vip_report *r = &p->vips[i];
+	bool realserver = p->want->role == ROLE_REALSERVER;
+	const char *target_name = host_vip_ifname(p->want);
+	struct live_addr a = { .family = v->family, .prefix = v->prefix, .ifindex = r->target_ifindex };
+
+	memcpy(a.addr, v->addr, 16);
+	string_copy(a.ifname, sizeof(a.ifname), target_name);
+	bool ipv6_off = v->family == AF_INET6 && (realserver ? p->live->ipv6_off_lo : p->live->ipv6_off_nic);
+	if (r->verdict == VERDICT_OK && ipv6_off) {
+		/* The kernel would refuse with a bare "Permission denied". */
+		r->verdict = VERDICT_BLOCKED;
+		r->state = "missing";
+		snprintf(detail, len, "IPv6 is disabled on %s (net.ipv6.conf.%s.disable_ipv6 = 1, or "
+				      "ipv6.disable=1 at boot), so it cannot hold an IPv6 VIP",
+			 target_name, target_name);
+	} else if (r->verdict == VERDICT_OK) {
+		r->verdict = VERDICT_DRIFT;
+		r->state = "missing";
+		/* Every VIP of a takeover: no snprintf (string_copy()). */
+		memcpy(detail, "not bound on ", 13);
+		string_copy(detail + 13, len - 13, target_name);
+	}
+	if (r->verdict != VERDICT_BLOCKED)
+		address_step(p, STEP_ADDR_ADD, &a);
+}
+
+/* VIP i against every live copy of it: the copy where it belongs is
+ * judged here, any other by vip_unwanted_copy(), a missing one by
+ * vip_missing(); the report gets the worst verdict and every note. */
 static void plan_vip(struct plan *p, size_t i)
 {
 	const struct vip *v = &p->want->vips[i];
 	const struct host *live = p->live;
 	struct vip_report *r = &p->vips[i];
-	bool realserver = p->want->role == ROLE_REALSERVER;
-	int target = realserver ? live->lo_ifindex : live->ifindex;
+	int target = p->want->role == ROLE_REALSERVER ? live->lo_ifindex : live->ifindex;
 	const char *target_name = host_vip_ifname(p->want);
 	bool bound = false;
-	char text[INET6_ADDRSTRLEN], detail[512];
+	char detail[512];
 	size_t used = 0, first_step = p->nsteps;
 
 	r->vip = v;
@@ -145,7 +224,6 @@ static void plan_vip(struct plan *p, size_t i)
 
 	for (size_t j = live_lower_bound(live, v); j < live->naddrs && same_address(&live->addrs[j], v); j++) {
 		const struct live_addr *a = &live->addrs[j];
-		enum verdict verdict = VERDICT_DRIFT;
 		const char *state;
 		char note[200];
 
@@ -163,37 +241,7 @@ static void plan_vip(struct plan *p, size_t i)
 					 target_name, target_name);
 			continue;
 		}
-		if (a->ifindex == target && a->prefix == v->prefix) {
-			state = "bound";
-			snprintf(note, sizeof(note), "bound on %s, want it absent (backup or released)", target_name);
-		} else if (a->ifindex == target) {
-			state = "wrong-prefix";
-			snprintf(note, sizeof(note), "bound on %s as /%u, want /%u%s", target_name, a->prefix, v->prefix,
-				 realserver ? ": a wider prefix on lo makes the whole subnet local" : "");
-		} else {
-			state = "elsewhere";
-			snprintf(note, sizeof(note), "also bound on %s%s", a->ifname,
-				 realserver ? ": the host answers ARP (or neighbour solicitations) for it there, "
-					      "whatever the knobs say"
-					    : "");
-		}
-		if (a->owned) {
-			address_step(p, STEP_ADDR_DEL, a);
-		} else {
-			/* Not ours: apply refuses; a release only reports it, since
-			 * it removes what is ours and nothing else. */
-			verdict = expect == EXPECT_ABSENT ? VERDICT_WARN : VERDICT_BLOCKED;
-			size_t n = strlen(note);
-			/* Formatted here only: the common case never needs the text. */
-			addr_format(v->family, v->addr, text, sizeof(text));
-			if (a->lvsdr)
-				snprintf(note + n, sizeof(note) - n, "; bound by lvsdr for %s, so this run leaves it",
-					 a->owner ? a->owner : "a profile no record names");
-			else
-				snprintf(note + n, sizeof(note) - n, "; not bound by lvsdr, so lvsdr leaves it: "
-								     "ip addr del %s/%u dev %s",
-					 text, a->prefix, a->ifname);
-		}
+		enum verdict verdict = vip_unwanted_copy(p, v, a, &state, note, sizeof(note));
 		if (verdict > r->verdict)
 			r->verdict = verdict;
 		r->state = state;
@@ -206,28 +254,8 @@ static void plan_vip(struct plan *p, size_t i)
 	else if (!bound && expect != EXPECT_BOUND) {
 		if (r->verdict == VERDICT_OK)
 			r->state = "absent";
-	} else if (!bound) {
-		struct live_addr a = { .family = v->family, .prefix = v->prefix, .ifindex = target };
-		memcpy(a.addr, v->addr, 16);
-		string_copy(a.ifname, sizeof(a.ifname), target_name);
-		bool ipv6_off = v->family == AF_INET6 && (realserver ? live->ipv6_off_lo : live->ipv6_off_nic);
-		if (r->verdict == VERDICT_OK && ipv6_off) {
-			/* The kernel would refuse with a bare "Permission denied". */
-			r->verdict = VERDICT_BLOCKED;
-			r->state = "missing";
-			snprintf(detail, sizeof(detail), "IPv6 is disabled on %s (net.ipv6.conf.%s.disable_ipv6 = 1, or "
-							 "ipv6.disable=1 at boot), so it cannot hold an IPv6 VIP",
-				 target_name, target_name);
-		} else if (r->verdict == VERDICT_OK) {
-			r->verdict = VERDICT_DRIFT;
-			r->state = "missing";
-			/* Every VIP of a takeover: no snprintf (string_copy()). */
-			memcpy(detail, "not bound on ", 13);
-			string_copy(detail + 13, sizeof(detail) - 13, target_name);
-		}
-		if (r->verdict != VERDICT_BLOCKED)
-			address_step(p, STEP_ADDR_ADD, &a);
-	}
+	} else if (!bound)
+		vip_missing(p, i, detail, sizeof(detail));
 	r->detail = detail[0] ? xstrdup(detail) : NULL;
 	plan_count_verdict(p, r->verdict);
 	/* Left out: not one step for it, not even removing a copy of ours. */

@@ -268,16 +268,10 @@ static void json_sync_daemons(FILE *out, const struct host *live)
 	fputc(']', out);
 }
 
-void plan_print_json(const struct plan *p, const char *profile, const char *result, FILE *out)
+/* The knobs: what the profile wants, the effective value and each scope's
+ * own, null where unmanaged or unreadable. */
+static void json_knobs(FILE *out, const struct plan *p)
 {
-	char text[INET6_ADDRSTRLEN], detail[320];
-
-	fputs("{\"schema\":1,\"profile\":", out);
-	json_string(out, profile);
-	fprintf(out, ",\"role\":\"%s\",\"interface\":", p->want->role == ROLE_DIRECTOR ? "director" : "realserver");
-	json_string(out, p->want->ifname);
-	fprintf(out, ",\"in_sync\":%s,\"drift\":%zu,\"blocked\":%zu,\"warnings\":%zu,\"knobs\":[",
-		plan_in_sync(p) ? "true" : "false", p->drift, p->blocked, p->warned);
 	for (int k = 0; k < KNOB_COUNT; k++) {
 		const struct knob_report *r = &p->knobs[k];
 		const struct knob_values *lv = &p->live->knobs[k];
@@ -294,6 +288,69 @@ void plan_print_json(const struct plan *p, const char *profile, const char *resu
 		json_string(out, r->detail);
 		fputc('}', out);
 	}
+}
+
+/* An IPVS change: the service, and the real server or the scheduler. */
+static void json_ipvs_step(FILE *out, const struct ipvs_change *c)
+{
+	char detail[320];
+
+	fprintf(out, "{\"action\":\"%s\",\"service\":", ipvs_op_json[c->op]);
+	ipvs_service_format(&c->svc, detail, sizeof(detail));
+	json_string(out, detail);
+	if (c->op >= IPVS_DEST_ADD) {
+		ipvs_dest_format(&c->dest, detail, sizeof(detail));
+		fputs(",\"realserver\":", out);
+		json_string(out, detail);
+		if (c->op != IPVS_DEST_DEL)
+			fprintf(out, ",\"weight\":%u,\"method\":\"%s\"", (unsigned)c->dest.weight,
+				ipvs_method_name(c->dest.method));
+	} else if (c->op != IPVS_SVC_DEL) {
+		fputs(",\"scheduler\":", out);
+		json_string(out, c->svc.scheduler);
+	}
+	fputc('}', out);
+}
+
+/* One step of the plan as a JSON object, by its kind. */
+static void json_step(FILE *out, const struct plan *p, const struct step *st)
+{
+	char text[INET6_ADDRSTRLEN], detail[320];
+
+	if (st->kind == STEP_IPVS) {
+		json_ipvs_step(out, &p->ipvs[st->ipvs].change);
+	} else if (st->kind == STEP_SYSCTL) {
+		fprintf(out, "{\"action\":\"sysctl\",\"path\":");
+		snprintf(detail, sizeof(detail), "conf/%s/%s", scope_dir(st->scope, p->want->ifname),
+			 knob_table[st->knob].sysctl);
+		json_string(out, detail);
+		fprintf(out, ",\"from\":%d,\"to\":%d}", st->from, st->to);
+	} else {
+		addr_format(st->addr.family, st->addr.addr, text, sizeof(text));
+		fprintf(out, "{\"action\":\"%s%s\",\"address\":\"%s/%u\",\"interface\":",
+			st->kind == STEP_ADDR_ADD ? "add" : "remove", st->addr.route ? "-route" : "", text,
+			st->addr.prefix);
+		json_string(out, st->addr.ifname);
+		fputs(",\"label\":", out);
+		if (st->addr.label[0])
+			json_string(out, st->addr.label);
+		else
+			fputs("null", out);
+		fputc('}', out);
+	}
+}
+
+/* The whole plan as one JSON object (lvsdr-output(5) documents it): the
+ * knobs, the VIPs and ranges, the findings, the changes, in that order. */
+void plan_print_json(const struct plan *p, const char *profile, const char *result, FILE *out)
+{
+	fputs("{\"schema\":1,\"profile\":", out);
+	json_string(out, profile);
+	fprintf(out, ",\"role\":\"%s\",\"interface\":", p->want->role == ROLE_DIRECTOR ? "director" : "realserver");
+	json_string(out, p->want->ifname);
+	fprintf(out, ",\"in_sync\":%s,\"drift\":%zu,\"blocked\":%zu,\"warnings\":%zu,\"knobs\":[",
+		plan_in_sync(p) ? "true" : "false", p->drift, p->blocked, p->warned);
+	json_knobs(out, p);
 	fputs("],\"vips\":[", out);
 	for (size_t i = 0; i < p->nvips; i++)
 		json_report(out, &p->vips[i], host_vip_ifname(p->want), i == 0);
@@ -313,44 +370,8 @@ void plan_print_json(const struct plan *p, const char *profile, const char *resu
 		json_sync_daemons(out, p->live);
 	fputs(",\"changes\":[", out);
 	for (size_t i = 0; i < p->nsteps; i++) {
-		const struct step *st = &p->steps[i];
 		fputs(i ? "," : "", out);
-		if (st->kind == STEP_IPVS) {
-			const struct ipvs_change *c = &p->ipvs[st->ipvs].change;
-			fprintf(out, "{\"action\":\"%s\",\"service\":", ipvs_op_json[c->op]);
-			ipvs_service_format(&c->svc, detail, sizeof(detail));
-			json_string(out, detail);
-			if (c->op >= IPVS_DEST_ADD) {
-				ipvs_dest_format(&c->dest, detail, sizeof(detail));
-				fputs(",\"realserver\":", out);
-				json_string(out, detail);
-				if (c->op != IPVS_DEST_DEL)
-					fprintf(out, ",\"weight\":%u,\"method\":\"%s\"", (unsigned)c->dest.weight,
-						ipvs_method_name(c->dest.method));
-			} else if (c->op != IPVS_SVC_DEL) {
-				fputs(",\"scheduler\":", out);
-				json_string(out, c->svc.scheduler);
-			}
-			fputc('}', out);
-		} else if (st->kind == STEP_SYSCTL) {
-			fprintf(out, "{\"action\":\"sysctl\",\"path\":");
-			snprintf(detail, sizeof(detail), "conf/%s/%s", scope_dir(st->scope, p->want->ifname),
-				 knob_table[st->knob].sysctl);
-			json_string(out, detail);
-			fprintf(out, ",\"from\":%d,\"to\":%d}", st->from, st->to);
-		} else {
-			addr_format(st->addr.family, st->addr.addr, text, sizeof(text));
-			fprintf(out, "{\"action\":\"%s%s\",\"address\":\"%s/%u\",\"interface\":",
-				st->kind == STEP_ADDR_ADD ? "add" : "remove", st->addr.route ? "-route" : "", text,
-				st->addr.prefix);
-			json_string(out, st->addr.ifname);
-			fputs(",\"label\":", out);
-			if (st->addr.label[0])
-				json_string(out, st->addr.label);
-			else
-				fputs("null", out);
-			fputc('}', out);
-		}
+		json_step(out, p, &p->steps[i]);
 	}
 	fputc(']', out);
 	if (result)

@@ -85,14 +85,12 @@ int section_keys(int section, char *buf, size_t size)
 	return n;
 }
 
-static void parse_value(struct parser *p, enum key key, const char *value)
+/* [host] role and interface. */
+static void parse_host_value(struct parser *p, enum key key, const char *value)
 {
 	struct host *h = p->host;
-	unsigned ms;
-	int n;
 
-	switch (key) {
-	case KEY_ROLE:
+	if (key == KEY_ROLE) {
 		if (!strcmp(value, "realserver"))
 			h->role = ROLE_REALSERVER;
 		else if (!strcmp(value, "director"))
@@ -100,49 +98,52 @@ static void parse_value(struct parser *p, enum key key, const char *value)
 		else
 			diag_error(p->d, p->lineno, "[host] role = %s: must be realserver or director", value);
 		p->role_line = p->lineno;
-		break;
-	case KEY_INTERFACE:
-		if (strlen(value) >= IF_NAMESIZE)
-			diag_error(p->d, p->lineno, "[host] interface = %s: %zu characters; the kernel allows at most %d",
-				   value, strlen(value), IF_NAMESIZE - 1);
-		else if (!interface_name_valid(value))
-			diag_error(p->d, p->lineno, "[host] interface = %s: not an interface name: printable ASCII "
-						    "without '/', ':' or white space, and not \".\" or \"..\"",
-				   value);
-		else if (!strcmp(value, "lo"))
-			diag_error(p->d, p->lineno, "[host] interface = lo: name the NIC on the segment shared by "
-						    "director and real servers; lo never receives the ARP requests that matter");
-		else if (!strcmp(value, "all") || !strcmp(value, "default"))
-			/* Would alias /proc/sys/net/ipv4/conf/{all,default}: writing "the interface"
-			 * knob would then change every interface on the host. */
-			diag_error(p->d, p->lineno, "[host] interface = %s: conf/%s is not an interface; name the NIC "
-						    "on the segment shared by director and real servers",
-				   value, value);
-		else {
-			snprintf(h->ifname, sizeof(h->ifname), "%s", value);
-			h->ifname_line = p->lineno;
-		}
-		break;
-	case KEY_IGNORE:
-	case KEY_ANNOUNCE:
-	case KEY_FILTER:
-	case KEY_ACCEPT:
-	case KEY_NOTIFY:
+		return;
+	}
+	if (strlen(value) >= IF_NAMESIZE)
+		diag_error(p->d, p->lineno, "[host] interface = %s: %zu characters; the kernel allows at most %d",
+			   value, strlen(value), IF_NAMESIZE - 1);
+	else if (!interface_name_valid(value))
+		diag_error(p->d, p->lineno, "[host] interface = %s: not an interface name: printable ASCII "
+					    "without '/', ':' or white space, and not \".\" or \"..\"",
+			   value);
+	else if (!strcmp(value, "lo"))
+		diag_error(p->d, p->lineno, "[host] interface = lo: name the NIC on the segment shared by "
+					    "director and real servers; lo never receives the ARP requests that matter");
+	else if (!strcmp(value, "all") || !strcmp(value, "default"))
+		/* Would alias /proc/sys/net/ipv4/conf/{all,default}: writing "the interface"
+		 * knob would then change every interface on the host. */
+		diag_error(p->d, p->lineno, "[host] interface = %s: conf/%s is not an interface; name the NIC "
+					    "on the segment shared by director and real servers",
+			   value, value);
+	else {
+		snprintf(h->ifname, sizeof(h->ifname), "%s", value);
+		h->ifname_line = p->lineno;
+	}
+}
+
+/* [arp]: the knobs, and the scope they are written to. */
+static void parse_arp_value(struct parser *p, enum key key, const char *value)
+{
+	if (key != KEY_SCOPE)
 		parse_knob(p, (enum arp_knob)(key - KEY_IGNORE), value);
-		break;
-	case KEY_SCOPE:
-		if (!strcmp(value, "all+interface"))
-			h->policy = POLICY_ALL_AND_DEV;
-		else if (!strcmp(value, "interface"))
-			h->policy = POLICY_DEV_ONLY;
-		else
-			diag_error(p->d, p->lineno, "[arp] scope = %s: must be all+interface or interface", value);
-		break;
+	else if (!strcmp(value, "all+interface"))
+		p->host->policy = POLICY_ALL_AND_DEV;
+	else if (!strcmp(value, "interface"))
+		p->host->policy = POLICY_DEV_ONLY;
+	else
+		diag_error(p->d, p->lineno, "[arp] scope = %s: must be all+interface or interface", value);
+}
+
+/* [vip]: the addresses and how each is announced. */
+static void parse_vip_value(struct parser *p, enum key key, const char *value)
+{
+	switch (key) {
 	case KEY_ADDRESS:
 		parse_address_key(p, value);
 		break;
 	case KEY_RANGE:
-		range_parse(p->d, p->lineno, value, h, &p->range_cap);
+		range_parse(p->d, p->lineno, value, p->host, &p->range_cap);
 		break;
 	case KEY_WIDE:
 		if (!strcmp(value, "yes"))
@@ -150,41 +151,76 @@ static void parse_value(struct parser *p, enum key key, const char *value)
 		else if (strcmp(value, "no"))
 			diag_error(p->d, p->lineno, "[vip] wide = %s: must be yes or no", value);
 		break;
-	case KEY_VIP_ANNOUNCE:
-		p->announce_failed |= !announce_parse(p->d, p->lineno, value, h, &p->vip_cap);
+	default:
+		p->announce_failed |= !announce_parse(p->d, p->lineno, value, p->host, &p->vip_cap);
 		break;
-	case KEY_COUNT_:
+	}
+}
+
+/* [garp] count, interval and refresh: the numbers of the announcement. */
+static void parse_garp_timing(struct parser *p, enum key key, const char *value)
+{
+	struct garp_policy *g = &p->host->garp;
+	unsigned ms;
+	int n;
+
+	if (key == KEY_COUNT_) {
 		if (!parse_int(value, &n) || n < 1 || n > 100)
 			diag_error(p->d, p->lineno, "[garp] count = %s: must be a whole number, 1-100", value);
 		else
-			h->garp.count = (unsigned)n;
-		break;
-	case KEY_INTERVAL:
+			g->count = (unsigned)n;
+	} else if (key == KEY_INTERVAL) {
 		if (!parse_duration_ms(value, &ms) || ms > 10000)
 			diag_error(p->d, p->lineno, "[garp] interval = %s: must be a duration from 0ms to 10s, "
 						    "such as 100ms",
 				   value);
 		else
-			h->garp.interval_ms = ms;
-		break;
-	case KEY_REFRESH:
+			g->interval_ms = ms;
+	} else {
 		if (!parse_duration_ms(value, &ms) || ms > 3600000)
 			diag_error(p->d, p->lineno, "[garp] refresh = %s: must be 0 (never) or a duration up to 3600s, "
 						    "such as 5s",
 				   value);
 		else
-			h->garp.refresh_ms = ms;
-		break;
-	case KEY_MODE:
+			g->refresh_ms = ms;
+	}
+}
+
+/* [garp] mode and conflict: which frames, and what a rival holder means. */
+static void parse_garp_value(struct parser *p, enum key key, const char *value)
+{
+	struct garp_policy *g = &p->host->garp;
+
+	if (key == KEY_MODE) {
 		if (!strcmp(value, "request"))
-			h->garp.mode = GARP_REQUEST;
+			g->mode = GARP_REQUEST;
 		else if (!strcmp(value, "reply"))
-			h->garp.mode = GARP_REPLY;
+			g->mode = GARP_REPLY;
 		else if (!strcmp(value, "both"))
-			h->garp.mode = GARP_BOTH;
+			g->mode = GARP_BOTH;
 		else
 			diag_error(p->d, p->lineno, "[garp] mode = %s: must be request, reply or both", value);
-		break;
+	} else if (key == KEY_CONFLICT) {
+		if (!strcmp(value, "off"))
+			g->conflict = CONFLICT_OFF;
+		else if (!strcmp(value, "warn"))
+			g->conflict = CONFLICT_WARN;
+		else if (!strcmp(value, "refuse"))
+			g->conflict = CONFLICT_REFUSE;
+		else
+			diag_error(p->d, p->lineno, "[garp] conflict = %s: must be off, warn or refuse", value);
+	} else
+		parse_garp_timing(p, key, value);
+}
+
+/* [pathcheck]: what to probe, and how long and how often to try. */
+static void parse_pathcheck_value(struct parser *p, enum key key, const char *value)
+{
+	struct host *h = p->host;
+	unsigned ms;
+	int n;
+
+	switch (key) {
 	case KEY_REALSERVER:
 		parse_realserver(p, value);
 		break;
@@ -199,32 +235,38 @@ static void parse_value(struct parser *p, enum key key, const char *value)
 		else
 			h->pathcheck.timeout_ms = ms;
 		break;
-	case KEY_RETRIES:
+	default:
 		if (!parse_int(value, &n) || n < 0 || n > PATHCHECK_RETRIES_MAX)
 			diag_error(p->d, p->lineno, "[pathcheck] retries = %s: must be a whole number, 0-%d", value,
 				   PATHCHECK_RETRIES_MAX);
 		else
 			h->pathcheck.retries = (unsigned)n;
 		break;
-	case KEY_H_INTERVAL:
-	case KEY_H_TIMEOUT:
-	case KEY_RISE:
-	case KEY_FALL:
-	case KEY_ACTION:
-	case KEY_SORRY:
-	case KEY_QUORUM:
-	case KEY_HYSTERESIS:
-		health_key(p->d, p->lineno, (enum health_key)(key - KEY_H_INTERVAL), value, &h->health);
+	}
+}
+
+/* A key's value to the parser of its section: each section's keys and
+ * messages stay together. */
+static void parse_value(struct parser *p, enum key key, const char *value)
+{
+	switch (key_table[key].section) {
+	case SEC_HOST:
+		parse_host_value(p, key, value);
 		break;
-	case KEY_CONFLICT:
-		if (!strcmp(value, "off"))
-			h->garp.conflict = CONFLICT_OFF;
-		else if (!strcmp(value, "warn"))
-			h->garp.conflict = CONFLICT_WARN;
-		else if (!strcmp(value, "refuse"))
-			h->garp.conflict = CONFLICT_REFUSE;
-		else
-			diag_error(p->d, p->lineno, "[garp] conflict = %s: must be off, warn or refuse", value);
+	case SEC_ARP:
+		parse_arp_value(p, key, value);
+		break;
+	case SEC_VIP:
+		parse_vip_value(p, key, value);
+		break;
+	case SEC_GARP:
+		parse_garp_value(p, key, value);
+		break;
+	case SEC_PATHCHECK:
+		parse_pathcheck_value(p, key, value);
+		break;
+	case SEC_HEALTH:
+		health_key(p->d, p->lineno, (enum health_key)(key - KEY_H_INTERVAL), value, &p->host->health);
 		break;
 	default:
 		break;

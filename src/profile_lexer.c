@@ -96,27 +96,10 @@ static bool key_name_valid(const char *s, size_t len)
 	return true;
 }
 
-/* Normalise one raw line into out (as "[sec]\n", "key=value\n" or "\n").
- * Returns false to stop parsing altogether (binary file). */
-static bool normalise_line(struct parser *p, const char *raw, size_t len, char *out, int outsize)
+/* A carriage return inside the line or a control character: reported,
+ * with its column counted from after the BOM. */
+static bool control_char_found(struct parser *p, const char *raw, size_t start, size_t len, size_t bom)
 {
-	size_t bom = 0, start, end; /* columns in messages count from after a BOM */
-
-	strcpy(out, "\n");
-	p->long_line = 0;
-	if (p->lineno == 1 && len >= 3 && !memcmp(raw, "\xEF\xBB\xBF", 3))
-		bom = 3; /* UTF-8 byte order mark, as some Windows editors write */
-	start = bom;
-	if (memchr(raw, '\0', len)) {
-		diag_error(p->d, p->lineno, "NUL byte: this is not a text profile");
-		return false;
-	}
-	if (len > RAW_LINE_MAX) {
-		diag_error(p->d, p->lineno, "line is %zu bytes long; the limit is %d", len, RAW_LINE_MAX);
-		return true;
-	}
-	if (len > start && raw[len - 1] == '\r')
-		len--; /* CRLF line ending */
 	for (size_t i = start; i < len; i++) {
 		unsigned char c = (unsigned char)raw[i];
 		if (c == '\r') {
@@ -130,9 +113,13 @@ static bool normalise_line(struct parser *p, const char *raw, size_t len, char *
 			return true;
 		}
 	}
-	end = start + strip_comment(raw + start, len - start);
-	/* Outside comments only ASCII means anything. A pasted non-breaking
-	 * space or typographic quote is invisible in the message, so name it. */
+	return false;
+}
+
+/* Outside comments only ASCII means anything. A pasted non-breaking
+ * space or typographic quote is invisible in the message, so name it. */
+static bool non_ascii_found(struct parser *p, const char *raw, size_t start, size_t end, size_t bom)
+{
 	for (size_t i = start; i < end; i++) {
 		if ((unsigned char)raw[i] < 0x80)
 			continue;
@@ -146,28 +133,18 @@ static bool normalise_line(struct parser *p, const char *raw, size_t len, char *
 				   (unsigned char)raw[i], i - bom + 1);
 		return true;
 	}
-	/* Leading white space is dropped so an indented line keeps its own
-	 * meaning instead of becoming a continuation of the previous value. */
-	while (start < end && isspace((unsigned char)raw[start]))
-		start++;
-	while (end > start && isspace((unsigned char)raw[end - 1]))
-		end--;
-	if (start == end)
-		return true;
+	return false;
+}
 
-	const char *line = raw + start;
-	size_t n = end - start;
-	if (line[0] == '[') {
-		section_begin(p, line, n);
-		if (p->section >= 0)
-			snprintf(out, (size_t)outsize, "[%s]\n", section_names[p->section]);
-		return true;
-	}
+/* A trimmed line that is not a section header into out as "key=value",
+ * or a clear error for what inih would misread or cut. */
+static void key_value_line(struct parser *p, const char *line, size_t n, char *out, int outsize)
+{
 	const char *eq = memchr(line, '=', n);
 	if (!eq) {
 		diag_error(p->d, p->lineno, "expected \"key = value\", found \"%.*s%s\"%s", quote_len(n), line,
 			   quote_more(n), memchr(line, ':', n) ? " (lvsdr takes only '=' between key and value)" : "");
-		return true;
+		return;
 	}
 	size_t klen = (size_t)(eq - line), vstart = klen + 1;
 	while (klen && isspace((unsigned char)line[klen - 1]))
@@ -177,17 +154,17 @@ static bool normalise_line(struct parser *p, const char *raw, size_t len, char *
 	if (!klen) {
 		diag_error(p->d, p->lineno, "found \"%.*s%s\": a value with no key before '='", quote_len(n), line,
 			   quote_more(n));
-		return true;
+		return;
 	}
 	if (!key_name_valid(line, klen)) {
 		diag_error(p->d, p->lineno, "\"%.*s%s\" is not a key name: keys are letters, digits, '_' and '-'",
 			   quote_len(klen), line, quote_more(klen));
-		return true;
+		return;
 	}
 	if (klen > KEY_NAME_MAX) {
 		diag_error(p->d, p->lineno, "unknown key %.*s...: no key is %zu characters long", quote_len(klen), line,
 			   klen);
-		return true;
+		return;
 	}
 	/* A value too long for inih's buffer (no valid one comes close) still
 	 * reaches the handler, as empty, so the key is checked and counted as
@@ -207,6 +184,53 @@ static bool normalise_line(struct parser *p, const char *raw, size_t len, char *
 	out[klen] = '=';
 	memcpy(out + klen + 1, line + vstart, vlen);
 	out[klen + 1 + vlen] = '\0';
+}
+
+/* Normalise one raw line into out (as "[sec]\n", "key=value\n" or "\n"):
+ * the bytes first, then the comment and white space, then the line's
+ * shape. Returns false to stop parsing altogether (binary file). */
+static bool normalise_line(struct parser *p, const char *raw, size_t len, char *out, int outsize)
+{
+	size_t bom = 0, start, end; /* columns in messages count from after a BOM */
+
+	strcpy(out, "\n");
+	p->long_line = 0;
+	if (p->lineno == 1 && len >= 3 && !memcmp(raw, "\xEF\xBB\xBF", 3))
+		bom = 3; /* UTF-8 byte order mark, as some Windows editors write */
+	start = bom;
+	if (memchr(raw, '\0', len)) {
+		diag_error(p->d, p->lineno, "NUL byte: this is not a text profile");
+		return false;
+	}
+	if (len > RAW_LINE_MAX) {
+		diag_error(p->d, p->lineno, "line is %zu bytes long; the limit is %d", len, RAW_LINE_MAX);
+		return true;
+	}
+	if (len > start && raw[len - 1] == '\r')
+		len--; /* CRLF line ending */
+	if (control_char_found(p, raw, start, len, bom))
+		return true;
+	end = start + strip_comment(raw + start, len - start);
+	if (non_ascii_found(p, raw, start, end, bom))
+		return true;
+	/* Leading white space is dropped so an indented line keeps its own
+	 * meaning instead of becoming a continuation of the previous value. */
+	while (start < end && isspace((unsigned char)raw[start]))
+		start++;
+	while (end > start && isspace((unsigned char)raw[end - 1]))
+		end--;
+	if (start == end)
+		return true;
+
+	const char *line = raw + start;
+	size_t n = end - start;
+	if (line[0] == '[') {
+		section_begin(p, line, n);
+		if (p->section >= 0)
+			snprintf(out, (size_t)outsize, "[%s]\n", section_names[p->section]);
+		return true;
+	}
+	key_value_line(p, line, n, out, outsize);
 	return true;
 }
 

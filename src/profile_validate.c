@@ -118,77 +118,63 @@ static const char *director_duty(enum section section)
 	return section == SEC_HEALTH ? "checks real servers" : "announces VIPs";
 }
 
-/* Rules that need the whole file: required keys, role-specific keys,
- * prefixes, duplicate VIPs. */
-void profile_validate(struct parser *p)
+/* Duplicate VIPs: sort a copy, so 10,000 VIPs cost n log n. The copy is
+ * kept: reading the state and planning look VIPs up in it. */
+static void validate_duplicates(struct parser *p)
+{
+	struct host *h = p->host;
+	struct vip *sorted = xmalloc(h->nvips * sizeof(*sorted));
+
+	memcpy(sorted, h->vips, h->nvips * sizeof(*sorted));
+	sort_array(sorted, h->nvips, sizeof(*sorted), vip_compare);
+	for (size_t i = 1; i < h->nvips; i++)
+		if (!vip_compare(&sorted[i - 1], &sorted[i])) {
+			char text[INET6_ADDRSTRLEN];
+			unsigned a = sorted[i - 1].line, b = sorted[i].line;
+			addr_format(sorted[i].family, sorted[i].addr, text, sizeof(text));
+			diag_error(p->d, a > b ? a : b, "[vip] address %s is listed again (first at line %u)", text,
+				   a < b ? a : b);
+			sorted[i].line = a < b ? a : b;
+		}
+	free(h->vips_sorted);
+	h->vips_sorted = sorted;
+}
+
+/* A real server: no director-only key, and the knobs that stop the leak. */
+static void validate_realserver(struct parser *p)
 {
 	struct host *h = p->host;
 
-	if (!p->key_line[KEY_ROLE])
-		diag_error(p->d, 0, "[host] role is missing: set role = realserver or role = director");
-	if (!p->key_line[KEY_INTERFACE])
-		diag_error(p->d, 0, "[host] interface is missing: name the NIC on the segment shared by director and real servers");
-	if (!p->key_line[KEY_ADDRESS] && !p->key_line[KEY_RANGE])
-		diag_error(p->d, 0, "[vip] address is missing: list at least one VIP");
-	if (h->role != ROLE_REALSERVER)
-		validate_pathcheck(p);
-	/* Duplicates: sort a copy, so 10,000 VIPs cost n log n. The copy is
-	 * kept: reading the state and planning look VIPs up in it. */
-	if (h->nvips > 1) {
-		struct vip *sorted = xmalloc(h->nvips * sizeof(*sorted));
-		memcpy(sorted, h->vips, h->nvips * sizeof(*sorted));
-		sort_array(sorted, h->nvips, sizeof(*sorted), vip_compare);
-		for (size_t i = 1; i < h->nvips; i++)
-			if (!vip_compare(&sorted[i - 1], &sorted[i])) {
-				char text[INET6_ADDRSTRLEN];
-				unsigned a = sorted[i - 1].line, b = sorted[i].line;
-				addr_format(sorted[i].family, sorted[i].addr, text, sizeof(text));
-				diag_error(p->d, a > b ? a : b, "[vip] address %s is listed again (first at line %u)", text,
-					   a < b ? a : b);
-				sorted[i].line = a < b ? a : b;
-			}
-		free(h->vips_sorted);
-		h->vips_sorted = sorted;
+	for (int k = 0; k < KEY_MAX; k++)
+		if (key_table[k].director_only && p->key_line[k])
+			diag_error(p->d, p->key_line[k], "[%s] %s: only a director %s (role = realserver at line %u)",
+				   section_names[key_table[k].section], key_table[k].name,
+				   director_duty(key_table[k].section), p->role_line);
+	/* The defaults that stop the leak; weaker values are refused
+	 * because they leak (see lvsdr.ini(5)). */
+	struct knob_values *ign = &h->knobs[KNOB_IGNORE], *ann = &h->knobs[KNOB_ANNOUNCE];
+	if (!ign->line) {
+		ign->value[SCOPE_ALL] = ign->value[SCOPE_DEV] = 1;
+		ign->present[SCOPE_ALL] = ign->present[SCOPE_DEV] = true;
+	} else if (ign->value[SCOPE_DEV] != 1 && ign->value[SCOPE_DEV] != 2) {
+		diag_error(p->d, ign->line, "[arp] ignore = %d: a real server needs 1 or 2, otherwise it %s",
+			   ign->value[SCOPE_DEV], ign->value[SCOPE_DEV] == 8 ? "never answers ARP, even for its own address" : "answers ARP for the VIP on lo");
 	}
-	services_finish(p->services, h, p->role_line);
-	h->health.line = p->section_line[SEC_HEALTH];
-	h->health.enabled = h->health.line != 0;
-	health_check(p->d, h, p->key_line[KEY_H_TIMEOUT]);
-	h->sync.line = p->section_line[SEC_SYNC];
-	h->sync.enabled = h->sync.line != 0;
-	sync_check(p->d, h, p->role_line);
-	if (h->role == ROLE_NONE)
-		return;
-	ranges_check(p->d, h, p->wide_line, p->announce_failed);
+	if (!ann->line) {
+		ann->value[SCOPE_ALL] = ann->value[SCOPE_DEV] = 2;
+		ann->present[SCOPE_ALL] = ann->present[SCOPE_DEV] = true;
+	} else if (ann->value[SCOPE_DEV] != 2) {
+		diag_error(p->d, ann->line, "[arp] announce = %d: a real server needs 2, otherwise its replies "
+					    "from the VIP send ARP requests with the VIP as sender and re-point clients",
+			   ann->value[SCOPE_DEV]);
+	}
+}
 
-	if (h->role == ROLE_REALSERVER) {
-		for (int k = 0; k < KEY_MAX; k++)
-			if (key_table[k].director_only && p->key_line[k])
-				diag_error(p->d, p->key_line[k], "[%s] %s: only a director %s (role = realserver at line %u)",
-					   section_names[key_table[k].section], key_table[k].name,
-					   director_duty(key_table[k].section), p->role_line);
-		/* The defaults that stop the leak; weaker values are refused
-		 * because they leak (see lvsdr.ini(5)). */
-		struct knob_values *ign = &h->knobs[KNOB_IGNORE], *ann = &h->knobs[KNOB_ANNOUNCE];
-		if (!ign->line) {
-			ign->value[SCOPE_ALL] = ign->value[SCOPE_DEV] = 1;
-			ign->present[SCOPE_ALL] = ign->present[SCOPE_DEV] = true;
-		} else if (ign->value[SCOPE_DEV] != 1 && ign->value[SCOPE_DEV] != 2) {
-			diag_error(p->d, ign->line, "[arp] ignore = %d: a real server needs 1 or 2, otherwise it %s",
-				   ign->value[SCOPE_DEV], ign->value[SCOPE_DEV] == 8 ? "never answers ARP, even for its own address" : "answers ARP for the VIP on lo");
-		}
-		if (!ann->line) {
-			ann->value[SCOPE_ALL] = ann->value[SCOPE_DEV] = 2;
-			ann->present[SCOPE_ALL] = ann->present[SCOPE_DEV] = true;
-		} else if (ann->value[SCOPE_DEV] != 2) {
-			diag_error(p->d, ann->line, "[arp] announce = %d: a real server needs 2, otherwise its replies "
-						    "from the VIP send ARP requests with the VIP as sender and re-point clients",
-				   ann->value[SCOPE_DEV]);
-		}
-	}
-	if (h->policy == POLICY_DEV_ONLY)
-		for (int k = 0; k < KNOB_COUNT; k++)
-			h->knobs[k].present[SCOPE_ALL] = false;
+/* Each VIP's prefix: /32 (/128) on a real server's lo; on a director, not
+ * an address no host can hold for clients. */
+static void validate_prefixes(struct parser *p)
+{
+	struct host *h = p->host;
 
 	for (size_t i = 0; i < h->nvips; i++) {
 		struct vip *v = &h->vips[i];
@@ -209,4 +195,38 @@ void profile_validate(struct parser *p)
 				   text, edge);
 		}
 	}
+}
+
+/* Rules that need the whole file: required keys, role-specific keys,
+ * prefixes, duplicate VIPs. */
+void profile_validate(struct parser *p)
+{
+	struct host *h = p->host;
+
+	if (!p->key_line[KEY_ROLE])
+		diag_error(p->d, 0, "[host] role is missing: set role = realserver or role = director");
+	if (!p->key_line[KEY_INTERFACE])
+		diag_error(p->d, 0, "[host] interface is missing: name the NIC on the segment shared by director and real servers");
+	if (!p->key_line[KEY_ADDRESS] && !p->key_line[KEY_RANGE])
+		diag_error(p->d, 0, "[vip] address is missing: list at least one VIP");
+	if (h->role != ROLE_REALSERVER)
+		validate_pathcheck(p);
+	if (h->nvips > 1)
+		validate_duplicates(p);
+	services_finish(p->services, h, p->role_line);
+	h->health.line = p->section_line[SEC_HEALTH];
+	h->health.enabled = h->health.line != 0;
+	health_check(p->d, h, p->key_line[KEY_H_TIMEOUT]);
+	h->sync.line = p->section_line[SEC_SYNC];
+	h->sync.enabled = h->sync.line != 0;
+	sync_check(p->d, h, p->role_line);
+	if (h->role == ROLE_NONE)
+		return;
+	ranges_check(p->d, h, p->wide_line, p->announce_failed);
+	if (h->role == ROLE_REALSERVER)
+		validate_realserver(p);
+	if (h->policy == POLICY_DEV_ONLY)
+		for (int k = 0; k < KNOB_COUNT; k++)
+			h->knobs[k].present[SCOPE_ALL] = false;
+	validate_prefixes(p);
 }

@@ -331,11 +331,11 @@ environment=$(section_text "$man8" Sh ENVIRONMENT)
 for v in $envs; do
 	check "lvsdr.8 ENVIRONMENT lists $v" grep -qx "\.It Ev $v" <<<"$environment"
 done
-rundir=$(sed -n 's/^#define LVSDR_RUNDIR "\(.*\)"/\1/p' "$LVSDR_ROOT/src/owned.c")
+rundir=$(sed -n 's/^#define LVSDR_RUNDIR "\(.*\)"/\1/p' "$LVSDR_ROOT/src/owned_dir.c")
 if [ -n "$rundir" ] && grep -q "$rundir" <<<"$environment"; then
 	ok "lvsdr.8 ENVIRONMENT names the default run directory ($rundir)"
 else
-	not_ok "lvsdr.8 ENVIRONMENT names the default run directory: '${rundir:-?}' from src/owned.c not found"
+	not_ok "lvsdr.8 ENVIRONMENT names the default run directory: '${rundir:-?}' from src/owned_dir.c not found"
 fi
 
 # The lock timeout and the pacing of announcements, as the code has them.
