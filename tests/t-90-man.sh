@@ -178,7 +178,7 @@ else
 fi
 
 # The GARP defaults in include/profile.h, as the [garp] items of lvsdr.ini.5
-# and the GRATUITOUS ARP items of lvsdr.8 state them.
+# state them (lvsdr.8 refers to it and repeats none).
 garp_default() { # PAGE TEXT KEY MACRO UNIT
 	local page=$1 text=$2 key=$3 want
 	want=$(sed -n "s/^#define $4 \([0-9]*\).*/\1/p" "$LVSDR_ROOT/include/profile.h")
@@ -191,21 +191,15 @@ garp_default() { # PAGE TEXT KEY MACRO UNIT
 	fi
 }
 mode=$(sed -n 's/^#define LVSDR_GARP_MODE GARP_\([A-Z]*\).*/\1/p' "$LVSDR_ROOT/include/profile.h" | tr '[:upper:]' '[:lower:]')
-for page in lvsdr.ini.5 lvsdr.8; do
-	if [ "$page" = lvsdr.ini.5 ]; then
-		garp=$(section_text "$man5" Ss "[garp]")
-	else
-		garp=$(section_text "$man8" Sh "GRATUITOUS ARP")
-	fi
-	garp_default "$page" "$garp" count LVSDR_GARP_COUNT ""
-	garp_default "$page" "$garp" interval LVSDR_GARP_INTERVAL_MS ms
-	garp_default "$page" "$garp" refresh LVSDR_GARP_REFRESH_MS ms
-	if [ -n "$mode" ] && item_text "$garp" mode | grep -Eq "[Dd]efault $mode([^a-z]|$)"; then
-		ok "$page states the default of mode ($mode)"
-	else
-		not_ok "$page states the default of mode: '${mode:-?}' from include/profile.h not in its item"
-	fi
-done
+garp=$(section_text "$man5" Ss "[garp]")
+garp_default lvsdr.ini.5 "$garp" count LVSDR_GARP_COUNT ""
+garp_default lvsdr.ini.5 "$garp" interval LVSDR_GARP_INTERVAL_MS ms
+garp_default lvsdr.ini.5 "$garp" refresh LVSDR_GARP_REFRESH_MS ms
+if [ -n "$mode" ] && item_text "$garp" mode | grep -Eq "[Dd]efault $mode([^a-z]|$)"; then
+	ok "lvsdr.ini.5 states the default of mode ($mode)"
+else
+	not_ok "lvsdr.ini.5 states the default of mode: '${mode:-?}' from include/profile.h not in its item"
+fi
 
 # The [service NAME] defaults and limits of include/profile.h, as the items
 # of lvsdr.ini.5 state them.
@@ -375,18 +369,18 @@ fi
 
 # The lock timeout and the pacing of announcements, as the code has them.
 ms=$(sed -n 's/^#define LVSDR_LOCK_TIMEOUT_MS \([0-9]*\).*/\1/p' "$LVSDR_ROOT/include/engine.h")
-if [ -n "$ms" ] && section_text "$man8" Sh "ORDER AND SAFETY" | grep -q "up to $((ms / 1000)) seconds"; then
+if [ -n "$ms" ] && section_text "$man8" Sh FILES | grep -q "up to $((ms / 1000)) seconds"; then
 	ok "lvsdr.8 states the lock timeout ($((ms / 1000)) seconds)"
 else
-	not_ok "lvsdr.8 states the lock timeout: 'up to $((${ms:-0} / 1000)) seconds' not in ORDER AND SAFETY"
+	not_ok "lvsdr.8 states the lock timeout: 'up to $((${ms:-0} / 1000)) seconds' not in FILES"
 fi
 pace=$(sed -n 's/^#define PACE_FRAMES \([0-9]*\).*/\1/p' "$LVSDR_ROOT/src/garp.c")
 pause=$(sed -n 's/^#define PACE_PAUSE_US \([0-9]*\).*/\1/p' "$LVSDR_ROOT/src/garp.c")
-garp=$(section_text "$man8" Sh "GRATUITOUS ARP")
+garp=$(section_text "$man5" Ss "[garp]")
 if [ -n "$pace" ] && grep -q "every $pace frames" <<<"$garp" && grep -q "$pause \\\\(\*ms" <<<"$garp"; then
-	ok "lvsdr.8 states the pacing of announcements ($pace frames, $pause us)"
+	ok "lvsdr.ini.5 states the pacing of announcements ($pace frames, $pause us)"
 else
-	not_ok "lvsdr.8 states the pacing of announcements: 'every ${pace:-?} frames' and '${pause:-?} \\(*ms' not in GRATUITOUS ARP"
+	not_ok "lvsdr.ini.5 states the pacing of announcements: 'every ${pace:-?} frames' and '${pause:-?} \\(*ms' not in [garp]"
 fi
 batch=$(sed -n 's/^#define BIND_BATCH_MAX \([0-9]*\).*/\1/p' "$LVSDR_ROOT/src/execute.c")
 if [ -n "$batch" ] && section_text "$man8" Ss takeover | grep -q "double from 1 VIP up to $batch:"; then
