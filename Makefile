@@ -263,12 +263,13 @@ compile_commands.json: Makefile $(SRCS) $(UNIT_SRCS) $(HELPER_SRCS)
 # an example profile already in SYSCONFDIR/lvsdr is the operator's and stays.
 DIST_PATHS = sed -e 's|/usr/sbin/lvsdr|$(SBINDIR)/lvsdr|g' -e 's|/etc/lvsdr|$(SYSCONFDIR)/lvsdr|g'
 install: $(BUILD)/lvsdr
-	install -v -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+	install -v -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
 		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(EXAMPLEDIR)
 	install -v -m 0755 $(BUILD)/lvsdr $(DESTDIR)$(SBINDIR)/lvsdr
 	install -v -m 0644 man/lvsdr.8 $(DESTDIR)$(MANDIR)/man8/lvsdr.8
 	install -v -m 0644 man/lvsdr.ini.5 $(DESTDIR)$(MANDIR)/man5/lvsdr.ini.5
 	install -v -m 0644 man/lvsdr-output.5 $(DESTDIR)$(MANDIR)/man5/lvsdr-output.5
+	install -v -m 0644 man/lvsdr-cluster.7 $(DESTDIR)$(MANDIR)/man7/lvsdr-cluster.7
 	$(DIST_PATHS) dist/systemd/lvsdr@.service >$(BUILD)/lvsdr@.service
 	install -v -m 0644 $(BUILD)/lvsdr@.service $(DESTDIR)$(SYSTEMDUNITDIR)/lvsdr@.service
 	$(DIST_PATHS) dist/bash-completion/lvsdr >$(BUILD)/lvsdr.bash-completion
@@ -284,7 +285,7 @@ install: $(BUILD)/lvsdr
 # Example profiles go only as installed: an edited one is the operator's.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/lvsdr $(DESTDIR)$(MANDIR)/man8/lvsdr.8 $(DESTDIR)$(MANDIR)/man5/lvsdr.ini.5 \
-		$(DESTDIR)$(MANDIR)/man5/lvsdr-output.5 $(DESTDIR)$(SYSTEMDUNITDIR)/lvsdr@.service $(DESTDIR)$(BASHCOMPDIR)/lvsdr \
+		$(DESTDIR)$(MANDIR)/man5/lvsdr-output.5 $(DESTDIR)$(MANDIR)/man7/lvsdr-cluster.7 $(DESTDIR)$(SYSTEMDUNITDIR)/lvsdr@.service $(DESTDIR)$(BASHCOMPDIR)/lvsdr \
 		$(DESTDIR)$(DOCDIR)/examples/keepalived.conf
 	@for f in profiles/*.ini; do \
 		t="$(DESTDIR)$(EXAMPLEDIR)/$${f##*/}"; \

@@ -639,4 +639,4 @@ else
 fi
 tenths=$((($(date +%s%N) - DEMO_T0) / 100000000))
 say "Finished in $((tenths / 10)).$((tenths % 10)) s." \
-	"More: man/lvsdr.8, man/lvsdr.ini.5, man/lvsdr-output.5 (man -l man/lvsdr.8), profiles/ for examples."
+	"More: man/lvsdr.8, man/lvsdr.ini.5, man/lvsdr-output.5, man/lvsdr-cluster.7 (man -l man/lvsdr.8), profiles/ for examples."

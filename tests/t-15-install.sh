@@ -34,6 +34,7 @@ want=$(
 /usr/share/doc/lvsdr/examples/keepalived.conf 644
 /usr/share/man/man5/lvsdr-output.5 644
 /usr/share/man/man5/lvsdr.ini.5 644
+/usr/share/man/man7/lvsdr-cluster.7 644
 /usr/share/man/man8/lvsdr.8 644"
 )
 got=$(cd "$TMP/root" && find . -type f -printf '/%P %m\n' | sort)

@@ -146,8 +146,9 @@ else
 fi
 check "the installed lvsdr --version says $N" test "$(in_root /usr/sbin/lvsdr --version 2>&1)" = "lvsdr $N"
 files=$(in_root dpkg -L lvsdr | sort)
-check "dpkg -L: the binary, both man pages, the unit template, the completion, the examples" eval '
+check "dpkg -L: the binary, the four man pages, the unit template, the completion, the examples" eval '
 	for f in /usr/sbin/lvsdr /usr/share/man/man8/lvsdr.8.gz /usr/share/man/man5/lvsdr.ini.5.gz \
+		/usr/share/man/man5/lvsdr-output.5.gz /usr/share/man/man7/lvsdr-cluster.7.gz \
 		/lib/systemd/system/lvsdr@.service /usr/share/bash-completion/completions/lvsdr \
 		/usr/share/doc/lvsdr/examples/keepalived.conf /usr/share/doc/lvsdr/copyright \
 		$(cd "$LVSDR_ROOT/profiles" && printf "/usr/share/doc/lvsdr/examples/%s " *.ini); do

@@ -18,6 +18,7 @@
 man5=$LVSDR_ROOT/man/lvsdr.ini.5
 man8=$LVSDR_ROOT/man/lvsdr.8
 manout=$LVSDR_ROOT/man/lvsdr-output.5
+mancl=$LVSDR_ROOT/man/lvsdr-cluster.7
 tmp=$(mktemp -d) || exit 2
 NS=lvsdr-t90-$$
 cleanup() {
@@ -71,6 +72,40 @@ item_text() {
 lint "mandoc -Tlint lvsdr.ini.5" "$man5"
 lint "mandoc -Tlint lvsdr.8" "$man8"
 lint "mandoc -Tlint lvsdr-output.5" "$manout"
+lint "mandoc -Tlint lvsdr-cluster.7" "$mancl"
+
+# man(1) renders each page as an installed one is read, without a warning
+# (groff's, such as a line it cannot break or fit).
+if command -v man >/dev/null 2>&1; then
+	for page in "$man8" "$man5" "$manout" "$mancl"; do
+		out=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
+		check "man --warnings -l ${page##*/} warns of nothing${out:+: $out}" test -z "$out"
+	done
+else
+	not_ok "man --warnings -l renders each page: man is not installed (make test-deps installs man-db)"
+fi
+
+# Every cross-reference holds: an .Xr to an lvsdr page names a page of man/,
+# and an .Sx names a .Sh or .Ss of its own page, or with "in Xr PAGE N"
+# (".Pq see Sx BOOT in Xr lvsdr-cluster 7 .") one of that page.
+# xrefs PAGE: "TARGET<TAB>TITLE" for each .Sx, "TARGET<TAB>" for each .Xr.
+xrefs() {
+	sed -nE -e 's/^.*Xr (lvsdr[a-z.-]*) ([0-9]).*$/\1.\2\t/p' "$1"
+	sed -nE -e '/(^\.| )Sx /{s/^.*Sx //; s/( [][().,:;!?]+)+$//
+		/ in Xr lvsdr[a-z.-]* [0-9]$/{s/^(.*) in Xr (lvsdr[a-z.-]*) ([0-9])$/\2.\3\t\1/p; d}
+		s/^/'"${1##*/}"'\t/p}' "$1"
+}
+for page in "$man8" "$man5" "$manout" "$mancl"; do
+	bad=
+	while IFS=$'\t' read -r target title; do
+		if [ ! -f "$LVSDR_ROOT/man/$target" ]; then
+			bad="$bad; no man/$target"
+		elif [ -n "$title" ] && ! grep -Fqx -e ".Sh $title" -e ".Ss $title" -e ".Ss $title\\&" "$LVSDR_ROOT/man/$target"; then
+			bad="$bad; no '$title' in $target"
+		fi
+	done < <(xrefs "$page" | sort -u)
+	check "${page##*/}: every .Xr to an lvsdr page and every .Sx finds its target${bad:+ (${bad#; })}" test -z "$bad"
+done
 
 # lost_words PAGE: macro lines where a word meant as text is parsed as a
 # macro and vanishes, which mandoc -Tlint does not flag: No right after
@@ -97,7 +132,7 @@ lost_words() {
 			printf '%s:%s: "%s" is read as a macro and lost: %s\n' "${page##*/}" "$n" "$word" "$line"
 	done
 }
-for page in "$man5" "$man8" "$manout"; do
+for page in "$man5" "$man8" "$manout" "$mancl"; do
 	out=$(lost_words "$page")
 	if [ -z "$out" ]; then
 		ok "${page##*/}: no word meant as text is read as an mdoc macro and lost (mandoc -T utf8)"
@@ -143,7 +178,7 @@ else
 fi
 
 # The GARP defaults in include/profile.h, as the [garp] items of lvsdr.ini.5
-# and the GRATUITOUS ARP items of lvsdr.8 state them.
+# state them (lvsdr.8 refers to it and repeats none).
 garp_default() { # PAGE TEXT KEY MACRO UNIT
 	local page=$1 text=$2 key=$3 want
 	want=$(sed -n "s/^#define $4 \([0-9]*\).*/\1/p" "$LVSDR_ROOT/include/profile.h")
@@ -156,21 +191,15 @@ garp_default() { # PAGE TEXT KEY MACRO UNIT
 	fi
 }
 mode=$(sed -n 's/^#define LVSDR_GARP_MODE GARP_\([A-Z]*\).*/\1/p' "$LVSDR_ROOT/include/profile.h" | tr '[:upper:]' '[:lower:]')
-for page in lvsdr.ini.5 lvsdr.8; do
-	if [ "$page" = lvsdr.ini.5 ]; then
-		garp=$(section_text "$man5" Ss "[garp]")
-	else
-		garp=$(section_text "$man8" Sh "GRATUITOUS ARP")
-	fi
-	garp_default "$page" "$garp" count LVSDR_GARP_COUNT ""
-	garp_default "$page" "$garp" interval LVSDR_GARP_INTERVAL_MS ms
-	garp_default "$page" "$garp" refresh LVSDR_GARP_REFRESH_MS ms
-	if [ -n "$mode" ] && item_text "$garp" mode | grep -Eq "[Dd]efault $mode([^a-z]|$)"; then
-		ok "$page states the default of mode ($mode)"
-	else
-		not_ok "$page states the default of mode: '${mode:-?}' from include/profile.h not in its item"
-	fi
-done
+garp=$(section_text "$man5" Ss "[garp]")
+garp_default lvsdr.ini.5 "$garp" count LVSDR_GARP_COUNT ""
+garp_default lvsdr.ini.5 "$garp" interval LVSDR_GARP_INTERVAL_MS ms
+garp_default lvsdr.ini.5 "$garp" refresh LVSDR_GARP_REFRESH_MS ms
+if [ -n "$mode" ] && item_text "$garp" mode | grep -Eq "[Dd]efault $mode([^a-z]|$)"; then
+	ok "lvsdr.ini.5 states the default of mode ($mode)"
+else
+	not_ok "lvsdr.ini.5 states the default of mode: '${mode:-?}' from include/profile.h not in its item"
+fi
 
 # The [service NAME] defaults and limits of include/profile.h, as the items
 # of lvsdr.ini.5 state them.
@@ -340,18 +369,18 @@ fi
 
 # The lock timeout and the pacing of announcements, as the code has them.
 ms=$(sed -n 's/^#define LVSDR_LOCK_TIMEOUT_MS \([0-9]*\).*/\1/p' "$LVSDR_ROOT/include/engine.h")
-if [ -n "$ms" ] && section_text "$man8" Sh "ORDER AND SAFETY" | grep -q "up to $((ms / 1000)) seconds"; then
+if [ -n "$ms" ] && section_text "$man8" Sh FILES | grep -q "up to $((ms / 1000)) seconds"; then
 	ok "lvsdr.8 states the lock timeout ($((ms / 1000)) seconds)"
 else
-	not_ok "lvsdr.8 states the lock timeout: 'up to $((${ms:-0} / 1000)) seconds' not in ORDER AND SAFETY"
+	not_ok "lvsdr.8 states the lock timeout: 'up to $((${ms:-0} / 1000)) seconds' not in FILES"
 fi
 pace=$(sed -n 's/^#define PACE_FRAMES \([0-9]*\).*/\1/p' "$LVSDR_ROOT/src/garp.c")
 pause=$(sed -n 's/^#define PACE_PAUSE_US \([0-9]*\).*/\1/p' "$LVSDR_ROOT/src/garp.c")
-garp=$(section_text "$man8" Sh "GRATUITOUS ARP")
+garp=$(section_text "$man5" Ss "[garp]")
 if [ -n "$pace" ] && grep -q "every $pace frames" <<<"$garp" && grep -q "$pause \\\\(\*ms" <<<"$garp"; then
-	ok "lvsdr.8 states the pacing of announcements ($pace frames, $pause us)"
+	ok "lvsdr.ini.5 states the pacing of announcements ($pace frames, $pause us)"
 else
-	not_ok "lvsdr.8 states the pacing of announcements: 'every ${pace:-?} frames' and '${pause:-?} \\(*ms' not in GRATUITOUS ARP"
+	not_ok "lvsdr.ini.5 states the pacing of announcements: 'every ${pace:-?} frames' and '${pause:-?} \\(*ms' not in [garp]"
 fi
 batch=$(sed -n 's/^#define BIND_BATCH_MAX \([0-9]*\).*/\1/p' "$LVSDR_ROOT/src/execute.c")
 if [ -n "$batch" ] && section_text "$man8" Ss takeover | grep -q "double from 1 VIP up to $batch:"; then
@@ -360,26 +389,28 @@ else
 	not_ok "lvsdr.8 states how takeover batches its binds: 'double from 1 VIP up to ${batch:-?}:' not in takeover"
 fi
 
-# Every file of the source tree that lvsdr.8 points to exists.
-while read -r f; do
-	check "lvsdr.8 names $f, which exists" test -f "$LVSDR_ROOT/$f"
-done < <(grep -oE 'profiles/[A-Za-z0-9._-]+' "$man8" | sort -u)
+# Every file of the source tree that a page points to exists.
+for page in "$man8" "$man5" "$manout" "$mancl"; do
+	while read -r f; do
+		check "${page##*/} names $f, which exists" test -e "$LVSDR_ROOT/$f"
+	done < <(grep -oE '(profiles|contrib)/[A-Za-z0-9._/@-]*[A-Za-z0-9]' "$page" | sort -u)
+done
 
 # The keepalived.conf of KEEPALIVED passes keepalived's own check, with no
 # other complaint than the missing VIPs the page explains.
 if ! command -v keepalived >/dev/null 2>&1; then
-	not_ok "lvsdr.8 keepalived example passes keepalived --config-test: keepalived is not installed (make test-deps installs it)"
+	not_ok "lvsdr-cluster.7 keepalived example passes keepalived --config-test: keepalived is not installed (make test-deps installs it)"
 else
-	section_text "$man8" Sh KEEPALIVED | awk '
+	section_text "$mancl" Sh KEEPALIVED | awk '
 		/^\.Bd -literal/ { n++; on = n == 1; next }
 		/^\.Ed/ { on = 0 }
 		on { gsub(/\\&/, ""); gsub(/\\e/, "\\"); print }' >"$tmp/keepalived.conf"
 	keepalived --config-test="$tmp/keepalived.log" -f "$tmp/keepalived.conf" >/dev/null 2>&1
 	other=$(grep -v 'No VIP specified; at least one is sensible' "$tmp/keepalived.log" 2>/dev/null)
 	if grep -q '^vrrp_instance' "$tmp/keepalived.conf" && [ -z "$other" ]; then
-		ok "lvsdr.8 keepalived example passes keepalived --config-test"
+		ok "lvsdr-cluster.7 keepalived example passes keepalived --config-test"
 	else
-		not_ok "lvsdr.8 keepalived example passes keepalived --config-test"
+		not_ok "lvsdr-cluster.7 keepalived example passes keepalived --config-test"
 		printf '%s\n' "$other" | sed 's/^/#   /'
 	fi
 fi
@@ -454,13 +485,13 @@ json_squeeze() {
 	} END { print out }'
 }
 
-# The literal blocks of lvsdr.8 and lvsdr-output.5 that are transcripts: "$ lvsdr CMD PROFILE"
+# The literal blocks of lvsdr.8, lvsdr-output.5 and lvsdr-cluster.7 that are transcripts: "$ lvsdr CMD PROFILE"
 # lines, each followed by what it prints, every PROFILE one of profiles/.
 mkdir "$tmp/blocks"
 awk -v dir="$tmp/blocks" '
 	/^\.Bd -literal/ { n++; file = dir "/block-" n; on = 1; next }
 	/^\.Ed/ { if (on) close(file); on = 0; next }
-	on { gsub(/\\&/, ""); gsub(/\\e/, "\\"); print > file }' "$man8" "$manout"
+	on { gsub(/\\&/, ""); gsub(/\\e/, "\\"); print > file }' "$man8" "$manout" "$mancl"
 replayed=0
 for block in "$tmp"/blocks/block-*; do
 	head -n1 "$block" | grep -q '^\$ lvsdr ' || continue
