@@ -36,6 +36,34 @@ static unsigned step_delay_ms(void)
 	return v && parse_int(v, &n) && n > 0 ? (unsigned)n : 0;
 }
 
+/* A third, for tests that must act between two steps whatever the load:
+ * LVSDR_TEST_STEP_GATE=DIR makes the run, before step N, create DIR/at-N
+ * and wait (up to 60 s) for DIR/go-N or DIR/open. The test sees exactly
+ * which step is next while the run stands still; a delay only makes that
+ * likely. Like the delay, it sends addresses one at a time. */
+static const char *step_gate_dir(void)
+{
+	const char *v = getenv("LVSDR_TEST_STEP_GATE");
+	return v && *v ? v : NULL;
+}
+
+static void step_gate_wait(const char *dir, size_t step)
+{
+	char at[4096], go[4096], open_all[4096];
+	struct timespec tick = { 0, 10 * 1000000L };
+
+	snprintf(at, sizeof(at), "%s/at-%zu", dir, step);
+	snprintf(go, sizeof(go), "%s/go-%zu", dir, step);
+	snprintf(open_all, sizeof(open_all), "%s/open", dir);
+	if (access(open_all, F_OK) == 0)
+		return;
+	FILE *f = fopen(at, "w");
+	if (f)
+		fclose(f);
+	for (int i = 0; i < 6000 && access(go, F_OK) != 0 && access(open_all, F_OK) != 0; i++)
+		nanosleep(&tick, NULL);
+}
+
 /* The signals that abort a run. They stay blocked while the plan runs and
  * are polled between steps, so a step is never cut in half and the undo
  * runs in our own context instead of a handler's. */
@@ -338,6 +366,8 @@ static void run_steps(struct session *s, bool *done, size_t recorded, struct exe
 	const struct plan *p = &s->plan;
 	size_t n = p->nsteps, fault = fault_step(), i = 0, bind_batch = 1;
 	unsigned delay_ms = step_delay_ms();
+	const char *gate = step_gate_dir();
+	bool one_by_one = delay_ms || gate;
 
 	while (i < n) {
 		const struct step *st = &p->steps[i];
@@ -345,6 +375,8 @@ static void run_steps(struct session *s, bool *done, size_t recorded, struct exe
 			struct timespec ts = { delay_ms / 1000, (long)(delay_ms % 1000) * 1000000L };
 			nanosleep(&ts, NULL);
 		}
+		if (gate)
+			step_gate_wait(gate, i + 1);
 		if (step_stopped(s, i, fault, res))
 			return;
 		if (st->kind == STEP_SYSCTL) {
@@ -360,7 +392,7 @@ static void run_steps(struct session *s, bool *done, size_t recorded, struct exe
 		/* A run of address changes of one kind goes to the kernel in one
 		 * pipelined batch; so does a run of IPVS changes. */
 		size_t j = i;
-		while (j < n && p->steps[j].kind == st->kind && !(fault && j + 1 == fault) && !(delay_ms && j > i))
+		while (j < n && p->steps[j].kind == st->kind && !(fault && j + 1 == fault) && !(one_by_one && j > i))
 			j++;
 		if (st->kind == STEP_IPVS) {
 			res->failed_step = ipvs_run(s, i, j, done, res->error, sizeof(res->error));

@@ -9,9 +9,9 @@
 #
 # The two hosts hang off the lab's switch, but no case needs the wire: a
 # re-created eth0 is a veth pair inside the namespace ("eth0"/"eth0-peer").
-# Mid-run cases slow every step with LVSDR_TEST_STEP_DELAY_MS and watch the
-# kernel (a knob written, a VIP bound) to pick the moment, so they do not
-# depend on how fast the binary starts (valgrind).
+# Mid-run cases hold the run before each step (LVSDR_TEST_STEP_GATE) and
+# watch the kernel (a knob written, a VIP bound) to pick the moment, so they
+# depend neither on how fast the binary starts (valgrind) nor on the load.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/lab.sh"
 . "$(dirname "$0")/lib/verdict.sh"
@@ -25,8 +25,6 @@ TMP=$(mktemp -d /tmp/lvsdr-t55.XXXXXX) || exit 1
 trap 'lab_down; rm -rf "$TMP"' EXIT
 export LVSDR_RUNDIR=$TMP/run
 VIP2=192.0.2.101
-# 400 ms between steps: the poll (50 ms) and `ip link del` fit many times over.
-DELAY=400
 # A re-created eth0 must not sit in "tentative", or snapshots differ by a flag.
 for h in rs1 dir1; do on "$h" sysctl -qw net.ipv6.conf.default.accept_dad=0; done
 
@@ -82,24 +80,33 @@ fresh() {
 	rm -f "$(lab_record "$h")"
 }
 
-# midrun HOST CMD PROFILE COND...: run `lvsdr CMD PROFILE` in HOST with every
-# step slowed, delete HOST's eth0 as soon as COND holds (or the run ended),
-# and leave the run's output in OUT, its status in RC. A backgrounded shell
+# midrun HOST CMD PROFILE COND...: run `lvsdr CMD PROFILE` in HOST, one
+# step at a time through the step gate (LVSDR_TEST_STEP_GATE: before step N
+# the run makes GATE/at-N and waits for GATE/go-N), delete HOST's eth0 as
+# soon as COND holds while the run stands before its next step (or once the
+# run ended), and leave the run's output in OUT, its status in RC. No clock:
+# the run cannot move on while the test looks. A backgrounded shell
 # function would give the wrong $!, so the binary is started directly.
 midrun() {
-	local h=$1 cmd=$2 profile=$3
+	local h=$1 cmd=$2 profile=$3 gate=$TMP/gate k
 	shift 3
-	ip netns exec "$(ns "$h")" env LVSDR_TEST_STEP_DELAY_MS=$DELAY "$LVSDR" "$cmd" "$profile" >"$TMP/out" 2>&1 &
+	rm -rf "$gate" && mkdir "$gate"
+	ip netns exec "$(ns "$h")" env LVSDR_TEST_STEP_GATE="$gate" "$LVSDR" "$cmd" "$profile" >"$TMP/out" 2>&1 &
 	MIDRUN_PID=$!
-	wait_until 30 reached "$@"
+	for ((k = 1; k <= 64; k++)); do
+		wait_until 30 eval '[ -e "$gate/at-$k" ] || ! midrun_alive' || break
+		midrun_alive || break
+		"$@" && break
+		: >"$gate/go-$k"
+	done
 	midrun_alive || echo "# midrun: $cmd ended before: $*"
 	on "$h" ip link del eth0
+	: >"$gate/open"
 	wait "$MIDRUN_PID"
 	RC=$?
 	OUT=$(cat "$TMP/out")
 }
 midrun_alive() { kill -0 "$MIDRUN_PID" 2>/dev/null; }
-reached() { "$@" || ! midrun_alive; }
 knob_is() { [ "$(knob "$1" "$2" "$3")" = "$4" ]; } # HOST DIR NAME VALUE
 
 # -- 1. eth0 vanishes while apply runs ----------------------------------------------
@@ -319,8 +326,11 @@ expect "3d director takeover, eth0 up without carrier: status 0, VIPs bound (fra
 # Sanity bounds, not benchmarks (make bench measures): the plan looks each
 # VIP up in a sorted list, so 5,000 strangers must not make it crawl. Few
 # strangers can be IPv4 in the documentation ranges, so most are IPv6.
-LIMIT_MS=5000
-[ -n "${LVSDR_WRAP_OTHER:-}" ] && LIMIT_MS=30000 # valgrind, on a loaded runner
+# The bound is ten times what a run takes here (1.4-2.3 s), so a crawl
+# (a pass per VIP over every address) fails it and a loaded runner does
+# not: 5,089 ms was once measured against an older 5,000 ms bound at load 12.
+LIMIT_MS=20000
+[ -n "${LVSDR_WRAP_OTHER:-}" ] && LIMIT_MS=60000 # valgrind, on a loaded runner
 timed() { # run, and MS = its wall time
 	local start
 	start=$(date +%s%N)
