@@ -55,6 +55,11 @@ int view_fd(const struct netlink_view *v);
  * overrun). false when the view cannot be trusted any more: it is then
  * dropped (nl->view NULL) and the facade asks the kernel as before. */
 bool view_sync(struct netlink *nl);
+/* An IPv6 address the kernel acknowledged binding: into the view now.
+ * Its RTM_NEWADDR comes later, from the kernel's DAD work queue (even
+ * with IFA_F_NODAD), while a dump shows it at once: without this, the
+ * next event could judge the view before the notification and miss it. */
+void view_note_added(struct netlink_view *v, const struct live_addr *a);
 /* The link of ifindex, or of name when ifindex is 0; NULL when none. */
 const struct link_fact *view_link(const struct netlink_view *v, int ifindex, const char *name);
 /* The master of link ifindex, as netlink_link_master() gives it. */

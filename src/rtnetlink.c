@@ -486,6 +486,8 @@ size_t address_apply(struct netlink *nl, struct addr_change *changes, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (!changes[i].done || changes[i].error)
 			failed++;
+		else if (nl->view && changes[i].add && !changes[i].a.route && changes[i].a.family == AF_INET6)
+			view_note_added(nl->view, &changes[i].a);
 	return failed;
 }
 

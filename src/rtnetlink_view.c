@@ -12,8 +12,13 @@
  * kernel's tables as of the last one read. view_sync() reads every one
  * waiting, so after it the view is the kernel's as of that instant; a
  * change after it races the state read as it would race a dump sent at
- * that instant. A change made through this process (a bind) is queued
- * here before the kernel acknowledges it, so the next sync sees it. When
+ * that instant. A change made through this process is queued here
+ * before the kernel acknowledges it, but for an IPv6 address added: its
+ * RTM_NEWADDR comes from the DAD work queue, after the acknowledgement
+ * (measured: under load, the next event's sync came before it), so
+ * address_apply() puts it in the view itself (view_note_added()); one
+ * added by another process is seen once the kernel has announced it, a
+ * few microseconds later, as if it had been added that much later. When
  * the socket overran (ENOBUFS: notifications were lost) the view is
  * dumped again, the queue still read after it. */
 #include <errno.h>
@@ -393,6 +398,15 @@ const struct link_fact *view_link(const struct netlink_view *v, int ifindex, con
 		if (ifindex ? v->links[i].ifindex == ifindex : !strcmp(v->links[i].name, name))
 			return &v->links[i];
 	return NULL;
+}
+
+void view_note_added(struct netlink_view *v, const struct live_addr *a)
+{
+	struct live_addr copy = { .family = a->family, .prefix = a->prefix, .ifindex = a->ifindex };
+
+	/* As the kernel's message would give it: no name, no label. */
+	memcpy(copy.addr, a->addr, sizeof(copy.addr));
+	addr_put(v, &copy);
 }
 
 int view_link_master(const struct netlink_view *v, int ifindex, char master[IF_NAMESIZE], char kind[16])
