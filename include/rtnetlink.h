@@ -20,6 +20,19 @@ void netlink_close(struct netlink *nl);
  * or be renamed between two reads of the state. */
 void netlink_links_refresh(struct netlink *nl);
 
+/* lvsdr events: keep the links and addresses current from the kernel's
+ * notifications on a second socket (src/rtnetlink_view.c), so that a
+ * state read asks the kernel for neither. netlink_links_refresh() and
+ * address_list() first apply every notification waiting; a view that
+ * cannot be kept (the socket failing) is dropped, and every read asks the
+ * kernel again. 0, or a negative libnl code with err filled (no view). */
+int netlink_watch(struct netlink *nl, char *err, size_t errlen);
+/* Its descriptor for poll(), -1 when there is no view. */
+int netlink_watch_fd(const struct netlink *nl);
+/* Apply the notifications waiting (between events, so none piles up):
+ * false when there is no view, or it was dropped now. */
+bool netlink_watch_drain(struct netlink *nl);
+
 /* Interface index for a name, 0 when there is no such interface. */
 int netlink_ifindex(struct netlink *nl, const char *name);
 /* The 6-byte hardware address of interface ifindex; false if it has none. */

@@ -3,10 +3,12 @@
  * command as the FIFO's reader (vrrp_notify_fifo_script, which appends the
  * FIFO's path). Each event is acted on in that order, one at a time, by
  * the code of takeover (MASTER) and release (the others): the profile is
- * read and the announcing socket opened before the first event, so a
- * MASTER costs a state read, a bind and a frame. A single poll loop (the
- * FIFO, signals, the announcement timer) holds it all: later duties are
- * more descriptors and timers in it. */
+ * read and the announcing socket opened before the first event, and the
+ * links and addresses followed from the kernel's notifications (a view,
+ * src/rtnetlink_view.c), so a MASTER costs the lock, the record, a bind
+ * and a frame. A single poll loop (the FIFO, signals, the notifications,
+ * the announcement timer) holds it all: later duties are more descriptors
+ * and timers in it. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -203,7 +205,13 @@ static void resident_notified(const struct resident *r, const struct event *ev)
 
 /* Take the VIPs over or release them, for an event or the quorum: the
  * first frame before the log, then the VIPs held and the announcements
- * still to send. Returns the exit status; *took the time to the end. */
+ * still to send. Returns the exit status; *took the time to the end.
+ * The lock is taken per event, not once for the service's life: held for
+ * good it would keep every other lvsdr run (release or apply by hand, a
+ * notify, the health round's own session) waiting 30 s and failing, and
+ * it costs an event 0.04 ms. The record is read under it and names the
+ * VIP before the bind (plan_execute()), so a SIGKILL between the two
+ * leaves a record that claims it, never one that does not. */
 static int resident_switch(struct resident *r, bool take, uint64_t *took)
 {
 	struct director_call call = { .quiet = true, .loaded = &r->want, .nl = r->nl, .garp = &r->garp, .resident = true };
@@ -417,16 +425,25 @@ static int resident_read(struct resident *r)
 	return ret;
 }
 
+/* The kernel's link and address notifications into the view; said once
+ * if it had to be given up (every event then asks the kernel). */
+static void resident_watch(struct resident *r)
+{
+	if (!netlink_watch_drain(r->nl))
+		resident_log("rtnetlink notifications cannot be followed any more: each event reads the links and "
+			     "addresses from the kernel");
+}
+
 /* The loop: the FIFO, the signals, the announcement timer and the health
  * round in flight (its socket; -1, ignored by poll, when none). */
 static int resident_loop(struct resident *r)
 {
 	for (;;) {
-		struct pollfd pfd[3] = { { .fd = r->sigfd, .events = POLLIN }, { .fd = r->fifo.fd, .events = POLLIN }, { .fd = events_health_fd(&r->health), .events = POLLIN } };
+		struct pollfd pfd[4] = { { .fd = r->sigfd, .events = POLLIN }, { .fd = r->fifo.fd, .events = POLLIN }, { .fd = events_health_fd(&r->health), .events = POLLIN }, { .fd = netlink_watch_fd(r->nl), .events = POLLIN } };
 		int wait = resident_wait_ms(r), ret = 0;
 		bool reload = false, stopping = r->stops > 0;
 
-		if (wait != 0 && poll(pfd, 3, wait) < 0 && errno != EINTR) {
+		if (wait != 0 && poll(pfd, 4, wait) < 0 && errno != EINTR) {
 			fprintf(stderr, "%s events: poll: %s\n", lvsdr_prog, strerror(errno));
 			return LVSDR_EXIT_ERROR;
 		}
@@ -440,6 +457,10 @@ static int resident_loop(struct resident *r)
 		}
 		if (r->stops > 1)
 			break;
+		/* Between events, so the queue never overruns; an event drains
+		 * what is left when its state read starts. */
+		if (pfd[3].revents)
+			resident_watch(r);
 		if (pfd[1].revents && (ret = resident_read(r)) < 0)
 			return LVSDR_EXIT_ERROR;
 		if (r->stops && (ret > 0 || monotonic_ns() >= r->stop_deadline))
@@ -472,6 +493,10 @@ static int resident_start(struct resident *r)
 		lvsdr_warnx("%s", err);
 		return LVSDR_EXIT_ERROR;
 	}
+	/* Without it every event asks the kernel, as takeover does: slower,
+	 * as true. */
+	if (netlink_watch(r->nl, err, sizeof(err)) < 0)
+		lvsdr_warnx("warning: %s; each event reads the links and addresses from the kernel", err);
 	if ((status = resident_read_state(r, true)) != LVSDR_EXIT_OK)
 		return status;
 	if (events_sync_init(&r->sync, &r->want, err, sizeof(err)) < 0) {

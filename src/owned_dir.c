@@ -73,17 +73,19 @@ int owned_dir_ready(const struct owned_set *set, bool create, char *err, size_t 
 
 uint64_t owned_netns_cookie(void)
 {
-	uint64_t cookie = 0;
+	static uint64_t cookie; /* asked once: lvsdr never changes its namespace */
+	static bool asked;
 	socklen_t len = sizeof(cookie);
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
 	/* Any socket of this namespace tells its cookie; the kernel never
 	 * gives one to a second namespace while it runs (an inode it does). */
-	if (fd < 0)
-		return 0;
+	int fd = asked ? -1 : socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (asked || fd < 0)
+		return cookie;
 	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) < 0 || len != sizeof(cookie))
 		cookie = 0;
 	close(fd);
+	asked = true;
 	return cookie;
 }
 

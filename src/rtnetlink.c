@@ -2,7 +2,9 @@
  * one reader of link and address facts, and the only user of libnl-route.
  * Links are asked one by one (RTM_GETLINK by index or name), never as a
  * link cache: the dump and its parsing cost a takeover 170 us before its
- * first frame, for the two or three interfaces it needs. */
+ * first frame, for the two or three interfaces it needs. With a view
+ * (netlink_watch(), src/rtnetlink_view.c) links and addresses are read
+ * from it instead, the kernel's notifications keeping it current. */
 #include "rtnetlink.h"
 
 #include <errno.h>
@@ -27,20 +29,8 @@
 #include <unistd.h>
 
 #include "nl_seq.h"
+#include "rtnetlink_internal.h"
 #include "util.h"
-
-/* Interface names by index, as met while reading addresses: an address
- * dump of 10,000 VIPs on lo names one interface, asked once. */
-#define NAME_MEMO 16
-
-struct netlink {
-	struct nl_sock *sock;
-	struct {
-		int ifindex;
-		char name[IF_NAMESIZE];
-	} names[NAME_MEMO];
-	size_t nnames;
-};
 
 int netlink_open(struct netlink **out, char *err, size_t errlen)
 {
@@ -70,6 +60,7 @@ void netlink_close(struct netlink *nl)
 {
 	if (!nl)
 		return;
+	view_free(nl->view);
 	nl_socket_free(nl->sock);
 	free(nl);
 }
@@ -77,6 +68,9 @@ void netlink_close(struct netlink *nl)
 void netlink_links_refresh(struct netlink *nl)
 {
 	nl->nnames = 0;
+	/* The start of a state read: the view becomes the kernel's as of now. */
+	if (nl->view)
+		view_sync(nl);
 }
 
 /* The link of ifindex, or of name when ifindex is 0: NULL when there is
@@ -92,8 +86,10 @@ static struct rtnl_link *link_get(struct netlink *nl, int ifindex, const char *n
 
 int netlink_ifindex(struct netlink *nl, const char *name)
 {
-	struct rtnl_link *link = link_get(nl, 0, name);
-	int ifindex = link ? rtnl_link_get_ifindex(link) : 0;
+	const struct link_fact *l = nl->view ? view_link(nl->view, 0, name) : NULL;
+	struct rtnl_link *link = nl->view ? NULL : link_get(nl, 0, name);
+	int ifindex = l ? l->ifindex : link ? rtnl_link_get_ifindex(link)
+					    : 0;
 
 	if (link)
 		rtnl_link_put(link);
@@ -105,8 +101,14 @@ int netlink_ifindex(struct netlink *nl, const char *name)
 static bool interface_name(struct netlink *nl, int ifindex, char buf[IF_NAMESIZE])
 {
 	struct rtnl_link *link;
+	const struct link_fact *l;
 	const char *name;
 
+	if (nl->view) {
+		l = view_link(nl->view, ifindex, NULL);
+		snprintf(buf, IF_NAMESIZE, "%s", l ? l->name : "");
+		return buf[0] != '\0';
+	}
 	for (size_t i = 0; i < nl->nnames; i++)
 		if (nl->names[i].ifindex == ifindex) {
 			memcpy(buf, nl->names[i].name, IF_NAMESIZE);
@@ -139,8 +141,17 @@ static bool link_mac(struct rtnl_link *link, uint8_t mac[6])
 
 bool netlink_link_mac(struct netlink *nl, int ifindex, uint8_t mac[6])
 {
-	struct rtnl_link *link = link_get(nl, ifindex, NULL);
-	bool ok = link && rtnl_link_get_arptype(link) == ARPHRD_ETHER && link_mac(link, mac);
+	const struct link_fact *l = nl->view ? view_link(nl->view, ifindex, NULL) : NULL;
+	struct rtnl_link *link;
+	bool ok;
+
+	if (nl->view) {
+		if (l && l->arptype == ARPHRD_ETHER && l->have_mac)
+			memcpy(mac, l->mac, 6);
+		return l && l->arptype == ARPHRD_ETHER && l->have_mac;
+	}
+	link = link_get(nl, ifindex, NULL);
+	ok = link && rtnl_link_get_arptype(link) == ARPHRD_ETHER && link_mac(link, mac);
 
 	if (link)
 		rtnl_link_put(link);
@@ -154,6 +165,8 @@ int netlink_link_master(struct netlink *nl, int ifindex, char master[IF_NAMESIZE
 	const char *type;
 
 	master[0] = kind[0] = '\0';
+	if (nl->view)
+		return view_link_master(nl->view, ifindex, master, kind);
 	if (rtnl_link_get_kernel(nl->sock, ifindex, NULL, &link) < 0)
 		return 0;
 	index = rtnl_link_get_master(link);
@@ -172,13 +185,14 @@ int netlink_link_master(struct netlink *nl, int ifindex, char master[IF_NAMESIZE
 /* The local address of an RTM_NEWADDR message into a, as libnl's own
  * parser reads it (IFA_LOCAL, else IFA_ADDRESS), without building an
  * object per address: a dump of 10,000 VIPs built and freed 10,000 of them. */
-static bool addr_from_message(struct nlmsghdr *h, struct live_addr *a)
+bool netlink_addr_parse(struct nlmsghdr *h, struct live_addr *a)
 {
 	struct ifaddrmsg *ifa = nlmsg_data(h);
 	struct nlattr *tb[IFA_MAX + 1], *local;
 	unsigned len;
 
-	if (h->nlmsg_type != RTM_NEWADDR || nlmsg_parse(h, sizeof(*ifa), tb, IFA_MAX, NULL) < 0)
+	if ((h->nlmsg_type != RTM_NEWADDR && h->nlmsg_type != RTM_DELADDR) ||
+	    nlmsg_parse(h, sizeof(*ifa), tb, IFA_MAX, NULL) < 0)
 		return false;
 	local = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
 	if (!local)
@@ -212,15 +226,12 @@ static void on_dumped_address(struct nlmsghdr *h, void *arg)
 		d->cap = d->cap ? d->cap * 2 : 64;
 		d->addrs = xreallocarray(d->addrs, d->cap, sizeof(*d->addrs));
 	}
-	if (addr_from_message(h, &d->addrs[d->n]))
+	if (h->nlmsg_type == RTM_NEWADDR && netlink_addr_parse(h, &d->addrs[d->n]))
 		d->n++;
 }
 
-/* One dump of kind (RTM_GETADDR, RTM_GETROUTE, RTM_GETNEIGH), every
- * message to each(). 0, or a negative libnl code; -NLE_DUMP_INTR when the
- * table changed while the kernel was sending it (the dump is then
- * incoherent and must be asked again). */
-static int dump_kind(struct netlink *nl, int kind, void (*each)(struct nlmsghdr *h, void *arg), void *arg)
+/* A dump is incoherent when interrupted and must be asked again. */
+int netlink_dump_kind(struct netlink *nl, int kind, void (*each)(struct nlmsghdr *h, void *arg), void *arg)
 {
 	struct rtgenmsg gen = { .rtgen_family = AF_UNSPEC };
 	struct nl_msg *msg = nlmsg_alloc_simple(kind, NLM_F_DUMP);
@@ -252,7 +263,7 @@ static int dump_addresses(struct netlink *nl, struct dump *d)
 
 	do {
 		d->n = 0;
-		ret = dump_kind(nl, RTM_GETADDR, on_dumped_address, d);
+		ret = netlink_dump_kind(nl, RTM_GETADDR, on_dumped_address, d);
 	} while (ret == -NLE_DUMP_INTR && monotonic_ns() < give_up);
 	return ret;
 }
@@ -262,7 +273,7 @@ int address_list(struct netlink *nl, struct host *live, bool (*keep)(void *ctx, 
 {
 	struct dump d = { 0 };
 	size_t cap = live->naddrs;
-	int ret = dump_addresses(nl, &d);
+	int ret = view_addresses(nl, &d.addrs, &d.n) ? 0 : dump_addresses(nl, &d);
 
 	if (ret == -NLE_DUMP_INTR) {
 		snprintf(err, errlen, "cannot list addresses: they kept changing while the kernel listed them, "
@@ -475,6 +486,8 @@ size_t address_apply(struct netlink *nl, struct addr_change *changes, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (!changes[i].done || changes[i].error)
 			failed++;
+		else if (nl->view && changes[i].add && !changes[i].a.route && changes[i].a.family == AF_INET6)
+			view_note_added(nl->view, &changes[i].a);
 	return failed;
 }
 
@@ -562,9 +575,9 @@ int route_list(struct netlink *nl, struct host *live, bool lint, char *err, size
 		memset(&d, 0, sizeof(d));
 		d.live = live;
 		d.lint = lint;
-		ret = dump_kind(nl, RTM_GETROUTE, on_dumped_route, &d);
+		ret = netlink_dump_kind(nl, RTM_GETROUTE, on_dumped_route, &d);
 		if (ret >= 0 && lint)
-			ret = dump_kind(nl, RTM_GETNEIGH, on_dumped_neighbour, &d);
+			ret = netlink_dump_kind(nl, RTM_GETNEIGH, on_dumped_neighbour, &d);
 		if (ret < 0) {
 			free(d.routes);
 			free(d.gateways);

@@ -57,7 +57,8 @@ fi
 # One reader of link and address facts: rtnetlink.c, through libnl-route.
 # Nothing else lists interfaces with getifaddrs(3) or asks them by ioctl,
 # and only it (and the generic-netlink IPVS facade with the sequence
-# helper it shares) includes <netlink/...>.
+# helper it shares) includes <netlink/...>; the rtnetlink facade is two
+# files too (rtnetlink_view.c: the notifications lvsdr events follows).
 second=$(grep -nE 'getifaddrs|SIOCGIF[A-Z]+' "$LVSDR_ROOT"/src/*.c "$LVSDR_ROOT"/include/*.h | sed "s|^$LVSDR_ROOT/||")
 if [ -z "$second" ]; then
 	ok "no file reads links or addresses with getifaddrs or an SIOCGIF ioctl"
@@ -66,11 +67,11 @@ else
 	printf '%s\n' "$second" | sed 's/^/#   /'
 fi
 libnl=$(grep -l '^#include <netlink/' "$LVSDR_ROOT"/src/*.c "$LVSDR_ROOT"/include/*.h | sed "s|^$LVSDR_ROOT/||" | tr '\n' ' ')
-if [ "$libnl" = "src/ipvs_daemon.c src/ipvs_netlink.c src/nl_seq.c src/rtnetlink.c " ] &&
+if [ "$libnl" = "src/ipvs_daemon.c src/ipvs_netlink.c src/nl_seq.c src/rtnetlink.c src/rtnetlink_view.c " ] &&
 	[ "$(grep -l '^#include <netlink/route/' "$LVSDR_ROOT"/src/*.c | sed "s|^$LVSDR_ROOT/||")" = src/rtnetlink.c ]; then
-	ok "only rtnetlink.c includes <netlink/route/...>, and only the four netlink files (the IPVS facade in two) include <netlink/...>"
+	ok "only rtnetlink.c includes <netlink/route/...>, and only the five netlink files (each facade in two) include <netlink/...>"
 else
-	not_ok "only rtnetlink.c includes <netlink/route/...>, and only the four netlink files (the IPVS facade in two) include <netlink/...>"
+	not_ok "only rtnetlink.c includes <netlink/route/...>, and only the five netlink files (each facade in two) include <netlink/...>"
 	echo "#   <netlink/...> in: $libnl"
 fi
 

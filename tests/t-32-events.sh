@@ -269,6 +269,31 @@ check "after the restart MASTER takes over: both VIPs bound, the foreign address
 ev_act 'INSTANCE "VI_1" BACKUP 100'
 check "after the restart BACKUP releases both, and nothing foreign is touched" \
 	eval 'state_is backup && [ "$(held)" = 0 ] && foreign_kept'
+
+# --- changes between events, seen without a dump per event -------------------------------------
+# The links and addresses come from the kernel's notifications on a route
+# socket of the service's (groups RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR and
+# RTNLGRP_IPV6_IFADDR: 00000111 in /proc/net/netlink), drained before each
+# event: what changed since the last one is seen all the same.
+subs=$(on dir1 awk '$2 == 0 && $4 == "00000111"' /proc/net/netlink | wc -l)
+check "the service follows the kernel's link and address notifications (route sockets on those groups: $subs)" \
+	[ "$subs" = 1 ]
+ev_act 'INSTANCE "VI_1" MASTER 100'
+on dir1 ip addr del "$LAB_VIP/24" dev eth0
+ev_act 'INSTANCE "VI_1" MASTER 100'
+check "a VIP removed by hand between two MASTER events: the second binds it again" \
+	eval 'state_is master && [ "$(held)" = 2 ]'
+on dir1 ip link set eth0 down
+on dir1 ip link set eth0 name eth7
+ev_act 'INSTANCE "VI_1" MASTER 100'
+ev_check "eth0 renamed between events: the next MASTER finds no eth0, fails (2) and binds nothing" \
+	eval 'grep "^event [0-9]*: MASTER " "$LOG" | tail -n 1 | grep -q "^event [0-9]*: MASTER failed: exit status 2, " &&
+		grep -q "no interface eth0 in this network namespace" "$LOG" && [ "$(on dir1 ip -o addr show | grep -cwF "$LAB_VIP")" = 1 ]'
+on dir1 ip link set eth7 name eth0
+on dir1 ip link set eth0 up
+ev_act 'INSTANCE "VI_1" BACKUP 100'
+check "eth0 named back: BACKUP releases both, nothing foreign touched" \
+	eval 'state_is backup && [ "$(held)" = 0 ] && foreign_kept'
 ev_stop
 
 # --- the systemd unit of contrib/ -----------------------------------------------------------

@@ -23,7 +23,7 @@ function layer(m) {
 	if (m ~ /^(main|version|lvsdr|command_line|cmd_.*|events_.*)$/) return 5
 	if (m ~ /^(engine|execute|execute_ipvs)$/) return 4
 	if (m ~ /^(health|diag|profile|profile_.*|plan|plan_.*|monitor|monitor_.*|state|state_.*|owned|owned_.*|notified|persist|ipvs_sched)$/) return 3
-	if (m ~ /^(rtnetlink|ipvs_netlink|ipvs_netlink_internal|ipvs_daemon|nl_seq|sysctl|sysctl_conf|nic|privilege|frames|garp|probe|watch|neighbour|pathcheck|pathcheck_.*|checksum)$/) return 2
+	if (m ~ /^(rtnetlink|rtnetlink_view|rtnetlink_internal|ipvs_netlink|ipvs_netlink_internal|ipvs_daemon|nl_seq|sysctl|sysctl_conf|nic|privilege|frames|garp|probe|watch|neighbour|pathcheck|pathcheck_.*|checksum)$/) return 2
 	if (m ~ /^(host|ipvs)$/) return 1
 	if (m ~ /^(util|safe_open|record_file|syslog_mirror|progname|exit_status)$/) return 0
 	return -1
