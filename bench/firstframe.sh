@@ -60,7 +60,6 @@ firstframe_record() {
 firstframe_n() {
 	local today=$1 n=$2 family=$3 i side runs sides order bin
 	local vs="firstframe-$n (IPv$family) vs $BENCH_TODAY" tools="firstframe-$n (IPv$family) vs arping"
-	local st="firstframe-$n (IPv$family) STATIC=1 vs $BENCH_TODAY"
 	local list=$BENCH_TMP/ff-$n-$family prof=$BENCH_TMP/ff-$n-$family.ini
 	local add=$BENCH_TMP/ff-add-$n-$family del=$BENCH_TMP/ff-del-$n-$family arp=$BENCH_TMP/ff-arping.sh
 	local watch=(-w eth0 -m "$LAB_MAC_dir2" -f "$list" -N "$(ns dir2)")
@@ -74,11 +73,16 @@ firstframe_n() {
 	echo 'for v in "$@"; do arping -q -U -c 1 -I eth0 "$v" & done; wait' >"$arp"
 	describe "$vs" "lvsdr takeover (count = 1) built from $BENCH_TODAY" "lvsdr takeover (count = 1), this build"
 	sides="today lvsdr"
-	# The same takeover linked statically (make STATIC=1): without the
-	# loader's few milliseconds, what is left is lvsdr's own work.
+	# This build linked two other ways (bench/run builds them): how much of
+	# the first frame is the loader and libnl's start-up.
 	if [ -n "$LVSDR_STATIC" ]; then
-		describe "$st" "(the same baseline samples)" "lvsdr takeover (count = 1), built with make STATIC=1"
+		describe "$vs STATIC=1" "(the same baseline samples)" "lvsdr takeover (count = 1), this build, make STATIC=1"
 		sides="$sides static"
+	fi
+	if [ -n "$LVSDR_LIBNL_STATIC" ]; then
+		describe "$vs LIBNL_STATIC=1" "(the same baseline samples)" \
+			"lvsdr takeover (count = 1), this build, make LIBNL_STATIC=1"
+		sides="$sides libnl"
 	fi
 	if [ "$family" = 4 ] && [ "$n" -le 100 ] && [ -n "$HAVE_ARPING" ]; then
 		describe "$tools" "ip -batch (addr add x$n); arping -U -c 1 per VIP, all in parallel" \
@@ -99,23 +103,26 @@ firstframe_n() {
 			[ "$family" = 6 ] && sleep 1.5
 			client_points_at_dir1 "$list" || return 1
 			case $side in
-			today | lvsdr | static)
+			today | lvsdr | static | libnl)
 				case $side in
 				today) bin=$today ;;
 				lvsdr) bin=$LVSDR ;;
 				static) bin=$LVSDR_STATIC ;;
+				libnl) bin=$LVSDR_LIBNL_STATIC ;;
 				esac
 				sw client "${watch[@]}" -- "$bin" takeover -q "$prof" || return 1
 				case $side in
 				today)
 					firstframe_record "$vs" baseline "$n"
-					[ -n "$LVSDR_STATIC" ] && firstframe_record "$st" baseline "$n"
+					[ -n "$LVSDR_STATIC" ] && firstframe_record "$vs STATIC=1" baseline "$n"
+					[ -n "$LVSDR_LIBNL_STATIC" ] && firstframe_record "$vs LIBNL_STATIC=1" baseline "$n"
 					;;
 				lvsdr)
 					firstframe_record "$vs" lvsdr "$n"
-					[[ " $sides " == *" tools "* ]] && firstframe_record "$tools" lvsdr "$n"
+					[[ $sides == *tools* ]] && firstframe_record "$tools" lvsdr "$n"
 					;;
-				static) firstframe_record "$st" lvsdr "$n" ;;
+				static) firstframe_record "$vs STATIC=1" lvsdr "$n" ;;
+				libnl) firstframe_record "$vs LIBNL_STATIC=1" lvsdr "$n" ;;
 				esac
 				on dir2 "$LVSDR" release -q "$prof" || return 1
 				;;

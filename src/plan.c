@@ -10,12 +10,21 @@
 #include "owned.h"
 #include "util.h"
 
+/* Room for n more steps at once: a takeover of 10,000 VIPs plans about one
+ * step each, and growing by doubling would copy (and fault in) the
+ * 100-byte steps a dozen times over before the first one is bound. */
+static void plan_steps_reserve(struct plan *p, size_t n)
+{
+	if (p->steps_cap - p->nsteps >= n)
+		return;
+	p->steps_cap = p->nsteps + n;
+	p->steps = xreallocarray(p->steps, p->steps_cap, sizeof(*p->steps));
+}
+
 struct step *plan_step_push(struct plan *p, enum step_kind kind)
 {
-	if (p->nsteps == p->steps_cap) {
-		p->steps_cap = p->steps_cap ? p->steps_cap * 2 : 16;
-		p->steps = xreallocarray(p->steps, p->steps_cap, sizeof(*p->steps));
-	}
+	if (p->nsteps == p->steps_cap)
+		plan_steps_reserve(p, p->steps_cap ? p->steps_cap : 16);
 	struct step *s = &p->steps[p->nsteps++];
 	memset(s, 0, sizeof(*s));
 	s->kind = kind;
@@ -413,6 +422,38 @@ static void plan_enslaved(struct plan *p)
 		 live->master, live->master);
 }
 
+/* A step's place in the plan: removals (IPv4 secondaries before the
+ * primaries that would take them along, so a rollback, adding back in
+ * reverse, rebuilds the same primaries), sysctls, additions, IPVS. */
+static int step_rank(const struct step *st)
+{
+	if (st->kind == STEP_ADDR_DEL)
+		return st->addr.secondary ? 0 : 1;
+	return (int)st->kind + 1;
+}
+
+/* Stable partition of the steps by rank. The steps are pushed in that
+ * order already but for a few cases (a stale address found after the
+ * VIPs): a plan in order, a takeover's always, is left as it is rather
+ * than copied step by step into a new array. */
+static void plan_order(struct plan *plan)
+{
+	size_t i = 1, n = 0;
+
+	while (i < plan->nsteps && step_rank(&plan->steps[i - 1]) <= step_rank(&plan->steps[i]))
+		i++;
+	if (i >= plan->nsteps)
+		return;
+	struct step *ordered = xmalloc(plan->nsteps * sizeof(*ordered));
+	for (int rank = 0; rank <= STEP_IPVS + 1; rank++)
+		for (i = 0; i < plan->nsteps; i++)
+			if (step_rank(&plan->steps[i]) == rank)
+				ordered[n++] = plan->steps[i];
+	free(plan->steps);
+	plan->steps = ordered;
+	plan->steps_cap = plan->nsteps;
+}
+
 void plan_compute(const struct host *want, const struct host *live, struct plan *plan)
 {
 	memset(plan, 0, sizeof(*plan));
@@ -422,6 +463,8 @@ void plan_compute(const struct host *want, const struct host *live, struct plan 
 		plan_knob(plan, (enum arp_knob)k);
 	plan->nvips = want->nvips;
 	plan->vips = xcalloc(want->nvips, sizeof(*plan->vips));
+	/* One step a VIP at most, mostly: sized once from the profile. */
+	plan_steps_reserve(plan, want->nvips);
 	for (size_t i = 0; i < want->nvips; i++)
 		plan_vip(plan, i);
 	plan_ranges(plan);
@@ -430,22 +473,7 @@ void plan_compute(const struct host *want, const struct host *live, struct plan 
 	plan_stale(plan);
 	plan_collateral(plan);
 	plan_ipvs(plan);
-	/* Stable partition by kind: removals (IPv4 secondaries before the
-	 * primaries that would take them along, so a rollback, adding back in
-	 * reverse, rebuilds the same primaries), sysctls, additions. */
-	struct step *ordered = xmalloc(plan->nsteps * sizeof(*ordered));
-	size_t n = 0;
-	for (int pass = 0; pass < 2; pass++)
-		for (size_t i = 0; i < plan->nsteps; i++)
-			if (plan->steps[i].kind == STEP_ADDR_DEL && plan->steps[i].addr.secondary == !pass)
-				ordered[n++] = plan->steps[i];
-	for (int kind = STEP_ADDR_DEL + 1; kind <= STEP_IPVS; kind++)
-		for (size_t i = 0; i < plan->nsteps; i++)
-			if ((int)plan->steps[i].kind == kind)
-				ordered[n++] = plan->steps[i];
-	free(plan->steps);
-	plan->steps = ordered;
-	plan->steps_cap = plan->nsteps;
+	plan_order(plan);
 }
 
 struct extra_finding *plan_add_finding(struct plan *plan, enum verdict verdict, const char *subject)
