@@ -14,14 +14,13 @@
 #        lvsdr events  lvsdr events
 #
 # One ansible-playbook run drives all four: every host has the local
-# connection, and its Python runs inside its namespace
-# (ansible_python_interpreter "ip netns exec NS python3"), so every module,
-# the template's validate and the lvsdr module included, acts on that host.
-# The cluster is one inventory file; host_vars beside it hold only this
-# test's plumbing (namespace, paths under TMP, no apt, no systemd).
+# connection, and its Python runs inside its namespace, so every module acts
+# on that host. The cluster is one inventory file; host_vars beside it hold
+# only this test's plumbing (tests/lib/cluster.sh).
 # The kernel has no IPVS: the directors' profiles are generated with their
 # services and checked (validate: lvsdr check), not applied
-# (lvsdr_director_apply: false); t-37 applies such a table in a UML guest.
+# (lvsdr_director_apply: false); t-78 runs the role from the same inventory
+# (tests/lib/cluster.sh) with the directors' tables applied, in the IPVS guest.
 # Seven ansible-playbook runs of four hosts: at a load of 6 on two cores,
 # under ASan, they took 300 s. Under valgrind (every lvsdr run of the
 # module, the template's validate and keepalived's track script at 10-30x)
@@ -34,6 +33,7 @@
 . "$(dirname "$0")/lib/lab.sh"
 
 . "$(dirname "$0")/lib/keepalived.sh"
+. "$(dirname "$0")/lib/cluster.sh"
 
 # keepalived too: the role's template checks keepalived.conf with keepalived -t.
 for tool in ansible-playbook:ansible-core keepalived:keepalived; do
@@ -58,89 +58,13 @@ cleanup() {
 trap cleanup EXIT
 export LVSDR_RUNDIR=$TMP/run
 VIP=$LAB_VIP
-ANS=$LVSDR_ROOT/contrib/ansible
-HOSTS="dir1 dir2 rs1 rs2"
+if ! cluster_setup false; then
+	not_ok "t-76: the inventory and ansible's environment are written"
+	exit 1
+fi
 
-# keepalived's enable_script_security wants the scripts it runs in paths only
-# root can write: a private copy of lvsdr.
-mkdir -p "$TMP/bin" && install -m 0755 "$LVSDR" "$TMP/bin/lvsdr" || exit 1
-BIN=$TMP/bin/lvsdr
-
-: >"$TMP/ansible.cfg"
-export ANSIBLE_CONFIG=$TMP/ansible.cfg ANSIBLE_NOCOLOR=1 ANSIBLE_RETRY_FILES_ENABLED=0
-export ANSIBLE_LOCAL_TEMP=$TMP/ansible/local ANSIBLE_REMOTE_TEMP=$TMP/ansible/remote
-export ANSIBLE_HOME=$TMP/ansible/home ANSIBLE_DEPRECATION_WARNINGS=0 ANSIBLE_PIPELINING=1
-
-# inventory WEIGHT2: the cluster, as an operator writes it; rs2's weight is
-# the knob the --check case turns.
-inventory() {
-	cat >"$TMP/inv/cluster.yml" <<EOF
-all:
-  vars:
-    lvsdr_interface: eth0
-  children:
-    directors:
-      vars:
-        lvsdr_vips: [$VIP/24]
-        lvsdr_services:
-          - name: web
-            address: $VIP
-            port: tcp/80
-            scheduler: wlc
-            drain: 300s
-      hosts:
-        dir1: {ansible_host: $LAB_IP_dir1}
-        dir2: {ansible_host: $LAB_IP_dir2}
-    realservers:
-      vars:
-        lvsdr_vips: [$VIP]
-      hosts:
-        rs1: {ansible_host: $LAB_IP_rs1}
-        rs2: {ansible_host: $LAB_IP_rs2, lvsdr_weight: $1}
-EOF
-}
-mkdir -p "$TMP/inv/host_vars"
-inventory 2
-for h in $HOSTS; do
-	cat >"$TMP/inv/host_vars/$h.yml" <<EOF
-ansible_connection: local
-ansible_become: false
-ansible_python_interpreter: ip netns exec $(ns "$h") /usr/bin/python3
-lvsdr_install_package: false
-lvsdr_keepalived_package: false
-lvsdr_keepalived_service: false
-lvsdr_systemd: false
-lvsdr_director_apply: false
-lvsdr_binary: $BIN
-lvsdr_config_dir: $TMP/$h/etc/lvsdr
-lvsdr_keepalived_conf: $TMP/$h/etc/keepalived/keepalived.conf
-lvsdr_keepalived_fifo: $TMP/$h/run/lvsdr-events.fifo
-lvsdr_environment: {LVSDR_RUNDIR: $TMP/run, LVSDR_SYSCTL_ROOT: $TMP/$h}
-EOF
-	mkdir -p "$TMP/$h/etc/sysctl.d" "$TMP/$h/run"
-done
-
-# play TAG PLAYBOOK [ARGS...]: output in TMP/TAG.out, status returned.
-play() {
-	local tag=$1 book=$2
-	shift 2
-	ansible-playbook -i "$TMP/inv/cluster.yml" "$@" "$ANS/$book" >"$TMP/$tag.out" 2>&1
-}
-# recap TAG: each host's "HOST changed=N failed=N" from the PLAY RECAP, sorted.
-recap() {
-	awk '/^PLAY RECAP/ { r = 1; next } r && NF { print $1, $4, $6 }' "$TMP/$1.out" | sort
-}
-recap_is() { # TAG CHANGED...: the recap with these changed= counts for dir1 dir2 rs1 rs2, failed=0
-	local tag=$1 h want=
-	shift
-	for h in $HOSTS; do want="$want$h changed=$1 failed=0"$'\n'; shift; done
-	[ "$(recap "$tag")" = "${want%$'\n'}" ]
-}
-show() { sed 's/^/#   /' "$TMP/$1.out"; }
-has() { grep -q -- "$2" "$1"; } # FILE PATTERN
 vip_on() { on "$1" ip -o addr show dev "$2" | grep -q " $3/"; } # HOST DEV ADDRESS
 knob() { on "$1" sysctl -n "net.ipv4.conf.$2.$3"; }         # HOST SCOPE NAME
-profile_of() { case $1 in dir*) echo "$TMP/$1/etc/lvsdr/director.ini" ;; *) echo "$TMP/$1/etc/lvsdr/realserver.ini" ;; esac; }
 # snapshot: every host's knobs and addresses, and every file the role writes.
 snapshot() {
 	local h
@@ -150,21 +74,6 @@ snapshot() {
 		on "$h" ip -o addr show
 		find "$TMP/$h" -type f -exec sh -c 'echo "-- $1"; cat "$1"' _ {} \;
 	done
-}
-
-# expect_play NAME TAG PLAYBOOK CHANGED... -- [ARGS...]
-expect_play() {
-	local name=$1 tag=$2 book=$3 counts=()
-	shift 3
-	while [ "$1" != -- ]; do counts+=("$1"); shift; done
-	shift
-	play "$tag" "$book" "$@"
-	if recap_is "$tag" "${counts[@]}"; then
-		ok "$name"
-	else
-		not_ok "$name (recap: $(recap "$tag" | tr '\n' ' '))"
-		show "$tag"
-	fi
 }
 
 # --- the first run --------------------------------------------------------------
@@ -217,14 +126,14 @@ check "priorities from the group's order: dir1 150, dir2 100" \
 expect_play "second run: nothing changed on any host (changed=0)" second cluster.yml 0 0 0 0 --
 
 # --- check and diff mode on a changed inventory --------------------------------
-inventory 3
+cluster_inventory 3
 # shellcheck disable=SC2034 # read by the eval'd check below
 before=$(snapshot)
 expect_play "--check --diff, rs2's weight 2 -> 3: only the directors' profiles would change" check1 cluster.yml 1 1 0 0 -- --check --diff
 check "--check --diff: the diff shows the real server line before and after" \
 	eval 'has "$TMP/check1.out" "^-realserver = $LAB_IP_rs2 weight=2" && has "$TMP/check1.out" "^+realserver = $LAB_IP_rs2 weight=3"'
 check "--check --diff: nothing changed on any host (knobs, addresses, files)" eval '[ "$before" = "$(snapshot)" ]'
-inventory 2
+cluster_inventory 2
 
 # --- keepalived with lvsdr events --------------------------------------------------
 KA=$TMP/ka

@@ -28,6 +28,7 @@
 #   LVSDR_GUEST_MEM      guest memory (default 1G; backed by /dev/shm, only
 #                        what the guest touches is used)
 #   LVSDR_UML            the UML kernel (default /usr/bin/linux.uml)
+#   LVSDR_GUEST_SHARE    one more host folder the guest mounts back at its path
 
 GUEST_UML=${LVSDR_UML:-/usr/bin/linux.uml}
 
@@ -78,7 +79,7 @@ guest_env() {
 # under one are mounted back from the host (tests/uml/init).
 guest_keep() { # [FOLDER...]: more of them
 	local p keep=
-	for p in "$@" "$LVSDR_ROOT" "$LVSDR_BUILD" "$(dirname "$LVSDR")" "${LVSDR_SYSCTL_ROOT:-}"; do
+	for p in "$@" "${LVSDR_GUEST_SHARE:-}" "$LVSDR_ROOT" "$LVSDR_BUILD" "$(dirname "$LVSDR")" "${LVSDR_SYSCTL_ROOT:-}"; do
 		[ -n "$p" ] && [ -d "$p" ] && keep="$keep $(cd "$p" && pwd -P)"
 	done
 	echo "$keep"
