@@ -29,11 +29,12 @@ doc_states() { # PAGE TEXT...: each TEXT is in man/PAGE, whatever its line break
 }
 define() { sed -n "s/^#define $1 \([0-9]*\).*/\1/p" "$LVSDR_ROOT/include/probe.h"; }
 wait_ms=$(define LVSDR_CONFLICT_WAIT_MS) count=$(define LVSDR_CONFLICT_COUNT)
-for page in lvsdr.8 lvsdr.ini.5; do
-	check "$page states the delay of the conflict check ($count probes per VIP in $((wait_ms / 2)) ms, $wait_ms ms)" \
-		doc_states "$page" "$count per VIP in the first $((wait_ms / 2)) ms, answers collected for $wait_ms ms" \
-		"This delays the takeover by $wait_ms ms."
-done
+# lvsdr.ini(5) [garp] tells the check whole; lvsdr(8) names its delay.
+check "lvsdr.ini.5 states the delay of the conflict check ($count probes per VIP in $((wait_ms / 2)) ms, $wait_ms ms)" \
+	doc_states lvsdr.ini.5 "$count per VIP in the first $((wait_ms / 2)) ms, answers collected for $wait_ms ms" \
+	"This delays the takeover by $wait_ms ms."
+check "lvsdr.8 states the delay of the conflict check ($wait_ms ms)" \
+	doc_states lvsdr.8 "whether another host holds a VIP ($wait_ms ms)"
 check "lvsdr.8 states probe's defaults (--count $(define LVSDR_PROBE_COUNT), --timeout $(define LVSDR_PROBE_WAIT_MS)ms)" \
 	doc_states lvsdr.8 "Probes per address, 1 to 10, default $(define LVSDR_PROBE_COUNT)." \
 	"10ms to 60s, default $(define LVSDR_PROBE_WAIT_MS)ms."
