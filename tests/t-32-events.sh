@@ -262,7 +262,7 @@ h=$(held)
 # What was in the FIFO died with its last reader.
 ev_start
 check "restarted: the state read as it is ($h of 2 held)" \
-	eval 'tail -n 1 "$LOG" | grep -qx "ready: $P, 2 VIPs on eth0 ($h held now), reading $FIFO"'
+	eval 'grep "^ready: " "$LOG" | tail -n 1 | grep -qx "ready: $P, 2 VIPs on eth0 ($h held now), reading $FIFO"'
 ev_act 'INSTANCE "VI_1" MASTER 100'
 check "after the restart MASTER takes over: both VIPs bound, the foreign address kept" \
 	eval 'state_is master && foreign_kept'

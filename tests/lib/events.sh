@@ -32,7 +32,9 @@ ev_start() {
 	ip netns exec "$(ns dir1)" ${LVSDR_WRAP:-} "$LVSDR" events "$@" "$P" "$FIFO" >>"$LOG" 2>&1 &
 	EV_PID=$!
 	# shellcheck disable=SC2016 # expanded by eval, at each try
-	wait_until 10 eval '[ "$(grep -c "^ready: " "$LOG")" -gt "$before" ]'
+	# Returns once ready: up to 60 s for a sanitizer or valgrind build in
+	# a guest at load.
+	wait_until 60 eval '[ "$(grep -c "^ready: " "$LOG")" -gt "$before" ]'
 }
 
 # Bounded: opening a FIFO for writing waits for a reader.
