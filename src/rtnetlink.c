@@ -86,13 +86,18 @@ static struct rtnl_link *link_get(struct netlink *nl, int ifindex, const char *n
 
 int netlink_ifindex(struct netlink *nl, const char *name)
 {
-	const struct link_fact *l = nl->view ? view_link(nl->view, 0, name) : NULL;
-	struct rtnl_link *link = nl->view ? NULL : link_get(nl, 0, name);
-	int ifindex = l ? l->ifindex : link ? rtnl_link_get_ifindex(link)
-					    : 0;
+	struct rtnl_link *link;
+	int ifindex;
 
-	if (link)
-		rtnl_link_put(link);
+	if (nl->view) {
+		const struct link_fact *l = view_link(nl->view, 0, name);
+
+		return l ? l->ifindex : 0;
+	}
+	if (!(link = link_get(nl, 0, name)))
+		return 0;
+	ifindex = rtnl_link_get_ifindex(link);
+	rtnl_link_put(link);
 	return ifindex;
 }
 
@@ -141,14 +146,16 @@ static bool link_mac(struct rtnl_link *link, uint8_t mac[6])
 
 bool netlink_link_mac(struct netlink *nl, int ifindex, uint8_t mac[6])
 {
-	const struct link_fact *l = nl->view ? view_link(nl->view, ifindex, NULL) : NULL;
 	struct rtnl_link *link;
 	bool ok;
 
 	if (nl->view) {
-		if (l && l->arptype == ARPHRD_ETHER && l->have_mac)
+		const struct link_fact *l = view_link(nl->view, ifindex, NULL);
+
+		ok = l && l->arptype == ARPHRD_ETHER && l->have_mac;
+		if (ok)
 			memcpy(mac, l->mac, 6);
-		return l && l->arptype == ARPHRD_ETHER && l->have_mac;
+		return ok;
 	}
 	link = link_get(nl, ifindex, NULL);
 	ok = link && rtnl_link_get_arptype(link) == ARPHRD_ETHER && link_mac(link, mac);
