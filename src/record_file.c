@@ -9,20 +9,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util.h"
+
 int record_make_parents(const char *path)
 {
 	char buf[PATH_MAX];
 
 	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
 		return -ENAMETOOLONG;
-	for (char *p = strchr(buf + 1, '/'); p; p = strchr(p + 1, '/')) {
-		*p = '\0';
-		int ret = mkdir(buf, 0755);
-		*p = '/';
-		if (ret < 0 && errno != EEXIST)
-			return -errno;
-	}
-	return 0;
+	return mkdir_parents(buf);
 }
 
 /* O_EXCL: no existing file, and so no link, is ever written through. */
