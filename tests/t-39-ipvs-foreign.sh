@@ -79,6 +79,14 @@ STEPS=$(jq '.changes | length' <<<"$OUT")
 KINDS=$(jq -r '[.changes[].action] | unique | join(" ")' <<<"$OUT")
 check "the run has $STEPS steps of every kind ($KINDS)" \
 	[ "$KINDS" = "add-realserver add-service delete-realserver delete-service edit-realserver edit-service" ]
+KEYS=$(jq -r '[.changes[] | keys[]] | unique | join(" ")' <<<"$OUT")
+check "its changes carry the keys lvsdr-output.5 names ($KEYS)" \
+	[ "$KEYS" = "action method realserver scheduler service weight" ]
+undocumented=
+for word in $KEYS $KINDS; do
+	grep -Eq "^\.(It )?Li $word( |\$)" "$LVSDR_ROOT/man/lvsdr-output.5" || undocumented="$undocumented $word"
+done
+check "lvsdr-output.5 documents each IPVS action and key${undocumented:+: missing$undocumented}" [ -z "$undocumented" ]
 failed=
 STEP_LIST=$(seq 1 "${STEPS:-0}")
 # Under valgrind (6 s a run in the guest) the first, a middle and the last
