@@ -173,43 +173,20 @@ on dir1 ip -6 addr add "$LAB_VIP6/128" dev eth0 nodad
 # dir1 forgets the client, so its ping must start with a broadcast ARP
 # request; the client's arpwho draws a neighbour advertisement from dir1 and
 # sends solicitations that arpsniff must not print.
-t_start=$(date +%s%N)
-on client timeout 5 "$HELPERS/arpsniff" -d 1500 eth0 >"$TMP/sniff" 2>"$TMP/sniff.err" &
-sniff=$!
-check "arpsniff prints 'ready' once bound" wait_until 2 grep -qx ready "$TMP/sniff.err"
-on dir1 ip neigh flush dev eth0
-on dir1 ping -q -n -c1 -W1 "$LAB_IP_client" >/dev/null
-on client "$HELPERS/arpwho" eth0 "$LAB_VIP6" >/dev/null
-wait "$sniff"
-status=$?
-t_end=$(date +%s%N)
-check "arpsniff ends by itself after -d 1500 (status $status)" [ "$status" -eq 0 ]
-check "arpsniff shows dir1's broadcast ARP request for the client" \
-	grep -q " arp op=request eth_src=$LAB_MAC_dir1 eth_dst=ff:ff:ff:ff:ff:ff sha=$LAB_MAC_dir1 spa=$LAB_IP_dir1 tha=00:00:00:00:00:00 tpa=$LAB_IP_client\$" "$TMP/sniff"
-check "arpsniff shows dir1's solicited advertisement for the VIP6 (flags SO, tlla)" \
-	grep -q " na eth_src=$LAB_MAC_dir1 eth_dst=$LAB_MAC_client src=$LAB_VIP6 dst=$LAB_IP6_client target=$LAB_VIP6 flags=SO tlla=$LAB_MAC_dir1\$" "$TMP/sniff"
-check "arpsniff prints nothing the client sent itself" \
-	absent "eth_src=$LAB_MAC_client" "$TMP/sniff"
-check "arpsniff timestamps are realtime ns within the run" \
-	awk -v a="$t_start" -v b="$t_end" '
-		{ t = substr($1, 3) }
-		!($1 ~ /^t=[0-9]+$/) || t < a || t > b { bad = 1 }
-		END { exit bad || NR == 0 }' "$TMP/sniff"
-if grep -q . "$TMP/sniff.err" && ! grep -qx ready "$TMP/sniff.err"; then
-	sed 's/^/#   arpsniff: /' "$TMP/sniff.err"
-fi
-
-t_start=$(date +%s%N)
-on client timeout 5 "$HELPERS/arpsniff" -d 4000 -n 1 eth0 >"$TMP/sniff1" 2>"$TMP/sniff1.err" &
+# An order, not a clock: the sniffer must be gone while its -d of 60 s
+# still runs (the wait gives up at 30 s).
+on client timeout 70 "$HELPERS/arpsniff" -d 60000 -n 1 eth0 >"$TMP/sniff1" 2>"$TMP/sniff1.err" &
 sniff=$!
 wait_until 2 grep -qx ready "$TMP/sniff1.err"
 on dir1 ip neigh flush dev eth0
 on dir1 ping -q -n -c1 -W1 "$LAB_IP_client" >/dev/null
+exited=yes
+wait_until 30 bash -c '! kill -0 "$1" 2>/dev/null' _ "$sniff" || exited=no
+[ "$exited" = no ] && kill "$sniff" 2>/dev/null
 wait "$sniff"
-elapsed_ms=$((($(date +%s%N) - t_start) / 1000000))
 lines=$(wc -l <"$TMP/sniff1")
-name="arpsniff -n 1 exits after one frame, long before -d 4000 ($lines lines, ${elapsed_ms} ms)"
-if [ "$lines" -eq 1 ] && [ "$elapsed_ms" -lt 3000 ]; then ok "$name"; else not_ok "$name"; fi
+name="arpsniff -n 1 exits after one frame, before its -d 60000 ($lines lines, exited: $exited)"
+if [ "$lines" -eq 1 ] && [ "$exited" = yes ]; then ok "$name"; else not_ok "$name"; fi
 
 # --- Namespaces of their own, outside the lab ----------------------------------
 # scratch_ns NAME: recorded first, so lab_down (the EXIT trap) removes it
