@@ -3,7 +3,6 @@
  * reinterpret (indented continuation lines, '#' after a value, long lines
  * split in two, sections that merge, "key: value") into a normal line or
  * a clear error. */
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -76,23 +75,49 @@ static void section_begin(struct parser *p, const char *line, size_t len)
 		p->section_line[p->section] = p->lineno;
 }
 
-/* Cut a comment: ';' or '#' at the start of the line or after white space.
- * inih alone would keep "1 # comment" as the value. */
-static size_t strip_comment(const char *s, size_t len)
+/* White space inside a line that passed the byte checks: control
+ * characters other than tab are refused before, so only these two. */
+static inline bool blank(char c)
 {
-	for (size_t i = 0; i < len; i++)
-		if ((s[i] == ';' || s[i] == '#') && (i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t'))
-			return i;
-	return len;
+	return c == ' ' || c == '\t';
+}
+
+/* What one pass over the line's bytes finds, so that the common line
+ * (no error) is read once: where a comment starts (';' or '#' at the
+ * start or after white space; inih alone would keep "1 # comment" as the
+ * value), and whether a control character (anywhere) or a non-ASCII byte
+ * (before the comment) is there for the checks that name them. */
+struct line_scan {
+	size_t comment; /* from the start given; the length when none */
+	bool control, non_ascii;
+};
+
+static struct line_scan line_scan(const char *s, size_t len)
+{
+	struct line_scan r = { len, false, false };
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c >= 0x7f) {
+			r.control |= (c < 0x20 && c != '\t') || c == 0x7f;
+			r.non_ascii |= c >= 0x80 && r.comment == len;
+		} else if ((c == ';' || c == '#') && r.comment == len && (i == 0 || blank(s[i - 1]))) {
+			r.comment = i;
+		}
+	}
+	return r;
 }
 
 static bool key_name_valid(const char *s, size_t len)
 {
 	if (!len)
 		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-')
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') && c != '_' &&
+		    c != '-')
 			return false;
+	}
 	return true;
 }
 
@@ -147,9 +172,9 @@ static void key_value_line(struct parser *p, const char *line, size_t n, char *o
 		return;
 	}
 	size_t klen = (size_t)(eq - line), vstart = klen + 1;
-	while (klen && isspace((unsigned char)line[klen - 1]))
+	while (klen && blank(line[klen - 1]))
 		klen--;
-	while (vstart < n && isspace((unsigned char)line[vstart]))
+	while (vstart < n && blank(line[vstart]))
 		vstart++;
 	if (!klen) {
 		diag_error(p->d, p->lineno, "found \"%.*s%s\": a value with no key before '='", quote_len(n), line,
@@ -208,16 +233,18 @@ static bool normalise_line(struct parser *p, const char *raw, size_t len, char *
 	}
 	if (len > start && raw[len - 1] == '\r')
 		len--; /* CRLF line ending */
-	if (control_char_found(p, raw, start, len, bom))
+	struct line_scan scan = line_scan(raw + start, len - start);
+	/* The finders below name the byte; they run only when there is one. */
+	if (scan.control && control_char_found(p, raw, start, len, bom))
 		return true;
-	end = start + strip_comment(raw + start, len - start);
-	if (non_ascii_found(p, raw, start, end, bom))
+	end = start + scan.comment;
+	if (scan.non_ascii && non_ascii_found(p, raw, start, end, bom))
 		return true;
 	/* Leading white space is dropped so an indented line keeps its own
 	 * meaning instead of becoming a continuation of the previous value. */
-	while (start < end && isspace((unsigned char)raw[start]))
+	while (start < end && blank(raw[start]))
 		start++;
-	while (end > start && isspace((unsigned char)raw[end - 1]))
+	while (end > start && blank(raw[end - 1]))
 		end--;
 	if (start == end)
 		return true;
