@@ -13,7 +13,7 @@ void *xcalloc(size_t n, size_t size);
 void *xreallocarray(void *ptr, size_t n, size_t size);
 /* qsort(3) that takes an empty array as it is: qsort's base must not be
  * NULL even for zero elements (UBSan stops on it), and an empty list here
- * is often a NULL pointer. */
+ * is often a NULL pointer. A list already in order is left untouched. */
 void sort_array(void *base, size_t n, size_t size, int (*compare)(const void *, const void *));
 char *xstrdup(const char *s);
 /* src into dst of size bytes, cut to fit and terminated: snprintf(dst,
