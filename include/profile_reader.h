@@ -83,6 +83,7 @@ struct parser {
 	unsigned section_line[SEC_COUNT];
 	unsigned key_line[KEY_MAX]; /* first line of each key, 0 = unset */
 	unsigned role_line;
+	int last_key; /* enum key: the last one read, tried first */
 	size_t vip_cap, range_cap;
 	unsigned wide_line;   /* wide = yes */
 	bool announce_failed; /* an announce = line was refused */

@@ -340,10 +340,25 @@ static bool value_plausible(struct parser *p, const char *name, const char *valu
 	return true;
 }
 
+/* The key of this name in the current section, -1 when none. The last
+ * one found is tried first: a long profile is mostly one key again and
+ * again (10,000 address = lines). A name is unique within its section. */
+static int key_find(struct parser *p, const char *name)
+{
+	int last = p->last_key;
+
+	if ((int)key_table[last].section == p->section && !strcmp(name, key_table[last].name))
+		return last;
+	for (int k = 0; k < KEY_MAX; k++)
+		if ((int)key_table[k].section == p->section && !strcmp(name, key_table[k].name))
+			return p->last_key = k;
+	return -1;
+}
+
 static int profile_handle(void *user, const char *section, const char *name, const char *value)
 {
 	struct parser *p = user;
-	int key = -1;
+	int key;
 	char list[96];
 
 	(void)section; /* the reader tracks the section, including unknown ones */
@@ -373,9 +388,7 @@ static int profile_handle(void *user, const char *section, const char *name, con
 				   section_list(list, sizeof(list)));
 		return 1;
 	}
-	for (int k = 0; k < KEY_MAX; k++)
-		if ((int)key_table[k].section == p->section && !strcmp(name, key_table[k].name))
-			key = k;
+	key = key_find(p, name);
 	if (key < 0) {
 		unknown_key(p, name);
 		return 1;
