@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "host.h"
+#include "record_file.h"
 
 struct owned_set {
 	struct live_addr *entries; /* family, addr, prefix, ifname, owner */
@@ -50,6 +51,14 @@ void owned_init_cookie(struct owned_set *set, uint64_t cookie);
  * when missing. 0, -ENOENT when one is missing and !create, or -errno
  * with err naming the directory and what is wrong. */
 int owned_dir_ready(const struct owned_set *set, bool create, char *err, size_t errlen);
+/* Replace a record of the run directory (owned_dir_ready) with text
+ * through file_replace() and "<path>.tmp": 0644, fsynced, renamed. The
+ * directory is lvsdr's own, so whatever a killed run, or anyone, left as
+ * the temporary file is removed first, never written through. 0, or
+ * -errno with *step the step that failed and err "cannot create TMP",
+ * "cannot write TMP" or "cannot replace PATH". */
+int owned_dir_replace(const char *path, const char *text, size_t len, enum file_replace_step *step, char *err,
+		      size_t errlen);
 /* This network namespace's cookie, 0 when the kernel gives none (< 5.14). */
 uint64_t owned_netns_cookie(void);
 /* The run directory: $LVSDR_RUNDIR (so tests keep theirs apart), else

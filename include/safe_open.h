@@ -19,12 +19,6 @@
  * for a link with O_NOFOLLOW. */
 int safe_open(const char *path, int flags, char *err, size_t errlen);
 
-/* A new temporary file "<path>.tmp" for writing, exclusively created and
- * never through a link (a stale one, left by a killed run, is removed
- * first), with mode whatever the umask. tmp receives its name. The
- * descriptor, or -errno with err filled. */
-int safe_create_temp(const char *path, char *tmp, size_t tmplen, mode_t mode, char *err, size_t errlen);
-
 /* Why st, which a run as root trusts, could be changed by someone else:
  * owned by a user other than root or us, or writable by others or by a
  * group other than root's. A sticky directory such as /tmp passes when

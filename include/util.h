@@ -45,6 +45,11 @@ bool prefix_contains(const uint8_t *net, unsigned prefix, const uint8_t *addr);
 bool interface_name_valid(const char *name);
 /* Edit distance, capped: used for "did you mean". */
 unsigned edit_distance(const char *a, const char *b);
+/* For "did you mean": the closest of n words to s within two edits (the
+ * first of those as close), or NULL. The words are n pointers stride
+ * bytes apart: an array of strings (stride sizeof(char *)), or the name
+ * member of an array of structs. */
+const char *closest_word(const char *s, const char *const *words, size_t n, size_t stride);
 
 uint64_t monotonic_ns(void);
 /* flock(fd, op) (LOCK_EX or LOCK_SH), retried every 5 ms for up to

@@ -163,6 +163,35 @@ out:
 	return status;
 }
 
+/* What the command line asks of apply. */
+struct apply_args {
+	bool dry_run, quiet, json;
+	struct session_options sopt;
+};
+
+static int apply_option(void *args, int opt)
+{
+	struct apply_args *a = args;
+
+	switch (opt) {
+	case 'A':
+		a->sopt.adopt = true;
+		break;
+	case 'b':
+		a->sopt.boot = true;
+		break;
+	case 'j':
+		a->json = true;
+		break;
+	case 'n':
+		a->dry_run = true;
+		break;
+	default: /* 'q' */
+		a->quiet = true;
+	}
+	return -1;
+}
+
 int apply_main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -174,45 +203,24 @@ int apply_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	bool dry_run = false, quiet = false, json = false;
-	struct session_options sopt = { .expect = -1, .ipvs = true };
+	static const struct command_line c = { "apply", apply_usage, "nqh", options, apply_option, 1, 1, false };
+	struct apply_args a = { .sopt = { .expect = -1, .ipvs = true } };
 	struct session s;
-	int opt, status;
+	int status = command_line_parse(&c, argc, argv, &a);
 
-	while ((opt = getopt_long(argc, argv, "nqh", options, NULL)) != -1) {
-		switch (opt) {
-		case 'n':
-			dry_run = true;
-			break;
-		case 'q':
-			quiet = true;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'b':
-			sopt.boot = true;
-			break;
-		case 'A':
-			sopt.adopt = true;
-			break;
-		default: /* -h, --help, or a usage error */
-			return command_line_usage(apply_usage, opt);
-		}
-	}
-	if (optind != argc - 1)
-		return command_line_usage(apply_usage, '?');
-	sopt.lock = !dry_run;
-	status = session_open(&s, argv[optind], &sopt);
+	if (status >= 0)
+		return status;
+	a.sopt.lock = !a.dry_run;
+	status = session_open(&s, argv[optind], &a.sopt);
 	if (status == LVSDR_EXIT_OK) {
-		if (dry_run) {
-			if (json)
+		if (a.dry_run) {
+			if (a.json)
 				plan_print_json(&s.plan, s.profile, NULL, stdout);
 			else
 				plan_print_text(&s.plan, s.profile, false, stdout);
 			status = plan_in_sync(&s.plan) ? LVSDR_EXIT_OK : LVSDR_EXIT_DRIFT;
 		} else {
-			status = apply_run(&s, quiet, json);
+			status = apply_run(&s, a.quiet, a.json);
 		}
 	}
 	session_close(&s);

@@ -20,20 +20,13 @@ int check_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
+	static const struct command_line c = { "check", check_usage, "qh", options, command_line_quiet, 1, -1, false };
 	bool quiet = false;
-	int opt, status = LVSDR_EXIT_OK;
+	int status = command_line_parse(&c, argc, argv, &quiet);
 
-	while ((opt = getopt_long(argc, argv, "qh", options, NULL)) != -1) {
-		switch (opt) {
-		case 'q':
-			quiet = true;
-			break;
-		default: /* -h, --help, or a usage error */
-			return command_line_usage(check_usage, opt);
-		}
-	}
-	if (optind >= argc)
-		return command_line_usage(check_usage, '?');
+	if (status >= 0)
+		return status;
+	status = LVSDR_EXIT_OK;
 	for (int i = optind; i < argc; i++) {
 		struct host host;
 

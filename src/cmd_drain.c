@@ -176,6 +176,25 @@ out:
 	return status;
 }
 
+struct drain_args {
+	const char *command; /* argv[0], "lvsdr drain" */
+	unsigned wait_ms;
+	bool quiet;
+};
+
+static int drain_option(void *args, int opt)
+{
+	struct drain_args *a = args;
+
+	if (opt == 'q') {
+		a->quiet = true;
+	} else if (!parse_duration_ms(optarg, &a->wait_ms)) { /* 'w', drain's only */
+		fprintf(stderr, "%s: --wait %s: a duration such as 30s or 500ms\n", a->command, optarg);
+		return LVSDR_EXIT_ERROR;
+	}
+	return -1;
+}
+
 static int drain_command(int argc, char **argv, bool drain)
 {
 	static const struct option drain_options[] = {
@@ -184,29 +203,14 @@ static int drain_command(int argc, char **argv, bool drain)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	const struct option *options = drain ? drain_options : drain_options + 1;
-	unsigned wait_ms = DRAIN_WAIT_MS_DEFAULT;
-	bool quiet = false;
-	int opt;
+	static const struct command_line drain_line = { "drain", drain_usage, "w:qh", drain_options, drain_option, 2, 2, false };
+	static const struct command_line undrain_line = { "undrain", undrain_usage, "qh", drain_options + 1, drain_option, 2, 2, false };
+	struct drain_args a = { argv[0], DRAIN_WAIT_MS_DEFAULT, false };
+	int status = command_line_parse(drain ? &drain_line : &undrain_line, argc, argv, &a);
 
-	while ((opt = getopt_long(argc, argv, drain ? "w:qh" : "qh", options, NULL)) != -1) {
-		switch (opt) {
-		case 'w':
-			if (!drain || !parse_duration_ms(optarg, &wait_ms)) {
-				fprintf(stderr, "%s: --wait %s: a duration such as 30s or 500ms\n", argv[0], optarg);
-				return LVSDR_EXIT_ERROR;
-			}
-			break;
-		case 'q':
-			quiet = true;
-			break;
-		default: /* -h, --help, or a usage error */
-			return command_line_usage(drain ? drain_usage : undrain_usage, opt);
-		}
-	}
-	if (optind != argc - 2)
-		return command_line_usage(drain ? drain_usage : undrain_usage, '?');
-	return drain_run(argv[optind], argv[optind + 1], drain, wait_ms, quiet);
+	if (status >= 0)
+		return status;
+	return drain_run(argv[optind], argv[optind + 1], drain, a.wait_ms, a.quiet);
 }
 
 int drain_main(int argc, char **argv)

@@ -526,6 +526,30 @@ static int resident_start(struct resident *r)
 	return LVSDR_EXIT_OK;
 }
 
+/* --name and --prom into the resident: -1 to go on, or the status to exit
+ * with. */
+static int events_option(void *args, int opt)
+{
+	struct resident *r = args;
+	const char *why;
+
+	if (opt == 'n') {
+		if (!*optarg || strlen(optarg) >= EVENT_NAME_MAX) {
+			fprintf(stderr, "%s events: --name \"%s\": must be 1 to %d characters\n", lvsdr_prog, optarg,
+				EVENT_NAME_MAX - 1);
+			return LVSDR_EXIT_ERROR;
+		}
+		r->names = xreallocarray(r->names, r->nnames + 1, sizeof(*r->names));
+		r->names[r->nnames++] = optarg;
+	} else if ((why = prom_path_problem(optarg))) { /* 'P' */
+		fprintf(stderr, "%s events: --prom %s: %s\n", lvsdr_prog, optarg, why);
+		return LVSDR_EXIT_ERROR;
+	} else {
+		r->prom = optarg;
+	}
+	return -1;
+}
+
 /* The command line into r: -1 to go on, or the status to exit with. */
 static int events_options(int argc, char **argv, struct resident *r)
 {
@@ -535,33 +559,11 @@ static int events_options(int argc, char **argv, struct resident *r)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	const char *why;
-	int opt;
+	static const struct command_line c = { "events", events_usage, "n:h", options, events_option, 2, 2, false };
+	int status = command_line_parse(&c, argc, argv, r);
 
-	while ((opt = getopt_long(argc, argv, "n:h", options, NULL)) != -1) {
-		switch (opt) {
-		case 'n':
-			if (!*optarg || strlen(optarg) >= EVENT_NAME_MAX) {
-				fprintf(stderr, "%s events: --name \"%s\": must be 1 to %d characters\n", lvsdr_prog,
-					optarg, EVENT_NAME_MAX - 1);
-				return LVSDR_EXIT_ERROR;
-			}
-			r->names = xreallocarray(r->names, r->nnames + 1, sizeof(*r->names));
-			r->names[r->nnames++] = optarg;
-			break;
-		case 'P':
-			if ((why = prom_path_problem(optarg))) {
-				fprintf(stderr, "%s events: --prom %s: %s\n", lvsdr_prog, optarg, why);
-				return LVSDR_EXIT_ERROR;
-			}
-			r->prom = optarg;
-			break;
-		default: /* -h, --help, or a usage error */
-			return command_line_usage(events_usage, opt);
-		}
-	}
-	if (optind != argc - 2)
-		return command_line_usage(events_usage, '?');
+	if (status >= 0)
+		return status;
 	r->profile = argv[optind];
 	r->fifo_path = argv[optind + 1];
 	return -1;

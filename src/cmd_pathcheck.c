@@ -97,6 +97,65 @@ static bool address_arg(const char *opt, const char *value, int *family, uint8_t
 	return true;
 }
 
+static int args_option(void *args, int opt)
+{
+	struct pathcheck_args *a = args;
+	int n;
+
+	switch (opt) {
+	case 'q':
+		a->quiet = true;
+		break;
+	case 'j':
+		a->json = true;
+		break;
+	case 'i':
+		if (!interface_name_valid(optarg))
+			return usage_error("--interface %s: not an interface name", optarg);
+		a->ifname = optarg;
+		break;
+	case 'V': {
+		struct vip v = { 0 };
+		if (!address_arg("--vip", optarg, &v.family, v.addr))
+			return LVSDR_EXIT_ERROR;
+		v.prefix = (uint8_t)host_prefix(v.family);
+		a->vips = xreallocarray(a->vips, a->nvips + 1, sizeof(*a->vips));
+		a->vips[a->nvips++] = v;
+		break;
+	}
+	case 'r': {
+		struct realserver rs = { 0 };
+		if (!address_arg("--realserver", optarg, &rs.family, rs.addr))
+			return LVSDR_EXIT_ERROR;
+		a->realservers = xreallocarray(a->realservers, a->nrealservers + 1, sizeof(*a->realservers));
+		a->realservers[a->nrealservers++] = rs;
+		break;
+	}
+	case 'p': {
+		struct service_port sp = { 0 };
+		if (!service_port_parse(optarg, &sp) || sp.proto == IPPROTO_SCTP)
+			return usage_error("--port %s: must be tcp/N or udp/N, N from 1 to 65535, such as tcp/80",
+					   optarg);
+		a->ports = xreallocarray(a->ports, a->nports + 1, sizeof(*a->ports));
+		a->ports[a->nports++] = sp;
+		break;
+	}
+	case 't':
+		if (!parse_duration_ms(optarg, &a->timeout_ms) || a->timeout_ms < PATHCHECK_TIMEOUT_MIN_MS ||
+		    a->timeout_ms > PATHCHECK_TIMEOUT_MAX_MS)
+			return usage_error("--timeout %s: must be a duration from 10ms to 60s, such as 2s", optarg);
+		a->have_timeout = true;
+		break;
+	default: /* 'R' */
+		if (!parse_int(optarg, &n) || n < 0 || n > PATHCHECK_RETRIES_MAX)
+			return usage_error("--retries %s: must be a whole number, 0-10", optarg);
+		a->retries = (unsigned)n;
+		a->have_retries = true;
+		break;
+	}
+	return -1;
+}
+
 static int args_parse(int argc, char **argv, struct pathcheck_args *a)
 {
 	static const struct option options[] = {
@@ -111,65 +170,11 @@ static int args_parse(int argc, char **argv, struct pathcheck_args *a)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	int opt, n;
+	static const struct command_line c = { "pathcheck", pathcheck_usage, "qi:h", options, args_option, 0, 1, false };
+	int status = command_line_parse(&c, argc, argv, a);
 
-	while ((opt = getopt_long(argc, argv, "qi:h", options, NULL)) != -1) {
-		switch (opt) {
-		case 'q':
-			a->quiet = true;
-			break;
-		case 'j':
-			a->json = true;
-			break;
-		case 'i':
-			if (!interface_name_valid(optarg))
-				return usage_error("--interface %s: not an interface name", optarg);
-			a->ifname = optarg;
-			break;
-		case 'V': {
-			struct vip v = { 0 };
-			if (!address_arg("--vip", optarg, &v.family, v.addr))
-				return LVSDR_EXIT_ERROR;
-			v.prefix = (uint8_t)host_prefix(v.family);
-			a->vips = xreallocarray(a->vips, a->nvips + 1, sizeof(*a->vips));
-			a->vips[a->nvips++] = v;
-			break;
-		}
-		case 'r': {
-			struct realserver rs = { 0 };
-			if (!address_arg("--realserver", optarg, &rs.family, rs.addr))
-				return LVSDR_EXIT_ERROR;
-			a->realservers = xreallocarray(a->realservers, a->nrealservers + 1, sizeof(*a->realservers));
-			a->realservers[a->nrealservers++] = rs;
-			break;
-		}
-		case 'p': {
-			struct service_port sp = { 0 };
-			if (!service_port_parse(optarg, &sp) || sp.proto == IPPROTO_SCTP)
-				return usage_error("--port %s: must be tcp/N or udp/N, N from 1 to 65535, such as tcp/80",
-						   optarg);
-			a->ports = xreallocarray(a->ports, a->nports + 1, sizeof(*a->ports));
-			a->ports[a->nports++] = sp;
-			break;
-		}
-		case 't':
-			if (!parse_duration_ms(optarg, &a->timeout_ms) || a->timeout_ms < PATHCHECK_TIMEOUT_MIN_MS ||
-			    a->timeout_ms > PATHCHECK_TIMEOUT_MAX_MS)
-				return usage_error("--timeout %s: must be a duration from 10ms to 60s, such as 2s", optarg);
-			a->have_timeout = true;
-			break;
-		case 'R':
-			if (!parse_int(optarg, &n) || n < 0 || n > PATHCHECK_RETRIES_MAX)
-				return usage_error("--retries %s: must be a whole number, 0-10", optarg);
-			a->retries = (unsigned)n;
-			a->have_retries = true;
-			break;
-		default: /* -h, --help, or a usage error */
-			return command_line_usage(pathcheck_usage, opt);
-		}
-	}
-	if (argc - optind > 1)
-		return command_line_usage(pathcheck_usage, '?');
+	if (status >= 0)
+		return status;
 	a->profile = optind < argc ? argv[optind] : NULL;
 	return -1;
 }

@@ -78,6 +78,21 @@ static int persist_run(const struct host *want, const char *profile, const char 
 	return nfindings ? LVSDR_EXIT_DRIFT : LVSDR_EXIT_OK;
 }
 
+struct persist_args {
+	bool dry_run, quiet;
+};
+
+static int persist_option(void *args, int opt)
+{
+	struct persist_args *a = args;
+
+	if (opt == 'n')
+		a->dry_run = true;
+	else
+		a->quiet = true; /* 'q' */
+	return -1;
+}
+
 int persist_main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -86,26 +101,15 @@ int persist_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	bool dry_run = false, quiet = false;
+	static const struct command_line c = { "persist", persist_usage, "nqh", options, persist_option, 1, 1, false };
+	struct persist_args a = { false, false };
 	struct host want;
 	char name[NAME_MAX + 1], err[512];
 	const char *profile, *why;
-	int opt, status;
+	int status = command_line_parse(&c, argc, argv, &a);
 
-	while ((opt = getopt_long(argc, argv, "nqh", options, NULL)) != -1) {
-		switch (opt) {
-		case 'n':
-			dry_run = true;
-			break;
-		case 'q':
-			quiet = true;
-			break;
-		default: /* -h, --help, or a usage error */
-			return command_line_usage(persist_usage, opt);
-		}
-	}
-	if (optind != argc - 1)
-		return command_line_usage(persist_usage, '?');
+	if (status >= 0)
+		return status;
 	profile = argv[optind];
 	if (profile_load_print(profile, &want) != 0) {
 		host_free(&want);
@@ -121,11 +125,11 @@ int persist_main(int argc, char **argv)
 		lvsdr_warnx("%s: the file name leaves no name for the drop-in; nothing written",
 			    profile);
 		status = LVSDR_EXIT_ERROR;
-	} else if (dry_run) {
+	} else if (a.dry_run) {
 		char *text = persist_render(&want, profile);
 		if (text)
 			fputs(text, stdout);
-		else if (!quiet)
+		else if (!a.quiet)
 			printf("%s: sets no knob: nothing to persist\n", profile);
 		free(text);
 		status = LVSDR_EXIT_OK;
@@ -134,7 +138,7 @@ int persist_main(int argc, char **argv)
 		lvsdr_warnx("%s; nothing written", err);
 		status = LVSDR_EXIT_ERROR;
 	} else {
-		status = persist_run(&want, profile, name, quiet);
+		status = persist_run(&want, profile, name, a.quiet);
 	}
 	host_free(&want);
 	return status;

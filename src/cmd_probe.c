@@ -39,16 +39,48 @@ static const char probe_usage[] =
 #define PROBE_TIMEOUT_MAX_MS 60000
 
 struct probe_args {
-	bool quiet, json, nagios, have_expect;
-	const char *prom, *ifname;
+	struct command_monitor m; /* first: -q, --json, --nagios, --prom */
+	bool have_expect;
+	const char *ifname;
 	uint8_t expect[MAC_LEN];
 	struct probe_timing timing;
 };
 
+static int args_option(void *args, int opt)
+{
+	struct probe_args *a = args;
+	const char *why;
+	int n;
+
+	switch (opt) {
+	case 'i':
+		if ((why = audit_interface_problem(optarg)))
+			return monitor_usage_error(a->m.plugin, "probe", NULL, "--interface %s: %s", optarg, why);
+		a->ifname = optarg;
+		break;
+	case 'e':
+		if ((why = audit_mac_problem(optarg, a->expect)))
+			return monitor_usage_error(a->m.plugin, "probe", NULL, "--expect %s: %s", optarg, why);
+		a->have_expect = true;
+		break;
+	case 't':
+		if (!parse_duration_ms(optarg, &a->timing.wait_ms) || a->timing.wait_ms < 10 ||
+		    a->timing.wait_ms > PROBE_TIMEOUT_MAX_MS)
+			return monitor_usage_error(a->m.plugin, "probe", NULL,
+						   "--timeout %s: must be a duration from 10ms to 60s, such as 500ms", optarg);
+		break;
+	case 'c':
+		if (!parse_int(optarg, &n) || n < 1 || n > PROBE_COUNT_MAX)
+			return monitor_usage_error(a->m.plugin, "probe", NULL, "--count %s: must be a whole number, 1-%d",
+						   optarg, PROBE_COUNT_MAX);
+		a->timing.count = (unsigned)n;
+		break;
+	}
+	return -1;
+}
+
 static int args_parse(int argc, char **argv, struct probe_args *a)
 {
-	/* A plugin reports its own failures as UNKNOWN, on its line. */
-	bool plugin = nagios_requested(argc, argv);
 	static const struct option options[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "expect", required_argument, NULL, 'e' },
@@ -61,63 +93,13 @@ static int args_parse(int argc, char **argv, struct probe_args *a)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	const char *why;
-	int opt, n;
+	/* A PROFILE, or with -i at least one ADDRESS. */
+	static const struct command_line c = { "probe", probe_usage, "i:e:t:c:qh", options, args_option, COMMAND_LINE_OWN_COUNT, 0, true };
+	int status = command_line_parse(&c, argc, argv, a);
 
-	while ((opt = getopt_long(argc, argv, "i:e:t:c:qh", options, NULL)) != -1) {
-		switch (opt) {
-		case 'i':
-			if ((why = audit_interface_problem(optarg)))
-				return monitor_usage_error(plugin, "probe", argv, "--interface %s: %s", optarg, why);
-			a->ifname = optarg;
-			break;
-		case 'e':
-			if ((why = audit_mac_problem(optarg, a->expect)))
-				return monitor_usage_error(plugin, "probe", argv, "--expect %s: %s", optarg, why);
-			a->have_expect = true;
-			break;
-		case 't':
-			if (!parse_duration_ms(optarg, &a->timing.wait_ms) || a->timing.wait_ms < 10 ||
-			    a->timing.wait_ms > PROBE_TIMEOUT_MAX_MS)
-				return monitor_usage_error(plugin, "probe", argv, "--timeout %s: must be a duration from 10ms "
-										  "to 60s, such as 500ms",
-							   optarg);
-			break;
-		case 'c':
-			if (!parse_int(optarg, &n) || n < 1 || n > PROBE_COUNT_MAX)
-				return monitor_usage_error(plugin, "probe", argv, "--count %s: must be a whole number, 1-%d",
-							   optarg, PROBE_COUNT_MAX);
-			a->timing.count = (unsigned)n;
-			break;
-		case 'q':
-			a->quiet = true;
-			break;
-		case 'j':
-			a->json = true;
-			break;
-		case 'N':
-			a->nagios = true;
-			break;
-		case 'P':
-			if ((why = prom_path_problem(optarg)))
-				return monitor_usage_error(plugin, "probe", argv, "--prom %s: %s", optarg, why);
-			a->prom = optarg;
-			break;
-		case 'h':
-			fputs(probe_usage, stdout);
-			return LVSDR_EXIT_OK;
-		default:
-			fputs(probe_usage, stderr);
-			return monitor_usage_error(plugin, "probe", argv, NULL);
-		}
-	}
-	if (a->json && a->nagios)
-		return monitor_usage_error(plugin, "probe", argv, "--json and --nagios: choose one output format");
-	if (a->ifname ? optind >= argc : optind != argc - 1) {
-		fputs(probe_usage, stderr);
-		return monitor_usage_error(plugin, "probe", argv, a->ifname ? "-i IFACE needs at least one ADDRESS" : "takes one PROFILE, given %d arguments", argc - optind);
-	}
-	return -1;
+	if (status < 0 && (a->ifname ? optind >= argc : optind != argc - 1))
+		status = command_line_operands_error(&c, a, argc, argv, a->ifname ? "-i IFACE needs at least one ADDRESS" : NULL);
+	return status;
 }
 
 /* The targets: a profile's VIPs on its interface, or the command line's
@@ -333,21 +315,21 @@ int probe_main(int argc, char **argv)
 	char *label = probe_label(argc, argv);
 	struct probe_report r = { a.ifname ? NULL : argv[optind], ifname, status == LVSDR_EXIT_OK ? targets : NULL, n,
 				  why, label };
-	if (a.prom && monitor_probe_prom_write(a.prom, &r, err, sizeof(err)) < 0) {
+	if (a.m.prom && monitor_probe_prom_write(a.m.prom, &r, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s probe: --prom: %s\n", lvsdr_prog, err);
 		if (status == LVSDR_EXIT_OK)
 			snprintf(why, sizeof(why), "--prom: %s", err);
 		status = LVSDR_EXIT_ERROR;
 		r.targets = NULL;
 	}
-	if (a.nagios) {
+	if (a.m.nagios) {
 		status = (int)monitor_probe_nagios(stdout, &r);
 	} else if (status == LVSDR_EXIT_OK) {
 		size_t counts[PROBE_VERDICT_COUNT];
 		probe_report_count(&r, counts);
-		if (a.json && !a.quiet)
+		if (a.m.json && !a.m.quiet)
 			print_json(&r, &nic, &a.timing);
-		else if (!a.quiet)
+		else if (!a.m.quiet)
 			print_text(&r, &a.timing);
 		status = counts[PROBE_OK] == n ? LVSDR_EXIT_OK : LVSDR_EXIT_DRIFT;
 	}

@@ -48,14 +48,37 @@ static int verify_notified_expect(const char *profile, bool quiet)
 
 /* What the command line asks of verify. */
 struct verify_args {
-	bool quiet, verbose, json, nagios, notified;
-	const char *prom;
+	struct command_monitor m; /* first: -q, --json, --nagios, --prom */
+	bool verbose, notified;
 	struct session_options sopt;
 };
 
+static int verify_option(void *args, int opt)
+{
+	struct verify_args *a = args;
+
+	if (opt == 'v') {
+		a->verbose = true;
+		return -1;
+	}
+	/* 's' */
+	if (!strcmp(optarg, "master"))
+		a->sopt.expect = EXPECT_BOUND;
+	else if (!strcmp(optarg, "backup"))
+		a->sopt.expect = EXPECT_ABSENT;
+	else if (!strcmp(optarg, "any"))
+		a->sopt.expect = EXPECT_ANY;
+	else if (!strcmp(optarg, "notified"))
+		a->notified = true;
+	else
+		return monitor_usage_error(a->m.plugin, "verify", NULL, "--state %s: must be master, backup, any or notified",
+					   optarg);
+	return -1;
+}
+
 /* The command line into a. Returns -1 to go on, else the exit status:
  * --help, or a usage error (a plugin's UNKNOWN with --nagios). */
-static int verify_parse(int argc, char **argv, bool plugin, struct verify_args *a)
+static int verify_parse(int argc, char **argv, struct verify_args *a)
 {
 	static const struct option options[] = {
 		{ "quiet", no_argument, NULL, 'q' },
@@ -67,65 +90,16 @@ static int verify_parse(int argc, char **argv, bool plugin, struct verify_args *
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	const char *why;
-	int opt;
+	static const struct command_line c = { "verify", verify_usage, "qvh", options, verify_option, 1, 1, true };
 
-	while ((opt = getopt_long(argc, argv, "qvh", options, NULL)) != -1) {
-		switch (opt) {
-		case 'q':
-			a->quiet = true;
-			break;
-		case 'v':
-			a->verbose = true;
-			break;
-		case 'j':
-			a->json = true;
-			break;
-		case 's':
-			if (!strcmp(optarg, "master"))
-				a->sopt.expect = EXPECT_BOUND;
-			else if (!strcmp(optarg, "backup"))
-				a->sopt.expect = EXPECT_ABSENT;
-			else if (!strcmp(optarg, "any"))
-				a->sopt.expect = EXPECT_ANY;
-			else if (!strcmp(optarg, "notified"))
-				a->notified = true;
-			else
-				return monitor_usage_error(plugin, "verify", argv,
-							   "--state %s: must be master, backup, any or notified", optarg);
-			break;
-		case 'N':
-			a->nagios = true;
-			break;
-		case 'P':
-			if ((why = prom_path_problem(optarg)))
-				return monitor_usage_error(plugin, "verify", argv, "--prom %s: %s", optarg, why);
-			a->prom = optarg;
-			break;
-		case 'h':
-			fputs(verify_usage, stdout);
-			return LVSDR_EXIT_OK;
-		default:
-			fputs(verify_usage, stderr);
-			return monitor_usage_error(plugin, "verify", argv, NULL);
-		}
-	}
-	if (a->json && a->nagios)
-		return monitor_usage_error(plugin, "verify", argv, "--json and --nagios: choose one output format");
-	if (optind != argc - 1) {
-		fputs(verify_usage, stderr);
-		return monitor_usage_error(plugin, "verify", argv, "takes one PROFILE, given %d arguments", argc - optind);
-	}
-	return -1;
+	return command_line_parse(&c, argc, argv, a);
 }
 
 int verify_main(int argc, char **argv)
 {
 	struct verify_args a = { .sopt = { .expect = -1, .ipvs = true } };
 	struct session s;
-	/* A plugin reports its own failures as UNKNOWN, on its line. */
-	bool plugin = nagios_requested(argc, argv);
-	int status = verify_parse(argc, argv, plugin, &a);
+	int status = verify_parse(argc, argv, &a);
 	char err[256];
 
 	if (status >= 0)
@@ -135,28 +109,28 @@ int verify_main(int argc, char **argv)
 	 * a monitor to report, not a reason to move the VIPs. */
 	if (a.notified)
 		a.sopt.ipvs = false;
-	if (a.notified && (a.sopt.expect = verify_notified_expect(argv[optind], a.quiet || a.json || a.nagios)) < 0)
-		return plugin ? NAGIOS_UNKNOWN : LVSDR_EXIT_ERROR;
+	if (a.notified && (a.sopt.expect = verify_notified_expect(argv[optind], a.m.quiet || a.m.json || a.m.nagios)) < 0)
+		return a.m.plugin ? NAGIOS_UNKNOWN : LVSDR_EXIT_ERROR;
 	status = session_open(&s, argv[optind], &a.sopt);
 	if (status == LVSDR_EXIT_OK) {
 		/* What apply set must survive the next boot too. */
 		persist_check_boot(&s.want, s.profile, &s.plan);
-		if (a.quiet || a.nagios)
+		if (a.m.quiet || a.m.nagios)
 			;
-		else if (a.json)
+		else if (a.m.json)
 			plan_print_json(&s.plan, s.profile, NULL, stdout);
 		else
 			plan_print_text(&s.plan, s.profile, a.verbose, stdout);
 		status = plan_in_sync(&s.plan) ? LVSDR_EXIT_OK : LVSDR_EXIT_DRIFT;
 	}
-	if (a.prom && monitor_verify_prom_write(a.prom, status == LVSDR_EXIT_ERROR ? NULL : &s.plan, argv[optind], err,
-						sizeof(err)) < 0) {
+	if (a.m.prom && monitor_verify_prom_write(a.m.prom, status == LVSDR_EXIT_ERROR ? NULL : &s.plan, argv[optind], err,
+						  sizeof(err)) < 0) {
 		fprintf(stderr, "%s verify: --prom: %s\n", lvsdr_prog, err);
 		if (status != LVSDR_EXIT_ERROR)
 			snprintf(s.error, sizeof(s.error), "--prom: %s", err);
 		status = LVSDR_EXIT_ERROR;
 	}
-	if (a.nagios)
+	if (a.m.nagios)
 		status = (int)monitor_verify_nagios(stdout, status == LVSDR_EXIT_ERROR ? NULL : &s.plan, argv[optind],
 						    s.error);
 	session_close(&s);

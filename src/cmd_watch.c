@@ -52,6 +52,37 @@ static void on_stop(int sig)
 	stop_signal = sig;
 }
 
+static int watch_option(void *args, int opt)
+{
+	struct watch_run *w = args;
+	uint8_t mac[MAC_LEN];
+	const char *why;
+
+	switch (opt) {
+	case 'i':
+		if ((why = audit_interface_problem(optarg))) {
+			fprintf(stderr, "%s watch: --interface %s: %s\n", lvsdr_prog, optarg, why);
+			return LVSDR_EXIT_ERROR;
+		}
+		w->ifname = optarg;
+		break;
+	case 'e':
+		if ((why = audit_mac_problem(optarg, mac))) {
+			fprintf(stderr, "%s watch: --expect %s: %s\n", lvsdr_prog, optarg, why);
+			return LVSDR_EXIT_ERROR;
+		}
+		watch_rules_add(&w->rules.expected, &w->rules.nexpected, mac);
+		break;
+	default: /* 'd' */
+		if (!parse_duration_ms(optarg, &w->duration_ms) || !w->duration_ms) {
+			fprintf(stderr, "%s watch: --duration %s: must be a duration from 1ms to 86400s, such as 30s\n",
+				lvsdr_prog, optarg);
+			return LVSDR_EXIT_ERROR;
+		}
+	}
+	return -1;
+}
+
 static int watch_args(int argc, char **argv, struct watch_run *w)
 {
 	static const struct option options[] = {
@@ -61,41 +92,13 @@ static int watch_args(int argc, char **argv, struct watch_run *w)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	uint8_t mac[MAC_LEN];
-	const char *why;
-	int opt;
+	/* A PROFILE, or with -i at least one ADDRESS. */
+	static const struct command_line c = { "watch", watch_usage, "i:e:d:h", options, watch_option, 1, -1, false };
+	int status = command_line_parse(&c, argc, argv, w);
 
-	while ((opt = getopt_long(argc, argv, "i:e:d:h", options, NULL)) != -1) {
-		switch (opt) {
-		case 'i':
-			if ((why = audit_interface_problem(optarg))) {
-				fprintf(stderr, "%s watch: --interface %s: %s\n", lvsdr_prog, optarg, why);
-				return LVSDR_EXIT_ERROR;
-			}
-			w->ifname = optarg;
-			break;
-		case 'e':
-			if ((why = audit_mac_problem(optarg, mac))) {
-				fprintf(stderr, "%s watch: --expect %s: %s\n", lvsdr_prog, optarg, why);
-				return LVSDR_EXIT_ERROR;
-			}
-			watch_rules_add(&w->rules.expected, &w->rules.nexpected, mac);
-			break;
-		case 'd':
-			if (!parse_duration_ms(optarg, &w->duration_ms) || !w->duration_ms) {
-				fprintf(stderr, "%s watch: --duration %s: must be a duration from 1ms to 86400s, such as "
-						"30s\n",
-					lvsdr_prog, optarg);
-				return LVSDR_EXIT_ERROR;
-			}
-			break;
-		default: /* -h, --help, or a usage error */
-			return command_line_usage(watch_usage, opt);
-		}
-	}
-	if (w->ifname ? optind >= argc : optind != argc - 1)
-		return command_line_usage(watch_usage, '?');
-	return -1;
+	if (status < 0 && !w->ifname && optind != argc - 1)
+		status = command_line_usage(watch_usage, '?');
+	return status;
 }
 
 /* The addresses, sorted for vip_compare lookups, and the profile's own

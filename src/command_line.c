@@ -1,6 +1,6 @@
-/* Option parsing shared by the commands: the getopt loop of those whose
- * whole command line is [-q] [-h] PROFILE, and the values probe and watch
- * check. Outside main.c so the unit binary links without main(). */
+/* Option parsing shared by the commands: the getopt loop every command
+ * runs, and the values probe and watch check. Outside main.c so the unit
+ * binary links without main(). */
 #include "command_line.h"
 
 #include <getopt.h>
@@ -9,12 +9,82 @@
 #include <sys/socket.h>
 
 #include "exit_status.h"
+#include "monitor.h"
 #include "util.h"
 
 int command_line_usage(const char *usage, int opt)
 {
 	fputs(usage, opt == 'h' ? stdout : stderr);
 	return opt == 'h' ? LVSDR_EXIT_OK : LVSDR_EXIT_ERROR;
+}
+
+/* -q, --json, --nagios or --prom FILE: true when opt is one of them, with
+ * *status -1 to go on or the status to exit with. */
+static bool monitor_option(struct command_monitor *m, const char *command, int opt, int *status)
+{
+	const char *why;
+
+	*status = -1;
+	if (opt == 'q')
+		m->quiet = true;
+	else if (opt == 'j')
+		m->json = true;
+	else if (opt == 'N')
+		m->nagios = true;
+	else if (opt != 'P')
+		return false;
+	else if ((why = prom_path_problem(optarg)))
+		*status = monitor_usage_error(m->plugin, command, NULL, "--prom %s: %s", optarg, why);
+	else
+		m->prom = optarg;
+	return true;
+}
+
+int command_line_parse(const struct command_line *c, int argc, char **argv, void *args)
+{
+	struct command_monitor *m = c->monitor ? args : NULL;
+	int opt, status, operands;
+
+	if (m)
+		m->plugin = nagios_requested(argc, argv);
+	while ((opt = getopt_long(argc, argv, c->shortopts, c->longopts, NULL)) != -1) {
+		if (opt == 'h' || opt == '?') {
+			status = command_line_usage(c->usage, opt);
+			/* What getopt said of a usage error, a plugin says on
+			 * its line too. */
+			return opt == '?' && m && m->plugin ? monitor_usage_error(true, c->command, argv, NULL) : status;
+		}
+		if (!(m && monitor_option(m, c->command, opt, &status)))
+			status = c->option(args, opt);
+		if (status >= 0)
+			return status;
+	}
+	if (m && m->json && m->nagios)
+		return monitor_usage_error(m->plugin, c->command, argv, "--json and --nagios: choose one output format");
+	operands = argc - optind;
+	if (c->min != COMMAND_LINE_OWN_COUNT && (operands < c->min || (c->max >= 0 && operands > c->max)))
+		return command_line_operands_error(c, args, argc, argv, NULL);
+	return -1;
+}
+
+int command_line_operands_error(const struct command_line *c, const void *args, int argc, char **argv,
+				const char *why)
+{
+	const struct command_monitor *m = c->monitor ? args : NULL;
+
+	fputs(c->usage, stderr);
+	if (!m)
+		return LVSDR_EXIT_ERROR;
+	if (why)
+		return monitor_usage_error(m->plugin, c->command, argv, "%s", why);
+	return monitor_usage_error(m->plugin, c->command, argv, "takes one PROFILE, given %d arguments", argc - optind);
+}
+
+int command_line_quiet(void *args, int opt)
+{
+	(void)opt; /* 'q', the only one */
+	*(bool *)args = true;
+	return -1;
 }
 
 int command_line_simple(int argc, char **argv, const char *usage, bool *quiet)
@@ -24,21 +94,10 @@ int command_line_simple(int argc, char **argv, const char *usage, bool *quiet)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	int opt;
+	const struct command_line c = { NULL, usage, "qh", options, command_line_quiet, 1, 1, false };
 
 	*quiet = false;
-	while ((opt = getopt_long(argc, argv, "qh", options, NULL)) != -1) {
-		switch (opt) {
-		case 'q':
-			*quiet = true;
-			break;
-		default: /* -h, --help, or a usage error */
-			return command_line_usage(usage, opt);
-		}
-	}
-	if (optind != argc - 1)
-		return command_line_usage(usage, '?');
-	return -1;
+	return command_line_parse(&c, argc, argv, quiet);
 }
 
 const char *audit_interface_problem(const char *value)

@@ -40,28 +40,20 @@ static int record_path(const char *profile, char real[PATH_MAX], char *path, siz
 
 int notified_save(const char *profile, const char *state, char *err, size_t errlen)
 {
-	char real[PATH_MAX], path[PATH_MAX], tmp[PATH_MAX + 8];
-	FILE *f;
-	int fd, ret;
+	char real[PATH_MAX], path[PATH_MAX], text[NOTIFIED_STATE_MAX + PATH_MAX + 2];
+	enum file_replace_step step;
+	int ret, len;
 
 	if ((ret = record_path(profile, real, path, sizeof(path), true, err, errlen)) < 0)
 		return ret;
+	/* state is one of keepalived's words (notify_main checks it). */
+	len = snprintf(text, sizeof(text), "%s %s\n", state, real);
 	/* 0644: an unprivileged status check reads it, whatever the umask. */
-	if ((fd = safe_create_temp(path, tmp, sizeof(tmp), 0644, err, errlen)) < 0)
-		return fd;
-	if (!(f = fdopen(fd, "w"))) {
-		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		return -ENOMEM;
-	}
-	fprintf(f, "%s %s\n", state, real);
-	if (fclose(f) != 0 || rename(tmp, path) < 0) {
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -EIO;
-	}
-	return 0;
+	ret = owned_dir_replace(path, text, (size_t)len < sizeof(text) ? (size_t)len : sizeof(text) - 1, &step, err,
+				errlen);
+	if (ret < 0 && step != FILE_REPLACE_CREATE)
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(-ret));
+	return ret;
 }
 
 int notified_load(const char *profile, char state[NOTIFIED_STATE_MAX], char *err, size_t errlen)

@@ -441,11 +441,32 @@ static int unrecorded_check(struct owned_set *set, char *err, size_t errlen)
 	return 0;
 }
 
+/* The record, as owned_load() reads it. */
+static void owned_render(FILE *f, const void *ctx)
+{
+	const struct owned_set *set = ctx;
+	char text[INET6_ADDRSTRLEN];
+
+	fprintf(f, "netns-cookie %llu\n", (unsigned long long)set->cookie);
+	for (size_t i = 0; i < set->n; i++) {
+		const struct live_addr *e = &set->entries[i];
+		addr_format(e->family, e->addr, text, sizeof(text));
+		fprintf(f, "%s%s %s/%u%s%s\n", e->route ? "route " : "", e->ifname, text, e->prefix, e->owner ? " " : "",
+			e->owner ? e->owner : "");
+	}
+}
+
+/* owned_dir_replace() as record_render() calls a writer. */
+static int owned_replace(const char *path, const char *text, size_t len, char *err, size_t errlen)
+{
+	enum file_replace_step step;
+
+	return owned_dir_replace(path, text, len, &step, err, errlen);
+}
+
 int owned_save(struct owned_set *set, char *err, size_t errlen)
 {
-	char tmp[sizeof(set->path) + 8];
-	FILE *f;
-	int fd, ret;
+	int ret;
 
 	if (!set->dirty)
 		return 0;
@@ -461,35 +482,9 @@ int owned_save(struct owned_set *set, char *err, size_t errlen)
 		set->dirty = false;
 		return 0;
 	}
-	if ((ret = owned_dir_ready(set, true, err, errlen)) < 0)
+	if ((ret = owned_dir_ready(set, true, err, errlen)) < 0 ||
+	    (ret = record_render(set->path, owned_render, set, owned_replace, err, errlen)) < 0)
 		return ret;
-	/* 0644: an unprivileged verify reads it, whatever root's umask. */
-	if ((fd = safe_create_temp(set->path, tmp, sizeof(tmp), 0644, err, errlen)) < 0)
-		return fd;
-	if (!(f = fdopen(fd, "w"))) {
-		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		return -ENOMEM;
-	}
-	fprintf(f, "netns-cookie %llu\n", (unsigned long long)set->cookie);
-	for (size_t i = 0; i < set->n; i++) {
-		char text[INET6_ADDRSTRLEN];
-		const struct live_addr *e = &set->entries[i];
-		addr_format(e->family, e->addr, text, sizeof(text));
-		fprintf(f, "%s%s %s/%u%s%s\n", e->route ? "route " : "", e->ifname, text, e->prefix, e->owner ? " " : "",
-			e->owner ? e->owner : "");
-	}
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0) {
-		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-		unlink(tmp);
-		return -EIO;
-	}
-	if (rename(tmp, set->path) < 0) {
-		snprintf(err, errlen, "cannot replace %s: %s", set->path, strerror(errno));
-		unlink(tmp);
-		return -errno;
-	}
 	set->dirty = false;
 	return 0;
 }

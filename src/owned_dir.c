@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,27 @@ int owned_dir_ready(const struct owned_set *set, bool create, char *err, size_t 
 			return ret;
 	}
 	return 0;
+}
+
+int owned_dir_replace(const char *path, const char *text, size_t len, enum file_replace_step *step, char *err,
+		      size_t errlen)
+{
+	static const char *const verb[] = { [FILE_REPLACE_CREATE] = "create", [FILE_REPLACE_WRITE] = "write", [FILE_REPLACE_RENAME] = "replace" };
+	char tmp[PATH_MAX + 8];
+	int ret;
+
+	*step = FILE_REPLACE_CREATE;
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	/* Removed rather than refused (file_replace refuses a link): nobody
+	 * but root can put anything in this directory. */
+	unlink(tmp);
+	if ((ret = file_replace(path, tmp, text, len, step)) < 0)
+		snprintf(err, errlen, "cannot %s %s: %s", verb[*step], *step == FILE_REPLACE_RENAME ? path : tmp,
+			 strerror(-ret));
+	return ret;
 }
 
 uint64_t owned_netns_cookie(void)

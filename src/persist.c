@@ -12,6 +12,7 @@
 
 #include "sysctl.h"
 #include "sysctl_conf.h"
+#include "record_file.h"
 #include "safe_open.h"
 #include "util.h"
 
@@ -132,9 +133,9 @@ static char *read_small(const char *path, char *err, size_t errlen)
 int persist_write(const char *path, const char *text, char *err, size_t errlen)
 {
 	char why[PATH_MAX + 64], *old = read_small(path, why, sizeof(why)), tmp[PATH_MAX], dir[PATH_MAX];
-	size_t len = strlen(text);
 	const char *slash = strrchr(path, '/');
-	int fd, saved;
+	enum file_replace_step step;
+	int fd, ret;
 
 	if (old && !strcmp(old, text)) {
 		free(old);
@@ -153,21 +154,12 @@ int persist_write(const char *path, const char *text, char *err, size_t errlen)
 		return -1;
 	}
 	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
-	if ((fd = mkstemp(tmp)) < 0) {
-		snprintf(err, errlen, "cannot create a file in %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	if (fchmod(fd, 0644) < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) < 0) {
-		saved = errno;
-		close(fd);
-		unlink(tmp);
-		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(saved ? saved : EIO));
-		return -1;
-	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		saved = errno;
-		unlink(tmp);
-		snprintf(err, errlen, "cannot replace %s: %s", path, strerror(saved));
+	if ((ret = file_replace(path, tmp, text, strlen(text), &step)) < 0) {
+		if (step == FILE_REPLACE_CREATE)
+			snprintf(err, errlen, "cannot create a file in %s: %s", dir, strerror(-ret));
+		else
+			snprintf(err, errlen, "cannot %s %s: %s", step == FILE_REPLACE_WRITE ? "write" : "replace",
+				 step == FILE_REPLACE_WRITE ? tmp : path, strerror(-ret));
 		return -1;
 	}
 	/* The rename itself must reach the disk before a reboot reads it. */

@@ -186,31 +186,37 @@ static void parse_garp_timing(struct parser *p, enum key key, const char *value)
 	}
 }
 
+/* The index of value among the n words, -1 when it is none of them. */
+static int word_index(const char *value, const char *const *words, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(value, words[i]))
+			return i;
+	return -1;
+}
+
 /* [garp] mode and conflict: which frames, and what a rival holder means. */
 static void parse_garp_value(struct parser *p, enum key key, const char *value)
 {
+	static const char *const modes[] = { [GARP_REQUEST] = "request", [GARP_REPLY] = "reply", [GARP_BOTH] = "both" };
+	static const char *const conflicts[] = { [CONFLICT_OFF] = "off",
+						 [CONFLICT_WARN] = "warn",
+						 [CONFLICT_REFUSE] = "refuse" };
 	struct garp_policy *g = &p->host->garp;
+	int i;
 
 	if (key == KEY_MODE) {
-		if (!strcmp(value, "request"))
-			g->mode = GARP_REQUEST;
-		else if (!strcmp(value, "reply"))
-			g->mode = GARP_REPLY;
-		else if (!strcmp(value, "both"))
-			g->mode = GARP_BOTH;
+		if ((i = word_index(value, modes, 3)) >= 0)
+			g->mode = (enum garp_mode)i;
 		else
 			diag_error(p->d, p->lineno, "[garp] mode = %s: must be request, reply or both", value);
-	} else if (key == KEY_CONFLICT) {
-		if (!strcmp(value, "off"))
-			g->conflict = CONFLICT_OFF;
-		else if (!strcmp(value, "warn"))
-			g->conflict = CONFLICT_WARN;
-		else if (!strcmp(value, "refuse"))
-			g->conflict = CONFLICT_REFUSE;
-		else
-			diag_error(p->d, p->lineno, "[garp] conflict = %s: must be off, warn or refuse", value);
-	} else
+	} else if (key != KEY_CONFLICT) {
 		parse_garp_timing(p, key, value);
+	} else if ((i = word_index(value, conflicts, 3)) >= 0) {
+		g->conflict = (enum conflict_mode)i;
+	} else {
+		diag_error(p->d, p->lineno, "[garp] conflict = %s: must be off, warn or refuse", value);
+	}
 }
 
 /* [pathcheck]: what to probe, and how long and how often to try. */
@@ -245,32 +251,27 @@ static void parse_pathcheck_value(struct parser *p, enum key key, const char *va
 	}
 }
 
+static void parse_health_value(struct parser *p, enum key key, const char *value)
+{
+	health_key(p->d, p->lineno, (enum health_key)(key - KEY_H_INTERVAL), value, &p->host->health);
+}
+
 /* A key's value to the parser of its section: each section's keys and
- * messages stay together. */
+ * messages stay together. [sync] and [service] have readers of their own. */
 static void parse_value(struct parser *p, enum key key, const char *value)
 {
-	switch (key_table[key].section) {
-	case SEC_HOST:
-		parse_host_value(p, key, value);
-		break;
-	case SEC_ARP:
-		parse_arp_value(p, key, value);
-		break;
-	case SEC_VIP:
-		parse_vip_value(p, key, value);
-		break;
-	case SEC_GARP:
-		parse_garp_value(p, key, value);
-		break;
-	case SEC_PATHCHECK:
-		parse_pathcheck_value(p, key, value);
-		break;
-	case SEC_HEALTH:
-		health_key(p->d, p->lineno, (enum health_key)(key - KEY_H_INTERVAL), value, &p->host->health);
-		break;
-	default:
-		break;
-	}
+	typedef void section_parser(struct parser *, enum key, const char *);
+	static section_parser *const parsers[SEC_COUNT] = {
+		[SEC_HOST] = parse_host_value,
+		[SEC_ARP] = parse_arp_value,
+		[SEC_VIP] = parse_vip_value,
+		[SEC_GARP] = parse_garp_value,
+		[SEC_PATHCHECK] = parse_pathcheck_value,
+		[SEC_HEALTH] = parse_health_value,
+	};
+
+	if (parsers[key_table[key].section])
+		parsers[key_table[key].section](p, key, value);
 }
 
 /* The key closest to name in any section, current section first on a tie;

@@ -12,27 +12,19 @@
 
 static void suggest_section(struct parser *p, const char *name)
 {
-	unsigned best_dist = 3; /* three edits or more is another word */
-	int best = -1;
+	/* The closest, not the first close one: [gap] is [garp], not [arp]. */
+	const char *best = closest_word(name, section_names, SEC_COUNT, sizeof(section_names[0]));
 	char list[96];
 
-	/* The closest, not the first close one: [gap] is [garp], not [arp]. */
-	for (int s = 0; s < SEC_COUNT; s++) {
-		unsigned dist = edit_distance(name, section_names[s]);
-		if (dist < best_dist) {
-			best_dist = dist;
-			best = s;
-		}
-	}
-	if (best >= 0) {
-		diag_error(p->d, p->lineno, "unknown section [%s]; did you mean [%s]?", name, section_names[best]);
+	if (best) {
+		diag_error(p->d, p->lineno, "unknown section [%s]; did you mean [%s]?", name, best);
 		return;
 	}
 	/* [servce web], [services]: the named section, with the name kept. */
 	const char *space = strchr(name, ' ');
 	char word[64];
 	snprintf(word, sizeof(word), "%.*s", space ? (int)(space - name) : (int)strlen(name), name);
-	if (edit_distance(word, "service") < best_dist) {
+	if (edit_distance(word, "service") < 3) { /* as close as closest_word() takes */
 		diag_error(p->d, p->lineno, "unknown section [%s]; did you mean [service %s]?", name,
 			   space ? space + 1 : "NAME");
 		return;

@@ -177,26 +177,9 @@ bool services_section(struct services_reader *r, unsigned line, const char *text
 	return true;
 }
 
-/* The closest of n words to s within two edits, or NULL. */
-static const char *closest(const char *s, const char *const *words, size_t n, size_t stride)
-{
-	unsigned best_dist = 3;
-	const char *best = NULL;
-
-	for (size_t i = 0; i < n; i++) {
-		const char *w = *(const char *const *)((const char *)words + i * stride);
-		unsigned dist = edit_distance(s, w);
-		if (dist < best_dist) {
-			best_dist = dist;
-			best = w;
-		}
-	}
-	return best;
-}
-
 static void unknown_key(struct services_reader *r, unsigned line, const char *name)
 {
-	const char *best = closest(name, &svc_keys[0].name, SVC_MAX, sizeof(svc_keys[0]));
+	const char *best = closest_word(name, &svc_keys[0].name, SVC_MAX, sizeof(svc_keys[0]));
 	char list[256];
 	size_t used = 0;
 
@@ -230,7 +213,7 @@ static void parse_scheduler(struct services_reader *r, unsigned line, const char
 			snprintf(r->cur->svc.scheduler, sizeof(r->cur->svc.scheduler), "%s", value);
 			return;
 		}
-	best = closest(value, schedulers, NSCHEDULERS, sizeof(schedulers[0]));
+	best = closest_word(value, schedulers, NSCHEDULERS, sizeof(schedulers[0]));
 	if (best)
 		diag_error(r->d, line, "[service %s] scheduler = %s: not an IPVS scheduler; did you mean %s?",
 			   r->cur->svc.name, value, best);

@@ -79,12 +79,9 @@ static const char *option_parse(char *word, bool seen[OPT_COUNT], struct ipvs_de
 		if (!strcmp(word, rs_options[o]))
 			opt = o;
 	if (opt < 0) {
-		unsigned best_dist = 3;
-		for (int o = 0; o < OPT_COUNT; o++)
-			if (edit_distance(word, rs_options[o]) < best_dist)
-				best_dist = edit_distance(word, rs_options[o]), opt = o;
-		if (opt >= 0)
-			snprintf(why_buf, len, "unknown option %s; did you mean %s?", word, rs_options[opt]);
+		const char *best = closest_word(word, rs_options, OPT_COUNT, sizeof(rs_options[0]));
+		if (best)
+			snprintf(why_buf, len, "unknown option %s; did you mean %s?", word, best);
 		else
 			snprintf(why_buf, len, "unknown option %s; the options are weight, method, uthreshold and "
 					       "lthreshold",

@@ -21,18 +21,10 @@ bool sync_key_known(const char *name)
 
 static void unknown_key(struct diag *d, unsigned line, const char *name)
 {
-	unsigned best_dist = 3; /* three edits or more is another word */
-	int best = -1;
+	const char *best = closest_word(name, sync_keys, SYNC_KEY_COUNT, sizeof(sync_keys[0]));
 
-	for (int k = 0; k < SYNC_KEY_COUNT; k++) {
-		unsigned dist = edit_distance(name, sync_keys[k]);
-		if (dist < best_dist) {
-			best_dist = dist;
-			best = k;
-		}
-	}
-	if (best >= 0)
-		diag_error(d, line, "unknown key %s in [sync]; did you mean %s?", name, sync_keys[best]);
+	if (best)
+		diag_error(d, line, "unknown key %s in [sync]; did you mean %s?", name, best);
 	else
 		diag_error(d, line, "unknown key %s in [sync]; its keys are interface, syncid, group, port, ttl and "
 				    "maxlen",

@@ -63,38 +63,6 @@ int safe_open(const char *path, int flags, char *err, size_t errlen)
 	return fd;
 }
 
-int safe_create_temp(const char *path, char *tmp, size_t tmplen, mode_t mode, char *err, size_t errlen)
-{
-	int fd, ret;
-
-	if (snprintf(tmp, tmplen, "%s.tmp", path) >= (int)tmplen) {
-		snprintf(err, errlen, "%s: path too long", path);
-		return -ENAMETOOLONG;
-	}
-	for (int attempt = 0;; attempt++) {
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
-		if (fd >= 0 || errno != EEXIST || attempt)
-			break;
-		/* Left by a killed run, or planted: removed, never written
-		 * through. The directory is ours, so it stays removed. */
-		if (unlink(tmp) < 0 && errno != ENOENT)
-			break;
-	}
-	if (fd < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(-ret));
-		return ret;
-	}
-	if (fchmod(fd, mode) < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot set the mode of %s: %s", tmp, strerror(-ret));
-		close(fd);
-		unlink(tmp);
-		return ret;
-	}
-	return fd;
-}
-
 const char *safe_stat_untrusted(const struct stat *st, bool sticky_ok)
 {
 	bool sticky_dir = sticky_ok && S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX);

@@ -283,6 +283,22 @@ unsigned edit_distance(const char *a, const char *b)
 	return row[lb];
 }
 
+const char *closest_word(const char *s, const char *const *words, size_t n, size_t stride)
+{
+	unsigned best_dist = 3; /* three edits or more is another word */
+	const char *best = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *w = *(const char *const *)((const char *)words + i * stride);
+		unsigned dist = edit_distance(s, w);
+		if (dist < best_dist) {
+			best_dist = dist;
+			best = w;
+		}
+	}
+	return best;
+}
+
 uint64_t monotonic_ns(void)
 {
 	struct timespec ts;
