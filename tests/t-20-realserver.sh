@@ -19,17 +19,10 @@
 . "$(dirname "$0")/lib/lab.sh"
 . "$(dirname "$0")/lib/verdict.sh"
 
-lab_require
-if ! lab_up client dir1 rs1 rs2; then
-	not_ok "t-20: the lab comes up"
-	exit 1
-fi
+lab_start t-20 client dir1 rs1 rs2
 
 RS="rs1 rs2"
-TMP=$(mktemp -d /tmp/lvsdr-t20.XXXXXX) || exit 1
-trap 'lab_down; rm -rf "$TMP"' EXIT
 # The ownership record and lock go here, one directory per namespace.
-export LVSDR_RUNDIR=$TMP/run
 
 # --- Helpers ----------------------------------------------------------------
 

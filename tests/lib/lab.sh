@@ -24,6 +24,8 @@
 #
 #   lab_require                     skip the script unless root + netns work
 #   lab_up [HOST...]                build the lab (all five hosts by default)
+#   lab_start TAG [HOST...]         a script's start: lab_require, lab_up, TMP, trap
+#   need_tools TAG TOOL...          fail the script unless every TOOL is installed
 #   on HOST CMD...                  run CMD in HOST's namespace
 #   ns HOST                         print HOST's namespace name
 #   lab_neigh HOST IP               MAC of HOST's neighbour entry for IP, or ""
@@ -154,6 +156,37 @@ lab_up() {
 		ip -n "$LAB_SWITCH" link set "$h" master br0 up || return 1
 	done
 	lab_wait_ready
+}
+
+# lab_start TAG [HOST...]: how a namespace test starts. The lab with HOST...
+# up (a failed case named TAG and exit when it does not come up), TMP a
+# fresh directory that holds lvsdr's run directory, and both removed at
+# exit. A script with more to stop sets its own EXIT trap after this one,
+# calling lab_down and removing TMP itself.
+lab_start() {
+	local tag=$1
+	shift
+	lab_require
+	if ! lab_up "$@"; then
+		not_ok "$tag: the lab comes up"
+		exit 1
+	fi
+	TMP=$(mktemp -d "/tmp/lvsdr-${tag//-/}.XXXXXX") || exit 1
+	trap 'lab_down; rm -rf "$TMP"' EXIT
+	export LVSDR_RUNDIR=$TMP/run
+}
+
+# need_tools TAG TOOL...: every TOOL is on PATH, or a failed case named
+# TAG and exit (tests/deps.sh test installs them).
+need_tools() {
+	local tag=$1 tool
+	shift
+	for tool in "$@"; do
+		if ! command -v "$tool" >/dev/null 2>&1; then
+			not_ok "$tag: $tool is installed (make test-deps installs it)"
+			exit 1
+		fi
+	done
 }
 
 # lab_ports_forwarding: every host's bridge port is in state forwarding.
