@@ -28,13 +28,8 @@ RS="rs1 rs2"
 
 # profile NAME INTERFACE ADDRESS...: a real-server profile, default knobs.
 profile() {
-	local name=$1 ifname=$2 a
-	shift 2
-	{
-		printf '[host]\nrole = realserver\ninterface = %s\n\n[vip]\n' "$ifname"
-		for a in "$@"; do printf 'address = %s\n' "$a"; done
-	} >"$TMP/$name.ini"
-	echo "$TMP/$name.ini"
+	profile_text realserver "$2" "${@:3}" >"$TMP/$1.ini"
+	echo "$TMP/$1.ini"
 }
 P_V4=$(profile v4 eth0 "$LAB_VIP")
 P_DUAL=$(profile dual eth0 "$LAB_VIP" "$LAB_VIP6")

@@ -10,29 +10,12 @@
 
 lab_start t-50 rs1
 
-cat >"$TMP/rs.ini" <<EOF
-[host]
-role = realserver
-interface = eth0
-[vip]
-address = $LAB_VIP
-address = $LAB_VIP6
-EOF
 PROFILE=$TMP/rs.ini
+lab_rs_profile "$PROFILE"
 
-snapshot() {
-	on rs1 sh -c 'grep -r . /proc/sys/net/ipv4/conf/*/arp_*; ip -o addr show' 2>&1
-}
-same_as() { # NAME BEFORE: the namespace now equals BEFORE
-	local now
-	now=$(snapshot)
-	if [ "$now" = "$2" ]; then
-		ok "$1"
-	else
-		not_ok "$1"
-		diff <(echo "$2") <(echo "$now") | sed 's/^/#   /'
-	fi
-}
+snapshot() { netns_state "$(ns rs1)"; }
+# same_as NAME BEFORE: the namespace now equals BEFORE
+same_as() { same_state "$1" "$2" "$(snapshot)"; }
 
 # changed: the kernel state of rs1 is no longer BEFORE, so the run in flight
 # has carried out its first step. Signals are sent on what the kernel shows,

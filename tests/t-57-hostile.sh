@@ -13,17 +13,10 @@
 lab_start t-57 rs1
 chmod 0755 "$TMP"
 
-cat >"$TMP/rs.ini" <<EOF2
-[host]
-role = realserver
-interface = eth0
-[vip]
-address = $LAB_VIP
-address = $LAB_VIP6
-EOF2
 PROFILE=$TMP/rs.ini
+lab_rs_profile "$PROFILE"
 
-snapshot() { on rs1 sh -c 'grep -r . /proc/sys/net/ipv4/conf/*/arp_*; ip -o addr show' 2>&1; }
+snapshot() { netns_state "$(ns rs1)"; }
 
 # refused NAME REGEX ARGS...: lvsdr ARGS in rs1 exits 2 within 10 s, its
 # output matches REGEX, the namespace is unchanged.
