@@ -133,8 +133,11 @@ $(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)/helpers
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CFLAGS) $(LVSDR_CFLAGS) -o $@ $< $(LVSDR_LDLIBS)
 
-# ipvs-tool drives the IPVS facade itself, so it links the product's objects.
-$(BUILD)/helpers/ipvs-tool: tests/helpers/ipvs-tool.c $(LIB_OBJS) | $(BUILD)/helpers
+# These link the product's objects: ipvs-tool drives the IPVS facade itself;
+# arpsniff and arpwho open, read and fill packet sockets with lvsdr's code
+# (nic.h, frames.h) and keep only their parsing of the answers their own.
+PRODUCT_HELPERS := $(addprefix $(BUILD)/helpers/,ipvs-tool arpsniff arpwho)
+$(PRODUCT_HELPERS): $(BUILD)/helpers/%: tests/helpers/%.c $(LIB_OBJS) | $(BUILD)/helpers
 	@echo "  LD      $@"
 	$(Q)$(CC) $(CFLAGS) $(filter-out -MMD -MP,$(LVSDR_CFLAGS)) $(LDFLAGS) -o $@ $< $(LIB_OBJS) $(LVSDR_LDLIBS)
 

@@ -41,7 +41,6 @@
  * are taken when the event is read. Exit status: 0, or 2 on a usage or
  * system error (message on stderr).
  */
-#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -73,6 +72,8 @@
 
 #define TOOL_NAME "stopwatch"
 #include "../tests/helpers/tool.h"
+/* Frames are read as lvsdr reads them (bench/run links src/nic.c). */
+#include "nic.h"
 
 #define SOCKET_BUFFER (16 << 20)
 
@@ -259,40 +260,17 @@ static void packet_read(struct watch *w)
 {
 	for (;;) {
 		uint8_t buf[2048];
-		union {
-			char buf[CMSG_SPACE(sizeof(struct timespec))];
-			struct cmsghdr align;
-		} control;
-		struct sockaddr_ll from;
-		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
-		struct msghdr msg = {
-			.msg_name = &from,
-			.msg_namelen = sizeof(from),
-			.msg_iov = &iov,
-			.msg_iovlen = 1,
-			.msg_control = control.buf,
-			.msg_controllen = sizeof(control.buf),
-		};
-		int64_t t = -1;
-		ssize_t n = recvmsg(w->packet_fd, &msg, MSG_DONTWAIT);
+		struct timespec when;
+		bool outgoing;
+		ssize_t n = packet_socket_take(w->packet_fd, buf, sizeof(buf), &outgoing, &when);
 
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				return;
-			die("packet recv: %s", strerror(errno));
-		}
-		if (from.sll_pkttype == PACKET_OUTGOING)
+		if (n == -EAGAIN || n == -EINTR)
+			return;
+		if (n < 0)
+			die("packet recv: %s", strerror((int)-n));
+		if (outgoing)
 			continue;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-				struct timespec ts;
-				memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-				t = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-			}
-		}
-		if (t < 0)
-			t = clock_ns(CLOCK_REALTIME);
-		frame_check(w, buf, (size_t)n, t);
+		frame_check(w, buf, (size_t)n, (int64_t)when.tv_sec * 1000000000 + when.tv_nsec);
 	}
 }
 

@@ -16,12 +16,10 @@
 
 # director_profile FILE COUNT ADDRESS...: a director profile for dir2's eth0.
 director_profile() {
-	local file=$1 count=$2 a
-	shift 2
 	{
-		printf '[host]\nrole = director\ninterface = eth0\n\n[garp]\ncount = %s\n\n[vip]\n' "$count"
-		for a in "$@"; do printf 'address = %s\n' "$a"; done
-	} >"$file"
+		profile_text director eth0 "${@:3}"
+		printf '\n[garp]\ncount = %s\n' "$2"
+	} >"$1"
 }
 
 # client_points_at_dir1 FILE: every address of FILE gets a STALE entry for

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #define MAC_LEN 6
 #define MAC_TEXT_LEN 18 /* "02:00:00:00:00:01" and NUL */
@@ -83,5 +84,10 @@ int packet_socket_send(int fd, const void *frame, size_t len);
  * its length, 0 at the deadline, or -errno. Frames are read byte by byte,
  * so buf needs no alignment. */
 ssize_t packet_socket_recv(int fd, uint8_t *buf, size_t cap, uint64_t deadline_ns);
+/* One frame already queued on fd, without waiting: its length, or -errno
+ * (-EAGAIN when none is queued). *outgoing: this host sent it. *when: the
+ * kernel's receive time (CLOCK_REALTIME) on a socket opened with
+ * timestamps, else the time of reading. */
+ssize_t packet_socket_take(int fd, uint8_t *buf, size_t cap, bool *outgoing, struct timespec *when);
 
 #endif

@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/filter.h>
-#include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <netinet/icmp6.h>
@@ -311,20 +310,6 @@ int frames_open(const char *ifname, char *err, size_t errlen)
 int frames_read(int fd, int timeout_ms, const void *sigmask, struct frame_in *in)
 {
 	uint8_t buf[2048];
-	union {
-		char buf[CMSG_SPACE(sizeof(struct timespec))];
-		struct cmsghdr align;
-	} control;
-	struct sockaddr_ll from;
-	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
-	struct msghdr msg = {
-		.msg_name = &from,
-		.msg_namelen = sizeof(from),
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = control.buf,
-		.msg_controllen = sizeof(control.buf),
-	};
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	struct timespec ts = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000 };
 	int r = ppoll(&pfd, 1, timeout_ms < 0 ? NULL : &ts, sigmask);
@@ -334,15 +319,8 @@ int frames_read(int fd, int timeout_ms, const void *sigmask, struct frame_in *in
 		return -errno;
 	if (r == 0)
 		return -EAGAIN;
-	n = recvmsg(fd, &msg, MSG_DONTWAIT);
+	n = packet_socket_take(fd, buf, sizeof(buf), &in->outgoing, &in->when);
 	if (n < 0)
-		return -errno;
-	if (!frame_claim(buf, (size_t)n, &in->claim))
-		return 0;
-	in->outgoing = from.sll_pkttype == PACKET_OUTGOING;
-	clock_gettime(CLOCK_REALTIME, &in->when);
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS)
-			memcpy(&in->when, CMSG_DATA(c), sizeof(in->when));
-	return 1;
+		return (int)n;
+	return frame_claim(buf, (size_t)n, &in->claim) ? 1 : 0;
 }

@@ -184,3 +184,31 @@ ssize_t packet_socket_recv(int fd, uint8_t *buf, size_t cap, uint64_t deadline_n
 			return -errno;
 	}
 }
+
+ssize_t packet_socket_take(int fd, uint8_t *buf, size_t cap, bool *outgoing, struct timespec *when)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr align;
+	} control;
+	struct sockaddr_ll from;
+	struct iovec iov = { .iov_base = buf, .iov_len = cap };
+	struct msghdr msg = {
+		.msg_name = &from,
+		.msg_namelen = sizeof(from),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = control.buf,
+		.msg_controllen = sizeof(control.buf),
+	};
+	ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT);
+
+	if (n < 0)
+		return -errno;
+	*outgoing = from.sll_pkttype == PACKET_OUTGOING;
+	clock_gettime(CLOCK_REALTIME, when);
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS)
+			memcpy(when, CMSG_DATA(c), sizeof(*when));
+	return n;
+}

@@ -106,25 +106,9 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 # -- bad profiles change nothing ----------------------------------------------
-if [ "$(id -u)" != 0 ] || ! ip netns add "lvsdr-t10-$$" 2>/dev/null; then
-	if [ "${CI:-}" = true ]; then
-		not_ok "bad profiles against a namespace: needs root and netns (CI=true: must run)"
-	else
-		skip "bad profiles against a namespace: needs root and network namespaces"
-	fi
-	exit 0
-fi
-NS=lvsdr-t10-$$
-ip -n "$NS" link set lo up
-# veth, not dummy: the dummy module is not on every kernel.
-ip -n "$NS" link add eth0 type veth peer name eth1
-ip -n "$NS" addr add 192.0.2.11/24 dev eth0
-ip -n "$NS" link set eth0 up
+netns_bare "lvsdr-t10-$$" "bad profiles against a namespace"
 export LVSDR_RUNDIR=$TMP/run
-snapshot() {
-	ip netns exec "$NS" sh -c 'grep -r . /proc/sys/net/ipv4/conf/*/arp_* ; ip -o addr show' 2>&1
-}
-before=$(snapshot)
+before=$(netns_state "$NS")
 cd "$BAD" || exit 1
 bad=
 # Under `make valgrind` a run costs a second or more: check's loop above
@@ -149,11 +133,5 @@ if [ -z "$bad" ]; then
 else
 	not_ok "verify and apply reject every bad profile with status 2 and check's message:$bad"
 fi
-after=$(snapshot)
-if [ "$before" = "$after" ]; then
-	ok "the namespace is byte-for-byte unchanged after $((n * 2)) rejected runs"
-else
-	not_ok "the namespace changed under rejected profiles"
-	diff <(echo "$before") <(echo "$after") | sed 's/^/#   /'
-fi
+same_state "the namespace is byte-for-byte unchanged after $((n * 2)) rejected runs" "$before" "$(netns_state "$NS")"
 check "no record of owned addresses was written" test ! -e "$TMP/run"

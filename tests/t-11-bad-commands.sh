@@ -15,19 +15,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ "$(id -u)" != 0 ] || ! ip netns add "lvsdr-t11-$$" 2>/dev/null; then
-	if [ "${CI:-}" = true ]; then
-		not_ok "t-11: needs root and network namespaces (CI=true: must run)"
-	else
-		skip "t-11: bad command lines against a namespace: needs root and network namespaces"
-	fi
-	exit 0
-fi
-NS=lvsdr-t11-$$
-ip -n "$NS" link set lo up
-ip -n "$NS" link add eth0 type veth peer name eth1
-ip -n "$NS" addr add 192.0.2.11/24 dev eth0
-ip -n "$NS" link set eth0 up
+netns_bare "lvsdr-t11-$$" "t-11: bad command lines against a namespace"
 # Half provisioned: one knob set, one VIP bound by hand, so a command that
 # wrongly went ahead would have something to change.
 ip netns exec "$NS" sysctl -qw net.ipv4.conf.all.arp_ignore=1
@@ -39,10 +27,7 @@ printf '[host]\nrole = realserver\ninterface = eth0\n[vip]\naddress = 192.0.2.10
 printf '[host]\nrole = director\ninterface = eth0\n[vip]\naddress = 198.51.100.10/24\n' >DIR
 printf '[host]\nrole = realserver\ninterface = eth9\n[vip]\naddress = 192.0.2.100\n' >IF9
 
-snapshot() {
-	ip netns exec "$NS" sh -c 'grep -r . /proc/sys/net/ipv4/conf/*/arp_*; ip -o addr show' 2>&1
-}
-before=$(snapshot)
+before=$(netns_state "$NS")
 n=0
 while IFS=$'\t' read -r args status first; do
 	case $args in "#"*) continue ;; esac
@@ -60,12 +45,6 @@ while IFS=$'\t' read -r args status first; do
 	fi
 done <"$CASES"
 check "the table holds at least 40 broken command lines ($n)" test "$n" -ge 40
-after=$(snapshot)
-if [ "$before" = "$after" ]; then
-	ok "the namespace is byte-for-byte unchanged after $n broken command lines"
-else
-	not_ok "the namespace is byte-for-byte unchanged after $n broken command lines"
-	diff <(echo "$before") <(echo "$after") | sed 's/^/#   /'
-fi
+same_state "the namespace is byte-for-byte unchanged after $n broken command lines" "$before" "$(netns_state "$NS")"
 records=$(find "$TMP/run" -name owned 2>/dev/null)
 check "no ownership record was written" test -z "$records"

@@ -19,29 +19,17 @@
 . "$(dirname "$0")/lib/lab.sh"
 . "$(dirname "$0")/lib/verdict.sh"
 
-lab_require
-if ! lab_up client dir1 rs1 rs2; then
-	not_ok "t-20: the lab comes up"
-	exit 1
-fi
+lab_start t-20 client dir1 rs1 rs2
 
 RS="rs1 rs2"
-TMP=$(mktemp -d /tmp/lvsdr-t20.XXXXXX) || exit 1
-trap 'lab_down; rm -rf "$TMP"' EXIT
 # The ownership record and lock go here, one directory per namespace.
-export LVSDR_RUNDIR=$TMP/run
 
 # --- Helpers ----------------------------------------------------------------
 
 # profile NAME INTERFACE ADDRESS...: a real-server profile, default knobs.
 profile() {
-	local name=$1 ifname=$2 a
-	shift 2
-	{
-		printf '[host]\nrole = realserver\ninterface = %s\n\n[vip]\n' "$ifname"
-		for a in "$@"; do printf 'address = %s\n' "$a"; done
-	} >"$TMP/$name.ini"
-	echo "$TMP/$name.ini"
+	profile_text realserver "$2" "${@:3}" >"$TMP/$1.ini"
+	echo "$TMP/$1.ini"
 }
 P_V4=$(profile v4 eth0 "$LAB_VIP")
 P_DUAL=$(profile dual eth0 "$LAB_VIP" "$LAB_VIP6")

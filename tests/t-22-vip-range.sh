@@ -20,18 +20,8 @@
 . "$(dirname "$0")/lib/lab.sh"
 . "$(dirname "$0")/lib/verdict.sh"
 
-lab_require
-if ! lab_up client dir1 rs1; then
-	not_ok "t-22: the lab comes up"
-	exit 1
-fi
-if ! command -v socat >/dev/null 2>&1; then
-	not_ok "t-22: socat is installed (make test-deps installs it)"
-	exit 1
-fi
-TMP=$(mktemp -d /tmp/lvsdr-t22.XXXXXX) || exit 1
-trap 'lab_down; rm -rf "$TMP"' EXIT
-export LVSDR_RUNDIR=$TMP/run
+lab_start t-22 client dir1 rs1
+need_tools t-22 socat
 
 R4=198.51.100.0/24
 R6=2001:db8:1::/64

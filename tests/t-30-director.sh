@@ -21,14 +21,8 @@
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/lab.sh"
 
-lab_require
-if ! lab_up client dir1 dir2 rs1; then
-	not_ok "t-30: the lab comes up"
-	exit 1
-fi
+lab_start t-30 client dir1 dir2 rs1
 
-TMP=$(mktemp -d /tmp/lvsdr-t30.XXXXXX) || exit 1
-export LVSDR_RUNDIR=$TMP/run
 KA_PIDS=()
 cleanup() {
 	local pid

@@ -17,14 +17,8 @@
 . "$(dirname "$0")/lib/lab.sh"
 . "$(dirname "$0")/lib/events.sh"
 
-lab_require
-if ! lab_up client dir1 dir2; then
-	not_ok "t-32: the lab comes up"
-	exit 1
-fi
+lab_start t-32 client dir1 dir2
 
-TMP=$(mktemp -d /tmp/lvsdr-t32.XXXXXX) || exit 1
-export LVSDR_RUNDIR=$TMP/run
 EV_PID=
 KA_PIDS=()
 cleanup() {

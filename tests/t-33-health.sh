@@ -21,18 +21,9 @@
 . "$(dirname "$0")/lib/lab.sh"
 . "$(dirname "$0")/lib/verdict.sh"
 
-lab_require
-if ! lab_up dir1 rs1 rs2; then
-	not_ok "t-33: the lab comes up"
-	exit 1
-fi
-if ! command -v socat >/dev/null 2>&1; then
-	not_ok "t-33: socat is installed (make test-deps installs it)"
-	exit 1
-fi
+lab_start t-33 dir1 rs1 rs2
+need_tools t-33 socat
 
-TMP=$(mktemp -d /tmp/lvsdr-t33.XXXXXX) || exit 1
-export LVSDR_RUNDIR=$TMP/run
 EV_PID=
 declare -A SERVICE_PID
 cleanup() {

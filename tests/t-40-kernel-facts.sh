@@ -16,15 +16,9 @@
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/lab.sh"
 
-lab_require
-if ! lab_up client dir1 rs1 rs2; then
-	not_ok "t-40: the lab comes up"
-	exit 1
-fi
+lab_start t-40 client dir1 rs1 rs2
 
 RS="rs1 rs2"
-TMP=$(mktemp -d /tmp/lvsdr-t40.XXXXXX) || exit 1
-trap 'lab_down; rm -rf "$TMP"' EXIT
 
 
 

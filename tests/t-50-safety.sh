@@ -8,38 +8,14 @@
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/lab.sh"
 
-lab_require
-if ! lab_up rs1; then
-	not_ok "t-50: the lab comes up"
-	exit 1
-fi
-TMP=$(mktemp -d /tmp/lvsdr-t50.XXXXXX) || exit 1
-trap 'lab_down; rm -rf "$TMP"' EXIT
-export LVSDR_RUNDIR=$TMP/run
+lab_start t-50 rs1
 
-cat >"$TMP/rs.ini" <<EOF
-[host]
-role = realserver
-interface = eth0
-[vip]
-address = $LAB_VIP
-address = $LAB_VIP6
-EOF
 PROFILE=$TMP/rs.ini
+lab_rs_profile "$PROFILE"
 
-snapshot() {
-	on rs1 sh -c 'grep -r . /proc/sys/net/ipv4/conf/*/arp_*; ip -o addr show' 2>&1
-}
-same_as() { # NAME BEFORE: the namespace now equals BEFORE
-	local now
-	now=$(snapshot)
-	if [ "$now" = "$2" ]; then
-		ok "$1"
-	else
-		not_ok "$1"
-		diff <(echo "$2") <(echo "$now") | sed 's/^/#   /'
-	fi
-}
+snapshot() { netns_state "$(ns rs1)"; }
+# same_as NAME BEFORE: the namespace now equals BEFORE
+same_as() { same_state "$1" "$2" "$(snapshot)"; }
 
 # changed: the kernel state of rs1 is no longer BEFORE, so the run in flight
 # has carried out its first step. Signals are sent on what the kernel shows,

@@ -12,14 +12,7 @@
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/lab.sh"
 
-lab_require
-if ! lab_up dir1; then
-	not_ok "t-52: the lab comes up"
-	exit 1
-fi
-TMP=$(mktemp -d /tmp/lvsdr-t52.XXXXXX) || exit 1
-trap 'lab_down; rm -rf "$TMP"' EXIT
-export LVSDR_RUNDIR=$TMP/run
+lab_start t-52 dir1
 
 # director PROFILE VIP...: a director profile of one quick announcement.
 director() {

@@ -16,14 +16,7 @@
 . "$(dirname "$0")/lib/lab.sh"
 . "$(dirname "$0")/lib/verdict.sh"
 
-lab_require
-if ! lab_up rs1 dir1; then
-	not_ok "t-55: the lab comes up"
-	exit 1
-fi
-TMP=$(mktemp -d /tmp/lvsdr-t55.XXXXXX) || exit 1
-trap 'lab_down; rm -rf "$TMP"' EXIT
-export LVSDR_RUNDIR=$TMP/run
+lab_start t-55 rs1 dir1
 VIP2=192.0.2.101
 # A re-created eth0 must not sit in "tentative", or snapshots differ by a flag.
 for h in rs1 dir1; do on "$h" sysctl -qw net.ipv6.conf.default.accept_dad=0; done

@@ -10,27 +10,13 @@
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/lab.sh"
 
-lab_require
-if ! lab_up rs1; then
-	not_ok "t-57: the lab comes up"
-	exit 1
-fi
-TMP=$(mktemp -d /tmp/lvsdr-t57.XXXXXX) || exit 1
-trap 'lab_down; rm -rf "$TMP"' EXIT
-export LVSDR_RUNDIR=$TMP/run
+lab_start t-57 rs1
 chmod 0755 "$TMP"
 
-cat >"$TMP/rs.ini" <<EOF2
-[host]
-role = realserver
-interface = eth0
-[vip]
-address = $LAB_VIP
-address = $LAB_VIP6
-EOF2
 PROFILE=$TMP/rs.ini
+lab_rs_profile "$PROFILE"
 
-snapshot() { on rs1 sh -c 'grep -r . /proc/sys/net/ipv4/conf/*/arp_*; ip -o addr show' 2>&1; }
+snapshot() { netns_state "$(ns rs1)"; }
 
 # refused NAME REGEX ARGS...: lvsdr ARGS in rs1 exits 2 within 10 s, its
 # output matches REGEX, the namespace is unchanged.

@@ -12,14 +12,7 @@
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/lab.sh"
 
-lab_require
-if ! lab_up client dir1 rs1; then
-	not_ok "t-58: the lab comes up"
-	exit 1
-fi
-TMP=$(mktemp -d /tmp/lvsdr-t58.XXXXXX) || exit 1
-trap 'lab_down; rm -rf "$TMP"' EXIT
-export LVSDR_RUNDIR=$TMP/run
+lab_start t-58 client dir1 rs1
 
 on dir1 ip addr add "$LAB_VIP/24" dev eth0
 on dir1 ip -6 addr add "$LAB_VIP6/64" dev eth0 nodad

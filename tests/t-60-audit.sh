@@ -39,15 +39,9 @@ check "lvsdr.8 states probe's defaults (--count $(define LVSDR_PROBE_COUNT), --t
 	doc_states lvsdr.8 "Probes per address, 1 to 10, default $(define LVSDR_PROBE_COUNT)." \
 	"10ms to 60s, default $(define LVSDR_PROBE_WAIT_MS)ms."
 
-lab_require
-if ! lab_up; then
-	not_ok "t-60: the lab comes up"
-	exit 1
-fi
+lab_start t-60
 
-TMP=$(mktemp -d /tmp/lvsdr-t60.XXXXXX) || exit 1
 chmod 755 "$TMP" # profiles are read by an unprivileged user below
-export LVSDR_RUNDIR=$TMP/run
 cleanup() {
 	lab_down
 	rm -rf "$TMP"

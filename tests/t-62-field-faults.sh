@@ -17,14 +17,7 @@
 . "$(dirname "$0")/lib/lab.sh"
 . "$(dirname "$0")/lib/verdict.sh"
 
-lab_require
-if ! lab_up client dir1 rs1; then
-	not_ok "t-62: the lab comes up"
-	exit 1
-fi
-TMP=$(mktemp -d /tmp/lvsdr-t62.XXXXXX) || exit 1
-trap 'lab_down; rm -rf "$TMP"' EXIT
-export LVSDR_RUNDIR=$TMP/run
+lab_start t-62 client dir1 rs1
 
 printf '[host]\nrole = realserver\ninterface = eth0\n\n[vip]\naddress = %s\naddress = %s\n' \
 	"$LAB_VIP" "$LAB_VIP6" >"$TMP/rs.ini"

@@ -24,21 +24,9 @@
 . "$(dirname "$0")/lib/lab.sh"
 . "$(dirname "$0")/lib/verdict.sh"
 
-lab_require
-if ! lab_up client dir1 rs1 rs2; then
-	not_ok "t-65: the lab comes up"
-	exit 1
-fi
-for tool in socat tcpdump jq nft; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		not_ok "t-65: $tool is installed (make test-deps installs it)"
-		exit 1
-	fi
-done
+lab_start t-65 client dir1 rs1 rs2
+need_tools t-65 socat tcpdump jq nft
 
-TMP=$(mktemp -d /tmp/lvsdr-t65.XXXXXX) || exit 1
-trap 'lab_down; rm -rf "$TMP"' EXIT
-export LVSDR_RUNDIR=$TMP/run
 UDPECHO=$HELPERS/udpecho
 
 # line VIP RS PORT VERDICT [DETAIL-ERE]: the result line for that check.

@@ -23,15 +23,7 @@
 # shellcheck source=tests/lib/lab.sh
 . "$(dirname "$0")/lib/lab.sh"
 
-TMP=$(mktemp -d /tmp/lvsdr-t70.XXXXXX) || exit 1
-NS=lvsdr-t70-$$
-cleanup() {
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+scratch_netns t70
 
 # Small predicates for check: a redirection after `check` would swallow its ok line.
 quiet() { "$@" >/dev/null 2>&1; }

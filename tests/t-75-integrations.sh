@@ -22,13 +22,8 @@
 . "$(dirname "$0")/lib/syslog.sh"
 . "$(dirname "$0")/lib/keepalived.sh"
 
-lab_require
-if ! lab_up client dir1 dir2 rs1 rs2; then
-	not_ok "t-75: the lab comes up"
-	exit 1
-fi
+lab_start t-75 client dir1 dir2 rs1 rs2
 
-TMP=$(mktemp -d /tmp/lvsdr-t75.XXXXXX) || exit 1
 cleanup() {
 	ka_stop_all
 	syslog_stop "$TMP/sl"
@@ -39,7 +34,6 @@ trap cleanup EXIT
 # ocf-tester runs meta-data as nobody, who must reach the agent's copy. lvsdr
 # runs as root and reads profiles only from directories no one else can write.
 chmod 755 "$TMP"
-export LVSDR_RUNDIR=$TMP/run
 OCF_ROOT=/usr/lib/ocf
 VIP=$LAB_VIP
 

@@ -43,20 +43,14 @@ for tool in ansible-playbook:ansible-core keepalived:keepalived; do
 	fi
 done
 
-lab_require
-if ! lab_up client dir1 dir2 rs1 rs2; then
-	not_ok "t-76: the lab comes up"
-	exit 1
-fi
+lab_start t-76 client dir1 dir2 rs1 rs2
 
-TMP=$(mktemp -d /tmp/lvsdr-t76.XXXXXX) || exit 1
 cleanup() {
 	ka_stop_all
 	lab_down
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-export LVSDR_RUNDIR=$TMP/run
 VIP=$LAB_VIP
 if ! cluster_setup false; then
 	not_ok "t-76: the inventory and ansible's environment are written"

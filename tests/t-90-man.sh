@@ -19,15 +19,8 @@ man5=$LVSDR_ROOT/man/lvsdr.ini.5
 man8=$LVSDR_ROOT/man/lvsdr.8
 manout=$LVSDR_ROOT/man/lvsdr-output.5
 mancl=$LVSDR_ROOT/man/lvsdr-cluster.7
-tmp=$(mktemp -d) || exit 2
-NS=lvsdr-t90-$$
-cleanup() {
-	ip netns del "$NS" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+scratch_netns t90
+tmp=$TMP
 
 # lint NAME PAGE: mandoc must print nothing at level warning or above.
 lint() {

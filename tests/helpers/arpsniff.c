@@ -24,9 +24,9 @@
 #include <netinet/if_ether.h>
 #include <netinet/in.h>
 #include <netinet/ip6.h>
-#include <linux/if_packet.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,20 +38,14 @@
 #define TOOL_NAME "arpsniff"
 #include "tool.h"
 
-#define MAC_STR_LEN 18
+/* The socket and the MAC text are lvsdr's own (nic.h): the frames are
+ * parsed here, apart from the product's parser they judge. */
+#include "nic.h"
+#include "util.h"
 
 static int64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static const char *mac_str(const uint8_t *m, char *buf)
-{
-	snprintf(buf, MAC_STR_LEN, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-	return buf;
+	return (int64_t)(monotonic_ns() / 1000000);
 }
 
 /* Each printer returns 1 when it printed a line, 0 for a frame it does not want. */
@@ -59,7 +53,7 @@ static int arp_print(int64_t t, const uint8_t *buf, size_t len)
 {
 	const struct ether_header *eth = (const void *)buf;
 	const struct ether_arp *arp = (const void *)(eth + 1);
-	char es[MAC_STR_LEN], ed[MAC_STR_LEN], sha[MAC_STR_LEN], tha[MAC_STR_LEN];
+	char es[MAC_TEXT_LEN], ed[MAC_TEXT_LEN], sha[MAC_TEXT_LEN], tha[MAC_TEXT_LEN];
 	char spa[INET_ADDRSTRLEN], tpa[INET_ADDRSTRLEN], opbuf[8];
 	const char *op;
 
@@ -82,8 +76,8 @@ static int arp_print(int64_t t, const uint8_t *buf, size_t len)
 	inet_ntop(AF_INET, arp->arp_spa, spa, sizeof(spa));
 	inet_ntop(AF_INET, arp->arp_tpa, tpa, sizeof(tpa));
 	printf("t=%lld arp op=%s eth_src=%s eth_dst=%s sha=%s spa=%s tha=%s tpa=%s\n", (long long)t, op,
-	       mac_str(eth->ether_shost, es), mac_str(eth->ether_dhost, ed), mac_str(arp->arp_sha, sha), spa,
-	       mac_str(arp->arp_tha, tha), tpa);
+	       mac_format(eth->ether_shost, es), mac_format(eth->ether_dhost, ed), mac_format(arp->arp_sha, sha), spa,
+	       mac_format(arp->arp_tha, tha), tpa);
 	return 1;
 }
 
@@ -96,7 +90,7 @@ static int ndisc_print(int64_t t, const uint8_t *buf, size_t len)
 	/* NS and NA share the layout: 4 bytes of header, 4 of flags/reserved, the target */
 	const struct in6_addr *target = (const void *)((const uint8_t *)icmp + 8);
 	const uint8_t *opt, *end, *lladdr = NULL;
-	char es[MAC_STR_LEN], ed[MAC_STR_LEN], ll[MAC_STR_LEN];
+	char es[MAC_TEXT_LEN], ed[MAC_TEXT_LEN], ll[MAC_TEXT_LEN];
 	char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN], tgt[INET6_ADDRSTRLEN];
 	size_t plen;
 	int want_opt;
@@ -120,11 +114,11 @@ static int ndisc_print(int64_t t, const uint8_t *buf, size_t len)
 	inet_ntop(AF_INET6, &ip6->ip6_src, src, sizeof(src));
 	inet_ntop(AF_INET6, &ip6->ip6_dst, dst, sizeof(dst));
 	inet_ntop(AF_INET6, target, tgt, sizeof(tgt));
-	mac_str(eth->ether_shost, es);
-	mac_str(eth->ether_dhost, ed);
+	mac_format(eth->ether_shost, es);
+	mac_format(eth->ether_dhost, ed);
 	if (icmp->icmp6_type == ND_NEIGHBOR_SOLICIT) {
 		printf("t=%lld ns eth_src=%s eth_dst=%s src=%s dst=%s target=%s slla=%s\n", (long long)t, es, ed,
-		       src, dst, tgt, lladdr ? mac_str(lladdr, ll) : "-");
+		       src, dst, tgt, lladdr ? mac_format(lladdr, ll) : "-");
 	} else {
 		uint32_t f = ((const struct nd_neighbor_advert *)(const void *)icmp)->nd_na_flags_reserved;
 		char flags[4], *p = flags;
@@ -139,25 +133,9 @@ static int ndisc_print(int64_t t, const uint8_t *buf, size_t len)
 			*p++ = '-';
 		*p = '\0';
 		printf("t=%lld na eth_src=%s eth_dst=%s src=%s dst=%s target=%s flags=%s tlla=%s\n", (long long)t,
-		       es, ed, src, dst, tgt, flags, lladdr ? mac_str(lladdr, ll) : "-");
+		       es, ed, src, dst, tgt, flags, lladdr ? mac_format(lladdr, ll) : "-");
 	}
 	return 1;
-}
-
-/* The kernel's receive time; the time of reading if the control message is missing. */
-static int64_t rx_time_ns(struct msghdr *msg)
-{
-	struct cmsghdr *c;
-	struct timespec ts;
-
-	for (c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-			return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-		}
-	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static void usage(void)
@@ -169,8 +147,9 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	long duration_ms = 2000, max_frames = 0, printed = 0;
-	struct sockaddr_ll sll;
-	int fd, opt, one = 1;
+	const struct packet_socket_options receive_stamped = { .timestamps = true };
+	char err[256];
+	int fd, opt;
 	unsigned int ifindex;
 	int64_t deadline, left;
 
@@ -192,21 +171,9 @@ int main(int argc, char **argv)
 	if (!ifindex)
 		die("no interface '%s': %s", argv[optind], strerror(errno));
 
-	/*
-	 * Protocol 0 at socket() and ETH_P_ALL at bind(): a socket opened with
-	 * ETH_P_ALL would queue frames from every interface until bind().
-	 */
-	fd = socket(AF_PACKET, SOCK_RAW, 0);
+	fd = packet_socket_open((int)ifindex, argv[optind], &receive_stamped, err, sizeof(err));
 	if (fd < 0)
-		die("packet socket: %s (needs CAP_NET_RAW)", strerror(errno));
-	if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) < 0)
-		die("SO_TIMESTAMPNS: %s", strerror(errno));
-	memset(&sll, 0, sizeof(sll));
-	sll.sll_family = AF_PACKET;
-	sll.sll_protocol = htons(ETH_P_ALL);
-	sll.sll_ifindex = (int)ifindex;
-	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
-		die("bind to %s: %s", argv[optind], strerror(errno));
+		die("%s", err);
 	deadline = now_ms() + duration_ms;
 	fputs("ready\n", stderr);
 	fflush(stderr);
@@ -218,20 +185,9 @@ int main(int argc, char **argv)
 			uint8_t raw[2 + 2048];
 		} frame;
 		uint8_t *buf = frame.raw + 2;
-		union {
-			char buf[CMSG_SPACE(sizeof(struct timespec))];
-			struct cmsghdr align;
-		} control;
-		struct sockaddr_ll from;
-		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(frame.raw) - 2 };
-		struct msghdr msg = {
-			.msg_name = &from,
-			.msg_namelen = sizeof(from),
-			.msg_iov = &iov,
-			.msg_iovlen = 1,
-			.msg_control = control.buf,
-			.msg_controllen = sizeof(control.buf),
-		};
+		struct timespec when;
+		bool outgoing;
+		int64_t t;
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		const struct ether_header *eth = (const void *)buf;
 		int r = poll(&pfd, 1, (int)(left > INT_MAX ? INT_MAX : left));
@@ -243,20 +199,20 @@ int main(int argc, char **argv)
 			die("poll: %s", strerror(errno));
 		if (r == 0)
 			break;
-		n = recvmsg(fd, &msg, MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				continue;
-			die("recv: %s", strerror(errno));
-		}
-		if (from.sll_pkttype == PACKET_OUTGOING || (size_t)n < sizeof(*eth))
+		n = packet_socket_take(fd, buf, sizeof(frame.raw) - 2, &outgoing, &when);
+		if (n == -EAGAIN || n == -EINTR)
 			continue;
+		if (n < 0)
+			die("recv: %s", strerror((int)-n));
+		if (outgoing || (size_t)n < sizeof(*eth))
+			continue;
+		t = (int64_t)when.tv_sec * 1000000000 + when.tv_nsec;
 		switch (ntohs(eth->ether_type)) {
 		case ETHERTYPE_ARP:
-			printed += arp_print(rx_time_ns(&msg), buf, (size_t)n);
+			printed += arp_print(t, buf, (size_t)n);
 			break;
 		case ETHERTYPE_IPV6:
-			printed += ndisc_print(rx_time_ns(&msg), buf, (size_t)n);
+			printed += ndisc_print(t, buf, (size_t)n);
 			break;
 		}
 		/* a test reads the lines while we run: never leave one in the buffer */

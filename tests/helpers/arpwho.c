@@ -20,7 +20,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
-#include <limits.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <netinet/icmp6.h>
@@ -28,10 +27,8 @@
 #include <netinet/in.h>
 #include <netinet/ip6.h>
 #include <linux/if_packet.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +40,13 @@
 
 #define TOOL_NAME "arpwho"
 #include "tool.h"
+
+/* The requests are built, and the socket opened and read, by lvsdr's own
+ * code (frames.h, nic.h); the answers are judged here, apart from the
+ * product's parser. */
+#include "frames.h"
+#include "nic.h"
+#include "util.h"
 
 #define ARPWHO_MAX_MACS 64
 /* Gap between two requests: long enough to spread them, short enough to keep tests fast. */
@@ -59,14 +63,6 @@ struct arpwho {
 	int nseen;
 };
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The interface's own addresses: MAC, first IPv4, and an IPv6 global (else link-local). */
 static void iface_lookup(struct arpwho *w, const char *ifname)
 {
@@ -74,9 +70,6 @@ static void iface_lookup(struct arpwho *w, const char *ifname)
 	struct ifreq ifr;
 	bool have4 = false, have6 = false, have6_global = false;
 
-	w->ifindex = (int)if_nametoindex(ifname);
-	if (!w->ifindex)
-		die("no interface '%s': %s", ifname, strerror(errno));
 	memset(&ifr, 0, sizeof(ifr));
 	if (strlen(ifname) >= sizeof(ifr.ifr_name))
 		die("interface name '%s' too long", ifname);
@@ -125,90 +118,14 @@ static void send_frame(struct arpwho *w, const void *frame, size_t len)
 		die("send: %s", strerror(errno));
 }
 
-static void arp_request_send(struct arpwho *w)
+static void request_send(struct arpwho *w)
 {
-	struct {
-		struct ether_header eth;
-		struct ether_arp arp;
-	} __attribute__((packed)) f;
+	uint8_t f[FRAME_BUILT_MAX];
 
-	memset(&f, 0, sizeof(f));
-	memset(f.eth.ether_dhost, 0xff, ETH_ALEN);
-	memcpy(f.eth.ether_shost, w->mac, ETH_ALEN);
-	f.eth.ether_type = htons(ETHERTYPE_ARP);
-	f.arp.arp_hrd = htons(ARPHRD_ETHER);
-	f.arp.arp_pro = htons(ETHERTYPE_IP);
-	f.arp.arp_hln = ETH_ALEN;
-	f.arp.arp_pln = 4;
-	f.arp.arp_op = htons(ARPOP_REQUEST);
-	memcpy(f.arp.arp_sha, w->mac, ETH_ALEN);
-	memcpy(f.arp.arp_spa, &w->src4, 4);
-	/* arp_tha stays 00:00:00:00:00:00, as the kernel's own requests have it */
-	memcpy(f.arp.arp_tpa, &w->target4, 4);
-	send_frame(w, &f, sizeof(f));
-}
-
-/* addrs: the IPv6 source then destination, 32 bytes; payload: the ICMPv6 message. */
-static uint16_t icmp6_checksum(const uint8_t *addrs, const uint8_t *payload, size_t len)
-{
-	const uint8_t *p = addrs;
-	uint32_t sum = 0;
-	size_t i;
-
-	/* pseudo-header: source, destination, upper-layer length, next header */
-	for (i = 0; i < 32; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	sum += (uint32_t)len;
-	sum += IPPROTO_ICMPV6;
-	p = payload;
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)(p[len - 1] << 8);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return htons((uint16_t)~sum);
-}
-
-static void ndisc_solicit_send(struct arpwho *w)
-{
-	struct {
-		struct ether_header eth;
-		struct ip6_hdr ip6;
-		struct nd_neighbor_solicit ns;
-		struct nd_opt_hdr opt;
-		uint8_t opt_mac[ETH_ALEN];
-	} __attribute__((packed)) f;
-	const uint8_t *t = w->target6.s6_addr;
-	size_t icmp_len = sizeof(f.ns) + sizeof(f.opt) + sizeof(f.opt_mac);
-
-	memset(&f, 0, sizeof(f));
-	/* solicited-node group ff02::1:ffXX:XXXX and its MAC 33:33:ff:XX:XX:XX (RFC 4291, 2464) */
-	f.eth.ether_dhost[0] = 0x33;
-	f.eth.ether_dhost[1] = 0x33;
-	f.eth.ether_dhost[2] = 0xff;
-	memcpy(&f.eth.ether_dhost[3], &t[13], 3);
-	memcpy(f.eth.ether_shost, w->mac, ETH_ALEN);
-	f.eth.ether_type = htons(ETHERTYPE_IPV6);
-	f.ip6.ip6_flow = htonl(6u << 28);
-	f.ip6.ip6_plen = htons((uint16_t)icmp_len);
-	f.ip6.ip6_nxt = IPPROTO_ICMPV6;
-	f.ip6.ip6_hlim = 255; /* receivers drop ND with any other hop limit (RFC 4861 7.1.1) */
-	f.ip6.ip6_src = w->src6;
-	f.ip6.ip6_dst.s6_addr[0] = 0xff;
-	f.ip6.ip6_dst.s6_addr[1] = 0x02;
-	f.ip6.ip6_dst.s6_addr[11] = 0x01;
-	f.ip6.ip6_dst.s6_addr[12] = 0xff;
-	memcpy(&f.ip6.ip6_dst.s6_addr[13], &t[13], 3);
-	f.ns.nd_ns_type = ND_NEIGHBOR_SOLICIT;
-	f.ns.nd_ns_target = w->target6;
-	f.opt.nd_opt_type = ND_OPT_SOURCE_LINKADDR;
-	f.opt.nd_opt_len = 1; /* in units of 8 bytes */
-	memcpy(f.opt_mac, w->mac, ETH_ALEN);
-	/* byte offsets into the packed frame: no unaligned pointers to its members */
-	f.ns.nd_ns_cksum = icmp6_checksum((const uint8_t *)&f + sizeof(f.eth) + offsetof(struct ip6_hdr, ip6_src),
-					  (const uint8_t *)&f + sizeof(f.eth) + sizeof(f.ip6), icmp_len);
-	send_frame(w, &f, sizeof(f));
+	if (w->family == AF_INET)
+		send_frame(w, f, frame_arp(f, ARPOP_REQUEST, w->mac, (const uint8_t *)&w->src4, NULL, (const uint8_t *)&w->target4));
+	else
+		send_frame(w, f, frame_ns(f, w->mac, w->target6.s6_addr, w->src6.s6_addr));
 }
 
 static void seen_add(struct arpwho *w, const uint8_t *mac)
@@ -271,8 +188,8 @@ static void ndisc_advert_parse(struct arpwho *w, const uint8_t *buf, size_t len)
 	seen_add(w, mac);
 }
 
-/* Read until deadline (monotonic ms); a frame that is not an answer is skipped. */
-static void answers_collect(struct arpwho *w, int64_t deadline)
+/* Read until deadline (monotonic ns); a frame that is not an answer is skipped. */
+static void answers_collect(struct arpwho *w, uint64_t deadline)
 {
 	/* Two bytes in, so the IP header after the 14-byte Ethernet header
 	 * is 4-byte aligned for the struct pointers below. */
@@ -281,35 +198,17 @@ static void answers_collect(struct arpwho *w, int64_t deadline)
 		uint8_t raw[2 + 2048];
 	} frame;
 	uint8_t *buf = frame.raw + 2;
-	struct pollfd pfd = { .fd = w->fd, .events = POLLIN };
-	struct sockaddr_ll from;
-	socklen_t fromlen;
-	int64_t left;
 	ssize_t n;
 
-	while ((left = deadline - now_ms()) > 0) {
-		int r = poll(&pfd, 1, (int)(left > INT_MAX ? INT_MAX : left));
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			die("poll: %s", strerror(errno));
-		if (r == 0)
-			break;
-		fromlen = sizeof(from);
-		n = recvfrom(w->fd, buf, sizeof(frame.raw) - 2, MSG_DONTWAIT, (struct sockaddr *)&from, &fromlen);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				continue;
-			die("recv: %s", strerror(errno));
-		}
-		if (from.sll_pkttype == PACKET_OUTGOING) /* our own requests */
-			continue;
+	/* packet_socket_recv() passes over our own requests */
+	while ((n = packet_socket_recv(w->fd, buf, sizeof(frame.raw) - 2, deadline)) > 0) {
 		if (w->family == AF_INET)
 			arp_reply_parse(w, buf, (size_t)n);
 		else
 			ndisc_advert_parse(w, buf, (size_t)n);
 	}
+	if (n < 0)
+		die("recv: %s", strerror((int)-n));
 }
 
 static int mac_cmp(const void *a, const void *b)
@@ -325,8 +224,10 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
+	const struct packet_socket_options answers_only = { .filter = frame_claim_filter,
+							    .nfilter = FRAME_CLAIM_FILTER_LEN };
 	struct arpwho w;
-	struct sockaddr_ll sll;
+	char err[256], mac[MAC_TEXT_LEN];
 	long timeout_ms = 500, count = 3, i;
 	int opt;
 
@@ -352,32 +253,24 @@ int main(int argc, char **argv)
 	else
 		die("'%s' is not an IPv4 or IPv6 address", argv[optind + 1]);
 
-	/* Bound to one ethertype and one interface: we only read what can be an answer. */
-	w.fd = socket(AF_PACKET, SOCK_RAW, 0);
+	/* Filtered on one interface: we only read what can be an answer
+	 * (ARP and neighbour advertisements). */
+	w.ifindex = (int)if_nametoindex(argv[optind]);
+	if (!w.ifindex)
+		die("no interface '%s': %s", argv[optind], strerror(errno));
+	w.fd = packet_socket_open(w.ifindex, argv[optind], &answers_only, err, sizeof(err));
 	if (w.fd < 0)
-		die("packet socket: %s (needs CAP_NET_RAW)", strerror(errno));
+		die("%s", err);
 	iface_lookup(&w, argv[optind]);
-	memset(&sll, 0, sizeof(sll));
-	sll.sll_family = AF_PACKET;
-	sll.sll_protocol = htons(w.family == AF_INET ? ETH_P_ARP : ETH_P_IPV6);
-	sll.sll_ifindex = w.ifindex;
-	if (bind(w.fd, (struct sockaddr *)&sll, sizeof(sll)) < 0)
-		die("bind to %s: %s", argv[optind], strerror(errno));
 
 	for (i = 0; i < count; i++) {
-		if (w.family == AF_INET)
-			arp_request_send(&w);
-		else
-			ndisc_solicit_send(&w);
-		answers_collect(&w, now_ms() + (i + 1 < count ? ARPWHO_INTERVAL_MS : timeout_ms));
+		request_send(&w);
+		answers_collect(&w, monotonic_ns() + (uint64_t)(i + 1 < count ? ARPWHO_INTERVAL_MS : timeout_ms) * 1000000);
 	}
 	close(w.fd);
 
 	qsort(w.seen, (size_t)w.nseen, ETH_ALEN, mac_cmp);
-	for (i = 0; i < w.nseen; i++) {
-		const uint8_t *m = w.seen[i];
-
-		printf("%02x:%02x:%02x:%02x:%02x:%02x\n", m[0], m[1], m[2], m[3], m[4], m[5]);
-	}
+	for (i = 0; i < w.nseen; i++)
+		puts(mac_format(w.seen[i], mac));
 	return w.nseen ? 0 : 1;
 }

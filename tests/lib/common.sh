@@ -54,6 +54,68 @@ expect_output() {
 	rm -f /tmp/lvsdr-diff.$$
 }
 
+# no_netns WHAT [STATUS]: the cases WHAT need root and network namespaces,
+# which this run lacks: skipped, or failed on CI, where a skip would hide a
+# broken runner, and the script exits (with STATUS there, default 0).
+no_netns() {
+	local why="needs root and network namespaces"
+	if [ "${CI:-}" = true ]; then
+		not_ok "$1: $why (CI=true: must run)"
+		exit "${2:-0}"
+	fi
+	skip "$1: $why"
+	exit 0
+}
+
+# netns_bare NAME WHAT: NS, a namespace NAME with lo up and eth0 at
+# 192.0.2.11/24 (a veth, not dummy: the dummy module is not on every
+# kernel); the caller's EXIT trap deletes $NS. No root: no_netns WHAT.
+netns_bare() {
+	if [ "$(id -u)" != 0 ] || ! ip netns add "$1" 2>/dev/null; then
+		no_netns "$2"
+	fi
+	NS=$1
+	ip -n "$NS" link set lo up
+	ip -n "$NS" link add eth0 type veth peer name eth1
+	ip -n "$NS" addr add 192.0.2.11/24 dev eth0
+	ip -n "$NS" link set eth0 up
+}
+
+# profile_text ROLE INTERFACE ADDRESS...: a profile of [host] and [vip],
+# one address a line, on stdout.
+profile_text() {
+	local a
+	printf '[host]\nrole = %s\ninterface = %s\n\n[vip]\n' "$1" "$2"
+	shift 2
+	for a in "$@"; do printf 'address = %s\n' "$a"; done
+}
+
+# scratch_netns TAG: TMP, a fresh directory, and NS=lvsdr-TAG-$$, the name
+# of the namespace the script makes itself; both removed at exit, and a
+# signal is an ordinary exit, so that the removal runs.
+scratch_netns() {
+	TMP=$(mktemp -d "/tmp/lvsdr-$1.XXXXXX") || exit 2
+	NS=lvsdr-$1-$$
+	trap 'ip netns del "$NS" 2>/dev/null; rm -rf "$TMP"' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
+# netns_state NS: what a refused command must leave alone in namespace NS,
+# as text: every ARP knob of every interface, and every address.
+netns_state() { ip netns exec "$1" sh -c 'grep -r . /proc/sys/net/ipv4/conf/*/arp_*; ip -o addr show' 2>&1; }
+
+# same_state NAME BEFORE AFTER: a case that passes when two netns_state
+# texts are the same; their difference as comment lines when not.
+same_state() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+		diff <(echo "$2") <(echo "$3") | sed 's/^/#   /'
+	fi
+}
+
 # alive PID: it runs (a zombie, dead but not yet reaped, does not; kill -0
 # and /proc/PID say yes to one).
 alive() { [ -e "/proc/$1" ] && ! grep -qs '^State:[[:space:]]*Z' "/proc/$1/status"; }

@@ -318,26 +318,29 @@ static void test_garp(void)
 	struct diag d;
 	int ret;
 
-	ret = parse(DIR VIP "[garp]\ncount = 1\ninterval = 10s\nrefresh = 0ms\nmode = reply\n", &h, &d);
-	CHECK(ret == 0 && h.garp.count == 1 && h.garp.interval_ms == 10000 && h.garp.refresh_ms == 0 &&
-		      h.garp.mode == GARP_REPLY,
-	      "profile: garp count 1, interval 10s, refresh 0ms, mode reply");
-	host_free(&h);
-	diag_free(&d);
-
-	ret = parse(DIR VIP "[garp]\ncount = 100\ninterval = 0\nrefresh = 3600s\nmode = request\n", &h, &d);
-	CHECK(ret == 0 && h.garp.count == 100 && h.garp.interval_ms == 0 && h.garp.refresh_ms == 3600000 &&
-		      h.garp.mode == GARP_REQUEST,
-	      "profile: garp count 100, interval 0, refresh 3600s, mode request");
-	host_free(&h);
-	diag_free(&d);
-
-	ret = parse(DIR VIP "[garp]\ninterval = 250ms\nrefresh = 5s\nmode = both\n", &h, &d);
-	CHECK(ret == 0 && h.garp.count == 3 && h.garp.interval_ms == 250 && h.garp.refresh_ms == 5000 &&
-		      h.garp.mode == GARP_BOTH,
-	      "profile: garp count left at 3 when only the others are set");
-	host_free(&h);
-	diag_free(&d);
+	static const struct {
+		const char *lines;
+		unsigned count, interval_ms, refresh_ms;
+		enum garp_mode mode;
+		const char *name;
+	} good[] = {
+		{ "count = 1\ninterval = 10s\nrefresh = 0ms\nmode = reply\n", 1, 10000, 0, GARP_REPLY,
+		  "garp count 1, interval 10s, refresh 0ms, mode reply" },
+		{ "count = 100\ninterval = 0\nrefresh = 3600s\nmode = request\n", 100, 0, 3600000, GARP_REQUEST,
+		  "garp count 100, interval 0, refresh 3600s, mode request" },
+		{ "interval = 250ms\nrefresh = 5s\nmode = both\n", 3, 250, 5000, GARP_BOTH,
+		  "garp count left at 3 when only the others are set" },
+	};
+	char good_text[256];
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(good_text, sizeof(good_text), DIR VIP "[garp]\n%s", good[i].lines);
+		ret = parse(good_text, &h, &d);
+		CHECK(ret == 0 && h.garp.count == good[i].count && h.garp.interval_ms == good[i].interval_ms &&
+			      h.garp.refresh_ms == good[i].refresh_ms && h.garp.mode == good[i].mode,
+		      "profile: %s", good[i].name);
+		host_free(&h);
+		diag_free(&d);
+	}
 
 	ret = parse(DIR VIP "[garp]\ninterval = 10000ms\nrefresh = 3600000ms\n", &h, &d);
 	CHECK(ret == 0 && h.garp.interval_ms == 10000 && h.garp.refresh_ms == 3600000,
