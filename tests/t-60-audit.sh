@@ -233,13 +233,15 @@ prom_has() {
 lv dir1 takeover -q "$DIR" && lv rs1 apply -q "$RS" && lv rs2 apply -q "$RS" ||
 	not_ok "provisioning: dir1 takes over, rs1 and rs2 apply"
 
+lab_ref_start client 5s
 run clean client probe -i eth0 --expect "$LAB_MAC_dir1" "$LAB_VIP" "$LAB_VIP6"
 expect clean 0 "probe from the client, provisioned segment: exit 0"
 expect_line clean "$LAB_VIP" "$LAB_VIP ok $LAB_MAC_dir1 (expected)" \
 	"probe names dir1, and only dir1, as the MAC answering for $LAB_VIP"
 expect_line clean "$LAB_VIP6" "$LAB_VIP6 ok $LAB_MAC_dir1 (expected)" \
 	"probe names dir1, and only dir1, as the MAC answering for $LAB_VIP6 (neighbour solicitation)"
-check "probe waited no longer than its timeout allows (500 ms; took $MS ms, bound 3000)" [ "$MS" -lt 3000 ]
+check "probe waited no longer than its timeout allows: its 500 ms ended before a 5 s probe started with it ($MS ms)" \
+	lab_ref_outlived
 run clean-any client probe -i eth0 "$LAB_VIP" "$LAB_VIP6"
 expect clean-any 0 "probe without --expect: one MAC per VIP is exit 0" -F "ok: 2 VIPs, each answered by exactly its owner"
 run clean-dir dir1 probe "$DIR"
@@ -422,7 +424,10 @@ on dir1 ip neigh flush dev eth0
 ip netns exec "$(ns client)" "$HELPERS/arpsniff" -d 10000 eth0 >"$TMP/refuse.sniff" 2>"$TMP/refuse.sniff.err" &
 SNIFF=$!
 wait_until 3 grep -qsx ready "$TMP/refuse.sniff.err"
+lab_ref_start client 3s
 run refuse dir2 takeover "$TMP/refuse.ini"
+lab_ref_outlived
+outlived=$?
 sleep 0.3
 kill "$SNIFF" 2>/dev/null
 wait "$SNIFF" 2>/dev/null
@@ -446,8 +451,8 @@ check "conflict = refuse: the holder learnt no neighbour entry from the probes (
 if [ -n "$WRAPPED" ]; then
 	skip "conflict = refuse: delay: not measured under valgrind"
 else
-	check "conflict = refuse: it waited its 200 ms and not much more ($MS ms, sanity bounds 200-3000)" \
-		[ "$MS" -ge 200 -a "$MS" -lt 3000 ]
+	check "conflict = refuse: it waited its 200 ms ($MS ms) and ended before a 3 s probe started with it" \
+		[ "$MS" -ge 200 -a "$outlived" -eq 0 ]
 fi
 
 run warn dir2 takeover "$TMP/warn.ini"
@@ -460,13 +465,16 @@ check "conflict = warn: the client's entries moved to dir2 ($after4, $after6)" \
 lv dir2 release -q "$TMP/warn.ini"
 lv dir1 release -q "$DIR"
 
+lab_ref_start client 3s
 run refuse-free dir2 takeover "$TMP/refuse.ini"
+lab_ref_outlived
+outlived=$?
 expect refuse-free 0 "conflict = refuse when nobody holds the VIPs: takes over, exit 0"
 refute refuse-free "conflict = refuse, nobody holding: no conflict reported" -e "held by" -e "refusing"
 lv dir2 release -q "$TMP/refuse.ini"
 if [ -z "$WRAPPED" ]; then
-	check "conflict = refuse, nobody holding: the delay is the stated 200 ms, not more than a sanity bound ($MS ms, < 3000)" \
-		[ "$MS" -ge 200 -a "$MS" -lt 3000 ]
+	check "conflict = refuse, nobody holding: the delay is the stated 200 ms ($MS ms), and the takeover ended before a 3 s probe started with it" \
+		[ "$MS" -ge 200 -a "$outlived" -eq 0 ]
 fi
 
 ip netns exec "$(ns client)" "$HELPERS/arpsniff" -d 10000 eth0 >"$TMP/off.sniff" 2>"$TMP/off.sniff.err" &
@@ -504,6 +512,8 @@ watch_stop() {
 	wait "$WATCH_PID"
 	RC=$?
 }
+# gone PID: the process has ended (a zombie counts as ended).
+gone() { ! alive "$1"; }
 # watch_lines NAME ADDRESS MAC: the log lines about ADDRESS claimed by MAC.
 watch_lines() { grep -E "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\.[0-9]{6}Z $2 $3 " "$TMP/$1.out"; }
 
@@ -593,26 +603,30 @@ lv dir2 release -q "$DIR"
 
 # Until a signal, or for --duration.
 for sig in INT TERM; do
-	watch_start "sig$sig" client -i eth0 "$LAB_VIP"
+	watch_start "sig$sig" client -d 60s -i eth0 "$LAB_VIP"
 	lv dir1 takeover -q "$DIR"
 	wait_until 10 grep -q "$LAB_VIP $LAB_MAC_dir1" "$TMP/sig$sig.out"
-	t0=$(date +%s%N)
 	kill "-$sig" "$WATCH_PID"
+	# Its 60 s --duration still runs: if it is gone, the signal stopped it.
+	wait_until 30 gone "$WATCH_PID"
+	stopped=$?
+	[ "$stopped" -eq 0 ] || kill -KILL "$WATCH_PID" 2>/dev/null
 	wait "$WATCH_PID"
 	RC=$?
-	ms=$((($(date +%s%N) - t0) / 1000000))
 	expect "sig$sig" 0 "watch stops on SIG$sig, exit 0, saying so" -F "stopped by SIG$sig"
 	expect "sig$sig" 0 "watch on SIG$sig: the claims seen are in the summary" \
 		-E "^  $LAB_VIP: $LAB_MAC_dir1, [1-9][0-9]* claims"
-	check "watch stops on SIG$sig at once (within a sanity bound of 2 s: $ms ms)" [ "$ms" -lt 2000 ]
+	check "watch stops on SIG$sig at once: gone while its 60 s --duration still runs" [ "$stopped" -eq 0 ]
 done
-watch_start dur client -d 1s -i eth0 "$LAB_VIP"
 t0=$(date +%s%N)
+watch_start dur client -d 1s -i eth0 "$LAB_VIP"
+# Nothing stops it but its --duration; the wait is bounded all the same.
+wait_until 30 gone "$WATCH_PID" || kill -KILL "$WATCH_PID" 2>/dev/null
 wait "$WATCH_PID"
 RC=$?
 ms=$((($(date +%s%N) - t0) / 1000000))
 expect dur 0 "watch --duration 1s ends by itself, exit 0, with its summary" -F "summary: "
-check "watch --duration 1s: it ran about 1 s (sanity bound: under 3 s after it listened, $ms ms)" [ "$ms" -lt 3000 ]
+check "watch --duration 1s: it ran its whole second, not less ($ms ms since it was started)" [ "$ms" -ge 1000 ]
 
 # Privileges: CAP_NET_RAW and nothing else is enough.
 run_on wcaps client setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups --inh-caps=-all,+net_raw \

@@ -226,10 +226,10 @@ else
 	not_ok "demo runs to the end with status 0 (status $DEMO_RC)"
 	dump "$OUT"
 fi
-# Valgrind slows every lvsdr run down several times over.
-limit=40
-[ -n "${LVSDR_WRAP:-}${LVSDR_WRAP_OTHER:-}" ] && limit=150
-check "demo finishes in under $limit s (${elapsed} s)" [ "$elapsed" -lt "$limit" ]
+# How long it took is a figure, not a case: on a loaded runner (valgrind
+# makes every lvsdr run several times slower) it measures the machine. That
+# the demo ends at all is the case above: demo_wait is bounded (124 if not).
+echo "# the demo took ${elapsed} s (load $(cut -d' ' -f1 /proc/loadavg))"
 check "demo: no lvsdr-*-$pid namespace left after it" no_ns_of "$pid"
 check "demo: its temp dir (LVSDR_RUNDIR, keepalived's files) is removed" no_tmp_of "$pid"
 check "demo: no keepalived or notify process of it left" no_procs_of "$pid"

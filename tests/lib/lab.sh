@@ -317,3 +317,20 @@ lab_expect_who() {
 	done
 	if [ -z "$why" ]; then ok "$name"; else not_ok "$name (${why#; })"; fi
 }
+
+# lab_ref_start HOST TIME: a reference run that lasts TIME by its own timer
+# (probe of 192.0.2.200, which no lab host holds, on HOST's eth0), started
+# with a run under test; lab_ref_outlived: the reference still runs, so the
+# run under test ended first. An order, not a clock: both start together and
+# share the machine's load (and valgrind, when $LVSDR is its wrapper).
+lab_ref_start() {
+	ip netns exec "$(ns "$1")" "$LVSDR" probe -i eth0 -t "$2" 192.0.2.200 >/dev/null 2>&1 &
+	LAB_REF_PID=$!
+}
+lab_ref_outlived() {
+	local rc=1
+	alive "$LAB_REF_PID" && rc=0
+	kill "$LAB_REF_PID" 2>/dev/null
+	wait "$LAB_REF_PID" 2>/dev/null
+	return $rc
+}
