@@ -10,6 +10,7 @@
 #include <net/if.h>
 #include <sys/stat.h>
 
+#include "ipaddr.h"
 #include "ipvs.h"
 
 enum role { ROLE_NONE,
@@ -297,11 +298,7 @@ enum scope knob_effective_source(enum arp_knob knob, int all, int dev);
 
 /* Address helpers shared by profile, state and plan. */
 int vip_format(const struct vip *vip, char *buf, size_t len); /* "192.0.2.10/32" */
-int addr_format(int family, const uint8_t *addr, char *buf, size_t len);
-int vip_compare(const void *a, const void *b); /* family, addr */
-/* The order of vip_compare: by family, then by the 16 address bytes. */
-int addr_compare(int family_a, const uint8_t a[16], int family_b, const uint8_t b[16]);
-unsigned host_prefix(int family);
+int vip_compare(const void *a, const void *b);		      /* family, addr */
 /* Two prefixes (VIP ranges) share an address. */
 bool range_overlaps(const struct vip *a, const struct vip *b);
 /* The addresses of range r that probe and watch check, as host VIPs: its

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "exit_status.h"
+#include "ipaddr.h"
 #include "util.h"
 
 int command_line_usage(const char *usage, int opt)

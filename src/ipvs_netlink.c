@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "ipaddr.h"
 #include "ipvs_netlink_internal.h"
 #include "nl_seq.h"
 #include "util.h"

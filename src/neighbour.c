@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "frames.h"
+#include "ipaddr.h"
 #include "util.h"
 
 /* Requests go out padded to the Ethernet minimum, as on the wire. */

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ipaddr.h"
 #include "util.h"
 
 /* Retries of a frame the kernel refused for lack of buffer space. */

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "ipaddr.h"
 #include "ipvs.h"
 #include "ipvs_netlink.h"
 #include "tool.h"

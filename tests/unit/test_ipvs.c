@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "harness.h"
+#include "ipaddr.h"
 #include "ipvs.h"
 #include "util.h"
 
