@@ -44,9 +44,7 @@ struct knob_values {
 };
 
 struct vip {
-	int family; /* AF_INET or AF_INET6 */
-	uint8_t addr[16];
-	uint8_t prefix;
+	struct ip_addr ip;
 	unsigned line; /* profile line */
 	/* takeover: blocked, so this run leaves it alone (no step touches it)
 	 * while the other VIPs go ahead; verify and apply never set it. */
@@ -57,9 +55,7 @@ struct vip {
 
 /* An address as the kernel holds it. */
 struct live_addr {
-	int family;
-	uint8_t addr[16];
-	uint8_t prefix;
+	struct ip_addr ip;
 	int ifindex;
 	char ifname[IF_NAMESIZE];
 	char label[IF_NAMESIZE];
@@ -102,9 +98,8 @@ struct garp_policy {
 /* [pathcheck]: the real servers and service ports lvsdr pathcheck probes
  * through each VIP (lvsdr(8)). */
 struct realserver {
-	int family; /* AF_INET or AF_INET6 */
-	uint8_t addr[16];
-	unsigned line; /* profile line, 0 = command line */
+	struct ip_addr ip; /* a host address: prefix unused */
+	unsigned line;	   /* profile line, 0 = command line */
 };
 
 struct service_port {
@@ -148,8 +143,7 @@ struct health_policy {
 	unsigned line; /* of the [health] header */
 	/* sorry: put in a service of its family whose real servers are all
 	 * held out; sorry_line 0 when none. */
-	int sorry_family;
-	uint8_t sorry[16];
+	struct ip_addr sorry; /* a host address: prefix unused */
 	unsigned sorry_line;
 	/* quorum: the VIPs are released while a checked service's live real
 	 * servers weigh less than quorum - hysteresis, taken back at quorum +
@@ -297,8 +291,7 @@ int knob_effective(enum arp_knob knob, int all, int dev);
 enum scope knob_effective_source(enum arp_knob knob, int all, int dev);
 
 /* Address helpers shared by profile, state and plan. */
-int vip_format(const struct vip *vip, char *buf, size_t len); /* "192.0.2.10/32" */
-int vip_compare(const void *a, const void *b);		      /* family, addr */
+int vip_compare(const void *a, const void *b); /* family, addr */
 /* Two prefixes (VIP ranges) share an address. */
 bool range_overlaps(const struct vip *a, const struct vip *b);
 /* The addresses of range r that probe and watch check, as host VIPs: its

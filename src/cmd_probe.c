@@ -139,7 +139,7 @@ static int targets_make(int argc, char **argv, const struct probe_args *a, struc
 		struct vip *checked = host_checked_addresses(profile, &nchecked);
 		*out = xcalloc(nchecked + 1, sizeof(**out));
 		for (size_t i = 0; i < nchecked; i++)
-			probe_target_init(&(*out)[(*n)++], checked[i].family, checked[i].addr);
+			probe_target_init(&(*out)[(*n)++], checked[i].ip.family, checked[i].ip.bytes);
 		free(checked);
 	} else {
 		*ifname = a->ifname;

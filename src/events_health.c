@@ -116,8 +116,8 @@ static bool step_health(const struct events_health *eh, const struct host *want,
 		return false;
 	/* The sorry server, coming or going (a checked service's only). */
 	if (want->health.sorry_line && !c->svc.fwmark && (c->svc.proto == IPPROTO_TCP || c->svc.proto == IPPROTO_UDP) &&
-	    c->dest.family == want->health.sorry_family &&
-	    !memcmp(c->dest.addr, want->health.sorry, 16))
+	    c->dest.family == want->health.sorry.family &&
+	    !memcmp(c->dest.addr, want->health.sorry.bytes, 16))
 		return true;
 	for (size_t i = 0; i < eh->n; i++) {
 		const struct health_target *t = &eh->t[i];
@@ -185,12 +185,12 @@ static bool sorry_update(const struct events_health *eh, struct host *want)
 				down += eh->t[i].st.down;
 			}
 		bool all_down = checked && down == checked;
-		if (!checked || svc->family != hp->sorry_family || all_down == svc->sorry_in)
+		if (!checked || svc->family != hp->sorry.family || all_down == svc->sorry_in)
 			continue;
 		svc->sorry_in = all_down;
-		svc->sorry = (struct ipvs_dest){ .family = hp->sorry_family, .port = svc->port, .weight = 1, .method = METHOD_DR, .line = hp->sorry_line };
-		memcpy(svc->sorry.addr, hp->sorry, 16);
-		addr_format(hp->sorry_family, hp->sorry, text, sizeof(text));
+		svc->sorry = (struct ipvs_dest){ .family = hp->sorry.family, .port = svc->port, .weight = 1, .method = METHOD_DR, .line = hp->sorry_line };
+		memcpy(svc->sorry.addr, hp->sorry.bytes, 16);
+		ipaddr_format(&hp->sorry, text, sizeof(text));
 		ipvs_service_format(svc, vip, sizeof(vip));
 		syslog_note("health: service %s (%s): sorry server %s %s", svc->name, vip, text,
 			    all_down ? "in (every real server is out)" : "leaves (a real server is back)");

@@ -91,38 +91,31 @@ enum scope knob_effective_source(enum arp_knob knob, int all, int dev)
 	return all > dev ? SCOPE_ALL : SCOPE_DEV;
 }
 
-int vip_format(const struct vip *vip, char *buf, size_t len)
-{
-	char text[INET6_ADDRSTRLEN];
-	addr_format(vip->family, vip->addr, text, sizeof(text));
-	return snprintf(buf, len, "%s/%u", text, vip->prefix);
-}
-
 int vip_compare(const void *a, const void *b)
 {
 	const struct vip *x = a, *y = b;
-	return addr_compare(x->family, x->addr, y->family, y->addr);
+	return ipaddr_compare(&x->ip, &y->ip);
 }
 
 size_t range_samples(const struct vip *r, struct vip out[3])
 {
-	unsigned bits = host_prefix(r->family), n = 0;
-	struct vip first = { .family = r->family, .prefix = (uint8_t)bits, .line = r->line };
+	unsigned bits = host_prefix(r->ip.family), n = 0;
+	struct vip first = { .ip.family = r->ip.family, .ip.prefix = (uint8_t)bits, .line = r->line };
 
 	/* Host bits cleared: first; all set: last; the top one set: middle. */
 	for (unsigned b = 0; b < bits; b++)
-		if (b < r->prefix && (r->addr[b / 8] & (0x80u >> (b % 8))))
-			first.addr[b / 8] |= (uint8_t)(0x80u >> (b % 8));
+		if (b < r->ip.prefix && (r->ip.bytes[b / 8] & (0x80u >> (b % 8))))
+			first.ip.bytes[b / 8] |= (uint8_t)(0x80u >> (b % 8));
 	out[n++] = first;
-	if (r->prefix >= bits)
+	if (r->ip.prefix >= bits)
 		return n;
-	if ((unsigned)r->prefix + 1 < bits) {
+	if ((unsigned)r->ip.prefix + 1 < bits) {
 		out[n] = first;
-		out[n++].addr[r->prefix / 8] |= (uint8_t)(0x80u >> (r->prefix % 8));
+		out[n++].ip.bytes[r->ip.prefix / 8] |= (uint8_t)(0x80u >> (r->ip.prefix % 8));
 	}
 	out[n] = first;
-	for (unsigned b = r->prefix; b < bits; b++)
-		out[n].addr[b / 8] |= (uint8_t)(0x80u >> (b % 8));
+	for (unsigned b = r->ip.prefix; b < bits; b++)
+		out[n].ip.bytes[b / 8] |= (uint8_t)(0x80u >> (b % 8));
 	return n + 1;
 }
 
@@ -188,22 +181,22 @@ const char *host_vip_ifname(const struct host *h)
 
 const char *vip_subnet_edge(const struct vip *v)
 {
-	unsigned bits = host_prefix(v->family) - v->prefix;
+	unsigned bits = host_prefix(v->ip.family) - v->ip.prefix;
 	bool zeros = true, ones = true;
 
 	/* A /31 or /32 (RFC 3021), a /127 or /128 (RFC 6164) has no edge. */
 	if (bits < 2)
 		return NULL;
-	for (unsigned i = v->prefix; i < host_prefix(v->family); i++) {
-		bool bit = v->addr[i / 8] & (0x80 >> (i % 8));
+	for (unsigned i = v->ip.prefix; i < host_prefix(v->ip.family); i++) {
+		bool bit = v->ip.bytes[i / 8] & (0x80 >> (i % 8));
 		zeros = zeros && !bit;
 		ones = ones && bit;
 	}
 	if (zeros)
-		return v->family == AF_INET ? "the network address of its subnet"
-					    : "the subnet-router anycast address of its subnet (RFC 4291 2.6.1)";
+		return v->ip.family == AF_INET ? "the network address of its subnet"
+					       : "the subnet-router anycast address of its subnet (RFC 4291 2.6.1)";
 	/* IPv6 has no broadcast: an all-ones interface ID is an address. */
-	if (ones && v->family == AF_INET)
+	if (ones && v->ip.family == AF_INET)
 		return "the broadcast address of its subnet";
 	return NULL;
 }
@@ -257,10 +250,10 @@ void host_free(struct host *host)
 
 bool range_overlaps(const struct vip *a, const struct vip *b)
 {
-	if (a->family != b->family)
+	if (a->ip.family != b->ip.family)
 		return false;
-	return a->prefix <= b->prefix ? prefix_contains(a->addr, a->prefix, b->addr)
-				      : prefix_contains(b->addr, b->prefix, a->addr);
+	return a->ip.prefix <= b->ip.prefix ? prefix_contains(a->ip.bytes, a->ip.prefix, b->ip.bytes)
+					    : prefix_contains(b->ip.bytes, b->ip.prefix, a->ip.bytes);
 }
 
 bool service_port_parse(const char *s, struct service_port *out)

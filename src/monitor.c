@@ -145,7 +145,7 @@ static size_t verify_findings(FILE *out, const struct plan *p, size_t max)
 		const struct vip_report *r = i < p->nvips ? &p->vips[i] : &p->ranges[i - p->nvips];
 		if (r->verdict == VERDICT_OK || shown++ >= max)
 			continue;
-		vip_format(r->vip, text, sizeof(text));
+		ipaddr_format_prefix(&r->vip->ip, text, sizeof(text));
 		fprintf(out, "%s%s: %s: %s%s%s\n", i < p->nvips ? "" : "range ", text, verdict_words[r->verdict], r->state,
 			r->detail ? ": " : "", r->detail ? r->detail : "");
 	}
@@ -298,16 +298,16 @@ void monitor_verify_prom(FILE *out, const struct plan *p, const char *profile)
 	prom_family(out, "lvsdr_vip_bound", "1 when the VIP is bound on the interface the profile puts it on (lo on a real server).");
 	for (size_t i = 0; i < p->nvips; i++) {
 		const struct vip_report *r = &p->vips[i];
-		addr_format(r->vip->family, r->vip->addr, addr, sizeof(addr));
-		snprintf(prefix, sizeof(prefix), "%u", r->vip->prefix);
+		ipaddr_format(&r->vip->ip, addr, sizeof(addr));
+		snprintf(prefix, sizeof(prefix), "%u", r->vip->ip.prefix);
 		prom_sample(out, "lvsdr_vip_bound", vip_bound_here(r), "profile", profile, "address", addr, "prefix", prefix,
 			    "interface", host_vip_ifname(p->want), NULL);
 	}
 	prom_family(out, "lvsdr_vip_in_sync", "1 when the VIP is as the profile wants it (bound, or absent on a backup).");
 	for (size_t i = 0; i < p->nvips; i++) {
 		const struct vip_report *r = &p->vips[i];
-		addr_format(r->vip->family, r->vip->addr, addr, sizeof(addr));
-		snprintf(prefix, sizeof(prefix), "%u", r->vip->prefix);
+		ipaddr_format(&r->vip->ip, addr, sizeof(addr));
+		snprintf(prefix, sizeof(prefix), "%u", r->vip->ip.prefix);
 		prom_sample(out, "lvsdr_vip_in_sync", r->verdict == VERDICT_OK, "profile", profile, "address", addr,
 			    "prefix", prefix, NULL);
 	}
@@ -316,8 +316,8 @@ void monitor_verify_prom(FILE *out, const struct plan *p, const char *profile)
 		prom_family(out, "lvsdr_range_bound", "1 when the range's local route is on lo.");
 	for (size_t i = 0; i < p->nranges; i++) {
 		const struct vip_report *r = &p->ranges[i];
-		addr_format(r->vip->family, r->vip->addr, addr, sizeof(addr));
-		snprintf(prefix, sizeof(prefix), "%u", r->vip->prefix);
+		ipaddr_format(&r->vip->ip, addr, sizeof(addr));
+		snprintf(prefix, sizeof(prefix), "%u", r->vip->ip.prefix);
 		prom_sample(out, "lvsdr_range_bound", vip_bound_here(r), "profile", profile, "address", addr, "prefix",
 			    prefix, "in_sync", r->verdict == VERDICT_OK ? "1" : "0", NULL);
 	}

@@ -23,7 +23,7 @@ static bool vip_listed(const struct vip *only, size_t nonly, const struct ipvs_s
 	if (!nonly)
 		return true;
 	for (size_t i = 0; i < nonly; i++)
-		if (only[i].family == svc->family && !memcmp(only[i].addr, svc->addr, 16))
+		if (only[i].ip.family == svc->family && !memcmp(only[i].ip.bytes, svc->addr, 16))
 			return true;
 	return false;
 }
@@ -32,7 +32,7 @@ static int realserver_order(const void *a, const void *b)
 {
 	const struct realserver *x = a, *y = b;
 
-	return addr_compare(x->family, x->addr, y->family, y->addr);
+	return ipaddr_compare(&x->ip, &y->ip);
 }
 
 /* Each real server once, sorted: n log n for a table of thousands. */
@@ -78,8 +78,8 @@ void pathcheck_services_collect(const struct host *h, const struct vip *only, si
 			memcpy(t->vip, svc->addr, 16);
 			memcpy(t->realserver, svc->dests[i].addr, 16);
 			t->port = sp;
-			out->realservers[out->nrealservers] = (struct realserver){ .family = svc->family };
-			memcpy(out->realservers[out->nrealservers++].addr, svc->dests[i].addr, 16);
+			out->realservers[out->nrealservers] = (struct realserver){ .ip.family = svc->family };
+			memcpy(out->realservers[out->nrealservers++].ip.bytes, svc->dests[i].addr, 16);
 		}
 	}
 	realservers_unique(out);

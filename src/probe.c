@@ -239,7 +239,7 @@ int probe_vip_holders(const struct host *want, const struct host *live, struct v
 	}
 	targets = xcalloc(want->nvips, sizeof(*targets));
 	for (size_t i = 0; i < want->nvips; i++)
-		probe_target_init(&targets[i], want->vips[i].family, want->vips[i].addr);
+		probe_target_init(&targets[i], want->vips[i].ip.family, want->vips[i].ip.bytes);
 	ret = probe_run(g, rx, &nic, targets, want->nvips, &timing, true, err, errlen);
 	if (ret >= 0)
 		ret = netlink_local_macs(&local, &nlocal, err, errlen);

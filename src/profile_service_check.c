@@ -162,16 +162,16 @@ static void vip_choices(int family, const struct vip *vips, size_t nvips, char *
 	char text[INET6_ADDRSTRLEN];
 
 	for (size_t i = 0; i < nvips; i++)
-		n += vips[i].family == family;
+		n += vips[i].ip.family == family;
 	if (!n) {
 		snprintf(buf, len, "the profile has no %s VIP", fam);
 		return;
 	}
 	used = (size_t)snprintf(buf, len, "the %s VIP%s %s ", fam, n == 1 ? "" : "s", n == 1 ? "is" : "are");
 	for (size_t i = 0; i < nvips && shown < 3 && used < len; i++) {
-		if (vips[i].family != family)
+		if (vips[i].ip.family != family)
 			continue;
-		addr_format(family, vips[i].addr, text, sizeof(text));
+		addr_format(family, vips[i].ip.bytes, text, sizeof(text));
 		shown++;
 		used += (size_t)snprintf(buf + used, len - used, "%s%s", shown == 1 ? "" : shown == n ? " and "
 												      : ", ",
@@ -183,9 +183,9 @@ static void vip_choices(int family, const struct vip *vips, size_t nvips, char *
 
 static const struct vip *vip_find(const struct vip *vips, size_t nvips, int family, const uint8_t *addr)
 {
-	struct vip key = { .family = family };
+	struct vip key = { .ip.family = family };
 
-	memcpy(key.addr, addr, 16);
+	memcpy(key.ip.bytes, addr, 16);
 	return nvips ? bsearch(&key, vips, nvips, sizeof(*vips), vip_compare) : NULL;
 }
 

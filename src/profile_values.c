@@ -75,20 +75,18 @@ static void address_error(struct parser *p, const char *value)
 void parse_address_key(struct parser *p, const char *value)
 {
 	struct vip vip = { .line = p->lineno };
-	unsigned prefix;
 	bool has_prefix;
 
-	if (!parse_address(value, &vip.family, vip.addr, &prefix, &has_prefix)) {
+	if (!ipaddr_parse(value, &vip.ip, &has_prefix)) {
 		address_error(p, value);
 		return;
 	}
-	if (!vip_address_sane(p, vip.family, vip.addr, value))
+	if (!vip_address_sane(p, vip.ip.family, vip.ip.bytes, value))
 		return;
-	if (has_prefix && prefix == 0) {
+	if (has_prefix && vip.ip.prefix == 0) {
 		diag_error(p->d, p->lineno, "[vip] address = %s: /0 would make every address local", value);
 		return;
 	}
-	vip.prefix = (uint8_t)prefix;
 	if (p->host->nvips == p->vip_cap) {
 		p->vip_cap = p->vip_cap ? p->vip_cap * 2 : 8;
 		p->host->vips = xreallocarray(p->host->vips, p->vip_cap, sizeof(*p->host->vips));
@@ -100,7 +98,6 @@ void parse_realserver(struct parser *p, const char *value)
 {
 	struct realserver rs = { .line = p->lineno };
 	const char *why, *hint;
-	unsigned prefix;
 	bool has_prefix;
 
 	if (strpbrk(value, ", \t")) {
@@ -109,7 +106,7 @@ void parse_realserver(struct parser *p, const char *value)
 			   value);
 		return;
 	}
-	if (!parse_address(value, &rs.family, rs.addr, &prefix, &has_prefix)) {
+	if (!ipaddr_parse(value, &rs.ip, &has_prefix)) {
 		diag_error(p->d, p->lineno, "[pathcheck] realserver = %s: not an IPv4 or IPv6 address such as 192.0.2.11",
 			   value);
 		return;
@@ -120,7 +117,7 @@ void parse_realserver(struct parser *p, const char *value)
 			   value);
 		return;
 	}
-	if ((why = address_unusable(rs.family, rs.addr, &hint))) {
+	if ((why = address_unusable(rs.ip.family, rs.ip.bytes, &hint))) {
 		diag_error(p->d, p->lineno, "[pathcheck] realserver = %s: %s, not a real server's address%s", value, why,
 			   hint);
 		return;

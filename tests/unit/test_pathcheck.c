@@ -512,7 +512,7 @@ static void test_profile_section(void)
 	ret = parse_profile(DIR_PROFILE "[pathcheck]\nrealserver = 192.0.2.11\nrealserver = 2001:db8::12\n"
 					"port = tcp/80\nport = udp/53\ntimeout = 500ms\nretries = 0\n",
 			    &h, &d);
-	CHECK(ret == 0 && h.pathcheck.nrealservers == 2 && h.pathcheck.realservers[1].family == AF_INET6 &&
+	CHECK(ret == 0 && h.pathcheck.nrealservers == 2 && h.pathcheck.realservers[1].ip.family == AF_INET6 &&
 		      h.pathcheck.realservers[0].line == 8 && h.pathcheck.nports == 2 &&
 		      h.pathcheck.ports[0].proto == IPPROTO_TCP && h.pathcheck.ports[1].port == 53 &&
 		      h.pathcheck.timeout_ms == 500 && h.pathcheck.retries == 0,

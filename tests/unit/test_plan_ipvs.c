@@ -50,7 +50,6 @@ static void add_service(struct host *h, struct ipvs_service s)
 /* A director holding 192.0.2.100 on eth0 (192.0.2.1/24), IPVS read. */
 static void hosts(struct host *want, struct host *live)
 {
-	unsigned prefix;
 	bool has;
 
 	memset(want, 0, sizeof(*want));
@@ -65,13 +64,11 @@ static void hosts(struct host *want, struct host *live)
 	live->ifindex = 2;
 	want->vips = xcalloc(1, sizeof(*want->vips));
 	want->nvips = 1;
-	parse_address("192.0.2.100", &want->vips[0].family, want->vips[0].addr, &prefix, &has);
-	want->vips[0].prefix = 32;
+	ipaddr_parse("192.0.2.100", &want->vips[0].ip, &has);
 	live->ipvs_read = true;
 	live->nic_nets = xcalloc(1, sizeof(*live->nic_nets));
 	live->nnic_nets = 1;
-	parse_address("192.0.2.1/24", &live->nic_nets[0].family, live->nic_nets[0].addr, &prefix, &has);
-	live->nic_nets[0].prefix = 24;
+	ipaddr_parse("192.0.2.1/24", &live->nic_nets[0].ip, &has);
 	live->nic_nets[0].ifindex = 2;
 }
 
