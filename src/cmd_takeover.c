@@ -120,8 +120,8 @@ static int conflict_check(struct garp_sender *g, int rx, const struct host *want
 	/* Only what this run will bind: a VIP held here already is ours, and
 	 * one left out of the takeover is not bound at all. */
 	for (size_t i = 0; i < want->nvips; i++)
-		if (!want->vips[i].excluded && !nic_holds(&nic, want->vips[i].ip.family, want->vips[i].ip.bytes))
-			probe_target_init(&targets[n++], want->vips[i].ip.family, want->vips[i].ip.bytes);
+		if (!want->vips[i].excluded && !nic_holds(&nic, &want->vips[i].ip))
+			probe_target_init(&targets[n++], &want->vips[i].ip);
 	ret = n ? probe_run(g, rx, &nic, targets, n, &timing, true, err, sizeof(err)) : 0;
 	if (ret < 0)
 		lvsdr_warnx("%s: conflict check: %s; nothing changed", profile, err);
@@ -129,7 +129,7 @@ static int conflict_check(struct garp_sender *g, int rx, const struct host *want
 		if (!targets[i].nresponders)
 			continue;
 		held++;
-		addr_format(targets[i].family, targets[i].addr, addr, sizeof(addr));
+		ipaddr_format(&targets[i].ip, addr, sizeof(addr));
 		fprintf(stderr, "%s: %s: %s: %s is held by", lvsdr_prog, profile, refuse ? "conflict" : "warning", addr);
 		for (size_t j = 0; j < targets[i].nresponders; j++)
 			fprintf(stderr, "%s %s", j ? "," : "", mac_format(targets[i].responders[j].mac, mac));

@@ -119,7 +119,7 @@ static int watch_targets(int argc, char **argv, struct watch_run *w, struct host
 		w->addrs = xcalloc((size_t)(argc - optind), sizeof(*w->addrs));
 		for (int i = optind; i < argc; i++) {
 			struct vip *v = &w->addrs[w->n].vip;
-			const char *why = audit_address_problem(argv[i], &v->ip.family, v->ip.bytes);
+			const char *why = audit_address_problem(argv[i], &v->ip);
 			if (why) {
 				fprintf(stderr, "%s watch: %s: %s\n", lvsdr_prog, argv[i], why);
 				return LVSDR_EXIT_ERROR;
@@ -141,7 +141,7 @@ static int watch_targets(int argc, char **argv, struct watch_run *w, struct host
 static bool holds_a_vip(const struct nic *nic, const struct watch_run *w)
 {
 	for (size_t i = 0; i < w->n; i++)
-		if (nic_holds(nic, w->addrs[i].vip.ip.family, w->addrs[i].vip.ip.bytes))
+		if (nic_holds(nic, &w->addrs[i].vip.ip))
 			return true;
 	return false;
 }
@@ -162,7 +162,7 @@ static void print_claim(const struct watch_run *w, const struct frame_in *in, co
 	char addr[INET6_ADDRSTRLEN], mac[MAC_TEXT_LEN], from[MAC_TEXT_LEN];
 
 	print_time(&in->when);
-	addr_format(in->claim.family, in->claim.addr, addr, sizeof(addr));
+	ipaddr_format(&in->claim.ip, addr, sizeof(addr));
 	printf(" %s %s %s%s", addr, mac_format(in->claim.mac, mac), kinds[in->claim.kind],
 	       in->outgoing ? " (sent by this host)" : "");
 	switch (v->event) {
@@ -234,8 +234,7 @@ static int watch_loop(struct watch_run *w, int fd, const sigset_t *waitmask)
 		}
 		if (!r)
 			continue;
-		struct watch_address key = { .vip = { .ip.family = in.claim.family } }, *a;
-		memcpy(key.vip.ip.bytes, in.claim.addr, 16);
+		struct watch_address key = { .vip = { .ip = in.claim.ip } }, *a;
 		if (!(a = bsearch(&key, w->addrs, w->n, sizeof(*w->addrs), vip_compare)))
 			continue;
 		struct watch_verdict v = watch_claim(a, &w->rules, in.claim.mac, monotonic_ns() / 1000000);

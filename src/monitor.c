@@ -348,7 +348,7 @@ static void probe_describe(FILE *out, const struct probe_target *t)
 {
 	char addr[INET6_ADDRSTRLEN], mac[MAC_TEXT_LEN];
 
-	addr_format(t->family, t->addr, addr, sizeof(addr));
+	ipaddr_format(&t->ip, addr, sizeof(addr));
 	fprintf(out, "%s %s", addr, probe_verdict_words[t->verdict]);
 	for (size_t j = 0; j < t->nresponders; j++)
 		fprintf(out, "%s%s%s", j ? ", " : " (", mac_format(t->responders[j].mac, mac),
@@ -392,7 +392,7 @@ enum nagios_status monitor_probe_nagios(FILE *out, const struct probe_report *r)
 		nagios_perf(out, label, (long long)counts[v], "", v == PROBE_OK ? "" : "0", "0", "");
 	}
 	for (size_t i = 0; i < r->n && i < MONITOR_NAGIOS_MAX_LINES; i++) {
-		addr_format(r->targets[i].family, r->targets[i].addr, addr, sizeof(addr));
+		ipaddr_format(&r->targets[i].ip, addr, sizeof(addr));
 		snprintf(label, sizeof(label), "responders %s", addr);
 		nagios_perf(out, label, (long long)r->targets[i].nresponders, "", "1:1", "0", "");
 	}
@@ -429,20 +429,20 @@ void monitor_probe_prom(FILE *out, const struct probe_report *r)
 		return;
 	prom_family(out, "lvsdr_probe_ok", "1 when exactly the expected owner (or exactly one MAC, if none is expected) answered for the VIP.");
 	for (size_t i = 0; i < r->n; i++) {
-		addr_format(r->targets[i].family, r->targets[i].addr, addr, sizeof(addr));
+		ipaddr_format(&r->targets[i].ip, addr, sizeof(addr));
 		prom_sample(out, "lvsdr_probe_ok", r->targets[i].verdict == PROBE_OK, "probe", probe, "interface", ifname,
 			    "address", addr, NULL);
 	}
 	prom_family(out, "lvsdr_probe_responders", "Distinct MACs that answered for the VIP.");
 	for (size_t i = 0; i < r->n; i++) {
-		addr_format(r->targets[i].family, r->targets[i].addr, addr, sizeof(addr));
+		ipaddr_format(&r->targets[i].ip, addr, sizeof(addr));
 		prom_sample(out, "lvsdr_probe_responders", (long long)r->targets[i].nresponders, "probe", probe,
 			    "interface", ifname, "address", addr, NULL);
 	}
 	prom_family(out, "lvsdr_probe_responder", "One sample per MAC that answered for the VIP; expected tells whether it is the owner.");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct probe_target *t = &r->targets[i];
-		addr_format(t->family, t->addr, addr, sizeof(addr));
+		ipaddr_format(&t->ip, addr, sizeof(addr));
 		for (size_t j = 0; j < t->nresponders; j++)
 			prom_sample(out, "lvsdr_probe_responder", 1, "probe", probe, "interface", ifname, "address", addr,
 				    "mac", mac_format(t->responders[j].mac, mac), "expected",

@@ -68,10 +68,10 @@ static const struct nic_addr *source_pick(const struct nic *nic, const struct pa
 
 	for (size_t i = 0; i < nic->naddrs; i++) {
 		const struct nic_addr *a = &nic->addrs[i];
-		if (a->family != rs->ip.family || a->labelled || is_vip(job, a->family, a->addr) ||
-		    (a->family == AF_INET6 && a->addr[0] == 0xfe && (a->addr[1] & 0xc0) == 0x80))
+		if (a->ip.family != rs->ip.family || a->labelled || is_vip(job, a->ip.family, a->ip.bytes) ||
+		    (a->ip.family == AF_INET6 && a->ip.bytes[0] == 0xfe && (a->ip.bytes[1] & 0xc0) == 0x80))
 			continue;
-		if (prefix_contains(a->addr, a->prefix, rs->ip.bytes))
+		if (prefix_contains(a->ip.bytes, a->ip.prefix, rs->ip.bytes))
 			return a;
 		if (!first)
 			first = a;
@@ -161,12 +161,11 @@ static int sources_pick(const struct pathcheck_job *job, const struct nic *nic, 
 				 job->ifname, rs->ip.family == AF_INET6 ? "IPv6" : "IPv4");
 			return -1;
 		}
-		q[s].family = rs->ip.family;
-		memcpy(q[s].addr, rs->ip.bytes, 16);
-		memcpy(q[s].source, src->addr, 16);
+		q[s].ip = rs->ip;
+		memcpy(q[s].source, src->ip.bytes, 16);
 		for (size_t i = 0; i < n; i++)
 			if (res[i].family == rs->ip.family && !memcmp(res[i].realserver, rs->ip.bytes, 16))
-				memcpy(res[i].source, src->addr, 16);
+				memcpy(res[i].source, src->ip.bytes, 16);
 	}
 	return 0;
 }
@@ -221,7 +220,7 @@ static void macs_judge(struct pathcheck_machine *m)
 		for (size_t s = 0; s < job->nrealservers; s++) {
 			const struct neighbour_query *q = &m->q[s];
 			char text[INET6_ADDRSTRLEN];
-			if (q->family != res[i].family || memcmp(q->addr, res[i].realserver, 16))
+			if (q->ip.family != res[i].family || memcmp(q->ip.bytes, res[i].realserver, 16))
 				continue;
 			res[i].have_mac = q->found;
 			memcpy(res[i].mac, q->mac, 6);
@@ -329,8 +328,8 @@ static int machine_open(struct pathcheck_machine *m, char *err, size_t errlen)
 	/* Only frames to our sources reach the probe socket. */
 	dests = xcalloc(m->n ? m->n : 1, sizeof(*dests));
 	for (size_t i = 0; i < m->n; i++) {
-		dests[i].family = m->res[i].family;
-		memcpy(dests[i].addr, m->res[i].source, 16);
+		dests[i].ip.family = m->res[i].family;
+		memcpy(dests[i].ip.bytes, m->res[i].source, 16);
 	}
 	opt.nfilter = packet_filter_destinations(dests, m->n, filter, sizeof(filter) / sizeof(filter[0]));
 	opt.filter = opt.nfilter ? filter : NULL;

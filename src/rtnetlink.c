@@ -323,9 +323,7 @@ static void nic_add(struct nic *nic, size_t *cap, const struct live_addr *a)
 		nic->addrs = xreallocarray(nic->addrs, *cap, sizeof(*nic->addrs));
 	}
 	n = &nic->addrs[nic->naddrs++];
-	n->family = a->ip.family;
-	memcpy(n->addr, a->ip.bytes, sizeof(n->addr));
-	n->prefix = a->ip.prefix;
+	n->ip = a->ip;
 	/* An IPv4 address under a label ("eth0:lvsdr") has a label that is
 	 * more than the interface's name; IPv6 addresses have none. */
 	n->labelled = a->ip.family == AF_INET && a->label[0] && strcmp(a->label, nic->name);
