@@ -27,7 +27,7 @@ void session_mark_drained(struct session *s)
 	for (size_t i = 0; i < s->want.nservices; i++)
 		for (size_t j = 0; j < s->want.services[i].ndests; j++) {
 			struct ipvs_dest *d = &s->want.services[i].dests[j];
-			d->drained = drained_has(&s->drained, d->family, d->addr);
+			d->drained = drained_has(&s->drained, &d->ip);
 		}
 }
 

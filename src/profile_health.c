@@ -119,11 +119,11 @@ static void sorry_check(struct diag *d, const struct host *h)
 	ipaddr_format(&hp->sorry, text, sizeof(text));
 	for (size_t i = 0; i < h->nservices; i++) {
 		const struct ipvs_service *svc = &h->services[i];
-		if ((svc->proto != IPPROTO_TCP && svc->proto != IPPROTO_UDP) || svc->family != hp->sorry.family)
+		if ((svc->proto != IPPROTO_TCP && svc->proto != IPPROTO_UDP) || svc->ip.family != hp->sorry.family)
 			continue;
 		family_services++;
 		for (size_t j = 0; j < svc->ndests; j++)
-			if (!memcmp(svc->dests[j].addr, hp->sorry.bytes, 16)) {
+			if (!memcmp(svc->dests[j].ip.bytes, hp->sorry.bytes, 16)) {
 				diag_error(d, hp->sorry_line, "[health] sorry = %s: is a real server of service %s (line %u); "
 							      "the sorry server stands in when every real server is out",
 					   text, svc->name,

@@ -146,9 +146,8 @@ static void services_check(const struct host *h)
 {
 	for (size_t i = 0; i < h->nservices; i++) {
 		const struct ipvs_service *s = &h->services[i];
-		struct vip key = { .ip.family = s->family };
+		struct vip key = { .ip = s->ip };
 		const struct vip *vip;
-		memcpy(key.ip.bytes, s->addr, 16);
 		vip = h->nvips ? bsearch(&key, h->vips_sorted ? h->vips_sorted : h->vips, h->nvips, sizeof(key),
 					 vip_compare)
 			       : NULL;
@@ -158,7 +157,7 @@ static void services_check(const struct host *h)
 		for (size_t k = 0; k < s->ndests; k++) {
 			const struct ipvs_dest *dst = &s->dests[k];
 			promise(!k || ipvs_dest_compare(&s->dests[k - 1], dst) < 0, "real servers sorted, each once");
-			promise(dst->family == s->family && dst->port == s->port, "real servers of the family and port");
+			promise(dst->ip.family == s->ip.family && dst->port == s->port, "real servers of the family and port");
 			promise(dst->method == METHOD_DR || dst->method == METHOD_TUNNEL, "real servers by DR or tunnel");
 		}
 	}
