@@ -304,7 +304,7 @@ size_t range_samples(const struct vip *r, struct vip out[3]);
 struct vip *host_checked_addresses(const struct host *h, size_t *n);
 /* Why addr can serve no cluster, as the range it is in ("multicast
  * (224.0.0.0/4)"), or NULL; *hint gets advice to append, or "". */
-const char *address_unusable(int family, const uint8_t *addr, const char **hint);
+const char *address_unusable(const struct ip_addr *ip, const char **hint);
 /* Why a director cannot hold v on its NIC: it is its subnet's network or
  * broadcast address (IPv6: the subnet-router anycast), which the kernel
  * treats as the subnet's, not a host's; NULL when it can. */

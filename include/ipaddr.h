@@ -37,9 +37,6 @@ int ipaddr_format_prefix(const struct ip_addr *a, char *buf, size_t len);
 int ipaddr_compare(const struct ip_addr *a, const struct ip_addr *b);
 bool ipaddr_equal(const struct ip_addr *a, const struct ip_addr *b);
 
-/* ipaddr_parse() into separate fields, for the callers not converted yet. */
-bool parse_address(const char *s, int *family, uint8_t addr[16], unsigned *prefix, bool *has_prefix);
-
 /* The same over a family and raw bytes, for addresses read out of packet
  * headers that no struct holds. */
 int addr_format(int family, const uint8_t *addr, char *buf, size_t len);

@@ -27,11 +27,10 @@ struct import {
 	unsigned line;
 };
 
-static bool parse_endpoint(const char *s, int *family, uint8_t addr[16], uint16_t *port)
+static bool parse_endpoint(const char *s, struct ip_addr *addr, uint16_t *port)
 {
 	char buf[80];
 	const char *colon;
-	unsigned prefix;
 	bool has_prefix;
 	int p;
 
@@ -49,7 +48,7 @@ static bool parse_endpoint(const char *s, int *family, uint8_t addr[16], uint16_
 		memcpy(buf, s, (size_t)(colon - s));
 		buf[colon - s] = '\0';
 	}
-	if (!parse_address(buf, family, addr, &prefix, &has_prefix) || has_prefix || !parse_int(colon + 1, &p) ||
+	if (!ipaddr_parse(buf, addr, &has_prefix) || has_prefix || !parse_int(colon + 1, &p) ||
 	    p < 0 || p > 65535)
 		return false;
 	*port = (uint16_t)p;
@@ -81,7 +80,7 @@ static bool parse_key(char **w, size_t n, size_t *i, struct ipvs_service *key)
 		     : !strcmp(opt, "-u") || !strcmp(opt, "--udp-service") ? IPPROTO_UDP
 		     : !strcmp(opt, "--sctp-service")			   ? IPPROTO_SCTP
 									   : 0;
-	return key->proto && parse_endpoint(arg, &key->ip.family, key->ip.bytes, &key->port);
+	return key->proto && parse_endpoint(arg, &key->ip, &key->port);
 }
 
 static bool parse_service_options(char **w, size_t n, size_t i, struct ipvs_service *s)
@@ -103,15 +102,13 @@ static bool parse_service_options(char **w, size_t n, size_t i, struct ipvs_serv
 			s->flags |= LVSDR_SVC_PERSISTENT;
 			s->timeout = 300;
 		} else if (!strcmp(w[i], "-M") && arg) {
-			int family;
-			uint8_t mask[16];
-			unsigned prefix;
+			struct ip_addr mask;
 			bool has_prefix;
 			if (parse_int(arg, &v) && v > 0 && v <= 128)
 				s->persist_prefix = (uint8_t)v;
-			else if (parse_address(arg, &family, mask, &prefix, &has_prefix) && family == AF_INET) {
+			else if (ipaddr_parse(arg, &mask, &has_prefix) && mask.family == AF_INET) {
 				unsigned bits = 0;
-				for (int b = 0; b < 32 && (mask[b / 8] & (0x80 >> (b % 8))); b++)
+				for (int b = 0; b < 32 && (mask.bytes[b / 8] & (0x80 >> (b % 8))); b++)
 					bits++;
 				s->persist_prefix = (uint8_t)bits;
 			} else
@@ -140,7 +137,7 @@ static bool parse_dest_options(char **w, size_t n, size_t i, struct ipvs_dest *d
 	d->method = METHOD_NAT; /* ipvsadm's default */
 	for (; i < n; i++) {
 		const char *arg = i + 1 < n ? w[i + 1] : NULL;
-		if (!strcmp(w[i], "-r") && arg && parse_endpoint(arg, &d->ip.family, d->ip.bytes, &d->port))
+		if (!strcmp(w[i], "-r") && arg && parse_endpoint(arg, &d->ip, &d->port))
 			i++;
 		else if (!strcmp(w[i], "-g"))
 			d->method = METHOD_DR;

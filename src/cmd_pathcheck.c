@@ -78,19 +78,18 @@ static int usage_error(const char *fmt, ...)
 
 /* An address as --vip or --realserver takes it: strict, no prefix, one a
  * cluster can use. */
-static bool address_arg(const char *opt, const char *value, int *family, uint8_t addr[16])
+static bool address_arg(const char *opt, const char *value, struct ip_addr *addr)
 {
 	const char *why, *hint;
-	unsigned prefix;
 	bool has_prefix;
 
-	if (!parse_address(value, family, addr, &prefix, &has_prefix) || has_prefix) {
+	if (!ipaddr_parse(value, addr, &has_prefix) || has_prefix) {
 		fprintf(stderr, "%s pathcheck: %s %s: not an IPv4 or IPv6 address without a prefix, such as "
 				"192.0.2.11\n",
 			lvsdr_prog, opt, value);
 		return false;
 	}
-	if ((why = address_unusable(*family, addr, &hint))) {
+	if ((why = address_unusable(addr, &hint))) {
 		fprintf(stderr, "%s pathcheck: %s %s: %s, not usable here%s\n", lvsdr_prog, opt, value, why, hint);
 		return false;
 	}
@@ -128,16 +127,15 @@ static int args_parse(int argc, char **argv, struct pathcheck_args *a)
 			break;
 		case 'V': {
 			struct vip v = { 0 };
-			if (!address_arg("--vip", optarg, &v.ip.family, v.ip.bytes))
+			if (!address_arg("--vip", optarg, &v.ip)) /* with its host prefix */
 				return LVSDR_EXIT_ERROR;
-			v.ip.prefix = (uint8_t)host_prefix(v.ip.family);
 			a->vips = xreallocarray(a->vips, a->nvips + 1, sizeof(*a->vips));
 			a->vips[a->nvips++] = v;
 			break;
 		}
 		case 'r': {
 			struct realserver rs = { 0 };
-			if (!address_arg("--realserver", optarg, &rs.ip.family, rs.ip.bytes))
+			if (!address_arg("--realserver", optarg, &rs.ip))
 				return LVSDR_EXIT_ERROR;
 			a->realservers = xreallocarray(a->realservers, a->nrealservers + 1, sizeof(*a->realservers));
 			a->realservers[a->nrealservers++] = rs;

@@ -140,13 +140,14 @@ struct vip *host_checked_addresses(const struct host *h, size_t *n)
 	return out;
 }
 
-const char *address_unusable(int family, const uint8_t *a, const char **hint)
+const char *address_unusable(const struct ip_addr *ip, const char **hint)
 {
+	const uint8_t *a = ip->bytes;
 	static const uint8_t zero[16], v4mapped[12] = { [10] = 0xff, [11] = 0xff };
 
 	*hint = "";
 	/* Each names the range, so the operator sees why a neighbour fails too. */
-	if (family == AF_INET) {
+	if (ip->family == AF_INET) {
 		if (a[0] == 0)
 			return "\"this network\" (0.0.0.0/8)";
 		if (a[0] == 127)

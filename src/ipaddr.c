@@ -193,15 +193,3 @@ bool prefix_contains(const uint8_t *net, unsigned prefix, const uint8_t *addr)
 		return false;
 	return !rest || !((net[whole] ^ addr[whole]) & (0xff << (8 - rest)));
 }
-
-bool parse_address(const char *s, int *family, uint8_t addr[16], unsigned *prefix, bool *has_prefix)
-{
-	struct ip_addr a;
-
-	if (!ipaddr_parse(s, &a, has_prefix))
-		return false;
-	*family = a.family;
-	memcpy(addr, a.bytes, 16);
-	*prefix = a.prefix;
-	return true;
-}

@@ -63,7 +63,7 @@ static void sorry_parse(struct diag *d, unsigned line, const char *value, struct
 			   value);
 		return;
 	}
-	if ((why = address_unusable(hp->sorry.family, hp->sorry.bytes, &hint))) {
+	if ((why = address_unusable(&hp->sorry, &hint))) {
 		diag_error(d, line, "[health] sorry = %s: %s, not a server's address%s", value, why, hint);
 		return;
 	}

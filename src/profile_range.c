@@ -63,7 +63,7 @@ void range_parse(struct diag *d, unsigned line, const char *value, struct host *
 		if (!range_overlaps(&r, &block))
 			continue;
 		/* Name the block by its first address: that one is always in it. */
-		const char *why = address_unusable(block.ip.family, block.ip.bytes, &hint);
+		const char *why = address_unusable(&block.ip, &hint);
 		diag_error(d, line, "[vip] range = %s: covers %s, which no host can hold for clients", value,
 			   why ? why : "a reserved block");
 		return;

@@ -136,7 +136,7 @@ bool realserver_parse(struct diag *d, unsigned line, const char *service, const 
 	out->method = METHOD_DR;
 	out->line = line;
 	why = endpoint_parse(word, out);
-	if (!why && (why = address_unusable(out->ip.family, out->ip.bytes, &hint))) {
+	if (!why && (why = address_unusable(&out->ip, &hint))) {
 		snprintf(why_buf, sizeof(why_buf), "%s, not a real server's address%s", why, hint);
 		why = why_buf;
 	}

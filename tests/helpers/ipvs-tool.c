@@ -37,12 +37,11 @@ struct queue {
 	size_t n, cap;
 };
 
-static void parse_addr(const char *s, int *family, uint8_t addr[16])
+static void parse_addr(const char *s, struct ip_addr *addr)
 {
-	unsigned prefix;
 	bool has;
 
-	if (!parse_address(s, family, addr, &prefix, &has) || has)
+	if (!ipaddr_parse(s, addr, &has) || has)
 		die("'%s' is not an address", s);
 }
 
@@ -60,7 +59,7 @@ static void parse_service(char **w, size_t nw, size_t *i, struct ipvs_service *s
 	} else if (*i + 2 < nw && (!strcmp(p, "tcp") || !strcmp(p, "udp") || !strcmp(p, "sctp"))) {
 		s->proto = !strcmp(p, "tcp") ? IPPROTO_TCP : !strcmp(p, "udp") ? IPPROTO_UDP
 									       : IPPROTO_SCTP;
-		parse_addr(w[*i + 1], &s->ip.family, s->ip.bytes);
+		parse_addr(w[*i + 1], &s->ip);
 		s->port = (uint16_t)parse_number(w[*i + 2], 0, 65535, "a port");
 	} else {
 		die("expected tcp|udp|sctp ADDR PORT or fwmark MARK inet|inet6 at '%s'", p);
@@ -134,7 +133,7 @@ static bool queue_change(struct queue *q, char **w, size_t nw)
 	if (c->op >= IPVS_DEST_ADD) {
 		if (i + 2 >= nw || strcmp(w[i], "dest"))
 			die("%s needs dest ADDR PORT after the service", w[0]);
-		parse_addr(w[i + 1], &c->dest.ip.family, c->dest.ip.bytes);
+		parse_addr(w[i + 1], &c->dest.ip);
 		c->dest.port = (uint16_t)parse_number(w[i + 2], 0, 65535, "a port");
 		c->dest.weight = 1;
 		c->dest.method = METHOD_DR;
