@@ -66,6 +66,6 @@ int command_line_simple(int argc, char **argv, const char *usage, bool *quiet);
  * without a prefix. */
 const char *audit_interface_problem(const char *value);
 const char *audit_mac_problem(const char *value, uint8_t mac[MAC_LEN]);
-const char *audit_address_problem(const char *value, int *family, uint8_t addr[16]);
+const char *audit_address_problem(const char *value, struct ip_addr *out);
 
 #endif

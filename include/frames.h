@@ -22,8 +22,7 @@ enum claim_kind { CLAIM_ARP_REQUEST,
  * neighbour advertisement with it as target. */
 struct claim {
 	enum claim_kind kind;
-	int family;	      /* AF_INET or AF_INET6 */
-	uint8_t addr[16];     /* the address claimed; IPv4 in the first 4 bytes */
+	struct ip_addr ip;    /* the address claimed; prefix unused */
 	uint8_t mac[MAC_LEN]; /* where it is said to be: ARP sha, NA target option or frame source */
 	uint8_t eth_src[MAC_LEN];
 	bool gratuitous; /* ARP: target address = sender address; NA: not solicited */

@@ -34,9 +34,8 @@ bool quorum_record(bool *lost, uint64_t live, unsigned quorum, unsigned hysteres
 struct health_target {
 	size_t svc, dest;
 	char service[LVSDR_SERVICE_NAME_MAX];
-	int family;
-	uint8_t addr[16];
-	uint32_t weight; /* the profile's */
+	struct ip_addr ip; /* the real server's */
+	uint32_t weight;   /* the profile's */
 	struct health_state st;
 	bool pending;  /* changed; the table has yet to take it */
 	char why[400]; /* the last check's verdict and detail */

@@ -10,6 +10,7 @@
 #include <net/if.h>
 #include <sys/stat.h>
 
+#include "ipaddr.h"
 #include "ipvs.h"
 
 enum role { ROLE_NONE,
@@ -43,9 +44,7 @@ struct knob_values {
 };
 
 struct vip {
-	int family; /* AF_INET or AF_INET6 */
-	uint8_t addr[16];
-	uint8_t prefix;
+	struct ip_addr ip;
 	unsigned line; /* profile line */
 	/* takeover: blocked, so this run leaves it alone (no step touches it)
 	 * while the other VIPs go ahead; verify and apply never set it. */
@@ -56,9 +55,7 @@ struct vip {
 
 /* An address as the kernel holds it. */
 struct live_addr {
-	int family;
-	uint8_t addr[16];
-	uint8_t prefix;
+	struct ip_addr ip;
 	int ifindex;
 	char ifname[IF_NAMESIZE];
 	char label[IF_NAMESIZE];
@@ -101,9 +98,8 @@ struct garp_policy {
 /* [pathcheck]: the real servers and service ports lvsdr pathcheck probes
  * through each VIP (lvsdr(8)). */
 struct realserver {
-	int family; /* AF_INET or AF_INET6 */
-	uint8_t addr[16];
-	unsigned line; /* profile line, 0 = command line */
+	struct ip_addr ip; /* a host address: prefix unused */
+	unsigned line;	   /* profile line, 0 = command line */
 };
 
 struct service_port {
@@ -147,8 +143,7 @@ struct health_policy {
 	unsigned line; /* of the [health] header */
 	/* sorry: put in a service of its family whose real servers are all
 	 * held out; sorry_line 0 when none. */
-	int sorry_family;
-	uint8_t sorry[16];
+	struct ip_addr sorry; /* a host address: prefix unused */
 	unsigned sorry_line;
 	/* quorum: the VIPs are released while a checked service's live real
 	 * servers weigh less than quorum - hysteresis, taken back at quorum +
@@ -296,12 +291,7 @@ int knob_effective(enum arp_knob knob, int all, int dev);
 enum scope knob_effective_source(enum arp_knob knob, int all, int dev);
 
 /* Address helpers shared by profile, state and plan. */
-int vip_format(const struct vip *vip, char *buf, size_t len); /* "192.0.2.10/32" */
-int addr_format(int family, const uint8_t *addr, char *buf, size_t len);
 int vip_compare(const void *a, const void *b); /* family, addr */
-/* The order of vip_compare: by family, then by the 16 address bytes. */
-int addr_compare(int family_a, const uint8_t a[16], int family_b, const uint8_t b[16]);
-unsigned host_prefix(int family);
 /* Two prefixes (VIP ranges) share an address. */
 bool range_overlaps(const struct vip *a, const struct vip *b);
 /* The addresses of range r that probe and watch check, as host VIPs: its
@@ -314,7 +304,7 @@ size_t range_samples(const struct vip *r, struct vip out[3]);
 struct vip *host_checked_addresses(const struct host *h, size_t *n);
 /* Why addr can serve no cluster, as the range it is in ("multicast
  * (224.0.0.0/4)"), or NULL; *hint gets advice to append, or "". */
-const char *address_unusable(int family, const uint8_t *addr, const char **hint);
+const char *address_unusable(const struct ip_addr *ip, const char **hint);
 /* Why a director cannot hold v on its NIC: it is its subnet's network or
  * broadcast address (IPv6: the subnet-router anycast), which the kernel
  * treats as the subnet's, not a host's; NULL when it can. */

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ipaddr.h"
+
 #define LVSDR_SCHED_MAX 16	  /* IP_VS_SCHEDNAME_MAXLEN, with its NUL */
 #define LVSDR_SERVICE_NAME_MAX 32 /* [service NAME], with its NUL */
 
@@ -39,9 +41,8 @@ struct ipvs_stats {
 
 /* A real server of one service (an IPVS destination). */
 struct ipvs_dest {
-	int family; /* AF_INET or AF_INET6 */
-	uint8_t addr[16];
-	uint16_t port; /* host order; DR and tunnel: the service's port, 0 for a fwmark service */
+	struct ip_addr ip; /* a host address: prefix unused */
+	uint16_t port;	   /* host order; DR and tunnel: the service's port, 0 for a fwmark service */
 	uint32_t weight;
 	enum ipvs_method method;
 	uint32_t uthreshold; /* upper connection threshold, 0 = none */
@@ -64,9 +65,8 @@ enum ipvs_hold { IPVS_HOLD_NONE,
 /* A virtual service: VIP, protocol and port, or a firewall mark. */
 struct ipvs_service {
 	char name[LVSDR_SERVICE_NAME_MAX]; /* profile: [service NAME]; live: "" */
-	int family;			   /* AF_INET or AF_INET6 */
+	struct ip_addr ip;		   /* the VIP, its family; zero bytes for a fwmark service; prefix unused */
 	uint8_t proto;			   /* IPPROTO_TCP, _UDP or _SCTP; 0 for a fwmark service */
-	uint8_t addr[16];		   /* the VIP; zero for a fwmark service */
 	uint16_t port;			   /* host order; 0 for a fwmark service */
 	uint32_t fwmark;		   /* nonzero: a firewall-mark service */
 	char scheduler[LVSDR_SCHED_MAX];

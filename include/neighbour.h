@@ -12,8 +12,7 @@
 #include "nic.h"
 
 struct neighbour_query {
-	int family;	    /* AF_INET or AF_INET6 */
-	uint8_t addr[16];   /* whose MAC */
+	struct ip_addr ip;  /* whose MAC; prefix unused */
 	uint8_t source[16]; /* our address to ask from: the owner may
 				    answer only a sender in its subnet */
 	bool found;

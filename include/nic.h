@@ -14,6 +14,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "ipaddr.h"
+
 #define MAC_LEN 6
 #define MAC_TEXT_LEN 18 /* "02:00:00:00:00:01" and NUL */
 
@@ -24,9 +26,7 @@ const char *mac_format(const uint8_t mac[MAC_LEN], char buf[MAC_TEXT_LEN]);
 bool mac_usable(const uint8_t mac[MAC_LEN]); /* not zero, broadcast or multicast */
 
 struct nic_addr {
-	int family;	  /* AF_INET or AF_INET6 */
-	uint8_t addr[16]; /* IPv4 in the first 4 bytes */
-	unsigned prefix;
+	struct ip_addr ip;
 	bool labelled; /* IPv4 under a label of the interface ("eth0:lvsdr") */
 };
 
@@ -43,7 +43,7 @@ struct nic {
 };
 
 /* Filled by nic_lookup() (rtnetlink.h). */
-bool nic_holds(const struct nic *nic, int family, const uint8_t addr[16]);
+bool nic_holds(const struct nic *nic, const struct ip_addr *a);
 void nic_free(struct nic *nic);
 
 struct packet_socket_options {
@@ -65,8 +65,7 @@ int packet_socket_open(int ifindex, const char *ifname, const struct packet_sock
 #define PACKET_FILTER_MAX 128
 
 struct packet_dest {
-	int family; /* AF_INET or AF_INET6 */
-	uint8_t addr[16];
+	struct ip_addr ip; /* a host address: prefix unused */
 };
 
 /* A filter that keeps IPv4 frames to one of the IPv4 addresses and IPv6

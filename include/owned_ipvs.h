@@ -55,8 +55,8 @@ struct drained_set {
 	char path[PATH_MAX];
 };
 int drained_load(struct drained_set *d, char *err, size_t errlen);
-bool drained_has(const struct drained_set *d, int family, const uint8_t addr[16]);
-void drained_set_one(struct drained_set *d, int family, const uint8_t addr[16], bool drained);
+bool drained_has(const struct drained_set *d, const struct ip_addr *a);
+void drained_set_one(struct drained_set *d, const struct ip_addr *a, bool drained);
 int drained_save(struct drained_set *d, char *err, size_t errlen);
 void drained_free(struct drained_set *d);
 

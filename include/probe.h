@@ -44,8 +44,7 @@ struct responder {
 };
 
 struct probe_target {
-	int family;
-	uint8_t addr[16];
+	struct ip_addr ip; /* a host address: prefix unused */
 	enum expected_from expected_from;
 	uint8_t expected[MAC_LEN];
 	struct responder *responders;
@@ -53,7 +52,7 @@ struct probe_target {
 	enum probe_verdict verdict;
 };
 
-void probe_target_init(struct probe_target *t, int family, const uint8_t addr[16]);
+void probe_target_init(struct probe_target *t, const struct ip_addr *a);
 void probe_add_responder(struct probe_target *t, const uint8_t mac[MAC_LEN], bool this_host);
 bool probe_is_expected(const struct probe_target *t, const uint8_t mac[MAC_LEN]);
 enum probe_verdict probe_judge(const struct probe_target *t);

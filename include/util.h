@@ -34,13 +34,6 @@ bool parse_uint(const char *s, uint64_t max, uint64_t *out);
 bool parse_seconds(const char *s, unsigned max, unsigned *out);
 /* "250ms", "2s", "0": false on anything else; *out in milliseconds. */
 bool parse_duration_ms(const char *s, unsigned *out);
-/* Strict dotted-quad IPv4 or RFC 4291 IPv6 text with an optional /prefix.
- * has_prefix tells whether "/N" was given. */
-bool parse_address(const char *s, int *family, uint8_t addr[16], unsigned *prefix, bool *has_prefix);
-/* Bytes of an address of family: 16 for AF_INET6, else 4. */
-size_t addr_len(int family);
-/* addr lies in net/prefix: the first prefix bits are the same. */
-bool prefix_contains(const uint8_t *net, unsigned prefix, const uint8_t *addr);
 /* Linux interface name rules (dev_valid_name()). */
 bool interface_name_valid(const char *name);
 /* Edit distance, capped: used for "did you mean". */

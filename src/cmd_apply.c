@@ -43,9 +43,7 @@ static size_t new_vips(const struct session *s, struct vip **out)
 		const struct step *st = &s->plan.steps[i];
 		if (st->kind != STEP_ADDR_ADD)
 			continue;
-		(*out)[n].family = st->addr.family;
-		memcpy((*out)[n].addr, st->addr.addr, 16);
-		(*out)[n++].prefix = st->addr.prefix;
+		(*out)[n++].ip = st->addr.ip;
 	}
 	return n;
 }

@@ -34,14 +34,14 @@ static const char undrain_usage[] =
 
 /* Keep only the plan's steps that change rs's weight: a drain touches
  * nothing else, whatever other drift the host has. */
-static void plan_keep_realserver(struct plan *p, int family, const uint8_t addr[16])
+static void plan_keep_realserver(struct plan *p, const struct ip_addr *rs)
 {
 	size_t kept = 0;
 
 	for (size_t i = 0; i < p->nsteps; i++) {
 		const struct step *st = &p->steps[i];
 		const struct ipvs_change *c = st->kind == STEP_IPVS ? &p->ipvs[st->ipvs].change : NULL;
-		if (c && c->op == IPVS_DEST_EDIT && c->dest.family == family && !memcmp(c->dest.addr, addr, 16))
+		if (c && c->op == IPVS_DEST_EDIT && ipaddr_equal(&c->dest.ip, rs))
 			p->steps[kept++] = *st;
 	}
 	p->nsteps = kept;
@@ -49,8 +49,7 @@ static void plan_keep_realserver(struct plan *p, int family, const uint8_t addr[
 
 /* Active connections of rs over the services lvsdr owns; *services gets
  * how many of them have it. */
-static unsigned long active_connections(const struct host *live, int family, const uint8_t addr[16],
-					unsigned *services)
+static unsigned long active_connections(const struct host *live, const struct ip_addr *rs, unsigned *services)
 {
 	unsigned long active = 0;
 
@@ -58,7 +57,7 @@ static unsigned long active_connections(const struct host *live, int family, con
 	for (size_t i = 0; i < live->nservices; i++)
 		for (size_t j = 0; j < live->services[i].ndests; j++) {
 			const struct ipvs_dest *d = &live->services[i].dests[j];
-			if (live->services[i].owned && d->family == family && !memcmp(d->addr, addr, 16)) {
+			if (live->services[i].owned && ipaddr_equal(&d->ip, rs)) {
 				active += d->active;
 				(*services)++;
 			}
@@ -66,19 +65,18 @@ static unsigned long active_connections(const struct host *live, int family, con
 	return active;
 }
 
-static bool profile_has_realserver(const struct host *want, int family, const uint8_t addr[16])
+static bool profile_has_realserver(const struct host *want, const struct ip_addr *rs)
 {
 	for (size_t i = 0; i < want->nservices; i++)
 		for (size_t j = 0; j < want->services[i].ndests; j++)
-			if (want->services[i].dests[j].family == family &&
-			    !memcmp(want->services[i].dests[j].addr, addr, 16))
+			if (ipaddr_equal(&want->services[i].dests[j].ip, rs))
 				return true;
 	return false;
 }
 
 /* Wait, re-reading the table every second, until rs has no active
  * connection or the wait is over. */
-static int drain_wait(struct session *s, const char *rs, int family, const uint8_t addr[16], unsigned wait_ms,
+static int drain_wait(struct session *s, const char *rs, const struct ip_addr *addr, unsigned wait_ms,
 		      bool quiet)
 {
 	uint64_t deadline = monotonic_ns() + (uint64_t)wait_ms * 1000000ull;
@@ -86,7 +84,7 @@ static int drain_wait(struct session *s, const char *rs, int family, const uint8
 	unsigned services;
 
 	for (;;) {
-		active = active_connections(&s->live, family, addr, &services);
+		active = active_connections(&s->live, addr, &services);
 		if (!active) {
 			if (!quiet)
 				printf("%s: drained: weight 0 on %u service%s, no active connection\n", rs, services,
@@ -118,20 +116,19 @@ static int drain_run(const char *profile, const char *rs, bool drain, unsigned w
 	struct session_options opt = { .lock = true, .expect = -1, .ipvs = true };
 	struct execute_result res;
 	struct session s;
-	uint8_t addr[16];
-	unsigned prefix;
+	struct ip_addr addr;
 	bool has_prefix;
-	int family, status;
+	int status;
 	char err[512];
 
-	if (!parse_address(rs, &family, addr, &prefix, &has_prefix) || has_prefix) {
+	if (!ipaddr_parse(rs, &addr, &has_prefix) || has_prefix) {
 		lvsdr_warnx("%s: not a real server's address (an IPv4 or IPv6 address without a prefix)", rs);
 		return LVSDR_EXIT_ERROR;
 	}
 	status = session_open(&s, profile, &opt);
 	if (status != LVSDR_EXIT_OK)
 		goto out;
-	if (!profile_has_realserver(&s.want, family, addr)) {
+	if (!profile_has_realserver(&s.want, &addr)) {
 		lvsdr_warnx("%s: %s is no real server of any service of this profile; nothing changed",
 			    profile, rs);
 		status = LVSDR_EXIT_ERROR;
@@ -144,7 +141,7 @@ static int drain_run(const char *profile, const char *rs, bool drain, unsigned w
 	}
 	if ((status = privilege_require(false)) != LVSDR_EXIT_OK)
 		goto out;
-	drained_set_one(&s.drained, family, addr, drain);
+	drained_set_one(&s.drained, &addr, drain);
 	if (drained_save(&s.drained, err, sizeof(err)) < 0) {
 		lvsdr_warnx("%s; nothing changed", err);
 		status = LVSDR_EXIT_ERROR;
@@ -153,10 +150,10 @@ static int drain_run(const char *profile, const char *rs, bool drain, unsigned w
 	session_mark_drained(&s);
 	if ((status = session_replan(&s)) != LVSDR_EXIT_OK)
 		goto out;
-	plan_keep_realserver(&s.plan, family, addr);
+	plan_keep_realserver(&s.plan, &addr);
 	if (s.plan.nsteps && (status = plan_execute(&s, quiet, &res)) != LVSDR_EXIT_OK) {
 		/* Nothing changed in the table: the list goes back as it was. */
-		drained_set_one(&s.drained, family, addr, !drain);
+		drained_set_one(&s.drained, &addr, !drain);
 		if (drained_save(&s.drained, err, sizeof(err)) < 0)
 			lvsdr_warnx("%s", err);
 		goto out;
@@ -168,7 +165,7 @@ static int drain_run(const char *profile, const char *rs, bool drain, unsigned w
 	if ((status = session_replan(&s)) != LVSDR_EXIT_OK)
 		goto out;
 	if (drain)
-		status = drain_wait(&s, rs, family, addr, wait_ms, quiet);
+		status = drain_wait(&s, rs, &addr, wait_ms, quiet);
 	else if (!quiet)
 		printf("%s: undrained: weights as the profile sets them\n", rs);
 out:

@@ -27,11 +27,10 @@ struct import {
 	unsigned line;
 };
 
-static bool parse_endpoint(const char *s, int *family, uint8_t addr[16], uint16_t *port)
+static bool parse_endpoint(const char *s, struct ip_addr *addr, uint16_t *port)
 {
 	char buf[80];
 	const char *colon;
-	unsigned prefix;
 	bool has_prefix;
 	int p;
 
@@ -49,7 +48,7 @@ static bool parse_endpoint(const char *s, int *family, uint8_t addr[16], uint16_
 		memcpy(buf, s, (size_t)(colon - s));
 		buf[colon - s] = '\0';
 	}
-	if (!parse_address(buf, family, addr, &prefix, &has_prefix) || has_prefix || !parse_int(colon + 1, &p) ||
+	if (!ipaddr_parse(buf, addr, &has_prefix) || has_prefix || !parse_int(colon + 1, &p) ||
 	    p < 0 || p > 65535)
 		return false;
 	*port = (uint16_t)p;
@@ -70,9 +69,9 @@ static bool parse_key(char **w, size_t n, size_t *i, struct ipvs_service *key)
 		if (!parse_int(arg, &v) || v <= 0)
 			return false;
 		key->fwmark = (uint32_t)v;
-		key->family = AF_INET;
+		key->ip.family = AF_INET;
 		if (*i < n && !strcmp(w[*i], "-6")) {
-			key->family = AF_INET6;
+			key->ip.family = AF_INET6;
 			(*i)++;
 		}
 		return true;
@@ -81,7 +80,7 @@ static bool parse_key(char **w, size_t n, size_t *i, struct ipvs_service *key)
 		     : !strcmp(opt, "-u") || !strcmp(opt, "--udp-service") ? IPPROTO_UDP
 		     : !strcmp(opt, "--sctp-service")			   ? IPPROTO_SCTP
 									   : 0;
-	return key->proto && parse_endpoint(arg, &key->family, key->addr, &key->port);
+	return key->proto && parse_endpoint(arg, &key->ip, &key->port);
 }
 
 static bool parse_service_options(char **w, size_t n, size_t i, struct ipvs_service *s)
@@ -89,7 +88,7 @@ static bool parse_service_options(char **w, size_t n, size_t i, struct ipvs_serv
 	int v;
 
 	snprintf(s->scheduler, sizeof(s->scheduler), "wlc");
-	s->persist_prefix = (uint8_t)host_prefix(s->family);
+	s->persist_prefix = (uint8_t)host_prefix(s->ip.family);
 	for (; i < n; i++) {
 		const char *arg = i + 1 < n ? w[i + 1] : NULL;
 		if (!strcmp(w[i], "-s") && arg && strlen(arg) < sizeof(s->scheduler)) {
@@ -103,15 +102,13 @@ static bool parse_service_options(char **w, size_t n, size_t i, struct ipvs_serv
 			s->flags |= LVSDR_SVC_PERSISTENT;
 			s->timeout = 300;
 		} else if (!strcmp(w[i], "-M") && arg) {
-			int family;
-			uint8_t mask[16];
-			unsigned prefix;
+			struct ip_addr mask;
 			bool has_prefix;
 			if (parse_int(arg, &v) && v > 0 && v <= 128)
 				s->persist_prefix = (uint8_t)v;
-			else if (parse_address(arg, &family, mask, &prefix, &has_prefix) && family == AF_INET) {
+			else if (ipaddr_parse(arg, &mask, &has_prefix) && mask.family == AF_INET) {
 				unsigned bits = 0;
-				for (int b = 0; b < 32 && (mask[b / 8] & (0x80 >> (b % 8))); b++)
+				for (int b = 0; b < 32 && (mask.bytes[b / 8] & (0x80 >> (b % 8))); b++)
 					bits++;
 				s->persist_prefix = (uint8_t)bits;
 			} else
@@ -140,7 +137,7 @@ static bool parse_dest_options(char **w, size_t n, size_t i, struct ipvs_dest *d
 	d->method = METHOD_NAT; /* ipvsadm's default */
 	for (; i < n; i++) {
 		const char *arg = i + 1 < n ? w[i + 1] : NULL;
-		if (!strcmp(w[i], "-r") && arg && parse_endpoint(arg, &d->family, d->addr, &d->port))
+		if (!strcmp(w[i], "-r") && arg && parse_endpoint(arg, &d->ip, &d->port))
 			i++;
 		else if (!strcmp(w[i], "-g"))
 			d->method = METHOD_DR;
@@ -156,7 +153,7 @@ static bool parse_dest_options(char **w, size_t n, size_t i, struct ipvs_dest *d
 		} else
 			return false;
 	}
-	return d->family != 0;
+	return d->ip.family != 0;
 }
 
 static bool import_line(struct import *im, char *line)
@@ -226,9 +223,9 @@ static void print_service(const struct ipvs_service *s, unsigned index)
 
 	if (s->fwmark)
 		printf("[service fwmark%u]\nfwmark = %u\nfamily = %s\n", (unsigned)s->fwmark, (unsigned)s->fwmark,
-		       s->family == AF_INET6 ? "ipv6" : "ipv4");
+		       s->ip.family == AF_INET6 ? "ipv6" : "ipv4");
 	else {
-		addr_format(s->family, s->addr, text, sizeof(text));
+		ipaddr_format(&s->ip, text, sizeof(text));
 		printf("[service %s%u-%u]\naddress = %s\nport = %s/%u\n", proto_word(s->proto), (unsigned)s->port,
 		       index, text, proto_word(s->proto), (unsigned)s->port);
 	}
@@ -239,14 +236,14 @@ static void print_service(const struct ipvs_service *s, unsigned index)
 		printf("%s-port = yes\n", !strcmp(s->scheduler, "mh") ? "mh" : "sh");
 	if (s->flags & LVSDR_SVC_PERSISTENT) {
 		printf("persistence = %us\n", (unsigned)s->timeout);
-		if (s->persist_prefix != host_prefix(s->family))
+		if (s->persist_prefix != host_prefix(s->ip.family))
 			printf("persistence-prefix = %u\n", s->persist_prefix);
 	}
 	if (s->flags & LVSDR_SVC_ONEPACKET)
 		printf("one-packet = yes\n");
 	for (size_t j = 0; j < s->ndests; j++) {
 		const struct ipvs_dest *d = &s->dests[j];
-		addr_format(d->family, d->addr, text, sizeof(text));
+		ipaddr_format(&d->ip, text, sizeof(text));
 		if (d->method != METHOD_DR && d->method != METHOD_TUNNEL) {
 			printf("; realserver %s uses %s forwarding, which lvsdr does not configure (DR or tunnel only)\n",
 			       text, ipvs_method_name(d->method));
@@ -303,9 +300,8 @@ int import_main(int argc, char **argv)
 			if (im.services[i].fwmark)
 				continue;
 			for (size_t k = 0; k < i && !seen; k++)
-				seen = !im.services[k].fwmark && im.services[k].family == im.services[i].family &&
-				       !memcmp(im.services[k].addr, im.services[i].addr, 16);
-			addr_format(im.services[i].family, im.services[i].addr, text, sizeof(text));
+				seen = !im.services[k].fwmark && ipaddr_equal(&im.services[k].ip, &im.services[i].ip);
+			ipaddr_format(&im.services[i].ip, text, sizeof(text));
 			if (!seen)
 				printf(";   address = %s\n", text);
 		}

@@ -78,19 +78,18 @@ static int usage_error(const char *fmt, ...)
 
 /* An address as --vip or --realserver takes it: strict, no prefix, one a
  * cluster can use. */
-static bool address_arg(const char *opt, const char *value, int *family, uint8_t addr[16])
+static bool address_arg(const char *opt, const char *value, struct ip_addr *addr)
 {
 	const char *why, *hint;
-	unsigned prefix;
 	bool has_prefix;
 
-	if (!parse_address(value, family, addr, &prefix, &has_prefix) || has_prefix) {
+	if (!ipaddr_parse(value, addr, &has_prefix) || has_prefix) {
 		fprintf(stderr, "%s pathcheck: %s %s: not an IPv4 or IPv6 address without a prefix, such as "
 				"192.0.2.11\n",
 			lvsdr_prog, opt, value);
 		return false;
 	}
-	if ((why = address_unusable(*family, addr, &hint))) {
+	if ((why = address_unusable(addr, &hint))) {
 		fprintf(stderr, "%s pathcheck: %s %s: %s, not usable here%s\n", lvsdr_prog, opt, value, why, hint);
 		return false;
 	}
@@ -116,16 +115,15 @@ static int args_option(void *args, int opt)
 		break;
 	case 'V': {
 		struct vip v = { 0 };
-		if (!address_arg("--vip", optarg, &v.family, v.addr))
+		if (!address_arg("--vip", optarg, &v.ip)) /* with its host prefix */
 			return LVSDR_EXIT_ERROR;
-		v.prefix = (uint8_t)host_prefix(v.family);
 		a->vips = xreallocarray(a->vips, a->nvips + 1, sizeof(*a->vips));
 		a->vips[a->nvips++] = v;
 		break;
 	}
 	case 'r': {
 		struct realserver rs = { 0 };
-		if (!address_arg("--realserver", optarg, &rs.family, rs.addr))
+		if (!address_arg("--realserver", optarg, &rs.ip))
 			return LVSDR_EXIT_ERROR;
 		a->realservers = xreallocarray(a->realservers, a->nrealservers + 1, sizeof(*a->realservers));
 		a->realservers[a->nrealservers++] = rs;
@@ -188,14 +186,13 @@ static bool args_unique(const struct pathcheck_args *a)
 	for (size_t i = 0; i < a->nvips; i++)
 		for (size_t j = 0; j < i; j++)
 			if (!vip_compare(&a->vips[i], &a->vips[j])) {
-				addr_format(a->vips[i].family, a->vips[i].addr, text, sizeof(text));
+				ipaddr_format(&a->vips[i].ip, text, sizeof(text));
 				return usage_error("--vip %s is given twice", text), false;
 			}
 	for (size_t i = 0; i < a->nrealservers; i++)
 		for (size_t j = 0; j < i; j++)
-			if (a->realservers[i].family == a->realservers[j].family &&
-			    !memcmp(a->realservers[i].addr, a->realservers[j].addr, 16)) {
-				addr_format(a->realservers[i].family, a->realservers[i].addr, text, sizeof(text));
+			if (ipaddr_equal(&a->realservers[i].ip, &a->realservers[j].ip)) {
+				ipaddr_format(&a->realservers[i].ip, text, sizeof(text));
 				return usage_error("--realserver %s is given twice", text), false;
 			}
 	for (size_t i = 0; i < a->nports; i++)
@@ -210,7 +207,7 @@ static bool args_unique(const struct pathcheck_args *a)
 static bool vip_targeted(const struct pathcheck_job *job, const struct vip *v)
 {
 	for (size_t t = 0; t < job->ntargets; t++)
-		if (job->targets[t].family == v->family && !memcmp(job->targets[t].vip, v->addr, 16))
+		if (job->targets[t].family == v->ip.family && !memcmp(job->targets[t].vip, v->ip.bytes, 16))
 			return true;
 	return false;
 }
@@ -265,20 +262,20 @@ static bool realservers_keep(struct pathcheck_args *a, struct pathcheck_job *job
 	for (size_t i = 0; i < job->nrealservers; i++) {
 		const struct realserver *rs = &job->realservers[i];
 		char text[INET6_ADDRSTRLEN];
-		addr_format(rs->family, rs->addr, text, sizeof(text));
+		ipaddr_format(&rs->ip, text, sizeof(text));
 		for (size_t v = 0; v < job->nvips; v++)
-			if (job->vips[v].family == rs->family && !memcmp(job->vips[v].addr, rs->addr, 16)) {
+			if (ipaddr_equal(&job->vips[v].ip, &rs->ip)) {
 				lvsdr_warnx("%s: real server %s is a VIP; name each real server by its own "
 					    "address",
 					    who, text);
 				return false;
 			}
-		if (families[rs->family == AF_INET6]) {
-			rs_families[rs->family == AF_INET6] = true;
+		if (families[rs->ip.family == AF_INET6]) {
+			rs_families[rs->ip.family == AF_INET6] = true;
 			a->checked[kept++] = *rs;
 		} else if (!a->quiet) {
 			lvsdr_warnx("%s: real server %s not checked: no %s VIP to check it through",
-				    who, text, rs->family == AF_INET6 ? "IPv6" : "IPv4");
+				    who, text, rs->ip.family == AF_INET6 ? "IPv6" : "IPv4");
 		}
 	}
 	if (!kept) {
@@ -338,20 +335,20 @@ static int job_build(struct pathcheck_args *a, struct host *host, struct pathche
 		return LVSDR_EXIT_ERROR;
 	}
 	for (size_t i = 0; i < job->nvips; i++)
-		families[job->vips[i].family == AF_INET6] = true;
+		families[job->vips[i].ip.family == AF_INET6] = true;
 	if (!realservers_keep(a, job, who, families, rs_families))
 		return LVSDR_EXIT_ERROR;
 	/* A VIP no real server shares a family with goes unchecked: say so,
 	 * so that "all open" is not read as covering it. */
 	for (size_t i = 0; i < job->nvips && !a->quiet; i++) {
 		char text[INET6_ADDRSTRLEN];
-		addr_format(job->vips[i].family, job->vips[i].addr, text, sizeof(text));
+		ipaddr_format(&job->vips[i].ip, text, sizeof(text));
 		if (job->targets && !vip_targeted(job, &job->vips[i]))
 			lvsdr_warnx("%s: VIP %s not checked: no tcp or udp service with a real server on it",
 				    who, text);
-		else if (!job->targets && !rs_families[job->vips[i].family == AF_INET6])
+		else if (!job->targets && !rs_families[job->vips[i].ip.family == AF_INET6])
 			lvsdr_warnx("%s: VIP %s not checked: no %s real server listed", who, text,
-				    job->vips[i].family == AF_INET6 ? "IPv6" : "IPv4");
+				    job->vips[i].ip.family == AF_INET6 ? "IPv6" : "IPv4");
 	}
 	return -1;
 }

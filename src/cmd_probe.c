@@ -121,27 +121,26 @@ static int targets_make(int argc, char **argv, const struct probe_args *a, struc
 		struct vip *checked = host_checked_addresses(profile, &nchecked);
 		*out = xcalloc(nchecked + 1, sizeof(**out));
 		for (size_t i = 0; i < nchecked; i++)
-			probe_target_init(&(*out)[(*n)++], checked[i].family, checked[i].addr);
+			probe_target_init(&(*out)[(*n)++], &checked[i].ip);
 		free(checked);
 	} else {
 		*ifname = a->ifname;
 		*out = xcalloc((size_t)(argc - optind), sizeof(**out));
 		for (int i = optind; i < argc; i++) {
-			uint8_t addr[16];
-			int family;
-			const char *problem = audit_address_problem(argv[i], &family, addr);
+			struct ip_addr addr;
+			const char *problem = audit_address_problem(argv[i], &addr);
 			if (problem) {
 				snprintf(why, whylen, "%s: %s", argv[i], problem);
 				fprintf(stderr, "%s probe: %s\n", lvsdr_prog, why);
 				return LVSDR_EXIT_ERROR;
 			}
 			for (size_t j = 0; j < *n; j++)
-				if ((*out)[j].family == family && !memcmp((*out)[j].addr, addr, 16)) {
+				if (ipaddr_equal(&(*out)[j].ip, &addr)) {
 					snprintf(why, whylen, "%s is given twice", argv[i]);
 					fprintf(stderr, "%s probe: %s\n", lvsdr_prog, why);
 					return LVSDR_EXIT_ERROR;
 				}
-			probe_target_init(&(*out)[(*n)++], family, addr);
+			probe_target_init(&(*out)[(*n)++], &addr);
 		}
 	}
 	for (size_t i = 0; i < *n; i++) {
@@ -161,7 +160,7 @@ static int text_width(const struct probe_report *r)
 	int width = 7;
 
 	for (size_t i = 0; i < r->n; i++) {
-		addr_format(r->targets[i].family, r->targets[i].addr, addr, sizeof(addr));
+		ipaddr_format(&r->targets[i].ip, addr, sizeof(addr));
 		if ((int)strlen(addr) > width)
 			width = (int)strlen(addr);
 	}
@@ -179,7 +178,7 @@ static void print_text(const struct probe_report *r, const struct probe_timing *
 	       timing->count, timing->count == 1 ? "" : "s", timing->wait_ms);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct probe_target *t = &r->targets[i];
-		addr_format(t->family, t->addr, addr, sizeof(addr));
+		ipaddr_format(&t->ip, addr, sizeof(addr));
 		printf("  %-*s  %-11s  ", width, addr, probe_verdict_words[t->verdict]);
 		if (!t->nresponders)
 			printf("nobody answered");
@@ -228,9 +227,9 @@ static void print_json(const struct probe_report *r, const struct nic *nic, cons
 	       timing->count, timing->wait_ms, counts[PROBE_OK] == r->n ? "true" : "false");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct probe_target *t = &r->targets[i];
-		addr_format(t->family, t->addr, addr, sizeof(addr));
+		ipaddr_format(&t->ip, addr, sizeof(addr));
 		printf("%s{\"address\":\"%s\",\"family\":\"%s\",\"status\":\"%s\",\"expected\":", i ? "," : "", addr,
-		       t->family == AF_INET6 ? "inet6" : "inet", probe_verdict_words[t->verdict]);
+		       t->ip.family == AF_INET6 ? "inet6" : "inet", probe_verdict_words[t->verdict]);
 		if (t->expected_from == EXPECTED_NONE)
 			fputs("null,\"expected_from\":null", stdout);
 		else
@@ -279,7 +278,7 @@ static int probe_do(const char *ifname, struct probe_target *targets, size_t n, 
 	privilege_drop_net_raw();
 	for (size_t i = 0; i < n; i++)
 		if (targets[i].expected_from == EXPECTED_THIS_HOST) {
-			if (nic_holds(nic, targets[i].family, targets[i].addr))
+			if (nic_holds(nic, &targets[i].ip))
 				memcpy(targets[i].expected, nic->mac, MAC_LEN);
 			else
 				targets[i].expected_from = EXPECTED_NONE;

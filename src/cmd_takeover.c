@@ -50,8 +50,8 @@ static void takeover_report_excluded(const struct session *s)
 		const struct vip_report *r = &s->plan.vips[i];
 		if (!r->vip->excluded)
 			continue;
-		addr_format(r->vip->family, r->vip->addr, text, sizeof(text));
-		lvsdr_warnx("%s: %s/%u not taken over: %s", s->profile, text, r->vip->prefix,
+		ipaddr_format(&r->vip->ip, text, sizeof(text));
+		lvsdr_warnx("%s: %s/%u not taken over: %s", s->profile, text, r->vip->ip.prefix,
 			    r->detail ? r->detail : r->state);
 	}
 }
@@ -120,8 +120,8 @@ static int conflict_check(struct garp_sender *g, int rx, const struct host *want
 	/* Only what this run will bind: a VIP held here already is ours, and
 	 * one left out of the takeover is not bound at all. */
 	for (size_t i = 0; i < want->nvips; i++)
-		if (!want->vips[i].excluded && !nic_holds(&nic, want->vips[i].family, want->vips[i].addr))
-			probe_target_init(&targets[n++], want->vips[i].family, want->vips[i].addr);
+		if (!want->vips[i].excluded && !nic_holds(&nic, &want->vips[i].ip))
+			probe_target_init(&targets[n++], &want->vips[i].ip);
 	ret = n ? probe_run(g, rx, &nic, targets, n, &timing, true, err, sizeof(err)) : 0;
 	if (ret < 0)
 		lvsdr_warnx("%s: conflict check: %s; nothing changed", profile, err);
@@ -129,7 +129,7 @@ static int conflict_check(struct garp_sender *g, int rx, const struct host *want
 		if (!targets[i].nresponders)
 			continue;
 		held++;
-		addr_format(targets[i].family, targets[i].addr, addr, sizeof(addr));
+		ipaddr_format(&targets[i].ip, addr, sizeof(addr));
 		fprintf(stderr, "%s: %s: %s: %s is held by", lvsdr_prog, profile, refuse ? "conflict" : "warning", addr);
 		for (size_t j = 0; j < targets[i].nresponders; j++)
 			fprintf(stderr, "%s %s", j ? "," : "", mac_format(targets[i].responders[j].mac, mac));
@@ -189,8 +189,7 @@ static void takeover_bound(void *arg, const struct step *steps, size_t n)
 		 * a director lists for it are VIPs, announced as they are bound. */
 		if (steps[i].addr.route)
 			continue;
-		batch[k] = (struct vip){ .family = steps[i].addr.family, .prefix = steps[i].addr.prefix };
-		memcpy(batch[k].addr, steps[i].addr.addr, sizeof(batch[k].addr));
+		batch[k] = (struct vip){ .ip = steps[i].addr.ip };
 		if (++k == sizeof(batch) / sizeof(batch[0])) {
 			session_announce_first(arg, batch, k);
 			k = 0;
@@ -198,13 +197,6 @@ static void takeover_bound(void *arg, const struct step *steps, size_t n)
 	}
 	if (k)
 		session_announce_first(arg, batch, k);
-}
-
-static int vip_key_compare(const void *pa, const void *pb)
-{
-	const struct vip *a = pa, *b = pb;
-
-	return a->family != b->family ? a->family - b->family : memcmp(a->addr, b->addr, sizeof(a->addr));
 }
 
 /* The VIPs of held that no bind of the plan announced (bound before this
@@ -217,13 +209,11 @@ static void takeover_announce_prebound(const struct session *s, struct announce_
 	size_t nbound = 0, nrest = 0;
 
 	for (size_t i = 0; i < s->plan.nsteps; i++)
-		if (s->plan.steps[i].kind == STEP_ADDR_ADD) {
-			bound[nbound].family = s->plan.steps[i].addr.family;
-			memcpy(bound[nbound++].addr, s->plan.steps[i].addr.addr, sizeof(bound->addr));
-		}
-	sort_array(bound, nbound, sizeof(*bound), vip_key_compare);
+		if (s->plan.steps[i].kind == STEP_ADDR_ADD)
+			bound[nbound++].ip = s->plan.steps[i].addr.ip;
+	sort_array(bound, nbound, sizeof(*bound), vip_compare);
 	for (size_t i = 0; i < nheld; i++)
-		if (!bsearch(&held[i], bound, nbound, sizeof(*bound), vip_key_compare))
+		if (!bsearch(&held[i], bound, nbound, sizeof(*bound), vip_compare))
 			rest[nrest++] = held[i];
 	session_announce_first(a, rest, nrest);
 	free(bound);

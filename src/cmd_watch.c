@@ -122,7 +122,7 @@ static int watch_targets(int argc, char **argv, struct watch_run *w, struct host
 		w->addrs = xcalloc((size_t)(argc - optind), sizeof(*w->addrs));
 		for (int i = optind; i < argc; i++) {
 			struct vip *v = &w->addrs[w->n].vip;
-			const char *why = audit_address_problem(argv[i], &v->family, v->addr);
+			const char *why = audit_address_problem(argv[i], &v->ip);
 			if (why) {
 				fprintf(stderr, "%s watch: %s: %s\n", lvsdr_prog, argv[i], why);
 				return LVSDR_EXIT_ERROR;
@@ -134,7 +134,7 @@ static int watch_targets(int argc, char **argv, struct watch_run *w, struct host
 	for (size_t i = 1; i < w->n; i++)
 		if (!vip_compare(&w->addrs[i - 1], &w->addrs[i])) {
 			char addr[INET6_ADDRSTRLEN];
-			addr_format(w->addrs[i].vip.family, w->addrs[i].vip.addr, addr, sizeof(addr));
+			ipaddr_format(&w->addrs[i].vip.ip, addr, sizeof(addr));
 			fprintf(stderr, "%s watch: %s is given twice\n", lvsdr_prog, addr);
 			return LVSDR_EXIT_ERROR;
 		}
@@ -144,7 +144,7 @@ static int watch_targets(int argc, char **argv, struct watch_run *w, struct host
 static bool holds_a_vip(const struct nic *nic, const struct watch_run *w)
 {
 	for (size_t i = 0; i < w->n; i++)
-		if (nic_holds(nic, w->addrs[i].vip.family, w->addrs[i].vip.addr))
+		if (nic_holds(nic, &w->addrs[i].vip.ip))
 			return true;
 	return false;
 }
@@ -165,7 +165,7 @@ static void print_claim(const struct watch_run *w, const struct frame_in *in, co
 	char addr[INET6_ADDRSTRLEN], mac[MAC_TEXT_LEN], from[MAC_TEXT_LEN];
 
 	print_time(&in->when);
-	addr_format(in->claim.family, in->claim.addr, addr, sizeof(addr));
+	ipaddr_format(&in->claim.ip, addr, sizeof(addr));
 	printf(" %s %s %s%s", addr, mac_format(in->claim.mac, mac), kinds[in->claim.kind],
 	       in->outgoing ? " (sent by this host)" : "");
 	switch (v->event) {
@@ -204,7 +204,7 @@ static void print_summary(const struct watch_run *w, uint64_t elapsed_ms, unsign
 	       flips == 1 ? "" : "s", foreign);
 	for (size_t i = 0; i < w->n; i++) {
 		const struct watch_address *a = &w->addrs[i];
-		addr_format(a->vip.family, a->vip.addr, addr, sizeof(addr));
+		ipaddr_format(&a->vip.ip, addr, sizeof(addr));
 		printf("  %s: %s, %lu claim%s, %lu change%s, %lu flip-flop%s, %lu foreign\n", addr,
 		       a->seen ? mac_format(a->owner, mac) : "no claim seen", a->claims, a->claims == 1 ? "" : "s",
 		       a->changes, a->changes == 1 ? "" : "s", a->flips, a->flips == 1 ? "" : "s", a->foreign);
@@ -237,8 +237,7 @@ static int watch_loop(struct watch_run *w, int fd, const sigset_t *waitmask)
 		}
 		if (!r)
 			continue;
-		struct watch_address key = { .vip = { .family = in.claim.family } }, *a;
-		memcpy(key.vip.addr, in.claim.addr, 16);
+		struct watch_address key = { .vip = { .ip = in.claim.ip } }, *a;
 		if (!(a = bsearch(&key, w->addrs, w->n, sizeof(*w->addrs), vip_compare)))
 			continue;
 		struct watch_verdict v = watch_claim(a, &w->rules, in.claim.mac, monotonic_ns() / 1000000);

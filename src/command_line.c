@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "exit_status.h"
+#include "ipaddr.h"
 #include "monitor.h"
 #include "util.h"
 
@@ -112,14 +113,14 @@ const char *audit_mac_problem(const char *value, uint8_t mac[MAC_LEN])
 
 /* Not unspecified, loopback, multicast or broadcast: no host answers for
  * those on a link. */
-const char *audit_address_problem(const char *value, int *family, uint8_t addr[16])
+const char *audit_address_problem(const char *value, struct ip_addr *out)
 {
 	static const uint8_t zero[16];
-	unsigned prefix;
+	const uint8_t *a = out->bytes;
 	bool has_prefix, usable = false;
 
-	if (parse_address(value, family, addr, &prefix, &has_prefix) && !has_prefix)
-		usable = *family == AF_INET ? addr[0] != 0 && addr[0] != 127 && addr[0] < 224
-					    : memcmp(addr, zero, 15) && addr[0] != 0xff;
+	if (ipaddr_parse(value, out, &has_prefix) && !has_prefix)
+		usable = out->family == AF_INET ? a[0] != 0 && a[0] != 127 && a[0] < 224
+						: memcmp(a, zero, 15) && a[0] != 0xff;
 	return usable ? NULL : "not a unicast IPv4 or IPv6 address (without /prefix)";
 }

@@ -27,7 +27,7 @@ void session_mark_drained(struct session *s)
 	for (size_t i = 0; i < s->want.nservices; i++)
 		for (size_t j = 0; j < s->want.services[i].ndests; j++) {
 			struct ipvs_dest *d = &s->want.services[i].dests[j];
-			d->drained = drained_has(&s->drained, d->family, d->addr);
+			d->drained = drained_has(&s->drained, &d->ip);
 		}
 }
 
@@ -83,12 +83,12 @@ static void prune_note(const struct live_addr *e, void *arg)
 	const struct session *s = arg;
 	char text[INET6_ADDRSTRLEN];
 
-	addr_format(e->family, e->addr, text, sizeof(text));
+	ipaddr_format(&e->ip, text, sizeof(text));
 	lvsdr_warnx("note: %s: dropped %s%s %s/%u%s%s%s from the ownership record: the kernel does not "
 		    "hold it "
 		    "(a run killed before binding it, or removed by hand)",
 		    s->owned.path,
-		    e->route ? "the local route on " : "", e->ifname, text, e->prefix, e->owner ? " (bound for " : "", e->owner ? e->owner : "", e->owner ? ")" : "");
+		    e->route ? "the local route on " : "", e->ifname, text, e->ip.prefix, e->owner ? " (bound for " : "", e->owner ? e->owner : "", e->owner ? ")" : "");
 }
 
 /* Under the lock, once: the record forgets the addresses the kernel does
@@ -306,7 +306,7 @@ size_t session_still_bound(const struct host *live, const struct vip *vips, size
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < live->naddrs; j++) {
 			const struct live_addr *a = &live->addrs[j];
-			if (a->family == vips[i].family && !memcmp(a->addr, vips[i].addr, 16) &&
+			if (ipaddr_equal(&a->ip, &vips[i].ip) &&
 			    a->ifindex == live->ifindex) {
 				out[kept++] = vips[i];
 				break;
@@ -322,7 +322,7 @@ static void announce_log(const struct session *s, const struct vip *vips, size_t
 	char text[INET6_ADDRSTRLEN];
 
 	for (size_t i = 0; i < n && syslog_mirror_active(); i++) {
-		addr_format(vips[i].family, vips[i].addr, text, sizeof(text));
+		ipaddr_format(&vips[i].ip, text, sizeof(text));
 		syslog_note("%s: announcing %s on %s", s->profile, text, s->want.ifname);
 	}
 }

@@ -34,8 +34,7 @@ static void target_hold(const struct health_target *t, struct host *want)
 static const struct health_state *state_before(const struct events_health *old, const struct health_target *t)
 {
 	for (size_t i = 0; i < old->n; i++)
-		if (!strcmp(old->t[i].service, t->service) && old->t[i].family == t->family &&
-		    !memcmp(old->t[i].addr, t->addr, 16))
+		if (!strcmp(old->t[i].service, t->service) && ipaddr_equal(&old->t[i].ip, &t->ip))
 			return &old->t[i].st;
 	return NULL;
 }
@@ -69,9 +68,8 @@ enum quorum_change events_health_init(struct events_health *eh, struct host *wan
 		for (size_t i = 0; i < svc->ndests; i++) {
 			struct health_target *t = &eh->t[eh->n++];
 			const struct health_state *before;
-			*t = (struct health_target){ .svc = s, .dest = i, .family = svc->dests[i].family, .weight = svc->dests[i].weight };
+			*t = (struct health_target){ .svc = s, .dest = i, .ip = svc->dests[i].ip, .weight = svc->dests[i].weight };
 			snprintf(t->service, sizeof(t->service), "%s", svc->name);
-			memcpy(t->addr, svc->dests[i].addr, 16);
 			if ((before = state_before(&old, t)))
 				t->st = *before;
 			t->pending = true;
@@ -116,12 +114,11 @@ static bool step_health(const struct events_health *eh, const struct host *want,
 		return false;
 	/* The sorry server, coming or going (a checked service's only). */
 	if (want->health.sorry_line && !c->svc.fwmark && (c->svc.proto == IPPROTO_TCP || c->svc.proto == IPPROTO_UDP) &&
-	    c->dest.family == want->health.sorry_family &&
-	    !memcmp(c->dest.addr, want->health.sorry, 16))
+	    ipaddr_equal(&c->dest.ip, &want->health.sorry))
 		return true;
 	for (size_t i = 0; i < eh->n; i++) {
 		const struct health_target *t = &eh->t[i];
-		if ((t->pending || t->st.down) && c->dest.family == t->family && !memcmp(c->dest.addr, t->addr, 16) &&
+		if ((t->pending || t->st.down) && ipaddr_equal(&c->dest.ip, &t->ip) &&
 		    !ipvs_service_compare(&c->svc, &want->services[t->svc]))
 			return true;
 	}
@@ -185,12 +182,11 @@ static bool sorry_update(const struct events_health *eh, struct host *want)
 				down += eh->t[i].st.down;
 			}
 		bool all_down = checked && down == checked;
-		if (!checked || svc->family != hp->sorry_family || all_down == svc->sorry_in)
+		if (!checked || svc->ip.family != hp->sorry.family || all_down == svc->sorry_in)
 			continue;
 		svc->sorry_in = all_down;
-		svc->sorry = (struct ipvs_dest){ .family = hp->sorry_family, .port = svc->port, .weight = 1, .method = METHOD_DR, .line = hp->sorry_line };
-		memcpy(svc->sorry.addr, hp->sorry, 16);
-		addr_format(hp->sorry_family, hp->sorry, text, sizeof(text));
+		svc->sorry = (struct ipvs_dest){ .ip = hp->sorry, .port = svc->port, .weight = 1, .method = METHOD_DR, .line = hp->sorry_line };
+		ipaddr_format(&hp->sorry, text, sizeof(text));
 		ipvs_service_format(svc, vip, sizeof(vip));
 		syslog_note("health: service %s (%s): sorry server %s %s", svc->name, vip, text,
 			    all_down ? "in (every real server is out)" : "leaves (a real server is back)");
@@ -213,7 +209,7 @@ static bool target_record(struct health_target *t, const struct pathcheck_result
 		return false;
 	t->pending = true;
 	target_hold(t, want);
-	addr_format(t->family, t->addr, rs, sizeof(rs));
+	ipaddr_format(&t->ip, rs, sizeof(rs));
 	ipvs_service_format(svc, vip, sizeof(vip));
 	if (t->st.down)
 		syslog_note("health: real server %s of service %s (%s) down after %u failed check%s: %s; %s", rs,

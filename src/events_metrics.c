@@ -34,7 +34,7 @@ static void metrics_health(FILE *out, const struct events_metrics *m)
 			long long v[] = { !t->st.down, t->st.down ? 0 : (long long)t->weight, (long long)t->st.checks,
 					  (long long)t->st.failed };
 			char rs[64];
-			addr_format(t->family, t->addr, rs, sizeof(rs));
+			ipaddr_format(&t->ip, rs, sizeof(rs));
 			prom_sample(out, families[f].name, v[f], "profile", m->profile, "service", t->service,
 				    "realserver", rs, NULL);
 		}

@@ -102,13 +102,11 @@ static int abort_signal_pending(const struct session *s)
 static int live_addr_compare(const void *pa, const void *pb)
 {
 	const struct live_addr *a = pa, *b = pb;
-	if (a->family != b->family)
-		return a->family - b->family;
-	int c = memcmp(a->addr, b->addr, sizeof(a->addr));
+	int c = ipaddr_compare(&a->ip, &b->ip);
 	if (c)
 		return c;
-	if (a->prefix != b->prefix)
-		return a->prefix - b->prefix;
+	if (a->ip.prefix != b->ip.prefix)
+		return a->ip.prefix - b->ip.prefix;
 	if (a->ifindex != b->ifindex)
 		return a->ifindex - b->ifindex;
 	return strcmp(a->label, b->label);

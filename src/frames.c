@@ -40,8 +40,8 @@ static bool arp_claim(const uint8_t *p, size_t len, struct claim *c)
 	/* A probe (RFC 5227) asks and claims nothing. */
 	if (!memcmp(arp.arp_spa, unspecified, 4) || !mac_usable(arp.arp_sha))
 		return false;
-	c->family = AF_INET;
-	memcpy(c->addr, arp.arp_spa, 4);
+	c->ip.family = AF_INET;
+	memcpy(c->ip.bytes, arp.arp_spa, 4);
 	memcpy(c->mac, arp.arp_sha, MAC_LEN);
 	c->gratuitous = !memcmp(arp.arp_spa, arp.arp_tpa, 4);
 	return true;
@@ -143,8 +143,8 @@ static bool na_claim(const uint8_t *p, size_t len, struct claim *c)
 	if (!mac_usable(c->mac))
 		return false;
 	c->kind = CLAIM_NA;
-	c->family = AF_INET6;
-	memcpy(c->addr, &na.nd_na_target, 16);
+	c->ip.family = AF_INET6;
+	memcpy(c->ip.bytes, &na.nd_na_target, 16);
 	c->gratuitous = !(na.nd_na_flags_reserved & ND_NA_FLAG_SOLICITED);
 	return true;
 }

@@ -136,19 +136,19 @@ int garp_round(struct garp_sender *g, const struct vip *vips, size_t n, enum gar
 	int frames = 0, ret;
 
 	for (size_t i = 0; i < n; i++) {
-		if (vips[i].family == AF_INET6) {
-			if ((ret = send_na(g, vips[i].addr)) < 0)
+		if (vips[i].ip.family == AF_INET6) {
+			if ((ret = send_na(g, vips[i].ip.bytes)) < 0)
 				return ret;
 			frames++;
 			continue;
 		}
 		if (mode != GARP_REPLY) {
-			if ((ret = send_arp(g, vips[i].addr, false)) < 0)
+			if ((ret = send_arp(g, vips[i].ip.bytes, false)) < 0)
 				return ret;
 			frames++;
 		}
 		if (mode != GARP_REQUEST) {
-			if ((ret = send_arp(g, vips[i].addr, true)) < 0)
+			if ((ret = send_arp(g, vips[i].ip.bytes, true)) < 0)
 				return ret;
 			frames++;
 		}

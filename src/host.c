@@ -91,149 +91,31 @@ enum scope knob_effective_source(enum arp_knob knob, int all, int dev)
 	return all > dev ? SCOPE_ALL : SCOPE_DEV;
 }
 
-unsigned host_prefix(int family)
-{
-	return family == AF_INET6 ? 128 : 32;
-}
-
-/* Dotted quad by hand: glibc's inet_ntop() prints IPv4 with sprintf(),
- * some 1,700 instructions an address, and a verify of 10,000 real servers
- * formats each twice (profile check and plan labels): an eighth of it. */
-static int ipv4_format(const uint8_t *addr, char *buf, size_t len)
-{
-	char text[16], *p = text;
-
-	for (int i = 0; i < 4; i++) {
-		unsigned v = addr[i];
-		if (v >= 100)
-			*p++ = (char)('0' + v / 100);
-		if (v >= 10)
-			*p++ = (char)('0' + v / 10 % 10);
-		*p++ = (char)('0' + v % 10);
-		*p++ = i < 3 ? '.' : '\0';
-	}
-	if ((size_t)(p - text) > len)
-		return -1;
-	memcpy(buf, text, (size_t)(p - text));
-	return 0;
-}
-
-/* The first longest run of two or more zero groups of an IPv6 address:
- * *start, and the length (0 for none). */
-static int ipv6_zero_run(const unsigned w[8], int *start)
-{
-	int best = 0;
-
-	*start = -1;
-	for (int i = 0, j; i < 8; i = j + 1) {
-		for (j = i; j < 8 && !w[j]; j++)
-			;
-		if (j - i > best && j - i >= 2) {
-			best = j - i;
-			*start = i;
-		}
-	}
-	return best;
-}
-
-/* IPv6 by hand, character for character what glibc's inet_ntop() prints
- * (the unit tests compare them): inet_ntop() formats each group with
- * sprintf(), 3,000 instructions an address, and a takeover records its
- * 1,000 VIPs before its first bind. Compressed as RFC 5952 says; ::a.b.c.d
- * and ::ffff:a.b.c.d end in a dotted quad, as inet_ntop() has them. */
-static int ipv6_format(const uint8_t *a, char *buf, size_t len)
-{
-	static const char hex[] = "0123456789abcdef";
-	char text[INET6_ADDRSTRLEN], *p = text;
-	unsigned w[8];
-	int run, n;
-
-	for (int i = 0; i < 8; i++)
-		w[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
-	n = ipv6_zero_run(w, &run);
-	for (int i = 0; i < 8; i++) {
-		if (run >= 0 && i >= run && i < run + n) {
-			if (i == run)
-				*p++ = ':';
-			continue;
-		}
-		if (i)
-			*p++ = ':';
-		if (i == 6 && run == 0 && (n == 6 || (n == 5 && w[5] == 0xffff))) {
-			ipv4_format(a + 12, p, sizeof(text) - (size_t)(p - text));
-			p += strlen(p);
-			break;
-		}
-		for (int shift = 12; shift >= 0; shift -= 4)
-			if (w[i] >> shift || !shift)
-				*p++ = hex[w[i] >> shift & 0xf];
-	}
-	if (run >= 0 && run + n == 8)
-		*p++ = ':';
-	*p++ = '\0';
-	if ((size_t)(p - text) > len)
-		return -1;
-	memcpy(buf, text, (size_t)(p - text));
-	return 0;
-}
-
-int addr_format(int family, const uint8_t *addr, char *buf, size_t len)
-{
-	if (family == AF_INET ? ipv4_format(addr, buf, len) < 0 : family != AF_INET6 || ipv6_format(addr, buf, len) < 0) {
-		snprintf(buf, len, "?");
-		return -1;
-	}
-	return 0;
-}
-
-int vip_format(const struct vip *vip, char *buf, size_t len)
-{
-	char text[INET6_ADDRSTRLEN];
-	addr_format(vip->family, vip->addr, text, sizeof(text));
-	return snprintf(buf, len, "%s/%u", text, vip->prefix);
-}
-
-int addr_compare(int family_a, const uint8_t a[16], int family_b, const uint8_t b[16])
-{
-	if (family_a != family_b)
-		return family_a < family_b ? -1 : 1;
-	/* memcmp's order, as two big-endian 64-bit words: the sorts and
-	 * searches of 10,000 VIPs spent a tenth of a verify in memcmp calls. */
-	for (int half = 0; half < 16; half += 8) {
-		uint64_t x, y;
-		memcpy(&x, a + half, 8);
-		memcpy(&y, b + half, 8);
-		if (x != y)
-			return be64toh(x) < be64toh(y) ? -1 : 1;
-	}
-	return 0;
-}
-
 int vip_compare(const void *a, const void *b)
 {
 	const struct vip *x = a, *y = b;
-	return addr_compare(x->family, x->addr, y->family, y->addr);
+	return ipaddr_compare(&x->ip, &y->ip);
 }
 
 size_t range_samples(const struct vip *r, struct vip out[3])
 {
-	unsigned bits = host_prefix(r->family), n = 0;
-	struct vip first = { .family = r->family, .prefix = (uint8_t)bits, .line = r->line };
+	unsigned bits = host_prefix(r->ip.family), n = 0;
+	struct vip first = { .ip.family = r->ip.family, .ip.prefix = (uint8_t)bits, .line = r->line };
 
 	/* Host bits cleared: first; all set: last; the top one set: middle. */
 	for (unsigned b = 0; b < bits; b++)
-		if (b < r->prefix && (r->addr[b / 8] & (0x80u >> (b % 8))))
-			first.addr[b / 8] |= (uint8_t)(0x80u >> (b % 8));
+		if (b < r->ip.prefix && (r->ip.bytes[b / 8] & (0x80u >> (b % 8))))
+			first.ip.bytes[b / 8] |= (uint8_t)(0x80u >> (b % 8));
 	out[n++] = first;
-	if (r->prefix >= bits)
+	if (r->ip.prefix >= bits)
 		return n;
-	if ((unsigned)r->prefix + 1 < bits) {
+	if ((unsigned)r->ip.prefix + 1 < bits) {
 		out[n] = first;
-		out[n++].addr[r->prefix / 8] |= (uint8_t)(0x80u >> (r->prefix % 8));
+		out[n++].ip.bytes[r->ip.prefix / 8] |= (uint8_t)(0x80u >> (r->ip.prefix % 8));
 	}
 	out[n] = first;
-	for (unsigned b = r->prefix; b < bits; b++)
-		out[n].addr[b / 8] |= (uint8_t)(0x80u >> (b % 8));
+	for (unsigned b = r->ip.prefix; b < bits; b++)
+		out[n].ip.bytes[b / 8] |= (uint8_t)(0x80u >> (b % 8));
 	return n + 1;
 }
 
@@ -258,13 +140,14 @@ struct vip *host_checked_addresses(const struct host *h, size_t *n)
 	return out;
 }
 
-const char *address_unusable(int family, const uint8_t *a, const char **hint)
+const char *address_unusable(const struct ip_addr *ip, const char **hint)
 {
+	const uint8_t *a = ip->bytes;
 	static const uint8_t zero[16], v4mapped[12] = { [10] = 0xff, [11] = 0xff };
 
 	*hint = "";
 	/* Each names the range, so the operator sees why a neighbour fails too. */
-	if (family == AF_INET) {
+	if (ip->family == AF_INET) {
 		if (a[0] == 0)
 			return "\"this network\" (0.0.0.0/8)";
 		if (a[0] == 127)
@@ -299,22 +182,22 @@ const char *host_vip_ifname(const struct host *h)
 
 const char *vip_subnet_edge(const struct vip *v)
 {
-	unsigned bits = host_prefix(v->family) - v->prefix;
+	unsigned bits = host_prefix(v->ip.family) - v->ip.prefix;
 	bool zeros = true, ones = true;
 
 	/* A /31 or /32 (RFC 3021), a /127 or /128 (RFC 6164) has no edge. */
 	if (bits < 2)
 		return NULL;
-	for (unsigned i = v->prefix; i < host_prefix(v->family); i++) {
-		bool bit = v->addr[i / 8] & (0x80 >> (i % 8));
+	for (unsigned i = v->ip.prefix; i < host_prefix(v->ip.family); i++) {
+		bool bit = v->ip.bytes[i / 8] & (0x80 >> (i % 8));
 		zeros = zeros && !bit;
 		ones = ones && bit;
 	}
 	if (zeros)
-		return v->family == AF_INET ? "the network address of its subnet"
-					    : "the subnet-router anycast address of its subnet (RFC 4291 2.6.1)";
+		return v->ip.family == AF_INET ? "the network address of its subnet"
+					       : "the subnet-router anycast address of its subnet (RFC 4291 2.6.1)";
 	/* IPv6 has no broadcast: an all-ones interface ID is an address. */
-	if (ones && v->family == AF_INET)
+	if (ones && v->ip.family == AF_INET)
 		return "the broadcast address of its subnet";
 	return NULL;
 }
@@ -368,10 +251,10 @@ void host_free(struct host *host)
 
 bool range_overlaps(const struct vip *a, const struct vip *b)
 {
-	if (a->family != b->family)
+	if (a->ip.family != b->ip.family)
 		return false;
-	return a->prefix <= b->prefix ? prefix_contains(a->addr, a->prefix, b->addr)
-				      : prefix_contains(b->addr, b->prefix, a->addr);
+	return a->ip.prefix <= b->ip.prefix ? prefix_contains(a->ip.bytes, a->ip.prefix, b->ip.bytes)
+					    : prefix_contains(b->ip.bytes, b->ip.prefix, a->ip.bytes);
 }
 
 bool service_port_parse(const char *s, struct service_port *out)

@@ -20,7 +20,7 @@ int ipvs_service_compare(const void *pa, const void *pb)
 	const struct ipvs_service *a = pa, *b = pb;
 	int c;
 
-	if ((c = cmp_u(a->family, b->family)))
+	if ((c = cmp_u(a->ip.family, b->ip.family)))
 		return c;
 	/* Address services first, then firewall marks, as ipvsadm lists them. */
 	if ((c = cmp_u(a->fwmark != 0, b->fwmark != 0)))
@@ -29,7 +29,7 @@ int ipvs_service_compare(const void *pa, const void *pb)
 		return cmp_u(a->fwmark, b->fwmark);
 	if ((c = cmp_u(a->proto, b->proto)))
 		return c;
-	if ((c = memcmp(a->addr, b->addr, 16)))
+	if ((c = memcmp(a->ip.bytes, b->ip.bytes, 16)))
 		return c < 0 ? -1 : 1;
 	return cmp_u(a->port, b->port);
 }
@@ -39,10 +39,8 @@ int ipvs_dest_compare(const void *pa, const void *pb)
 	const struct ipvs_dest *a = pa, *b = pb;
 	int c;
 
-	if ((c = cmp_u(a->family, b->family)))
+	if ((c = ipaddr_compare(&a->ip, &b->ip)))
 		return c;
-	if ((c = memcmp(a->addr, b->addr, 16)))
-		return c < 0 ? -1 : 1;
 	return cmp_u(a->port, b->port);
 }
 
@@ -69,14 +67,14 @@ int ipvs_service_format(const struct ipvs_service *svc, char *buf, size_t len)
 
 	if (svc->fwmark)
 		return snprintf(buf, len, "fwmark %u (%s)", (unsigned)svc->fwmark,
-				svc->family == AF_INET6 ? "IPv6" : "IPv4");
-	endpoint_format(svc->family, svc->addr, svc->port, ep, sizeof(ep));
+				svc->ip.family == AF_INET6 ? "IPv6" : "IPv4");
+	endpoint_format(svc->ip.family, svc->ip.bytes, svc->port, ep, sizeof(ep));
 	return snprintf(buf, len, "%s/%s", proto_name(svc->proto), ep);
 }
 
 int ipvs_dest_format(const struct ipvs_dest *d, char *buf, size_t len)
 {
-	return endpoint_format(d->family, d->addr, d->port, buf, len);
+	return endpoint_format(d->ip.family, d->ip.bytes, d->port, buf, len);
 }
 
 const char *ipvs_method_name(enum ipvs_method m)

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "ipaddr.h"
 #include "ipvs_netlink_internal.h"
 #include "nl_seq.h"
 #include "util.h"
@@ -201,15 +202,15 @@ static bool service_parse(struct nlattr *nested, struct ipvs_service *s)
 	memset(s, 0, sizeof(*s));
 	if (!nested || nla_parse_nested(tb, IPVS_SVC_ATTR_MAX, nested, svc_policy) < 0 || !tb[IPVS_SVC_ATTR_AF])
 		return false;
-	s->family = nla_get_u16(tb[IPVS_SVC_ATTR_AF]);
-	if (s->family != AF_INET && s->family != AF_INET6)
+	s->ip.family = nla_get_u16(tb[IPVS_SVC_ATTR_AF]);
+	if (s->ip.family != AF_INET && s->ip.family != AF_INET6)
 		return false;
 	if (tb[IPVS_SVC_ATTR_FWMARK] && nla_get_u32(tb[IPVS_SVC_ATTR_FWMARK])) {
 		/* The kernel keeps TCP as a fwmark service's protocol: not ours. */
 		s->fwmark = nla_get_u32(tb[IPVS_SVC_ATTR_FWMARK]);
 	} else {
 		if (!tb[IPVS_SVC_ATTR_PROTOCOL] || !tb[IPVS_SVC_ATTR_PORT] ||
-		    !addr_get(tb[IPVS_SVC_ATTR_ADDR], s->family, s->addr))
+		    !addr_get(tb[IPVS_SVC_ATTR_ADDR], s->ip.family, s->ip.bytes))
 			return false;
 		s->proto = (uint8_t)nla_get_u16(tb[IPVS_SVC_ATTR_PROTOCOL]);
 		s->port = ntohs(nla_get_u16(tb[IPVS_SVC_ATTR_PORT]));
@@ -224,7 +225,7 @@ static bool service_parse(struct nlattr *nested, struct ipvs_service *s)
 	if (tb[IPVS_SVC_ATTR_TIMEOUT])
 		s->timeout = nla_get_u32(tb[IPVS_SVC_ATTR_TIMEOUT]);
 	if (tb[IPVS_SVC_ATTR_NETMASK])
-		s->persist_prefix = netmask_to_prefix(s->family, nla_get_u32(tb[IPVS_SVC_ATTR_NETMASK]));
+		s->persist_prefix = netmask_to_prefix(s->ip.family, nla_get_u32(tb[IPVS_SVC_ATTR_NETMASK]));
 	stats_parse(tb[IPVS_SVC_ATTR_STATS64], tb[IPVS_SVC_ATTR_STATS], &s->stats);
 	return true;
 }
@@ -237,9 +238,9 @@ static bool dest_parse(struct nlattr *nested, int svc_family, struct ipvs_dest *
 	if (!nested || nla_parse_nested(tb, IPVS_DEST_ATTR_MAX, nested, dest_policy) < 0)
 		return false;
 	/* Before kernel 3.18 a destination had its service's family. */
-	d->family = tb[IPVS_DEST_ATTR_ADDR_FAMILY] ? nla_get_u16(tb[IPVS_DEST_ATTR_ADDR_FAMILY]) : svc_family;
-	if ((d->family != AF_INET && d->family != AF_INET6) || !tb[IPVS_DEST_ATTR_PORT] ||
-	    !addr_get(tb[IPVS_DEST_ATTR_ADDR], d->family, d->addr))
+	d->ip.family = tb[IPVS_DEST_ATTR_ADDR_FAMILY] ? nla_get_u16(tb[IPVS_DEST_ATTR_ADDR_FAMILY]) : svc_family;
+	if ((d->ip.family != AF_INET && d->ip.family != AF_INET6) || !tb[IPVS_DEST_ATTR_PORT] ||
+	    !addr_get(tb[IPVS_DEST_ATTR_ADDR], d->ip.family, d->ip.bytes))
 		return false;
 	d->port = ntohs(nla_get_u16(tb[IPVS_DEST_ATTR_PORT]));
 #define U32(attr, field) \
@@ -277,13 +278,13 @@ struct nl_msg *ipvs_request_new(const struct ipvs_netlink *ipvs, uint8_t cmd, bo
 static int put_service(struct nl_msg *msg, const struct ipvs_service *s, bool full)
 {
 	struct nlattr *nest = nla_nest_start(msg, IPVS_CMD_ATTR_SERVICE);
-	int ret = nest ? nla_put_u16(msg, IPVS_SVC_ATTR_AF, (uint16_t)s->family) : -NLE_NOMEM;
+	int ret = nest ? nla_put_u16(msg, IPVS_SVC_ATTR_AF, (uint16_t)s->ip.family) : -NLE_NOMEM;
 
 	if (s->fwmark) {
 		ret = ret ? ret : nla_put_u32(msg, IPVS_SVC_ATTR_FWMARK, s->fwmark);
 	} else {
 		ret = ret ? ret : nla_put_u16(msg, IPVS_SVC_ATTR_PROTOCOL, s->proto);
-		ret = ret ? ret : nla_put(msg, IPVS_SVC_ATTR_ADDR, 16, s->addr);
+		ret = ret ? ret : nla_put(msg, IPVS_SVC_ATTR_ADDR, 16, s->ip.bytes);
 		ret = ret ? ret : nla_put_u16(msg, IPVS_SVC_ATTR_PORT, htons(s->port));
 	}
 	if (full) {
@@ -291,7 +292,7 @@ static int put_service(struct nl_msg *msg, const struct ipvs_service *s, bool fu
 		ret = ret ? ret : nla_put_string(msg, IPVS_SVC_ATTR_SCHED_NAME, s->scheduler);
 		ret = ret ? ret : nla_put(msg, IPVS_SVC_ATTR_FLAGS, sizeof(f), &f);
 		ret = ret ? ret : nla_put_u32(msg, IPVS_SVC_ATTR_TIMEOUT, s->timeout);
-		ret = ret ? ret : nla_put_u32(msg, IPVS_SVC_ATTR_NETMASK, prefix_to_netmask(s->family, s->persist_prefix));
+		ret = ret ? ret : nla_put_u32(msg, IPVS_SVC_ATTR_NETMASK, prefix_to_netmask(s->ip.family, s->persist_prefix));
 	}
 	if (!ret)
 		nla_nest_end(msg, nest);
@@ -304,11 +305,11 @@ static int put_service(struct nl_msg *msg, const struct ipvs_service *s, bool fu
 static int put_dest(struct nl_msg *msg, const struct ipvs_service *s, const struct ipvs_dest *d, bool full)
 {
 	struct nlattr *nest = nla_nest_start(msg, IPVS_CMD_ATTR_DEST);
-	int ret = nest ? nla_put(msg, IPVS_DEST_ATTR_ADDR, 16, d->addr) : -NLE_NOMEM;
+	int ret = nest ? nla_put(msg, IPVS_DEST_ATTR_ADDR, 16, d->ip.bytes) : -NLE_NOMEM;
 
 	ret = ret ? ret : nla_put_u16(msg, IPVS_DEST_ATTR_PORT, htons(d->port));
-	if (d->family != s->family)
-		ret = ret ? ret : nla_put_u16(msg, IPVS_DEST_ATTR_ADDR_FAMILY, (uint16_t)d->family);
+	if (d->ip.family != s->ip.family)
+		ret = ret ? ret : nla_put_u16(msg, IPVS_DEST_ATTR_ADDR_FAMILY, (uint16_t)d->ip.family);
 	if (full) {
 		ret = ret ? ret : nla_put_u32(msg, IPVS_DEST_ATTR_FWD_METHOD, (uint32_t)d->method & IP_VS_CONN_F_FWD_MASK);
 		ret = ret ? ret : nla_put_u32(msg, IPVS_DEST_ATTR_WEIGHT, d->weight);
@@ -355,7 +356,7 @@ static bool on_dest(struct nlattr *nested, struct dump *d)
 		d->cap = d->cap ? d->cap * 2 : 8;
 		s->dests = xreallocarray(s->dests, d->cap, sizeof(*s->dests));
 	}
-	if (!dest_parse(nested, s->family, &s->dests[s->ndests]))
+	if (!dest_parse(nested, s->ip.family, &s->dests[s->ndests]))
 		return false;
 	s->ndests++;
 	return true;

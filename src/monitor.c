@@ -145,7 +145,7 @@ static size_t verify_findings(FILE *out, const struct plan *p, size_t max)
 		const struct vip_report *r = i < p->nvips ? &p->vips[i] : &p->ranges[i - p->nvips];
 		if (r->verdict == VERDICT_OK || shown++ >= max)
 			continue;
-		vip_format(r->vip, text, sizeof(text));
+		ipaddr_format_prefix(&r->vip->ip, text, sizeof(text));
 		fprintf(out, "%s%s: %s: %s%s%s\n", i < p->nvips ? "" : "range ", text, verdict_words[r->verdict], r->state,
 			r->detail ? ": " : "", r->detail ? r->detail : "");
 	}
@@ -298,16 +298,16 @@ void monitor_verify_prom(FILE *out, const struct plan *p, const char *profile)
 	prom_family(out, "lvsdr_vip_bound", "1 when the VIP is bound on the interface the profile puts it on (lo on a real server).");
 	for (size_t i = 0; i < p->nvips; i++) {
 		const struct vip_report *r = &p->vips[i];
-		addr_format(r->vip->family, r->vip->addr, addr, sizeof(addr));
-		snprintf(prefix, sizeof(prefix), "%u", r->vip->prefix);
+		ipaddr_format(&r->vip->ip, addr, sizeof(addr));
+		snprintf(prefix, sizeof(prefix), "%u", r->vip->ip.prefix);
 		prom_sample(out, "lvsdr_vip_bound", vip_bound_here(r), "profile", profile, "address", addr, "prefix", prefix,
 			    "interface", host_vip_ifname(p->want), NULL);
 	}
 	prom_family(out, "lvsdr_vip_in_sync", "1 when the VIP is as the profile wants it (bound, or absent on a backup).");
 	for (size_t i = 0; i < p->nvips; i++) {
 		const struct vip_report *r = &p->vips[i];
-		addr_format(r->vip->family, r->vip->addr, addr, sizeof(addr));
-		snprintf(prefix, sizeof(prefix), "%u", r->vip->prefix);
+		ipaddr_format(&r->vip->ip, addr, sizeof(addr));
+		snprintf(prefix, sizeof(prefix), "%u", r->vip->ip.prefix);
 		prom_sample(out, "lvsdr_vip_in_sync", r->verdict == VERDICT_OK, "profile", profile, "address", addr,
 			    "prefix", prefix, NULL);
 	}
@@ -316,8 +316,8 @@ void monitor_verify_prom(FILE *out, const struct plan *p, const char *profile)
 		prom_family(out, "lvsdr_range_bound", "1 when the range's local route is on lo.");
 	for (size_t i = 0; i < p->nranges; i++) {
 		const struct vip_report *r = &p->ranges[i];
-		addr_format(r->vip->family, r->vip->addr, addr, sizeof(addr));
-		snprintf(prefix, sizeof(prefix), "%u", r->vip->prefix);
+		ipaddr_format(&r->vip->ip, addr, sizeof(addr));
+		snprintf(prefix, sizeof(prefix), "%u", r->vip->ip.prefix);
 		prom_sample(out, "lvsdr_range_bound", vip_bound_here(r), "profile", profile, "address", addr, "prefix",
 			    prefix, "in_sync", r->verdict == VERDICT_OK ? "1" : "0", NULL);
 	}
@@ -348,7 +348,7 @@ static void probe_describe(FILE *out, const struct probe_target *t)
 {
 	char addr[INET6_ADDRSTRLEN], mac[MAC_TEXT_LEN];
 
-	addr_format(t->family, t->addr, addr, sizeof(addr));
+	ipaddr_format(&t->ip, addr, sizeof(addr));
 	fprintf(out, "%s %s", addr, probe_verdict_words[t->verdict]);
 	for (size_t j = 0; j < t->nresponders; j++)
 		fprintf(out, "%s%s%s", j ? ", " : " (", mac_format(t->responders[j].mac, mac),
@@ -392,7 +392,7 @@ enum nagios_status monitor_probe_nagios(FILE *out, const struct probe_report *r)
 		nagios_perf(out, label, (long long)counts[v], "", v == PROBE_OK ? "" : "0", "0", "");
 	}
 	for (size_t i = 0; i < r->n && i < MONITOR_NAGIOS_MAX_LINES; i++) {
-		addr_format(r->targets[i].family, r->targets[i].addr, addr, sizeof(addr));
+		ipaddr_format(&r->targets[i].ip, addr, sizeof(addr));
 		snprintf(label, sizeof(label), "responders %s", addr);
 		nagios_perf(out, label, (long long)r->targets[i].nresponders, "", "1:1", "0", "");
 	}
@@ -429,20 +429,20 @@ void monitor_probe_prom(FILE *out, const struct probe_report *r)
 		return;
 	prom_family(out, "lvsdr_probe_ok", "1 when exactly the expected owner (or exactly one MAC, if none is expected) answered for the VIP.");
 	for (size_t i = 0; i < r->n; i++) {
-		addr_format(r->targets[i].family, r->targets[i].addr, addr, sizeof(addr));
+		ipaddr_format(&r->targets[i].ip, addr, sizeof(addr));
 		prom_sample(out, "lvsdr_probe_ok", r->targets[i].verdict == PROBE_OK, "probe", probe, "interface", ifname,
 			    "address", addr, NULL);
 	}
 	prom_family(out, "lvsdr_probe_responders", "Distinct MACs that answered for the VIP.");
 	for (size_t i = 0; i < r->n; i++) {
-		addr_format(r->targets[i].family, r->targets[i].addr, addr, sizeof(addr));
+		ipaddr_format(&r->targets[i].ip, addr, sizeof(addr));
 		prom_sample(out, "lvsdr_probe_responders", (long long)r->targets[i].nresponders, "probe", probe,
 			    "interface", ifname, "address", addr, NULL);
 	}
 	prom_family(out, "lvsdr_probe_responder", "One sample per MAC that answered for the VIP; expected tells whether it is the owner.");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct probe_target *t = &r->targets[i];
-		addr_format(t->family, t->addr, addr, sizeof(addr));
+		ipaddr_format(&t->ip, addr, sizeof(addr));
 		for (size_t j = 0; j < t->nresponders; j++)
 			prom_sample(out, "lvsdr_probe_responder", 1, "probe", probe, "interface", ifname, "address", addr,
 				    "mac", mac_format(t->responders[j].mac, mac), "expected",

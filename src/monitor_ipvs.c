@@ -24,13 +24,13 @@ static void labels(const struct ipvs_service *s, const struct ipvs_dest *d, stru
 		snprintf(l->local_mark, sizeof(l->local_mark), "%u", (unsigned)s->fwmark);
 		snprintf(l->proto, sizeof(l->proto), "FWM");
 	} else {
-		addr_format(s->family, s->addr, l->local_address, sizeof(l->local_address));
+		ipaddr_format(&s->ip, l->local_address, sizeof(l->local_address));
 		snprintf(l->local_port, sizeof(l->local_port), "%u", (unsigned)s->port);
 		snprintf(l->proto, sizeof(l->proto), "%s",
 			 s->proto == IPPROTO_TCP ? "TCP" : s->proto == IPPROTO_UDP ? "UDP"
 										   : "SCTP");
 	}
-	addr_format(d->family, d->addr, l->remote_address, sizeof(l->remote_address));
+	ipaddr_format(&d->ip, l->remote_address, sizeof(l->remote_address));
 	snprintf(l->remote_port, sizeof(l->remote_port), "%u", (unsigned)d->port);
 }
 
@@ -95,7 +95,7 @@ void monitor_ipvs_prom(FILE *out, const struct plan *p, const char *profile)
 	prom_family(out, "lvsdr_ipvs_service_owned", "1 for a service of the IPVS table that lvsdr owns, 0 for another.");
 	for (size_t i = 0; i < live->nservices; i++) {
 		const struct ipvs_service *s = &live->services[i];
-		struct ipvs_dest none = { .family = s->family };
+		struct ipvs_dest none = { .ip.family = s->ip.family };
 		labels(s, &none, &l);
 		prom_sample(out, "lvsdr_ipvs_service_owned", s->owned, "profile", profile, "local_address",
 			    l.local_address, "local_port", l.local_port, "local_mark", l.local_mark, "proto", l.proto,

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "frames.h"
+#include "ipaddr.h"
 #include "util.h"
 
 /* Requests go out padded to the Ethernet minimum, as on the wire. */
@@ -58,10 +59,10 @@ size_t neighbour_request_frame(const struct neighbour_query *q, const uint8_t ma
 	uint8_t f[FRAME_BUILT_MAX];
 	size_t len;
 
-	if (q->family == AF_INET6)
-		len = frame_ns(f, mac, q->addr, q->source);
+	if (q->ip.family == AF_INET6)
+		len = frame_ns(f, mac, q->ip.bytes, q->source);
 	else
-		len = frame_arp(f, ARPOP_REQUEST, mac, q->source, NULL, q->addr);
+		len = frame_arp(f, ARPOP_REQUEST, mac, q->source, NULL, q->ip.bytes);
 	if (cap < len || cap < MIN_FRAME)
 		return 0;
 	memcpy(buf, f, len);
@@ -87,7 +88,7 @@ int neighbour_send(struct neighbour_resolver *r, struct neighbour_query *q, size
 		len = neighbour_request_frame(&q[i], r->mac, frame, sizeof(frame));
 		if ((ret = packet_socket_send(r->fd, frame, len)) < 0) {
 			snprintf(err, errlen, "cannot send %s: %s",
-				 q[i].family == AF_INET6 ? "a neighbour solicitation" : "an ARP request", strerror(-ret));
+				 q[i].ip.family == AF_INET6 ? "a neighbour solicitation" : "an ARP request", strerror(-ret));
 			return ret;
 		}
 		q[i].requests++;
@@ -104,7 +105,7 @@ size_t neighbour_receive(struct neighbour_query *q, size_t n, const uint8_t *fra
 	if (!frame_claim(frame, len, &c) || c.kind == CLAIM_ARP_REQUEST)
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		if (!q[i].found && q[i].family == c.family && !memcmp(q[i].addr, c.addr, addr_len(c.family))) {
+		if (!q[i].found && ipaddr_equal(&q[i].ip, &c.ip)) {
 			q[i].found = true;
 			memcpy(q[i].mac, c.mac, MAC_LEN);
 			found++;

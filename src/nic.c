@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ipaddr.h"
 #include "util.h"
 
 /* Retries of a frame the kernel refused for lack of buffer space. */
@@ -51,10 +52,10 @@ bool mac_usable(const uint8_t mac[MAC_LEN])
 	return memcmp(mac, zero, MAC_LEN) && !(mac[0] & 1);
 }
 
-bool nic_holds(const struct nic *nic, int family, const uint8_t addr[16])
+bool nic_holds(const struct nic *nic, const struct ip_addr *a)
 {
 	for (size_t i = 0; i < nic->naddrs; i++)
-		if (nic->addrs[i].family == family && !memcmp(nic->addrs[i].addr, addr, addr_len(family)))
+		if (ipaddr_equal(&nic->addrs[i].ip, a))
 			return true;
 	return false;
 }
@@ -112,10 +113,10 @@ unsigned short packet_filter_destinations(const struct packet_dest *d, size_t n,
 	size_t n4 = 0, n6 = 0, k = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		const uint8_t *a = d[i].addr + (d[i].family == AF_INET6 ? 12 : 0);
+		const uint8_t *a = d[i].ip.bytes + (d[i].ip.family == AF_INET6 ? 12 : 0);
 		uint32_t word = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
-		uint32_t *list = d[i].family == AF_INET6 ? v6 : v4;
-		size_t *count = d[i].family == AF_INET6 ? &n6 : &n4, j;
+		uint32_t *list = d[i].ip.family == AF_INET6 ? v6 : v4;
+		size_t *count = d[i].ip.family == AF_INET6 ? &n6 : &n4, j;
 		for (j = 0; j < *count && list[j] != word; j++)
 			;
 		if (j == *count)

@@ -40,12 +40,12 @@ void owned_label(const char *ifname, char label[IF_NAMESIZE])
 static int entry_compare(const void *x, const void *y)
 {
 	const struct live_addr *a = x, *b = y;
-	int c = a->route != b->route ? (a->route ? 1 : -1) : addr_compare(a->family, a->addr, b->family, b->addr);
+	int c = a->route != b->route ? (a->route ? 1 : -1) : ipaddr_compare(&a->ip, &b->ip);
 
 	if (c)
 		return c;
-	if (a->prefix != b->prefix)
-		return a->prefix < b->prefix ? -1 : 1;
+	if (a->ip.prefix != b->ip.prefix)
+		return a->ip.prefix < b->ip.prefix ? -1 : 1;
 	return strcmp(a->ifname, b->ifname);
 }
 
@@ -74,8 +74,7 @@ static void entry_append(struct owned_set *set, const struct live_addr *a, const
 		set->cap = set->cap ? set->cap * 2 : 16;
 		set->entries = xreallocarray(set->entries, set->cap, sizeof(*set->entries));
 	}
-	set->entries[set->n] = (struct live_addr){ .family = a->family, .prefix = a->prefix, .owner = owner, .route = a->route };
-	memcpy(set->entries[set->n].addr, a->addr, 16);
+	set->entries[set->n] = (struct live_addr){ .ip = a->ip, .owner = owner, .route = a->route };
 	memcpy(set->entries[set->n].ifname, a->ifname, strnlen(a->ifname, IF_NAMESIZE - 1));
 	set->n++;
 	entries_changed(set);
@@ -108,7 +107,6 @@ static bool entry_parse(char *line, struct live_addr *a, const char **owner)
 	static const char route[] = "route ";
 	bool is_route = !strncmp(line, route, strlen(route));
 	char *addr, *profile;
-	unsigned prefix;
 	bool has_prefix;
 
 	*owner = NULL;
@@ -125,10 +123,9 @@ static bool entry_parse(char *line, struct live_addr *a, const char **owner)
 			return false;
 		*owner = profile;
 	}
-	if (!interface_name_valid(line) || !parse_address(addr, &a->family, a->addr, &prefix, &has_prefix) ||
+	if (!interface_name_valid(line) || !ipaddr_parse(addr, &a->ip, &has_prefix) ||
 	    !has_prefix)
 		return false;
-	a->prefix = (uint8_t)prefix;
 	memcpy(a->ifname, line, strlen(line) + 1); /* length checked above */
 	return true;
 }
@@ -273,9 +270,7 @@ static void ensure_sorted(struct owned_set *set)
 /* The entry for a among the first n entries, which are sorted. */
 static struct live_addr *find_in(struct owned_set *set, size_t n, const struct live_addr *a)
 {
-	struct live_addr key = { .family = a->family, .prefix = a->prefix };
-
-	memcpy(key.addr, a->addr, 16);
+	struct live_addr key = { .ip = a->ip };
 	memcpy(key.ifname, a->ifname, sizeof(key.ifname)); /* same size, NUL inside */
 	key.route = a->route;
 	return n ? bsearch(&key, set->entries, n, sizeof(*set->entries), entry_compare) : NULL;
@@ -296,7 +291,7 @@ bool owned_contains_renamed(struct owned_set *set, const struct live_addr *a)
 {
 	for (size_t i = 0; i < set->n; i++) {
 		struct live_addr *e = &set->entries[i];
-		if (e->route || e->family != a->family || e->prefix != a->prefix || memcmp(e->addr, a->addr, 16) ||
+		if (e->route || e->ip.prefix != a->ip.prefix || !ipaddr_equal(&e->ip, &a->ip) ||
 		    !strcmp(e->ifname, a->ifname) || if_nametoindex(e->ifname))
 			continue;
 		/* Under the interface's name from now on: the record follows it. */
@@ -369,15 +364,15 @@ void owned_seen(struct owned_set *set, const struct live_addr *a)
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 		const struct live_addr *e = &set->entries[mid];
-		int c = e->route != a->route ? (e->route ? 1 : -1) : addr_compare(e->family, e->addr, a->family, a->addr);
-		if (c < 0 || (!c && e->prefix < a->prefix))
+		int c = e->route != a->route ? (e->route ? 1 : -1) : ipaddr_compare(&e->ip, &a->ip);
+		if (c < 0 || (!c && e->ip.prefix < a->ip.prefix))
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	for (; lo < set->n; lo++) {
 		const struct live_addr *e = &set->entries[lo];
-		if (e->route != a->route || addr_compare(e->family, e->addr, a->family, a->addr) || e->prefix != a->prefix)
+		if (e->route != a->route || ipaddr_compare(&e->ip, &a->ip) || e->ip.prefix != a->ip.prefix)
 			break;
 		set->seen[lo] = true;
 	}
@@ -426,15 +421,15 @@ static int unrecorded_check(struct owned_set *set, char *err, size_t errlen)
 	for (size_t i = 0; i < set->n; i++) {
 		const struct live_addr *a = &set->entries[i];
 		owned_label(a->ifname, label);
-		if (a->family == AF_INET && label[0] && !a->route)
+		if (a->ip.family == AF_INET && label[0] && !a->route)
 			continue;
-		addr_format(a->family, a->addr, text, sizeof(text));
+		ipaddr_format(&a->ip, text, sizeof(text));
 		snprintf(err, errlen, "cannot bind %s on %s: this kernel gives no network namespace cookie "
 				      "(SO_NETNS_COOKIE, Linux 5.14 or later), so lvsdr keeps no ownership record, and without "
 				      "one it could never tell this address from someone else's (%s)",
 			 text, a->ifname,
-			 a->route ? "a route has no label" : a->family == AF_INET ? "no room for a label"
-										  : "IPv6 addresses have no label");
+			 a->route ? "a route has no label" : a->ip.family == AF_INET ? "no room for a label"
+										     : "IPv6 addresses have no label");
 		return -ENOTSUP;
 	}
 	set->dirty = false;
@@ -450,8 +445,8 @@ static void owned_render(FILE *f, const void *ctx)
 	fprintf(f, "netns-cookie %llu\n", (unsigned long long)set->cookie);
 	for (size_t i = 0; i < set->n; i++) {
 		const struct live_addr *e = &set->entries[i];
-		addr_format(e->family, e->addr, text, sizeof(text));
-		fprintf(f, "%s%s %s/%u%s%s\n", e->route ? "route " : "", e->ifname, text, e->prefix, e->owner ? " " : "",
+		ipaddr_format(&e->ip, text, sizeof(text));
+		fprintf(f, "%s%s %s/%u%s%s\n", e->route ? "route " : "", e->ifname, text, e->ip.prefix, e->owner ? " " : "",
 			e->owner ? e->owner : "");
 	}
 }

@@ -28,10 +28,10 @@ static void key_write(FILE *f, const struct ipvs_service *s)
 	char text[64];
 
 	if (s->fwmark) {
-		fprintf(f, "fwmark %u %s", (unsigned)s->fwmark, s->family == AF_INET6 ? "inet6" : "inet");
+		fprintf(f, "fwmark %u %s", (unsigned)s->fwmark, s->ip.family == AF_INET6 ? "inet6" : "inet");
 		return;
 	}
-	addr_format(s->family, s->addr, text, sizeof(text));
+	ipaddr_format(&s->ip, text, sizeof(text));
 	fprintf(f, "%s %s %u", proto_word(s->proto), text, (unsigned)s->port);
 }
 
@@ -50,13 +50,12 @@ static bool parse_u32(const char *w, uint32_t max, uint32_t *out)
 	return true;
 }
 
-static bool parse_addr_word(const char *w, int *family, uint8_t addr[16])
+static bool parse_addr_word(const char *w, struct ip_addr *a)
 {
-	unsigned prefix;
 	bool has_prefix;
 
-	memset(addr, 0, 16);
-	return w && parse_address(w, family, addr, &prefix, &has_prefix) && !has_prefix;
+	memset(a, 0, sizeof(*a));
+	return w && ipaddr_parse(w, a, &has_prefix) && !has_prefix;
 }
 
 /* Three words into a service key. */
@@ -72,9 +71,9 @@ static bool key_parse(char **w, struct ipvs_service *s)
 			return false;
 		s->fwmark = v;
 		if (!strcmp(w[2], "inet"))
-			s->family = AF_INET;
+			s->ip.family = AF_INET;
 		else if (!strcmp(w[2], "inet6"))
-			s->family = AF_INET6;
+			s->ip.family = AF_INET6;
 		else
 			return false;
 		return true;
@@ -87,7 +86,7 @@ static bool key_parse(char **w, struct ipvs_service *s)
 		s->proto = IPPROTO_SCTP;
 	else
 		return false;
-	if (!parse_addr_word(w[1], &s->family, s->addr) || !parse_u32(w[2], 65535, &v) || !v)
+	if (!parse_addr_word(w[1], &s->ip) || !parse_u32(w[2], 65535, &v) || !v)
 		return false;
 	s->port = (uint16_t)v;
 	return true;
@@ -120,7 +119,7 @@ static bool line_parse(struct owned_ipvs *o, char *line)
 		struct ipvs_dest d = { 0 };
 		char *end;
 		unsigned long long since;
-		if (!parse_addr_word(w[4], &d.family, d.addr) || !parse_u32(w[5], 65535, &port))
+		if (!parse_addr_word(w[4], &d.ip) || !parse_u32(w[5], 65535, &port))
 			return false;
 		d.port = (uint16_t)port;
 		errno = 0;
@@ -197,9 +196,9 @@ static bool same_key(const struct ipvs_service *a, const struct ipvs_service *b)
 static void key_copy(struct ipvs_service *to, const struct ipvs_service *from)
 {
 	memset(to, 0, sizeof(*to));
-	to->family = from->family;
+	to->ip.family = from->ip.family;
 	to->proto = from->proto;
-	memcpy(to->addr, from->addr, 16);
+	memcpy(to->ip.bytes, from->ip.bytes, 16);
 	to->port = from->port;
 	to->fwmark = from->fwmark;
 }
@@ -280,8 +279,7 @@ void owned_ipvs_drain_set(struct owned_ipvs *o, const struct ipvs_service *svc, 
 		m = &o->drains[o->ndrains++];
 		memset(m, 0, sizeof(*m));
 		key_copy(&m->svc, svc);
-		m->dest.family = dest->family;
-		memcpy(m->dest.addr, dest->addr, 16);
+		m->dest.ip = dest->ip;
 		m->dest.port = dest->port;
 	}
 	if (m->since != since)
@@ -322,7 +320,7 @@ static void owned_emit(FILE *f, const void *ctx)
 	}
 	for (size_t i = 0; i < o->ndrains; i++) {
 		const struct ipvs_dest *d = &o->drains[i].dest;
-		addr_format(d->family, d->addr, addr, sizeof(addr));
+		ipaddr_format(&d->ip, addr, sizeof(addr));
 		fputs("draining ", f);
 		key_write(f, &o->drains[i].svc);
 		fprintf(f, " %s %u %llu\n", addr, (unsigned)d->port, (unsigned long long)o->drains[i].since);
@@ -353,12 +351,11 @@ void owned_ipvs_free(struct owned_ipvs *o)
 static bool drained_line(void *ctx, char *line)
 {
 	struct drained_set *d = ctx;
-	int family;
-	uint8_t addr[16];
+	struct ip_addr addr;
 
-	if (!parse_addr_word(line, &family, addr))
+	if (!parse_addr_word(line, &addr))
 		return false;
-	drained_set_one(d, family, addr, true);
+	drained_set_one(d, &addr, true);
 	return true;
 }
 
@@ -376,18 +373,18 @@ int drained_load(struct drained_set *d, char *err, size_t errlen)
 	return ret;
 }
 
-bool drained_has(const struct drained_set *d, int family, const uint8_t addr[16])
+bool drained_has(const struct drained_set *d, const struct ip_addr *a)
 {
 	for (size_t i = 0; i < d->n; i++)
-		if (d->dests[i].family == family && !memcmp(d->dests[i].addr, addr, 16))
+		if (ipaddr_equal(&d->dests[i].ip, a))
 			return true;
 	return false;
 }
 
-void drained_set_one(struct drained_set *d, int family, const uint8_t addr[16], bool drained)
+void drained_set_one(struct drained_set *d, const struct ip_addr *a, bool drained)
 {
 	for (size_t i = 0; i < d->n; i++)
-		if (d->dests[i].family == family && !memcmp(d->dests[i].addr, addr, 16)) {
+		if (ipaddr_equal(&d->dests[i].ip, a)) {
 			if (!drained) {
 				d->dests[i] = d->dests[--d->n];
 				d->dirty = true;
@@ -398,8 +395,7 @@ void drained_set_one(struct drained_set *d, int family, const uint8_t addr[16], 
 		return;
 	d->dests = xreallocarray(d->dests, d->n + 1, sizeof(*d->dests));
 	memset(&d->dests[d->n], 0, sizeof(d->dests[d->n]));
-	d->dests[d->n].family = family;
-	memcpy(d->dests[d->n].addr, addr, 16);
+	d->dests[d->n].ip = *a;
 	d->n++;
 	d->dirty = true;
 }
@@ -410,7 +406,7 @@ static void drained_emit(FILE *f, const void *ctx)
 	char addr[64];
 
 	for (size_t i = 0; i < d->n; i++) {
-		addr_format(d->dests[i].family, d->dests[i].addr, addr, sizeof(addr));
+		ipaddr_format(&d->dests[i].ip, addr, sizeof(addr));
 		fprintf(f, "%s\n", addr);
 	}
 }

@@ -52,7 +52,7 @@ static int nic_read(const char *ifname, struct nic *nic, char *err, size_t errle
 static bool is_vip(const struct pathcheck_job *job, int family, const uint8_t *addr)
 {
 	for (size_t i = 0; i < job->nvips; i++)
-		if (job->vips[i].family == family && !memcmp(job->vips[i].addr, addr, addr_len(family)))
+		if (job->vips[i].ip.family == family && !memcmp(job->vips[i].ip.bytes, addr, addr_len(family)))
 			return true;
 	return false;
 }
@@ -68,10 +68,10 @@ static const struct nic_addr *source_pick(const struct nic *nic, const struct pa
 
 	for (size_t i = 0; i < nic->naddrs; i++) {
 		const struct nic_addr *a = &nic->addrs[i];
-		if (a->family != rs->family || a->labelled || is_vip(job, a->family, a->addr) ||
-		    (a->family == AF_INET6 && a->addr[0] == 0xfe && (a->addr[1] & 0xc0) == 0x80))
+		if (a->ip.family != rs->ip.family || a->labelled || is_vip(job, a->ip.family, a->ip.bytes) ||
+		    (a->ip.family == AF_INET6 && a->ip.bytes[0] == 0xfe && (a->ip.bytes[1] & 0xc0) == 0x80))
 			continue;
-		if (prefix_contains(a->addr, a->prefix, rs->addr))
+		if (prefix_contains(a->ip.bytes, a->ip.prefix, rs->ip.bytes))
 			return a;
 		if (!first)
 			first = a;
@@ -130,16 +130,16 @@ static struct pathcheck_result *results_lay_out(const struct pathcheck_job *job,
 	}
 	for (size_t v = 0; v < job->nvips; v++)
 		for (size_t s = 0; s < job->nrealservers; s++)
-			count += (job->realservers[s].family == job->vips[v].family) * job->nports;
+			count += (job->realservers[s].ip.family == job->vips[v].ip.family) * job->nports;
 	res = xcalloc(count, sizeof(*res));
 	for (size_t v = 0; v < job->nvips; v++)
 		for (size_t s = 0; s < job->nrealservers; s++) {
-			if (job->realservers[s].family != job->vips[v].family)
+			if (job->realservers[s].ip.family != job->vips[v].ip.family)
 				continue;
 			for (size_t p = 0; p < job->nports; p++, k++) {
-				res[k].family = job->vips[v].family;
-				memcpy(res[k].vip, job->vips[v].addr, 16);
-				memcpy(res[k].realserver, job->realservers[s].addr, 16);
+				res[k].family = job->vips[v].ip.family;
+				memcpy(res[k].vip, job->vips[v].ip.bytes, 16);
+				memcpy(res[k].realserver, job->realservers[s].ip.bytes, 16);
 				res[k].port = job->ports[p];
 			}
 		}
@@ -158,15 +158,14 @@ static int sources_pick(const struct pathcheck_job *job, const struct nic *nic, 
 		if (!src) {
 			snprintf(err, errlen, "%s has no %s address to probe from (other than the VIPs): the real servers "
 					      "answer the probe's source",
-				 job->ifname, rs->family == AF_INET6 ? "IPv6" : "IPv4");
+				 job->ifname, rs->ip.family == AF_INET6 ? "IPv6" : "IPv4");
 			return -1;
 		}
-		q[s].family = rs->family;
-		memcpy(q[s].addr, rs->addr, 16);
-		memcpy(q[s].source, src->addr, 16);
+		q[s].ip = rs->ip;
+		memcpy(q[s].source, src->ip.bytes, 16);
 		for (size_t i = 0; i < n; i++)
-			if (res[i].family == rs->family && !memcmp(res[i].realserver, rs->addr, 16))
-				memcpy(res[i].source, src->addr, 16);
+			if (res[i].family == rs->ip.family && !memcmp(res[i].realserver, rs->ip.bytes, 16))
+				memcpy(res[i].source, src->ip.bytes, 16);
 	}
 	return 0;
 }
@@ -221,7 +220,7 @@ static void macs_judge(struct pathcheck_machine *m)
 		for (size_t s = 0; s < job->nrealservers; s++) {
 			const struct neighbour_query *q = &m->q[s];
 			char text[INET6_ADDRSTRLEN];
-			if (q->family != res[i].family || memcmp(q->addr, res[i].realserver, 16))
+			if (q->ip.family != res[i].family || memcmp(q->ip.bytes, res[i].realserver, 16))
 				continue;
 			res[i].have_mac = q->found;
 			memcpy(res[i].mac, q->mac, 6);
@@ -329,8 +328,8 @@ static int machine_open(struct pathcheck_machine *m, char *err, size_t errlen)
 	/* Only frames to our sources reach the probe socket. */
 	dests = xcalloc(m->n ? m->n : 1, sizeof(*dests));
 	for (size_t i = 0; i < m->n; i++) {
-		dests[i].family = m->res[i].family;
-		memcpy(dests[i].addr, m->res[i].source, 16);
+		dests[i].ip.family = m->res[i].family;
+		memcpy(dests[i].ip.bytes, m->res[i].source, 16);
 	}
 	opt.nfilter = packet_filter_destinations(dests, m->n, filter, sizeof(filter) / sizeof(filter[0]));
 	opt.filter = opt.nfilter ? filter : NULL;

@@ -23,7 +23,7 @@ static bool vip_listed(const struct vip *only, size_t nonly, const struct ipvs_s
 	if (!nonly)
 		return true;
 	for (size_t i = 0; i < nonly; i++)
-		if (only[i].family == svc->family && !memcmp(only[i].addr, svc->addr, 16))
+		if (ipaddr_equal(&only[i].ip, &svc->ip))
 			return true;
 	return false;
 }
@@ -32,7 +32,7 @@ static int realserver_order(const void *a, const void *b)
 {
 	const struct realserver *x = a, *y = b;
 
-	return addr_compare(x->family, x->addr, y->family, y->addr);
+	return ipaddr_compare(&x->ip, &y->ip);
 }
 
 /* Each real server once, sorted: n log n for a table of thousands. */
@@ -74,12 +74,12 @@ void pathcheck_services_collect(const struct host *h, const struct vip *only, si
 						 sizeof(*out->realservers));
 		for (size_t i = 0; i < svc->ndests; i++) {
 			struct pathcheck_target *t = &out->targets[out->ntargets++];
-			t->family = svc->family;
-			memcpy(t->vip, svc->addr, 16);
-			memcpy(t->realserver, svc->dests[i].addr, 16);
+			t->family = svc->ip.family;
+			memcpy(t->vip, svc->ip.bytes, 16);
+			memcpy(t->realserver, svc->dests[i].ip.bytes, 16);
 			t->port = sp;
-			out->realservers[out->nrealservers] = (struct realserver){ .family = svc->family };
-			memcpy(out->realservers[out->nrealservers++].addr, svc->dests[i].addr, 16);
+			out->realservers[out->nrealservers] = (struct realserver){ .ip.family = svc->ip.family };
+			memcpy(out->realservers[out->nrealservers++].ip.bytes, svc->dests[i].ip.bytes, 16);
 		}
 	}
 	realservers_unique(out);

@@ -60,7 +60,7 @@ static void address_step(struct plan *p, enum step_kind kind, const struct live_
 	st->addr = *a;
 	if (kind == STEP_ADDR_ADD) {
 		st->addr.owned = st->addr.lvsdr = true;
-		if (a->family == AF_INET)
+		if (a->ip.family == AF_INET)
 			owned_label(a->ifname, st->addr.label);
 	}
 }
@@ -72,7 +72,7 @@ static size_t live_lower_bound(const struct host *live, const struct vip *v)
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 		const struct live_addr *a = &live->addrs[mid];
-		int c = a->family != v->family ? (a->family < v->family ? -1 : 1) : memcmp(a->addr, v->addr, 16);
+		int c = ipaddr_compare(&a->ip, &v->ip);
 		if (c < 0)
 			lo = mid + 1;
 		else
@@ -83,7 +83,7 @@ static size_t live_lower_bound(const struct host *live, const struct vip *v)
 
 static bool same_address(const struct live_addr *a, const struct vip *v)
 {
-	return a->family == v->family && !memcmp(a->addr, v->addr, 16);
+	return ipaddr_equal(&a->ip, &v->ip);
 }
 
 /* A director's VIP that another host answers for (live->holders): not
@@ -145,12 +145,12 @@ static enum verdict vip_unwanted_copy(struct plan *p, const struct vip *v, const
 	enum vip_expect expect = p->want->expect;
 	char text[INET6_ADDRSTRLEN];
 
-	if (a->ifindex == target && a->prefix == v->prefix) {
+	if (a->ifindex == target && a->ip.prefix == v->ip.prefix) {
 		*state = "bound";
 		snprintf(note, len, "bound on %s, want it absent (backup or released)", target_name);
 	} else if (a->ifindex == target) {
 		*state = "wrong-prefix";
-		snprintf(note, len, "bound on %s as /%u, want /%u%s", target_name, a->prefix, v->prefix,
+		snprintf(note, len, "bound on %s as /%u, want /%u%s", target_name, a->ip.prefix, v->ip.prefix,
 			 realserver ? ": a wider prefix on lo makes the whole subnet local" : "");
 	} else {
 		*state = "elsewhere";
@@ -167,14 +167,14 @@ static enum verdict vip_unwanted_copy(struct plan *p, const struct vip *v, const
 	 * it removes what is ours and nothing else. */
 	size_t n = strlen(note);
 	/* Formatted here only: the common case never needs the text. */
-	addr_format(v->family, v->addr, text, sizeof(text));
+	ipaddr_format(&v->ip, text, sizeof(text));
 	if (a->lvsdr)
 		snprintf(note + n, len - n, "; bound by lvsdr for %s, so this run leaves it",
 			 a->owner ? a->owner : "a profile no record names");
 	else
 		snprintf(note + n, len - n, "; not bound by lvsdr, so lvsdr leaves it: "
 					    "ip addr del %s/%u dev %s",
-			 text, a->prefix, a->ifname);
+			 text, a->ip.prefix, a->ifname);
 	return expect == EXPECT_ABSENT ? VERDICT_WARN : VERDICT_BLOCKED;
 }
 
@@ -186,11 +186,9 @@ static void vip_missing(struct plan *p, size_t i, char *detail, size_t len)
 	struct vip_report *r = &p->vips[i];
 	bool realserver = p->want->role == ROLE_REALSERVER;
 	const char *target_name = host_vip_ifname(p->want);
-	struct live_addr a = { .family = v->family, .prefix = v->prefix, .ifindex = r->target_ifindex };
-
-	memcpy(a.addr, v->addr, 16);
+	struct live_addr a = { .ip = v->ip, .ifindex = r->target_ifindex };
 	string_copy(a.ifname, sizeof(a.ifname), target_name);
-	bool ipv6_off = v->family == AF_INET6 && (realserver ? p->live->ipv6_off_lo : p->live->ipv6_off_nic);
+	bool ipv6_off = v->ip.family == AF_INET6 && (realserver ? p->live->ipv6_off_lo : p->live->ipv6_off_nic);
 	if (r->verdict == VERDICT_OK && ipv6_off) {
 		/* The kernel would refuse with a bare "Permission denied". */
 		r->verdict = VERDICT_BLOCKED;
@@ -236,7 +234,7 @@ static void plan_vip(struct plan *p, size_t i)
 		const char *state;
 		char note[200];
 
-		if (a->ifindex == target && a->prefix == v->prefix && expect != EXPECT_ABSENT) {
+		if (a->ifindex == target && a->ip.prefix == v->ip.prefix && expect != EXPECT_ABSENT) {
 			bound = true;
 			if (shared_with_profile(r, a, detail, sizeof(detail))) {
 				used = strlen(detail);
@@ -290,7 +288,7 @@ static void others_finding(struct plan *p, const struct live_addr *a, const char
 	snprintf(e->detail, sizeof(e->detail), "bound on %s by lvsdr, and no ownership record says for which "
 					       "profile (an older lvsdr's record, or none): left alone; the profile that lists it takes it, or "
 					       "ip addr del %s/%u dev %s",
-		 a->ifname, text, a->prefix, a->ifname);
+		 a->ifname, text, a->ip.prefix, a->ifname);
 }
 
 /* Addresses lvsdr bound for this profile that it no longer lists. */
@@ -302,15 +300,14 @@ static void plan_stale(struct plan *p)
 
 	for (size_t j = 0; j < live->naddrs; j++) {
 		const struct live_addr *a = &live->addrs[j];
-		struct vip key = { .family = a->family };
+		struct vip key = { .ip = a->ip };
 		char text[INET6_ADDRSTRLEN];
 
 		if (!a->lvsdr)
 			continue;
-		memcpy(key.addr, a->addr, 16);
 		if (p->want->nvips && bsearch(&key, sorted, p->want->nvips, sizeof(*sorted), vip_compare))
 			continue;
-		addr_format(a->family, a->addr, text, sizeof(text));
+		ipaddr_format(&a->ip, text, sizeof(text));
 		if (!a->owned) {
 			others_finding(p, a, text);
 			continue;
@@ -328,7 +325,7 @@ static bool removed_by_plan(const struct plan *p, const struct live_addr *a)
 	for (size_t i = 0; i < p->nsteps; i++) {
 		const struct live_addr *r = &p->steps[i].addr;
 		if (p->steps[i].kind == STEP_ADDR_DEL && !r->route && r->ifindex == a->ifindex &&
-		    !addr_compare(r->family, r->addr, a->family, a->addr))
+		    !ipaddr_compare(&r->ip, &a->ip))
 			return true;
 	}
 	return false;
@@ -340,12 +337,12 @@ static void collateral_finding(struct plan *p, const struct live_addr *primary, 
 	bool release = p->want->expect == EXPECT_ABSENT;
 	char text[INET6_ADDRSTRLEN], ptext[INET6_ADDRSTRLEN];
 
-	addr_format(s->family, s->addr, text, sizeof(text));
-	addr_format(primary->family, primary->addr, ptext, sizeof(ptext));
+	ipaddr_format(&s->ip, text, sizeof(text));
+	ipaddr_format(&primary->ip, ptext, sizeof(ptext));
 	struct extra_finding *e = plan_add_finding(p, release ? VERDICT_WARN : VERDICT_BLOCKED, text);
 	snprintf(e->detail, sizeof(e->detail),
 		 "removing %s/%u from %s deletes this secondary too (net.ipv4.conf.%s.promote_secondaries is 0)%s",
-		 ptext, primary->prefix, primary->ifname, primary->ifname,
+		 ptext, primary->ip.prefix, primary->ifname, primary->ifname,
 		 release ? "; the release goes on, a backup director must not keep its VIPs"
 			 : ": set it to 1, or remove this address first");
 }
@@ -365,7 +362,7 @@ static void plan_collateral(struct plan *p)
 	cand = xmalloc((live->naddrs + live->nsecondaries + 1) * sizeof(*cand));
 	for (size_t j = 0; j < live->naddrs + live->nsecondaries; j++) {
 		const struct live_addr *s = j < live->naddrs ? &live->addrs[j] : &live->secondaries[j - live->naddrs];
-		if (s->family == AF_INET && s->secondary)
+		if (s->ip.family == AF_INET && s->secondary)
 			cand[ncand++] = s;
 	}
 	for (size_t i = 0; i < n && ncand; i++) {
@@ -373,12 +370,12 @@ static void plan_collateral(struct plan *p)
 		bool promote = pr->ifindex == live->lo_ifindex ? live->promote_lo
 			       : pr->ifindex == live->ifindex  ? live->promote_nic
 							       : false;
-		if (p->steps[i].kind != STEP_ADDR_DEL || pr->route || pr->family != AF_INET || pr->secondary || promote)
+		if (p->steps[i].kind != STEP_ADDR_DEL || pr->route || pr->ip.family != AF_INET || pr->secondary || promote)
 			continue;
 		for (size_t j = 0; j < ncand; j++) {
 			const struct live_addr *s = cand[j];
-			if (s->ifindex == pr->ifindex && s->prefix == pr->prefix &&
-			    prefix_contains(pr->addr, pr->prefix, s->addr) && !removed_by_plan(p, s))
+			if (s->ifindex == pr->ifindex && s->ip.prefix == pr->ip.prefix &&
+			    prefix_contains(pr->ip.bytes, pr->ip.prefix, s->ip.bytes) && !removed_by_plan(p, s))
 				collateral_finding(p, pr, s);
 		}
 	}
@@ -396,7 +393,7 @@ static void plan_no_ipv4(struct plan *p)
 	if (p->want->role != ROLE_DIRECTOR || live->knobs[KNOB_IGNORE].present[SCOPE_DEV])
 		return;
 	for (size_t i = 0; i < p->want->nvips; i++)
-		if (p->want->vips[i].family == AF_INET) {
+		if (p->want->vips[i].ip.family == AF_INET) {
 			struct extra_finding *e = plan_add_finding(p, VERDICT_BLOCKED, p->want->ifname);
 			snprintf(e->detail, sizeof(e->detail), "%s has no IPv4 (no conf/%s: IPv4 disabled, or an MTU "
 							       "below 68), so it cannot hold an IPv4 VIP",

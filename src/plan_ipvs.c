@@ -132,8 +132,8 @@ static bool reachable_directly(const struct host *live, const struct ipvs_dest *
 {
 	for (size_t i = 0; i < live->nnic_nets; i++) {
 		const struct live_addr *n = &live->nic_nets[i];
-		if (n->family == d->family && n->prefix < host_prefix(n->family) &&
-		    prefix_contains(n->addr, n->prefix, d->addr))
+		if (n->ip.family == d->ip.family && n->ip.prefix < host_prefix(n->ip.family) &&
+		    prefix_contains(n->ip.bytes, n->ip.prefix, d->ip.bytes))
 			return true;
 	}
 	return false;
@@ -348,7 +348,7 @@ static bool on_profile_vip(const struct host *want, const struct ipvs_service *s
 	if (s->fwmark)
 		return false;
 	for (size_t i = 0; i < want->nvips; i++)
-		if (want->vips[i].family == s->family && !memcmp(want->vips[i].addr, s->addr, 16))
+		if (ipaddr_equal(&want->vips[i].ip, &s->ip))
 			return true;
 	return false;
 }

@@ -79,16 +79,16 @@ void step_describe(const struct plan *p, const struct step *st, char *buf, size_
 			 st->from, st->to);
 		return;
 	}
-	addr_format(st->addr.family, st->addr.addr, text, sizeof(text));
+	ipaddr_format(&st->addr.ip, text, sizeof(text));
 	if (st->addr.route)
 		snprintf(buf, len, "%s local route %s/%u %s %s", st->kind == STEP_ADDR_ADD ? "add" : "remove", text,
-			 st->addr.prefix, st->kind == STEP_ADDR_ADD ? "on" : "from", st->addr.ifname);
+			 st->addr.ip.prefix, st->kind == STEP_ADDR_ADD ? "on" : "from", st->addr.ifname);
 	else if (st->kind == STEP_ADDR_ADD && st->addr.label[0])
-		snprintf(buf, len, "bind %s/%u on %s (label %s)", text, st->addr.prefix, st->addr.ifname, st->addr.label);
+		snprintf(buf, len, "bind %s/%u on %s (label %s)", text, st->addr.ip.prefix, st->addr.ifname, st->addr.label);
 	else if (st->kind == STEP_ADDR_ADD)
-		snprintf(buf, len, "bind %s/%u on %s", text, st->addr.prefix, st->addr.ifname);
+		snprintf(buf, len, "bind %s/%u on %s", text, st->addr.ip.prefix, st->addr.ifname);
 	else
-		snprintf(buf, len, "remove %s/%u from %s", text, st->addr.prefix, st->addr.ifname);
+		snprintf(buf, len, "remove %s/%u from %s", text, st->addr.ip.prefix, st->addr.ifname);
 }
 
 /* Whether the text output has a line for this VIP. One a peer holds is
@@ -109,12 +109,12 @@ static int subject_width(const struct plan *p, bool verbose)
 	for (size_t i = 0; i < p->nvips; i++) {
 		if (!vip_printed(&p->vips[i], verbose))
 			continue;
-		int n = vip_format(p->vips[i].vip, text, sizeof(text));
+		int n = ipaddr_format_prefix(&p->vips[i].vip->ip, text, sizeof(text));
 		if (n > width)
 			width = n;
 	}
 	for (size_t i = 0; i < p->nranges; i++) {
-		int n = vip_format(p->ranges[i].vip, text, sizeof(text)) + 6; /* "range " */
+		int n = ipaddr_format_prefix(&p->ranges[i].vip->ip, text, sizeof(text)) + 6; /* "range " */
 		if (vip_printed(&p->ranges[i], verbose) && n > width)
 			width = n;
 	}
@@ -151,7 +151,7 @@ void plan_print_text(const struct plan *p, const char *profile, bool verbose, FI
 		const struct vip_report *r = &p->vips[i];
 		if (!vip_printed(r, verbose))
 			continue;
-		vip_format(r->vip, text, sizeof(text));
+		ipaddr_format_prefix(&r->vip->ip, text, sizeof(text));
 		snprintf(detail, sizeof(detail), "%s%s%s", r->state, r->detail ? ": " : "", r->detail ? r->detail : "");
 		line(out, width, text, r->verdict, detail);
 	}
@@ -160,7 +160,7 @@ void plan_print_text(const struct plan *p, const char *profile, bool verbose, FI
 		if (!vip_printed(r, verbose))
 			continue;
 		snprintf(text, sizeof(text), "range ");
-		vip_format(r->vip, text + 6, sizeof(text) - 6);
+		ipaddr_format_prefix(&r->vip->ip, text + 6, sizeof(text) - 6);
 		snprintf(detail, sizeof(detail), "%s%s%s", r->state, r->detail ? ": " : "", r->detail ? r->detail : "");
 		line(out, width, text, r->verdict, detail);
 	}
@@ -240,9 +240,9 @@ static void json_report(FILE *out, const struct vip_report *r, const char *targe
 {
 	char text[INET6_ADDRSTRLEN];
 
-	addr_format(r->vip->family, r->vip->addr, text, sizeof(text));
+	ipaddr_format(&r->vip->ip, text, sizeof(text));
 	fprintf(out, "%s{\"address\":\"%s\",\"prefix\":%u,\"family\":\"%s\",\"target\":", first ? "" : ",", text,
-		r->vip->prefix, r->vip->family == AF_INET6 ? "inet6" : "inet");
+		r->vip->ip.prefix, r->vip->ip.family == AF_INET6 ? "inet6" : "inet");
 	json_string(out, target);
 	fprintf(out, ",\"status\":\"%s\",\"state\":\"%s\",\"detail\":", verdict_words[r->verdict], r->state);
 	json_string(out, r->detail ? r->detail : "");
@@ -326,10 +326,10 @@ static void json_step(FILE *out, const struct plan *p, const struct step *st)
 		json_string(out, detail);
 		fprintf(out, ",\"from\":%d,\"to\":%d}", st->from, st->to);
 	} else {
-		addr_format(st->addr.family, st->addr.addr, text, sizeof(text));
+		ipaddr_format(&st->addr.ip, text, sizeof(text));
 		fprintf(out, "{\"action\":\"%s%s\",\"address\":\"%s/%u\",\"interface\":",
 			st->kind == STEP_ADDR_ADD ? "add" : "remove", st->addr.route ? "-route" : "", text,
-			st->addr.prefix);
+			st->addr.ip.prefix);
 		json_string(out, st->addr.ifname);
 		fputs(",\"label\":", out);
 		if (st->addr.label[0])

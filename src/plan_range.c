@@ -25,7 +25,7 @@ static void route_step(struct plan *p, enum step_kind kind, const struct live_ad
 
 static bool same_route(const struct live_addr *a, const struct vip *r)
 {
-	return a->family == r->family && a->prefix == r->prefix && !memcmp(a->addr, r->addr, 16);
+	return ipaddr_equal(&a->ip, &r->ip) && a->ip.prefix == r->ip.prefix;
 }
 
 /* A director holds a range while it holds an address of it: a range whose
@@ -39,7 +39,7 @@ static bool range_held_by_peer(const struct plan *p, const struct vip *r)
 		return false;
 	for (size_t i = 0; i < p->nvips; i++) {
 		const struct vip *v = p->vips[i].vip;
-		if (v->family != r->family || !prefix_contains(r->addr, r->prefix, v->addr))
+		if (v->ip.family != r->ip.family || !prefix_contains(r->ip.bytes, r->ip.prefix, v->ip.bytes))
 			continue;
 		any = true;
 		if (!v->excluded && strcmp(p->vips[i].state, "held-by-peer"))
@@ -54,7 +54,7 @@ static void range_present(struct plan *p, struct vip_report *r, const struct liv
 {
 	char text[64];
 
-	vip_format(r->vip, text, sizeof(text));
+	ipaddr_format_prefix(&r->vip->ip, text, sizeof(text));
 	if (p->want->expect == EXPECT_ABSENT) {
 		r->state = "bound";
 		if (a->owned) {
@@ -101,14 +101,13 @@ static void plan_range(struct plan *p, size_t i)
 		r->state = "held-by-peer";
 		snprintf(detail, sizeof(detail), "its announced VIPs are held by another host: the expected state of a "
 						 "backup; a takeover adds it with them");
-	} else if (want->family == AF_INET6 && p->live->ipv6_off_lo) {
+	} else if (want->ip.family == AF_INET6 && p->live->ipv6_off_lo) {
 		r->verdict = VERDICT_BLOCKED;
 		r->state = "missing";
 		snprintf(detail, sizeof(detail), "IPv6 is disabled on lo (net.ipv6.conf.lo.disable_ipv6 = 1), so it "
 						 "cannot hold an IPv6 range");
 	} else {
-		struct live_addr a = { .family = want->family, .prefix = want->prefix, .ifindex = p->live->lo_ifindex };
-		memcpy(a.addr, want->addr, 16);
+		struct live_addr a = { .ip = want->ip, .ifindex = p->live->lo_ifindex };
 		snprintf(a.ifname, sizeof(a.ifname), "lo");
 		r->verdict = VERDICT_DRIFT;
 		r->state = "missing";
@@ -130,8 +129,8 @@ static void plan_route_other(struct plan *p, const struct live_addr *a)
 	char text[64], rtext[64];
 
 	snprintf(text, sizeof(text), "route ");
-	addr_format(a->family, a->addr, text + 6, sizeof(text) - 6);
-	snprintf(text + strlen(text), sizeof(text) - strlen(text), "/%u", a->prefix);
+	ipaddr_format(&a->ip, text + 6, sizeof(text) - 6);
+	snprintf(text + strlen(text), sizeof(text) - strlen(text), "/%u", a->ip.prefix);
 	if (a->owned) {
 		e = plan_add_finding(p, VERDICT_DRIFT, text);
 		snprintf(e->detail, sizeof(e->detail), "local route on lo added by lvsdr, no longer in the profile");
@@ -145,14 +144,13 @@ static void plan_route_other(struct plan *p, const struct live_addr *a)
 		return;
 	}
 	for (size_t i = 0; i < p->want->nranges && !overlap; i++) {
-		struct vip route = { .family = a->family, .prefix = a->prefix };
-		memcpy(route.addr, a->addr, 16);
+		struct vip route = { .ip = a->ip };
 		if (range_overlaps(&p->want->ranges[i], &route))
 			overlap = &p->want->ranges[i];
 	}
 	if (!overlap)
 		return;
-	vip_format(overlap, rtext, sizeof(rtext));
+	ipaddr_format_prefix(&overlap->ip, rtext, sizeof(rtext));
 	e = plan_add_finding(p, VERDICT_WARN, text);
 	snprintf(e->detail, sizeof(e->detail), "foreign: a local route on lo not added by lvsdr, overlapping range %s "
 					       "(line %u); lvsdr leaves it: ip route del local %s dev lo table local",
@@ -179,7 +177,7 @@ void plan_ranges(struct plan *p)
 static const struct live_addr *covered(const struct vip *r, const struct live_addr *addrs, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (addrs[i].family == r->family && prefix_contains(r->addr, r->prefix, addrs[i].addr))
+		if (addrs[i].ip.family == r->ip.family && prefix_contains(r->ip.bytes, r->ip.prefix, addrs[i].ip.bytes))
 			return &addrs[i];
 	return NULL;
 }
@@ -194,25 +192,24 @@ static bool range_cuts_off(const struct host *live, const struct vip *r, char *w
 
 	for (size_t i = 0; i < live->nnic_nets; i++) {
 		a = &live->nic_nets[i];
-		if (a->family == r->family && r->prefix <= a->prefix && prefix_contains(r->addr, r->prefix, a->addr)) {
-			struct vip net = { .family = a->family, .prefix = a->prefix };
-			memcpy(net.addr, a->addr, 16);
-			for (unsigned b = a->prefix; b < addr_len(a->family) * 8; b++)
-				net.addr[b / 8] &= (uint8_t) ~(0x80 >> (b % 8));
-			vip_format(&net, text, sizeof(text));
+		if (a->ip.family == r->ip.family && r->ip.prefix <= a->ip.prefix && prefix_contains(r->ip.bytes, r->ip.prefix, a->ip.bytes)) {
+			struct vip net = { .ip = a->ip };
+			for (unsigned b = a->ip.prefix; b < addr_len(a->ip.family) * 8; b++)
+				net.ip.bytes[b / 8] &= (uint8_t) ~(0x80 >> (b % 8));
+			ipaddr_format_prefix(&net.ip, text, sizeof(text));
 			snprintf(why, len, "contains %s's subnet %s", live->ifname, text);
 			return true;
 		}
 	}
 	if ((a = covered(r, live->nic_nets, live->nnic_nets)))
 		snprintf(why, len, "covers %s's own address %s", live->ifname,
-			 (addr_format(a->family, a->addr, text, sizeof(text)), text));
+			 (ipaddr_format(&a->ip, text, sizeof(text)), text));
 	else if ((a = covered(r, live->gateways, live->ngateways)))
 		snprintf(why, len, "covers %s, the gateway of a route through %s",
-			 (addr_format(a->family, a->addr, text, sizeof(text)), text), live->ifname);
+			 (ipaddr_format(&a->ip, text, sizeof(text)), text), live->ifname);
 	else if ((a = covered(r, live->neighbours, live->nneighbours)))
 		snprintf(why, len, "covers %s, a neighbour on %s (in its neighbour table)",
-			 (addr_format(a->family, a->addr, text, sizeof(text)), text), live->ifname);
+			 (ipaddr_format(&a->ip, text, sizeof(text)), text), live->ifname);
 	return a != NULL;
 }
 
@@ -224,7 +221,7 @@ size_t ranges_lint(const struct host *want, const struct host *live, const char 
 	for (size_t i = 0; i < want->nranges && live->ifindex && want->expect != EXPECT_ABSENT; i++) {
 		if (!range_cuts_off(live, &want->ranges[i], why, sizeof(why)))
 			continue;
-		vip_format(&want->ranges[i], text, sizeof(text));
+		ipaddr_format_prefix(&want->ranges[i].ip, text, sizeof(text));
 		fprintf(out, "%s:%u: [vip] range = %s: %s; the host would keep that traffic for itself and lose its "
 			     "neighbours, as a /24 VIP on lo does: pick a range off the segment's addresses\n",
 			profile,

@@ -33,11 +33,10 @@ int probe_nic_lookup(const char *ifname, struct nic *nic, char *err, size_t errl
 	return 0;
 }
 
-void probe_target_init(struct probe_target *t, int family, const uint8_t addr[16])
+void probe_target_init(struct probe_target *t, const struct ip_addr *a)
 {
 	memset(t, 0, sizeof(*t));
-	t->family = family;
-	memcpy(t->addr, addr, addr_len(family));
+	t->ip = *a;
 }
 
 static int mac_order(const void *a, const void *b)
@@ -92,7 +91,7 @@ static int target_order(const void *a, const void *b)
 {
 	const struct probe_target *x = *(const struct probe_target *const *)a, *y = *(const struct probe_target *const *)b;
 
-	return addr_compare(x->family, x->addr, y->family, y->addr);
+	return ipaddr_compare(&x->ip, &y->ip);
 }
 
 /* The target a claim is about, among targets sorted by target_order. */
@@ -100,7 +99,7 @@ static struct probe_target *target_find(struct probe_target **sorted, size_t n, 
 {
 	struct probe_target key, *keyp = &key, **found;
 
-	probe_target_init(&key, c->family, c->addr);
+	probe_target_init(&key, &c->ip);
 	found = bsearch(&keyp, sorted, n, sizeof(*sorted), target_order);
 	return found ? *found : NULL;
 }
@@ -110,12 +109,12 @@ static struct probe_target *target_find(struct probe_target **sorted, size_t n, 
 static const uint8_t *source4(const struct nic *nic, struct probe_target **sorted, size_t n)
 {
 	for (size_t i = 0; i < nic->naddrs; i++) {
-		struct claim c = { .family = AF_INET };
-		if (nic->addrs[i].family != AF_INET)
+		struct claim c = { .ip.family = AF_INET };
+		if (nic->addrs[i].ip.family != AF_INET)
 			continue;
-		memcpy(c.addr, nic->addrs[i].addr, 4);
+		memcpy(c.ip.bytes, nic->addrs[i].ip.bytes, 4);
 		if (!target_find(sorted, n, &c))
-			return nic->addrs[i].addr;
+			return nic->addrs[i].ip.bytes;
 	}
 	return NULL;
 }
@@ -169,8 +168,8 @@ int probe_run(struct garp_sender *g, int rx, const struct nic *nic, struct probe
 		if (round)
 			ret = collect(rx, sorted, n, start + round * spacing);
 		for (size_t i = 0; i < n && !ret; i++) {
-			ret = garp_probe(g, targets[i].family, targets[i].addr,
-					 targets[i].family == AF_INET ? from4 : from6);
+			ret = garp_probe(g, targets[i].ip.family, targets[i].ip.bytes,
+					 targets[i].ip.family == AF_INET ? from4 : from6);
 			if (!ret && i % PROBE_READ_EVERY == PROBE_READ_EVERY - 1)
 				ret = collect(rx, sorted, n, 0);
 		}
@@ -183,7 +182,7 @@ int probe_run(struct garp_sender *g, int rx, const struct nic *nic, struct probe
 		return ret;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (nic_holds(nic, targets[i].family, targets[i].addr))
+		if (nic_holds(nic, &targets[i].ip))
 			probe_add_responder(&targets[i], nic->mac, true);
 		targets[i].verdict = probe_judge(&targets[i]);
 	}
@@ -239,7 +238,7 @@ int probe_vip_holders(const struct host *want, const struct host *live, struct v
 	}
 	targets = xcalloc(want->nvips, sizeof(*targets));
 	for (size_t i = 0; i < want->nvips; i++)
-		probe_target_init(&targets[i], want->vips[i].family, want->vips[i].addr);
+		probe_target_init(&targets[i], &want->vips[i].ip);
 	ret = probe_run(g, rx, &nic, targets, want->nvips, &timing, true, err, errlen);
 	if (ret >= 0)
 		ret = netlink_local_macs(&local, &nlocal, err, errlen);

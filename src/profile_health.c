@@ -55,16 +55,15 @@ static void weight_parse(struct diag *d, unsigned line, const char *key, const c
 static void sorry_parse(struct diag *d, unsigned line, const char *value, struct health_policy *hp)
 {
 	const char *why, *hint;
-	unsigned prefix;
 	bool has_prefix;
 
-	if (!parse_address(value, &hp->sorry_family, hp->sorry, &prefix, &has_prefix) || has_prefix) {
+	if (!ipaddr_parse(value, &hp->sorry, &has_prefix) || has_prefix) {
 		diag_error(d, line, "[health] sorry = %s: must be the sorry server's own IPv4 or IPv6 address, without a "
 				    "prefix or a port (in direct routing it serves the service's own port)",
 			   value);
 		return;
 	}
-	if ((why = address_unusable(hp->sorry_family, hp->sorry, &hint))) {
+	if ((why = address_unusable(&hp->sorry, &hint))) {
 		diag_error(d, line, "[health] sorry = %s: %s, not a server's address%s", value, why, hint);
 		return;
 	}
@@ -117,14 +116,14 @@ static void sorry_check(struct diag *d, const struct host *h)
 	size_t family_services = 0;
 	char text[64];
 
-	addr_format(hp->sorry_family, hp->sorry, text, sizeof(text));
+	ipaddr_format(&hp->sorry, text, sizeof(text));
 	for (size_t i = 0; i < h->nservices; i++) {
 		const struct ipvs_service *svc = &h->services[i];
-		if ((svc->proto != IPPROTO_TCP && svc->proto != IPPROTO_UDP) || svc->family != hp->sorry_family)
+		if ((svc->proto != IPPROTO_TCP && svc->proto != IPPROTO_UDP) || svc->ip.family != hp->sorry.family)
 			continue;
 		family_services++;
 		for (size_t j = 0; j < svc->ndests; j++)
-			if (!memcmp(svc->dests[j].addr, hp->sorry, 16)) {
+			if (!memcmp(svc->dests[j].ip.bytes, hp->sorry.bytes, 16)) {
 				diag_error(d, hp->sorry_line, "[health] sorry = %s: is a real server of service %s (line %u); "
 							      "the sorry server stands in when every real server is out",
 					   text, svc->name,

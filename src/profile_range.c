@@ -34,7 +34,6 @@ static const struct {
 void range_parse(struct diag *d, unsigned line, const char *value, struct host *h, size_t *cap)
 {
 	struct vip r = { .line = line };
-	unsigned prefix;
 	bool has_prefix;
 	const char *hint;
 
@@ -42,30 +41,29 @@ void range_parse(struct diag *d, unsigned line, const char *value, struct host *
 		diag_error(d, line, "[vip] range = %s: one prefix per line; repeat range = for each", value);
 		return;
 	}
-	if (!parse_address(value, &r.family, r.addr, &prefix, &has_prefix) || !has_prefix || prefix == 0) {
+	if (!ipaddr_parse(value, &r.ip, &has_prefix) || !has_prefix || r.ip.prefix == 0) {
 		diag_error(d, line, "[vip] range = %s: not a prefix such as 198.51.100.0/24 or 2001:db8:1::/64 "
 				    "(the prefix after '/' from 1 to 32, or 128)",
 			   value);
 		return;
 	}
-	r.prefix = (uint8_t)prefix;
 	struct vip net = r;
-	for (unsigned b = prefix; b < addr_len(r.family) * 8; b++)
-		net.addr[b / 8] &= (uint8_t) ~(0x80 >> (b % 8));
-	if (memcmp(net.addr, r.addr, 16)) {
+	for (unsigned b = r.ip.prefix; b < addr_len(r.ip.family) * 8; b++)
+		net.ip.bytes[b / 8] &= (uint8_t) ~(0x80 >> (b % 8));
+	if (memcmp(net.ip.bytes, r.ip.bytes, 16)) {
 		char text[64];
-		vip_format(&net, text, sizeof(text));
+		ipaddr_format_prefix(&net.ip, text, sizeof(text));
 		diag_error(d, line, "[vip] range = %s: has bits set after the prefix; write the prefix as %s", value,
 			   text);
 		return;
 	}
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
-		struct vip block = { .family = reserved[i].family, .prefix = (uint8_t)reserved[i].prefix };
-		memcpy(block.addr, reserved[i].addr, 16);
+		struct vip block = { .ip.family = reserved[i].family, .ip.prefix = (uint8_t)reserved[i].prefix };
+		memcpy(block.ip.bytes, reserved[i].addr, 16);
 		if (!range_overlaps(&r, &block))
 			continue;
 		/* Name the block by its first address: that one is always in it. */
-		const char *why = address_unusable(block.family, block.addr, &hint);
+		const char *why = address_unusable(&block.ip, &hint);
 		diag_error(d, line, "[vip] range = %s: covers %s, which no host can hold for clients", value,
 			   why ? why : "a reserved block");
 		return;
@@ -100,16 +98,15 @@ bool announce_parse(struct diag *d, unsigned line, const char *value, struct hos
 	const char *dash = strchr(value, '-'), *last = dash ? dash + 1 : value;
 	size_t first_len = dash ? (size_t)(dash - value) : strlen(value);
 	struct vip a = { .line = line, .announced = true }, b = { 0 };
-	unsigned prefix;
 	bool has_prefix, good = first_len < sizeof(first);
 	uint64_t n = 0;
 
 	if (good) {
 		memcpy(first, value, first_len);
 		first[first_len] = '\0';
-		good = parse_address(first, &a.family, a.addr, &prefix, &has_prefix) && !has_prefix &&
-		       parse_address(last, &b.family, b.addr, &prefix, &has_prefix) && !has_prefix &&
-		       a.family == b.family;
+		good = ipaddr_parse(first, &a.ip, &has_prefix) && !has_prefix &&
+		       ipaddr_parse(last, &b.ip, &has_prefix) && !has_prefix &&
+		       a.ip.family == b.ip.family;
 	}
 	if (!good) {
 		diag_error(d, line, "[vip] announce = %s: not an address, or FIRST-LAST of one family, without a "
@@ -117,16 +114,15 @@ bool announce_parse(struct diag *d, unsigned line, const char *value, struct hos
 			   value);
 		return false;
 	}
-	if (addr_compare(a.family, a.addr, b.family, b.addr) > 0) {
+	if (ipaddr_compare(&a.ip, &b.ip) > 0) {
 		diag_error(d, line, "[vip] announce = %s: the last address comes before the first", value);
 		return false;
 	}
-	if (!span(a.family, a.addr, b.addr, &n) || n >= LVSDR_ANNOUNCE_MAX) {
+	if (!span(a.ip.family, a.ip.bytes, b.ip.bytes, &n) || n >= LVSDR_ANNOUNCE_MAX) {
 		diag_error(d, line, "[vip] announce = %s: one line may announce at most %u addresses", value,
 			   LVSDR_ANNOUNCE_MAX);
 		return false;
 	}
-	a.prefix = (uint8_t)host_prefix(a.family);
 	for (uint64_t i = 0; i <= n; i++) {
 		if (h->nvips == *cap) {
 			*cap = *cap ? *cap * 2 : 8;
@@ -134,7 +130,7 @@ bool announce_parse(struct diag *d, unsigned line, const char *value, struct hos
 		}
 		h->vips[h->nvips++] = a;
 		/* The next address: carry through the last four bytes. */
-		for (size_t k = addr_len(a.family); k-- > 0 && ++a.addr[k] == 0;)
+		for (size_t k = addr_len(a.ip.family); k-- > 0 && ++a.ip.bytes[k] == 0;)
 			;
 	}
 	return true;
@@ -145,7 +141,7 @@ static const struct vip *range_of(const struct host *h, const struct vip *v)
 {
 	for (size_t i = 0; i < h->nranges; i++) {
 		const struct vip *r = &h->ranges[i];
-		if (r->family == v->family && prefix_contains(r->addr, r->prefix, v->addr))
+		if (r->ip.family == v->ip.family && prefix_contains(r->ip.bytes, r->ip.prefix, v->ip.bytes))
 			return r;
 	}
 	return NULL;
@@ -158,15 +154,15 @@ void ranges_check(struct diag *d, struct host *h, unsigned wide_line, bool annou
 
 	for (size_t i = 0; i < h->nranges; i++) {
 		const struct vip *r = &h->ranges[i];
-		unsigned limit = r->family == AF_INET ? LVSDR_RANGE_WIDE4 : LVSDR_RANGE_WIDE6;
-		vip_format(r, text, sizeof(text));
-		if (r->prefix < limit && !wide_line)
+		unsigned limit = r->ip.family == AF_INET ? LVSDR_RANGE_WIDE4 : LVSDR_RANGE_WIDE6;
+		ipaddr_format_prefix(&r->ip, text, sizeof(text));
+		if (r->ip.prefix < limit && !wide_line)
 			diag_error(d, r->line, "[vip] range = %s: wider than /%u; set wide = yes in [vip] if this host "
 					       "is to accept that many addresses",
 				   text, limit);
 		for (size_t j = 0; j < i; j++)
 			if (range_overlaps(&h->ranges[j], r)) {
-				vip_format(&h->ranges[j], rtext, sizeof(rtext));
+				ipaddr_format_prefix(&h->ranges[j].ip, rtext, sizeof(rtext));
 				diag_error(d, r->line, "[vip] range = %s: overlaps range = %s (line %u); list each address "
 						       "in one range",
 					   text, rtext, h->ranges[j].line);
@@ -177,13 +173,13 @@ void ranges_check(struct diag *d, struct host *h, unsigned wide_line, bool annou
 		if (r)
 			listed[r - h->ranges] = true;
 		if (h->role == ROLE_REALSERVER && r && !v->announced) {
-			vip_format(r, rtext, sizeof(rtext));
-			addr_format(v->family, v->addr, text, sizeof(text));
+			ipaddr_format_prefix(&r->ip, rtext, sizeof(rtext));
+			ipaddr_format(&v->ip, text, sizeof(text));
 			diag_error(d, v->line, "[vip] address = %s: inside range = %s (line %u), which makes it local "
 					       "already; list it once",
 				   text, rtext, r->line);
 		} else if (h->role == ROLE_DIRECTOR && v->announced && !r) {
-			addr_format(v->family, v->addr, text, sizeof(text));
+			ipaddr_format(&v->ip, text, sizeof(text));
 			diag_error(d, v->line, "[vip] announce: %s is in no range = of this profile; a director announces "
 					       "addresses of its ranges (list others with address =)",
 				   text);
@@ -194,7 +190,7 @@ void ranges_check(struct diag *d, struct host *h, unsigned wide_line, bool annou
 	}
 	for (size_t i = 0; i < h->nranges && h->role == ROLE_DIRECTOR && !announce_failed; i++)
 		if (!listed[i]) {
-			vip_format(&h->ranges[i], text, sizeof(text));
+			ipaddr_format_prefix(&h->ranges[i].ip, text, sizeof(text));
 			diag_error(d, h->ranges[i].line, "[vip] range = %s: no address of it to announce; a takeover "
 							 "announces only the addresses listed (announce = FIRST-LAST), and clients keep the old "
 							 "director's MAC for the others",

@@ -226,16 +226,15 @@ static void parse_scheduler(struct services_reader *r, unsigned line, const char
 static void parse_address_key(struct services_reader *r, unsigned line, const char *value)
 {
 	struct ipvs_service *svc = &r->cur->svc;
-	unsigned prefix;
 	bool has_prefix;
 
-	if (!parse_address(value, &svc->family, svc->addr, &prefix, &has_prefix)) {
-		svc->family = 0;
+	if (!ipaddr_parse(value, &svc->ip, &has_prefix)) {
+		svc->ip.family = 0;
 		diag_error(r->d, line, "[service %s] address = %s: not an IPv4 or IPv6 address; write one of the "
 				       "profile's VIPs, such as 192.0.2.100",
 			   svc->name, value);
 	} else if (has_prefix) {
-		svc->family = 0;
+		svc->ip.family = 0;
 		diag_error(r->d, line, "[service %s] address = %s: a service's address is one VIP; write it without "
 				       "a prefix",
 			   svc->name, value);
@@ -430,7 +429,7 @@ void services_finish(struct services_reader *r, struct host *h, unsigned role_li
 	for (size_t i = 1; i < h->nservices && h->role != ROLE_REALSERVER; i++) {
 		const struct ipvs_service *a = &h->services[i - 1], *b = &h->services[i];
 		/* One whose address, port or mark was refused is no service yet. */
-		if (ipvs_service_compare(a, b) || !(a->fwmark || (a->family && a->port)))
+		if (ipvs_service_compare(a, b) || !(a->fwmark || (a->ip.family && a->port)))
 			continue;
 		ipvs_service_format(b, key, sizeof(key));
 		diag_error(r->d, b->line, "[service %s] is the same service as [service %s] (line %u): %s; IPVS keeps "

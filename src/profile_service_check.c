@@ -29,7 +29,6 @@ static const char *endpoint_parse(const char *w, struct ipvs_dest *out)
 	char text[INET6_ADDRSTRLEN + 8];
 	bool bracket = w[0] == '[', has_prefix;
 	size_t start = bracket, alen;
-	unsigned prefix;
 	uint64_t port;
 
 	if (bracket) {
@@ -48,7 +47,7 @@ static const char *endpoint_parse(const char *w, struct ipvs_dest *out)
 		return "not an IPv4 or IPv6 address";
 	memcpy(text, w + start, alen);
 	text[alen] = '\0';
-	if (!parse_address(text, &out->family, out->addr, &prefix, &has_prefix) || (bracket && out->family != AF_INET6))
+	if (!ipaddr_parse(text, &out->ip, &has_prefix) || (bracket && out->ip.family != AF_INET6))
 		return "not an IPv4 or IPv6 address with an optional port, such as 198.51.100.11, 198.51.100.11:80 or "
 		       "[2001:db8::11]:80";
 	if (has_prefix)
@@ -134,7 +133,7 @@ bool realserver_parse(struct diag *d, unsigned line, const char *service, const 
 	out->method = METHOD_DR;
 	out->line = line;
 	why = endpoint_parse(word, out);
-	if (!why && (why = address_unusable(out->family, out->addr, &hint))) {
+	if (!why && (why = address_unusable(&out->ip, &hint))) {
 		snprintf(why_buf, sizeof(why_buf), "%s, not a real server's address%s", why, hint);
 		why = why_buf;
 	}
@@ -159,16 +158,16 @@ static void vip_choices(int family, const struct vip *vips, size_t nvips, char *
 	char text[INET6_ADDRSTRLEN];
 
 	for (size_t i = 0; i < nvips; i++)
-		n += vips[i].family == family;
+		n += vips[i].ip.family == family;
 	if (!n) {
 		snprintf(buf, len, "the profile has no %s VIP", fam);
 		return;
 	}
 	used = (size_t)snprintf(buf, len, "the %s VIP%s %s ", fam, n == 1 ? "" : "s", n == 1 ? "is" : "are");
 	for (size_t i = 0; i < nvips && shown < 3 && used < len; i++) {
-		if (vips[i].family != family)
+		if (vips[i].ip.family != family)
 			continue;
-		addr_format(family, vips[i].addr, text, sizeof(text));
+		addr_format(family, vips[i].ip.bytes, text, sizeof(text));
 		shown++;
 		used += (size_t)snprintf(buf + used, len - used, "%s%s", shown == 1 ? "" : shown == n ? " and "
 												      : ", ",
@@ -180,9 +179,9 @@ static void vip_choices(int family, const struct vip *vips, size_t nvips, char *
 
 static const struct vip *vip_find(const struct vip *vips, size_t nvips, int family, const uint8_t *addr)
 {
-	struct vip key = { .family = family };
+	struct vip key = { .ip.family = family };
 
-	memcpy(key.addr, addr, 16);
+	memcpy(key.ip.bytes, addr, 16);
 	return nvips ? bsearch(&key, vips, nvips, sizeof(*vips), vip_compare) : NULL;
 }
 
@@ -202,8 +201,8 @@ static void check_form(struct diag *d, struct service_draft *s, const struct vip
 			diag_error(d, kl[SVC_PORT], "[service %s] port: a fwmark service (line %u) takes whatever ports "
 						    "the mark matches; remove port",
 				   svc->name, kl[SVC_FWMARK]);
-		svc->family = s->family_key ? s->family_key : AF_INET;
-		memset(svc->addr, 0, sizeof(svc->addr));
+		svc->ip.family = s->family_key ? s->family_key : AF_INET;
+		memset(svc->ip.bytes, 0, sizeof(svc->ip.bytes));
 		svc->proto = 0;
 		svc->port = 0;
 		return;
@@ -221,9 +220,9 @@ static void check_form(struct diag *d, struct service_draft *s, const struct vip
 	else if (!kl[SVC_PORT])
 		diag_error(d, svc->line, "[service %s] has an address but no port: add port = tcp/N, udp/N or sctp/N",
 			   svc->name);
-	if (svc->family && !vip_find(vips, nvips, svc->family, svc->addr)) {
-		addr_format(svc->family, svc->addr, text, sizeof(text));
-		vip_choices(svc->family, vips, nvips, choices, sizeof(choices));
+	if (svc->ip.family && !vip_find(vips, nvips, svc->ip.family, svc->ip.bytes)) {
+		ipaddr_format(&svc->ip, text, sizeof(text));
+		vip_choices(svc->ip.family, vips, nvips, choices, sizeof(choices));
 		diag_error(d, kl[SVC_ADDRESS], "[service %s] address = %s: not a VIP of this profile; %s", svc->name,
 			   text, choices);
 	}
@@ -254,17 +253,17 @@ static void check_options(struct diag *d, struct service_draft *s)
 				   sched_flags[i].sched, svc->scheduler);
 	if (svc->timeout)
 		svc->flags |= LVSDR_SVC_PERSISTENT;
-	if (svc->family)
-		svc->persist_prefix = (uint8_t)host_prefix(svc->family);
+	if (svc->ip.family)
+		svc->persist_prefix = (uint8_t)host_prefix(svc->ip.family);
 	if (kl[SVC_PERSISTENCE_PREFIX] && !kl[SVC_PERSISTENCE])
 		diag_error(d, kl[SVC_PERSISTENCE_PREFIX], "[service %s] persistence-prefix: only with persistence, "
 							  "whose client networks it sets",
 			   svc->name);
-	else if (s->prefix && svc->family && s->prefix > host_prefix(svc->family))
+	else if (s->prefix && svc->ip.family && s->prefix > host_prefix(svc->ip.family))
 		diag_error(d, kl[SVC_PERSISTENCE_PREFIX], "[service %s] persistence-prefix = %u: an %s service takes "
 							  "1-%u",
-			   svc->name, s->prefix, svc->family == AF_INET6 ? "IPv6" : "IPv4",
-			   host_prefix(svc->family));
+			   svc->name, s->prefix, svc->ip.family == AF_INET6 ? "IPv6" : "IPv4",
+			   host_prefix(svc->ip.family));
 	else if (s->prefix)
 		svc->persist_prefix = (uint8_t)s->prefix;
 	if (kl[SVC_ONE_PACKET] && !kl[SVC_FWMARK] && svc->proto && svc->proto != IPPROTO_UDP)
@@ -281,11 +280,11 @@ static void check_dest(struct diag *d, const struct ipvs_service *svc, struct ip
 	const struct vip *vip;
 	char text[INET6_ADDRSTRLEN];
 
-	addr_format(dest->family, dest->addr, text, sizeof(text));
-	if (svc->family && dest->family != svc->family)
+	ipaddr_format(&dest->ip, text, sizeof(text));
+	if (svc->ip.family && dest->ip.family != svc->ip.family)
 		diag_error(d, dest->line, "[service %s] realserver %s: an %s real server for an %s service", svc->name,
-			   text, dest->family == AF_INET6 ? "IPv6" : "IPv4", svc->family == AF_INET6 ? "IPv6" : "IPv4");
-	if ((vip = vip_find(vips, nvips, dest->family, dest->addr)))
+			   text, dest->ip.family == AF_INET6 ? "IPv6" : "IPv4", svc->ip.family == AF_INET6 ? "IPv6" : "IPv4");
+	if ((vip = vip_find(vips, nvips, dest->ip.family, dest->ip.bytes)))
 		diag_error(d, dest->line, "[service %s] realserver %s: a VIP of this profile (line %u); name each real "
 					  "server by its own address",
 			   svc->name, text, vip->line);
@@ -328,9 +327,9 @@ void service_check(struct diag *d, struct service_draft *s, const struct vip *vi
 		sort_array(svc->dests, svc->ndests, sizeof(*svc->dests), dest_line_compare);
 	for (size_t i = 1; i < svc->ndests; i++) {
 		struct ipvs_dest *a = &svc->dests[i - 1], *b = &svc->dests[i];
-		if (a->family != b->family || memcmp(a->addr, b->addr, 16))
+		if (!ipaddr_equal(&a->ip, &b->ip))
 			continue;
-		addr_format(b->family, b->addr, text, sizeof(text));
+		ipaddr_format(&b->ip, text, sizeof(text));
 		diag_error(d, b->line, "[service %s] realserver %s is listed again (first at line %u)", svc->name, text,
 			   a->line);
 		b->line = a->line;

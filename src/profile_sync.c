@@ -61,20 +61,18 @@ static void interface_parse(struct diag *d, unsigned line, const char *value, st
 /* The kernel refuses a group that is not multicast (ip_vs_ctl.c). */
 static void group_parse(struct diag *d, unsigned line, const char *value, struct ipvs_daemon *daemon)
 {
-	unsigned prefix;
 	bool has_prefix;
-	int family;
-	uint8_t addr[16];
+	struct ip_addr addr;
 
-	if (!parse_address(value, &family, addr, &prefix, &has_prefix) || has_prefix ||
-	    (family == AF_INET ? (addr[0] & 0xf0) != 0xe0 : addr[0] != 0xff)) {
+	if (!ipaddr_parse(value, &addr, &has_prefix) || has_prefix ||
+	    (addr.family == AF_INET ? (addr.bytes[0] & 0xf0) != 0xe0 : addr.bytes[0] != 0xff)) {
 		diag_error(d, line, "[sync] group = %s: must be a multicast address, IPv4 (224.0.0.0/4) or IPv6 "
 				    "(ff00::/8), without a prefix",
 			   value);
 		return;
 	}
-	daemon->group_family = family;
-	memcpy(daemon->group, addr, sizeof(addr));
+	daemon->group_family = addr.family;
+	memcpy(daemon->group, addr.bytes, sizeof(addr.bytes));
 }
 
 void sync_key(struct diag *d, unsigned line, const char *name, const char *value, struct sync_policy *sp)

@@ -13,7 +13,7 @@
 static int realserver_compare(const void *a, const void *b)
 {
 	const struct realserver *x = a, *y = b;
-	int c = addr_compare(x->family, x->addr, y->family, y->addr);
+	int c = ipaddr_compare(&x->ip, &y->ip);
 
 	if (c)
 		return c;
@@ -63,8 +63,8 @@ static void validate_pathcheck(struct parser *p)
 		memcpy(sorted, pc->realservers, pc->nrealservers * sizeof(*sorted));
 		sort_array(sorted, pc->nrealservers, sizeof(*sorted), realserver_compare);
 		for (size_t i = 1; i < pc->nrealservers; i++)
-			if (sorted[i - 1].family == sorted[i].family && !memcmp(sorted[i - 1].addr, sorted[i].addr, 16)) {
-				addr_format(sorted[i].family, sorted[i].addr, text, sizeof(text));
+			if (ipaddr_equal(&sorted[i - 1].ip, &sorted[i].ip)) {
+				ipaddr_format(&sorted[i].ip, text, sizeof(text));
 				diag_error(p->d, sorted[i].line, "[pathcheck] realserver %s is listed again (first at line %u)",
 					   text, sorted[i - 1].line);
 				sorted[i].line = sorted[i - 1].line;
@@ -90,21 +90,20 @@ static void validate_pathcheck(struct parser *p)
 	memcpy(vips, p->host->vips, p->host->nvips * sizeof(*vips));
 	sort_array(vips, p->host->nvips, sizeof(*vips), vip_compare);
 	for (size_t i = 0; i < p->host->nvips; i++)
-		has_family[vips[i].family == AF_INET6] = true;
+		has_family[vips[i].ip.family == AF_INET6] = true;
 	for (size_t i = 0; i < pc->nrealservers; i++) {
 		const struct realserver *rs = &pc->realservers[i];
-		struct vip key = { .family = rs->family };
+		struct vip key = { .ip = rs->ip };
 		const struct vip *same;
-		memcpy(key.addr, rs->addr, 16);
-		addr_format(rs->family, rs->addr, text, sizeof(text));
+		ipaddr_format(&rs->ip, text, sizeof(text));
 		same = p->host->nvips ? bsearch(&key, vips, p->host->nvips, sizeof(*vips), vip_compare) : NULL;
 		if (same)
 			diag_error(p->d, rs->line, "[pathcheck] realserver = %s: a VIP (line %u); list each real server by "
 						   "its own address",
 				   text, same->line);
-		else if (!has_family[rs->family == AF_INET6] && p->host->nvips)
+		else if (!has_family[rs->ip.family == AF_INET6] && p->host->nvips)
 			diag_error(p->d, rs->line, "[pathcheck] realserver = %s: no %s VIP in [vip] to check it through",
-				   text, rs->family == AF_INET6 ? "IPv6" : "IPv4");
+				   text, rs->ip.family == AF_INET6 ? "IPv6" : "IPv4");
 	}
 	free(vips);
 }
@@ -131,7 +130,7 @@ static void validate_duplicates(struct parser *p)
 		if (!vip_compare(&sorted[i - 1], &sorted[i])) {
 			char text[INET6_ADDRSTRLEN];
 			unsigned a = sorted[i - 1].line, b = sorted[i].line;
-			addr_format(sorted[i].family, sorted[i].addr, text, sizeof(text));
+			ipaddr_format(&sorted[i].ip, text, sizeof(text));
 			diag_error(p->d, a > b ? a : b, "[vip] address %s is listed again (first at line %u)", text,
 				   a < b ? a : b);
 			sorted[i].line = a < b ? a : b;
@@ -178,10 +177,10 @@ static void validate_prefixes(struct parser *p)
 
 	for (size_t i = 0; i < h->nvips; i++) {
 		struct vip *v = &h->vips[i];
-		unsigned max = host_prefix(v->family);
-		if (h->role == ROLE_REALSERVER && v->prefix != max) {
+		unsigned max = host_prefix(v->ip.family);
+		if (h->role == ROLE_REALSERVER && v->ip.prefix != max) {
 			char text[64];
-			vip_format(v, text, sizeof(text));
+			ipaddr_format_prefix(&v->ip, text, sizeof(text));
 			diag_error(p->d, v->line, "[vip] address = %s: a real server binds VIPs on lo as /%u; a wider prefix "
 						  "makes the whole subnet local and cuts the host off from its neighbours",
 				   text, max);
@@ -189,7 +188,7 @@ static void validate_prefixes(struct parser *p)
 		const char *edge = h->role == ROLE_DIRECTOR ? vip_subnet_edge(v) : NULL;
 		if (edge) {
 			char text[64];
-			vip_format(v, text, sizeof(text));
+			ipaddr_format_prefix(&v->ip, text, sizeof(text));
 			diag_error(p->d, v->line, "[vip] address = %s: is %s; no host can hold it for clients (pick "
 						  "another address or prefix)",
 				   text, edge);

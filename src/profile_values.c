@@ -34,24 +34,22 @@ void parse_knob(struct parser *p, enum arp_knob knob, const char *value)
 	k->line = p->lineno;
 }
 
-static bool vip_address_sane(struct parser *p, int family, const uint8_t *a, const char *value)
+static bool vip_address_sane(struct parser *p, const struct ip_addr *a, const char *value)
 {
-	const char *hint = "", *why = address_unusable(family, a, &hint);
+	const char *hint = "", *why = address_unusable(a, &hint);
 
 	if (why)
 		diag_error(p->d, p->lineno, "[vip] address = %s: %s, not usable as a VIP%s", value, why, hint);
 	return !why;
 }
 
-/* parse_address() said no: tell which part is wrong and what is right. */
+/* ipaddr_parse() said no: tell which part is wrong and what is right. */
 static void address_error(struct parser *p, const char *value)
 {
 	const char *slash = strchr(value, '/');
 	char text[256];
-	uint8_t addr[16];
-	unsigned prefix;
+	struct ip_addr addr;
 	bool has_prefix;
-	int family;
 
 	if (strpbrk(value, ", \t")) {
 		diag_error(p->d, p->lineno, "[vip] address = %s: one address per line; repeat address = for each VIP",
@@ -59,9 +57,9 @@ static void address_error(struct parser *p, const char *value)
 		return;
 	}
 	snprintf(text, sizeof(text), "%.*s", slash ? (int)(slash - value) : (int)sizeof(text) - 1, value);
-	if (slash && parse_address(text, &family, addr, &prefix, &has_prefix)) {
+	if (slash && ipaddr_parse(text, &addr, &has_prefix)) {
 		diag_error(p->d, p->lineno, "[vip] address = %s: the prefix after '/' must be a number from 1 to %u",
-			   value, host_prefix(family));
+			   value, host_prefix(addr.family));
 		return;
 	}
 	if (strchr(text, ':'))
@@ -75,20 +73,18 @@ static void address_error(struct parser *p, const char *value)
 void parse_address_key(struct parser *p, const char *value)
 {
 	struct vip vip = { .line = p->lineno };
-	unsigned prefix;
 	bool has_prefix;
 
-	if (!parse_address(value, &vip.family, vip.addr, &prefix, &has_prefix)) {
+	if (!ipaddr_parse(value, &vip.ip, &has_prefix)) {
 		address_error(p, value);
 		return;
 	}
-	if (!vip_address_sane(p, vip.family, vip.addr, value))
+	if (!vip_address_sane(p, &vip.ip, value))
 		return;
-	if (has_prefix && prefix == 0) {
+	if (has_prefix && vip.ip.prefix == 0) {
 		diag_error(p->d, p->lineno, "[vip] address = %s: /0 would make every address local", value);
 		return;
 	}
-	vip.prefix = (uint8_t)prefix;
 	if (p->host->nvips == p->vip_cap) {
 		p->vip_cap = p->vip_cap ? p->vip_cap * 2 : 8;
 		p->host->vips = xreallocarray(p->host->vips, p->vip_cap, sizeof(*p->host->vips));
@@ -100,7 +96,6 @@ void parse_realserver(struct parser *p, const char *value)
 {
 	struct realserver rs = { .line = p->lineno };
 	const char *why, *hint;
-	unsigned prefix;
 	bool has_prefix;
 
 	if (strpbrk(value, ", \t")) {
@@ -109,7 +104,7 @@ void parse_realserver(struct parser *p, const char *value)
 			   value);
 		return;
 	}
-	if (!parse_address(value, &rs.family, rs.addr, &prefix, &has_prefix)) {
+	if (!ipaddr_parse(value, &rs.ip, &has_prefix)) {
 		diag_error(p->d, p->lineno, "[pathcheck] realserver = %s: not an IPv4 or IPv6 address such as 192.0.2.11",
 			   value);
 		return;
@@ -120,7 +115,7 @@ void parse_realserver(struct parser *p, const char *value)
 			   value);
 		return;
 	}
-	if ((why = address_unusable(rs.family, rs.addr, &hint))) {
+	if ((why = address_unusable(&rs.ip, &hint))) {
 		diag_error(p->d, p->lineno, "[pathcheck] realserver = %s: %s, not a real server's address%s", value, why,
 			   hint);
 		return;

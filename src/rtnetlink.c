@@ -205,15 +205,15 @@ bool netlink_addr_parse(struct nlmsghdr *h, struct live_addr *a)
 	if (!local)
 		return false;
 	memset(a, 0, sizeof(*a));
-	a->family = ifa->ifa_family;
+	a->ip.family = ifa->ifa_family;
 	len = (unsigned)nla_len(local);
-	if ((a->family != AF_INET || len != 4) && (a->family != AF_INET6 || len != 16))
+	if ((a->ip.family != AF_INET || len != 4) && (a->ip.family != AF_INET6 || len != 16))
 		return false;
-	memcpy(a->addr, nla_data(local), len);
-	a->prefix = ifa->ifa_prefixlen;
+	memcpy(a->ip.bytes, nla_data(local), len);
+	a->ip.prefix = ifa->ifa_prefixlen;
 	/* IFA_FLAGS holds all 32 bits; ifa_flags the low 8, IFA_F_SECONDARY among them. */
 	uint32_t flags = tb[IFA_FLAGS] && nla_len(tb[IFA_FLAGS]) >= 4 ? nla_get_u32(tb[IFA_FLAGS]) : ifa->ifa_flags;
-	a->secondary = a->family == AF_INET && (flags & IFA_F_SECONDARY);
+	a->secondary = a->ip.family == AF_INET && (flags & IFA_F_SECONDARY);
 	a->ifindex = (int)ifa->ifa_index;
 	if (tb[IFA_LABEL])
 		nla_strlcpy(a->label, tb[IFA_LABEL], sizeof(a->label));
@@ -323,14 +323,12 @@ static void nic_add(struct nic *nic, size_t *cap, const struct live_addr *a)
 		nic->addrs = xreallocarray(nic->addrs, *cap, sizeof(*nic->addrs));
 	}
 	n = &nic->addrs[nic->naddrs++];
-	n->family = a->family;
-	memcpy(n->addr, a->addr, sizeof(n->addr));
-	n->prefix = a->prefix;
+	n->ip = a->ip;
 	/* An IPv4 address under a label ("eth0:lvsdr") has a label that is
 	 * more than the interface's name; IPv6 addresses have none. */
-	n->labelled = a->family == AF_INET && a->label[0] && strcmp(a->label, nic->name);
-	if (a->family == AF_INET6 && a->addr[0] == 0xfe && (a->addr[1] & 0xc0) == 0x80 && !nic->have_link_local) {
-		memcpy(nic->link_local, a->addr, 16);
+	n->labelled = a->ip.family == AF_INET && a->label[0] && strcmp(a->label, nic->name);
+	if (a->ip.family == AF_INET6 && a->ip.bytes[0] == 0xfe && (a->ip.bytes[1] & 0xc0) == 0x80 && !nic->have_link_local) {
+		memcpy(nic->link_local, a->ip.bytes, 16);
 		nic->have_link_local = true;
 	}
 }
@@ -406,12 +404,12 @@ static int build_route_request(const struct addr_change *c, struct nl_msg **msg)
 {
 	struct rtnl_route *route = rtnl_route_alloc();
 	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
-	struct nl_addr *dst = nl_addr_build(c->a.family, c->a.addr, addr_len(c->a.family));
+	struct nl_addr *dst = nl_addr_build(c->a.ip.family, c->a.ip.bytes, addr_len(c->a.ip.family));
 	int ret = route && nh && dst ? 0 : -NLE_NOMEM;
 
 	if (ret == 0) {
-		nl_addr_set_prefixlen(dst, c->a.prefix);
-		rtnl_route_set_family(route, (uint8_t)c->a.family);
+		nl_addr_set_prefixlen(dst, c->a.ip.prefix);
+		rtnl_route_set_family(route, (uint8_t)c->a.ip.family);
 		rtnl_route_set_table(route, RT_TABLE_LOCAL);
 		rtnl_route_set_scope(route, RT_SCOPE_HOST);
 		rtnl_route_set_protocol(route, RTPROT_STATIC);
@@ -446,20 +444,20 @@ static int build_request(const struct addr_change *c, struct nl_msg **msg)
 	obj = rtnl_addr_alloc();
 	if (!obj)
 		return -NLE_NOMEM;
-	local = nl_addr_build(c->a.family, c->a.addr, c->a.family == AF_INET ? 4 : 16);
+	local = nl_addr_build(c->a.ip.family, c->a.ip.bytes, c->a.ip.family == AF_INET ? 4 : 16);
 	if (!local) {
 		rtnl_addr_put(obj);
 		return -NLE_NOMEM;
 	}
-	nl_addr_set_prefixlen(local, c->a.prefix);
+	nl_addr_set_prefixlen(local, c->a.ip.prefix);
 	rtnl_addr_set_ifindex(obj, c->a.ifindex);
-	rtnl_addr_set_family(obj, c->a.family);
+	rtnl_addr_set_family(obj, c->a.ip.family);
 	ret = rtnl_addr_set_local(obj, local);
-	rtnl_addr_set_prefixlen(obj, c->a.prefix);
-	if (ret >= 0 && c->a.family == AF_INET && c->a.label[0])
+	rtnl_addr_set_prefixlen(obj, c->a.ip.prefix);
+	if (ret >= 0 && c->a.ip.family == AF_INET && c->a.label[0])
 		ret = rtnl_addr_set_label(obj, c->a.label);
 	/* A VIP must answer at once: no duplicate address detection wait. */
-	if (c->a.family == AF_INET6 && c->add)
+	if (c->a.ip.family == AF_INET6 && c->add)
 		rtnl_addr_set_flags(obj, IFA_F_NODAD);
 	if (ret >= 0)
 		ret = c->add ? rtnl_addr_build_add_request(obj, NLM_F_CREATE | NLM_F_EXCL, msg)
@@ -493,7 +491,7 @@ size_t address_apply(struct netlink *nl, struct addr_change *changes, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (!changes[i].done || changes[i].error)
 			failed++;
-		else if (nl->view && changes[i].add && !changes[i].a.route && changes[i].a.family == AF_INET6)
+		else if (nl->view && changes[i].add && !changes[i].a.route && changes[i].a.ip.family == AF_INET6)
 			view_note_added(nl->view, &changes[i].a);
 	return failed;
 }
@@ -519,8 +517,8 @@ static bool attr_address(const struct nlattr *attr, int family, struct live_addr
 {
 	if (!attr || (family != AF_INET && family != AF_INET6) || (size_t)nla_len(attr) != addr_len(family))
 		return false;
-	a->family = family;
-	memcpy(a->addr, nla_data(attr), addr_len(family));
+	a->ip.family = family;
+	memcpy(a->ip.bytes, nla_data(attr), addr_len(family));
 	return true;
 }
 
@@ -539,13 +537,13 @@ static void on_dumped_route(struct nlmsghdr *h, void *arg)
 	 * the addresses' business; a range is any other local route on lo. */
 	if (rtm->rtm_type == RTN_LOCAL && table == RT_TABLE_LOCAL && oif == d->live->lo_ifindex &&
 	    rtm->rtm_protocol != RTPROT_KERNEL) {
-		a.family = rtm->rtm_family;
+		a.ip.family = rtm->rtm_family;
 		if (tb[RTA_DST] && !attr_address(tb[RTA_DST], rtm->rtm_family, &a))
 			return;
-		if (a.family != AF_INET && a.family != AF_INET6)
+		if (a.ip.family != AF_INET && a.ip.family != AF_INET6)
 			return;
 		a.route = true;
-		a.prefix = rtm->rtm_dst_len;
+		a.ip.prefix = rtm->rtm_dst_len;
 		a.ifindex = oif;
 		snprintf(a.ifname, sizeof(a.ifname), "lo");
 		route_push(&d->routes, &d->nroutes, &a);

@@ -64,21 +64,21 @@ struct netlink_view {
  * (one address may be bound with two masks), IPv6 on the address. */
 static bool addr_same(const struct live_addr *x, const struct live_addr *y)
 {
-	return x->family == y->family && x->ifindex == y->ifindex && !memcmp(x->addr, y->addr, sizeof(x->addr)) &&
-	       (x->family == AF_INET6 || x->prefix == y->prefix);
+	return ipaddr_equal(&x->ip, &y->ip) && x->ifindex == y->ifindex &&
+	       (x->ip.family == AF_INET6 || x->ip.prefix == y->ip.prefix);
 }
 
 static size_t addr_hash(const struct live_addr *a)
 {
 	uint32_t h = 2166136261u; /* FNV-1a */
-	const uint8_t *p = a->addr;
+	const uint8_t *p = a->ip.bytes;
 
-	for (size_t i = 0; i < sizeof(a->addr); i++)
+	for (size_t i = 0; i < sizeof(a->ip.bytes); i++)
 		h = (h ^ p[i]) * 16777619u;
 	h = (h ^ (uint32_t)a->ifindex) * 16777619u;
-	h = (h ^ (uint32_t)a->family) * 16777619u;
-	if (a->family == AF_INET)
-		h = (h ^ a->prefix) * 16777619u;
+	h = (h ^ (uint32_t)a->ip.family) * 16777619u;
+	if (a->ip.family == AF_INET)
+		h = (h ^ a->ip.prefix) * 16777619u;
 	return h;
 }
 
@@ -402,10 +402,9 @@ const struct link_fact *view_link(const struct netlink_view *v, int ifindex, con
 
 void view_note_added(struct netlink_view *v, const struct live_addr *a)
 {
-	struct live_addr copy = { .family = a->family, .prefix = a->prefix, .ifindex = a->ifindex };
-
 	/* As the kernel's message would give it: no name, no label. */
-	memcpy(copy.addr, a->addr, sizeof(copy.addr));
+	struct live_addr copy = { .ip = a->ip, .ifindex = a->ifindex };
+
 	addr_put(v, &copy);
 }
 

@@ -33,7 +33,7 @@ static bool label_from_rename(const struct live_addr *a)
 static bool keep_address(void *arg, struct live_addr *a)
 {
 	struct keep_ctx *ctx = arg;
-	struct vip key = { .family = a->family };
+	struct vip key = { 0 };
 	char label[IF_NAMESIZE];
 	const struct live_addr *entry;
 	bool listed;
@@ -45,9 +45,9 @@ static bool keep_address(void *arg, struct live_addr *a)
 		live->nic_nets = xreallocarray(live->nic_nets, live->nnic_nets + 1, sizeof(*live->nic_nets));
 		live->nic_nets[live->nnic_nets++] = *a;
 	}
-	if (a->family == AF_INET6 && a->ifindex == ctx->live->ifindex && a->addr[0] == 0xfe &&
-	    (a->addr[1] & 0xc0) == 0x80 && !ctx->live->have_link_local) {
-		memcpy(ctx->live->link_local, a->addr, 16);
+	if (a->ip.family == AF_INET6 && a->ifindex == ctx->live->ifindex && a->ip.bytes[0] == 0xfe &&
+	    (a->ip.bytes[1] & 0xc0) == 0x80 && !ctx->live->have_link_local) {
+		memcpy(ctx->live->link_local, a->ip.bytes, 16);
 		ctx->live->have_link_local = true;
 	}
 	/* IPv4: our label decides, so an address someone re-added under a
@@ -59,20 +59,20 @@ static bool keep_address(void *arg, struct live_addr *a)
 	 * record then decides for an address with no label of another's. */
 	owned_seen(ctx->owned, a);
 	entry = owned_lookup(ctx->owned, a);
-	if (a->family == AF_INET)
+	if (a->ip.family == AF_INET)
 		owned_label(a->ifname, label);
-	if (a->family == AF_INET && label[0])
+	if (a->ip.family == AF_INET && label[0])
 		a->lvsdr = !strcmp(a->label, label);
 	else
 		a->lvsdr = entry != NULL;
 	a->owner = a->lvsdr && entry ? entry->owner : NULL;
-	if (!a->lvsdr && (a->family == AF_INET6 || !label[0] || label_from_rename(a)) &&
+	if (!a->lvsdr && (a->ip.family == AF_INET6 || !label[0] || label_from_rename(a)) &&
 	    owned_contains_renamed(ctx->owned, a)) {
 		entry = owned_lookup(ctx->owned, a);
 		a->lvsdr = entry != NULL;
 		a->owner = entry ? entry->owner : NULL;
 	}
-	memcpy(key.addr, a->addr, 16);
+	key.ip = a->ip;
 	listed = ctx->n && bsearch(&key, ctx->sorted, ctx->n, sizeof(*ctx->sorted), vip_compare);
 	/* Whose it is: the profile the record names. When it names none (an
 	 * older lvsdr's record, a label alone) the profile that lists the
@@ -110,8 +110,7 @@ static int routes_read(const struct host *want, struct netlink *nl, struct owned
 		owned_seen(owned, r);
 		entry = owned_lookup(owned, r);
 		for (size_t j = 0; j < want->nranges && !listed; j++)
-			listed = want->ranges[j].family == r->family && want->ranges[j].prefix == r->prefix &&
-				 !memcmp(want->ranges[j].addr, r->addr, 16);
+			listed = ipaddr_equal(&want->ranges[j].ip, &r->ip) && want->ranges[j].ip.prefix == r->ip.prefix;
 		r->lvsdr = entry != NULL;
 		r->owner = entry ? entry->owner : NULL;
 		r->owned = r->lvsdr && (r->owner ? owned_by_self(owned, entry) : listed);
@@ -142,7 +141,7 @@ static bool promotes(const struct host *live, int ifindex, const char *dir)
 static int live_compare(const void *x, const void *y)
 {
 	const struct live_addr *a = x, *b = y;
-	int c = addr_compare(a->family, a->addr, b->family, b->addr);
+	int c = ipaddr_compare(&a->ip, &b->ip);
 
 	return c ? c : a->ifindex - b->ifindex;
 }
@@ -180,7 +179,7 @@ int state_read(const struct host *want, struct netlink *nl, struct owned_set *ow
 	if (sysctl_read_host(live, want->managed_knobs_only ? want : NULL, err, errlen) < 0)
 		return -1;
 	for (size_t i = 0; i < want->nvips; i++)
-		if (want->vips[i].family == AF_INET6) {
+		if (want->vips[i].ip.family == AF_INET6) {
 			live->ipv6_off_nic = live->ifindex && sysctl_ipv6_disabled(live->ifname);
 			live->ipv6_off_lo = sysctl_ipv6_disabled("lo");
 			break;

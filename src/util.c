@@ -194,56 +194,6 @@ bool parse_duration_ms(const char *s, unsigned *out)
 	return true;
 }
 
-bool parse_address(const char *s, int *family, uint8_t addr[16], unsigned *prefix, bool *has_prefix)
-{
-	char text[INET6_ADDRSTRLEN + 8];
-	const char *slash = strchr(s, '/');
-	size_t len = slash ? (size_t)(slash - s) : strlen(s);
-	unsigned max;
-
-	if (len == 0 || len >= INET6_ADDRSTRLEN)
-		return false;
-	memcpy(text, s, len);
-	text[len] = '\0';
-	memset(addr, 0, 16);
-	if (strchr(text, ':')) {
-		if (inet_pton(AF_INET6, text, addr) != 1)
-			return false;
-		*family = AF_INET6;
-		max = 128;
-	} else {
-		if (inet_pton(AF_INET, text, addr) != 1)
-			return false;
-		*family = AF_INET;
-		max = 32;
-	}
-	*has_prefix = slash != NULL;
-	*prefix = max;
-	if (slash) {
-		int p;
-		/* "/", "/-1", "/+3" and "/032" are not prefixes anyone means. */
-		if (!isdigit((unsigned char)slash[1]) || (slash[1] == '0' && slash[2]) ||
-		    !parse_int(slash + 1, &p) || p < 0 || (unsigned)p > max)
-			return false;
-		*prefix = (unsigned)p;
-	}
-	return true;
-}
-
-size_t addr_len(int family)
-{
-	return family == AF_INET6 ? 16 : 4;
-}
-
-bool prefix_contains(const uint8_t *net, unsigned prefix, const uint8_t *addr)
-{
-	unsigned whole = prefix / 8, rest = prefix % 8;
-
-	if (memcmp(net, addr, whole))
-		return false;
-	return !rest || !((net[whole] ^ addr[whole]) & (0xff << (8 - rest)));
-}
-
 bool interface_name_valid(const char *name)
 {
 	size_t len = strlen(name);

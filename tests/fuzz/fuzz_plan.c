@@ -44,9 +44,7 @@ static int live_order(const void *x, const void *y)
 	const struct live_addr *a = x, *b = y;
 	int c;
 
-	if (a->family != b->family)
-		return a->family < b->family ? -1 : 1;
-	if ((c = memcmp(a->addr, b->addr, 16)))
+	if ((c = ipaddr_compare(&a->ip, &b->ip)))
 		return c;
 	return a->ifindex - b->ifindex;
 }
@@ -74,16 +72,15 @@ static void live_make(const struct host *want, struct bytes *b, struct host *liv
 		const struct vip *v = &want->vips[take(b) % want->nvips];
 		unsigned how = take(b);
 
-		a->family = v->family;
-		memcpy(a->addr, v->addr, 16);
+		a->ip = v->ip; /* its prefix is drawn below */
 		if (how & 1)
-			a->addr[a->family == AF_INET ? 3 : 15] ^= (uint8_t)take(b); /* a stranger */
+			a->ip.bytes[a->ip.family == AF_INET ? 3 : 15] ^= (uint8_t)take(b); /* a stranger */
 		a->ifindex = 1 + (int)((how >> 1) % 3);
 		snprintf(a->ifname, sizeof(a->ifname), "%s", names[a->ifindex]);
-		unsigned max = a->family == AF_INET ? 32 : 128;
-		a->prefix = (uint8_t)(how & 8 ? max : 1 + take(b) % max);
+		unsigned max = a->ip.family == AF_INET ? 32 : 128;
+		a->ip.prefix = (uint8_t)(how & 8 ? max : 1 + take(b) % max);
 		a->owned = how & 16;
-		if (a->owned && a->family == AF_INET)
+		if (a->owned && a->ip.family == AF_INET)
 			snprintf(a->label, sizeof(a->label), "%s", labels[a->ifindex]);
 	}
 	/* The kernel holds an address once per interface (IPv4: once per
@@ -94,8 +91,8 @@ static void live_make(const struct host *want, struct bytes *b, struct host *liv
 		bool dup = false;
 		for (size_t j = 0; j < kept && !dup; j++) {
 			const struct live_addr *k = &live->addrs[j];
-			dup = k->family == a->family && !memcmp(k->addr, a->addr, 16) && k->ifindex == a->ifindex &&
-			      (a->family == AF_INET6 || k->prefix == a->prefix);
+			dup = ipaddr_equal(&k->ip, &a->ip) && k->ifindex == a->ifindex &&
+			      (a->ip.family == AF_INET6 || k->ip.prefix == a->ip.prefix);
 		}
 		if (!dup)
 			live->addrs[kept++] = *a;
@@ -116,8 +113,8 @@ static bool owned_in_live(const struct host *live, const struct live_addr *a)
 {
 	for (size_t i = 0; i < live->naddrs; i++) {
 		const struct live_addr *l = &live->addrs[i];
-		if (l->family == a->family && !memcmp(l->addr, a->addr, 16) && l->ifindex == a->ifindex &&
-		    l->prefix == a->prefix)
+		if (ipaddr_equal(&l->ip, &a->ip) && l->ifindex == a->ifindex &&
+		    l->ip.prefix == a->ip.prefix)
 			return l->owned;
 	}
 	return false;
@@ -149,9 +146,8 @@ static void services_check(const struct host *h)
 {
 	for (size_t i = 0; i < h->nservices; i++) {
 		const struct ipvs_service *s = &h->services[i];
-		struct vip key = { .family = s->family };
+		struct vip key = { .ip = s->ip };
 		const struct vip *vip;
-		memcpy(key.addr, s->addr, 16);
 		vip = h->nvips ? bsearch(&key, h->vips_sorted ? h->vips_sorted : h->vips, h->nvips, sizeof(key),
 					 vip_compare)
 			       : NULL;
@@ -161,7 +157,7 @@ static void services_check(const struct host *h)
 		for (size_t k = 0; k < s->ndests; k++) {
 			const struct ipvs_dest *dst = &s->dests[k];
 			promise(!k || ipvs_dest_compare(&s->dests[k - 1], dst) < 0, "real servers sorted, each once");
-			promise(dst->family == s->family && dst->port == s->port, "real servers of the family and port");
+			promise(dst->ip.family == s->ip.family && dst->port == s->port, "real servers of the family and port");
 			promise(dst->method == METHOD_DR || dst->method == METHOD_TUNNEL, "real servers by DR or tunnel");
 		}
 	}

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "ipaddr.h"
 #include "ipvs.h"
 #include "ipvs_netlink.h"
 #include "tool.h"
@@ -36,12 +37,11 @@ struct queue {
 	size_t n, cap;
 };
 
-static void parse_addr(const char *s, int *family, uint8_t addr[16])
+static void parse_addr(const char *s, struct ip_addr *addr)
 {
-	unsigned prefix;
 	bool has;
 
-	if (!parse_address(s, family, addr, &prefix, &has) || has)
+	if (!ipaddr_parse(s, addr, &has) || has)
 		die("'%s' is not an address", s);
 }
 
@@ -55,16 +55,16 @@ static void parse_service(char **w, size_t nw, size_t *i, struct ipvs_service *s
 		s->fwmark = (uint32_t)parse_number(w[*i + 1], 1, UINT32_MAX, "a fwmark");
 		if (strcmp(w[*i + 2], "inet") && strcmp(w[*i + 2], "inet6"))
 			die("a fwmark service needs inet or inet6, not '%s'", w[*i + 2]);
-		s->family = !strcmp(w[*i + 2], "inet") ? AF_INET : AF_INET6;
+		s->ip.family = !strcmp(w[*i + 2], "inet") ? AF_INET : AF_INET6;
 	} else if (*i + 2 < nw && (!strcmp(p, "tcp") || !strcmp(p, "udp") || !strcmp(p, "sctp"))) {
 		s->proto = !strcmp(p, "tcp") ? IPPROTO_TCP : !strcmp(p, "udp") ? IPPROTO_UDP
 									       : IPPROTO_SCTP;
-		parse_addr(w[*i + 1], &s->family, s->addr);
+		parse_addr(w[*i + 1], &s->ip);
 		s->port = (uint16_t)parse_number(w[*i + 2], 0, 65535, "a port");
 	} else {
 		die("expected tcp|udp|sctp ADDR PORT or fwmark MARK inet|inet6 at '%s'", p);
 	}
-	s->persist_prefix = (uint8_t)(s->family == AF_INET6 ? 128 : 32);
+	s->persist_prefix = (uint8_t)(s->ip.family == AF_INET6 ? 128 : 32);
 	*i += 3;
 }
 
@@ -133,7 +133,7 @@ static bool queue_change(struct queue *q, char **w, size_t nw)
 	if (c->op >= IPVS_DEST_ADD) {
 		if (i + 2 >= nw || strcmp(w[i], "dest"))
 			die("%s needs dest ADDR PORT after the service", w[0]);
-		parse_addr(w[i + 1], &c->dest.family, c->dest.addr);
+		parse_addr(w[i + 1], &c->dest.ip);
 		c->dest.port = (uint16_t)parse_number(w[i + 2], 0, 65535, "a port");
 		c->dest.weight = 1;
 		c->dest.method = METHOD_DR;
@@ -148,9 +148,9 @@ static void queue_batch(struct queue *q, long nsvc, long ndest)
 	for (long s = 0; s < nsvc; s++) {
 		struct ipvs_change *c = queue_add(q);
 		c->op = IPVS_SVC_ADD;
-		c->svc.family = AF_INET;
+		c->svc.ip.family = AF_INET;
 		c->svc.proto = IPPROTO_TCP;
-		inet_pton(AF_INET, "192.0.2.100", c->svc.addr);
+		inet_pton(AF_INET, "192.0.2.100", c->svc.ip.bytes);
 		c->svc.port = (uint16_t)(10000 + s);
 		c->svc.persist_prefix = 32;
 		snprintf(c->svc.scheduler, sizeof(c->svc.scheduler), "wlc");
@@ -159,9 +159,9 @@ static void queue_batch(struct queue *q, long nsvc, long ndest)
 			c = queue_add(q);
 			c->op = IPVS_DEST_ADD;
 			c->svc = svc;
-			c->dest.family = AF_INET;
-			inet_pton(AF_INET, "198.51.100.0", c->dest.addr);
-			c->dest.addr[3] = (uint8_t)(1 + d);
+			c->dest.ip.family = AF_INET;
+			inet_pton(AF_INET, "198.51.100.0", c->dest.ip.bytes);
+			c->dest.ip.bytes[3] = (uint8_t)(1 + d);
 			c->dest.port = svc.port;
 			c->dest.weight = 1;
 			c->dest.method = METHOD_DR;

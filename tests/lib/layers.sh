@@ -25,7 +25,7 @@ function layer(m) {
 	if (m ~ /^(health|diag|profile|profile_.*|plan|plan_.*|monitor|monitor_.*|state|state_.*|owned|owned_.*|notified|persist|ipvs_sched)$/) return 3
 	if (m ~ /^(rtnetlink|rtnetlink_view|rtnetlink_internal|ipvs_netlink|ipvs_netlink_internal|ipvs_daemon|nl_seq|sysctl|sysctl_conf|nic|privilege|frames|garp|probe|watch|neighbour|pathcheck|pathcheck_.*|checksum)$/) return 2
 	if (m ~ /^(host|ipvs)$/) return 1
-	if (m ~ /^(util|safe_open|record_file|syslog_mirror|progname|exit_status)$/) return 0
+	if (m ~ /^(util|ipaddr|safe_open|record_file|syslog_mirror|progname|exit_status)$/) return 0
 	return -1
 }
 function module(path,   b) {

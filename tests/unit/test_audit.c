@@ -111,7 +111,7 @@ static bool claims(const uint8_t *buf, size_t len, enum claim_kind kind, const c
 	int family = strchr(addr, ':') ? AF_INET6 : AF_INET;
 
 	inet_pton(family, addr, want);
-	return frame_claim(buf, len, &c) && c.kind == kind && c.family == family && !memcmp(c.addr, want, 16) &&
+	return frame_claim(buf, len, &c) && c.kind == kind && c.ip.family == family && !memcmp(c.ip.bytes, want, 16) &&
 	       !memcmp(c.mac, mac, MAC_LEN);
 }
 
@@ -210,10 +210,10 @@ static void test_frames(void)
 static struct probe_target target(const uint8_t *expected, int nmacs, ...)
 {
 	struct probe_target t;
-	uint8_t addr[16] = { 192, 0, 2, 100 };
+	struct ip_addr addr = { .family = AF_INET, .bytes = { 192, 0, 2, 100 } };
 	va_list ap;
 
-	probe_target_init(&t, AF_INET, addr);
+	probe_target_init(&t, &addr);
 	if (expected) {
 		t.expected_from = EXPECTED_OPTION;
 		memcpy(t.expected, expected, MAC_LEN);
@@ -434,19 +434,20 @@ static void test_verify_formats(void)
 static void test_probe_formats(void)
 {
 	struct probe_target t[2];
-	uint8_t v4[16] = { 192, 0, 2, 100 }, v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	struct ip_addr v4 = { .family = AF_INET, .bytes = { 192, 0, 2, 100 } },
+		       v6 = { .family = AF_INET6, .bytes = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } };
 	struct probe_report r = { NULL, "eth0", t, 2, NULL, "192.0.2.100,2001:db8::1" };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
 
-	probe_target_init(&t[0], AF_INET, v4);
+	probe_target_init(&t[0], &v4);
 	t[0].expected_from = EXPECTED_OPTION;
 	memcpy(t[0].expected, mac_a, MAC_LEN);
 	probe_add_responder(&t[0], mac_b, false);
 	probe_add_responder(&t[0], mac_a, false);
 	t[0].verdict = probe_judge(&t[0]);
-	probe_target_init(&t[1], AF_INET6, v6);
+	probe_target_init(&t[1], &v6);
 	probe_add_responder(&t[1], mac_a, true);
 	t[1].verdict = probe_judge(&t[1]);
 

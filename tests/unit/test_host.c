@@ -17,11 +17,9 @@ static const char *const knob_names[KNOB_COUNT] = { "ignore", "announce", "filte
 static struct vip vip_of(const char *text)
 {
 	struct vip v = { 0 };
-	unsigned prefix = 0;
 	bool has;
 
-	parse_address(text, &v.family, v.addr, &prefix, &has);
-	v.prefix = (uint8_t)prefix;
+	ipaddr_parse(text, &v.ip, &has);
 	return v;
 }
 
@@ -29,7 +27,7 @@ static bool vip_text_is(const char *in, const char *want)
 {
 	struct vip v = vip_of(in);
 	char buf[64];
-	int n = vip_format(&v, buf, sizeof(buf));
+	int n = ipaddr_format_prefix(&v.ip, buf, sizeof(buf));
 	return n == (int)strlen(want) && !strcmp(buf, want);
 }
 
@@ -249,20 +247,20 @@ static void test_format(void)
 	CHECK(addr_format(12345, a4, buf, sizeof(buf)) == -1 && !strcmp(buf, "?"), "addr_format: unknown family gives \"?\"");
 	test_format_ipv6_as_inet_ntop();
 
-	CHECK(vip_text_is("192.0.2.10", "192.0.2.10/32"), "vip_format: IPv4 default prefix prints /32");
-	CHECK(vip_text_is("192.0.2.10/24", "192.0.2.10/24"), "vip_format: IPv4 /24");
-	CHECK(vip_text_is("2001:db8::10", "2001:db8::10/128"), "vip_format: IPv6 default prefix prints /128");
-	CHECK(vip_text_is("2001:DB8:0:0::0010/64", "2001:db8::10/64"), "vip_format: IPv6 is printed in canonical form");
-	CHECK(vip_text_is("2001:db8::192.0.2.3", "2001:db8::c000:203/128"), "vip_format: an IPv4 tail is printed as hex groups");
-	CHECK(vip_text_is("2001:db8:0:1:0:0:0:1", "2001:db8:0:1::1/128"), "vip_format: '::' replaces the longest zero run");
-	CHECK(vip_text_is("2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1/128"), "vip_format: the first of two equal zero runs is compressed");
-	CHECK(vip_text_is("2001:db8:1:1:1:1:0:1", "2001:db8:1:1:1:1:0:1/128"), "vip_format: a single zero group is not compressed");
+	CHECK(vip_text_is("192.0.2.10", "192.0.2.10/32"), "ipaddr_format_prefix: IPv4 default prefix prints /32");
+	CHECK(vip_text_is("192.0.2.10/24", "192.0.2.10/24"), "ipaddr_format_prefix: IPv4 /24");
+	CHECK(vip_text_is("2001:db8::10", "2001:db8::10/128"), "ipaddr_format_prefix: IPv6 default prefix prints /128");
+	CHECK(vip_text_is("2001:DB8:0:0::0010/64", "2001:db8::10/64"), "ipaddr_format_prefix: IPv6 is printed in canonical form");
+	CHECK(vip_text_is("2001:db8::192.0.2.3", "2001:db8::c000:203/128"), "ipaddr_format_prefix: an IPv4 tail is printed as hex groups");
+	CHECK(vip_text_is("2001:db8:0:1:0:0:0:1", "2001:db8:0:1::1/128"), "ipaddr_format_prefix: '::' replaces the longest zero run");
+	CHECK(vip_text_is("2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1/128"), "ipaddr_format_prefix: the first of two equal zero runs is compressed");
+	CHECK(vip_text_is("2001:db8:1:1:1:1:0:1", "2001:db8:1:1:1:1:0:1/128"), "ipaddr_format_prefix: a single zero group is not compressed");
 	{
 		struct vip v = vip_of("2001:db8::10/64");
 		char tiny[6];
-		int n = vip_format(&v, tiny, sizeof(tiny));
+		int n = ipaddr_format_prefix(&v.ip, tiny, sizeof(tiny));
 		CHECK(n == (int)strlen("2001:db8::10/64") && !strcmp(tiny, "2001:"),
-		      "vip_format: returns the full length and cuts safely, as snprintf");
+		      "ipaddr_format_prefix: returns the full length and cuts safely, as snprintf");
 	}
 
 	/* Round trip: parse, format, parse gives the same bytes and prefix. */
@@ -281,16 +279,13 @@ static void test_format(void)
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
 		struct vip v = vip_of(texts[i]), w = { 0 };
 		char text[64];
-		unsigned prefix = 0;
 		bool has = false;
-		vip_format(&v, text, sizeof(text));
-		bool ok = parse_address(text, &w.family, w.addr, &prefix, &has) && has && w.family == v.family &&
-			  !memcmp(w.addr, v.addr, 16) && prefix == v.prefix;
-		CHECK(ok, "vip_format/parse_address: %s -> %s round-trips", texts[i], text);
+		ipaddr_format_prefix(&v.ip, text, sizeof(text));
+		bool ok = ipaddr_parse(text, &w.ip, &has) && has && ipaddr_equal(&w.ip, &v.ip) && w.ip.prefix == v.ip.prefix;
+		CHECK(ok, "ipaddr_format_prefix/ipaddr_parse: %s -> %s round-trips", texts[i], text);
 		char again[64];
-		w.prefix = (uint8_t)prefix;
-		vip_format(&w, again, sizeof(again));
-		CHECK(!strcmp(text, again), "vip_format: %s is a fixed point", text);
+		ipaddr_format_prefix(&w.ip, again, sizeof(again));
+		CHECK(!strcmp(text, again), "ipaddr_format_prefix: %s is a fixed point", text);
 	}
 	CHECK(host_prefix(AF_INET) == 32 && host_prefix(AF_INET6) == 128, "host_prefix: 32 for IPv4, 128 for IPv6");
 }
@@ -330,7 +325,7 @@ static void test_vip_compare(void)
 	bool sorted = true;
 	for (size_t i = 0; i < n; i++) {
 		char text[64];
-		vip_format(&all[i], text, sizeof(text));
+		ipaddr_format_prefix(&all[i].ip, text, sizeof(text));
 		if (strcmp(text, order[i])) {
 			sorted = false;
 			printf("# position %zu: %s, want %s\n", i, text, order[i]);
@@ -411,8 +406,8 @@ static bool samples_are(const char *range, const char *want)
 	char got[200] = "", text[64];
 
 	for (size_t i = 0; i < n; i++) {
-		addr_format(out[i].family, out[i].addr, text, sizeof(text));
-		if (out[i].prefix != host_prefix(r.family))
+		ipaddr_format(&out[i].ip, text, sizeof(text));
+		if (out[i].ip.prefix != host_prefix(r.ip.family))
 			return false;
 		strcat(got, i ? " " : "");
 		strcat(got, text);

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "harness.h"
+#include "ipaddr.h"
 #include "ipvs.h"
 #include "util.h"
 
@@ -13,13 +14,12 @@
 static struct ipvs_service svc(const char *proto, const char *addr, uint16_t port, uint32_t fwmark)
 {
 	struct ipvs_service s = { .port = port, .fwmark = fwmark };
-	unsigned prefix;
 	bool has;
 
-	if (!parse_address(addr, &s.family, s.addr, &prefix, &has))
+	if (!ipaddr_parse(addr, &s.ip, &has))
 		abort();
 	if (fwmark)
-		memset(s.addr, 0, sizeof(s.addr));
+		memset(s.ip.bytes, 0, sizeof(s.ip.bytes));
 	s.proto = !proto ? 0 : !strcmp(proto, "tcp") ? IPPROTO_TCP
 		       : !strcmp(proto, "udp")	     ? IPPROTO_UDP
 						     : IPPROTO_SCTP;
@@ -29,10 +29,9 @@ static struct ipvs_service svc(const char *proto, const char *addr, uint16_t por
 static struct ipvs_dest dst(const char *addr, uint16_t port)
 {
 	struct ipvs_dest d = { .port = port, .weight = 1, .method = METHOD_DR };
-	unsigned prefix;
 	bool has;
 
-	if (!parse_address(addr, &d.family, d.addr, &prefix, &has))
+	if (!ipaddr_parse(addr, &d.ip, &has))
 		abort();
 	return d;
 }
@@ -67,8 +66,8 @@ static void test_compare(void)
 	CHECK(svc_before(svc("tcp", "192.0.2.1", 1, 0), svc(NULL, "0.0.0.0", 0, 7)),
 	      "ipvs: a fwmark service sorts after the address services of its family");
 	CHECK(svc_before(svc(NULL, "0.0.0.0", 0, 2), svc(NULL, "0.0.0.0", 0, 10)), "ipvs: fwmark services by mark");
-	CHECK(ipvs_service_compare(&(struct ipvs_service){ .family = AF_INET, .fwmark = 2 },
-				   &(struct ipvs_service){ .family = AF_INET6, .fwmark = 2 }) < 0,
+	CHECK(ipvs_service_compare(&(struct ipvs_service){ .ip.family = AF_INET, .fwmark = 2 },
+				   &(struct ipvs_service){ .ip.family = AF_INET6, .fwmark = 2 }) < 0,
 	      "ipvs: the same fwmark in IPv4 and IPv6 are two services");
 	CHECK(svc_before(svc("tcp", "192.0.2.200", 443, 0), svc("udp", "192.0.2.100", 53, 0)),
 	      "ipvs: tcp before udp, before the address");
@@ -150,10 +149,10 @@ static void test_find(void)
 
 	want = svc("tcp", "2001:db8::100", 443, 0);
 	struct ipvs_service *got = ipvs_service_find(list, 4, &want);
-	CHECK(got && got->family == AF_INET6 && got->port == 443, "ipvs: find an IPv6 service by its key");
+	CHECK(got && got->ip.family == AF_INET6 && got->port == 443, "ipvs: find an IPv6 service by its key");
 	want = svc(NULL, "0.0.0.0", 0, 5);
 	CHECK(ipvs_service_find(list, 4, &want) == &list[2], "ipvs: find a fwmark service");
-	want.family = AF_INET6;
+	want.ip.family = AF_INET6;
 	CHECK(!ipvs_service_find(list, 4, &want), "ipvs: the same mark in the other family is not found");
 	want = svc("udp", "192.0.2.100", 80, 0);
 	CHECK(!ipvs_service_find(list, 4, &want), "ipvs: the same address and port in another protocol is not found");
@@ -163,7 +162,7 @@ static void test_find(void)
 	got = ipvs_service_find(list, 4, &want);
 	struct ipvs_dest d = dst("198.51.100.11", 80);
 	struct ipvs_dest *found = got ? ipvs_dest_find(got, &d) : NULL;
-	CHECK(found && found->family == AF_INET && found->port == 80 && !memcmp(found->addr, d.addr, 16),
+	CHECK(found && found->ip.family == AF_INET && found->port == 80 && !memcmp(found->ip.bytes, d.ip.bytes, 16),
 	      "ipvs: find a destination by address and port");
 	d.port = 8080;
 	CHECK(got && !ipvs_dest_find(got, &d), "ipvs: the same address on another port is not found");

@@ -17,11 +17,9 @@ static char rundir[] = "/tmp/lvsdr-unit-owned.XXXXXX";
 static struct live_addr entry(const char *ifname, const char *text)
 {
 	struct live_addr a = { 0 };
-	unsigned prefix;
 	bool has_prefix;
 
-	parse_address(text, &a.family, a.addr, &prefix, &has_prefix);
-	a.prefix = (uint8_t)prefix;
+	ipaddr_parse(text, &a.ip, &has_prefix);
 	snprintf(a.ifname, sizeof(a.ifname), "%s", ifname);
 	return a;
 }

@@ -15,9 +15,9 @@
 
 static struct ipvs_service tcp_port(unsigned port)
 {
-	struct ipvs_service s = { .family = AF_INET, .proto = IPPROTO_TCP, .port = (uint16_t)port };
+	struct ipvs_service s = { .ip.family = AF_INET, .proto = IPPROTO_TCP, .port = (uint16_t)port };
 
-	s.addr[0] = 192, s.addr[1] = 0, s.addr[2] = 2, s.addr[3] = 100;
+	s.ip.bytes[0] = 192, s.ip.bytes[1] = 0, s.ip.bytes[2] = 2, s.ip.bytes[3] = 100;
 	return s;
 }
 

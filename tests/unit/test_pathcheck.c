@@ -364,36 +364,36 @@ static void test_ports(void)
 
 static void test_neighbour_frames(void)
 {
-	struct neighbour_query q = { .family = AF_INET };
+	struct neighbour_query q = { .ip.family = AF_INET };
 	uint8_t f[128];
 	struct claim c;
 	size_t n;
 
-	addr("192.0.2.11", q.addr);
+	addr("192.0.2.11", q.ip.bytes);
 	addr("192.0.2.2", q.source);
 	n = neighbour_request_frame(&q, mac_dir, f, sizeof(f));
 	CHECK(n == 60 && !memcmp(f, "\xff\xff\xff\xff\xff\xff", 6) && get16(f + 12) == 0x0806 && get16(f + 20) == 1 &&
-		      !memcmp(f + 22, mac_dir, 6) && !memcmp(f + 28, q.source, 4) && !memcmp(f + 38, q.addr, 4),
+		      !memcmp(f + 22, mac_dir, 6) && !memcmp(f + 28, q.source, 4) && !memcmp(f + 38, q.ip.bytes, 4),
 	      "neighbour: broadcast ARP request for the real server, from our address in its subnet");
 	/* The reply, as the real server sends it. */
 	memcpy(f, mac_dir, 6);
 	memcpy(f + 6, mac_rs, 6);
 	f[21] = 2;
 	memcpy(f + 22, mac_rs, 6);
-	memcpy(f + 28, q.addr, 4);
-	CHECK(frame_claim(f, 42, &c) && c.kind == CLAIM_ARP_REPLY && c.family == AF_INET &&
-		      !memcmp(c.addr, q.addr, 4) && !memcmp(c.mac, mac_rs, 6),
+	memcpy(f + 28, q.ip.bytes, 4);
+	CHECK(frame_claim(f, 42, &c) && c.kind == CLAIM_ARP_REPLY && c.ip.family == AF_INET &&
+		      !memcmp(c.ip.bytes, q.ip.bytes, 4) && !memcmp(c.mac, mac_rs, 6),
 	      "neighbour: an ARP reply gives the sender's address and MAC");
 	f[21] = 1;
 	CHECK(frame_claim(f, 42, &c) && c.kind == CLAIM_ARP_REQUEST,
 	      "neighbour: an ARP request is no answer");
 
-	q.family = AF_INET6;
-	addr("2001:db8::11", q.addr);
+	q.ip.family = AF_INET6;
+	addr("2001:db8::11", q.ip.bytes);
 	addr("2001:db8::2", q.source);
 	n = neighbour_request_frame(&q, mac_dir, f, sizeof(f));
 	CHECK(n == 86 && f[0] == 0x33 && f[1] == 0x33 && f[2] == 0xff && f[5] == 0x11 && f[21] == 255 && f[54] == 135 &&
-		      !memcmp(f + 62, q.addr, 16) && f[78] == 1 && !memcmp(f + 80, mac_dir, 6) &&
+		      !memcmp(f + 62, q.ip.bytes, 16) && f[78] == 1 && !memcmp(f + 80, mac_dir, 6) &&
 		      checksum_finish(checksum_add(checksum_pseudo(AF_INET6, f + 22, f + 38, IPPROTO_ICMPV6, 32), f + 54, 32)) == 0,
 	      "neighbour: solicitation to the solicited-node group, hop limit 255, our MAC, valid checksum");
 	/* Turn it into the advertisement the real server sends back. */
@@ -403,7 +403,7 @@ static void test_neighbour_frames(void)
 	f[56] = f[57] = 0;
 	checksum_store(f + 56, checksum_finish(checksum_add(checksum_pseudo(AF_INET6, f + 22, f + 38, IPPROTO_ICMPV6, 32),
 							    f + 54, 32)));
-	CHECK(frame_claim(f, n, &c) && c.kind == CLAIM_NA && c.family == AF_INET6 && !memcmp(c.addr, q.addr, 16) &&
+	CHECK(frame_claim(f, n, &c) && c.kind == CLAIM_NA && c.ip.family == AF_INET6 && !memcmp(c.ip.bytes, q.ip.bytes, 16) &&
 		      !memcmp(c.mac, mac_rs, 6),
 	      "neighbour: an advertisement gives its target and target link-layer address");
 	f[79] = 0;
@@ -451,28 +451,28 @@ unsigned bpf_run(const struct sock_filter *f, unsigned short n, const uint8_t *p
 
 static void test_filter(void)
 {
-	struct packet_dest d[4] = { { AF_INET, { 0 } }, { AF_INET6, { 0 } }, { AF_INET, { 0 } }, { AF_INET, { 0 } } };
+	struct packet_dest d[4] = { { .ip.family = AF_INET }, { .ip.family = AF_INET6 }, { .ip.family = AF_INET }, { .ip.family = AF_INET } };
 	struct sock_filter f[PACKET_FILTER_MAX];
 	uint8_t frame[PATHCHECK_FRAME_MAX], other[16], rs[16];
 	unsigned short n;
 	size_t len;
 
-	addr("192.0.2.2", d[0].addr);
-	addr("2001:db8::2", d[1].addr);
-	addr("198.51.100.2", d[2].addr);
-	addr("192.0.2.2", d[3].addr); /* a repeat */
+	addr("192.0.2.2", d[0].ip.bytes);
+	addr("2001:db8::2", d[1].ip.bytes);
+	addr("198.51.100.2", d[2].ip.bytes);
+	addr("192.0.2.2", d[3].ip.bytes); /* a repeat */
 	addr("192.0.2.100", rs);
 	n = packet_filter_destinations(d, 4, f, PACKET_FILTER_MAX);
 	CHECK(n == 3 + 8, "filter: two IPv4 and one IPv6 destination, the repeat counted once: 11 instructions");
-	len = udp_frame(AF_INET, mac_rs, mac_dir, rs, d[0].addr, 53, 40000, (const uint8_t *)"x", 1, 0, frame, sizeof(frame));
+	len = udp_frame(AF_INET, mac_rs, mac_dir, rs, d[0].ip.bytes, 53, 40000, (const uint8_t *)"x", 1, 0, frame, sizeof(frame));
 	CHECK(bpf_run(f, n, frame, len) == 0x40000, "filter: IPv4 to our first source passes");
-	len = udp_frame(AF_INET, mac_rs, mac_dir, rs, d[2].addr, 53, 40000, (const uint8_t *)"x", 1, 0, frame, sizeof(frame));
+	len = udp_frame(AF_INET, mac_rs, mac_dir, rs, d[2].ip.bytes, 53, 40000, (const uint8_t *)"x", 1, 0, frame, sizeof(frame));
 	CHECK(bpf_run(f, n, frame, len) == 0x40000, "filter: IPv4 to our second source passes");
 	addr("192.0.2.3", other);
 	len = udp_frame(AF_INET, mac_rs, mac_dir, rs, other, 53, 40000, (const uint8_t *)"x", 1, 0, frame, sizeof(frame));
 	CHECK(bpf_run(f, n, frame, len) == 0, "filter: IPv4 to another address is dropped");
 	addr("2001:db8::100", rs);
-	len = tcp_frame(AF_INET6, mac_rs, mac_dir, rs, d[1].addr, 80, 40000, 1, 2, TCP_FLAG_RST, 0, frame, sizeof(frame));
+	len = tcp_frame(AF_INET6, mac_rs, mac_dir, rs, d[1].ip.bytes, 80, 40000, 1, 2, TCP_FLAG_RST, 0, frame, sizeof(frame));
 	CHECK(bpf_run(f, n, frame, len) == 0x40000, "filter: IPv6 to our source passes");
 	addr("2001:db8::3", other);
 	len = tcp_frame(AF_INET6, mac_rs, mac_dir, rs, other, 80, 40000, 1, 2, TCP_FLAG_RST, 0, frame, sizeof(frame));
@@ -481,7 +481,7 @@ static void test_filter(void)
 	frame[12] = 0x08, frame[13] = 0x06;
 	CHECK(bpf_run(f, n, frame, 60) == 0, "filter: ARP is dropped");
 	n = packet_filter_destinations(d, 1, f, PACKET_FILTER_MAX);
-	len = tcp_frame(AF_INET6, mac_rs, mac_dir, rs, d[1].addr, 80, 40000, 1, 2, TCP_FLAG_RST, 0, frame, sizeof(frame));
+	len = tcp_frame(AF_INET6, mac_rs, mac_dir, rs, d[1].ip.bytes, 80, 40000, 1, 2, TCP_FLAG_RST, 0, frame, sizeof(frame));
 	CHECK(n == 9 && bpf_run(f, n, frame, len) == 0, "filter: IPv4 only: every IPv6 frame is dropped");
 	CHECK(packet_filter_destinations(d, 4, f, 9) == 0, "filter: too small a buffer gives no filter, not a short one");
 }
@@ -512,7 +512,7 @@ static void test_profile_section(void)
 	ret = parse_profile(DIR_PROFILE "[pathcheck]\nrealserver = 192.0.2.11\nrealserver = 2001:db8::12\n"
 					"port = tcp/80\nport = udp/53\ntimeout = 500ms\nretries = 0\n",
 			    &h, &d);
-	CHECK(ret == 0 && h.pathcheck.nrealservers == 2 && h.pathcheck.realservers[1].family == AF_INET6 &&
+	CHECK(ret == 0 && h.pathcheck.nrealservers == 2 && h.pathcheck.realservers[1].ip.family == AF_INET6 &&
 		      h.pathcheck.realservers[0].line == 8 && h.pathcheck.nports == 2 &&
 		      h.pathcheck.ports[0].proto == IPPROTO_TCP && h.pathcheck.ports[1].port == 53 &&
 		      h.pathcheck.timeout_ms == 500 && h.pathcheck.retries == 0,

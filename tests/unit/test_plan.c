@@ -44,14 +44,12 @@ static void live_set(struct host *live, enum arp_knob k, int all, int dev, int l
 static void live_bind(struct host *live, const char *text, int ifindex, bool owned)
 {
 	struct live_addr *a;
-	unsigned prefix;
 	bool has;
 
 	live->addrs = xreallocarray(live->addrs, live->naddrs + 1, sizeof(*live->addrs));
 	a = &live->addrs[live->naddrs++];
 	memset(a, 0, sizeof(*a));
-	parse_address(text, &a->family, a->addr, &prefix, &has);
-	a->prefix = (uint8_t)prefix;
+	ipaddr_parse(text, &a->ip, &has);
 	a->ifindex = ifindex;
 	strcpy(a->ifname, ifindex == LO ? "lo" : "eth0");
 	a->owned = a->lvsdr = owned;
@@ -165,8 +163,8 @@ void test_plan(void)
 	plan_compute(&want, &live, &p);
 	CHECK(p.vips[0].verdict == VERDICT_DRIFT && !strcmp(p.vips[0].state, "wrong-prefix"),
 	      "plan: our own VIP with /24 on lo is drift");
-	CHECK(p.nsteps == 2 && p.steps[0].kind == STEP_ADDR_DEL && p.steps[0].addr.prefix == 24 &&
-		      p.steps[1].kind == STEP_ADDR_ADD && p.steps[1].addr.prefix == 32,
+	CHECK(p.nsteps == 2 && p.steps[0].kind == STEP_ADDR_DEL && p.steps[0].addr.ip.prefix == 24 &&
+		      p.steps[1].kind == STEP_ADDR_ADD && p.steps[1].addr.ip.prefix == 32,
 	      "plan: /24 is removed before /32 is bound");
 	plan_free(&p);
 	host_free(&live);

@@ -14,25 +14,23 @@
 static struct ipvs_service svc(const char *vip, uint16_t port, const char *sched)
 {
 	struct ipvs_service s = { .proto = IPPROTO_TCP, .port = port, .drain_ms = 300000 };
-	unsigned prefix;
 	bool has;
 
-	parse_address(vip, &s.family, s.addr, &prefix, &has);
+	ipaddr_parse(vip, &s.ip, &has);
 	snprintf(s.scheduler, sizeof(s.scheduler), "%s", sched);
-	s.persist_prefix = (uint8_t)host_prefix(s.family);
+	s.persist_prefix = (uint8_t)host_prefix(s.ip.family);
 	return s;
 }
 
 static void add_dest(struct ipvs_service *s, const char *addr, uint32_t weight, uint32_t active)
 {
 	struct ipvs_dest *d;
-	unsigned prefix;
 	bool has;
 
 	s->dests = xreallocarray(s->dests, s->ndests + 1, sizeof(*s->dests));
 	d = &s->dests[s->ndests++];
 	memset(d, 0, sizeof(*d));
-	parse_address(addr, &d->family, d->addr, &prefix, &has);
+	ipaddr_parse(addr, &d->ip, &has);
 	d->port = s->port;
 	d->weight = weight;
 	d->method = METHOD_DR;
@@ -50,7 +48,6 @@ static void add_service(struct host *h, struct ipvs_service s)
 /* A director holding 192.0.2.100 on eth0 (192.0.2.1/24), IPVS read. */
 static void hosts(struct host *want, struct host *live)
 {
-	unsigned prefix;
 	bool has;
 
 	memset(want, 0, sizeof(*want));
@@ -65,13 +62,11 @@ static void hosts(struct host *want, struct host *live)
 	live->ifindex = 2;
 	want->vips = xcalloc(1, sizeof(*want->vips));
 	want->nvips = 1;
-	parse_address("192.0.2.100", &want->vips[0].family, want->vips[0].addr, &prefix, &has);
-	want->vips[0].prefix = 32;
+	ipaddr_parse("192.0.2.100", &want->vips[0].ip, &has);
 	live->ipvs_read = true;
 	live->nic_nets = xcalloc(1, sizeof(*live->nic_nets));
 	live->nnic_nets = 1;
-	parse_address("192.0.2.1/24", &live->nic_nets[0].family, live->nic_nets[0].addr, &prefix, &has);
-	live->nic_nets[0].prefix = 24;
+	ipaddr_parse("192.0.2.1/24", &live->nic_nets[0].ip, &has);
 	live->nic_nets[0].ifindex = 2;
 }
 
@@ -207,7 +202,7 @@ static void test_drain(void)
 	bool marks = false;
 	for (size_t i = 0; i < p.nsteps; i++) {
 		const struct ipvs_step *is = &p.ipvs[p.steps[i].ipvs];
-		if (is->change.op == IPVS_DEST_EDIT && is->change.dest.addr[3] == 12)
+		if (is->change.op == IPVS_DEST_EDIT && is->change.dest.ip.bytes[3] == 12)
 			marks = is->mark == MARK_DRAIN_START && is->change.dest.weight == 0 && is->undo.dest.weight == 5;
 	}
 	CHECK(marks, "ipvs plan: the drain start is marked for the record, and its undo gives weight 5 back");
@@ -275,8 +270,8 @@ static void test_health_hold(void)
 	bool weight0 = false, removing = false;
 	for (size_t i = 0; i < p.nsteps; i++) {
 		const struct ipvs_change *c = &p.ipvs[p.steps[i].ipvs].change;
-		weight0 |= c->op == IPVS_DEST_EDIT && c->dest.addr[3] == 11 && c->dest.weight == 0;
-		removing |= c->op == IPVS_DEST_EDIT && c->dest.addr[3] == 12 && c->dest.weight == 0 &&
+		weight0 |= c->op == IPVS_DEST_EDIT && c->dest.ip.bytes[3] == 11 && c->dest.weight == 0;
+		removing |= c->op == IPVS_DEST_EDIT && c->dest.ip.bytes[3] == 12 && c->dest.weight == 0 &&
 			    p.ipvs[p.steps[i].ipvs].mark == MARK_DRAIN_START;
 	}
 	CHECK(weight0 && removing && count_op(&p, IPVS_DEST_EDIT) == 2 && count_op(&p, IPVS_DEST_DEL) == 0,
@@ -302,13 +297,13 @@ static void test_sorry(void)
 	add_dest(&l, "192.0.2.11", 0, 0);
 	l.owned = true;
 	w.sorry_in = true;
-	w.sorry = (struct ipvs_dest){ .family = AF_INET, .port = 80, .weight = 1, .method = METHOD_DR };
-	inet_pton(AF_INET, "192.0.2.13", w.sorry.addr);
+	w.sorry = (struct ipvs_dest){ .ip.family = AF_INET, .port = 80, .weight = 1, .method = METHOD_DR };
+	inet_pton(AF_INET, "192.0.2.13", w.sorry.ip.bytes);
 	add_service(&want, w);
 	add_service(&live, l);
 	plan_compute(&want, &live, &p);
 	CHECK(p.nsteps == 1 && p.ipvs[p.steps[0].ipvs].change.op == IPVS_DEST_ADD &&
-		      p.ipvs[p.steps[0].ipvs].change.dest.addr[3] == 13 && p.ipvs[p.steps[0].ipvs].change.dest.weight == 1,
+		      p.ipvs[p.steps[0].ipvs].change.dest.ip.bytes[3] == 13 && p.ipvs[p.steps[0].ipvs].change.dest.weight == 1,
 	      "ipvs plan: the sorry server is added while every real server is held out (%zu steps)", p.nsteps);
 	plan_free(&p);
 	add_dest(&live.services[0], "192.0.2.13", 1, 0);

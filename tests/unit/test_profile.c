@@ -138,8 +138,8 @@ static bool knob_unmanaged(const struct host *h, enum arp_knob k)
 static bool vip_is(const struct vip *v, const char *addr, unsigned prefix, unsigned line)
 {
 	char text[INET6_ADDRSTRLEN];
-	addr_format(v->family, v->addr, text, sizeof(text));
-	return !strcmp(text, addr) && v->prefix == prefix && v->line == line;
+	ipaddr_format(&v->ip, text, sizeof(text));
+	return !strcmp(text, addr) && v->ip.prefix == prefix && v->line == line;
 }
 
 static void test_realserver_defaults(void)
@@ -158,7 +158,7 @@ static void test_realserver_defaults(void)
 	      "profile: realserver manages arp_announce = 2 on all and eth0 by default (line 0)");
 	CHECK(knob_unmanaged(&h, KNOB_FILTER) && knob_unmanaged(&h, KNOB_ACCEPT) && knob_unmanaged(&h, KNOB_NOTIFY),
 	      "profile: realserver leaves filter, accept and notify alone unless set");
-	CHECK(h.nvips == 1 && h.vips[0].family == AF_INET && vip_is(&h.vips[0], "192.0.2.100", 32, 5),
+	CHECK(h.nvips == 1 && h.vips[0].ip.family == AF_INET && vip_is(&h.vips[0], "192.0.2.100", 32, 5),
 	      "profile: one VIP 192.0.2.100/32 from line 5");
 	CHECK(h.garp.count == LVSDR_GARP_COUNT && h.garp.interval_ms == LVSDR_GARP_INTERVAL_MS &&
 		      h.garp.refresh_ms == LVSDR_GARP_REFRESH_MS && h.garp.mode == LVSDR_GARP_MODE,
@@ -405,7 +405,7 @@ static void test_vip_prefixes(void)
 	CHECK(ret == 0 && h.nvips == 4, "profile: realserver with four VIPs, with and without /32 and /128");
 	CHECK(h.nvips == 4 && vip_is(&h.vips[0], "192.0.2.100", 32, 5) && vip_is(&h.vips[1], "2001:db8::100", 128, 6) &&
 		      vip_is(&h.vips[2], "192.0.2.101", 32, 7) && vip_is(&h.vips[3], "2001:db8::101", 128, 8) &&
-		      h.vips[1].family == AF_INET6,
+		      h.vips[1].ip.family == AF_INET6,
 	      "profile: realserver VIPs default to /32 and /128");
 	host_free(&h);
 	diag_free(&d);

@@ -107,9 +107,9 @@ static void test_defaults_and_order(void)
 		      svc_is(mark, "mark", "fwmark 7 (IPv4)", 15) && svc_is(web6, "web6", "tcp/[2001:db8::100]:443", 9),
 	      "service: kept in ipvs_service_compare order, names and header lines with them");
 	CHECK(!strcmp(web->scheduler, "wlc") && web->flags == 0 && web->timeout == 0 && web->persist_prefix == 32 &&
-		      web->drain_ms == 300000 && web->proto == IPPROTO_TCP && web->port == 80 && web->family == AF_INET,
+		      web->drain_ms == 300000 && web->proto == IPPROTO_TCP && web->port == 80 && web->ip.family == AF_INET,
 	      "service: defaults are wlc, no flags, not persistent, prefix /32, drain 300s");
-	CHECK(web6->persist_prefix == 128 && web6->family == AF_INET6, "service: an IPv6 service's prefix is /128");
+	CHECK(web6->persist_prefix == 128 && web6->ip.family == AF_INET6, "service: an IPv6 service's prefix is /128");
 	CHECK(web->ndests == 3 && dest_is(&web->dests[0], "192.0.2.9:80", 1, METHOD_DR, 24) &&
 		      dest_is(&web->dests[1], "192.0.2.11:80", 5, METHOD_DR, 23) &&
 		      dest_is(&web->dests[2], "192.0.2.12:80", 1, METHOD_TUNNEL, 22),
@@ -158,7 +158,7 @@ static void test_flags(void)
 	CHECK(!strcmp(c->name, "c") && c->proto == IPPROTO_SCTP && c->port == 5060 && c->timeout == 5 &&
 		      c->flags == LVSDR_SVC_PERSISTENT && c->persist_prefix == 128,
 	      "service flags: sctp/5060, persistence 5000ms is 5 s, IPv6 prefix /128 by default");
-	CHECK(!strcmp(m->name, "d") && m->fwmark == 4294967295u && m->family == AF_INET6 &&
+	CHECK(!strcmp(m->name, "d") && m->fwmark == 4294967295u && m->ip.family == AF_INET6 &&
 		      m->flags == LVSDR_SVC_ONEPACKET,
 	      "service flags: fwmark 2^32-1, family ipv6, one-packet");
 out:

@@ -48,8 +48,7 @@ static void scene_open(struct scene *sc, const char *role, const char *arp)
 	}
 	live->naddrs = 1;
 	live->addrs = xcalloc(1, sizeof(*live->addrs));
-	live->addrs[0] = (struct live_addr){ .family = sc->want.vips[0].family, .prefix = sc->want.vips[0].prefix, .ifindex = realserver ? 1 : 2, .owned = true, .lvsdr = true };
-	memcpy(live->addrs[0].addr, sc->want.vips[0].addr, 16);
+	live->addrs[0] = (struct live_addr){ .ip = sc->want.vips[0].ip, .ifindex = realserver ? 1 : 2, .owned = true, .lvsdr = true };
 	strcpy(live->addrs[0].ifname, realserver ? "lo" : "eth0");
 }
 

@@ -1,5 +1,5 @@
 /* The strict parsers every profile value goes through, and the edit distance
- * behind "did you mean". What parse_address() lets through on purpose
+ * behind "did you mean". What ipaddr_parse() lets through on purpose
  * (reserved ranges, /0) is refused one layer up, in test_profile.c. */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "ipaddr.h"
 #include "monitor.h"
 #include "record_file.h"
 #include "util.h"
@@ -45,26 +46,22 @@ static bool ms_refused(const char *s)
  * the canonical text want_addr. */
 static bool addr_is(const char *s, int want_family, const char *want_addr, unsigned want_prefix, bool want_has)
 {
-	uint8_t addr[16], want[16] = { 0 };
-	unsigned prefix = 999;
+	struct ip_addr a = { .family = -1, .prefix = 99 }, want = { .family = want_family };
 	bool has = !want_has;
-	int family = -1;
 
-	if (inet_pton(want_family, want_addr, want) != 1)
+	if (inet_pton(want_family, want_addr, want.bytes) != 1)
 		return false;
-	if (!parse_address(s, &family, addr, &prefix, &has))
+	if (!ipaddr_parse(s, &a, &has))
 		return false;
-	/* The unused tail of an IPv4 address is zeroed: vip_compare reads all 16. */
-	return family == want_family && !memcmp(addr, want, 16) && prefix == want_prefix && has == want_has;
+	/* The unused tail of an IPv4 address is zeroed: ipaddr_equal reads all 16. */
+	return ipaddr_equal(&a, &want) && a.prefix == want_prefix && has == want_has;
 }
 
 static bool addr_refused(const char *s)
 {
-	uint8_t addr[16];
-	unsigned prefix;
+	struct ip_addr a;
 	bool has;
-	int family;
-	return !parse_address(s, &family, addr, &prefix, &has);
+	return !ipaddr_parse(s, &a, &has);
 }
 
 static void test_parse_int(void)
@@ -156,97 +153,97 @@ static void test_parse_duration(void)
 	CHECK(ms_refused("18446744073709551615s"), "parse_duration_ms: ULLONG_MAX seconds is refused");
 }
 
-static void test_parse_address(void)
+static void test_ipaddr_parse(void)
 {
 	char long_text[1001];
 
-	CHECK(addr_is("192.0.2.10", AF_INET, "192.0.2.10", 32, false), "parse_address: IPv4 without prefix is /32, has_prefix false");
-	CHECK(addr_is("192.0.2.10/32", AF_INET, "192.0.2.10", 32, true), "parse_address: IPv4 /32, has_prefix true");
-	CHECK(addr_is("192.0.2.10/24", AF_INET, "192.0.2.10", 24, true), "parse_address: IPv4 /24");
-	CHECK(addr_is("192.0.2.10/1", AF_INET, "192.0.2.10", 1, true), "parse_address: IPv4 /1");
-	CHECK(addr_is("192.0.2.10/0", AF_INET, "192.0.2.10", 0, true), "parse_address: /0 parses (the profile refuses it)");
-	CHECK(addr_is("0.0.0.0", AF_INET, "0.0.0.0", 32, false), "parse_address: 0.0.0.0 parses (the profile refuses it)");
-	CHECK(addr_is("255.255.255.255", AF_INET, "255.255.255.255", 32, false), "parse_address: broadcast parses (the profile refuses it)");
-	CHECK(addr_is("127.0.0.1", AF_INET, "127.0.0.1", 32, false), "parse_address: loopback parses (the profile refuses it)");
-	CHECK(addr_is("224.0.0.1", AF_INET, "224.0.0.1", 32, false), "parse_address: multicast parses (the profile refuses it)");
-	CHECK(addr_is("169.254.1.1", AF_INET, "169.254.1.1", 32, false), "parse_address: link-local parses (the profile refuses it)");
+	CHECK(addr_is("192.0.2.10", AF_INET, "192.0.2.10", 32, false), "ipaddr_parse: IPv4 without prefix is /32, has_prefix false");
+	CHECK(addr_is("192.0.2.10/32", AF_INET, "192.0.2.10", 32, true), "ipaddr_parse: IPv4 /32, has_prefix true");
+	CHECK(addr_is("192.0.2.10/24", AF_INET, "192.0.2.10", 24, true), "ipaddr_parse: IPv4 /24");
+	CHECK(addr_is("192.0.2.10/1", AF_INET, "192.0.2.10", 1, true), "ipaddr_parse: IPv4 /1");
+	CHECK(addr_is("192.0.2.10/0", AF_INET, "192.0.2.10", 0, true), "ipaddr_parse: /0 parses (the profile refuses it)");
+	CHECK(addr_is("0.0.0.0", AF_INET, "0.0.0.0", 32, false), "ipaddr_parse: 0.0.0.0 parses (the profile refuses it)");
+	CHECK(addr_is("255.255.255.255", AF_INET, "255.255.255.255", 32, false), "ipaddr_parse: broadcast parses (the profile refuses it)");
+	CHECK(addr_is("127.0.0.1", AF_INET, "127.0.0.1", 32, false), "ipaddr_parse: loopback parses (the profile refuses it)");
+	CHECK(addr_is("224.0.0.1", AF_INET, "224.0.0.1", 32, false), "ipaddr_parse: multicast parses (the profile refuses it)");
+	CHECK(addr_is("169.254.1.1", AF_INET, "169.254.1.1", 32, false), "ipaddr_parse: link-local parses (the profile refuses it)");
 
-	CHECK(addr_is("2001:db8::10", AF_INET6, "2001:db8::10", 128, false), "parse_address: IPv6 without prefix is /128, has_prefix false");
-	CHECK(addr_is("2001:db8::10/128", AF_INET6, "2001:db8::10", 128, true), "parse_address: IPv6 /128");
-	CHECK(addr_is("2001:db8::10/64", AF_INET6, "2001:db8::10", 64, true), "parse_address: IPv6 /64");
-	CHECK(addr_is("2001:db8::10/0", AF_INET6, "2001:db8::10", 0, true), "parse_address: IPv6 /0 parses (the profile refuses it)");
-	CHECK(addr_is("2001:DB8::A", AF_INET6, "2001:db8::a", 128, false), "parse_address: upper-case IPv6 is the same address");
+	CHECK(addr_is("2001:db8::10", AF_INET6, "2001:db8::10", 128, false), "ipaddr_parse: IPv6 without prefix is /128, has_prefix false");
+	CHECK(addr_is("2001:db8::10/128", AF_INET6, "2001:db8::10", 128, true), "ipaddr_parse: IPv6 /128");
+	CHECK(addr_is("2001:db8::10/64", AF_INET6, "2001:db8::10", 64, true), "ipaddr_parse: IPv6 /64");
+	CHECK(addr_is("2001:db8::10/0", AF_INET6, "2001:db8::10", 0, true), "ipaddr_parse: IPv6 /0 parses (the profile refuses it)");
+	CHECK(addr_is("2001:DB8::A", AF_INET6, "2001:db8::a", 128, false), "ipaddr_parse: upper-case IPv6 is the same address");
 	CHECK(addr_is("2001:0db8:0000:0000:0000:0000:0000:0010", AF_INET6, "2001:db8::10", 128, false),
-	      "parse_address: IPv6 in full with leading zeros in groups (RFC 4291 allows them)");
-	CHECK(addr_is("2001:db8:0:0:0:0:0:10", AF_INET6, "2001:db8::10", 128, false), "parse_address: uncompressed IPv6");
-	CHECK(addr_is("2001:db8::192.0.2.3", AF_INET6, "2001:db8::c000:203", 128, false), "parse_address: IPv6 with a dotted IPv4 tail");
+	      "ipaddr_parse: IPv6 in full with leading zeros in groups (RFC 4291 allows them)");
+	CHECK(addr_is("2001:db8:0:0:0:0:0:10", AF_INET6, "2001:db8::10", 128, false), "ipaddr_parse: uncompressed IPv6");
+	CHECK(addr_is("2001:db8::192.0.2.3", AF_INET6, "2001:db8::c000:203", 128, false), "ipaddr_parse: IPv6 with a dotted IPv4 tail");
 	CHECK(addr_is("::ffff:192.0.2.1", AF_INET6, "::ffff:192.0.2.1", 128, false),
-	      "parse_address: IPv4-mapped IPv6 parses as IPv6 (the profile refuses it)");
-	CHECK(addr_is("::", AF_INET6, "::", 128, false), "parse_address: \"::\" parses (the profile refuses it)");
-	CHECK(addr_is("::1", AF_INET6, "::1", 128, false), "parse_address: \"::1\" parses (the profile refuses it)");
-	CHECK(addr_is("fe80::1", AF_INET6, "fe80::1", 128, false), "parse_address: fe80::1 parses (the profile refuses it)");
+	      "ipaddr_parse: IPv4-mapped IPv6 parses as IPv6 (the profile refuses it)");
+	CHECK(addr_is("::", AF_INET6, "::", 128, false), "ipaddr_parse: \"::\" parses (the profile refuses it)");
+	CHECK(addr_is("::1", AF_INET6, "::1", 128, false), "ipaddr_parse: \"::1\" parses (the profile refuses it)");
+	CHECK(addr_is("fe80::1", AF_INET6, "fe80::1", 128, false), "ipaddr_parse: fe80::1 parses (the profile refuses it)");
 	CHECK(addr_is("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255/128", AF_INET6,
 		      "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", 128, true),
-	      "parse_address: the longest IPv6 text (45 characters) with a prefix");
+	      "ipaddr_parse: the longest IPv6 text (45 characters) with a prefix");
 
 	/* IPv4: dotted quad only, no inet_aton shorthands. */
-	CHECK(addr_refused(""), "parse_address: empty string is refused");
-	CHECK(addr_refused("/32"), "parse_address: a prefix without an address is refused");
-	CHECK(addr_refused("192.0.2"), "parse_address: three octets are refused (no inet_aton shorthand)");
-	CHECK(addr_refused("192.0.2.1.5"), "parse_address: five octets are refused");
-	CHECK(addr_refused("3221225985"), "parse_address: a 32-bit integer is refused");
-	CHECK(addr_refused("192.0.2.256"), "parse_address: octet 256 is refused");
-	CHECK(addr_refused("192.0.2.010"), "parse_address: a leading zero in an octet (octal in inet_aton) is refused");
-	CHECK(addr_refused("192.0.02.1"), "parse_address: \"02\" octet is refused");
-	CHECK(addr_refused("0x7f.0.0.1"), "parse_address: a hexadecimal octet is refused");
-	CHECK(addr_refused("192.0.2.-1"), "parse_address: a negative octet is refused");
-	CHECK(addr_refused("192.0.2.1."), "parse_address: a trailing dot is refused");
-	CHECK(addr_refused(".192.0.2.1"), "parse_address: a leading dot is refused");
-	CHECK(addr_refused("192..2.1"), "parse_address: an empty octet is refused");
-	CHECK(addr_refused(" 192.0.2.1"), "parse_address: leading space is refused");
-	CHECK(addr_refused("192.0.2.1 "), "parse_address: trailing space is refused");
-	CHECK(addr_refused("192.0.2.1:80"), "parse_address: a port is refused");
-	CHECK(addr_refused("192.0.2.1,192.0.2.2"), "parse_address: a list is refused");
-	CHECK(addr_refused("localhost"), "parse_address: a host name is refused");
-	CHECK(addr_refused("default"), "parse_address: \"default\" (which libnl would take) is refused");
+	CHECK(addr_refused(""), "ipaddr_parse: empty string is refused");
+	CHECK(addr_refused("/32"), "ipaddr_parse: a prefix without an address is refused");
+	CHECK(addr_refused("192.0.2"), "ipaddr_parse: three octets are refused (no inet_aton shorthand)");
+	CHECK(addr_refused("192.0.2.1.5"), "ipaddr_parse: five octets are refused");
+	CHECK(addr_refused("3221225985"), "ipaddr_parse: a 32-bit integer is refused");
+	CHECK(addr_refused("192.0.2.256"), "ipaddr_parse: octet 256 is refused");
+	CHECK(addr_refused("192.0.2.010"), "ipaddr_parse: a leading zero in an octet (octal in inet_aton) is refused");
+	CHECK(addr_refused("192.0.02.1"), "ipaddr_parse: \"02\" octet is refused");
+	CHECK(addr_refused("0x7f.0.0.1"), "ipaddr_parse: a hexadecimal octet is refused");
+	CHECK(addr_refused("192.0.2.-1"), "ipaddr_parse: a negative octet is refused");
+	CHECK(addr_refused("192.0.2.1."), "ipaddr_parse: a trailing dot is refused");
+	CHECK(addr_refused(".192.0.2.1"), "ipaddr_parse: a leading dot is refused");
+	CHECK(addr_refused("192..2.1"), "ipaddr_parse: an empty octet is refused");
+	CHECK(addr_refused(" 192.0.2.1"), "ipaddr_parse: leading space is refused");
+	CHECK(addr_refused("192.0.2.1 "), "ipaddr_parse: trailing space is refused");
+	CHECK(addr_refused("192.0.2.1:80"), "ipaddr_parse: a port is refused");
+	CHECK(addr_refused("192.0.2.1,192.0.2.2"), "ipaddr_parse: a list is refused");
+	CHECK(addr_refused("localhost"), "ipaddr_parse: a host name is refused");
+	CHECK(addr_refused("default"), "ipaddr_parse: \"default\" (which libnl would take) is refused");
 
 	/* Prefixes: a decimal number in range, nothing else. */
-	CHECK(addr_refused("192.0.2.1/"), "parse_address: an empty prefix is refused");
-	CHECK(addr_refused("192.0.2.1/33"), "parse_address: IPv4 /33 is refused");
-	CHECK(addr_refused("192.0.2.1/032"), "parse_address: a prefix with a leading zero is refused");
-	CHECK(addr_refused("192.0.2.1/00"), "parse_address: prefix \"00\" is refused");
-	CHECK(addr_refused("192.0.2.1/-1"), "parse_address: a negative prefix is refused");
-	CHECK(addr_refused("192.0.2.1/+24"), "parse_address: a '+' prefix is refused");
-	CHECK(addr_refused("192.0.2.1/ 24"), "parse_address: a space after '/' is refused");
-	CHECK(addr_refused("192.0.2.1/24 "), "parse_address: a space after the prefix is refused");
-	CHECK(addr_refused("192.0.2.1 /24"), "parse_address: a space before '/' is refused");
-	CHECK(addr_refused("192.0.2.1/24/24"), "parse_address: two prefixes are refused");
-	CHECK(addr_refused("192.0.2.1/24x"), "parse_address: trailing letters after the prefix are refused");
-	CHECK(addr_refused("192.0.2.1/255.255.255.0"), "parse_address: a dotted netmask is refused");
-	CHECK(addr_refused("192.0.2.1/4294967320"), "parse_address: a prefix that wraps 32 bits to 24 is refused");
-	CHECK(addr_refused("2001:db8::1/129"), "parse_address: IPv6 /129 is refused");
-	CHECK(addr_refused("2001:db8::1/0128"), "parse_address: IPv6 prefix with a leading zero is refused");
+	CHECK(addr_refused("192.0.2.1/"), "ipaddr_parse: an empty prefix is refused");
+	CHECK(addr_refused("192.0.2.1/33"), "ipaddr_parse: IPv4 /33 is refused");
+	CHECK(addr_refused("192.0.2.1/032"), "ipaddr_parse: a prefix with a leading zero is refused");
+	CHECK(addr_refused("192.0.2.1/00"), "ipaddr_parse: prefix \"00\" is refused");
+	CHECK(addr_refused("192.0.2.1/-1"), "ipaddr_parse: a negative prefix is refused");
+	CHECK(addr_refused("192.0.2.1/+24"), "ipaddr_parse: a '+' prefix is refused");
+	CHECK(addr_refused("192.0.2.1/ 24"), "ipaddr_parse: a space after '/' is refused");
+	CHECK(addr_refused("192.0.2.1/24 "), "ipaddr_parse: a space after the prefix is refused");
+	CHECK(addr_refused("192.0.2.1 /24"), "ipaddr_parse: a space before '/' is refused");
+	CHECK(addr_refused("192.0.2.1/24/24"), "ipaddr_parse: two prefixes are refused");
+	CHECK(addr_refused("192.0.2.1/24x"), "ipaddr_parse: trailing letters after the prefix are refused");
+	CHECK(addr_refused("192.0.2.1/255.255.255.0"), "ipaddr_parse: a dotted netmask is refused");
+	CHECK(addr_refused("192.0.2.1/4294967320"), "ipaddr_parse: a prefix that wraps 32 bits to 24 is refused");
+	CHECK(addr_refused("2001:db8::1/129"), "ipaddr_parse: IPv6 /129 is refused");
+	CHECK(addr_refused("2001:db8::1/0128"), "ipaddr_parse: IPv6 prefix with a leading zero is refused");
 
 	/* IPv6 text forms that are not RFC 4291. */
-	CHECK(addr_refused("2001:db8:::1"), "parse_address: ':::' is refused");
-	CHECK(addr_refused("2001:db8::1::2"), "parse_address: two '::' are refused");
-	CHECK(addr_refused("2001:db8:0:0:0:0:0:0:1"), "parse_address: nine groups are refused");
-	CHECK(addr_refused("2001:db8:0:0:0:0:1"), "parse_address: seven groups without '::' are refused");
-	CHECK(addr_refused("02001:db8::1"), "parse_address: a five-digit group is refused");
-	CHECK(addr_refused("2001:db8::g"), "parse_address: a non-hex digit is refused");
-	CHECK(addr_refused("fe80::1%eth0"), "parse_address: a zone id is refused");
-	CHECK(addr_refused("fe80::1%1"), "parse_address: a numeric zone id is refused");
-	CHECK(addr_refused("[2001:db8::1]"), "parse_address: brackets are refused");
-	CHECK(addr_refused("2001:db8::1 "), "parse_address: trailing space after IPv6 is refused");
-	CHECK(addr_refused("2001:db8::192.0.2.010"), "parse_address: a leading zero in an embedded IPv4 octet is refused");
-	CHECK(addr_refused(":"), "parse_address: a lone ':' is refused");
+	CHECK(addr_refused("2001:db8:::1"), "ipaddr_parse: ':::' is refused");
+	CHECK(addr_refused("2001:db8::1::2"), "ipaddr_parse: two '::' are refused");
+	CHECK(addr_refused("2001:db8:0:0:0:0:0:0:1"), "ipaddr_parse: nine groups are refused");
+	CHECK(addr_refused("2001:db8:0:0:0:0:1"), "ipaddr_parse: seven groups without '::' are refused");
+	CHECK(addr_refused("02001:db8::1"), "ipaddr_parse: a five-digit group is refused");
+	CHECK(addr_refused("2001:db8::g"), "ipaddr_parse: a non-hex digit is refused");
+	CHECK(addr_refused("fe80::1%eth0"), "ipaddr_parse: a zone id is refused");
+	CHECK(addr_refused("fe80::1%1"), "ipaddr_parse: a numeric zone id is refused");
+	CHECK(addr_refused("[2001:db8::1]"), "ipaddr_parse: brackets are refused");
+	CHECK(addr_refused("2001:db8::1 "), "ipaddr_parse: trailing space after IPv6 is refused");
+	CHECK(addr_refused("2001:db8::192.0.2.010"), "ipaddr_parse: a leading zero in an embedded IPv4 octet is refused");
+	CHECK(addr_refused(":"), "ipaddr_parse: a lone ':' is refused");
 	CHECK(addr_refused("0000:0000:0000:0000:0000:0000:0000:0000:0000:0000"),
-	      "parse_address: 49 characters, longer than any address, is refused");
+	      "ipaddr_parse: 49 characters, longer than any address, is refused");
 	memset(long_text, '1', sizeof(long_text) - 1);
 	long_text[sizeof(long_text) - 1] = '\0';
-	CHECK(addr_refused(long_text), "parse_address: 1000 digits are refused without overrunning its buffer");
+	CHECK(addr_refused(long_text), "ipaddr_parse: 1000 digits are refused without overrunning its buffer");
 	memcpy(long_text, "192.0.2.1/", 10);
-	CHECK(addr_refused(long_text), "parse_address: a 990-digit prefix is refused");
+	CHECK(addr_refused(long_text), "ipaddr_parse: a 990-digit prefix is refused");
 }
 
 static void test_interface_name(void)
@@ -450,7 +447,7 @@ void test_util(void)
 {
 	test_parse_int();
 	test_parse_duration();
-	test_parse_address();
+	test_ipaddr_parse();
 	test_interface_name();
 	test_edit_distance();
 	test_sort_array();
