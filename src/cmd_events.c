@@ -254,7 +254,9 @@ static void resident_act(struct resident *r, const struct event *ev)
 						   : "releasing",
 		     take || !master ? "" : r->health.quorum_why, take || !master ? "" : ")");
 	status = resident_switch(r, take, &took);
+	mark_note("switched");
 	resident_notified(r, ev);
+	mark_note("notified");
 	syslog_note_hold(false);
 	r->m.handled = n;
 	r->m.state = (int)ev->state;
@@ -265,6 +267,11 @@ static void resident_act(struct resident *r, const struct event *ev)
 	resident_log("event %lu: %s %s: exit status %d, %zu of %zu VIPs held (%.2f ms)", n,
 		     event_state_words[ev->state], status == LVSDR_EXIT_OK ? "done" : "failed", status, r->m.vips_held,
 		     r->want.nvips, (double)took / 1e6);
+	if (marks_enabled()) {
+		char marks[1024];
+		marks_format(marks, sizeof(marks));
+		resident_log("event %lu: marks (ms after the line was read): %s", n, marks);
+	}
 	/* After the VIPs: a takeover's first frame waits for nothing else.
 	 * The daemons follow keepalived's state, not the quorum. */
 	events_sync_switch(&r->sync, master);
@@ -319,6 +326,7 @@ static void resident_line(void *arg, const char *line)
 	bool reload = false;
 	int ret = line ? event_parse(line, &ev, &why) : -1;
 
+	mark_start("line");
 	/* Between two events: a SIGHUP counts from the next one on. */
 	resident_signals(r, &reload);
 	if (reload)

@@ -177,6 +177,7 @@ int session_open(struct session *s, const char *profile, const struct session_op
 		s->lock_fd = owned_lock(&s->owned, LVSDR_LOCK_TIMEOUT_MS, err, sizeof(err));
 		if (s->lock_fd < 0)
 			return session_fail(s, "%s; nothing changed", err);
+		mark_note("lock");
 		/* Whoever waited for the lock, an older event gives way to a newer. */
 		if (opt->order && opt->order->superseded(opt->order->arg)) {
 			s->superseded = true;
@@ -187,12 +188,14 @@ int session_open(struct session *s, const char *profile, const struct session_op
 	 * and once: a record of 10,000 VIPs costs a no-op apply 2 ms a read. */
 	if (owned_load(&s->owned, err, sizeof(err)) < 0)
 		return session_fail(s, "%s", err);
+	mark_note("record read");
 	if (opt->ipvs && s->want.role == ROLE_DIRECTOR && session_open_ipvs(s, opt) < 0)
 		return LVSDR_EXIT_ERROR;
 	if (s->owned.warning[0])
 		lvsdr_warnx("warning: %s", s->owned.warning);
 	if ((status = session_owner(s)) != LVSDR_EXIT_OK)
 		return status;
+	mark_note("owner");
 	/* A director going by its role binds only the VIPs no other host
 	 * answers for: a backup must never grab them (takeover, notify and
 	 * --state ask for a state, and get it). */
@@ -202,7 +205,9 @@ int session_open(struct session *s, const char *profile, const struct session_op
 	 * the record: the next run that goes ahead tidies it. */
 	if ((status = session_replan(s)) != LVSDR_EXIT_OK || s->lock_fd < 0 || s->plan.blocked)
 		return status;
-	return session_tidy_record(s);
+	status = session_tidy_record(s);
+	mark_note("tidy");
+	return status;
 }
 
 static void session_probe_peers(struct session *s)
@@ -235,6 +240,7 @@ int session_replan(struct session *s)
 	}
 	if (state_read(&s->want, s->nl, &s->owned, &s->live, err, sizeof(err)) < 0)
 		return session_fail(s, "%s: %s", s->profile, err);
+	mark_note("state");
 	if (ranges_lint(&s->want, &s->live, s->profile, stderr))
 		return session_fail(s, "%s: a range covers the segment's addresses; nothing changed", s->profile);
 	if (s->knobs_only)
@@ -249,6 +255,7 @@ int session_replan(struct session *s)
 	s->live.holders = s->holders;
 	plan_compute(&s->want, &s->live, &s->plan);
 	s->planned = true;
+	mark_note("plan");
 	if (s->probe_error[0] && !s->probe_warned && plan_has_missing(&s->plan)) {
 		lvsdr_warnx("warning: %s: cannot tell whether another director holds the VIPs: %s",
 			    s->profile, s->probe_error);
@@ -338,6 +345,7 @@ void session_announce_first(struct announce_first *a, const struct vip *vips, si
 		a->error = ret;
 		return;
 	}
+	mark_note("frame");
 	a->frames += ret;
 	a->vips += n;
 }
