@@ -41,6 +41,8 @@ struct director_call {
 	struct netlink *nl;
 	struct garp_sender **garp;
 	bool resident;
+	int *lock_kept;	       /* events: session_options.lock_kept */
+	const char *canonical; /* events: session_options.canonical */
 	/* Out: the VIPs of the profile this host holds after the run, for the
 	 * caller's metrics; takeover's copy is the caller's to free. */
 	struct vip *held;

@@ -73,6 +73,11 @@ struct resident {
 	struct events_metrics m;
 	struct events_health health; /* [health]: the DR checks of the real servers */
 	struct events_sync sync;     /* [sync]: the connection-sync daemons */
+	/* Per event only flock() and no realpath(): the lock file stays open
+	 * (-1 before the first), the profile's canonical path is resolved
+	 * when it is read. */
+	int lock_fd;
+	char *canonical;
 	/* The rounds of the last takeover still to send: round next_round of
 	 * rounds is due at announce_start + announce_round_at(). */
 	struct vip *announce;
@@ -119,9 +124,15 @@ static int resident_load(struct resident *r, struct host *out)
 		good = false;
 	}
 	/* A profile refused is freed all the same: parts of it were read. */
-	if (!good)
+	if (!good) {
 		host_free(out);
-	return good ? 0 : -1;
+		return -1;
+	}
+	/* The name its record entries carry, as of this read (NULL: each run
+	 * resolves it, and says why it cannot). */
+	free(r->canonical);
+	r->canonical = realpath(r->profile, NULL);
+	return 0;
 }
 
 /* Read the live state as it is now (a run killed before us may have left
@@ -156,7 +167,7 @@ static void announce_cancel(struct resident *r)
  * bound: a release meanwhile (by hand, or another run) is not undone. */
 static void announce_round(struct resident *r)
 {
-	struct session_options opt = { .lock = true, .expect = EXPECT_ANY, .loaded = &r->want, .nl = r->nl, .resident = true };
+	struct session_options opt = { .lock = true, .expect = EXPECT_ANY, .loaded = &r->want, .nl = r->nl, .resident = true, .lock_kept = &r->lock_fd, .canonical = r->canonical };
 	struct session s;
 	int ret = -1;
 
@@ -214,7 +225,7 @@ static void resident_notified(const struct resident *r, const struct event *ev)
  * leaves a record that claims it, never one that does not. */
 static int resident_switch(struct resident *r, bool take, uint64_t *took)
 {
-	struct director_call call = { .quiet = true, .loaded = &r->want, .nl = r->nl, .garp = &r->garp, .resident = true };
+	struct director_call call = { .quiet = true, .loaded = &r->want, .nl = r->nl, .garp = &r->garp, .resident = true, .lock_kept = &r->lock_fd, .canonical = r->canonical };
 	int status;
 
 	announce_cancel(r);
@@ -577,7 +588,7 @@ static int events_options(int argc, char **argv, struct resident *r)
 
 int events_main(int argc, char **argv)
 {
-	struct resident r = { .sigfd = -1, .fifo = { .fd = -1 } };
+	struct resident r = { .sigfd = -1, .fifo = { .fd = -1 }, .lock_fd = -1 };
 	int status = events_options(argc, argv, &r);
 
 	if (status < 0 && (status = resident_start(&r)) == LVSDR_EXIT_OK)
@@ -586,6 +597,9 @@ int events_main(int argc, char **argv)
 	fifo_reader_close(&r.fifo);
 	if (r.sigfd >= 0)
 		close(r.sigfd);
+	if (r.lock_fd >= 0)
+		close(r.lock_fd);
+	free(r.canonical);
 	garp_close(r.garp);
 	if (r.nl)
 		netlink_close(r.nl);

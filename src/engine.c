@@ -113,7 +113,7 @@ static int session_tidy_record(struct session *s)
 /* The profile's canonical path, the name its entries carry in the record. */
 static int session_owner(struct session *s)
 {
-	char err[PATH_MAX + 128], *real = realpath(s->profile, NULL);
+	char err[PATH_MAX + 128], *real = s->canonical ? xstrdup(s->canonical) : realpath(s->profile, NULL);
 	int ret;
 
 	if (!real) {
@@ -129,6 +129,24 @@ static int session_owner(struct session *s)
 	return LVSDR_EXIT_OK;
 }
 
+/* The lock, the caller's kept file or one of the run's own. 0, or -1
+ * with the reason printed. */
+static int session_lock(struct session *s, const struct session_options *opt)
+{
+	char err[512];
+
+	s->lock_kept = opt->lock_kept != NULL;
+	s->lock_fd = s->lock_kept ? owned_lock_kept(&s->owned, opt->lock_kept, LVSDR_LOCK_TIMEOUT_MS, err, sizeof(err))
+				  : owned_lock(&s->owned, LVSDR_LOCK_TIMEOUT_MS, err, sizeof(err));
+	if (s->lock_fd < 0) {
+		s->lock_fd = -1;
+		session_fail(s, "%s; nothing changed", err);
+		return -1;
+	}
+	mark_note("lock");
+	return 0;
+}
+
 int session_open(struct session *s, const char *profile, const struct session_options *opt)
 {
 	char err[512];
@@ -138,6 +156,7 @@ int session_open(struct session *s, const char *profile, const struct session_op
 	s->profile = profile;
 	s->lock_fd = -1;
 	s->resident = opt->resident;
+	s->canonical = opt->canonical;
 	if (opt->loaded) {
 		/* Judged when it was read; only the VIPs' flags change per run. */
 		s->want = *opt->loaded;
@@ -174,10 +193,8 @@ int session_open(struct session *s, const char *profile, const struct session_op
 	 * privilege_require() stops it there, naming the capability. */
 	owned_init(&s->owned);
 	if (opt->lock && privilege_net_admin()) {
-		s->lock_fd = owned_lock(&s->owned, LVSDR_LOCK_TIMEOUT_MS, err, sizeof(err));
-		if (s->lock_fd < 0)
-			return session_fail(s, "%s; nothing changed", err);
-		mark_note("lock");
+		if (session_lock(s, opt) < 0)
+			return LVSDR_EXIT_ERROR;
 		/* Whoever waited for the lock, an older event gives way to a newer. */
 		if (opt->order && opt->order->superseded(opt->order->arg)) {
 			s->superseded = true;
@@ -264,6 +281,16 @@ int session_replan(struct session *s)
 	return LVSDR_EXIT_OK;
 }
 
+/* The lock given up: a kept file stays open for the next run. */
+static void session_unlock(struct session *s)
+{
+	if (s->lock_fd >= 0 && s->lock_kept)
+		owned_unlock_kept(s->lock_fd);
+	else if (s->lock_fd >= 0)
+		close(s->lock_fd);
+	s->lock_fd = -1;
+}
+
 void session_close(struct session *s)
 {
 	if (s->planned)
@@ -288,8 +315,7 @@ void session_close(struct session *s)
 	free(s->holders);
 	if (!s->nl_borrowed)
 		netlink_close(s->nl);
-	if (s->lock_fd >= 0)
-		close(s->lock_fd);
+	session_unlock(s);
 	memset(s, 0, sizeof(*s));
 	s->lock_fd = -1;
 }
@@ -391,11 +417,9 @@ int session_announce(struct session *s, struct garp_sender *g, const struct vip 
 		if (!r && sent)
 			continue; /* round one left as the VIPs were bound */
 		if (r) {
-			if (s->lock_fd >= 0) {
-				close(s->lock_fd);
-				s->lock_fd = -1;
-			}
+			session_unlock(s);
 			sleep_until(start + announce_round_at(policy, r));
+			s->lock_kept = false; /* a file of its own from here */
 			s->lock_fd = owned_lock(&s->owned, LVSDR_LOCK_TIMEOUT_MS, err, sizeof(err));
 			if (s->lock_fd < 0 || session_replan(s) != LVSDR_EXIT_OK) {
 				lvsdr_warnx("%s: announcements stopped after %u round%s: %s",

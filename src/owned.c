@@ -11,7 +11,9 @@
 #include <sys/socket.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -134,12 +136,18 @@ static bool entry_parse(char *line, struct live_addr *a, const char **owner)
 }
 
 /* The record an older lvsdr kept under the namespace's inode: it may be a
- * dead namespace's, so it is named and never read. */
+ * dead namespace's, so it is named and never read. Looked for once a
+ * process: no lvsdr writes one any more, and lvsdr events would look for
+ * it at every event (two system calls, 0.02 ms). */
 static void legacy_warning(struct owned_set *set)
 {
+	static bool looked;
 	char legacy[PATH_MAX];
 	struct stat st;
 
+	if (looked)
+		return;
+	looked = true;
 	if (stat("/proc/self/ns/net", &st) < 0)
 		return;
 	snprintf(legacy, sizeof(legacy), "%s/net-%llu/owned", owned_run_dir(), (unsigned long long)st.st_ino);
@@ -210,10 +218,14 @@ int owned_load(struct owned_set *set, char *err, size_t errlen)
 	int fd, ret;
 	FILE *f;
 
+	bool trusted = set->dir_trusted;
+
 	owned_init(set);
+	set->dir_trusted = trusted;
 	if (!set->cookie)
 		return 0;
-	if ((ret = owned_dir_ready(set, false, err, errlen)) < 0 && ret != -ENOENT)
+	ret = trusted ? 0 : owned_dir_ready(set, false, err, errlen);
+	if (ret < 0 && ret != -ENOENT)
 		return ret;
 	fd = ret < 0 ? ret : safe_open(set->path, O_RDONLY | O_NOFOLLOW, err, errlen);
 	if (fd == -ENOENT) {
@@ -441,11 +453,72 @@ static int unrecorded_check(struct owned_set *set, char *err, size_t errlen)
 	return 0;
 }
 
-int owned_save(struct owned_set *set, char *err, size_t errlen)
+/* The record as text, in memory: no system call until it is written. */
+static void owned_render(const struct owned_set *set, FILE *f)
+{
+	fprintf(f, "netns-cookie %llu\n", (unsigned long long)set->cookie);
+	for (size_t i = 0; i < set->n; i++) {
+		char text[INET6_ADDRSTRLEN];
+		const struct live_addr *e = &set->entries[i];
+		addr_format(e->family, e->addr, text, sizeof(text));
+		fprintf(f, "%s%s %s/%u%s%s\n", e->route ? "route " : "", e->ifname, text, e->prefix, e->owner ? " " : "",
+			e->owner ? e->owner : "");
+	}
+}
+
+/* Whether the record's directory is on a tmpfs, asked once a process:
+ * there fsync() does nothing (shmem's is noop_fsync) but cost a system
+ * call. Elsewhere it stays. What a killed run needs is only the rename,
+ * which publishes the page cache; and a record is the namespace's whose
+ * cookie it names, which a kernel crash ends with the addresses. */
+static bool owned_on_tmpfs(const struct owned_set *set)
+{
+	static int tmpfs = -1;
+	struct statfs sf;
+
+	if (tmpfs < 0)
+		tmpfs = statfs(set->dir, &sf) == 0 && sf.f_type == TMPFS_MAGIC;
+	return tmpfs;
+}
+
+static int owned_write(struct owned_set *set, const char *text, size_t len, char *err, size_t errlen)
 {
 	char tmp[sizeof(set->path) + 8];
+	int fd, ret = 0;
+
+	/* 0644: an unprivileged verify reads it, whatever root's umask. */
+	if ((fd = safe_create_temp(set->path, tmp, sizeof(tmp), 0644, err, errlen)) < 0)
+		return fd;
+	for (size_t off = 0; off < len && !ret;) {
+		ssize_t n = write(fd, text + off, len - off);
+		if (n < 0 && errno != EINTR)
+			ret = -errno;
+		off += n > 0 ? (size_t)n : 0;
+	}
+	if (!ret && !owned_on_tmpfs(set) && fsync(fd) < 0)
+		ret = -errno;
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
+	if (ret < 0) {
+		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(-ret));
+		unlink(tmp);
+		return ret;
+	}
+	if (rename(tmp, set->path) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot replace %s: %s", set->path, strerror(-ret));
+		unlink(tmp);
+		return ret;
+	}
+	return 0;
+}
+
+int owned_save(struct owned_set *set, char *err, size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0;
 	FILE *f;
-	int fd, ret;
+	int ret;
 
 	if (!set->dirty)
 		return 0;
@@ -461,37 +534,23 @@ int owned_save(struct owned_set *set, char *err, size_t errlen)
 		set->dirty = false;
 		return 0;
 	}
-	if ((ret = owned_dir_ready(set, true, err, errlen)) < 0)
+	if (!set->dir_trusted && (ret = owned_dir_ready(set, true, err, errlen)) < 0)
 		return ret;
-	/* 0644: an unprivileged verify reads it, whatever root's umask. */
-	if ((fd = safe_create_temp(set->path, tmp, sizeof(tmp), 0644, err, errlen)) < 0)
-		return fd;
-	if (!(f = fdopen(fd, "w"))) {
-		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
+	if (!(f = open_memstream(&text, &len))) {
+		snprintf(err, errlen, "cannot write %s: %s", set->path, strerror(errno));
 		return -ENOMEM;
 	}
-	fprintf(f, "netns-cookie %llu\n", (unsigned long long)set->cookie);
-	for (size_t i = 0; i < set->n; i++) {
-		char text[INET6_ADDRSTRLEN];
-		const struct live_addr *e = &set->entries[i];
-		addr_format(e->family, e->addr, text, sizeof(text));
-		fprintf(f, "%s%s %s/%u%s%s\n", e->route ? "route " : "", e->ifname, text, e->prefix, e->owner ? " " : "",
-			e->owner ? e->owner : "");
+	owned_render(set, f);
+	if (fclose(f) != 0) {
+		snprintf(err, errlen, "cannot write %s: %s", set->path, strerror(errno));
+		free(text);
+		return -ENOMEM;
 	}
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0 || fclose(f) != 0) {
-		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-		unlink(tmp);
-		return -EIO;
-	}
-	if (rename(tmp, set->path) < 0) {
-		snprintf(err, errlen, "cannot replace %s: %s", set->path, strerror(errno));
-		unlink(tmp);
-		return -errno;
-	}
-	set->dirty = false;
-	return 0;
+	ret = owned_write(set, text, len, err, errlen);
+	free(text);
+	if (ret == 0)
+		set->dirty = false;
+	return ret;
 }
 
 void owned_free(struct owned_set *set)
