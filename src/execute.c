@@ -469,7 +469,10 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 
 	memset(res, 0, sizeof(*res));
 	abort_signals(&blocked);
-	sigprocmask(SIG_BLOCK, &blocked, &saved);
+	/* A resident caller keeps them blocked for good (signalfd): two
+	 * system calls saved, one of them before the first bind. */
+	if (!s->resident)
+		sigprocmask(SIG_BLOCK, &blocked, &saved);
 	if (record_before(s, recorded) < 0) {
 		status = LVSDR_EXIT_ERROR;
 		goto out;
@@ -490,6 +493,7 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 		record_after(s, done, quiet);
 out:
 	free(done);
-	sigprocmask(SIG_SETMASK, &saved, NULL);
+	if (!s->resident)
+		sigprocmask(SIG_SETMASK, &saved, NULL);
 	return status;
 }
