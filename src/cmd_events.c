@@ -33,6 +33,7 @@
 #include "lvsdr.h"
 #include "monitor.h"
 #include "notified.h"
+#include "owned.h"
 #include "privilege.h"
 #include "profile.h"
 #include "syslog_mirror.h"
@@ -74,9 +75,9 @@ struct resident {
 	struct events_health health; /* [health]: the DR checks of the real servers */
 	struct events_sync sync;     /* [sync]: the connection-sync daemons */
 	/* Per event only flock() and no realpath(): the lock file stays open
-	 * (-1 before the first), the profile's canonical path is resolved
-	 * when it is read. */
-	int lock_fd;
+	 * and the record's next file is made between events (owned_keep), the
+	 * profile's canonical path is resolved when it is read. */
+	struct owned_keep keep;
 	char *canonical;
 	/* The rounds of the last takeover still to send: round next_round of
 	 * rounds is due at announce_start + announce_round_at(). */
@@ -167,7 +168,7 @@ static void announce_cancel(struct resident *r)
  * bound: a release meanwhile (by hand, or another run) is not undone. */
 static void announce_round(struct resident *r)
 {
-	struct session_options opt = { .lock = true, .expect = EXPECT_ANY, .loaded = &r->want, .nl = r->nl, .resident = true, .lock_kept = &r->lock_fd, .canonical = r->canonical };
+	struct session_options opt = { .lock = true, .expect = EXPECT_ANY, .loaded = &r->want, .nl = r->nl, .resident = true, .keep = &r->keep, .canonical = r->canonical };
 	struct session s;
 	int ret = -1;
 
@@ -225,7 +226,7 @@ static void resident_notified(const struct resident *r, const struct event *ev)
  * leaves a record that claims it, never one that does not. */
 static int resident_switch(struct resident *r, bool take, uint64_t *took)
 {
-	struct director_call call = { .quiet = true, .loaded = &r->want, .nl = r->nl, .garp = &r->garp, .resident = true, .lock_kept = &r->lock_fd, .canonical = r->canonical };
+	struct director_call call = { .quiet = true, .loaded = &r->want, .nl = r->nl, .garp = &r->garp, .resident = true, .keep = &r->keep, .canonical = r->canonical };
 	int status;
 
 	announce_cancel(r);
@@ -462,6 +463,8 @@ static int resident_loop(struct resident *r)
 		int wait = resident_wait_ms(r), ret = 0;
 		bool reload = false, stopping = r->stops > 0;
 
+		/* Before the wait, never on an event's path. */
+		owned_keep_prepare(&r->keep);
 		if (wait != 0 && poll(pfd, 4, wait) < 0 && errno != EINTR) {
 			fprintf(stderr, "%s events: poll: %s\n", lvsdr_prog, strerror(errno));
 			return LVSDR_EXIT_ERROR;
@@ -588,7 +591,7 @@ static int events_options(int argc, char **argv, struct resident *r)
 
 int events_main(int argc, char **argv)
 {
-	struct resident r = { .sigfd = -1, .fifo = { .fd = -1 }, .lock_fd = -1 };
+	struct resident r = { .sigfd = -1, .fifo = { .fd = -1 }, .keep = { -1, -1, -1 } };
 	int status = events_options(argc, argv, &r);
 
 	if (status < 0 && (status = resident_start(&r)) == LVSDR_EXIT_OK)
@@ -597,8 +600,7 @@ int events_main(int argc, char **argv)
 	fifo_reader_close(&r.fifo);
 	if (r.sigfd >= 0)
 		close(r.sigfd);
-	if (r.lock_fd >= 0)
-		close(r.lock_fd);
+	owned_keep_close(&r.keep);
 	free(r.canonical);
 	garp_close(r.garp);
 	if (r.nl)

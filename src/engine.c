@@ -135,8 +135,8 @@ static int session_lock(struct session *s, const struct session_options *opt)
 {
 	char err[512];
 
-	s->lock_kept = opt->lock_kept != NULL;
-	s->lock_fd = s->lock_kept ? owned_lock_kept(&s->owned, opt->lock_kept, LVSDR_LOCK_TIMEOUT_MS, err, sizeof(err))
+	s->lock_kept = opt->keep != NULL;
+	s->lock_fd = s->lock_kept ? owned_lock_kept(&s->owned, opt->keep, LVSDR_LOCK_TIMEOUT_MS, err, sizeof(err))
 				  : owned_lock(&s->owned, LVSDR_LOCK_TIMEOUT_MS, err, sizeof(err));
 	if (s->lock_fd < 0) {
 		s->lock_fd = -1;

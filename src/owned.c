@@ -219,9 +219,11 @@ int owned_load(struct owned_set *set, char *err, size_t errlen)
 	FILE *f;
 
 	bool trusted = set->dir_trusted;
+	struct owned_keep *keep = set->keep;
 
 	owned_init(set);
 	set->dir_trusted = trusted;
+	set->keep = keep;
 	if (!set->cookie)
 		return 0;
 	ret = trusted ? 0 : owned_dir_ready(set, false, err, errlen);
@@ -481,20 +483,60 @@ static bool owned_on_tmpfs(const struct owned_set *set)
 	return tmpfs;
 }
 
+static int write_whole(int fd, const char *text, size_t len)
+{
+	for (size_t off = 0; off < len;) {
+		ssize_t n = write(fd, text + off, len - off);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		off += n > 0 ? (size_t)n : 0;
+	}
+	return 0;
+}
+
+/* The caller's spare file (struct owned_keep) written and linked as the
+ * temporary name, as safe_create_temp() would have made it: 0, or -1 to
+ * make one the usual way (the spare is then given up). */
+static int owned_write_spare(struct owned_set *set, const char *tmp, const char *text, size_t len)
+{
+	struct owned_keep *keep = set->keep;
+	char proc[64];
+	int fd = keep ? keep->spare_fd : -1, ret;
+
+	if (fd < 0)
+		return -1;
+	keep->spare_fd = -1;
+	ret = write_whole(fd, text, len);
+	if (!ret && !owned_on_tmpfs(set) && fsync(fd) < 0)
+		ret = -errno;
+	/* A name a killed run left is removed, as safe_create_temp() does;
+	 * AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH, /proc's link does not. */
+	for (int attempt = 0; !ret && attempt < 3; attempt++) {
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		if (linkat(fd, "", AT_FDCWD, tmp, AT_EMPTY_PATH) == 0 ||
+		    ((errno == ENOENT || errno == EPERM) && linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0)) {
+			keep->used_fd = fd;
+			return 0;
+		}
+		if (errno != EEXIST || unlink(tmp) < 0)
+			break;
+	}
+	close(fd);
+	return -1;
+}
+
 static int owned_write(struct owned_set *set, const char *text, size_t len, char *err, size_t errlen)
 {
 	char tmp[sizeof(set->path) + 8];
 	int fd, ret = 0;
 
+	snprintf(tmp, sizeof(tmp), "%s.tmp", set->path);
+	if (owned_write_spare(set, tmp, text, len) == 0)
+		goto named;
 	/* 0644: an unprivileged verify reads it, whatever root's umask. */
 	if ((fd = safe_create_temp(set->path, tmp, sizeof(tmp), 0644, err, errlen)) < 0)
 		return fd;
-	for (size_t off = 0; off < len && !ret;) {
-		ssize_t n = write(fd, text + off, len - off);
-		if (n < 0 && errno != EINTR)
-			ret = -errno;
-		off += n > 0 ? (size_t)n : 0;
-	}
+	ret = write_whole(fd, text, len);
 	if (!ret && !owned_on_tmpfs(set) && fsync(fd) < 0)
 		ret = -errno;
 	if (close(fd) < 0 && !ret)
@@ -504,6 +546,7 @@ static int owned_write(struct owned_set *set, const char *text, size_t len, char
 		unlink(tmp);
 		return ret;
 	}
+named:
 	if (rename(tmp, set->path) < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot replace %s: %s", set->path, strerror(-ret));

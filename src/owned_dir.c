@@ -145,11 +145,12 @@ int owned_lock(struct owned_set *set, unsigned timeout_ms, char *err, size_t err
 	return fd;
 }
 
-int owned_lock_kept(struct owned_set *set, int *kept, unsigned timeout_ms, char *err, size_t errlen)
+int owned_lock_kept(struct owned_set *set, struct owned_keep *keep, unsigned timeout_ms, char *err, size_t errlen)
 {
+	int *kept = &keep->lock_fd, ret;
 	struct stat st;
-	int ret;
 
+	set->keep = keep;
 	if (*kept < 0)
 		return (*kept = owned_lock(set, timeout_ms, err, errlen));
 	if ((ret = lock_dir_ready(set, err, errlen)) < 0 || (ret = lock_wait(set, *kept, timeout_ms, err, errlen)) < 0)
@@ -166,4 +167,38 @@ void owned_unlock_kept(int fd)
 {
 	if (fd >= 0)
 		flock(fd, LOCK_UN);
+}
+
+void owned_keep_prepare(struct owned_keep *keep)
+{
+	struct owned_set set;
+	char err[PATH_MAX + 256];
+
+	if (keep->used_fd >= 0)
+		close(keep->used_fd);
+	keep->used_fd = -1;
+	if (keep->spare_fd >= 0)
+		return;
+	owned_init(&set);
+	/* In the judged directory, where the record goes: a link is made on
+	 * the same file system only. Without a cookie no record is kept. */
+	if (!set.cookie || owned_dir_ready(&set, true, err, sizeof(err)) < 0)
+		return;
+	keep->spare_fd = open(set.dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	/* 0644: an unprivileged verify reads the record, whatever the umask. */
+	if (keep->spare_fd >= 0 && fchmod(keep->spare_fd, 0644) < 0) {
+		close(keep->spare_fd);
+		keep->spare_fd = -1;
+	}
+}
+
+void owned_keep_close(struct owned_keep *keep)
+{
+	if (keep->lock_fd >= 0)
+		close(keep->lock_fd);
+	if (keep->spare_fd >= 0)
+		close(keep->spare_fd);
+	if (keep->used_fd >= 0)
+		close(keep->used_fd);
+	keep->lock_fd = keep->spare_fd = keep->used_fd = -1;
 }
