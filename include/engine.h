@@ -41,6 +41,13 @@ struct session_options {
 	/* lvsdr events: SIGTERM, SIGINT and SIGHUP are the caller's, answered
 	 * once the run is over; they never abort a plan half-way. */
 	bool resident;
+	/* lvsdr events: the lock file kept open between runs and locked per
+	 * run, and the record's next file made ahead (struct owned_keep);
+	 * NULL: the session opens and makes its own. */
+	struct owned_keep *keep;
+	/* lvsdr events: the profile's canonical path, resolved when it was
+	 * read; NULL: realpath() of profile now. */
+	const char *canonical;
 };
 
 #define LVSDR_LOCK_TIMEOUT_MS 30000
@@ -60,10 +67,12 @@ struct session {
 	char ipvs_why[512];
 	struct owned_ipvs owned_ipvs;
 	struct drained_set drained;
-	bool superseded;    /* session_order said so: nothing read, nothing to do */
-	bool want_borrowed; /* want is session_options.loaded's, but for its vips */
-	bool nl_borrowed;   /* nl is session_options.nl */
-	bool resident;	    /* session_options.resident */
+	bool superseded;       /* session_order said so: nothing read, nothing to do */
+	bool want_borrowed;    /* want is session_options.loaded's, but for its vips */
+	bool nl_borrowed;      /* nl is session_options.nl */
+	bool resident;	       /* session_options.resident */
+	bool lock_kept;	       /* lock_fd is session_options.keep's: unlocked, not closed */
+	const char *canonical; /* session_options.canonical */
 	/* A director planning by its role (apply, verify without --state):
 	 * who else answers for each VIP, probed once per session. */
 	bool probe_peers;

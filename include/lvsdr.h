@@ -30,6 +30,8 @@ struct session_order;
 struct host;
 struct garp_sender;
 struct netlink;
+struct owned_keep;
+
 struct director_call {
 	bool quiet;
 	const struct session_order *order; /* notify: the order of its events (engine.h) */
@@ -41,6 +43,8 @@ struct director_call {
 	struct netlink *nl;
 	struct garp_sender **garp;
 	bool resident;
+	struct owned_keep *keep; /* events: session_options.keep */
+	const char *canonical;	 /* events: session_options.canonical */
 	/* Out: the VIPs of the profile this host holds after the run, for the
 	 * caller's metrics; takeover's copy is the caller's to free. */
 	struct vip *held;

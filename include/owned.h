@@ -15,6 +15,16 @@
 #include "host.h"
 #include "record_file.h"
 
+/* lvsdr events, between its runs: the lock file kept open (locked per
+ * run) and the next record's file made ahead, unnamed (O_TMPFILE) with its
+ * mode set, so that the record saved before a bind costs a write, a link
+ * and a rename. -1: none. */
+struct owned_keep {
+	int lock_fd;
+	int spare_fd; /* empty, unnamed, 0644 */
+	int used_fd;  /* the spare just named: closed by owned_keep_prepare() */
+};
+
 struct owned_set {
 	struct live_addr *entries; /* family, addr, prefix, ifname, owner */
 	size_t n, cap;
@@ -28,7 +38,12 @@ struct owned_set {
 	/* Per sorted entry: its address was seen in the kernel since
 	 * owned_seen_reset(); NULL when not tracked. */
 	bool *seen;
-	uint64_t cookie;	 /* of this network namespace; 0: the kernel has none */
+	uint64_t cookie; /* of this network namespace; 0: the kernel has none */
+	/* The directories were judged by owned_lock() in this run: the
+	 * record's read and save do not judge them again (only root can
+	 * change a directory that passed, and root needs no trick). */
+	bool dir_trusted;
+	struct owned_keep *keep; /* the caller's, or NULL */
 	char dir[PATH_MAX];	 /* the lock's directory */
 	char path[PATH_MAX + 8]; /* the record, "" without a cookie */
 	/* A record found that cannot be tied to this namespace (another
@@ -103,7 +118,17 @@ void owned_free(struct owned_set *set);
  * notify scripts concurrently). flock() dies with its holder, so a killed
  * run leaves no stale lock. Returns a descriptor to close, or -errno with
  * err filled after timeout_ms. */
-int owned_lock(const struct owned_set *set, unsigned timeout_ms, char *err, size_t errlen);
+int owned_lock(struct owned_set *set, unsigned timeout_ms, char *err, size_t errlen);
+/* The same for a resident caller (lvsdr events) that keeps the lock
+ * file open between runs in *kept (-1 at first): only flock() per run.
+ * A file unlinked meanwhile (its directory removed) is opened anew, for
+ * the other runs lock the new one. Unlocked by owned_unlock_kept(). */
+int owned_lock_kept(struct owned_set *set, struct owned_keep *keep, unsigned timeout_ms, char *err, size_t errlen);
+void owned_unlock_kept(int fd);
+/* Between runs, off an event's path: the spare file made when there is
+ * none. Failing, the next save makes its own file as any run does. */
+void owned_keep_prepare(struct owned_keep *keep);
+void owned_keep_close(struct owned_keep *keep);
 
 /* The label lvsdr gives IPv4 addresses on ifname: "<ifname>:lvsdr", the
  * suffix shortened to fit IFNAMSIZ; "" when the name leaves no room. */

@@ -33,5 +33,9 @@ typedef int (*file_replace_fn)(const char *path, const char *text, size_t len, c
  * the old file. 0, or what replace() returned (negative) with err filled. */
 int record_render(const char *path, void (*render)(FILE *f, const void *ctx), const void *ctx,
 		  file_replace_fn replace, char *err, size_t errlen);
+/* The text render() writes, in memory (free() it), with its length in
+ * *len; NULL with err filled when memory runs out. */
+char *record_text(const char *path, void (*render)(FILE *f, const void *ctx), const void *ctx, size_t *len,
+		  char *err, size_t errlen);
 
 #endif

@@ -26,6 +26,10 @@ struct netlink {
 	} names[NAME_MEMO];
 	size_t nnames;
 	struct netlink_view *view; /* NULL: every fact asked of the kernel */
+	/* The view was synced by netlink_links_refresh() and nothing was sent
+	 * since: the state read's addresses come from that same instant, one
+	 * read of the socket, not two, per event. */
+	bool view_synced;
 };
 
 /* What lvsdr reads of a link. */

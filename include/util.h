@@ -52,6 +52,16 @@ int flock_wait(int fd, int op, unsigned timeout_ms);
  * ends just before its deadline; 0 once it has passed. */
 int ms_until(uint64_t deadline_ns, uint64_t now_ns);
 
+/* Timing marks along one run, for measuring where its time goes: with
+ * LVSDR_MARKS=1 in the environment each mark_note() keeps the time and a
+ * name (up to 32 a run), and marks_format() writes them as milliseconds
+ * since the first and forgets them; without it mark_note() is one branch. */
+void mark_note(const char *what);
+/* Forget the marks kept and start anew with this one. */
+void mark_start(const char *what);
+bool marks_enabled(void);
+void marks_format(char *buf, size_t len);
+
 /* len random bytes for probe ports, sequence numbers and identifiers: the
  * kernel's, or, without an entropy source, anything (they need not be secret). */
 void random_bytes(void *buf, size_t len);

@@ -33,6 +33,7 @@
 #include "lvsdr.h"
 #include "monitor.h"
 #include "notified.h"
+#include "owned.h"
 #include "privilege.h"
 #include "profile.h"
 #include "syslog_mirror.h"
@@ -73,6 +74,11 @@ struct resident {
 	struct events_metrics m;
 	struct events_health health; /* [health]: the DR checks of the real servers */
 	struct events_sync sync;     /* [sync]: the connection-sync daemons */
+	/* Per event only flock() and no realpath(): the lock file stays open
+	 * and the record's next file is made between events (owned_keep), the
+	 * profile's canonical path is resolved when it is read. */
+	struct owned_keep keep;
+	char *canonical;
 	/* The rounds of the last takeover still to send: round next_round of
 	 * rounds is due at announce_start + announce_round_at(). */
 	struct vip *announce;
@@ -119,9 +125,15 @@ static int resident_load(struct resident *r, struct host *out)
 		good = false;
 	}
 	/* A profile refused is freed all the same: parts of it were read. */
-	if (!good)
+	if (!good) {
 		host_free(out);
-	return good ? 0 : -1;
+		return -1;
+	}
+	/* The name its record entries carry, as of this read (NULL: each run
+	 * resolves it, and says why it cannot). */
+	free(r->canonical);
+	r->canonical = realpath(r->profile, NULL);
+	return 0;
 }
 
 /* Read the live state as it is now (a run killed before us may have left
@@ -156,7 +168,7 @@ static void announce_cancel(struct resident *r)
  * bound: a release meanwhile (by hand, or another run) is not undone. */
 static void announce_round(struct resident *r)
 {
-	struct session_options opt = { .lock = true, .expect = EXPECT_ANY, .loaded = &r->want, .nl = r->nl, .resident = true };
+	struct session_options opt = { .lock = true, .expect = EXPECT_ANY, .loaded = &r->want, .nl = r->nl, .resident = true, .keep = &r->keep, .canonical = r->canonical };
 	struct session s;
 	int ret = -1;
 
@@ -214,7 +226,7 @@ static void resident_notified(const struct resident *r, const struct event *ev)
  * leaves a record that claims it, never one that does not. */
 static int resident_switch(struct resident *r, bool take, uint64_t *took)
 {
-	struct director_call call = { .quiet = true, .loaded = &r->want, .nl = r->nl, .garp = &r->garp, .resident = true };
+	struct director_call call = { .quiet = true, .loaded = &r->want, .nl = r->nl, .garp = &r->garp, .resident = true, .keep = &r->keep, .canonical = r->canonical };
 	int status;
 
 	announce_cancel(r);
@@ -254,7 +266,9 @@ static void resident_act(struct resident *r, const struct event *ev)
 						   : "releasing",
 		     take || !master ? "" : r->health.quorum_why, take || !master ? "" : ")");
 	status = resident_switch(r, take, &took);
+	mark_note("switched");
 	resident_notified(r, ev);
+	mark_note("notified");
 	syslog_note_hold(false);
 	r->m.handled = n;
 	r->m.state = (int)ev->state;
@@ -265,6 +279,11 @@ static void resident_act(struct resident *r, const struct event *ev)
 	resident_log("event %lu: %s %s: exit status %d, %zu of %zu VIPs held (%.2f ms)", n,
 		     event_state_words[ev->state], status == LVSDR_EXIT_OK ? "done" : "failed", status, r->m.vips_held,
 		     r->want.nvips, (double)took / 1e6);
+	if (marks_enabled()) {
+		char marks[1024];
+		marks_format(marks, sizeof(marks));
+		resident_log("event %lu: marks (ms after the line was read): %s", n, marks);
+	}
 	/* After the VIPs: a takeover's first frame waits for nothing else.
 	 * The daemons follow keepalived's state, not the quorum. */
 	events_sync_switch(&r->sync, master);
@@ -319,6 +338,7 @@ static void resident_line(void *arg, const char *line)
 	bool reload = false;
 	int ret = line ? event_parse(line, &ev, &why) : -1;
 
+	mark_start("line");
 	/* Between two events: a SIGHUP counts from the next one on. */
 	resident_signals(r, &reload);
 	if (reload)
@@ -443,6 +463,8 @@ static int resident_loop(struct resident *r)
 		int wait = resident_wait_ms(r), ret = 0;
 		bool reload = false, stopping = r->stops > 0;
 
+		/* Before the wait, never on an event's path. */
+		owned_keep_prepare(&r->keep);
 		if (wait != 0 && poll(pfd, 4, wait) < 0 && errno != EINTR) {
 			fprintf(stderr, "%s events: poll: %s\n", lvsdr_prog, strerror(errno));
 			return LVSDR_EXIT_ERROR;
@@ -571,7 +593,7 @@ static int events_options(int argc, char **argv, struct resident *r)
 
 int events_main(int argc, char **argv)
 {
-	struct resident r = { .sigfd = -1, .fifo = { .fd = -1 } };
+	struct resident r = { .sigfd = -1, .fifo = { .fd = -1 }, .keep = { -1, -1, -1 } };
 	int status = events_options(argc, argv, &r);
 
 	if (status < 0 && (status = resident_start(&r)) == LVSDR_EXIT_OK)
@@ -580,6 +602,8 @@ int events_main(int argc, char **argv)
 	fifo_reader_close(&r.fifo);
 	if (r.sigfd >= 0)
 		close(r.sigfd);
+	owned_keep_close(&r.keep);
+	free(r.canonical);
 	garp_close(r.garp);
 	if (r.nl)
 		netlink_close(r.nl);

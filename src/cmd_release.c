@@ -16,7 +16,7 @@ static const char release_usage[] =
 
 int release_run(const char *profile, struct director_call *call)
 {
-	struct session_options opt = { .lock = true, .release = true, .expect = -1, .order = call->order, .loaded = call->loaded, .nl = call->nl, .resident = call->resident };
+	struct session_options opt = { .lock = true, .release = true, .expect = -1, .order = call->order, .loaded = call->loaded, .nl = call->nl, .resident = call->resident, .keep = call->keep, .canonical = call->canonical };
 	bool quiet = call->quiet;
 	struct execute_result res;
 	struct session s;

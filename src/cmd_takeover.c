@@ -251,7 +251,7 @@ int takeover_run(const char *profile, struct director_call *call)
 {
 	/* Knobs the profile does not set cannot stop a takeover (their findings
 	 * are warnings verify shows), so they are not read. */
-	struct session_options opt = { .lock = true, .expect = EXPECT_BOUND, .managed_knobs_only = true, .order = call->order, .loaded = call->loaded, .nl = call->nl, .resident = call->resident };
+	struct session_options opt = { .lock = true, .expect = EXPECT_BOUND, .managed_knobs_only = true, .order = call->order, .loaded = call->loaded, .nl = call->nl, .resident = call->resident, .keep = call->keep, .canonical = call->canonical };
 	struct garp_sender *g = NULL;
 	struct execute_result res;
 	struct announce_first first;

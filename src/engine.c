@@ -113,7 +113,7 @@ static int session_tidy_record(struct session *s)
 /* The profile's canonical path, the name its entries carry in the record. */
 static int session_owner(struct session *s)
 {
-	char err[PATH_MAX + 128], *real = realpath(s->profile, NULL);
+	char err[PATH_MAX + 128], *real = s->canonical ? xstrdup(s->canonical) : realpath(s->profile, NULL);
 	int ret;
 
 	if (!real) {
@@ -129,6 +129,24 @@ static int session_owner(struct session *s)
 	return LVSDR_EXIT_OK;
 }
 
+/* The lock, the caller's kept file or one of the run's own. 0, or -1
+ * with the reason printed. */
+static int session_lock(struct session *s, const struct session_options *opt)
+{
+	char err[512];
+
+	s->lock_kept = opt->keep != NULL;
+	s->lock_fd = s->lock_kept ? owned_lock_kept(&s->owned, opt->keep, LVSDR_LOCK_TIMEOUT_MS, err, sizeof(err))
+				  : owned_lock(&s->owned, LVSDR_LOCK_TIMEOUT_MS, err, sizeof(err));
+	if (s->lock_fd < 0) {
+		s->lock_fd = -1;
+		session_fail(s, "%s; nothing changed", err);
+		return -1;
+	}
+	mark_note("lock");
+	return 0;
+}
+
 int session_open(struct session *s, const char *profile, const struct session_options *opt)
 {
 	char err[512];
@@ -138,6 +156,7 @@ int session_open(struct session *s, const char *profile, const struct session_op
 	s->profile = profile;
 	s->lock_fd = -1;
 	s->resident = opt->resident;
+	s->canonical = opt->canonical;
 	if (opt->loaded) {
 		/* Judged when it was read; only the VIPs' flags change per run. */
 		s->want = *opt->loaded;
@@ -174,9 +193,8 @@ int session_open(struct session *s, const char *profile, const struct session_op
 	 * privilege_require() stops it there, naming the capability. */
 	owned_init(&s->owned);
 	if (opt->lock && privilege_net_admin()) {
-		s->lock_fd = owned_lock(&s->owned, LVSDR_LOCK_TIMEOUT_MS, err, sizeof(err));
-		if (s->lock_fd < 0)
-			return session_fail(s, "%s; nothing changed", err);
+		if (session_lock(s, opt) < 0)
+			return LVSDR_EXIT_ERROR;
 		/* Whoever waited for the lock, an older event gives way to a newer. */
 		if (opt->order && opt->order->superseded(opt->order->arg)) {
 			s->superseded = true;
@@ -187,12 +205,14 @@ int session_open(struct session *s, const char *profile, const struct session_op
 	 * and once: a record of 10,000 VIPs costs a no-op apply 2 ms a read. */
 	if (owned_load(&s->owned, err, sizeof(err)) < 0)
 		return session_fail(s, "%s", err);
+	mark_note("record read");
 	if (opt->ipvs && s->want.role == ROLE_DIRECTOR && session_open_ipvs(s, opt) < 0)
 		return LVSDR_EXIT_ERROR;
 	if (s->owned.warning[0])
 		lvsdr_warnx("warning: %s", s->owned.warning);
 	if ((status = session_owner(s)) != LVSDR_EXIT_OK)
 		return status;
+	mark_note("owner");
 	/* A director going by its role binds only the VIPs no other host
 	 * answers for: a backup must never grab them (takeover, notify and
 	 * --state ask for a state, and get it). */
@@ -202,7 +222,9 @@ int session_open(struct session *s, const char *profile, const struct session_op
 	 * the record: the next run that goes ahead tidies it. */
 	if ((status = session_replan(s)) != LVSDR_EXIT_OK || s->lock_fd < 0 || s->plan.blocked)
 		return status;
-	return session_tidy_record(s);
+	status = session_tidy_record(s);
+	mark_note("tidy");
+	return status;
 }
 
 static void session_probe_peers(struct session *s)
@@ -235,6 +257,7 @@ int session_replan(struct session *s)
 	}
 	if (state_read(&s->want, s->nl, &s->owned, &s->live, err, sizeof(err)) < 0)
 		return session_fail(s, "%s: %s", s->profile, err);
+	mark_note("state");
 	if (ranges_lint(&s->want, &s->live, s->profile, stderr))
 		return session_fail(s, "%s: a range covers the segment's addresses; nothing changed", s->profile);
 	if (s->knobs_only)
@@ -249,12 +272,23 @@ int session_replan(struct session *s)
 	s->live.holders = s->holders;
 	plan_compute(&s->want, &s->live, &s->plan);
 	s->planned = true;
+	mark_note("plan");
 	if (s->probe_error[0] && !s->probe_warned && plan_has_missing(&s->plan)) {
 		lvsdr_warnx("warning: %s: cannot tell whether another director holds the VIPs: %s",
 			    s->profile, s->probe_error);
 		s->probe_warned = true;
 	}
 	return LVSDR_EXIT_OK;
+}
+
+/* The lock given up: a kept file stays open for the next run. */
+static void session_unlock(struct session *s)
+{
+	if (s->lock_fd >= 0 && s->lock_kept)
+		owned_unlock_kept(s->lock_fd);
+	else if (s->lock_fd >= 0)
+		close(s->lock_fd);
+	s->lock_fd = -1;
 }
 
 void session_close(struct session *s)
@@ -281,8 +315,7 @@ void session_close(struct session *s)
 	free(s->holders);
 	if (!s->nl_borrowed)
 		netlink_close(s->nl);
-	if (s->lock_fd >= 0)
-		close(s->lock_fd);
+	session_unlock(s);
 	memset(s, 0, sizeof(*s));
 	s->lock_fd = -1;
 }
@@ -338,6 +371,7 @@ void session_announce_first(struct announce_first *a, const struct vip *vips, si
 		a->error = ret;
 		return;
 	}
+	mark_note("frame");
 	a->frames += ret;
 	a->vips += n;
 }
@@ -383,11 +417,9 @@ int session_announce(struct session *s, struct garp_sender *g, const struct vip 
 		if (!r && sent)
 			continue; /* round one left as the VIPs were bound */
 		if (r) {
-			if (s->lock_fd >= 0) {
-				close(s->lock_fd);
-				s->lock_fd = -1;
-			}
+			session_unlock(s);
 			sleep_until(start + announce_round_at(policy, r));
+			s->lock_kept = false; /* a file of its own from here */
 			s->lock_fd = owned_lock(&s->owned, LVSDR_LOCK_TIMEOUT_MS, err, sizeof(err));
 			if (s->lock_fd < 0 || session_replan(s) != LVSDR_EXIT_OK) {
 				lvsdr_warnx("%s: announcements stopped after %u round%s: %s",

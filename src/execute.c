@@ -403,6 +403,7 @@ static void run_steps(struct session *s, bool *done, size_t recorded, struct exe
 			j = i + bind_batch;
 		if (record_ahead(s, &recorded, i, j, res) < 0 || run_addresses(s, i, j, done, res))
 			return;
+		mark_note("bind");
 		if (st->kind == STEP_ADDR_ADD && s->on_bound) {
 			s->on_bound(s->on_bound_arg, &p->steps[i], j - i);
 			bind_batch = bind_batch * 2 < BIND_BATCH_MAX ? bind_batch * 2 : BIND_BATCH_MAX;
@@ -466,11 +467,15 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 
 	memset(res, 0, sizeof(*res));
 	abort_signals(&blocked);
-	sigprocmask(SIG_BLOCK, &blocked, &saved);
+	/* A resident caller keeps them blocked for good (signalfd): two
+	 * system calls saved, one of them before the first bind. */
+	if (!s->resident)
+		sigprocmask(SIG_BLOCK, &blocked, &saved);
 	if (record_before(s, recorded) < 0) {
 		status = LVSDR_EXIT_ERROR;
 		goto out;
 	}
+	mark_note("record saved");
 	run_steps(s, done, recorded, res);
 	/* A signal during the last step still aborts: the run is not over
 	 * until the record says so. */
@@ -486,6 +491,7 @@ int plan_execute(struct session *s, bool quiet, struct execute_result *res)
 		record_after(s, done, quiet);
 out:
 	free(done);
-	sigprocmask(SIG_SETMASK, &saved, NULL);
+	if (!s->resident)
+		sigprocmask(SIG_SETMASK, &saved, NULL);
 	return status;
 }

@@ -11,7 +11,9 @@
 #include <sys/socket.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -131,12 +133,18 @@ static bool entry_parse(char *line, struct live_addr *a, const char **owner)
 }
 
 /* The record an older lvsdr kept under the namespace's inode: it may be a
- * dead namespace's, so it is named and never read. */
+ * dead namespace's, so it is named and never read. Looked for once a
+ * process: no lvsdr writes one any more, and lvsdr events would look for
+ * it at every event (two system calls, 0.02 ms). */
 static void legacy_warning(struct owned_set *set)
 {
+	static bool looked;
 	char legacy[PATH_MAX];
 	struct stat st;
 
+	if (looked)
+		return;
+	looked = true;
 	if (stat("/proc/self/ns/net", &st) < 0)
 		return;
 	snprintf(legacy, sizeof(legacy), "%s/net-%llu/owned", owned_run_dir(), (unsigned long long)st.st_ino);
@@ -207,10 +215,16 @@ int owned_load(struct owned_set *set, char *err, size_t errlen)
 	int fd, ret;
 	FILE *f;
 
+	bool trusted = set->dir_trusted;
+	struct owned_keep *keep = set->keep;
+
 	owned_init(set);
+	set->dir_trusted = trusted;
+	set->keep = keep;
 	if (!set->cookie)
 		return 0;
-	if ((ret = owned_dir_ready(set, false, err, errlen)) < 0 && ret != -ENOENT)
+	ret = trusted ? 0 : owned_dir_ready(set, false, err, errlen);
+	if (ret < 0 && ret != -ENOENT)
 		return ret;
 	fd = ret < 0 ? ret : safe_open(set->path, O_RDONLY | O_NOFOLLOW, err, errlen);
 	if (fd == -ENOENT) {
@@ -451,16 +465,87 @@ static void owned_render(FILE *f, const void *ctx)
 	}
 }
 
-/* owned_dir_replace() as record_render() calls a writer. */
-static int owned_replace(const char *path, const char *text, size_t len, char *err, size_t errlen)
+/* Whether the record's directory is on a tmpfs, asked once a process:
+ * there fsync() does nothing (shmem's is noop_fsync) but cost a system
+ * call. Elsewhere it stays. What a killed run needs is only the rename,
+ * which publishes the page cache; and a record is the namespace's whose
+ * cookie it names, which a kernel crash ends with the addresses. */
+static bool owned_on_tmpfs(const struct owned_set *set)
+{
+	static int tmpfs = -1;
+	struct statfs sf;
+
+	if (tmpfs < 0)
+		tmpfs = statfs(set->dir, &sf) == 0 && sf.f_type == TMPFS_MAGIC;
+	return tmpfs;
+}
+
+static int write_whole(int fd, const char *text, size_t len)
+{
+	for (size_t off = 0; off < len;) {
+		ssize_t n = write(fd, text + off, len - off);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		off += n > 0 ? (size_t)n : 0;
+	}
+	return 0;
+}
+
+/* The caller's spare file (struct owned_keep) written and linked as the
+ * temporary name, as owned_dir_replace() would have made it: 0, or -1 to
+ * make one the usual way (the spare is then given up). */
+static int owned_write_spare(struct owned_set *set, const char *tmp, const char *text, size_t len)
+{
+	struct owned_keep *keep = set->keep;
+	char proc[64];
+	int fd = keep ? keep->spare_fd : -1, ret;
+
+	if (fd < 0)
+		return -1;
+	keep->spare_fd = -1;
+	ret = write_whole(fd, text, len);
+	if (!ret && !owned_on_tmpfs(set) && fsync(fd) < 0)
+		ret = -errno;
+	/* A name a killed run left is removed, as owned_dir_replace() does;
+	 * AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH, /proc's link does not. */
+	for (int attempt = 0; !ret && attempt < 3; attempt++) {
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		if (linkat(fd, "", AT_FDCWD, tmp, AT_EMPTY_PATH) == 0 ||
+		    ((errno == ENOENT || errno == EPERM) && linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0)) {
+			keep->used_fd = fd;
+			return 0;
+		}
+		if (errno != EEXIST || unlink(tmp) < 0)
+			break;
+	}
+	close(fd);
+	return -1;
+}
+
+/* The record written: into the caller's spare file when it has one (the
+ * events service between events), else through owned_dir_replace(). */
+static int owned_write(struct owned_set *set, const char *text, size_t len, char *err, size_t errlen)
 {
 	enum file_replace_step step;
+	char tmp[sizeof(set->path) + 8];
+	int ret;
 
-	return owned_dir_replace(path, text, len, &step, err, errlen);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", set->path);
+	if (owned_write_spare(set, tmp, text, len) < 0)
+		return owned_dir_replace(set->path, text, len, &step, err, errlen);
+	if (rename(tmp, set->path) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot replace %s: %s", set->path, strerror(-ret));
+		unlink(tmp);
+		return ret;
+	}
+	return 0;
 }
 
 int owned_save(struct owned_set *set, char *err, size_t errlen)
 {
+	char *text;
+	size_t len;
 	int ret;
 
 	if (!set->dirty)
@@ -477,11 +562,15 @@ int owned_save(struct owned_set *set, char *err, size_t errlen)
 		set->dirty = false;
 		return 0;
 	}
-	if ((ret = owned_dir_ready(set, true, err, errlen)) < 0 ||
-	    (ret = record_render(set->path, owned_render, set, owned_replace, err, errlen)) < 0)
+	if (!set->dir_trusted && (ret = owned_dir_ready(set, true, err, errlen)) < 0)
 		return ret;
-	set->dirty = false;
-	return 0;
+	if (!(text = record_text(set->path, owned_render, set, &len, err, errlen)))
+		return -ENOMEM;
+	ret = owned_write(set, text, len, err, errlen);
+	free(text);
+	if (ret == 0)
+		set->dirty = false;
+	return ret;
 }
 
 void owned_free(struct owned_set *set)

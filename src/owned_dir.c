@@ -130,23 +130,97 @@ void owned_init(struct owned_set *set)
 	owned_init_cookie(set, owned_netns_cookie());
 }
 
-int owned_lock(const struct owned_set *set, unsigned timeout_ms, char *err, size_t errlen)
+static int lock_wait(const struct owned_set *set, int fd, unsigned timeout_ms, char *err, size_t errlen)
+{
+	int ret = flock_wait(fd, LOCK_EX, timeout_ms);
+
+	if (ret == -ETIMEDOUT)
+		snprintf(err, errlen, "another lvsdr run still holds %s/lock after %u ms", set->dir, timeout_ms);
+	else if (ret < 0)
+		snprintf(err, errlen, "cannot lock %s/lock: %s", set->dir, strerror(-ret));
+	return ret;
+}
+
+/* The directories judged (made when missing), once a run. */
+static int lock_dir_ready(struct owned_set *set, char *err, size_t errlen)
+{
+	int ret = owned_dir_ready(set, true, err, errlen);
+
+	set->dir_trusted = ret == 0;
+	return ret;
+}
+
+int owned_lock(struct owned_set *set, unsigned timeout_ms, char *err, size_t errlen)
 {
 	char path[PATH_MAX + 8];
 	int fd, ret;
 
 	snprintf(path, sizeof(path), "%s/lock", set->dir);
-	if ((ret = owned_dir_ready(set, true, err, errlen)) < 0)
+	if ((ret = lock_dir_ready(set, err, errlen)) < 0)
 		return ret;
 	if ((fd = safe_open(path, O_RDWR | O_CREAT | O_NOFOLLOW, err, errlen)) < 0)
 		return fd;
-	if ((ret = flock_wait(fd, LOCK_EX, timeout_ms)) == -ETIMEDOUT)
-		snprintf(err, errlen, "another lvsdr run still holds %s after %u ms", path, timeout_ms);
-	else if (ret < 0)
-		snprintf(err, errlen, "cannot lock %s: %s", path, strerror(-ret));
-	if (ret < 0) {
+	if ((ret = lock_wait(set, fd, timeout_ms, err, errlen)) < 0) {
 		close(fd);
 		return ret;
 	}
 	return fd;
+}
+
+int owned_lock_kept(struct owned_set *set, struct owned_keep *keep, unsigned timeout_ms, char *err, size_t errlen)
+{
+	int *kept = &keep->lock_fd, ret;
+	struct stat st;
+
+	set->keep = keep;
+	if (*kept < 0)
+		return (*kept = owned_lock(set, timeout_ms, err, errlen));
+	if ((ret = lock_dir_ready(set, err, errlen)) < 0 || (ret = lock_wait(set, *kept, timeout_ms, err, errlen)) < 0)
+		return ret;
+	/* Locked after the check: a file unlinked before it (a run directory
+	 * removed) is no lock the other runs share. */
+	if (fstat(*kept, &st) == 0 && st.st_nlink > 0)
+		return *kept;
+	close(*kept);
+	return (*kept = owned_lock(set, timeout_ms, err, errlen));
+}
+
+void owned_unlock_kept(int fd)
+{
+	if (fd >= 0)
+		flock(fd, LOCK_UN);
+}
+
+void owned_keep_prepare(struct owned_keep *keep)
+{
+	struct owned_set set;
+	char err[PATH_MAX + 256];
+
+	if (keep->used_fd >= 0)
+		close(keep->used_fd);
+	keep->used_fd = -1;
+	if (keep->spare_fd >= 0)
+		return;
+	owned_init(&set);
+	/* In the judged directory, where the record goes: a link is made on
+	 * the same file system only. Without a cookie no record is kept. */
+	if (!set.cookie || owned_dir_ready(&set, true, err, sizeof(err)) < 0)
+		return;
+	keep->spare_fd = open(set.dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	/* 0644: an unprivileged verify reads the record, whatever the umask. */
+	if (keep->spare_fd >= 0 && fchmod(keep->spare_fd, 0644) < 0) {
+		close(keep->spare_fd);
+		keep->spare_fd = -1;
+	}
+}
+
+void owned_keep_close(struct owned_keep *keep)
+{
+	if (keep->lock_fd >= 0)
+		close(keep->lock_fd);
+	if (keep->spare_fd >= 0)
+		close(keep->spare_fd);
+	if (keep->used_fd >= 0)
+		close(keep->used_fd);
+	keep->lock_fd = keep->spare_fd = keep->used_fd = -1;
 }

@@ -12,17 +12,30 @@
 #include "exit_status.h"
 #include "progname.h"
 
-/* The effective capabilities (capget: one system call, where reading
- * /proc/self/status costs four on the takeover's path): none on failure.
- * CAP_NET_ADMIN is bit 12, CAP_NET_RAW bit 13 (linux/capability.h). */
+/* The effective capabilities as last asked (capget: one system call,
+ * where reading /proc/self/status costs four on the takeover's path).
+ * Asked once: lvsdr changes its own only in privilege_drop_net_raw(),
+ * which asks again, and never calls setuid() or execve(); lvsdr events
+ * asked twice per event. */
+static struct {
+	bool asked;
+	uint64_t effective;
+} caps;
+
+/* None on failure. CAP_NET_ADMIN is bit 12, CAP_NET_RAW bit 13
+ * (linux/capability.h). */
 static uint64_t effective_capabilities(void)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
 
+	if (caps.asked)
+		return caps.effective;
 	if (syscall(SYS_capget, &hdr, data) < 0)
 		return 0;
-	return (uint64_t)data[1].effective << 32 | data[0].effective;
+	caps.asked = true;
+	caps.effective = (uint64_t)data[1].effective << 32 | data[0].effective;
+	return caps.effective;
 }
 
 bool privilege_net_admin(void)
@@ -58,4 +71,5 @@ void privilege_drop_net_raw(void)
 	data[CAP_TO_INDEX(CAP_NET_RAW)].permitted &= ~CAP_TO_MASK(CAP_NET_RAW);
 	data[CAP_TO_INDEX(CAP_NET_RAW)].inheritable &= ~CAP_TO_MASK(CAP_NET_RAW);
 	(void)syscall(SYS_capset, &hdr, data);
+	caps.asked = false;
 }

@@ -107,26 +107,34 @@ int record_replace(const char *path, const char *text, size_t len, char *err, si
 	return ret;
 }
 
-int record_render(const char *path, void (*render)(FILE *f, const void *ctx), const void *ctx,
-		  file_replace_fn replace, char *err, size_t errlen)
+char *record_text(const char *path, void (*render)(FILE *f, const void *ctx), const void *ctx, size_t *len,
+		  char *err, size_t errlen)
 {
 	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	int ret;
+	FILE *f = open_memstream(&text, len);
 
 	if (!f) {
-		ret = -errno;
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-		return ret;
+		return NULL;
 	}
 	render(f, ctx);
 	if (fclose(f) != 0) {
-		ret = -errno;
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		free(text);
-		return ret;
+		return NULL;
 	}
+	return text;
+}
+
+int record_render(const char *path, void (*render)(FILE *f, const void *ctx), const void *ctx,
+		  file_replace_fn replace, char *err, size_t errlen)
+{
+	size_t len;
+	char *text = record_text(path, render, ctx, &len, err, errlen);
+	int ret;
+
+	if (!text)
+		return -ENOMEM;
 	ret = replace(path, text, len, err, errlen);
 	free(text);
 	return ret;

@@ -69,8 +69,7 @@ void netlink_links_refresh(struct netlink *nl)
 {
 	nl->nnames = 0;
 	/* The start of a state read: the view becomes the kernel's as of now. */
-	if (nl->view)
-		view_sync(nl);
+	nl->view_synced = nl->view && view_sync(nl);
 }
 
 /* The link of ifindex, or of name when ifindex is 0: NULL when there is
@@ -484,10 +483,16 @@ size_t address_apply(struct netlink *nl, struct addr_change *changes, size_t n)
 {
 	size_t failed = 0;
 
+	nl->view_synced = false;
 	/* Those never sent, after one that could not be: */
 	for (size_t i = 0; i < n; i++)
 		changes[i].done = false, changes[i].error = -ECANCELED;
+	/* An acknowledgement fits libnl's 16 KiB buffer: read at once, not
+	 * peeked at first, one system call fewer between a takeover's bind
+	 * and its first frame. Dumps, of any size, peek again after. */
+	nl_socket_disable_msg_peek(nl->sock);
 	nl_pipeline_run(nl->sock, n, build_nth, answer_nth, changes);
+	nl_socket_enable_msg_peek(nl->sock);
 	for (size_t i = 0; i < n; i++)
 		if (!changes[i].done || changes[i].error)
 			failed++;

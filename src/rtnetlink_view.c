@@ -424,8 +424,9 @@ bool view_addresses(struct netlink *nl, struct live_addr **addrs, size_t *n)
 {
 	struct netlink_view *v = nl->view;
 
-	if (!v || !view_sync(nl))
+	if (!v || (!nl->view_synced && !view_sync(nl)))
 		return false;
+	nl->view_synced = false;
 	v = nl->view;
 	*n = v->naddrs;
 	*addrs = xcalloc(v->naddrs ? v->naddrs : 1, sizeof(**addrs));

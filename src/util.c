@@ -277,6 +277,51 @@ int ms_until(uint64_t deadline_ns, uint64_t now_ns)
 	return now_ns < deadline_ns ? (int)((deadline_ns - now_ns + 999999) / 1000000) : 0;
 }
 
+/* The one piece of process state here: a measuring aid, never read by
+ * the product's logic. */
+static struct {
+	int enabled; /* -1: not asked yet */
+	size_t n;
+	const char *what[32];
+	uint64_t at[32];
+} marks = { .enabled = -1 };
+
+bool marks_enabled(void)
+{
+	if (marks.enabled < 0) {
+		const char *v = getenv("LVSDR_MARKS");
+		marks.enabled = v && !strcmp(v, "1");
+	}
+	return marks.enabled;
+}
+
+void mark_note(const char *what)
+{
+	if (!marks_enabled() || marks.n >= sizeof(marks.at) / sizeof(marks.at[0]))
+		return;
+	marks.at[marks.n] = monotonic_ns();
+	marks.what[marks.n++] = what;
+}
+
+void mark_start(const char *what)
+{
+	marks.n = 0;
+	mark_note(what);
+}
+
+void marks_format(char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 1; i < marks.n && off < len; i++) {
+		int w = snprintf(buf + off, len - off, "%s%s %.3f", i > 1 ? ", " : "", marks.what[i],
+				 (double)(marks.at[i] - marks.at[0]) / 1e6);
+		off += w > 0 ? (size_t)w : 0;
+	}
+	marks.n = 0;
+}
+
 void random_bytes(void *buf, size_t len)
 {
 	uint8_t *p = buf;
