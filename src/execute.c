@@ -40,18 +40,22 @@ static unsigned step_delay_ms(void)
  * LVSDR_TEST_STEP_GATE=DIR makes the run, before step N, create DIR/at-N
  * and wait (up to 60 s) for DIR/go-N or DIR/open. The test sees exactly
  * which step is next while the run stands still; a delay only makes that
- * likely. Like the delay, it sends addresses one at a time. */
+ * likely. Like the delay, it sends addresses one at a time. N counts the
+ * steps of the process, so in lvsdr events the steps of every event are
+ * numbered in turn and a test can stop the service before any of them. */
 static const char *step_gate_dir(void)
 {
 	const char *v = getenv("LVSDR_TEST_STEP_GATE");
 	return v && *v ? v : NULL;
 }
 
-static void step_gate_wait(const char *dir, size_t step)
+static void step_gate_wait(const char *dir)
 {
+	static size_t step; /* the steps this process ran, across plans */
 	char at[4096], go[4096], open_all[4096];
 	struct timespec tick = { 0, 10 * 1000000L };
 
+	step++;
 	snprintf(at, sizeof(at), "%s/at-%zu", dir, step);
 	snprintf(go, sizeof(go), "%s/go-%zu", dir, step);
 	snprintf(open_all, sizeof(open_all), "%s/open", dir);
@@ -374,7 +378,7 @@ static void run_steps(struct session *s, bool *done, size_t recorded, struct exe
 			nanosleep(&ts, NULL);
 		}
 		if (gate)
-			step_gate_wait(gate, i + 1);
+			step_gate_wait(gate);
 		if (step_stopped(s, i, fault, res))
 			return;
 		if (st->kind == STEP_SYSCTL) {

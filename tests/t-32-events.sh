@@ -246,8 +246,8 @@ ev_check "SIGTERM, then STOP written (keepalived stopping): STOP acted on, both 
 	eval '[ "$EV_RC" = 0 ] && grep -q "^event 1: STOP done: exit status 0, 0 of 2 VIPs held (" "$LOG" && state_is backup'
 
 # --- SIGKILL mid-storm, and a restart ---------------------------------------------------------
-# Each step 20 ms late (a test hook): the kill lands mid-storm, perhaps
-# mid-event. A log of its own from here.
+# Behind the step gate (a test hook): the kill lands mid-storm, while an
+# event waits before a change. A log of its own from here.
 LOG=$TMP/events-after-kill.log
 : >"$LOG"
 ev_kill_mid_storm 100

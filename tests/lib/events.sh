@@ -19,10 +19,11 @@
 #                         for; true when the log shows the 50 in FIFO order
 #                         and no event failed. EV_LAST: the last state;
 #                         EV_GOT: the states the log shows
-#   ev_kill_mid_storm PRIO  start it with each step 20 ms late (a test hook),
-#                         write a storm of 50 and kill it with SIGKILL once
-#                         the log shows the 20th event: mid-storm, perhaps
-#                         mid-event
+#   ev_kill_mid_storm PRIO  start it behind the step gate (a test hook), write
+#                         a storm of 50, let it through a change at a time
+#                         and kill it with SIGKILL once the log shows the
+#                         20th event, while it waits before a change:
+#                         mid-storm, mid-event
 
 # shellcheck disable=SC2120 # the tests pass options (t-32: --prom, --name)
 ev_start() {
@@ -82,10 +83,20 @@ ev_storm_run() {
 }
 
 ev_kill_mid_storm() {
-	LVSDR_TEST_STEP_DELAY_MS=20 ev_start
+	local gate=$TMP/gate n=1
+	rm -rf "$gate" && mkdir "$gate"
+	LVSDR_TEST_STEP_GATE=$gate ev_start
 	ev_storm 50 BACKUP "$1"
 	ev_send "${EV_LINES[@]}"
-	wait_until 30 grep -q '^event 20 (' "$LOG"
+	# One change at a time (the service numbers them across events) until
+	# the log shows the 20th event; it then stands before its next change,
+	# events 21 to 50 each having one, and the kill lands there.
+	while ! grep -q '^event 20 (' "$LOG"; do
+		wait_until 30 test -e "$gate/at-$n" || break
+		: >"$gate/go-$n"
+		n=$((n + 1))
+	done
+	wait_until 30 test -e "$gate/at-$n"
 	kill -KILL "$EV_PID"
 	wait "$EV_PID" 2>/dev/null
 	EV_PID=
