@@ -353,34 +353,36 @@ environment=$(section_text "$man8" Sh ENVIRONMENT)
 for v in $envs; do
 	check "lvsdr.8 ENVIRONMENT lists $v" grep -qx "\.It Ev $v" <<<"$environment"
 done
-rundir=$(sed -n 's/^#define LVSDR_RUNDIR "\(.*\)"/\1/p' "$LVSDR_ROOT/src/owned_dir.c")
-if [ -n "$rundir" ] && grep -q "$rundir" <<<"$environment"; then
-	ok "lvsdr.8 ENVIRONMENT names the default run directory ($rundir)"
-else
-	not_ok "lvsdr.8 ENVIRONMENT names the default run directory: '${rundir:-?}' from src/owned_dir.c not found"
-fi
+# define_of NAME FILE: VALUE of FILE's "#define NAME VALUE" (quotes taken
+# off), or words no page holds.
+define_of() {
+	local v
+	v=$(sed -n "s/^#define $1 \"\{0,1\}\([^\" ]*\).*/\1/p" "$LVSDR_ROOT/$2")
+	echo "${v:-(no #define $1 in $2)}"
+}
+# states NAME TEXT STRING...: TEXT holds every STRING, as written.
+states() {
+	local name=$1 text=$2 want missing=
+	shift 2
+	for want in "$@"; do
+		grep -qF -- "$want" <<<"$text" || missing="$missing '$want'"
+	done
+	if [ -z "$missing" ]; then ok "$name"; else not_ok "$name:$missing not found"; fi
+}
+rundir=$(define_of LVSDR_RUNDIR src/owned_dir.c)
+states "lvsdr.8 ENVIRONMENT names the default run directory ($rundir, src/owned_dir.c)" "$environment" "$rundir"
 
 # The lock timeout and the pacing of announcements, as the code has them.
-ms=$(sed -n 's/^#define LVSDR_LOCK_TIMEOUT_MS \([0-9]*\).*/\1/p' "$LVSDR_ROOT/include/engine.h")
-if [ -n "$ms" ] && section_text "$man8" Sh FILES | grep -q "up to $((ms / 1000)) seconds"; then
-	ok "lvsdr.8 states the lock timeout ($((ms / 1000)) seconds)"
-else
-	not_ok "lvsdr.8 states the lock timeout: 'up to $((${ms:-0} / 1000)) seconds' not in FILES"
-fi
-pace=$(sed -n 's/^#define PACE_FRAMES \([0-9]*\).*/\1/p' "$LVSDR_ROOT/src/garp.c")
-pause=$(sed -n 's/^#define PACE_PAUSE_US \([0-9]*\).*/\1/p' "$LVSDR_ROOT/src/garp.c")
-garp=$(section_text "$man5" Ss "[garp]")
-if [ -n "$pace" ] && grep -q "every $pace frames" <<<"$garp" && grep -q "$pause \\\\(\*ms" <<<"$garp"; then
-	ok "lvsdr.ini.5 states the pacing of announcements ($pace frames, $pause us)"
-else
-	not_ok "lvsdr.ini.5 states the pacing of announcements: 'every ${pace:-?} frames' and '${pause:-?} \\(*ms' not in [garp]"
-fi
-batch=$(sed -n 's/^#define BIND_BATCH_MAX \([0-9]*\).*/\1/p' "$LVSDR_ROOT/src/execute.c")
-if [ -n "$batch" ] && section_text "$man8" Ss takeover | grep -q "double from 1 VIP up to $batch:"; then
-	ok "lvsdr.8 states how takeover batches its binds (1 VIP, doubling up to $batch)"
-else
-	not_ok "lvsdr.8 states how takeover batches its binds: 'double from 1 VIP up to ${batch:-?}:' not in takeover"
-fi
+ms=$(define_of LVSDR_LOCK_TIMEOUT_MS include/engine.h)
+states "lvsdr.8 states the lock timeout in FILES ($ms ms)" "$(section_text "$man8" Sh FILES)" \
+	"up to $([[ $ms =~ ^[0-9]+$ ]] && echo $((ms / 1000)) || echo "$ms") seconds"
+pace=$(define_of PACE_FRAMES src/garp.c)
+pause=$(define_of PACE_PAUSE_US src/garp.c)
+states "lvsdr.ini.5 states the pacing of announcements in [garp] ($pace frames, $pause us)" \
+	"$(section_text "$man5" Ss "[garp]")" "every $pace frames" "$pause \\(*ms"
+batch=$(define_of BIND_BATCH_MAX src/execute.c)
+states "lvsdr.8 states how takeover batches its binds (1 VIP, doubling up to $batch)" \
+	"$(section_text "$man8" Ss takeover)" "double from 1 VIP up to $batch:"
 
 # Every action apply --json and verify --json print, in lvsdr-output.5: the
 # IPVS words from src/plan_print.c's table, the others from its format strings.
