@@ -12,13 +12,7 @@
 
 BAD=$LVSDR_ROOT/tests/bad-profiles
 GOOD=$LVSDR_ROOT/tests/good-profiles
-TMP=$(mktemp -d /tmp/lvsdr-t10.XXXXXX) || exit 1
-NS=
-cleanup() {
-	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+scratch_netns t10
 
 # Under `make valgrind` a run costs a second or more and the corpus holds
 # hundreds of profiles: valgrind reads each corpus in one `lvsdr check` run

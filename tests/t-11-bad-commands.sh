@@ -7,13 +7,7 @@
 . "$(dirname "$0")/lib/common.sh"
 
 CASES=$LVSDR_ROOT/tests/bad-commands/cases.tsv
-TMP=$(mktemp -d /tmp/lvsdr-t11.XXXXXX) || exit 1
-NS=
-cleanup() {
-	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+scratch_netns t11
 
 netns_bare "lvsdr-t11-$$" "t-11: bad command lines against a namespace"
 # Half provisioned: one knob set, one VIP bound by hand, so a command that
