@@ -241,16 +241,23 @@ restore() {
 	verdict "$1"
 }
 
+# apply_refused HOST PROFILE PATTERN NAME: apply exits 2, its output
+# matches PATTERN, and the host is as it was.
+apply_refused() {
+	local before after
+	before=$(snapshot "$1")
+	run "$1" apply "$2"
+	after=$(snapshot "$1")
+	want "status $RC, wanted 2" status_is 2
+	want "no '$3'" out_has "$3"
+	want "the host changed" same "$before" "$after"
+	verdict "$4"
+}
+
 # refuse_blocked NAME: apply must not touch an address lvsdr did not bind.
 refuse_blocked() {
-	local before after
-	before=$(snapshot rs1)
-	run rs1 apply "$P_V4"
-	after=$(snapshot rs1)
-	want "status $RC, wanted 2" status_is 2
-	want "no 'refusing to apply'" out_has 'refusing to apply: 1 finding needs a hand .*nothing changed'
-	want "the host changed" same "$before" "$after"
-	verdict "$1 apply refuses the blocked finding: exit 2, 'refusing to apply', nothing changed"
+	apply_refused rs1 "$P_V4" 'refusing to apply: 1 finding needs a hand .*nothing changed' \
+		"$1 apply refuses the blocked finding: exit 2, 'refusing to apply', nothing changed"
 }
 
 on rs1 sysctl -qw net.ipv4.conf.all.arp_ignore=0 net.ipv4.conf.eth0.arp_ignore=0
@@ -423,13 +430,8 @@ want "status $RC, wanted 0" status_is 0
 verdict "6c LVSDR_FAULT_STEP=$((nsteps + 1)), past the last step: apply succeeds (the loop above covered every step)"
 
 clean_rs rs2
-before=$(snapshot rs2)
-run rs2 apply "$P_ETH9"
-after=$(snapshot rs2)
-want "status $RC, wanted 2" status_is 2
-want "no message naming eth9" out_has 'no interface eth9 in this network namespace'
-want "the host changed" same "$before" "$after"
-verdict "6d apply of a profile with interface = eth9: exit 2, 'no interface eth9 in this network namespace', nothing changed"
+apply_refused rs2 "$P_ETH9" 'no interface eth9 in this network namespace' \
+	"6d apply of a profile with interface = eth9: exit 2, 'no interface eth9 in this network namespace', nothing changed"
 
 # --- 7. Privileges -------------------------------------------------------------------
 # Root without CAP_NET_ADMIN: out of the bounding and inheritable sets, so

@@ -285,15 +285,17 @@ check "takeover on a realserver profile: nothing changed" [ "$before" = "$after"
 # --- verify on a director, VIPs bound -------------------------------------------
 # verify --help: --state master (VIPs bound) is the default, backup wants them
 # absent, any accepts either.
-lv dir2 verify "$BOTH" >/dev/null 2>&1
-rc=$?
-check "verify after takeover: exit 0 (default --state master) (status $rc)" [ "$rc" -eq 0 ]
-lv dir2 verify --state backup "$BOTH" >/dev/null 2>&1
-rc=$?
-check "verify --state backup while the VIPs are bound: exit 1 (status $rc)" [ "$rc" -eq 1 ]
-lv dir2 verify --state any "$BOTH" >/dev/null 2>&1
-rc=$?
-check "verify --state any while the VIPs are bound: exit 0 (status $rc)" [ "$rc" -eq 0 ]
+# verify_exits NAME STATUS [ARG...]: verify ARGS "$BOTH" on dir2 exits STATUS.
+verify_exits() {
+	local name=$1 want=$2 rc
+	shift 2
+	lv dir2 verify "$@" "$BOTH" >/dev/null 2>&1
+	rc=$?
+	check "$name (status $rc)" [ "$rc" -eq "$want" ]
+}
+verify_exits "verify after takeover: exit 0 (default --state master)" 0
+verify_exits "verify --state backup while the VIPs are bound: exit 1" 1 --state backup
+verify_exits "verify --state any while the VIPs are bound: exit 0" 0 --state any
 
 # --- release removes only what lvsdr bound ----------------------------------------
 on dir2 ip addr add 198.51.100.5/24 dev eth0
@@ -313,15 +315,9 @@ check "release again: exit 0, 'nothing to release' (status $rc: $out)" \
 on dir2 ip addr del 198.51.100.5/24 dev eth0
 
 # --- verify on a director, VIPs released ----------------------------------------
-lv dir2 verify --state backup "$BOTH" >/dev/null 2>&1
-rc=$?
-check "verify --state backup after release: exit 0 (status $rc)" [ "$rc" -eq 0 ]
-lv dir2 verify "$BOTH" >/dev/null 2>&1
-rc=$?
-check "verify after release: exit 1, the default --state master wants the VIPs bound (status $rc)" [ "$rc" -eq 1 ]
-lv dir2 verify --state any "$BOTH" >/dev/null 2>&1
-rc=$?
-check "verify --state any after release: exit 0 (status $rc)" [ "$rc" -eq 0 ]
+verify_exits "verify --state backup after release: exit 0" 0 --state backup
+verify_exits "verify after release: exit 1, the default --state master wants the VIPs bound" 1
+verify_exits "verify --state any after release: exit 0" 0 --state any
 
 # --- a takeover with one VIP blocked ----------------------------------------------
 # A copy of the IPv6 VIP that lvsdr did not bind sits on another interface of
