@@ -54,7 +54,9 @@ struct owned_set {
 
 /* A missing record is an empty set, and so is one that is not this
  * namespace's (set->warning). A damaged one is refused: -EINVAL with
- * err naming file:line. 0, or -errno with err filled. */
+ * err naming file:line. 0, or -errno with err filled. SET must be zeroed
+ * or as owned_init() or a lock left it: the lock's judgement of the run
+ * directory (dir_trusted) and a kept lock carry over into the new set. */
 int owned_load(struct owned_set *set, char *err, size_t errlen);
 /* An empty set that knows where its record lives: enough to take the lock
  * before the record is read. */

@@ -53,7 +53,7 @@ static int load_text(const char *text, struct owned_set *set, char *err, size_t 
  * names the file and contains why. */
 static void ignored(const char *name, const char *text, const char *why)
 {
-	struct owned_set set;
+	struct owned_set set = { 0 };
 	char err[512];
 	int ret = load_raw(text, &set, err, sizeof(err));
 
@@ -66,7 +66,7 @@ static void ignored(const char *name, const char *text, const char *why)
  * IPv4 address with a label needs none, anything else is refused. */
 static void without_cookie(const struct live_addr *v4, const struct live_addr *v6)
 {
-	struct owned_set set;
+	struct owned_set set = { 0 };
 	char err[512] = "";
 
 	owned_init_cookie(&set, 0);
@@ -86,7 +86,7 @@ static void without_cookie(const struct live_addr *v4, const struct live_addr *v
  * whole record. */
 static void damaged_record(const char *name, const char *text, bool header, unsigned line)
 {
-	struct owned_set set;
+	struct owned_set set = { 0 };
 	char err[512], where[32];
 	int ret = header ? load_text(text, &set, err, sizeof(err)) : load_raw(text, &set, err, sizeof(err));
 
@@ -105,7 +105,7 @@ static void damaged(const char *name, const char *text, unsigned line)
  * names none; entries whose address is gone are dropped by owned_prune. */
 static void owned_profiles(const struct live_addr *v4, const struct live_addr *v6)
 {
-	struct owned_set set, back;
+	struct owned_set set = { 0 }, back = { 0 };
 	char err[512] = "", *a = xasprintf("%s/a b.ini", rundir), *b = xasprintf("%s/b.ini", rundir);
 	size_t pruned;
 	FILE *f;
@@ -159,7 +159,7 @@ static void owned_profiles(const struct live_addr *v4, const struct live_addr *v
  * and new entries are found after it. */
 static void owned_add_many(const struct live_addr *v4, const struct live_addr *v6)
 {
-	struct owned_set set;
+	struct owned_set set = { 0 };
 	struct live_addr many[3] = { *v6, entry("eth0", "198.51.100.7/32"), *v4 };
 	char err[512] = "", *a = xasprintf("%s/all-a.ini", rundir), *b = xasprintf("%s/all-b.ini", rundir);
 
@@ -189,7 +189,7 @@ static void owned_add_many(const struct live_addr *v4, const struct live_addr *v
 
 void test_owned(void)
 {
-	struct owned_set set, back;
+	struct owned_set set = { 0 }, back = { 0 };
 	char err[512] = "";
 	struct live_addr v4 = entry("lo", "192.0.2.100/32"), v6 = entry("lo", "2001:db8::100/128"),
 			 nic = entry("eth0", "198.51.100.21/24");
