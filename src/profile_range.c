@@ -15,11 +15,7 @@
 /* Reserved blocks no range may touch: the kernel treats their addresses
  * specially, so making them local breaks the host (loopback) or means
  * nothing (multicast). Named by address_unusable(). */
-static const struct {
-	int family;
-	uint8_t addr[16];
-	unsigned prefix;
-} reserved[] = {
+static const struct ip_addr reserved[] = {
 	{ AF_INET, { 0 }, 8 },
 	{ AF_INET, { 127 }, 8 },
 	{ AF_INET, { 169, 254 }, 16 },
@@ -58,8 +54,7 @@ void range_parse(struct diag *d, unsigned line, const char *value, struct host *
 		return;
 	}
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
-		struct vip block = { .ip.family = reserved[i].family, .ip.prefix = (uint8_t)reserved[i].prefix };
-		memcpy(block.ip.bytes, reserved[i].addr, 16);
+		struct vip block = { .ip = reserved[i] };
 		if (!range_overlaps(&r, &block))
 			continue;
 		/* Name the block by its first address: that one is always in it. */
