@@ -72,15 +72,15 @@ void range_parse(struct diag *d, unsigned line, const char *value, struct host *
 
 /* b - a for two addresses of one family that differ only in the last four
  * bytes; false when they differ earlier (more than any limit). */
-static bool span(int family, const uint8_t *a, const uint8_t *b, uint64_t *out)
+static bool span(const struct ip_addr *a, const struct ip_addr *b, uint64_t *out)
 {
-	size_t len = addr_len(family);
+	size_t len = addr_len(a->family);
 	uint32_t x, y;
 
-	if (memcmp(a, b, len - 4))
+	if (memcmp(a->bytes, b->bytes, len - 4))
 		return false;
-	memcpy(&x, a + len - 4, 4);
-	memcpy(&y, b + len - 4, 4);
+	memcpy(&x, a->bytes + len - 4, 4);
+	memcpy(&y, b->bytes + len - 4, 4);
 	x = ntohl(x);
 	y = ntohl(y);
 	*out = (uint64_t)(y - x); /* the caller saw x <= y */
@@ -113,7 +113,7 @@ bool announce_parse(struct diag *d, unsigned line, const char *value, struct hos
 		diag_error(d, line, "[vip] announce = %s: the last address comes before the first", value);
 		return false;
 	}
-	if (!span(a.ip.family, a.ip.bytes, b.ip.bytes, &n) || n >= LVSDR_ANNOUNCE_MAX) {
+	if (!span(&a.ip, &b.ip, &n) || n >= LVSDR_ANNOUNCE_MAX) {
 		diag_error(d, line, "[vip] announce = %s: one line may announce at most %u addresses", value,
 			   LVSDR_ANNOUNCE_MAX);
 		return false;
