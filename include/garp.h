@@ -27,9 +27,9 @@ int garp_round(struct garp_sender *g, const struct vip *vips, size_t n, enum gar
 
 /* One probe for addr, to ask who holds it (lvsdr probe, the conflict check
  * of takeover): a broadcast ARP request (IPv4) or a neighbour solicitation
- * to the solicited-node group (IPv6). source is the sender address (4 or 16
- * bytes), or NULL for the unspecified address, the RFC 5227 / RFC 4862 way
+ * to the solicited-node group (IPv6). source is the sender address, of
+ * addr's family, or NULL for the unspecified address, the RFC 5227 / RFC 4862 way
  * that writes nothing into any neighbour's cache. 0, or -errno. */
-int garp_probe(struct garp_sender *g, int family, const uint8_t addr[16], const uint8_t *source);
+int garp_probe(struct garp_sender *g, const struct ip_addr *addr, const struct ip_addr *source);
 
 #endif

@@ -218,8 +218,8 @@ struct host {
 	 * a takeover opens its packet socket without asking the kernel again. */
 	bool have_mac; /* a 6-byte hardware address */
 	uint8_t mac[6];
-	bool have_link_local;
-	uint8_t link_local[16]; /* the NIC's first IPv6 link-local address */
+	/* The NIC's first IPv6 link-local address; family 0 when none. */
+	struct ip_addr link_local;
 	struct live_addr *addrs;
 	size_t naddrs;
 	/* IPv4 secondaries that are neither VIPs nor ours, and whether the

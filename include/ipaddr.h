@@ -37,10 +37,6 @@ int ipaddr_format_prefix(const struct ip_addr *a, char *buf, size_t len);
 int ipaddr_compare(const struct ip_addr *a, const struct ip_addr *b);
 bool ipaddr_equal(const struct ip_addr *a, const struct ip_addr *b);
 
-/* The same over a family and raw bytes, for addresses read out of packet
- * headers that no struct holds. */
-int addr_format(int family, const uint8_t *addr, char *buf, size_t len);
-int addr_compare(int family_a, const uint8_t a[16], int family_b, const uint8_t b[16]);
 /* Bits of a host address of family: 128 for AF_INET6, else 32. */
 unsigned host_prefix(int family);
 /* Bytes of an address of family: 16 for AF_INET6, else 4. */

@@ -104,7 +104,7 @@ void ipvs_services_free(struct ipvs_service *services, size_t n);
 
 /* A connection-sync daemon of the kernel (ipvsadm --start-daemon): the
  * master sends the director's connections to a multicast group, the backup
- * receives them into its own table. Zero in maxlen, group_family, port or
+ * receives them into its own table. Zero in maxlen, group.family, port or
  * ttl means the kernel's default (its device MTU, 224.0.0.81, 8848, 1). */
 enum ipvs_sync_state { IPVS_SYNC_MASTER = 1,
 		       IPVS_SYNC_BACKUP = 2 }; /* IP_VS_STATE_* */
@@ -113,12 +113,11 @@ enum ipvs_sync_state { IPVS_SYNC_MASTER = 1,
 struct ipvs_daemon {
 	enum ipvs_sync_state state;
 	char ifname[LVSDR_SYNC_IFNAME_MAX];
-	unsigned syncid;  /* 0-255 */
-	unsigned maxlen;  /* UDP payload size, 0 = the kernel's */
-	int group_family; /* AF_INET, AF_INET6, 0 = the kernel's */
-	uint8_t group[16];
-	unsigned port; /* host order, 0 = the kernel's */
-	unsigned ttl;  /* 0 = the kernel's */
+	unsigned syncid;      /* 0-255 */
+	unsigned maxlen;      /* UDP payload size, 0 = the kernel's */
+	struct ip_addr group; /* family 0 = the kernel's; prefix unused */
+	unsigned port;	      /* host order, 0 = the kernel's */
+	unsigned ttl;	      /* 0 = the kernel's */
 };
 
 /* "master" or "backup". */

@@ -12,9 +12,10 @@
 #include "nic.h"
 
 struct neighbour_query {
-	struct ip_addr ip;  /* whose MAC; prefix unused */
-	uint8_t source[16]; /* our address to ask from: the owner may
-				    answer only a sender in its subnet */
+	struct ip_addr ip;     /* whose MAC; prefix unused */
+	struct ip_addr source; /* our address to ask from, of ip's family:
+				  the owner may answer only a sender in its
+				  subnet; prefix unused */
 	bool found;
 	uint8_t mac[MAC_LEN];
 	unsigned requests; /* sent */

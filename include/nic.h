@@ -38,8 +38,8 @@ struct nic {
 	uint8_t mac[MAC_LEN];
 	struct nic_addr *addrs; /* every address bound on it, labelled or not */
 	size_t naddrs;
-	bool have_link_local;
-	uint8_t link_local[16]; /* the first IPv6 link-local address */
+	/* The first IPv6 link-local address; family 0 when there is none. */
+	struct ip_addr link_local;
 };
 
 /* Filled by nic_lookup() (rtnetlink.h). */

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "host.h"
+#include "ipaddr.h"
 
 #define PATHCHECK_PAYLOAD_LEN 16     /* random bytes in a UDP probe */
 #define PATHCHECK_FRAME_MAX 128	     /* every frame we build fits */
@@ -26,9 +27,8 @@ extern const char *const pathcheck_verdict_names[PATHCHECK_VERDICT_COUNT];
 
 /* One probe: one VIP, one real server, one port. */
 struct probe {
-	int family;			/* AF_INET or AF_INET6 */
 	uint8_t src_mac[6], dst_mac[6]; /* ours; the real server's */
-	uint8_t src[16], dst[16];	/* our address; the VIP */
+	struct ip_addr src, dst;	/* our address; the VIP: one family */
 	uint8_t proto;			/* IPPROTO_TCP or IPPROTO_UDP */
 	uint16_t sport, dport;
 	uint32_t isn;				/* TCP: our initial sequence number */
@@ -38,17 +38,16 @@ struct probe {
 /* What a received frame says, as far as the check cares. */
 struct packet {
 	uint8_t eth_src[6];
-	int family;
-	uint8_t src[16], dst[16];
-	uint8_t proto;	       /* IPPROTO_TCP, _UDP, _ICMP or _ICMPV6 */
-	uint16_t sport, dport; /* TCP, UDP */
+	struct ip_addr src, dst; /* one family: the IP header's */
+	uint8_t proto;		 /* IPPROTO_TCP, _UDP, _ICMP or _ICMPV6 */
+	uint16_t sport, dport;	 /* TCP, UDP */
 	uint8_t tcp_flags;
 	uint32_t seq, ack;
 	uint8_t icmp_type, icmp_code;
 	uint16_t echo_id; /* an echo reply: its identifier */
 	/* An ICMP error: the start of the packet that caused it. */
 	bool has_inner;
-	uint8_t inner_src[16], inner_dst[16];
+	struct ip_addr inner_src, inner_dst; /* of the family of src */
 	uint8_t inner_proto;
 	uint16_t inner_sport, inner_dport;
 };
@@ -88,7 +87,7 @@ size_t udp_frame(int family, const uint8_t src_mac[6], const uint8_t dst_mac[6],
 size_t echo_frame(int family, const uint8_t src_mac[6], const uint8_t dst_mac[6], const uint8_t *src,
 		  const uint8_t *dst, uint16_t id, uint16_t seq, uint16_t ip_id, uint8_t *buf, size_t cap);
 /* Whether pkt is the echo reply of from to our address to, identifier id. */
-bool echo_reply_matches(const struct packet *pkt, int family, const uint8_t *from, const uint8_t *to, uint16_t id);
+bool echo_reply_matches(const struct packet *pkt, const struct ip_addr *from, const struct ip_addr *to, uint16_t id);
 
 /* Read an Ethernet frame carrying IPv4 or IPv6 with TCP, UDP, ICMP or
  * ICMPv6. false for anything else, truncated or malformed. Checksums are

@@ -15,8 +15,7 @@
 /* One check named outright: a service's VIP, one of its real servers and
  * its port. */
 struct pathcheck_target {
-	int family;
-	uint8_t vip[16], realserver[16];
+	struct ip_addr vip, realserver; /* one family; prefixes unused */
 	struct service_port port;
 };
 
@@ -60,17 +59,18 @@ void pathcheck_services_free(struct pathcheck_services *ps);
 const char *pathcheck_service_skipped(const struct ipvs_service *svc);
 
 struct pathcheck_result {
-	int family;
-	uint8_t vip[16], realserver[16], source[16];
+	/* One family; prefixes unused. source is our address on the real
+	 * server's subnet, the probes' source. */
+	struct ip_addr vip, realserver, source;
 	bool have_mac;
 	uint8_t mac[6];
 	struct service_port port;
 	enum pathcheck_verdict verdict;
 	unsigned tries; /* probes (or, unreachable, requests) sent */
 	bool answered;
-	uint8_t answer_from[16]; /* the answer's source address */
-	unsigned answer_try;	 /* probes sent when it came */
-	uint64_t rtt_us;	 /* since the last of them */
+	struct ip_addr answer_from; /* the answer's source address */
+	unsigned answer_try;	    /* probes sent when it came */
+	uint64_t rtt_us;	    /* since the last of them */
 	char detail[384];
 };
 

@@ -207,7 +207,7 @@ static bool args_unique(const struct pathcheck_args *a)
 static bool vip_targeted(const struct pathcheck_job *job, const struct vip *v)
 {
 	for (size_t t = 0; t < job->ntargets; t++)
-		if (job->targets[t].family == v->ip.family && !memcmp(job->targets[t].vip, v->ip.bytes, 16))
+		if (ipaddr_equal(&job->targets[t].vip, &v->ip))
 			return true;
 	return false;
 }
@@ -376,8 +376,8 @@ static size_t hosts_count(const struct pathcheck_result *res, size_t n)
 		if (res[i].have_mac) {
 			memcpy(k[i].id, res[i].mac, 6);
 		} else {
-			k[i].id[0] = (uint8_t)(res[i].family == AF_INET6);
-			memcpy(k[i].id + 1, res[i].realserver, 16);
+			k[i].id[0] = (uint8_t)(res[i].realserver.family == AF_INET6);
+			memcpy(k[i].id + 1, res[i].realserver.bytes, 16);
 		}
 	}
 	sort_array(k, n, sizeof(*k), host_key_compare);
@@ -394,8 +394,8 @@ static void print_text(const struct pathcheck_args *a, const struct pathcheck_jo
 	char vip[INET6_ADDRSTRLEN], rs[INET6_ADDRSTRLEN], port[16];
 
 	for (size_t i = 0; i < n; i++) {
-		addr_format(res[i].family, res[i].vip, vip, sizeof(vip));
-		addr_format(res[i].family, res[i].realserver, rs, sizeof(rs));
+		ipaddr_format(&res[i].vip, vip, sizeof(vip));
+		ipaddr_format(&res[i].realserver, rs, sizeof(rs));
 		if ((int)strlen(vip) > wv)
 			wv = (int)strlen(vip);
 		if ((int)strlen(rs) > wr)
@@ -416,8 +416,8 @@ static void print_text(const struct pathcheck_args *a, const struct pathcheck_jo
 		       a->profile ? a->profile : "pathcheck", job->ifname, job->nvips, job->nvips == 1 ? "" : "s", hosts,
 		       hosts == 1 ? "" : "s", addresses, job->nports, job->nports == 1 ? "" : "s");
 	for (size_t i = 0; i < n; i++) {
-		addr_format(res[i].family, res[i].vip, vip, sizeof(vip));
-		addr_format(res[i].family, res[i].realserver, rs, sizeof(rs));
+		ipaddr_format(&res[i].vip, vip, sizeof(vip));
+		ipaddr_format(&res[i].realserver, rs, sizeof(rs));
 		service_port_format(&res[i].port, port, sizeof(port));
 		printf("  %-*s  %-*s  %-*s  %-16s  %s\n", wv, vip, wr, rs, wp, port,
 		       pathcheck_verdict_names[res[i].verdict], res[i].detail);
@@ -450,21 +450,21 @@ static void print_json(const struct pathcheck_args *a, const struct pathcheck_jo
 	fputs("},\"results\":[", stdout);
 	for (size_t i = 0; i < n; i++) {
 		const struct pathcheck_result *r = &res[i];
-		addr_format(r->family, r->vip, text, sizeof(text));
-		printf("%s{\"vip\":\"%s\",\"family\":\"%s\"", i ? "," : "", text, r->family == AF_INET6 ? "inet6" : "inet");
-		addr_format(r->family, r->realserver, text, sizeof(text));
+		ipaddr_format(&r->vip, text, sizeof(text));
+		printf("%s{\"vip\":\"%s\",\"family\":\"%s\"", i ? "," : "", text, r->vip.family == AF_INET6 ? "inet6" : "inet");
+		ipaddr_format(&r->realserver, text, sizeof(text));
 		printf(",\"realserver\":\"%s\",\"mac\":", text);
 		if (r->have_mac)
 			printf("\"%s\"", mac_format(r->mac, mac));
 		else
 			fputs("null", stdout);
-		addr_format(r->family, r->source, text, sizeof(text));
+		ipaddr_format(&r->source, text, sizeof(text));
 		printf(",\"source\":\"%s\",\"protocol\":\"%s\",\"port\":%u,\"verdict\":\"%s\",\"tries\":%u,"
 		       "\"answer_from\":",
 		       text, r->port.proto == IPPROTO_TCP ? "tcp" : "udp", r->port.port,
 		       pathcheck_verdict_names[r->verdict], r->tries);
 		if (r->answered) {
-			addr_format(r->family, r->answer_from, text, sizeof(text));
+			ipaddr_format(&r->answer_from, text, sizeof(text));
 			printf("\"%s\",\"rtt_us\":%llu", text, (unsigned long long)r->rtt_us);
 		} else {
 			fputs("null,\"rtt_us\":null", stdout);

@@ -22,13 +22,12 @@
 struct garp_sender {
 	int fd, ifindex;
 	uint8_t mac[MAC_LEN];
-	bool have_link_local;
-	uint8_t link_local[16]; /* source of our advertisements */
+	struct ip_addr link_local; /* source of our advertisements; family 0: none */
 	unsigned since_pause;
 };
 
 static int garp_open_with(struct garp_sender **out, const char *ifname, int ifindex, const uint8_t *mac,
-			  const uint8_t *link_local, char *err, size_t errlen)
+			  const struct ip_addr *link_local, char *err, size_t errlen)
 {
 	/* This socket only sends: bound to no protocol, it queues nothing. */
 	const struct packet_socket_options opt = { .send_only = true };
@@ -43,9 +42,7 @@ static int garp_open_with(struct garp_sender **out, const char *ifname, int ifin
 	g = xcalloc(1, sizeof(*g));
 	g->ifindex = ifindex;
 	memcpy(g->mac, mac, MAC_LEN);
-	g->have_link_local = link_local != NULL;
-	if (link_local)
-		memcpy(g->link_local, link_local, 16);
+	g->link_local = *link_local;
 	g->fd = packet_socket_open(ifindex, ifname, &opt, err, errlen);
 	if (g->fd < 0) {
 		ret = g->fd;
@@ -65,7 +62,7 @@ int garp_open(struct garp_sender **out, const char *ifname, char *err, size_t er
 	if ((ret = nic_lookup(ifname, &nic, err, errlen)) < 0)
 		return ret;
 	ret = garp_open_with(out, ifname, nic.ifindex, nic.have_mac ? nic.mac : NULL,
-			     nic.have_link_local ? nic.link_local : NULL, err, errlen);
+			     &nic.link_local, err, errlen);
 	nic_free(&nic);
 	return ret;
 }
@@ -73,7 +70,7 @@ int garp_open(struct garp_sender **out, const char *ifname, char *err, size_t er
 int garp_open_live(struct garp_sender **out, const struct host *live, char *err, size_t errlen)
 {
 	return garp_open_with(out, live->ifname, live->ifindex, live->have_mac ? live->mac : NULL,
-			      live->have_link_local ? live->link_local : NULL, err, errlen);
+			      &live->link_local, err, errlen);
 }
 
 bool garp_sends_for(const struct garp_sender *g, const struct host *live)
@@ -118,17 +115,17 @@ static int send_na(struct garp_sender *g, const uint8_t ip[16])
 {
 	uint8_t f[FRAME_BUILT_MAX];
 
-	return send_frame(g, f, frame_na(f, g->mac, ip, g->have_link_local ? g->link_local : ip));
+	return send_frame(g, f, frame_na(f, g->mac, ip, g->link_local.family ? g->link_local.bytes : ip));
 }
 
-int garp_probe(struct garp_sender *g, int family, const uint8_t addr[16], const uint8_t *source)
+int garp_probe(struct garp_sender *g, const struct ip_addr *addr, const struct ip_addr *source)
 {
 	static const uint8_t unspecified[4];
 	uint8_t f[FRAME_BUILT_MAX];
 
-	if (family == AF_INET6)
-		return send_frame(g, f, frame_ns(f, g->mac, addr, source));
-	return send_frame(g, f, frame_arp(f, ARPOP_REQUEST, g->mac, source ? source : unspecified, NULL, addr));
+	if (addr->family == AF_INET6)
+		return send_frame(g, f, frame_ns(f, g->mac, addr->bytes, source ? source->bytes : NULL));
+	return send_frame(g, f, frame_arp(f, ARPOP_REQUEST, g->mac, source ? source->bytes : unspecified, NULL, addr->bytes));
 }
 
 int garp_round(struct garp_sender *g, const struct vip *vips, size_t n, enum garp_mode mode)

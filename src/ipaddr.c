@@ -97,7 +97,7 @@ static int ipv6_format(const uint8_t *a, char *buf, size_t len)
 	return 0;
 }
 
-int addr_format(int family, const uint8_t *addr, char *buf, size_t len)
+static int addr_format(int family, const uint8_t *addr, char *buf, size_t len)
 {
 	if (family == AF_INET ? ipv4_format(addr, buf, len) < 0 : family != AF_INET6 || ipv6_format(addr, buf, len) < 0) {
 		snprintf(buf, len, "?");
@@ -106,10 +106,12 @@ int addr_format(int family, const uint8_t *addr, char *buf, size_t len)
 	return 0;
 }
 
-int addr_compare(int family_a, const uint8_t a[16], int family_b, const uint8_t b[16])
+int ipaddr_compare(const struct ip_addr *ia, const struct ip_addr *ib)
 {
-	if (family_a != family_b)
-		return family_a < family_b ? -1 : 1;
+	const uint8_t *a = ia->bytes, *b = ib->bytes;
+
+	if (ia->family != ib->family)
+		return ia->family < ib->family ? -1 : 1;
 	/* memcmp's order, as two big-endian 64-bit words: the sorts and
 	 * searches of 10,000 VIPs spent a tenth of a verify in memcmp calls. */
 	for (int half = 0; half < 16; half += 8) {
@@ -132,11 +134,6 @@ int ipaddr_format_prefix(const struct ip_addr *a, char *buf, size_t len)
 	char text[INET6_ADDRSTRLEN];
 	addr_format(a->family, a->bytes, text, sizeof(text));
 	return snprintf(buf, len, "%s/%u", text, a->prefix);
-}
-
-int ipaddr_compare(const struct ip_addr *a, const struct ip_addr *b)
-{
-	return addr_compare(a->family, a->bytes, b->family, b->bytes);
 }
 
 bool ipaddr_equal(const struct ip_addr *a, const struct ip_addr *b)

@@ -51,14 +51,14 @@ static const char *proto_name(uint8_t proto)
 								   : "ip";
 }
 
-static int endpoint_format(int family, const uint8_t *addr, uint16_t port, char *buf, size_t len)
+static int endpoint_format(const struct ip_addr *a, uint16_t port, char *buf, size_t len)
 {
 	char text[64];
 
-	addr_format(family, addr, text, sizeof(text));
+	ipaddr_format(a, text, sizeof(text));
 	if (!port)
 		return snprintf(buf, len, "%s", text);
-	return snprintf(buf, len, family == AF_INET6 ? "[%s]:%u" : "%s:%u", text, (unsigned)port);
+	return snprintf(buf, len, a->family == AF_INET6 ? "[%s]:%u" : "%s:%u", text, (unsigned)port);
 }
 
 int ipvs_service_format(const struct ipvs_service *svc, char *buf, size_t len)
@@ -68,13 +68,13 @@ int ipvs_service_format(const struct ipvs_service *svc, char *buf, size_t len)
 	if (svc->fwmark)
 		return snprintf(buf, len, "fwmark %u (%s)", (unsigned)svc->fwmark,
 				svc->ip.family == AF_INET6 ? "IPv6" : "IPv4");
-	endpoint_format(svc->ip.family, svc->ip.bytes, svc->port, ep, sizeof(ep));
+	endpoint_format(&svc->ip, svc->port, ep, sizeof(ep));
 	return snprintf(buf, len, "%s/%s", proto_name(svc->proto), ep);
 }
 
 int ipvs_dest_format(const struct ipvs_dest *d, char *buf, size_t len)
 {
-	return endpoint_format(d->ip.family, d->ip.bytes, d->port, buf, len);
+	return endpoint_format(&d->ip, d->port, buf, len);
 }
 
 const char *ipvs_method_name(enum ipvs_method m)
@@ -125,8 +125,7 @@ bool ipvs_daemon_matches(const struct ipvs_daemon *live, const struct ipvs_daemo
 {
 	if (live->state != want->state || live->syncid != want->syncid || strcmp(live->ifname, want->ifname))
 		return false;
-	if (want->group_family &&
-	    (live->group_family != want->group_family || memcmp(live->group, want->group, addr_len(want->group_family))))
+	if (want->group.family && !ipaddr_equal(&live->group, &want->group))
 		return false;
 	return (!want->port || live->port == want->port) && (!want->maxlen || live->maxlen == want->maxlen) &&
 	       (!want->ttl || live->ttl == want->ttl);
@@ -136,8 +135,8 @@ int ipvs_daemon_format(const struct ipvs_daemon *d, char *buf, size_t len)
 {
 	char group[72] = "the default group", ep[64];
 
-	if (d->group_family) {
-		endpoint_format(d->group_family, d->group, (uint16_t)d->port, ep, sizeof(ep));
+	if (d->group.family) {
+		endpoint_format(&d->group, (uint16_t)d->port, ep, sizeof(ep));
 		snprintf(group, sizeof(group), "group %s", ep);
 	} else if (d->port) {
 		snprintf(group, sizeof(group), "port %u", d->port);

@@ -55,11 +55,11 @@ static bool daemon_parse(struct nlattr *nested, struct ipvs_daemon *d)
 	if (tb[IPVS_DAEMON_ATTR_MCAST_TTL])
 		d->ttl = nla_get_u8(tb[IPVS_DAEMON_ATTR_MCAST_TTL]);
 	if (tb[IPVS_DAEMON_ATTR_MCAST_GROUP6]) {
-		d->group_family = AF_INET6;
-		memcpy(d->group, nla_data(tb[IPVS_DAEMON_ATTR_MCAST_GROUP6]), 16);
+		d->group.family = AF_INET6;
+		memcpy(d->group.bytes, nla_data(tb[IPVS_DAEMON_ATTR_MCAST_GROUP6]), 16);
 	} else if (tb[IPVS_DAEMON_ATTR_MCAST_GROUP]) {
-		d->group_family = AF_INET;
-		memcpy(d->group, nla_data(tb[IPVS_DAEMON_ATTR_MCAST_GROUP]), 4);
+		d->group.family = AF_INET;
+		memcpy(d->group.bytes, nla_data(tb[IPVS_DAEMON_ATTR_MCAST_GROUP]), 4);
 	}
 	return d->state == IPVS_SYNC_MASTER || d->state == IPVS_SYNC_BACKUP;
 }
@@ -126,10 +126,10 @@ static int daemon_request(const struct ipvs_netlink *ipvs, const struct ipvs_dae
 			ret = ret ? ret : nla_put_u16(msg, IPVS_DAEMON_ATTR_MCAST_PORT, (uint16_t)d->port);
 		if (d->ttl)
 			ret = ret ? ret : nla_put_u8(msg, IPVS_DAEMON_ATTR_MCAST_TTL, (uint8_t)d->ttl);
-		if (d->group_family == AF_INET)
-			ret = ret ? ret : nla_put(msg, IPVS_DAEMON_ATTR_MCAST_GROUP, 4, d->group);
-		else if (d->group_family == AF_INET6)
-			ret = ret ? ret : nla_put(msg, IPVS_DAEMON_ATTR_MCAST_GROUP6, 16, d->group);
+		if (d->group.family == AF_INET)
+			ret = ret ? ret : nla_put(msg, IPVS_DAEMON_ATTR_MCAST_GROUP, 4, d->group.bytes);
+		else if (d->group.family == AF_INET6)
+			ret = ret ? ret : nla_put(msg, IPVS_DAEMON_ATTR_MCAST_GROUP6, 16, d->group.bytes);
 	}
 	if (ret < 0) {
 		nlmsg_free(msg);

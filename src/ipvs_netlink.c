@@ -157,17 +157,17 @@ static void stats_parse(struct nlattr *stats64, struct nlattr *stats32, struct i
 	out->outbytes = counter(tb[IPVS_STATS_ATTR_OUTBYTES]);
 }
 
-/* An address attribute of family into 16 zero-padded bytes: the model's
- * compares read all 16, and a tool may have left garbage after an IPv4
- * address in the kernel's union. */
-static bool addr_get(struct nlattr *a, int family, uint8_t out[16])
+/* An address attribute of out's family (set) into its 16 zero-padded
+ * bytes: the model's compares read all 16, and a tool may have left
+ * garbage after an IPv4 address in the kernel's union. */
+static bool addr_get(struct nlattr *a, struct ip_addr *out)
 {
-	size_t len = addr_len(family);
+	size_t len = addr_len(out->family);
 
-	memset(out, 0, 16);
+	memset(out->bytes, 0, sizeof(out->bytes));
 	if (!a || (size_t)nla_len(a) < len)
 		return false;
-	memcpy(out, nla_data(a), len);
+	memcpy(out->bytes, nla_data(a), len);
 	return true;
 }
 
@@ -210,7 +210,7 @@ static bool service_parse(struct nlattr *nested, struct ipvs_service *s)
 		s->fwmark = nla_get_u32(tb[IPVS_SVC_ATTR_FWMARK]);
 	} else {
 		if (!tb[IPVS_SVC_ATTR_PROTOCOL] || !tb[IPVS_SVC_ATTR_PORT] ||
-		    !addr_get(tb[IPVS_SVC_ATTR_ADDR], s->ip.family, s->ip.bytes))
+		    !addr_get(tb[IPVS_SVC_ATTR_ADDR], &s->ip))
 			return false;
 		s->proto = (uint8_t)nla_get_u16(tb[IPVS_SVC_ATTR_PROTOCOL]);
 		s->port = ntohs(nla_get_u16(tb[IPVS_SVC_ATTR_PORT]));
@@ -240,7 +240,7 @@ static bool dest_parse(struct nlattr *nested, int svc_family, struct ipvs_dest *
 	/* Before kernel 3.18 a destination had its service's family. */
 	d->ip.family = tb[IPVS_DEST_ATTR_ADDR_FAMILY] ? nla_get_u16(tb[IPVS_DEST_ATTR_ADDR_FAMILY]) : svc_family;
 	if ((d->ip.family != AF_INET && d->ip.family != AF_INET6) || !tb[IPVS_DEST_ATTR_PORT] ||
-	    !addr_get(tb[IPVS_DEST_ATTR_ADDR], d->ip.family, d->ip.bytes))
+	    !addr_get(tb[IPVS_DEST_ATTR_ADDR], &d->ip))
 		return false;
 	d->port = ntohs(nla_get_u16(tb[IPVS_DEST_ATTR_PORT]));
 #define U32(attr, field) \

@@ -60,9 +60,9 @@ size_t neighbour_request_frame(const struct neighbour_query *q, const uint8_t ma
 	size_t len;
 
 	if (q->ip.family == AF_INET6)
-		len = frame_ns(f, mac, q->ip.bytes, q->source);
+		len = frame_ns(f, mac, q->ip.bytes, q->source.bytes);
 	else
-		len = frame_arp(f, ARPOP_REQUEST, mac, q->source, NULL, q->ip.bytes);
+		len = frame_arp(f, ARPOP_REQUEST, mac, q->source.bytes, NULL, q->ip.bytes);
 	if (cap < len || cap < MIN_FRAME)
 		return 0;
 	memcpy(buf, f, len);

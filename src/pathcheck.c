@@ -166,28 +166,28 @@ size_t echo_frame(int family, const uint8_t src_mac[6], const uint8_t dst_mac[6]
 	return frame_length(off + ICMP_ECHO_LEN);
 }
 
-bool echo_reply_matches(const struct packet *pkt, int family, const uint8_t *from, const uint8_t *to, uint16_t id)
+bool echo_reply_matches(const struct packet *pkt, const struct ip_addr *from, const struct ip_addr *to, uint16_t id)
 {
-	size_t alen = addr_len(family);
+	int family = from->family;
 
-	return pkt->family == family && pkt->proto == (family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP) &&
-	       pkt->icmp_type == ICMP_ECHO_REPLY(family) && pkt->echo_id == id && !memcmp(pkt->src, from, alen) &&
-	       !memcmp(pkt->dst, to, alen);
+	return pkt->proto == (family == AF_INET6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP) &&
+	       pkt->icmp_type == ICMP_ECHO_REPLY(family) && pkt->echo_id == id && ipaddr_equal(&pkt->src, from) &&
+	       ipaddr_equal(&pkt->dst, to);
 }
 
 size_t probe_frame(const struct probe *p, uint16_t ip_id, uint8_t *buf, size_t cap)
 {
 	if (p->proto == IPPROTO_TCP)
-		return tcp_frame(p->family, p->src_mac, p->dst_mac, p->src, p->dst, p->sport, p->dport, p->isn, 0,
+		return tcp_frame(p->src.family, p->src_mac, p->dst_mac, p->src.bytes, p->dst.bytes, p->sport, p->dport, p->isn, 0,
 				 TCP_FLAG_SYN, ip_id, buf, cap);
-	return udp_frame(p->family, p->src_mac, p->dst_mac, p->src, p->dst, p->sport, p->dport, p->payload,
+	return udp_frame(p->src.family, p->src_mac, p->dst_mac, p->src.bytes, p->dst.bytes, p->sport, p->dport, p->payload,
 			 sizeof(p->payload), ip_id, buf, cap);
 }
 
 size_t probe_reset_frame(const struct probe *p, const struct packet *synack, uint16_t ip_id, uint8_t *buf,
 			 size_t cap)
 {
-	return tcp_frame(p->family, p->src_mac, synack->eth_src, p->src, synack->src, p->sport, synack->sport,
+	return tcp_frame(p->src.family, p->src_mac, synack->eth_src, p->src.bytes, synack->src.bytes, p->sport, synack->sport,
 			 synack->ack, 0, TCP_FLAG_RST, ip_id, buf, cap);
 }
 
@@ -201,10 +201,11 @@ static bool ports_parse(const uint8_t *p, size_t len, uint16_t *sport, uint16_t 
 	return true;
 }
 
-/* An IP header at ip of at most len bytes: family, addresses, protocol,
+/* An IP header at ip of at most len bytes: addresses (with the family),
+ * protocol,
  * and where its payload starts and ends. IPv6 extension headers are not
  * followed: no answer we wait for carries any. */
-static bool ip_parse(const uint8_t *ip, size_t len, int *family, uint8_t *src, uint8_t *dst, uint8_t *proto,
+static bool ip_parse(const uint8_t *ip, size_t len, struct ip_addr *src, struct ip_addr *dst, uint8_t *proto,
 		     size_t *payload_off, size_t *payload_len, bool inner)
 {
 	if (len < 1)
@@ -223,11 +224,10 @@ static bool ip_parse(const uint8_t *ip, size_t len, int *family, uint8_t *src, u
 		/* A fragment other than the first has no transport header. */
 		if (get16(ip + 6) & 0x1fff)
 			return false;
-		*family = AF_INET;
-		memset(src, 0, 16);
-		memset(dst, 0, 16);
-		memcpy(src, ip + 12, 4);
-		memcpy(dst, ip + 16, 4);
+		*src = (struct ip_addr){ .family = AF_INET, .prefix = 32 };
+		*dst = *src;
+		memcpy(src->bytes, ip + 12, 4);
+		memcpy(dst->bytes, ip + 16, 4);
 		*proto = ip[9];
 		*payload_off = ihl;
 		*payload_len = total - ihl;
@@ -242,9 +242,10 @@ static bool ip_parse(const uint8_t *ip, size_t len, int *family, uint8_t *src, u
 			return false;
 		if (inner || IPV6_HLEN + plen > len)
 			plen = len - IPV6_HLEN;
-		*family = AF_INET6;
-		memcpy(src, ip + 8, 16);
-		memcpy(dst, ip + 24, 16);
+		*src = (struct ip_addr){ .family = AF_INET6, .prefix = 128 };
+		*dst = *src;
+		memcpy(src->bytes, ip + 8, 16);
+		memcpy(dst->bytes, ip + 24, 16);
 		*proto = ip[6];
 		*payload_off = IPV6_HLEN;
 		*payload_len = plen;
@@ -272,10 +273,9 @@ bool packet_parse(const uint8_t *frame, size_t len, struct packet *pkt)
 	if (type != ETHERTYPE_IPV4_ && type != ETHERTYPE_IPV6_)
 		return false;
 	memcpy(pkt->eth_src, frame + 6, 6);
-	if (!ip_parse(frame + ETH_HLEN_, len - ETH_HLEN_, &pkt->family, pkt->src, pkt->dst, &pkt->proto, &off,
-		      &plen, false))
+	if (!ip_parse(frame + ETH_HLEN_, len - ETH_HLEN_, &pkt->src, &pkt->dst, &pkt->proto, &off, &plen, false))
 		return false;
-	if ((pkt->family == AF_INET6) != (type == ETHERTYPE_IPV6_))
+	if ((pkt->src.family == AF_INET6) != (type == ETHERTYPE_IPV6_))
 		return false;
 	const uint8_t *l4 = frame + ETH_HLEN_ + off;
 	switch (pkt->proto) {
@@ -291,19 +291,18 @@ bool packet_parse(const uint8_t *frame, size_t len, struct packet *pkt)
 		return plen >= UDP_HLEN && ports_parse(l4, plen, &pkt->sport, &pkt->dport);
 	case IPPROTO_ICMP:
 	case IPPROTO_ICMPV6:
-		if ((pkt->proto == IPPROTO_ICMPV6) != (pkt->family == AF_INET6) || plen < 8)
+		if ((pkt->proto == IPPROTO_ICMPV6) != (pkt->src.family == AF_INET6) || plen < 8)
 			return false;
 		pkt->icmp_type = l4[0];
 		pkt->icmp_code = l4[1];
-		if (pkt->icmp_type == ICMP_ECHO_REPLY(pkt->family))
+		if (pkt->icmp_type == ICMP_ECHO_REPLY(pkt->src.family))
 			pkt->echo_id = get16(l4 + 4);
-		if (icmp_is_error(pkt->family, pkt->icmp_type)) {
-			int inner_family;
+		if (icmp_is_error(pkt->src.family, pkt->icmp_type)) {
 			size_t ioff, ilen;
 			/* The invoking packet follows the 8-byte ICMP header. */
-			if (ip_parse(l4 + 8, plen - 8, &inner_family, pkt->inner_src, pkt->inner_dst, &pkt->inner_proto,
-				     &ioff, &ilen, true) &&
-			    inner_family == pkt->family &&
+			if (ip_parse(l4 + 8, plen - 8, &pkt->inner_src, &pkt->inner_dst, &pkt->inner_proto, &ioff, &ilen,
+				     true) &&
+			    pkt->inner_src.family == pkt->src.family &&
 			    ports_parse(l4 + 8 + ioff, ilen, &pkt->inner_sport, &pkt->inner_dport))
 				pkt->has_inner = true;
 		}
@@ -315,28 +314,26 @@ bool packet_parse(const uint8_t *frame, size_t len, struct packet *pkt)
 
 enum probe_answer probe_match(const struct probe *p, const struct packet *pkt, bool *from_vip)
 {
-	size_t alen = addr_len(p->family);
-
 	*from_vip = false;
-	if (pkt->family != p->family)
+	if (pkt->src.family != p->src.family)
 		return ANSWER_NONE;
 	if (pkt->proto == IPPROTO_ICMP || pkt->proto == IPPROTO_ICMPV6) {
 		/* About our probe: the copy inside is the probe itself. */
-		if (!pkt->has_inner || memcmp(pkt->dst, p->src, alen) || memcmp(pkt->inner_src, p->src, alen) ||
-		    memcmp(pkt->inner_dst, p->dst, alen) || pkt->inner_proto != p->proto ||
+		if (!pkt->has_inner || !ipaddr_equal(&pkt->dst, &p->src) || !ipaddr_equal(&pkt->inner_src, &p->src) ||
+		    !ipaddr_equal(&pkt->inner_dst, &p->dst) || pkt->inner_proto != p->proto ||
 		    pkt->inner_sport != p->sport || pkt->inner_dport != p->dport)
 			return ANSWER_NONE;
-		*from_vip = !memcmp(pkt->src, p->dst, alen);
-		if ((p->family == AF_INET6 && pkt->icmp_type == 1) || (p->family == AF_INET && pkt->icmp_type == 3))
+		*from_vip = ipaddr_equal(&pkt->src, &p->dst);
+		if ((p->src.family == AF_INET6 && pkt->icmp_type == 1) || (p->src.family == AF_INET && pkt->icmp_type == 3))
 			return ANSWER_UNREACH;
 		return ANSWER_TIME_EXCEEDED;
 	}
 	/* An answer goes to our address and port, from the service port; its
 	 * source address is what we judge, so it is not matched on. */
-	if (pkt->proto != p->proto || memcmp(pkt->dst, p->src, alen) || pkt->dport != p->sport ||
+	if (pkt->proto != p->proto || !ipaddr_equal(&pkt->dst, &p->src) || pkt->dport != p->sport ||
 	    pkt->sport != p->dport)
 		return ANSWER_NONE;
-	*from_vip = !memcmp(pkt->src, p->dst, alen);
+	*from_vip = ipaddr_equal(&pkt->src, &p->dst);
 	if (p->proto == IPPROTO_UDP)
 		return ANSWER_DATAGRAM;
 	/* Only a segment acknowledging our SYN answers it; anything else on

@@ -19,8 +19,8 @@
  * ping of its own address: then its answers reach us, and the VIP is what
  * it does not take. */
 struct echo_target {
-	int family;
-	uint8_t rs[16], src[16], mac[6];
+	struct ip_addr rs, src; /* the real server; our address it answers */
+	uint8_t mac[6];
 	unsigned sent;
 	bool answered;
 };
@@ -38,15 +38,15 @@ static void silence_describe(struct pathcheck_result *r, unsigned timeout_ms, co
 	bool tcp = r->port.proto == IPPROTO_TCP;
 	int n;
 
-	addr_format(r->family, r->vip, vip, sizeof(vip));
-	addr_format(r->family, r->realserver, rs, sizeof(rs));
-	addr_format(r->family, r->source, src, sizeof(src));
+	ipaddr_format(&r->vip, vip, sizeof(vip));
+	ipaddr_format(&r->realserver, rs, sizeof(rs));
+	ipaddr_format(&r->source, src, sizeof(src));
 	n = snprintf(r->detail, sizeof(r->detail), "no answer to %u %s%s in %u ms", r->tries, tcp ? "SYN" : "datagram",
 		     r->tries == 1 ? "" : "s", timeout_ms);
 	if (n < 0 || (size_t)n >= sizeof(r->detail))
 		return;
 	/* Only IPv4 makes a prefix on lo local: an IPv6 /64 there does not. */
-	if (e && !e->answered && r->family == AF_INET)
+	if (e && !e->answered && r->vip.family == AF_INET)
 		snprintf(r->detail + n, sizeof(r->detail) - (size_t)n, ", nor to %u ping%s of %s, which answers ARP: "
 								       "nothing it sends reaches %s. Is %s on its lo with a prefix wider than /32? That makes %s "
 								       "local to it. Or a firewall drops both",
@@ -73,13 +73,11 @@ static size_t echo_targets(const struct pathcheck_result *res, size_t n, struct 
 		size_t j = 0;
 		if (!silent(&res[i]))
 			continue;
-		while (j < ne && (e[j].family != res[i].family || memcmp(e[j].rs, res[i].realserver, 16)))
+		while (j < ne && !ipaddr_equal(&e[j].rs, &res[i].realserver))
 			j++;
 		if (j < ne)
 			continue;
-		e[ne] = (struct echo_target){ .family = res[i].family };
-		memcpy(e[ne].rs, res[i].realserver, 16);
-		memcpy(e[ne].src, res[i].source, 16);
+		e[ne] = (struct echo_target){ .rs = res[i].realserver, .src = res[i].source };
 		memcpy(e[ne].mac, res[i].mac, 6);
 		ne++;
 	}
@@ -104,7 +102,7 @@ static int echo_send(struct exchange *x, unsigned round, uint64_t now, char *err
 		struct echo_target *t = &set->e[i];
 		if (t->answered)
 			continue;
-		size_t len = echo_frame(t->family, x->wire->mac, t->mac, t->src, t->rs, set->id, (uint16_t)round,
+		size_t len = echo_frame(t->rs.family, x->wire->mac, t->mac, t->src.bytes, t->rs.bytes, set->id, (uint16_t)round,
 					x->wire->ip_id++, frame, sizeof(frame));
 		int ret = packet_socket_send(x->wire->fd, frame, len);
 		if (ret < 0) {
@@ -127,7 +125,7 @@ static int echo_receive(struct exchange *x, const uint8_t *frame, size_t len, ui
 		return 0;
 	for (size_t i = 0; i < x->n; i++) {
 		struct echo_target *t = &set->e[i];
-		if (!t->answered && echo_reply_matches(&pkt, t->family, t->rs, t->src, set->id)) {
+		if (!t->answered && echo_reply_matches(&pkt, &t->rs, &t->src, set->id)) {
 			t->answered = true;
 			x->pending--;
 		}
@@ -159,7 +157,7 @@ void echo_end(struct echo_round *set, struct pathcheck_result *res, size_t n)
 		if (!silent(&res[i]))
 			continue;
 		for (size_t j = 0; j < set->ne && !t; j++)
-			if (set->e[j].family == res[i].family && !memcmp(set->e[j].rs, res[i].realserver, 16))
+			if (ipaddr_equal(&set->e[j].rs, &res[i].realserver))
 				t = &set->e[j];
 		silence_describe(&res[i], set->timeout_ms, t);
 	}

@@ -11,6 +11,7 @@
  * the port and the kernel delivers a UDP answer to that socket instead of
  * answering with ICMP port unreachable. */
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -52,7 +53,7 @@ static void answer_describe(struct probe_state *ps, enum probe_answer a, bool fr
 	struct pathcheck_result *r = ps->res;
 	char from[INET6_ADDRSTRLEN], port[16], rtt[32], what[64], tries[32] = "";
 
-	addr_format(r->family, pkt->src, from, sizeof(from));
+	ipaddr_format(&pkt->src, from, sizeof(from));
 	service_port_format(&r->port, port, sizeof(port));
 	format_ms(r->rtt_us, rtt, sizeof(rtt));
 	if (r->answer_try > 1)
@@ -61,7 +62,7 @@ static void answer_describe(struct probe_state *ps, enum probe_answer a, bool fr
 		snprintf(what, sizeof(what), "%s", a == ANSWER_SYNACK ? "SYN-ACK" : a == ANSWER_RESET ? "RST"
 												      : "reply");
 	else
-		snprintf(what, sizeof(what), "ICMP %s", icmp_describe(r->family, pkt->icmp_type, pkt->icmp_code));
+		snprintf(what, sizeof(what), "ICMP %s", icmp_describe(r->vip.family, pkt->icmp_type, pkt->icmp_code));
 
 	if (!from_vip && a == ANSWER_DATAGRAM)
 		snprintf(r->detail, sizeof(r->detail), "reply from %s, not from the VIP: a client drops it (a UDP service "
@@ -75,7 +76,7 @@ static void answer_describe(struct probe_state *ps, enum probe_answer a, bool fr
 		snprintf(r->detail, sizeof(r->detail), "SYN-ACK from the VIP in %s%s; reset", rtt, tries);
 	else if (a == ANSWER_DATAGRAM)
 		snprintf(r->detail, sizeof(r->detail), "reply from the VIP in %s%s", rtt, tries);
-	else if (a == ANSWER_RESET || pkt->icmp_code == (r->family == AF_INET ? 3 : 4)) /* port unreachable */
+	else if (a == ANSWER_RESET || pkt->icmp_code == (r->vip.family == AF_INET ? 3 : 4)) /* port unreachable */
 		snprintf(r->detail, sizeof(r->detail), "%s from the VIP: the real server takes the VIP, but nothing "
 						       "listens on %s for it",
 			 what, port);
@@ -132,7 +133,7 @@ static int frame_handle(struct pathcheck_wire *run, struct probe_state *ps, size
 		ps[i].done = true;
 		r->verdict = probe_verdict(a, from_vip);
 		r->answered = true;
-		memcpy(r->answer_from, pkt.src, 16);
+		r->answer_from = pkt.src;
 		r->answer_try = ps[i].sent;
 		r->rtt_us = (now - ps[i].last_sent_ns) / 1000;
 		if (now - ps[i].last_sent_ns > run->max_rtt_ns)
@@ -188,25 +189,25 @@ static int port_reserve(struct probe_state *ps, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss = { 0 };
 	socklen_t sl;
-	int fd = socket(ps->p.family, (ps->p.proto == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
+	int fd = socket(ps->p.src.family, (ps->p.proto == IPPROTO_TCP ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		goto fail;
-	if (ps->p.family == AF_INET) {
+	if (ps->p.src.family == AF_INET) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 		sin->sin_family = AF_INET;
-		memcpy(&sin->sin_addr, ps->p.src, 4);
+		memcpy(&sin->sin_addr, ps->p.src.bytes, 4);
 		sl = sizeof(*sin);
 	} else {
 		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 		sin6->sin6_family = AF_INET6;
-		memcpy(&sin6->sin6_addr, ps->p.src, 16);
+		memcpy(&sin6->sin6_addr, ps->p.src.bytes, 16);
 		sl = sizeof(*sin6);
 	}
 	if (bind(fd, (struct sockaddr *)&ss, sl) < 0 || getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
 		goto fail;
-	ps->p.sport = ntohs(ps->p.family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-						    : ((struct sockaddr_in6 *)&ss)->sin6_port);
+	ps->p.sport = ntohs(ps->p.src.family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+							: ((struct sockaddr_in6 *)&ss)->sin6_port);
 	ps->port_fd = fd;
 	return 0;
 fail:
@@ -241,11 +242,13 @@ static void probe_prepare(struct probe_state *s, const struct pathcheck_wire *w,
 	memset(s, 0, sizeof(*s));
 	s->port_fd = -1;
 	s->res = r;
-	s->p.family = r->family;
 	memcpy(s->p.src_mac, w->mac, 6);
 	memcpy(s->p.dst_mac, r->mac, 6);
-	memcpy(s->p.src, r->source, 16);
-	memcpy(s->p.dst, r->vip, 16);
+	/* One family: the source was picked for the real server's, which
+	 * results_lay_out() paired with a VIP of its own. */
+	assert(r->source.family == r->vip.family);
+	s->p.src = r->source;
+	s->p.dst = r->vip;
 	s->p.proto = r->port.proto;
 	s->p.dport = r->port.port;
 	random_bytes(&s->p.isn, sizeof(s->p.isn));

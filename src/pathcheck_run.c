@@ -49,10 +49,10 @@ static int nic_read(const char *ifname, struct nic *nic, char *err, size_t errle
 	return 0;
 }
 
-static bool is_vip(const struct pathcheck_job *job, int family, const uint8_t *addr)
+static bool is_vip(const struct pathcheck_job *job, const struct ip_addr *a)
 {
 	for (size_t i = 0; i < job->nvips; i++)
-		if (job->vips[i].ip.family == family && !memcmp(job->vips[i].ip.bytes, addr, addr_len(family)))
+		if (ipaddr_equal(&job->vips[i].ip, a))
 			return true;
 	return false;
 }
@@ -68,7 +68,7 @@ static const struct nic_addr *source_pick(const struct nic *nic, const struct pa
 
 	for (size_t i = 0; i < nic->naddrs; i++) {
 		const struct nic_addr *a = &nic->addrs[i];
-		if (a->ip.family != rs->ip.family || a->labelled || is_vip(job, a->ip.family, a->ip.bytes) ||
+		if (a->ip.family != rs->ip.family || a->labelled || is_vip(job, &a->ip) ||
 		    (a->ip.family == AF_INET6 && a->ip.bytes[0] == 0xfe && (a->ip.bytes[1] & 0xc0) == 0x80))
 			continue;
 		if (prefix_contains(a->ip.bytes, a->ip.prefix, rs->ip.bytes))
@@ -120,9 +120,8 @@ static struct pathcheck_result *results_lay_out(const struct pathcheck_job *job,
 	if (job->targets) {
 		res = xcalloc(job->ntargets ? job->ntargets : 1, sizeof(*res));
 		for (size_t i = 0; i < job->ntargets; i++) {
-			res[i].family = job->targets[i].family;
-			memcpy(res[i].vip, job->targets[i].vip, 16);
-			memcpy(res[i].realserver, job->targets[i].realserver, 16);
+			res[i].vip = job->targets[i].vip;
+			res[i].realserver = job->targets[i].realserver;
 			res[i].port = job->targets[i].port;
 		}
 		*n = job->ntargets;
@@ -137,9 +136,8 @@ static struct pathcheck_result *results_lay_out(const struct pathcheck_job *job,
 			if (job->realservers[s].ip.family != job->vips[v].ip.family)
 				continue;
 			for (size_t p = 0; p < job->nports; p++, k++) {
-				res[k].family = job->vips[v].ip.family;
-				memcpy(res[k].vip, job->vips[v].ip.bytes, 16);
-				memcpy(res[k].realserver, job->realservers[s].ip.bytes, 16);
+				res[k].vip = job->vips[v].ip;
+				res[k].realserver = job->realservers[s].ip;
 				res[k].port = job->ports[p];
 			}
 		}
@@ -162,10 +160,10 @@ static int sources_pick(const struct pathcheck_job *job, const struct nic *nic, 
 			return -1;
 		}
 		q[s].ip = rs->ip;
-		memcpy(q[s].source, src->ip.bytes, 16);
+		q[s].source = src->ip;
 		for (size_t i = 0; i < n; i++)
-			if (res[i].family == rs->ip.family && !memcmp(res[i].realserver, rs->ip.bytes, 16))
-				memcpy(res[i].source, src->ip.bytes, 16);
+			if (ipaddr_equal(&res[i].realserver, &rs->ip))
+				res[i].source = src->ip;
 	}
 	return 0;
 }
@@ -220,17 +218,17 @@ static void macs_judge(struct pathcheck_machine *m)
 		for (size_t s = 0; s < job->nrealservers; s++) {
 			const struct neighbour_query *q = &m->q[s];
 			char text[INET6_ADDRSTRLEN];
-			if (q->ip.family != res[i].family || memcmp(q->ip.bytes, res[i].realserver, 16))
+			if (!ipaddr_equal(&q->ip, &res[i].realserver))
 				continue;
 			res[i].have_mac = q->found;
 			memcpy(res[i].mac, q->mac, 6);
 			if (q->found)
 				break;
-			addr_format(res[i].family, res[i].realserver, text, sizeof(text));
+			ipaddr_format(&res[i].realserver, text, sizeof(text));
 			res[i].verdict = PATHCHECK_UNREACHABLE;
 			res[i].tries = q->requests;
 			snprintf(res[i].detail, sizeof(res[i].detail), "no %s for %s on %s (%u request%s in %u ms)",
-				 res[i].family == AF_INET6 ? "neighbour advertisement" : "ARP answer", text, job->ifname,
+				 res[i].realserver.family == AF_INET6 ? "neighbour advertisement" : "ARP answer", text, job->ifname,
 				 q->requests, q->requests == 1 ? "" : "s", job->timeout_ms);
 		}
 }
@@ -328,8 +326,7 @@ static int machine_open(struct pathcheck_machine *m, char *err, size_t errlen)
 	/* Only frames to our sources reach the probe socket. */
 	dests = xcalloc(m->n ? m->n : 1, sizeof(*dests));
 	for (size_t i = 0; i < m->n; i++) {
-		dests[i].ip.family = m->res[i].family;
-		memcpy(dests[i].ip.bytes, m->res[i].source, 16);
+		dests[i].ip = m->res[i].source;
 	}
 	opt.nfilter = packet_filter_destinations(dests, m->n, filter, sizeof(filter) / sizeof(filter[0]));
 	opt.filter = opt.nfilter ? filter : NULL;

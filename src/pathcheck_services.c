@@ -74,12 +74,12 @@ void pathcheck_services_collect(const struct host *h, const struct vip *only, si
 						 sizeof(*out->realservers));
 		for (size_t i = 0; i < svc->ndests; i++) {
 			struct pathcheck_target *t = &out->targets[out->ntargets++];
-			t->family = svc->ip.family;
-			memcpy(t->vip, svc->ip.bytes, 16);
-			memcpy(t->realserver, svc->dests[i].ip.bytes, 16);
+			/* A real server of a service is of its VIP's family
+			 * (profile_service_check.c). */
+			t->vip = svc->ip;
+			t->realserver = svc->dests[i].ip;
 			t->port = sp;
-			out->realservers[out->nrealservers] = (struct realserver){ .ip.family = svc->ip.family };
-			memcpy(out->realservers[out->nrealservers++].ip.bytes, svc->dests[i].ip.bytes, 16);
+			out->realservers[out->nrealservers++] = (struct realserver){ .ip = svc->dests[i].ip };
 		}
 	}
 	realservers_unique(out);

@@ -106,7 +106,7 @@ static struct probe_target *target_find(struct probe_target **sorted, size_t n, 
 
 /* Our IPv4 address to ask from: one that is no target, or a probe would
  * become an announcement of that target. NULL when there is none. */
-static const uint8_t *source4(const struct nic *nic, struct probe_target **sorted, size_t n)
+static const struct ip_addr *source4(const struct nic *nic, struct probe_target **sorted, size_t n)
 {
 	for (size_t i = 0; i < nic->naddrs; i++) {
 		struct claim c = { .ip.family = AF_INET };
@@ -114,7 +114,7 @@ static const uint8_t *source4(const struct nic *nic, struct probe_target **sorte
 			continue;
 		memcpy(c.ip.bytes, nic->addrs[i].ip.bytes, 4);
 		if (!target_find(sorted, n, &c))
-			return nic->addrs[i].ip.bytes;
+			return &nic->addrs[i].ip;
 	}
 	return NULL;
 }
@@ -155,7 +155,7 @@ int probe_run(struct garp_sender *g, int rx, const struct nic *nic, struct probe
 	      const struct probe_timing *timing, bool unspecified, char *err, size_t errlen)
 {
 	struct probe_target **sorted = xcalloc(n, sizeof(*sorted));
-	const uint8_t *from4, *from6;
+	const struct ip_addr *from4, *from6;
 	uint64_t start = monotonic_ns(), spacing = (uint64_t)timing->wait_ms * 1000000ull / (2 * timing->count);
 	int ret = 0;
 
@@ -163,13 +163,12 @@ int probe_run(struct garp_sender *g, int rx, const struct nic *nic, struct probe
 		sorted[i] = &targets[i];
 	sort_array(sorted, n, sizeof(*sorted), target_order);
 	from4 = unspecified ? NULL : source4(nic, sorted, n);
-	from6 = unspecified || !nic->have_link_local ? NULL : nic->link_local;
+	from6 = unspecified || !nic->link_local.family ? NULL : &nic->link_local;
 	for (unsigned round = 0; round < timing->count && !ret; round++) {
 		if (round)
 			ret = collect(rx, sorted, n, start + round * spacing);
 		for (size_t i = 0; i < n && !ret; i++) {
-			ret = garp_probe(g, targets[i].ip.family, targets[i].ip.bytes,
-					 targets[i].ip.family == AF_INET ? from4 : from6);
+			ret = garp_probe(g, &targets[i].ip, targets[i].ip.family == AF_INET ? from4 : from6);
 			if (!ret && i % PROBE_READ_EVERY == PROBE_READ_EVERY - 1)
 				ret = collect(rx, sorted, n, 0);
 		}

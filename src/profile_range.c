@@ -15,11 +15,7 @@
 /* Reserved blocks no range may touch: the kernel treats their addresses
  * specially, so making them local breaks the host (loopback) or means
  * nothing (multicast). Named by address_unusable(). */
-static const struct {
-	int family;
-	uint8_t addr[16];
-	unsigned prefix;
-} reserved[] = {
+static const struct ip_addr reserved[] = {
 	{ AF_INET, { 0 }, 8 },
 	{ AF_INET, { 127 }, 8 },
 	{ AF_INET, { 169, 254 }, 16 },
@@ -58,8 +54,7 @@ void range_parse(struct diag *d, unsigned line, const char *value, struct host *
 		return;
 	}
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
-		struct vip block = { .ip.family = reserved[i].family, .ip.prefix = (uint8_t)reserved[i].prefix };
-		memcpy(block.ip.bytes, reserved[i].addr, 16);
+		struct vip block = { .ip = reserved[i] };
 		if (!range_overlaps(&r, &block))
 			continue;
 		/* Name the block by its first address: that one is always in it. */
@@ -77,15 +72,15 @@ void range_parse(struct diag *d, unsigned line, const char *value, struct host *
 
 /* b - a for two addresses of one family that differ only in the last four
  * bytes; false when they differ earlier (more than any limit). */
-static bool span(int family, const uint8_t *a, const uint8_t *b, uint64_t *out)
+static bool span(const struct ip_addr *a, const struct ip_addr *b, uint64_t *out)
 {
-	size_t len = addr_len(family);
+	size_t len = addr_len(a->family);
 	uint32_t x, y;
 
-	if (memcmp(a, b, len - 4))
+	if (memcmp(a->bytes, b->bytes, len - 4))
 		return false;
-	memcpy(&x, a + len - 4, 4);
-	memcpy(&y, b + len - 4, 4);
+	memcpy(&x, a->bytes + len - 4, 4);
+	memcpy(&y, b->bytes + len - 4, 4);
 	x = ntohl(x);
 	y = ntohl(y);
 	*out = (uint64_t)(y - x); /* the caller saw x <= y */
@@ -118,7 +113,7 @@ bool announce_parse(struct diag *d, unsigned line, const char *value, struct hos
 		diag_error(d, line, "[vip] announce = %s: the last address comes before the first", value);
 		return false;
 	}
-	if (!span(a.ip.family, a.ip.bytes, b.ip.bytes, &n) || n >= LVSDR_ANNOUNCE_MAX) {
+	if (!span(&a.ip, &b.ip, &n) || n >= LVSDR_ANNOUNCE_MAX) {
 		diag_error(d, line, "[vip] announce = %s: one line may announce at most %u addresses", value,
 			   LVSDR_ANNOUNCE_MAX);
 		return false;

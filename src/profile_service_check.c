@@ -167,7 +167,7 @@ static void vip_choices(int family, const struct vip *vips, size_t nvips, char *
 	for (size_t i = 0; i < nvips && shown < 3 && used < len; i++) {
 		if (vips[i].ip.family != family)
 			continue;
-		addr_format(family, vips[i].ip.bytes, text, sizeof(text));
+		ipaddr_format(&vips[i].ip, text, sizeof(text));
 		shown++;
 		used += (size_t)snprintf(buf + used, len - used, "%s%s", shown == 1 ? "" : shown == n ? " and "
 												      : ", ",
@@ -177,11 +177,10 @@ static void vip_choices(int family, const struct vip *vips, size_t nvips, char *
 		snprintf(buf + used, len - used, " and %zu more", n - shown);
 }
 
-static const struct vip *vip_find(const struct vip *vips, size_t nvips, int family, const uint8_t *addr)
+static const struct vip *vip_find(const struct vip *vips, size_t nvips, const struct ip_addr *a)
 {
-	struct vip key = { .ip.family = family };
+	const struct vip key = { .ip = *a };
 
-	memcpy(key.ip.bytes, addr, 16);
 	return nvips ? bsearch(&key, vips, nvips, sizeof(*vips), vip_compare) : NULL;
 }
 
@@ -220,7 +219,7 @@ static void check_form(struct diag *d, struct service_draft *s, const struct vip
 	else if (!kl[SVC_PORT])
 		diag_error(d, svc->line, "[service %s] has an address but no port: add port = tcp/N, udp/N or sctp/N",
 			   svc->name);
-	if (svc->ip.family && !vip_find(vips, nvips, svc->ip.family, svc->ip.bytes)) {
+	if (svc->ip.family && !vip_find(vips, nvips, &svc->ip)) {
 		ipaddr_format(&svc->ip, text, sizeof(text));
 		vip_choices(svc->ip.family, vips, nvips, choices, sizeof(choices));
 		diag_error(d, kl[SVC_ADDRESS], "[service %s] address = %s: not a VIP of this profile; %s", svc->name,
@@ -284,7 +283,7 @@ static void check_dest(struct diag *d, const struct ipvs_service *svc, struct ip
 	if (svc->ip.family && dest->ip.family != svc->ip.family)
 		diag_error(d, dest->line, "[service %s] realserver %s: an %s real server for an %s service", svc->name,
 			   text, dest->ip.family == AF_INET6 ? "IPv6" : "IPv4", svc->ip.family == AF_INET6 ? "IPv6" : "IPv4");
-	if ((vip = vip_find(vips, nvips, dest->ip.family, dest->ip.bytes)))
+	if ((vip = vip_find(vips, nvips, &dest->ip)))
 		diag_error(d, dest->line, "[service %s] realserver %s: a VIP of this profile (line %u); name each real "
 					  "server by its own address",
 			   svc->name, text, vip->line);

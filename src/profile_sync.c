@@ -71,8 +71,7 @@ static void group_parse(struct diag *d, unsigned line, const char *value, struct
 			   value);
 		return;
 	}
-	daemon->group_family = addr.family;
-	memcpy(daemon->group, addr.bytes, sizeof(addr.bytes));
+	daemon->group = addr;
 }
 
 void sync_key(struct diag *d, unsigned line, const char *name, const char *value, struct sync_policy *sp)
@@ -131,7 +130,7 @@ void sync_check(struct diag *d, struct host *h, unsigned role_line)
 	}
 	/* The kernel would cut a larger value down to fit the IPv6 headers,
 	 * and the running daemon would no longer match the profile. */
-	if (sp->daemon.group_family == AF_INET6 && sp->daemon.maxlen > LVSDR_SYNC_MAXLEN_MAX6)
+	if (sp->daemon.group.family == AF_INET6 && sp->daemon.maxlen > LVSDR_SYNC_MAXLEN_MAX6)
 		diag_error(d, sp->key_line[SYNC_KEY_MAXLEN], "[sync] maxlen = %u with an IPv6 group: at most %d (65535 "
 							     "less the IPv6 and UDP headers)",
 			   sp->daemon.maxlen, LVSDR_SYNC_MAXLEN_MAX6);

@@ -326,10 +326,8 @@ static void nic_add(struct nic *nic, size_t *cap, const struct live_addr *a)
 	/* An IPv4 address under a label ("eth0:lvsdr") has a label that is
 	 * more than the interface's name; IPv6 addresses have none. */
 	n->labelled = a->ip.family == AF_INET && a->label[0] && strcmp(a->label, nic->name);
-	if (a->ip.family == AF_INET6 && a->ip.bytes[0] == 0xfe && (a->ip.bytes[1] & 0xc0) == 0x80 && !nic->have_link_local) {
-		memcpy(nic->link_local, a->ip.bytes, 16);
-		nic->have_link_local = true;
-	}
+	if (a->ip.family == AF_INET6 && a->ip.bytes[0] == 0xfe && (a->ip.bytes[1] & 0xc0) == 0x80 && !nic->link_local.family)
+		nic->link_local = a->ip;
 }
 
 int nic_lookup(const char *ifname, struct nic *nic, char *err, size_t errlen)

@@ -46,10 +46,8 @@ static bool keep_address(void *arg, struct live_addr *a)
 		live->nic_nets[live->nnic_nets++] = *a;
 	}
 	if (a->ip.family == AF_INET6 && a->ifindex == ctx->live->ifindex && a->ip.bytes[0] == 0xfe &&
-	    (a->ip.bytes[1] & 0xc0) == 0x80 && !ctx->live->have_link_local) {
-		memcpy(ctx->live->link_local, a->ip.bytes, 16);
-		ctx->live->have_link_local = true;
-	}
+	    (a->ip.bytes[1] & 0xc0) == 0x80 && !ctx->live->link_local.family)
+		ctx->live->link_local = a->ip;
 	/* IPv4: our label decides, so an address someone re-added under a
 	 * label of their own is theirs even if the record still names it.
 	 * IPv6 has no labels (nor IPv4 on a name too long for one): the

@@ -31,6 +31,25 @@ static bool vip_text_is(const char *in, const char *want)
 	return n == (int)strlen(want) && !strcmp(buf, want);
 }
 
+/* The printer and the order of struct ip_addr over raw bytes, as the
+ * checks below feed them (they were addr_format() and addr_compare()). */
+static int bytes_format(int family, const uint8_t *bytes, char *buf, size_t len)
+{
+	struct ip_addr a = { .family = family };
+
+	memcpy(a.bytes, bytes, 16);
+	return ipaddr_format(&a, buf, len);
+}
+
+static int bytes_compare(const uint8_t *a, const uint8_t *b)
+{
+	struct ip_addr x = { .family = AF_INET6 }, y = { .family = AF_INET6 };
+
+	memcpy(x.bytes, a, 16);
+	memcpy(y.bytes, b, 16);
+	return ipaddr_compare(&x, &y);
+}
+
 static int sign(int x)
 {
 	return (x > 0) - (x < 0);
@@ -206,7 +225,7 @@ static void test_format_ipv6_as_inet_ntop(void)
 
 	for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++) {
 		inet_pton(AF_INET6, special[i], a);
-		addr_format(AF_INET6, a, mine, sizeof(mine));
+		bytes_format(AF_INET6, a, mine, sizeof(mine));
 		inet_ntop(AF_INET6, a, libc, sizeof(libc));
 		CHECK(!strcmp(mine, libc), "addr_format: %s prints as inet_ntop() has it (%s, %s)", special[i], mine, libc);
 	}
@@ -221,7 +240,7 @@ static void test_format_ipv6_as_inet_ntop(void)
 			a[2 * g] = (uint8_t)(v >> 8);
 			a[2 * g + 1] = (uint8_t)v;
 		}
-		addr_format(AF_INET6, a, mine, sizeof(mine));
+		bytes_format(AF_INET6, a, mine, sizeof(mine));
 		inet_ntop(AF_INET6, a, libc, sizeof(libc));
 		if (strcmp(mine, libc) && !differ++)
 			first = strcpy(malloc(strlen(libc) + 1), libc);
@@ -237,14 +256,14 @@ static void test_format(void)
 	char buf[INET6_ADDRSTRLEN], small[8];
 
 	a6[15] = 0x10;
-	CHECK(addr_format(AF_INET, a4, buf, sizeof(buf)) == 0 && !strcmp(buf, "192.0.2.10"), "addr_format: IPv4");
-	CHECK(addr_format(AF_INET6, a6, buf, sizeof(buf)) == 0 && !strcmp(buf, "2001:db8::10"),
+	CHECK(bytes_format(AF_INET, a4, buf, sizeof(buf)) == 0 && !strcmp(buf, "192.0.2.10"), "addr_format: IPv4");
+	CHECK(bytes_format(AF_INET6, a6, buf, sizeof(buf)) == 0 && !strcmp(buf, "2001:db8::10"),
 	      "addr_format: IPv6 compressed, lower case");
-	CHECK(addr_format(AF_INET6, a6, small, sizeof(small)) == -1 && !strcmp(small, "?"),
+	CHECK(bytes_format(AF_INET6, a6, small, sizeof(small)) == -1 && !strcmp(small, "?"),
 	      "addr_format: a buffer too small gives -1 and \"?\", never a cut address");
-	CHECK(addr_format(AF_INET, a4, small, sizeof(small)) == -1 && !strcmp(small, "?"),
+	CHECK(bytes_format(AF_INET, a4, small, sizeof(small)) == -1 && !strcmp(small, "?"),
 	      "addr_format: 192.0.2.10 does not fit 8 bytes: -1 and \"?\"");
-	CHECK(addr_format(12345, a4, buf, sizeof(buf)) == -1 && !strcmp(buf, "?"), "addr_format: unknown family gives \"?\"");
+	CHECK(bytes_format(12345, a4, buf, sizeof(buf)) == -1 && !strcmp(buf, "?"), "addr_format: unknown family gives \"?\"");
 	test_format_ipv6_as_inet_ntop();
 
 	CHECK(vip_text_is("192.0.2.10", "192.0.2.10/32"), "ipaddr_format_prefix: IPv4 default prefix prints /32");
@@ -350,7 +369,7 @@ static void test_addr_compare_bytes(void)
 		b[(seed >> 16) % 16] ^= (uint8_t)(1u << ((seed >> 8) % 8)); /* one bit apart */
 		if (i % 3 == 0)
 			memcpy(b, a, 16);
-		int m = memcmp(a, b, 16), c = addr_compare(AF_INET6, a, AF_INET6, b);
+		int m = memcmp(a, b, 16), c = bytes_compare(a, b);
 		pairs++;
 		disagree += (m < 0) != (c < 0) || (m == 0) != (c == 0) || (m > 0) != (c > 0);
 	}
@@ -386,15 +405,15 @@ static void test_addr_format_ipv4(void)
 			memset(a, 0, sizeof(a));
 			a[pos] = (uint8_t)v;
 			a[(pos + 1) % 4] = (uint8_t)(255 - v);
-			addr_format(AF_INET, a, got, sizeof(got));
+			bytes_format(AF_INET, a, got, sizeof(got));
 			inet_ntop(AF_INET, a, want, sizeof(want));
 			bad += strcmp(got, want) != 0;
 		}
 	CHECK(bad == 0, "addr_format: IPv4 reads as inet_ntop's for every octet value (%u differ)", bad);
 	memset(a, 255, 4);
-	CHECK(addr_format(AF_INET, a, small, sizeof(small)) == -1 && !strcmp(small, "?"),
+	CHECK(bytes_format(AF_INET, a, small, sizeof(small)) == -1 && !strcmp(small, "?"),
 	      "addr_format: 255.255.255.255 in 15 bytes is \"?\" and -1 (got %s)", small);
-	CHECK(addr_format(AF_INET, a, got, 16) == 0 && !strcmp(got, "255.255.255.255"),
+	CHECK(bytes_format(AF_INET, a, got, 16) == 0 && !strcmp(got, "255.255.255.255"),
 	      "addr_format: 255.255.255.255 fits 16 bytes (got %s)", got);
 }
 

@@ -35,12 +35,12 @@ static uint16_t get16(const uint8_t *p)
 
 static struct probe probe_make(int family, uint8_t proto)
 {
-	struct probe p = { .family = family, .proto = proto, .sport = 40000, .dport = proto == IPPROTO_TCP ? 80 : 53, .isn = 0x01020304 };
+	struct probe p = { .src.family = family, .dst.family = family, .proto = proto, .sport = 40000, .dport = proto == IPPROTO_TCP ? 80 : 53, .isn = 0x01020304 };
 
 	memcpy(p.src_mac, mac_dir, 6);
 	memcpy(p.dst_mac, mac_rs, 6);
-	addr(family == AF_INET ? "192.0.2.2" : "2001:db8::2", p.src);
-	addr(family == AF_INET ? "192.0.2.100" : "2001:db8::100", p.dst);
+	addr(family == AF_INET ? "192.0.2.2" : "2001:db8::2", p.src.bytes);
+	addr(family == AF_INET ? "192.0.2.100" : "2001:db8::100", p.dst.bytes);
 	for (int i = 0; i < PATHCHECK_PAYLOAD_LEN; i++)
 		p.payload[i] = (uint8_t)i;
 	return p;
@@ -132,7 +132,7 @@ static void test_frames(void)
 	/* The RST answering a SYN-ACK: to its sender, sequence = its ack. */
 	struct packet synack;
 	p = probe_make(AF_INET, IPPROTO_TCP);
-	n = tcp_frame(AF_INET, mac_rs, mac_dir, p.dst, p.src, 80, 40000, 999, p.isn + 1, TCP_FLAG_SYN | TCP_FLAG_ACK, 1, f,
+	n = tcp_frame(AF_INET, mac_rs, mac_dir, p.dst.bytes, p.src.bytes, 80, 40000, 999, p.isn + 1, TCP_FLAG_SYN | TCP_FLAG_ACK, 1, f,
 		      sizeof(f));
 	CHECK(packet_parse(f, n, &synack), "frame: a SYN-ACK built the other way round parses");
 	n = probe_reset_frame(&p, &synack, 9, f, sizeof(f));
@@ -147,7 +147,7 @@ static void test_frames(void)
 static size_t icmp_about(const struct probe *p, const char *from, uint8_t type, uint8_t code, uint8_t *f, size_t cap)
 {
 	uint8_t probe[PATHCHECK_FRAME_MAX], src[16];
-	size_t l3 = p->family == AF_INET ? 20 : 40, quoted = l3 + 8;
+	size_t l3 = p->src.family == AF_INET ? 20 : 40, quoted = l3 + 8;
 
 	probe_frame(p, 0, probe, sizeof(probe));
 	addr(from, src);
@@ -157,14 +157,14 @@ static size_t icmp_about(const struct probe *p, const char *from, uint8_t type, 
 	memcpy(f, mac_dir, 6);
 	memcpy(f + 6, mac_rs, 6);
 	uint8_t *ip = f + 14, *icmp = ip + l3;
-	if (p->family == AF_INET) {
+	if (p->src.family == AF_INET) {
 		f[12] = 0x08;
 		ip[0] = 0x45;
 		ip[2] = 0, ip[3] = (uint8_t)(20 + 8 + quoted);
 		ip[8] = 64;
 		ip[9] = IPPROTO_ICMP;
 		memcpy(ip + 12, src, 4);
-		memcpy(ip + 16, p->src, 4);
+		memcpy(ip + 16, p->src.bytes, 4);
 	} else {
 		f[12] = 0x86, f[13] = 0xdd;
 		ip[0] = 0x60;
@@ -172,7 +172,7 @@ static size_t icmp_about(const struct probe *p, const char *from, uint8_t type, 
 		ip[6] = IPPROTO_ICMPV6;
 		ip[7] = 64;
 		memcpy(ip + 8, src, 16);
-		memcpy(ip + 24, p->src, 16);
+		memcpy(ip + 24, p->src.bytes, 16);
 	}
 	icmp[0] = type;
 	icmp[1] = code;
@@ -201,42 +201,42 @@ static void test_answers(void)
 
 	addr("192.0.2.11", rs_addr);
 	addr("192.0.2.12", other);
-	n = tcp_frame(AF_INET, mac_rs, mac_dir, tcp.dst, tcp.src, 80, 40000, 5, tcp.isn + 1, TCP_FLAG_SYN | TCP_FLAG_ACK,
+	n = tcp_frame(AF_INET, mac_rs, mac_dir, tcp.dst.bytes, tcp.src.bytes, 80, 40000, 5, tcp.isn + 1, TCP_FLAG_SYN | TCP_FLAG_ACK,
 		      0, f, sizeof(f));
 	a = match_frame(&tcp, f, n, &v);
 	CHECK(a == ANSWER_SYNACK && v && probe_verdict(a, v) == PATHCHECK_OPEN, "answer: SYN-ACK from the VIP is open");
-	n = tcp_frame(AF_INET, mac_rs, mac_dir, tcp.dst, tcp.src, 80, 40000, 5, tcp.isn + 2, TCP_FLAG_SYN | TCP_FLAG_ACK,
+	n = tcp_frame(AF_INET, mac_rs, mac_dir, tcp.dst.bytes, tcp.src.bytes, 80, 40000, 5, tcp.isn + 2, TCP_FLAG_SYN | TCP_FLAG_ACK,
 		      0, f, sizeof(f));
 	CHECK(match_frame(&tcp, f, n, &v) == ANSWER_NONE, "answer: a SYN-ACK acknowledging another SYN is not ours");
-	n = tcp_frame(AF_INET, mac_rs, mac_dir, tcp.dst, tcp.src, 80, 40001, 5, tcp.isn + 1, TCP_FLAG_SYN | TCP_FLAG_ACK,
+	n = tcp_frame(AF_INET, mac_rs, mac_dir, tcp.dst.bytes, tcp.src.bytes, 80, 40001, 5, tcp.isn + 1, TCP_FLAG_SYN | TCP_FLAG_ACK,
 		      0, f, sizeof(f));
 	CHECK(match_frame(&tcp, f, n, &v) == ANSWER_NONE, "answer: a SYN-ACK to another port is not ours");
-	n = tcp_frame(AF_INET, mac_rs, mac_dir, tcp.dst, tcp.src, 443, 40000, 5, tcp.isn + 1, TCP_FLAG_SYN | TCP_FLAG_ACK,
+	n = tcp_frame(AF_INET, mac_rs, mac_dir, tcp.dst.bytes, tcp.src.bytes, 443, 40000, 5, tcp.isn + 1, TCP_FLAG_SYN | TCP_FLAG_ACK,
 		      0, f, sizeof(f));
 	CHECK(match_frame(&tcp, f, n, &v) == ANSWER_NONE, "answer: a SYN-ACK from another service port is not ours");
-	n = tcp_frame(AF_INET, mac_rs, mac_dir, tcp.dst, tcp.src, 80, 40000, 0, tcp.isn + 1, TCP_FLAG_RST | TCP_FLAG_ACK, 0,
+	n = tcp_frame(AF_INET, mac_rs, mac_dir, tcp.dst.bytes, tcp.src.bytes, 80, 40000, 0, tcp.isn + 1, TCP_FLAG_RST | TCP_FLAG_ACK, 0,
 		      f, sizeof(f));
 	a = match_frame(&tcp, f, n, &v);
 	CHECK(a == ANSWER_RESET && v && probe_verdict(a, v) == PATHCHECK_CLOSED, "answer: RST-ACK from the VIP is closed");
-	n = tcp_frame(AF_INET, mac_rs, mac_dir, tcp.dst, tcp.src, 80, 40000, 0, 0, TCP_FLAG_RST, 0, f, sizeof(f));
+	n = tcp_frame(AF_INET, mac_rs, mac_dir, tcp.dst.bytes, tcp.src.bytes, 80, 40000, 0, 0, TCP_FLAG_RST, 0, f, sizeof(f));
 	CHECK(match_frame(&tcp, f, n, &v) == ANSWER_NONE, "answer: a RST acknowledging nothing is not an answer to a SYN");
-	n = tcp_frame(AF_INET, mac_rs, mac_dir, rs_addr, tcp.src, 80, 40000, 5, tcp.isn + 1, TCP_FLAG_SYN | TCP_FLAG_ACK, 0,
+	n = tcp_frame(AF_INET, mac_rs, mac_dir, rs_addr, tcp.src.bytes, 80, 40000, 5, tcp.isn + 1, TCP_FLAG_SYN | TCP_FLAG_ACK, 0,
 		      f, sizeof(f));
 	a = match_frame(&tcp, f, n, &v);
 	CHECK(a == ANSWER_SYNACK && !v && probe_verdict(a, v) == PATHCHECK_NOT_ACCEPTED,
 	      "answer: SYN-ACK from the real server's own address is vip-not-accepted");
-	n = tcp_frame(AF_INET, mac_rs, mac_dir, tcp.dst, tcp.src, 80, 40000, 5, tcp.isn + 1, TCP_FLAG_ACK, 0, f, sizeof(f));
+	n = tcp_frame(AF_INET, mac_rs, mac_dir, tcp.dst.bytes, tcp.src.bytes, 80, 40000, 5, tcp.isn + 1, TCP_FLAG_ACK, 0, f, sizeof(f));
 	CHECK(match_frame(&tcp, f, n, &v) == ANSWER_NONE, "answer: a bare ACK is not an answer to a SYN");
 
-	n = udp_frame(AF_INET, mac_rs, mac_dir, udp.dst, udp.src, 53, 40000, (const uint8_t *)"x", 1, 0, f, sizeof(f));
+	n = udp_frame(AF_INET, mac_rs, mac_dir, udp.dst.bytes, udp.src.bytes, 53, 40000, (const uint8_t *)"x", 1, 0, f, sizeof(f));
 	a = match_frame(&udp, f, n, &v);
 	CHECK(a == ANSWER_DATAGRAM && v && probe_verdict(a, v) == PATHCHECK_OPEN, "answer: a UDP reply from the VIP is open");
-	n = udp_frame(AF_INET, mac_rs, mac_dir, rs_addr, udp.src, 53, 40000, (const uint8_t *)"x", 1, 0, f, sizeof(f));
+	n = udp_frame(AF_INET, mac_rs, mac_dir, rs_addr, udp.src.bytes, 53, 40000, (const uint8_t *)"x", 1, 0, f, sizeof(f));
 	a = match_frame(&udp, f, n, &v);
 	CHECK(a == ANSWER_DATAGRAM && !v && probe_verdict(a, v) == PATHCHECK_NOT_ACCEPTED,
 	      "answer: a UDP reply from the real server's own address is vip-not-accepted");
 	CHECK(match_frame(&tcp, f, n, &v) == ANSWER_NONE, "answer: a UDP reply does not answer a TCP probe");
-	n = udp_frame(AF_INET, mac_rs, mac_dir, udp.dst, other, 53, 40000, (const uint8_t *)"x", 1, 0, f, sizeof(f));
+	n = udp_frame(AF_INET, mac_rs, mac_dir, udp.dst.bytes, other, 53, 40000, (const uint8_t *)"x", 1, 0, f, sizeof(f));
 	CHECK(match_frame(&udp, f, n, &v) == ANSWER_NONE, "answer: a reply to another address of ours is not ours");
 
 	n = icmp_about(&udp, "192.0.2.100", 3, 3, f, sizeof(f));
@@ -269,7 +269,7 @@ static void test_answers(void)
 		      !strcmp(icmp_describe(AF_INET6, 1, 4), "port unreachable"),
 	      "answer: ICMPv6 port unreachable from the VIP is closed");
 	CHECK(match_frame(&udp, f, n, &v) == ANSWER_NONE, "answer: an IPv6 answer never matches an IPv4 probe");
-	n = tcp_frame(AF_INET6, mac_rs, mac_dir, tcp6.dst, tcp6.src, 80, 40000, 5, tcp6.isn + 1,
+	n = tcp_frame(AF_INET6, mac_rs, mac_dir, tcp6.dst.bytes, tcp6.src.bytes, 80, 40000, 5, tcp6.isn + 1,
 		      TCP_FLAG_SYN | TCP_FLAG_ACK, 0, f, sizeof(f));
 	a = match_frame(&tcp6, f, n, &v);
 	CHECK(a == ANSWER_SYNACK && v, "answer: IPv6 SYN-ACK from the VIP is open");
@@ -297,7 +297,7 @@ static void test_parse_robust(void)
 		free(copy);
 	}
 	CHECK(bad == 0, "parse: no cut of an ICMPv6 error reads a quoted header it does not hold");
-	n = tcp_frame(AF_INET, mac_rs, mac_dir, tcp.dst, tcp.src, 80, 40000, 5, 6, TCP_FLAG_SYN | TCP_FLAG_ACK, 0, f,
+	n = tcp_frame(AF_INET, mac_rs, mac_dir, tcp.dst.bytes, tcp.src.bytes, 80, 40000, 5, 6, TCP_FLAG_SYN | TCP_FLAG_ACK, 0, f,
 		      sizeof(f));
 	bad = 0;
 	for (size_t len = 0; len < 14 + 20 + 20; len++) {
@@ -370,10 +370,11 @@ static void test_neighbour_frames(void)
 	size_t n;
 
 	addr("192.0.2.11", q.ip.bytes);
-	addr("192.0.2.2", q.source);
+	q.source.family = AF_INET;
+	addr("192.0.2.2", q.source.bytes);
 	n = neighbour_request_frame(&q, mac_dir, f, sizeof(f));
 	CHECK(n == 60 && !memcmp(f, "\xff\xff\xff\xff\xff\xff", 6) && get16(f + 12) == 0x0806 && get16(f + 20) == 1 &&
-		      !memcmp(f + 22, mac_dir, 6) && !memcmp(f + 28, q.source, 4) && !memcmp(f + 38, q.ip.bytes, 4),
+		      !memcmp(f + 22, mac_dir, 6) && !memcmp(f + 28, q.source.bytes, 4) && !memcmp(f + 38, q.ip.bytes, 4),
 	      "neighbour: broadcast ARP request for the real server, from our address in its subnet");
 	/* The reply, as the real server sends it. */
 	memcpy(f, mac_dir, 6);
@@ -390,7 +391,8 @@ static void test_neighbour_frames(void)
 
 	q.ip.family = AF_INET6;
 	addr("2001:db8::11", q.ip.bytes);
-	addr("2001:db8::2", q.source);
+	q.source.family = AF_INET6;
+	addr("2001:db8::2", q.source.bytes);
 	n = neighbour_request_frame(&q, mac_dir, f, sizeof(f));
 	CHECK(n == 86 && f[0] == 0x33 && f[1] == 0x33 && f[2] == 0xff && f[5] == 0x11 && f[21] == 255 && f[54] == 135 &&
 		      !memcmp(f + 62, q.ip.bytes, 16) && f[78] == 1 && !memcmp(f + 80, mac_dir, 6) &&
@@ -572,14 +574,15 @@ static void test_profile_section(void)
 static void test_echo(void)
 {
 	for (int family = AF_INET; family; family = family == AF_INET ? AF_INET6 : 0) {
-		uint8_t f[PATHCHECK_FRAME_MAX], us[16], rs[16], tmp[16];
+		uint8_t f[PATHCHECK_FRAME_MAX], tmp[16];
+		struct ip_addr us = { .family = family }, rs = { .family = family };
 		uint8_t proto = family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6;
 		size_t l3 = family == AF_INET ? 20 : 40, aoff = family == AF_INET ? 12 : 8, alen = addr_len(family);
 		struct packet pkt;
 
-		addr(family == AF_INET ? "192.0.2.2" : "2001:db8::2", us);
-		addr(family == AF_INET ? "192.0.2.12" : "2001:db8::12", rs);
-		size_t n = echo_frame(family, mac_dir, mac_rs, us, rs, 0x1234, 2, 7, f, sizeof(f));
+		addr(family == AF_INET ? "192.0.2.2" : "2001:db8::2", us.bytes);
+		addr(family == AF_INET ? "192.0.2.12" : "2001:db8::12", rs.bytes);
+		size_t n = echo_frame(family, mac_dir, mac_rs, us.bytes, rs.bytes, 0x1234, 2, 7, f, sizeof(f));
 		const uint8_t *icmp = f + 14 + l3;
 		bool sum_ok = family == AF_INET ? checksum_finish(checksum_add(0, icmp, 16)) == 0
 						: l4_checksum_ok(f, family, proto);
@@ -592,11 +595,11 @@ static void test_echo(void)
 		memcpy(f + 14 + aoff, f + 14 + aoff + alen, alen);
 		memcpy(f + 14 + aoff + alen, tmp, alen);
 		f[14 + l3] = family == AF_INET ? 0 : 129;
-		CHECK(packet_parse(f, n, &pkt) && echo_reply_matches(&pkt, family, rs, us, 0x1234) &&
-			      !echo_reply_matches(&pkt, family, rs, us, 0x1235) && !echo_reply_matches(&pkt, family, us, us, 0x1234),
+		CHECK(packet_parse(f, n, &pkt) && echo_reply_matches(&pkt, &rs, &us, 0x1234) &&
+			      !echo_reply_matches(&pkt, &rs, &us, 0x1235) && !echo_reply_matches(&pkt, &us, &us, 0x1234),
 		      "echo: the reply matches its real server and identifier, and nothing else");
 		f[14 + l3] = family == AF_INET ? 8 : 128;
-		CHECK(packet_parse(f, n, &pkt) && !echo_reply_matches(&pkt, family, rs, us, 0x1234),
+		CHECK(packet_parse(f, n, &pkt) && !echo_reply_matches(&pkt, &rs, &us, 0x1234),
 		      "echo: a request is no reply");
 	}
 }

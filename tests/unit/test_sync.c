@@ -48,19 +48,19 @@ static void test_sync_keys(void)
 	host_free(&h);
 	CHECK(parse_one("[sync]\n", &h, &d) && h.sync.enabled && h.sync.line == 8 &&
 		      !strcmp(h.sync.daemon.ifname, "eth0") && h.sync.daemon.syncid == LVSDR_SYNC_SYNCID &&
-		      !h.sync.daemon.group_family && !h.sync.daemon.port && !h.sync.daemon.ttl && !h.sync.daemon.maxlen,
+		      !h.sync.daemon.group.family && !h.sync.daemon.port && !h.sync.daemon.ttl && !h.sync.daemon.maxlen,
 	      "[sync] alone: the profile's NIC, syncid 0, the kernel's group, port, ttl and maxlen");
 	host_free(&h);
 	CHECK(parse_one("[sync]\ninterface = eth1\nsyncid = 255\ngroup = 239.1.2.3\nport = 9000\nttl = 2\n"
 			"maxlen = 1400\n",
 			&h, &d) &&
 		      !strcmp(h.sync.daemon.ifname, "eth1") && h.sync.daemon.syncid == 255 &&
-		      h.sync.daemon.group_family == AF_INET && !memcmp(h.sync.daemon.group, "\xef\x01\x02\x03", 4) &&
+		      h.sync.daemon.group.family == AF_INET && !memcmp(h.sync.daemon.group.bytes, "\xef\x01\x02\x03", 4) &&
 		      h.sync.daemon.port == 9000 && h.sync.daemon.ttl == 2 && h.sync.daemon.maxlen == 1400,
 	      "[sync]: every key read");
 	host_free(&h);
-	CHECK(parse_one("[sync]\ngroup = ff02::81\nmaxlen = 65487\n", &h, &d) && h.sync.daemon.group_family == AF_INET6 &&
-		      !memcmp(h.sync.daemon.group, group6, 16) && h.sync.daemon.maxlen == 65487,
+	CHECK(parse_one("[sync]\ngroup = ff02::81\nmaxlen = 65487\n", &h, &d) && h.sync.daemon.group.family == AF_INET6 &&
+		      !memcmp(h.sync.daemon.group.bytes, group6, 16) && h.sync.daemon.maxlen == 65487,
 	      "[sync]: an IPv6 group, with the largest maxlen it carries");
 	host_free(&h);
 	CHECK(d.count == 0, "[sync]: the good ones gave no error");
@@ -136,8 +136,8 @@ static void test_daemon_match(void)
 	char text[128];
 
 	/* What the kernel reports for a daemon started without group, port, ttl, maxlen. */
-	live.group_family = AF_INET;
-	memcpy(live.group, "\xe0\x00\x00\x51", 4);
+	live.group.family = AF_INET;
+	memcpy(live.group.bytes, "\xe0\x00\x00\x51", 4);
 	live.port = 8848, live.ttl = 1, live.maxlen = 1472;
 	CHECK(ipvs_daemon_matches(&live, &want), "daemon match: the kernel's defaults match a profile that sets none");
 	live.syncid = 8;
@@ -152,8 +152,8 @@ static void test_daemon_match(void)
 	want.port = 9000;
 	CHECK(!ipvs_daemon_matches(&live, &want), "daemon match: a port the profile sets must be the kernel's");
 	want.port = 0;
-	want.group_family = AF_INET;
-	memcpy(want.group, "\xef\x01\x02\x03", 4);
+	want.group.family = AF_INET;
+	memcpy(want.group.bytes, "\xef\x01\x02\x03", 4);
 	CHECK(!ipvs_daemon_matches(&live, &want), "daemon match: a group the profile sets must be the kernel's");
 	ipvs_daemon_format(&live, text, sizeof(text));
 	CHECK(!strcmp(text, "master on eth0, syncid 7, group 224.0.0.81:8848"), "daemon format: %s", text);
