@@ -237,10 +237,15 @@ check "--name VI_1: an event of VI_2 is ignored and said so, VI_1's acted on" \
 		grep -qx "event 1 ($FIFO:2): INSTANCE \"VI_1\" MASTER 100: taking over" "$LOG" && state_is master'
 ev_stop
 check "SIGTERM as master: exit 0, the VIPs stay bound (keepalived decides)" eval '[ "$EV_RC" = 0 ] && state_is master'
-# keepalived's order at its stop, measured: SIGTERM to the reader, then STOP.
+# keepalived's order at its stop, measured: SIGTERM to the reader, then STOP,
+# on the FIFO keepalived holds open all along: opened here before the
+# signal (read-write, which never blocks), so no process start of the
+# test's falls inside the service's grace.
 ev_start
+exec 9<>"$FIFO"
 kill -TERM "$EV_PID"
-ev_send 'INSTANCE "VI_1" STOP 100'
+printf '%s\n' 'INSTANCE "VI_1" STOP 100' >&9
+exec 9>&-
 ev_stop
 ev_check "SIGTERM, then STOP written (keepalived stopping): STOP acted on, both VIPs released, exit 0" \
 	eval '[ "$EV_RC" = 0 ] && grep -q "^event 1: STOP done: exit status 0, 0 of 2 VIPs held (" "$LOG" && state_is backup'
