@@ -25,6 +25,10 @@ int file_replace(const char *path, char *tmp, const char *text, size_t len, enum
  * 0, or -errno with err filled. */
 int record_replace(const char *path, const char *text, size_t len, char *err, size_t errlen);
 
+/* All of TEXT to fd, again after EINTR: 0, or -errno (-EIO when write()
+ * takes nothing). */
+int write_all(int fd, const char *text, size_t len);
+
 /* Writes a whole file: record_replace, or prom_write_file for textfiles
  * (both through file_replace). */
 typedef int (*file_replace_fn)(const char *path, const char *text, size_t len, char *err, size_t errlen);

@@ -480,17 +480,6 @@ static bool owned_on_tmpfs(const struct owned_set *set)
 	return tmpfs;
 }
 
-static int write_whole(int fd, const char *text, size_t len)
-{
-	for (size_t off = 0; off < len;) {
-		ssize_t n = write(fd, text + off, len - off);
-		if (n < 0 && errno != EINTR)
-			return -errno;
-		off += n > 0 ? (size_t)n : 0;
-	}
-	return 0;
-}
-
 /* The caller's spare file (struct owned_keep) written and linked as the
  * temporary name, as owned_dir_replace() would have made it: 0, or -1 to
  * make one the usual way (the spare is then given up). */
@@ -503,7 +492,7 @@ static int owned_write_spare(struct owned_set *set, const char *tmp, const char 
 	if (fd < 0)
 		return -1;
 	keep->spare_fd = -1;
-	ret = write_whole(fd, text, len);
+	ret = write_all(fd, text, len);
 	if (!ret && !owned_on_tmpfs(set) && fsync(fd) < 0)
 		ret = -errno;
 	/* A name a killed run left is removed, as owned_dir_replace() does;

@@ -45,7 +45,7 @@ static int replace_create(char *tmp)
 	}
 }
 
-static int write_all(int fd, const char *text, size_t len)
+int write_all(int fd, const char *text, size_t len)
 {
 	for (size_t off = 0; off < len;) {
 		ssize_t n = write(fd, text + off, len - off);
