@@ -240,13 +240,15 @@ check "SIGTERM as master: exit 0, the VIPs stay bound (keepalived decides)" eval
 # keepalived's order at its stop, measured: SIGTERM to the reader, then STOP,
 # on the FIFO keepalived holds open all along: opened here before the
 # signal (read-write, which never blocks), so no process start of the
-# test's falls inside the service's grace.
+# test's falls inside the service's grace. Then keepalived exits, the last
+# writer gone: the service ends by itself. A second signal, as ev_stop
+# sends, would mean "stop now" and could overtake the STOP line.
 ev_start
 exec 9<>"$FIFO"
 kill -TERM "$EV_PID"
 printf '%s\n' 'INSTANCE "VI_1" STOP 100' >&9
 exec 9>&-
-ev_stop
+ev_reap
 ev_check "SIGTERM, then STOP written (keepalived stopping): STOP acted on, both VIPs released, exit 0" \
 	eval '[ "$EV_RC" = 0 ] && grep -q "^event 1: STOP done: exit status 0, 0 of 2 VIPs held (" "$LOG" && state_is backup'
 

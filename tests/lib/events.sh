@@ -53,7 +53,13 @@ ev_act() {
 
 ev_stop() {
 	kill -TERM "$EV_PID" 2>/dev/null
-	wait_until 10 eval "! kill -0 $EV_PID 2>/dev/null"
+	ev_reap
+}
+
+# ev_reap: wait for the service to end by itself and take its status;
+# after 10 s it is killed (status 137, which no check takes for a success).
+ev_reap() {
+	wait_until 10 eval "! kill -0 $EV_PID 2>/dev/null" || kill -KILL "$EV_PID" 2>/dev/null
 	wait "$EV_PID"
 	# shellcheck disable=SC2034 # read by the checks, inside eval
 	EV_RC=$?

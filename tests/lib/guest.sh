@@ -29,6 +29,9 @@
 #                        what the guest touches is used)
 #   LVSDR_UML            the UML kernel (default /usr/bin/linux.uml)
 #   LVSDR_GUEST_SHARE    one more host folder the guest mounts back at its path
+#   LVSDR_GUEST_NICE     the guest's niceness on the host (default: unchanged);
+#                        a test whose point is a race set it (t-31), so that
+#                        the scripts tests/run starts beside it do not decide it
 
 GUEST_UML=${LVSDR_UML:-/usr/bin/linux.uml}
 
@@ -118,7 +121,7 @@ guest_run() {
 	# timeout bounds the kernel; the helpers it leaves, guest_kill_helpers.
 	# timeout runs in a process group of its own: a signal to this test
 	# reaches the guest through the traps.
-	exec {fd}< <(TMPDIR=$shm exec timeout -k 5 "$limit" "$GUEST_UML" \
+	exec {fd}< <(TMPDIR=$shm exec timeout -k 5 "$limit" nice -n "${LVSDR_GUEST_NICE:-0}" "$GUEST_UML" \
 		mem="${LVSDR_GUEST_MEM:-1G}" root=/dev/root rootfstype=hostfs rootflags=/ ro \
 		init="$LVSDR_ROOT/tests/uml/init" uml_dir="$dir" umid=lvsdr-$$ \
 		con=null con0=null,fd:1 ssl=null pty.legacy_count=0 \
