@@ -54,9 +54,9 @@ conn_close() {
 }
 # conn_entry DIR: DIR's IPVS connection of the client's socket, as
 # "STATE RS" from `ipvsadm -Lnc` (an oracle); empty when it has none.
-# Printed once: ipvsadm reads /proc/net/ip_vs_conn, a hash table walked by
-# position across reads, and an entry can be listed twice when others
-# come or go meanwhile (t-34 under valgrind: the same line twice).
+# Printed once: ipvsadm reads /proc/net/ip_vs_conn, a walk of the kernel's
+# connection hash table while it changes, which listed the held
+# connection's line twice once (t-34 under valgrind).
 conn_entry() {
 	on "$1" ipvsadm -Lnc | awk -v c="$LAB_IP_client:$CPORT" -v v="$LAB_VIP:8080" \
 		'$1 == "TCP" && $4 == c && $5 == v && !seen[$3 " " $6]++ { print $3, $6 }'
