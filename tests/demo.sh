@@ -81,7 +81,8 @@ ka_kill() {
 	kill -STOP "$pid" 2>/dev/null
 	[ -n "$vrrp" ] && kill -KILL "$vrrp" 2>/dev/null
 	kill -KILL "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
+	# Bounded, as every wait here: the clean-up goes on whatever happens.
+	wait_until 5 all_gone "$pid" && wait "$pid" 2>/dev/null
 	printf -v "$var" '%s' ''
 	KA_KILLED="kill -STOP $pid; kill -KILL ${vrrp:+$vrrp }$pid"
 }
