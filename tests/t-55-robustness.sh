@@ -56,6 +56,18 @@ snapshot() { # HOST: every ARP knob, every address, the ownership record
 }
 unchanged() { [ "$(snapshot "$1")" = "$2" ]; } # HOST BEFORE
 
+# refused HOST PROFILE NAME PATTERN: apply exits 2, its output matches
+# PATTERN, and HOST is left as it was.
+refused() {
+	# shellcheck disable=SC2034 # read inside the eval below
+	local rf_host=$1 rf_pat=$4 rf_before
+	# shellcheck disable=SC2034
+	rf_before=$(snapshot "$1")
+	run "$1" apply "$2"
+	# shellcheck disable=SC2016 # expanded by eval, with this function's locals
+	expect "$3 (status $RC)" eval 'status_is 2 && out_has "$rf_pat" && unchanged "$rf_host" "$rf_before"'
+}
+
 # fresh HOST: eth0 present and up (re-created if a case deleted it), every
 # ARP knob 0, no VIP anywhere, no ownership record.
 fresh() {
@@ -233,11 +245,8 @@ expect "2d lvsdr's VIP replaced by hand with lo:foo: a profile without it leaves
 
 fresh dir1
 on dir1 ip addr add "$LAB_VIP/24" dev eth0
-before=$(snapshot dir1)
-run dir1 apply "$DIR"
-expect "2e director, VIP/24 on eth0 by hand: apply refuses, status 2, nothing changed (status $RC)" \
-	eval 'status_is 2 && out_has "$LAB_VIP/32 +blocked +wrong-prefix: bound on eth0 as /24, want /32" &&
-		unchanged dir1 "$before"'
+refused dir1 "$DIR" "2e director, VIP/24 on eth0 by hand: apply refuses, status 2, nothing changed" \
+	"$LAB_VIP/32 +blocked +wrong-prefix: bound on eth0 as /24, want /32"
 # A takeover is a failover: it leaves the blocked VIP out, names it, moves
 # the other, and exits 1.
 run dir1 takeover "$DIR"
@@ -254,11 +263,8 @@ expect "2f director, our own eth0:lvsdr at /24: apply replaces it, removal first
 
 fresh dir1
 on dir1 ip addr add "$LAB_VIP/32" dev lo
-before=$(snapshot dir1)
-run dir1 apply "$DIR"
-expect "2g director, the VIP also on lo by hand: apply refuses, status 2, nothing changed (status $RC)" \
-	eval 'status_is 2 && out_has "$LAB_VIP/32 +blocked +elsewhere: also bound on lo; not bound by lvsdr" &&
-		unchanged dir1 "$before"'
+refused dir1 "$DIR" "2g director, the VIP also on lo by hand: apply refuses, status 2, nothing changed" \
+	"$LAB_VIP/32 +blocked +elsewhere: also bound on lo; not bound by lvsdr"
 run dir1 release "$DIR"
 expect "2g release reports the copy on lo and leaves it: status 0 (status $RC)" \
 	eval 'status_is 0 && out_has "also bound on lo; not bound by lvsdr, so lvsdr leaves it" && bound dir1 lo "$LAB_VIP/32"'
@@ -302,10 +308,8 @@ expect "3b eth0 up again: a second takeover binds nothing and announces (status 
 # (a backup never grabs the VIPs): on a down NIC it cannot ask, so it binds nothing.
 fresh dir1
 on dir1 ip link set eth0 down
-before=$(snapshot dir1)
-run dir1 apply "$DIR"
-expect "3c director apply, eth0 down: cannot ask who holds the VIPs, so status 2, the cause named, nothing changed (status $RC)" \
-	eval 'status_is 2 && out_has "refusing to bind the VIPs: cannot tell whether another director holds them: probing on eth0: Network is down; nothing changed" && unchanged dir1 "$before"'
+refused dir1 "$DIR" "3c director apply, eth0 down: cannot ask who holds the VIPs, so status 2, the cause named, nothing changed" \
+	"refusing to bind the VIPs: cannot tell whether another director holds them: probing on eth0: Network is down; nothing changed"
 
 # Up, but no carrier: the kernel takes the frames and drops them; lvsdr
 # cannot tell them from frames that arrived.
