@@ -172,9 +172,14 @@ endif
 golden: lvsdr
 	$(Q)cd tests/bad-profiles && for f in *.ini; do ../../$(BUILD)/lvsdr check "$$f" >"$${f%.ini}.expect" 2>&1; done; true
 
+# The builds the test targets start use every core (BUILD_JOBS=1 for one
+# at a time): each is a minute's compile on the 2-core CI machine.
+BUILD_JOBS ?= $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+SUBMAKE = $(MAKE) -j$(BUILD_JOBS) --no-print-directory NO_DEPS=1
+
 # The README's test command. Runs everything; the last line is the summary.
 check: test-deps
-	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 test-binaries lvsdr
+	$(Q)$(SUBMAKE) test-binaries lvsdr
 	$(Q)bash tests/lib/debroot.sh prepare
 	$(Q)LVSDR_BUILD=$(abspath $(BUILD)) tests/run
 
@@ -189,13 +194,13 @@ layers:
 CHECK_FAST = unit t-10 t-11 t-12 t-13 t-90
 check-fast: test-deps
 	$(Q)tests/lib/sizes.sh
-	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 test-binaries lvsdr
+	$(Q)$(SUBMAKE) test-binaries lvsdr
 	$(Q)TEST_JOBS=2 LVSDR_BUILD=$(abspath $(BUILD)) tests/run $(CHECK_FAST)
 
 asan: test-deps
-	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 BUILD=build-asan \
+	$(Q)$(SUBMAKE) BUILD=build-asan \
 		SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test-binaries
-	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 BUILD=build-ubsan \
+	$(Q)$(SUBMAKE) BUILD=build-ubsan \
 		SANITIZE="-fsanitize=undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test-binaries
 	$(Q)ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 LVSDR_MEMORY_RUN=asan \
 		LVSDR_BUILD=$(abspath build-asan) LVSDR_GUEST_BUILD=$(abspath build-ubsan) tests/run
@@ -204,13 +209,13 @@ asan: test-deps
 # killed (tests SIGKILL on purpose); a later run under another uid that gets
 # the same PID cannot open root's and valgrind exits before lvsdr starts.
 valgrind: test-deps
-	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 test-binaries
+	$(Q)$(SUBMAKE) test-binaries
 	$(Q)LVSDR_BUILD=$(abspath $(BUILD)) LVSDR_MEMORY_RUN=valgrind \
 		LVSDR_WRAP="valgrind -q --vgdb=no --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all --error-exitcode=99" \
 		tests/run
 
 demo: test-deps
-	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 lvsdr $(HELPERS)
+	$(Q)$(SUBMAKE) lvsdr $(HELPERS)
 	$(Q)LVSDR_BUILD=$(abspath $(BUILD)) tests/demo.sh $(abspath lvsdr)
 
 # Figures beside a baseline measured in the same run, never pass/fail
@@ -219,7 +224,7 @@ bench:
 ifeq ($(NO_DEPS),)
 	$(Q)tests/deps.sh bench
 endif
-	$(Q)$(MAKE) --no-print-directory NO_DEPS=1 test-binaries lvsdr
+	$(Q)$(SUBMAKE) test-binaries lvsdr
 	$(Q)LVSDR_BUILD=$(abspath $(BUILD)) CC="$(CC)" bench/run
 
 # make lint: shellcheck over every shell script (.shellcheckrc; warnings

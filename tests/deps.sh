@@ -5,7 +5,7 @@ set -eu
 build="pkg-config gcc make libc6-dev libnl-3-dev libnl-route-3-dev libnl-genl-3-dev libinih-dev"
 # make deb: dpkg-buildpackage and dh; t-16 adds lintian and debootstrap.
 deb="$build dpkg-dev debhelper fakeroot"
-test="$deb lintian debootstrap iproute2 tcpdump iputils-ping socat mandoc valgrind procps kmod keepalived systemd util-linux man-db jq nftables resource-agents libxml2-utils ansible-core ansible-lint prometheus iputils-arping user-mode-linux ipvsadm busybox-static strace"
+test="$deb lintian debootstrap iproute2 tcpdump iputils-ping socat mandoc valgrind procps kmod keepalived systemd util-linux man-db jq nftables resource-agents libxml2-utils ansible-core ansible-lint prometheus iputils-arping user-mode-linux ipvsadm busybox-static strace bash-builtins"
 bench="$test time"
 lint="shellcheck clang-format"
 case "${1:-build}" in

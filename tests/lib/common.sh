@@ -7,6 +7,10 @@ set -u
 : "${LVSDR:?run tests through tests/run or make check}"
 : "${LVSDR_ROOT:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 HELPERS=$LVSDR_BUILD/helpers
+# sleep as a bash builtin (Debian's bash-builtins; tests/deps.sh test): the
+# polls of wait_until sleep 50 ms each, and in the user-mode Linux guest a
+# sleep that forks costs as much again. Without the package, /bin/sleep.
+enable -f /usr/lib/bash/sleep sleep 2>/dev/null || true
 
 ok() { echo "ok - $*"; }
 not_ok() { echo "not ok - $*"; }

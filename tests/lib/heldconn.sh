@@ -12,7 +12,8 @@
 # The client's connection: a bash in its namespace holds one socket to
 # VIP:8080 (a real server's echo), says "connected", then for each line of its
 # control FIFO sends it and prints the answer ("CLOSED" when the
-# connection ends instead, "NOANSWER" after 5 s of silence).
+# connection ends instead, "NOANSWER" after 5 s of silence). The line
+# CONN-END ends it (conn_close).
 conn_open() {
 	CTL=$TMP/client.ctl CONN_OUT=$TMP/client.out
 	rm -f "$CTL" "$CONN_OUT"
@@ -21,7 +22,7 @@ conn_open() {
 	on client timeout 200 bash -c '
 		exec 3<>"/dev/tcp/$1/8080" || { echo CONNECT-FAILED; exit 1; }
 		echo connected
-		while IFS= read -r line; do
+		while IFS= read -r line && [ "$line" != CONN-END ]; do
 			printf "%s\n" "$line" >&3 2>/dev/null || { echo CLOSED; continue; }
 			if IFS= read -r -t 5 ans <&3; then echo "$ans"
 			elif [ $? -gt 128 ]; then echo NOANSWER
@@ -44,10 +45,12 @@ client_port() {
 		awk -v c="$LAB_IP_client:" '{ for (i = 1; i <= NF; i++) if (index($i, c) == 1) { sub(/.*:/, "", $i); print $i } }' |
 		head -n1
 }
-# conn_close: EOF on the control FIFO ends the bash; a process started
-# since conn_open inherited fd 7 and may hold the FIFO open: then, after 5 s,
-# SIGTERM (t-31 waited out the 200 s timeout without it).
+# conn_close: CONN-END ends the bash. EOF on the control FIFO would not
+# come while a process started since conn_open holds fd 7, which it
+# inherited: each close waited 5 s for it. Still bounded: after 5 s, SIGTERM
+# (t-31 waited out the 200 s timeout without it).
 conn_close() {
+	echo CONN-END >&7
 	exec 7>&-
 	wait_until 5 eval "! kill -0 $CONN_PID 2>/dev/null" || kill -TERM "$CONN_PID" 2>/dev/null
 	wait "$CONN_PID" 2>/dev/null
