@@ -135,20 +135,24 @@ check "SIGHUP: the profile read again, 1 real server checked" wait_until 10 logg
 check "rs2, now the sorry server and no real server of web, leaves the table while rs1 serves" \
 	wait_until 10 weight_is "$LAB_IP_rs2" absent
 check "rs1 kept its state across SIGHUP: weight 1" weight_is "$LAB_IP_rs1" 1
+# sorry_step WHAT RS1 RS2 LOGGED CLIENTS SPLIT: rs1's weight becomes RS1
+# and the sorry server rs2's RS2 ("absent": out of the table), the log
+# says "sorry server rs2 LOGGED", and N new clients split as SPLIT.
+sorry_step() {
+	local got rs2="at weight $3"
+	[ "$3" = absent ] && rs2="out of the table"
+	# shellcheck disable=SC2016 # expanded by eval, at each try
+	check "$1: rs1 at weight $2, the sorry server rs2 $rs2" \
+		wait_until 20 eval 'weight_is "$LAB_IP_rs1" '"$2"' && weight_is "$LAB_IP_rs2" '"$3"
+	check "the log says so" logged "^health: service web \(tcp/$LAB_VIP:80\): sorry server $LAB_IP_rs2 $4$"
+	got=$(ipvs_lab_split "$N" tcp "$LAB_VIP")
+	check "every client gets $5 (got $got)" grep -qx "$6" <<<"$got"
+}
 web_stop
-# shellcheck disable=SC2016 # expanded by eval, at each try
-check "rs1 stopped: the sorry server rs2 comes in at weight 1, rs1 at 0" \
-	wait_until 20 eval 'weight_is "$LAB_IP_rs1" 0 && weight_is "$LAB_IP_rs2" 1'
-check "the log says so" logged "^health: service web \(tcp/$LAB_VIP:80\): sorry server $LAB_IP_rs2 in \(every real server is out\)$"
-got=$(ipvs_lab_split "$N" tcp "$LAB_VIP")
-check "every client gets the sorry server (got $got)" grep -qx "rs1=0 rs2=$N other=0" <<<"$got"
+sorry_step "rs1 stopped" 0 1 "in \(every real server is out\)" "the sorry server" "rs1=0 rs2=$N other=0"
 web_start
-# shellcheck disable=SC2016 # expanded by eval, at each try
-check "rs1 back: weight 1, the sorry server gone (no connection left)" \
-	wait_until 20 eval 'weight_is "$LAB_IP_rs1" 1 && weight_is "$LAB_IP_rs2" absent'
-check "the log says so" logged "^health: service web \(tcp/$LAB_VIP:80\): sorry server $LAB_IP_rs2 leaves \(a real server is back\)$"
-got=$(ipvs_lab_split "$N" tcp "$LAB_VIP")
-check "every client gets rs1 again (got $got)" grep -qx "rs1=$N rs2=0 other=0" <<<"$got"
+sorry_step "rs1 back (no connection left on rs2)" 1 absent "leaves \(a real server is back\)" "rs1 again" \
+	"rs1=$N rs2=0 other=0"
 
 # --- action = remove, through SIGHUP: web -> rs1, rs2 again -------------------
 {
