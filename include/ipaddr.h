@@ -1,6 +1,6 @@
 /* One IP address, with the prefix it is bound or routed with: what the
  * profile reader and the kernel readers both fill, so that the desired and
- * the live side compare and print the same way (issue 18). */
+ * the live side compare and print the same way. */
 #ifndef LVSDR_IPADDR_H
 #define LVSDR_IPADDR_H
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t-22: VIP ranges (issue 20). A real server makes a whole prefix local with
+# t-22: VIP ranges. A real server makes a whole prefix local with
 # one route on lo; the ARP knobs must keep it silent for every address of
 # the prefix while it accepts the director's frames for them. A director
 # announces exactly the addresses its profile lists of a range.

@@ -357,12 +357,12 @@ check "partial takeover, step 2 of 2 fails: exit 2, step 1 rolled back, addresse
 	eval '[ "$rc" -eq 2 ] && [ "$before" = "$(on dir2 ip -o addr show)" ] &&
 		grep -q "rolled back 1 change; the host is as it was before this run" "$TMP/part-fault.out"'
 
-# --- the first VIP is announced before the last is bound (issue 20) ----------
+# --- the first VIP is announced before the last is bound ---------------------
 # Twenty VIPs, and the last bind fails before it runs (LVSDR_FAULT_STEP):
 # each batch of binds is announced before the next batch goes, so the client
 # has heard of the first nineteen when the run fails; the rollback then
-# unbinds them. Before issue 20 nothing was announced until every VIP was
-# bound, so the client heard nothing.
+# unbinds them. Were every VIP bound before the first announcement, the
+# client would have heard nothing.
 MANY=$TMP/many.ini
 MANY_VIPS=()
 for i in $(seq 1 20); do MANY_VIPS+=("203.0.113.$i/32"); done
@@ -434,7 +434,7 @@ check "notify BACKUP: the VIPs are released and verify --state notified passes (
 	eval '[ "$nrc" -eq 0 ] && ! on dir2 ip -o addr show dev eth0 | grep -qE " ($LAB_VIP|$LAB_VIP6)/"'
 on dir2 ip link del stray0
 
-# --- a takeover reads only the knobs its profile sets (issue 20) ---------------
+# --- a takeover reads only the knobs its profile sets --------------------------
 # strace is the oracle: every file under net/ipv4/conf the run opens. A
 # director needs arp_ignore on its NIC (an IPv4 VIP there), and reads a knob
 # of its profile at each scope it judges; nothing else before the first frame.

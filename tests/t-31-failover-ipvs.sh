@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # timeout: 600
 # t-31 (IPVS): a director pair fails over under a steady stream of new
-# client connections, twice in one run (issue 16): A, keepalived with no
+# client connections, twice in one run: A, keepalived with no
 # virtual_ipaddress and lvsdr events as its FIFO reader, the IPVS tables set
 # by lvsdr apply; B, keepalived alone (its own virtual_ipaddress,
 # virtual_server and TCP_CHECK), same timers. lvsdr must lose no more

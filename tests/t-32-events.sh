@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# t-32: lvsdr events, the resident reader of keepalived's notify FIFO
-# (issue 16). The test writes keepalived's lines into the FIFO itself; the
+# t-32: lvsdr events, the resident reader of keepalived's notify FIFO.
+# The test writes keepalived's lines into the FIFO itself; the
 # last case runs keepalived with vrrp_notify_fifo_script.
 #
 #        [client] 192.0.2.1       arpsniff: every ARP/NA frame it receives

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # t-33 (IPVS): lvsdr events' health checks drive the weights of a real IPVS
-# table ([health], issue 16). In the user-mode Linux guest; the checks, the
+# table ([health]). In the user-mode Linux guest; the checks, the
 # log and the metrics alone are t-33-health.sh, in namespaces.
 #
 #        [client] 192.0.2.1     asks VIP:80 N times, counts who answered

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t-33: lvsdr events' health checks the DR way ([health], issue 16), in
+# t-33: lvsdr events' health checks the DR way ([health]), in
 # namespaces. This kernel has no IPVS: here the checks, their rise and fall,
 # the log and the metrics are proved, and that each change reaches the
 # engine (which says the table cannot be changed); the weights in a real
@@ -293,6 +293,6 @@ check "events with a quorum stops on SIGTERM with status 0, nothing on standard 
 EV_PID=
 sed 's/^/# log3: /' "$LOG3"
 
-# The IPVS part of issue 16 (weights in a real table, clients counted) needs
-# the guest: not written yet (see the branch's report).
+# The weights in a real IPVS table, and the clients counted, are
+# t-33-health-ipvs.sh, in the user-mode Linux guest.
 

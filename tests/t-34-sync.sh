@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # t-34 (IPVS): lvsdr events switches the kernel's connection-sync daemon
-# with keepalived's events ([sync], issue 16), so an established TCP
+# with keepalived's events ([sync]), so an established TCP
 # connection survives a failover. In the user-mode Linux guest.
 #
 #        [client] 192.0.2.1     one TCP connection to VIP:8080, held open:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The size rules of issue 18 (HACKING.md): no file of src/ over 650 lines
+# The size rules (HACKING.md): no file of src/ over 650 lines
 # and no function over 80 body lines, so a file or a function that grows
 # past them is split by responsibility when it grows, not years later.
 # A function is what clang-format's Linux braces make of it: a line that
