@@ -32,7 +32,7 @@ client_points_at_dir1() {
 # takeover_1: one VIP, the figure that decides how long clients keep
 # sending to the old director.
 takeover_1() {
-	local vip=$LAB_VIP i n side
+	local vip=$LAB_VIP i n side prof
 	local p1=$BENCH_TMP/takeover1-count1.ini p3=$BENCH_TMP/takeover1-count3.ini
 	local watch=(-w eth0 -m "$LAB_MAC_dir2" -a "$vip" -N "$(ns dir2)")
 	local base=(ip addr add "$vip/24" dev eth0 :: arping -q -U -c 1 -I eth0 "$vip")
@@ -77,9 +77,12 @@ takeover_1() {
 				takeover_record "takeover-1 vs the floor" baseline
 				;;
 			lvsdr1 | lvsdr3)
-				sw client "${watch[@]}" -- "$LVSDR" takeover -q "$([ "$side" = lvsdr1 ] && echo "$p1" || echo "$p3")" ||
-					return 1
-				on dir2 "$LVSDR" release -q "$p1" || return 1
+				# Released by the profile that bound it: the record names
+				# its owner, and a release for another profile leaves it.
+				prof=$p1
+				[ "$side" = lvsdr3 ] && prof=$p3
+				sw client "${watch[@]}" -- "$LVSDR" takeover -q "$prof" || return 1
+				on dir2 "$LVSDR" release -q "$prof" || return 1
 				takeover_record "takeover-1 count=${side#lvsdr}" lvsdr
 				;;
 			esac

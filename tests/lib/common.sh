@@ -127,7 +127,7 @@ alive() {
 	[ -e "/proc/$1" ] || return 1
 	while IFS= read -r line; do
 		[[ $line =~ ^State:[[:space:]]*Z ]] && return 1
-	done <"/proc/$1/status" 2>/dev/null
+	done 2>/dev/null <"/proc/$1/status"
 	return 0
 }
 
