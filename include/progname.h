@@ -10,4 +10,8 @@ extern const char *lvsdr_prog;
  * the program's name. */
 void lvsdr_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* "lvsdr COMMAND: MESSAGE\n", the same way: a command's own messages
+ * (its options, its run) say which command speaks. */
+void lvsdr_warnx_cmd(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif

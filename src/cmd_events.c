@@ -106,7 +106,7 @@ static void resident_metrics(struct resident *r)
 	char err[PATH_MAX + 64];
 
 	if (r->prom && events_metrics_write(r->prom, &r->m, err, sizeof(err)) < 0)
-		fprintf(stderr, "%s events: --prom: %s\n", lvsdr_prog, err);
+		lvsdr_warnx_cmd("events", "--prom: %s", err);
 }
 
 /* The profile, read and judged as takeover would; the old one stays
@@ -439,7 +439,7 @@ static int resident_read(struct resident *r)
 	int ret = fifo_reader_read(&r->fifo, resident_line, r, err, sizeof(err));
 
 	if (ret < 0)
-		fprintf(stderr, "%s events: %s\n", lvsdr_prog, err);
+		lvsdr_warnx_cmd("events", "%s", err);
 	else if (ret > 0)
 		resident_log("%s: every writer closed it (keepalived stopped or restarts): opened again", r->fifo_path);
 	return ret;
@@ -466,7 +466,7 @@ static int resident_loop(struct resident *r)
 		/* Before the wait, never on an event's path. */
 		owned_keep_prepare(&r->keep);
 		if (wait != 0 && poll(pfd, 4, wait) < 0 && errno != EINTR) {
-			fprintf(stderr, "%s events: poll: %s\n", lvsdr_prog, strerror(errno));
+			lvsdr_warnx_cmd("events", "poll: %s", strerror(errno));
 			return LVSDR_EXIT_ERROR;
 		}
 		resident_signals(r, &reload);
@@ -533,11 +533,11 @@ static int resident_start(struct resident *r)
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	if ((r->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
-		fprintf(stderr, "%s events: signalfd: %s\n", lvsdr_prog, strerror(errno));
+		lvsdr_warnx_cmd("events", "signalfd: %s", strerror(errno));
 		return LVSDR_EXIT_ERROR;
 	}
 	if (fifo_reader_open(&r->fifo, r->fifo_path, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s events: %s\n", lvsdr_prog, err);
+		lvsdr_warnx_cmd("events", "%s", err);
 		return LVSDR_EXIT_ERROR;
 	}
 	resident_health_init(r);
@@ -557,14 +557,14 @@ static int events_option(void *args, int opt)
 
 	if (opt == 'n') {
 		if (!*optarg || strlen(optarg) >= EVENT_NAME_MAX) {
-			fprintf(stderr, "%s events: --name \"%s\": must be 1 to %d characters\n", lvsdr_prog, optarg,
-				EVENT_NAME_MAX - 1);
+			lvsdr_warnx_cmd("events", "--name \"%s\": must be 1 to %d characters", optarg,
+					EVENT_NAME_MAX - 1);
 			return LVSDR_EXIT_ERROR;
 		}
 		r->names = xreallocarray(r->names, r->nnames + 1, sizeof(*r->names));
 		r->names[r->nnames++] = optarg;
 	} else if ((why = prom_path_problem(optarg))) { /* 'P' */
-		fprintf(stderr, "%s events: --prom %s: %s\n", lvsdr_prog, optarg, why);
+		lvsdr_warnx_cmd("events", "--prom %s: %s", optarg, why);
 		return LVSDR_EXIT_ERROR;
 	} else {
 		r->prom = optarg;

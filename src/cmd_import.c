@@ -196,15 +196,14 @@ static int import_stdin(struct import *im)
 	while (fgets(line, sizeof(line), stdin)) {
 		im->line++;
 		if (!strchr(line, '\n') && !feof(stdin)) {
-			fprintf(stderr, "%s import: <stdin>:%u: line too long\n", lvsdr_prog, im->line);
+			lvsdr_warnx_cmd("import", "<stdin>:%u: line too long", im->line);
 			return LVSDR_EXIT_ERROR;
 		}
 		char copy[1024];
 		snprintf(copy, sizeof(copy), "%s", line);
 		copy[strcspn(copy, "\n")] = '\0';
 		if (!import_line(im, line)) {
-			fprintf(stderr, "%s import: <stdin>:%u: not a line of `ipvsadm-save -n`: %s\n", lvsdr_prog,
-				im->line, copy);
+			lvsdr_warnx_cmd("import", "<stdin>:%u: not a line of `ipvsadm-save -n`: %s", im->line, copy);
 			return LVSDR_EXIT_ERROR;
 		}
 	}
@@ -287,7 +286,7 @@ int import_main(int argc, char **argv)
 			ipvs_netlink_close(ipvs);
 		}
 		if (ret < 0) {
-			fprintf(stderr, "%s import: %s\n", lvsdr_prog, err);
+			lvsdr_warnx_cmd("import", "%s", err);
 			return LVSDR_EXIT_ERROR;
 		}
 	}

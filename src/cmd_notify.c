@@ -66,8 +66,7 @@ int notify_main(int argc, char **argv)
 	bool master = !strcmp(state, "MASTER");
 	if (!master && strcmp(state, "BACKUP") && strcmp(state, "FAULT") && strcmp(state, "STOP") &&
 	    strcmp(state, "DELETED")) {
-		fprintf(stderr, "%s notify: state \"%s\" is not MASTER, BACKUP, FAULT, STOP or DELETED\n", lvsdr_prog,
-			state);
+		lvsdr_warnx_cmd("notify", "state \"%s\" is not MASTER, BACKUP, FAULT, STOP or DELETED", state);
 		return LVSDR_EXIT_ERROR;
 	}
 	/* First, before the profile is read: the ticket keeps the order in

@@ -66,13 +66,16 @@ static void args_free(struct pathcheck_args *a)
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
 {
+	char *text = NULL;
 	va_list ap;
+	int n;
 
-	fprintf(stderr, "%s pathcheck: ", lvsdr_prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vasprintf(&text, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (n >= 0)
+		lvsdr_warnx_cmd("pathcheck", "%s", text);
+	free(text);
 	return LVSDR_EXIT_ERROR;
 }
 
@@ -84,13 +87,11 @@ static bool address_arg(const char *opt, const char *value, struct ip_addr *addr
 	bool has_prefix;
 
 	if (!ipaddr_parse(value, addr, &has_prefix) || has_prefix) {
-		fprintf(stderr, "%s pathcheck: %s %s: not an IPv4 or IPv6 address without a prefix, such as "
-				"192.0.2.11\n",
-			lvsdr_prog, opt, value);
+		lvsdr_warnx_cmd("pathcheck", "%s %s: not an IPv4 or IPv6 address without a prefix, such as 192.0.2.11", opt, value);
 		return false;
 	}
 	if ((why = address_unusable(addr, &hint))) {
-		fprintf(stderr, "%s pathcheck: %s %s: %s, not usable here%s\n", lvsdr_prog, opt, value, why, hint);
+		lvsdr_warnx_cmd("pathcheck", "%s %s: %s, not usable here%s", opt, value, why, hint);
 		return false;
 	}
 	return true;

@@ -131,13 +131,13 @@ static int targets_make(int argc, char **argv, const struct probe_args *a, struc
 			const char *problem = audit_address_problem(argv[i], &addr);
 			if (problem) {
 				snprintf(why, whylen, "%s: %s", argv[i], problem);
-				fprintf(stderr, "%s probe: %s\n", lvsdr_prog, why);
+				lvsdr_warnx_cmd("probe", "%s", why);
 				return LVSDR_EXIT_ERROR;
 			}
 			for (size_t j = 0; j < *n; j++)
 				if (ipaddr_equal(&(*out)[j].ip, &addr)) {
 					snprintf(why, whylen, "%s is given twice", argv[i]);
-					fprintf(stderr, "%s probe: %s\n", lvsdr_prog, why);
+					lvsdr_warnx_cmd("probe", "%s", why);
 					return LVSDR_EXIT_ERROR;
 				}
 			probe_target_init(&(*out)[(*n)++], &addr);
@@ -272,7 +272,7 @@ static int probe_do(const char *ifname, struct probe_target *targets, size_t n, 
 
 	if (probe_nic_lookup(ifname, nic, err, errlen) < 0 || garp_open(&g, ifname, err, errlen) < 0 ||
 	    (rx = frames_open(ifname, err, errlen)) < 0) {
-		fprintf(stderr, "%s probe: %s\n", lvsdr_prog, err);
+		lvsdr_warnx_cmd("probe", "%s", err);
 		goto out;
 	}
 	privilege_drop_net_raw();
@@ -284,7 +284,7 @@ static int probe_do(const char *ifname, struct probe_target *targets, size_t n, 
 				targets[i].expected_from = EXPECTED_NONE;
 		}
 	if (probe_run(g, rx, nic, targets, n, timing, false, err, errlen) < 0) {
-		fprintf(stderr, "%s probe: %s\n", lvsdr_prog, err);
+		lvsdr_warnx_cmd("probe", "%s", err);
 		goto out;
 	}
 	status = LVSDR_EXIT_OK;
@@ -315,7 +315,7 @@ int probe_main(int argc, char **argv)
 	struct probe_report r = { a.ifname ? NULL : argv[optind], ifname, status == LVSDR_EXIT_OK ? targets : NULL, n,
 				  why, label };
 	if (a.m.prom && monitor_probe_prom_write(a.m.prom, &r, err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s probe: --prom: %s\n", lvsdr_prog, err);
+		lvsdr_warnx_cmd("probe", "--prom: %s", err);
 		if (status == LVSDR_EXIT_OK)
 			snprintf(why, sizeof(why), "--prom: %s", err);
 		status = LVSDR_EXIT_ERROR;

@@ -130,10 +130,15 @@ static int conflict_check(struct garp_sender *g, int rx, const struct host *want
 			continue;
 		held++;
 		ipaddr_format(&targets[i].ip, addr, sizeof(addr));
-		fprintf(stderr, "%s: %s: %s: %s is held by", lvsdr_prog, profile, refuse ? "conflict" : "warning", addr);
+		/* One line, one write: ", 02:00:00:00:00:01" a responder. */
+		size_t len = targets[i].nresponders * (MAC_TEXT_LEN + 2) + 1, at = 0;
+		char *macs = xcalloc(len, 1);
 		for (size_t j = 0; j < targets[i].nresponders; j++)
-			fprintf(stderr, "%s %s", j ? "," : "", mac_format(targets[i].responders[j].mac, mac));
-		fprintf(stderr, "%s\n", refuse ? "" : "; taking it over anyway ([garp] conflict = warn)");
+			at += (size_t)snprintf(macs + at, len - at, "%s %s", j ? "," : "",
+					       mac_format(targets[i].responders[j].mac, mac));
+		lvsdr_warnx("%s: %s: %s is held by%s%s", profile, refuse ? "conflict" : "warning", addr, macs,
+			    refuse ? "" : "; taking it over anyway ([garp] conflict = warn)");
+		free(macs);
 	}
 	if (held && refuse)
 		lvsdr_warnx("%s: refusing to take over: %zu VIP%s already answer%s on %s ([garp] conflict = "

@@ -37,7 +37,7 @@ static int verify_notified_expect(const char *profile, bool quiet)
 	int found = notified_load(profile, state, err, sizeof(err));
 
 	if (found < 0) {
-		fprintf(stderr, "%s verify: --state notified: %s\n", lvsdr_prog, err);
+		lvsdr_warnx_cmd("verify", "--state notified: %s", err);
 		return -1;
 	}
 	if (!quiet)
@@ -125,7 +125,7 @@ int verify_main(int argc, char **argv)
 	}
 	if (a.m.prom && monitor_verify_prom_write(a.m.prom, status == LVSDR_EXIT_ERROR ? NULL : &s.plan, argv[optind], err,
 						  sizeof(err)) < 0) {
-		fprintf(stderr, "%s verify: --prom: %s\n", lvsdr_prog, err);
+		lvsdr_warnx_cmd("verify", "--prom: %s", err);
 		if (status != LVSDR_EXIT_ERROR)
 			snprintf(s.error, sizeof(s.error), "--prom: %s", err);
 		status = LVSDR_EXIT_ERROR;

@@ -61,22 +61,21 @@ static int watch_option(void *args, int opt)
 	switch (opt) {
 	case 'i':
 		if ((why = audit_interface_problem(optarg))) {
-			fprintf(stderr, "%s watch: --interface %s: %s\n", lvsdr_prog, optarg, why);
+			lvsdr_warnx_cmd("watch", "--interface %s: %s", optarg, why);
 			return LVSDR_EXIT_ERROR;
 		}
 		w->ifname = optarg;
 		break;
 	case 'e':
 		if ((why = audit_mac_problem(optarg, mac))) {
-			fprintf(stderr, "%s watch: --expect %s: %s\n", lvsdr_prog, optarg, why);
+			lvsdr_warnx_cmd("watch", "--expect %s: %s", optarg, why);
 			return LVSDR_EXIT_ERROR;
 		}
 		watch_rules_add(&w->rules.expected, &w->rules.nexpected, mac);
 		break;
 	default: /* 'd' */
 		if (!parse_duration_ms(optarg, &w->duration_ms) || !w->duration_ms) {
-			fprintf(stderr, "%s watch: --duration %s: must be a duration from 1ms to 86400s, such as 30s\n",
-				lvsdr_prog, optarg);
+			lvsdr_warnx_cmd("watch", "--duration %s: must be a duration from 1ms to 86400s, such as 30s", optarg);
 			return LVSDR_EXIT_ERROR;
 		}
 	}
@@ -124,7 +123,7 @@ static int watch_targets(int argc, char **argv, struct watch_run *w, struct host
 			struct vip *v = &w->addrs[w->n].vip;
 			const char *why = audit_address_problem(argv[i], &v->ip);
 			if (why) {
-				fprintf(stderr, "%s watch: %s: %s\n", lvsdr_prog, argv[i], why);
+				lvsdr_warnx_cmd("watch", "%s: %s", argv[i], why);
 				return LVSDR_EXIT_ERROR;
 			}
 			w->n++;
@@ -135,7 +134,7 @@ static int watch_targets(int argc, char **argv, struct watch_run *w, struct host
 		if (!vip_compare(&w->addrs[i - 1], &w->addrs[i])) {
 			char addr[INET6_ADDRSTRLEN];
 			ipaddr_format(&w->addrs[i].vip.ip, addr, sizeof(addr));
-			fprintf(stderr, "%s watch: %s is given twice\n", lvsdr_prog, addr);
+			lvsdr_warnx_cmd("watch", "%s is given twice", addr);
 			return LVSDR_EXIT_ERROR;
 		}
 	return LVSDR_EXIT_OK;
@@ -232,7 +231,7 @@ static int watch_loop(struct watch_run *w, int fd, const sigset_t *waitmask)
 		if (r == -EINTR || r == -EAGAIN)
 			continue;
 		if (r < 0) {
-			fprintf(stderr, "%s watch: reading from %s: %s\n", lvsdr_prog, w->ifname, strerror(-r));
+			lvsdr_warnx_cmd("watch", "reading from %s: %s", w->ifname, strerror(-r));
 			return LVSDR_EXIT_ERROR;
 		}
 		if (!r)
@@ -244,9 +243,25 @@ static int watch_loop(struct watch_run *w, int fd, const sigset_t *waitmask)
 		print_claim(w, &in, &v);
 	}
 	if (stop_signal)
-		fprintf(stderr, "%s watch: stopped by %s\n", lvsdr_prog, stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+		lvsdr_warnx_cmd("watch", "stopped by %s", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
 	print_summary(w, (monotonic_ns() - start) / 1000000, &findings);
 	return findings ? LVSDR_EXIT_DRIFT : LVSDR_EXIT_OK;
+}
+
+/* What is watched and for whom, in one line (one write, as every message). */
+static void watch_announce(const struct watch_run *w, const struct nic *nic, bool director)
+{
+	size_t len = w->rules.nexpected * (MAC_TEXT_LEN + 1) + 1, at = 0;
+	char *owners = xcalloc(len, 1), mac[MAC_TEXT_LEN];
+
+	for (size_t i = 0; i < w->rules.nexpected; i++)
+		at += (size_t)snprintf(owners + at, len - at, " %s", mac_format(w->rules.expected[i], mac));
+	lvsdr_warnx_cmd("watch", "watching %s (%s) for claims on %zu address%s; expected owners:%s", w->ifname,
+			mac_format(nic->mac, mac), w->n, w->n == 1 ? "" : "es",
+			w->rules.nexpected ? owners
+			: director	   ? " any (none given, and this host holds none of the VIPs)"
+					   : " any (none given)");
+	free(owners);
 }
 
 int watch_main(int argc, char **argv)
@@ -256,7 +271,7 @@ int watch_main(int argc, char **argv)
 	struct nic nic = { 0 };
 	struct sigaction sa = { .sa_handler = on_stop };
 	sigset_t block, waitmask;
-	char err[256], mac[MAC_TEXT_LEN];
+	char err[256];
 	bool director;
 	int fd = -1, status = watch_args(argc, argv, &w);
 
@@ -267,7 +282,7 @@ int watch_main(int argc, char **argv)
 	status = LVSDR_EXIT_ERROR;
 	if (probe_nic_lookup(w.ifname, &nic, err, sizeof(err)) < 0 ||
 	    (fd = frames_open(w.ifname, err, sizeof(err))) < 0) {
-		fprintf(stderr, "%s watch: %s\n", lvsdr_prog, err);
+		lvsdr_warnx_cmd("watch", "%s", err);
 		goto out;
 	}
 	privilege_drop_net_raw();
@@ -290,13 +305,7 @@ int watch_main(int argc, char **argv)
 	sigdelset(&waitmask, SIGTERM);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	fprintf(stderr, "%s watch: watching %s (%s) for claims on %zu address%s; expected owners:", lvsdr_prog,
-		w.ifname, mac_format(nic.mac, mac), w.n, w.n == 1 ? "" : "es");
-	for (size_t i = 0; i < w.rules.nexpected; i++)
-		fprintf(stderr, " %s", mac_format(w.rules.expected[i], mac));
-	fprintf(stderr, "%s\n", w.rules.nexpected ? "" : director ? " any (none given, and this host holds none of "
-								    "the VIPs)"
-								  : " any (none given)");
+	watch_announce(&w, &nic, director);
 	status = watch_loop(&w, fd, &waitmask);
 out:
 	if (fd >= 0)

@@ -17,7 +17,7 @@
  * syslog and stdout. */
 static void sync_warn(const char *text)
 {
-	fprintf(stderr, "%s events: warning: %s\n", lvsdr_prog, text);
+	lvsdr_warnx_cmd("events", "warning: %s", text);
 	syslog_note("warning: %s", text);
 }
 

@@ -185,7 +185,7 @@ int monitor_usage_error(bool nagios, const char *command, char **argv, const cha
 		va_start(ap, fmt);
 		vsnprintf(why, sizeof(why), fmt, ap);
 		va_end(ap);
-		fprintf(stderr, "%s %s: %s\n", lvsdr_prog, command, why);
+		lvsdr_warnx_cmd(command, "%s", why);
 	} else {
 		snprintf(why, sizeof(why), "%s: not an option of lvsdr %s, or a value is missing (lvsdr %s --help)",
 			 optind > 0 ? argv[optind - 1] : "", command, command);

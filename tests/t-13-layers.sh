@@ -85,18 +85,20 @@ else
 	printf '%s\n' "$big" | sed 's/^/#   /'
 fi
 
-# One printer for "lvsdr: message" lines, lvsdr_warnx() (src/progname.c),
-# instead of copies of fprintf(stderr, "%s: ...\n", lvsdr_prog, ...).
+# One printer for "lvsdr: message" lines, lvsdr_warnx(), and one for "lvsdr
+# COMMAND: message", lvsdr_warnx_cmd() (src/progname.c), instead of copies of
+# fprintf(stderr, "%s: ...\n", lvsdr_prog, ...) or of a line put together
+# by several writes.
 copies=$(for f in "$LVSDR_ROOT"/src/*.c; do
 	[ "${f##*/}" = progname.c ] && continue
 	perl -0ne 'while (/fprintf\(stderr, ("(?:[^"\\]|\\.)*"(?:\s*"(?:[^"\\]|\\.)*")*)\s*,\s*lvsdr_prog\b/g) {
 		my ($fmt, $at) = ($1, $-[0]);
-		print substr($_, 0, $at) =~ tr/\n// + 1, "\n" if $fmt =~ /^"%s: / && $fmt =~ /\\n"$/ }' "$f" |
+		print substr($_, 0, $at) =~ tr/\n// + 1, "\n" if $fmt =~ /^"%s[: ]/ }' "$f" |
 		sed "s|^|${f#"$LVSDR_ROOT"/}:|"
 done)
 if [ -z "$copies" ]; then
-	ok "no fprintf(stderr, \"%s: ...\\n\", lvsdr_prog) left where lvsdr_warnx() fits"
+	ok "no fprintf(stderr, \"%s: ...\\n\", lvsdr_prog) left where lvsdr_warnx() or lvsdr_warnx_cmd() fits"
 else
-	not_ok "no fprintf(stderr, \"%s: ...\\n\", lvsdr_prog) left where lvsdr_warnx() fits"
+	not_ok "no fprintf(stderr, \"%s: ...\\n\", lvsdr_prog) left where lvsdr_warnx() or lvsdr_warnx_cmd() fits"
 	printf '%s\n' "$copies" | sed 's/^/#   /'
 fi
