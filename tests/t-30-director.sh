@@ -144,12 +144,17 @@ gaps() {
 }
 
 # lateness FILE INTERVAL: for every frame after the first of its kind, how
-# many ms after its schedule (that first frame + n x INTERVAL) it arrived.
-# Rounds are paced on absolute deadlines: one late round does not push the
-# next, whose gap to it is then shorter than the interval.
+# many ms after its schedule it arrived: round n (the n-th frame of its kind
+# after the first) is due n x INTERVAL after the run's first frame. Rounds
+# are paced on absolute deadlines from the first round: one late round does
+# not push the next, whose gap to it is then shorter than the interval. The
+# run's first frame, not each kind's: a kind sent late in the first round
+# (under valgrind the first NA left 57 ms after the first ARP frames) would
+# otherwise make its next rounds look early.
 lateness() {
 	awk -v iv="$2" '{ t = substr($1, 3); k = substr($0, index($0, " ") + 1)
-	       if (k in first) { n[k]++; printf "%.0f ", (t - first[k]) / 1e6 - n[k] * iv } else first[k] = t }' "$1"
+	       if (NR == 1) t0 = t
+	       if (k in seen) { n[k]++; printf "%.0f ", (t - t0) / 1e6 - n[k] * iv } else seen[k] = 1 }' "$1"
 }
 
 # all_within LO HI N...: every N satisfies LO <= N < HI, and there is one.
