@@ -66,16 +66,11 @@ static void args_free(struct pathcheck_args *a)
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
 {
-	char *text = NULL;
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vasprintf(&text, fmt, ap);
+	lvsdr_vwarnx_cmd("pathcheck", fmt, ap);
 	va_end(ap);
-	if (n >= 0)
-		lvsdr_warnx_cmd("pathcheck", "%s", text);
-	free(text);
 	return LVSDR_EXIT_ERROR;
 }
 

@@ -6,10 +6,10 @@
 
 const char *lvsdr_prog = "lvsdr";
 
-/* PREFIX (the program's name, then a space and the command, or a colon)
- * and the message, in one fprintf: the syslog mirror and a reader of the
- * pipe see the line whole, as before these printers. */
-static void warn_line(const char *command, const char *fmt, va_list ap)
+/* The prefix (the program's name, then a space and COMMAND, or a colon
+ * without one) and the message, in one fprintf: the syslog mirror and a
+ * reader of the pipe see the line whole, as before these printers. */
+void lvsdr_vwarnx_cmd(const char *command, const char *fmt, va_list ap)
 {
 	char *text = NULL;
 
@@ -27,7 +27,7 @@ void lvsdr_warnx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	warn_line(NULL, fmt, ap);
+	lvsdr_vwarnx_cmd(NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -36,6 +36,6 @@ void lvsdr_warnx_cmd(const char *command, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	warn_line(command, fmt, ap);
+	lvsdr_vwarnx_cmd(command, fmt, ap);
 	va_end(ap);
 }
