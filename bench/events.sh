@@ -33,11 +33,15 @@ events_1() {
 	local p=$BENCH_TMP/events.ini fifo=$BENCH_TMP/events.fifo log=$BENCH_TMP/events.log
 	local watch=(-w eth0 -m "$LAB_MAC_dir2" -a "$vip")
 	local master='INSTANCE "VI_1" MASTER 100'
+	local bare_fifo=$BENCH_TMP/bare.fifo bare_log=$BENCH_TMP/bare.log bare_pid='' bare_done=0
 
 	director_profile "$p" 1 "$vip/24"
 	echo "$vip" >"$BENCH_TMP/vip1"
 	describe "events-1" "lvsdr notify PROFILE INSTANCE VI_1 MASTER 100: a process per event (notify)" \
 		"the line written to the FIFO of a running lvsdr events (vrrp_notify_fifo)"
+	[ -n "$BARE_GARP" ] && describe "events-1 vs the floor" \
+		"bench/bare_garp -F FIFO eth0 VIP/24: the line read, one bind, one frame, nothing else (static)" \
+		"the line written to the FIFO of a running lvsdr events (the same samples)"
 	on dir2 "$LVSDR" events "$p" "$fifo" >"$log" 2>&1 &
 	pid=$!
 	if ! wait_until 10 grep -q '^ready: ' "$log"; then
@@ -45,12 +49,27 @@ events_1() {
 		say "events: lvsdr events did not start: $(tail -n 3 "$log")"
 		return 1
 	fi
+	if [ -n "$BARE_GARP" ]; then
+		mkfifo "$bare_fifo" || return 1
+		ip netns exec "$(ns dir2)" "$BARE_GARP" -F "$bare_fifo" eth0 "$vip/24" >"$bare_log" 2>&1 &
+		bare_pid=$!
+	fi
 	n=$(runs 21)
 	say "events-1: $n runs of each, alternating"
 	for ((i = 0; i < n; i++)); do
-		for side in $( ((i % 2)) && echo "lvsdr base" || echo "base lvsdr"); do
+		for side in $( ((i % 2)) && echo "floor lvsdr base" || echo "base lvsdr floor"); do
+			[ "$side" = floor ] && [ -z "$BARE_GARP" ] && continue
 			client_points_at_dir1 "$BENCH_TMP/vip1" || break 2
 			case $side in
+			floor)
+				sw client "${watch[@]}" -F "$bare_fifo" -E "$master" || break 2
+				printf 'INSTANCE "VI_1" BACKUP 100\n' >"$bare_fifo"
+				bare_done=$((bare_done + 2))
+				wait_until 10 eval '[ "$(grep -c "^done " "$bare_log")" -ge "$bare_done" ]' || break 2
+				takeover_check "events-1" floor 1
+				sample "events-1 vs the floor" "first announcement at client" ms baseline "$(us_to_ms "$SW_first_frame_us")"
+				continue
+				;;
 			base)
 				sw client "${watch[@]}" -N "$(ns dir2)" -- "$LVSDR" notify "$p" INSTANCE VI_1 MASTER 100 || break 2
 				on dir2 "$LVSDR" release -q "$p" || break 2
@@ -65,12 +84,19 @@ events_1() {
 			takeover_check "events-1" "$side" 1
 			sample "events-1" "first announcement at client" ms "$( [ "$side" = base ] && echo baseline || echo lvsdr)" \
 				"$(us_to_ms "$SW_first_frame_us")"
+			[ "$side" = lvsdr ] && [ -n "$BARE_GARP" ] &&
+				sample "events-1 vs the floor" "first announcement at client" ms lvsdr "$(us_to_ms "$SW_first_frame_us")"
 			sample "events-1" "client entry moved" ms "$( [ "$side" = base ] && echo baseline || echo lvsdr)" \
 				"$(us_to_ms "$SW_all_moved_us")"
 		done
 	done
 	kill -TERM "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	if [ -n "$bare_pid" ]; then
+		kill -TERM "$bare_pid" 2>/dev/null
+		wait "$bare_pid" 2>/dev/null
+		grep -q -v '^done ' "$bare_log" && note "events-1: bench/bare_garp -F: $(grep -m1 -v '^done ' "$bare_log")"
+	fi
 	grep -q ' failed: ' "$log" && note "events-1: lvsdr events logged a failed event: $(grep -m1 ' failed: ' "$log")"
 	[ "$i" = "$n" ]
 }
