@@ -17,12 +17,17 @@
 
 /* lvsdr events, between its runs: the lock file kept open (locked per
  * run) and the next record's file made ahead, unnamed (O_TMPFILE) with its
- * mode set, so that the record saved before a bind costs a write, a link
- * and a rename. -1: none. */
+ * mode set and the text of the last record saved through a spare already
+ * in it (a failover's MASTER saves the same record each time), so that
+ * the record saved before a bind costs a link, and a rename when a record
+ * was there before. -1: none. */
 struct owned_keep {
 	int lock_fd;
-	int spare_fd; /* empty, unnamed, 0644 */
-	int used_fd;  /* the spare just named: closed by owned_keep_prepare() */
+	int spare_fd;	 /* unnamed, 0644, holding spare_len bytes of last_text */
+	int used_fd;	 /* the spare just named: closed by owned_keep_prepare() */
+	char *last_text; /* the last record saved through a spare; NULL: none */
+	size_t last_len;
+	size_t spare_len; /* 0, or last_len: the spare holds last_text */
 };
 
 struct owned_set {
@@ -43,6 +48,9 @@ struct owned_set {
 	 * record's read and save do not judge them again (only root can
 	 * change a directory that passed, and root needs no trick). */
 	bool dir_trusted;
+	/* owned_load() found no record (in a failover, BACKUP released
+	 * everything): a spare can take the record's name at once. */
+	bool absent;
 	struct owned_keep *keep; /* the caller's, or NULL */
 	char dir[PATH_MAX];	 /* the lock's directory */
 	char path[PATH_MAX + 8]; /* the record, "" without a cookie */

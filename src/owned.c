@@ -228,6 +228,7 @@ int owned_load(struct owned_set *set, char *err, size_t errlen)
 		return ret;
 	fd = ret < 0 ? ret : safe_open(set->path, O_RDONLY | O_NOFOLLOW, err, errlen);
 	if (fd == -ENOENT) {
+		set->absent = true;
 		legacy_warning(set);
 		return 0;
 	}
@@ -480,32 +481,57 @@ static bool owned_on_tmpfs(const struct owned_set *set)
 	return tmpfs;
 }
 
-/* The caller's spare file (struct owned_keep) written and linked as the
- * temporary name, as owned_dir_replace() would have made it: 0, or -1 to
- * make one the usual way (the spare is then given up). */
+/* The spare holds text: written between events already when it is the
+ * text the last spare held, else written over what it holds. */
+static int spare_fill(struct owned_keep *keep, int fd, const char *text, size_t len)
+{
+	if (keep->spare_len && keep->spare_len == len && !memcmp(keep->last_text, text, len))
+		return 0;
+	if (!keep->spare_len)
+		return write_all(fd, text, len);
+	ssize_t n = pwrite(fd, text, len, 0);
+	if (n != (ssize_t)len)
+		return n < 0 ? -errno : -EIO;
+	return len < keep->spare_len && ftruncate(fd, (off_t)len) < 0 ? -errno : 0;
+}
+
+/* The caller's spare file (struct owned_keep) filled and linked, as the
+ * record itself when owned_load() found none (the lock keeps every other
+ * lvsdr run out, and anyone else's file there makes the link fail) or as
+ * the temporary name owned_dir_replace() would have made: 1 named as the
+ * record, 0 as the temporary name, -1 to make one the usual way (the
+ * spare is then given up). */
 static int owned_write_spare(struct owned_set *set, const char *tmp, const char *text, size_t len)
 {
 	struct owned_keep *keep = set->keep;
 	char proc[64];
 	int fd = keep ? keep->spare_fd : -1, ret;
+	bool direct = set->absent;
 
 	if (fd < 0)
 		return -1;
 	keep->spare_fd = -1;
-	ret = write_all(fd, text, len);
+	ret = spare_fill(keep, fd, text, len);
+	keep->spare_len = 0;
 	if (!ret && !owned_on_tmpfs(set) && fsync(fd) < 0)
 		ret = -errno;
-	/* A name a killed run left is removed, as owned_dir_replace() does;
-	 * AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH, /proc's link does not. */
+	/* A temporary name a killed run left is removed, as owned_dir_replace()
+	 * does; AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH, /proc's link does not. */
 	for (int attempt = 0; !ret && attempt < 3; attempt++) {
+		const char *name = direct ? set->path : tmp;
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-		if (linkat(fd, "", AT_FDCWD, tmp, AT_EMPTY_PATH) == 0 ||
-		    ((errno == ENOENT || errno == EPERM) && linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0)) {
+		if (linkat(fd, "", AT_FDCWD, name, AT_EMPTY_PATH) == 0 ||
+		    ((errno == ENOENT || errno == EPERM) && linkat(AT_FDCWD, proc, AT_FDCWD, name, AT_SYMLINK_FOLLOW) == 0)) {
 			keep->used_fd = fd;
-			return 0;
+			free(keep->last_text);
+			keep->last_text = xmalloc(len);
+			memcpy(keep->last_text, text, len);
+			keep->last_len = len;
+			return direct;
 		}
-		if (errno != EEXIST || unlink(tmp) < 0)
+		if (errno != EEXIST || (!direct && unlink(tmp) < 0))
 			break;
+		direct = false;
 	}
 	close(fd);
 	return -1;
@@ -520,9 +546,9 @@ static int owned_write(struct owned_set *set, const char *text, size_t len, char
 	int ret;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", set->path);
-	if (owned_write_spare(set, tmp, text, len) < 0)
+	if ((ret = owned_write_spare(set, tmp, text, len)) < 0)
 		return owned_dir_replace(set->path, text, len, &step, err, errlen);
-	if (rename(tmp, set->path) < 0) {
+	if (ret == 0 && rename(tmp, set->path) < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot replace %s: %s", set->path, strerror(-ret));
 		unlink(tmp);
@@ -549,6 +575,7 @@ int owned_save(struct owned_set *set, char *err, size_t errlen)
 			return -errno;
 		}
 		set->dirty = false;
+		set->absent = true;
 		return 0;
 	}
 	if (!set->dir_trusted && (ret = owned_dir_ready(set, true, err, errlen)) < 0)
@@ -558,7 +585,7 @@ int owned_save(struct owned_set *set, char *err, size_t errlen)
 	ret = owned_write(set, text, len, err, errlen);
 	free(text);
 	if (ret == 0)
-		set->dirty = false;
+		set->dirty = set->absent = false;
 	return ret;
 }
 

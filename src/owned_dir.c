@@ -207,11 +207,15 @@ void owned_keep_prepare(struct owned_keep *keep)
 	if (!set.cookie || owned_dir_ready(&set, true, err, sizeof(err)) < 0)
 		return;
 	keep->spare_fd = open(set.dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	keep->spare_len = 0;
 	/* 0644: an unprivileged verify reads the record, whatever the umask. */
 	if (keep->spare_fd >= 0 && fchmod(keep->spare_fd, 0644) < 0) {
 		close(keep->spare_fd);
 		keep->spare_fd = -1;
 	}
+	/* The text the next save most likely writes: the last one's. */
+	if (keep->spare_fd >= 0 && keep->last_text && write_all(keep->spare_fd, keep->last_text, keep->last_len) == 0)
+		keep->spare_len = keep->last_len;
 }
 
 void owned_keep_close(struct owned_keep *keep)
@@ -223,4 +227,7 @@ void owned_keep_close(struct owned_keep *keep)
 	if (keep->used_fd >= 0)
 		close(keep->used_fd);
 	keep->lock_fd = keep->spare_fd = keep->used_fd = -1;
+	free(keep->last_text);
+	keep->last_text = NULL;
+	keep->last_len = keep->spare_len = 0;
 }

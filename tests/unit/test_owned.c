@@ -187,6 +187,78 @@ static void owned_add_many(const struct live_addr *v4, const struct live_addr *v
 	free(b);
 }
 
+/* The record file's text, or "" when there is none. */
+static void record_read(const struct owned_set *set, char *buf, size_t len)
+{
+	FILE *f = fopen(set->path, "r");
+	size_t n = f ? fread(buf, 1, len - 1, f) : 0;
+
+	buf[n] = '\0';
+	if (f)
+		fclose(f);
+}
+
+/* One save through the service's kept spare: load (the spare made ahead
+ * first, as lvsdr events does between events), change, save; the record
+ * must then read body after the cookie line. */
+static void kept_save(struct owned_keep *keep, const char *name, const struct live_addr *add,
+		      const struct live_addr *drop, bool prefilled, const char *body)
+{
+	struct owned_set set = { 0 };
+	char err[512] = "", got[512];
+	char *want = xasprintf("netns-cookie %llu\n%s", (unsigned long long)owned_netns_cookie(), body);
+
+	owned_keep_prepare(keep);
+	CHECK(keep->spare_fd >= 0 && (keep->spare_len > 0) == prefilled,
+	      "owned record, kept spare: %s: the spare is made ahead, %s (%zu bytes)", name,
+	      prefilled ? "holding the last record's text" : "empty", keep->spare_len);
+	set.keep = keep;
+	owned_load(&set, err, sizeof(err));
+	if (add)
+		owned_add(&set, add);
+	if (drop)
+		owned_remove(&set, drop);
+	err[0] = '\0';
+	CHECK(owned_save(&set, err, sizeof(err)) == 0 && keep->spare_fd < 0 && keep->used_fd >= 0,
+	      "owned record, kept spare: %s: saved through the spare (%s)", name, err);
+	record_read(&set, got, sizeof(got));
+	CHECK(!strcmp(got, want), "owned record, kept spare: %s: the record reads exactly its entries (%zu bytes)", name,
+	      strlen(got));
+	free(want);
+	owned_free(&set);
+}
+
+/* lvsdr events' spare: named as the record itself when there was none,
+ * through the temporary name when there was; the text written ahead kept
+ * when it is the one saved, written over when not (longer, shorter, the
+ * same length). */
+static void kept_spare(const struct live_addr *v4, const struct live_addr *v6)
+{
+	struct owned_keep keep = { -1, -1, -1, NULL, 0, 0 };
+	struct owned_set set = { 0 };
+	struct live_addr v4b = entry("lo", "192.0.2.101/32");
+	char err[512], tmp[sizeof(set.path) + 8];
+
+	owned_init(&set);
+	unlink(set.path);
+	kept_save(&keep, "no record before (a failover)", v4, NULL, false, "lo 192.0.2.100/32\n");
+	snprintf(tmp, sizeof(tmp), "%s.tmp", set.path);
+	CHECK(access(tmp, F_OK) < 0, "owned record, kept spare: with no record before, no temporary name is left");
+	kept_save(&keep, "a longer record over one", v6, NULL, true, "lo 192.0.2.100/32\nlo 2001:db8::100/128\n");
+	kept_save(&keep, "a shorter record over one", NULL, v6, true, "lo 192.0.2.100/32\n");
+	set.keep = &keep;
+	owned_load(&set, err, sizeof(err));
+	owned_remove(&set, v4);
+	CHECK(owned_save(&set, err, sizeof(err)) == 0 && access(set.path, F_OK) < 0 && set.absent,
+	      "owned record, kept spare: nothing left to own removes the record (%s)", err);
+	owned_free(&set);
+	kept_save(&keep, "the record saved last, again, after a release", v4, NULL, true, "lo 192.0.2.100/32\n");
+	kept_save(&keep, "a record of the same length over one", &v4b, v4, true, "lo 192.0.2.101/32\n");
+	owned_keep_close(&keep);
+	owned_init(&set);
+	unlink(set.path);
+}
+
 void test_owned(void)
 {
 	struct owned_set set = { 0 }, back = { 0 };
@@ -246,6 +318,7 @@ void test_owned(void)
 	ignored("a record of another namespace's cookie", "netns-cookie 1\nlo 2001:db8::100/128\n",
 		"belongs to the network namespace with cookie 1");
 	without_cookie(&v4, &v6);
+	kept_spare(&v4, &v6);
 	char longline[300];
 	memset(longline, 'a', sizeof(longline) - 2);
 	memcpy(longline, "lo 192.0.2.1/32", 15);
