@@ -23,12 +23,19 @@
  * was there before. -1: none. */
 struct owned_keep {
 	int lock_fd;
+	/* The run directory and the namespace's, held open (O_PATH) once
+	 * judged: each run judges them again by fstat(), no path walked. */
+	int dir_fd[2];
 	int spare_fd;	 /* unnamed, 0644, holding spare_len bytes of last_text */
 	int used_fd;	 /* the spare just named: closed by owned_keep_prepare() */
 	char *last_text; /* the last record saved through a spare; NULL: none */
 	size_t last_len;
 	size_t spare_len; /* 0, or last_len: the spare holds last_text */
 };
+#define OWNED_KEEP_INIT                                                            \
+	{                                                                          \
+		.lock_fd = -1, .dir_fd = { -1, -1 }, .spare_fd = -1, .used_fd = -1 \
+	}
 
 struct owned_set {
 	struct live_addr *entries; /* family, addr, prefix, ifname, owner */
@@ -76,6 +83,14 @@ void owned_init_cookie(struct owned_set *set, uint64_t cookie);
  * when missing. 0, -ENOENT when one is missing and !create, or -errno
  * with err naming the directory and what is wrong. */
 int owned_dir_ready(const struct owned_set *set, bool create, char *err, size_t errlen);
+/* Where a name of the record's directory (the record, its temporary name)
+ * is resolved: the directory the events service holds open and judged in
+ * this run (owned_lock_kept()), no path walked, else by path. The name to
+ * use with the descriptor it sets in *dirfd. */
+const char *owned_record_at(const struct owned_set *set, const char *path, int *dirfd);
+/* The record's text written: through the caller's kept spare file when it
+ * has one (struct owned_keep), else with owned_dir_replace(). */
+int owned_record_write(struct owned_set *set, const char *text, size_t len, char *err, size_t errlen);
 /* Replace a record of the run directory (owned_dir_ready) with text
  * through file_replace() and "<path>.tmp": 0644, fsynced, renamed. The
  * directory is lvsdr's own, so whatever a killed run, or anyone, left as

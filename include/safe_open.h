@@ -19,6 +19,9 @@
  * for a link with O_NOFOLLOW. */
 int safe_open(const char *path, int flags, char *err, size_t errlen);
 
+/* The same for name relative to dirfd (openat()), path naming it in err. */
+int safe_openat(int dirfd, const char *name, const char *path, int flags, char *err, size_t errlen);
+
 /* Why st, which a run as root trusts, could be changed by someone else:
  * owned by a user other than root or us, or writable by others or by a
  * group other than root's. A sticky directory such as /tmp passes when
@@ -29,6 +32,10 @@ const char *safe_stat_untrusted(const struct stat *st, bool sticky_ok);
  * link: a real directory that nobody but root (or us) can change. 0, or
  * -errno with err naming dir and what is wrong (-ENOENT: missing). */
 int safe_dir_trusted(const char *dir, char *err, size_t errlen);
+
+/* The same judgement of st, dir's stat (lstat, or fstat of a descriptor
+ * held open): 0, or -errno with err naming dir and what is wrong. */
+int safe_dir_stat_trusted(const char *dir, const struct stat *st, char *err, size_t errlen);
 
 /* The name of a file type for messages: "a FIFO", "a directory"... */
 const char *safe_file_type(mode_t mode);

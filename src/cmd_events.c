@@ -593,7 +593,7 @@ static int events_options(int argc, char **argv, struct resident *r)
 
 int events_main(int argc, char **argv)
 {
-	struct resident r = { .sigfd = -1, .fifo = { .fd = -1 }, .keep = { -1, -1, -1 } };
+	struct resident r = { .sigfd = -1, .fifo = { .fd = -1 }, .keep = OWNED_KEEP_INIT };
 	int status = events_options(argc, argv, &r);
 
 	if (status < 0 && (status = resident_start(&r)) == LVSDR_EXIT_OK)

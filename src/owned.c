@@ -11,9 +11,7 @@
 #include <sys/socket.h>
 #include <fcntl.h>
 #include <net/if.h>
-#include <linux/magic.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -226,7 +224,9 @@ int owned_load(struct owned_set *set, char *err, size_t errlen)
 	ret = trusted ? 0 : owned_dir_ready(set, false, err, errlen);
 	if (ret < 0 && ret != -ENOENT)
 		return ret;
-	fd = ret < 0 ? ret : safe_open(set->path, O_RDONLY | O_NOFOLLOW, err, errlen);
+	int dirfd;
+	const char *name = owned_record_at(set, set->path, &dirfd);
+	fd = ret < 0 ? ret : safe_openat(dirfd, name, set->path, O_RDONLY | O_NOFOLLOW, err, errlen);
 	if (fd == -ENOENT) {
 		set->absent = true;
 		legacy_warning(set);
@@ -466,97 +466,6 @@ static void owned_render(FILE *f, const void *ctx)
 	}
 }
 
-/* Whether the record's directory is on a tmpfs, asked once a process:
- * there fsync() does nothing (shmem's is noop_fsync) but cost a system
- * call. Elsewhere it stays. What a killed run needs is only the rename,
- * which publishes the page cache; and a record is the namespace's whose
- * cookie it names, which a kernel crash ends with the addresses. */
-static bool owned_on_tmpfs(const struct owned_set *set)
-{
-	static int tmpfs = -1;
-	struct statfs sf;
-
-	if (tmpfs < 0)
-		tmpfs = statfs(set->dir, &sf) == 0 && sf.f_type == TMPFS_MAGIC;
-	return tmpfs;
-}
-
-/* The spare holds text: written between events already when it is the
- * text the last spare held, else written over what it holds. */
-static int spare_fill(struct owned_keep *keep, int fd, const char *text, size_t len)
-{
-	if (keep->spare_len && keep->spare_len == len && !memcmp(keep->last_text, text, len))
-		return 0;
-	if (!keep->spare_len)
-		return write_all(fd, text, len);
-	ssize_t n = pwrite(fd, text, len, 0);
-	if (n != (ssize_t)len)
-		return n < 0 ? -errno : -EIO;
-	return len < keep->spare_len && ftruncate(fd, (off_t)len) < 0 ? -errno : 0;
-}
-
-/* The caller's spare file (struct owned_keep) filled and linked, as the
- * record itself when owned_load() found none (the lock keeps every other
- * lvsdr run out, and anyone else's file there makes the link fail) or as
- * the temporary name owned_dir_replace() would have made: 1 named as the
- * record, 0 as the temporary name, -1 to make one the usual way (the
- * spare is then given up). */
-static int owned_write_spare(struct owned_set *set, const char *tmp, const char *text, size_t len)
-{
-	struct owned_keep *keep = set->keep;
-	char proc[64];
-	int fd = keep ? keep->spare_fd : -1, ret;
-	bool direct = set->absent;
-
-	if (fd < 0)
-		return -1;
-	keep->spare_fd = -1;
-	ret = spare_fill(keep, fd, text, len);
-	keep->spare_len = 0;
-	if (!ret && !owned_on_tmpfs(set) && fsync(fd) < 0)
-		ret = -errno;
-	/* A temporary name a killed run left is removed, as owned_dir_replace()
-	 * does; AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH, /proc's link does not. */
-	for (int attempt = 0; !ret && attempt < 3; attempt++) {
-		const char *name = direct ? set->path : tmp;
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-		if (linkat(fd, "", AT_FDCWD, name, AT_EMPTY_PATH) == 0 ||
-		    ((errno == ENOENT || errno == EPERM) && linkat(AT_FDCWD, proc, AT_FDCWD, name, AT_SYMLINK_FOLLOW) == 0)) {
-			keep->used_fd = fd;
-			free(keep->last_text);
-			keep->last_text = xmalloc(len);
-			memcpy(keep->last_text, text, len);
-			keep->last_len = len;
-			return direct;
-		}
-		if (errno != EEXIST || (!direct && unlink(tmp) < 0))
-			break;
-		direct = false;
-	}
-	close(fd);
-	return -1;
-}
-
-/* The record written: into the caller's spare file when it has one (the
- * events service between events), else through owned_dir_replace(). */
-static int owned_write(struct owned_set *set, const char *text, size_t len, char *err, size_t errlen)
-{
-	enum file_replace_step step;
-	char tmp[sizeof(set->path) + 8];
-	int ret;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", set->path);
-	if ((ret = owned_write_spare(set, tmp, text, len)) < 0)
-		return owned_dir_replace(set->path, text, len, &step, err, errlen);
-	if (ret == 0 && rename(tmp, set->path) < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot replace %s: %s", set->path, strerror(-ret));
-		unlink(tmp);
-		return ret;
-	}
-	return 0;
-}
-
 int owned_save(struct owned_set *set, char *err, size_t errlen)
 {
 	char *text;
@@ -582,7 +491,7 @@ int owned_save(struct owned_set *set, char *err, size_t errlen)
 		return ret;
 	if (!(text = record_text(set->path, owned_render, set, &len, err, errlen)))
 		return -ENOMEM;
-	ret = owned_write(set, text, len, err, errlen);
+	ret = owned_record_write(set, text, len, err, errlen);
 	free(text);
 	if (ret == 0)
 		set->dirty = set->absent = false;

@@ -12,7 +12,9 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/socket.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "safe_open.h"
@@ -167,6 +169,48 @@ int owned_lock(struct owned_set *set, unsigned timeout_ms, char *err, size_t err
 	return fd;
 }
 
+/* The run directories a kept lock lives in, held open (O_PATH) after
+ * their paths were judged. */
+static void kept_dirs_open(const struct owned_set *set, struct owned_keep *keep)
+{
+	const char *dirs[] = { owned_run_dir(), set->dir };
+
+	for (size_t i = 0; i < 2; i++) {
+		if (keep->dir_fd[i] >= 0)
+			close(keep->dir_fd[i]);
+		keep->dir_fd[i] = i < (set->cookie ? 2u : 1u)
+					  ? open(dirs[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+					  : -1;
+	}
+}
+
+/* The held directories judged again as owned_dir_ready() judges their
+ * paths, by fstat(), which walks no path: still directories, still
+ * linked (a removed one has no links), that nobody but root can change.
+ * false: judge them by their paths. */
+static bool kept_dirs_trusted(struct owned_set *set, const struct owned_keep *keep)
+{
+	const char *dirs[] = { owned_run_dir(), set->dir };
+	char err[PATH_MAX + 256];
+	struct stat st;
+
+	for (size_t i = 0; i < (set->cookie ? 2u : 1u); i++)
+		if (keep->dir_fd[i] < 0 || fstat(keep->dir_fd[i], &st) < 0 || !st.st_nlink ||
+		    safe_dir_stat_trusted(dirs[i], &st, err, sizeof(err)) < 0)
+			return false;
+	return (set->dir_trusted = true);
+}
+
+/* The kept lock file opened anew (the first run, or the old one was
+ * unlinked), and its directories held. */
+static int kept_lock_open(struct owned_set *set, struct owned_keep *keep, unsigned timeout_ms, char *err,
+			  size_t errlen)
+{
+	if ((keep->lock_fd = owned_lock(set, timeout_ms, err, errlen)) >= 0)
+		kept_dirs_open(set, keep);
+	return keep->lock_fd;
+}
+
 int owned_lock_kept(struct owned_set *set, struct owned_keep *keep, unsigned timeout_ms, char *err, size_t errlen)
 {
 	int *kept = &keep->lock_fd, ret;
@@ -174,15 +218,20 @@ int owned_lock_kept(struct owned_set *set, struct owned_keep *keep, unsigned tim
 
 	set->keep = keep;
 	if (*kept < 0)
-		return (*kept = owned_lock(set, timeout_ms, err, errlen));
-	if ((ret = lock_dir_ready(set, err, errlen)) < 0 || (ret = lock_wait(set, *kept, timeout_ms, err, errlen)) < 0)
+		return kept_lock_open(set, keep, timeout_ms, err, errlen);
+	if (!kept_dirs_trusted(set, keep)) {
+		if ((ret = lock_dir_ready(set, err, errlen)) < 0)
+			return ret;
+		kept_dirs_open(set, keep);
+	}
+	if ((ret = lock_wait(set, *kept, timeout_ms, err, errlen)) < 0)
 		return ret;
 	/* Locked after the check: a file unlinked before it (a run directory
 	 * removed) is no lock the other runs share. */
 	if (fstat(*kept, &st) == 0 && st.st_nlink > 0)
 		return *kept;
 	close(*kept);
-	return (*kept = owned_lock(set, timeout_ms, err, errlen));
+	return kept_lock_open(set, keep, timeout_ms, err, errlen);
 }
 
 void owned_unlock_kept(int fd)
@@ -226,8 +275,111 @@ void owned_keep_close(struct owned_keep *keep)
 		close(keep->spare_fd);
 	if (keep->used_fd >= 0)
 		close(keep->used_fd);
-	keep->lock_fd = keep->spare_fd = keep->used_fd = -1;
+	for (size_t i = 0; i < 2; i++)
+		if (keep->dir_fd[i] >= 0)
+			close(keep->dir_fd[i]);
+	keep->lock_fd = keep->spare_fd = keep->used_fd = keep->dir_fd[0] = keep->dir_fd[1] = -1;
 	free(keep->last_text);
 	keep->last_text = NULL;
 	keep->last_len = keep->spare_len = 0;
+}
+
+const char *owned_record_at(const struct owned_set *set, const char *path, int *dirfd)
+{
+	*dirfd = AT_FDCWD;
+	if (!set->keep || !set->dir_trusted || set->keep->dir_fd[1] < 0)
+		return path;
+	*dirfd = set->keep->dir_fd[1];
+	return path + strlen(set->dir) + 1;
+}
+
+/* Whether the record's directory is on a tmpfs, asked once a process:
+ * there fsync() does nothing (shmem's is noop_fsync) but cost a system
+ * call. Elsewhere it stays. What a killed run needs is only the rename,
+ * which publishes the page cache; and a record is the namespace's whose
+ * cookie it names, which a kernel crash ends with the addresses. */
+static bool owned_on_tmpfs(const struct owned_set *set)
+{
+	static int tmpfs = -1;
+	struct statfs sf;
+
+	if (tmpfs < 0)
+		tmpfs = statfs(set->dir, &sf) == 0 && sf.f_type == TMPFS_MAGIC;
+	return tmpfs;
+}
+
+/* The spare holds text: written between events already when it is the
+ * text the last spare held, else written over what it holds. */
+static int spare_fill(struct owned_keep *keep, int fd, const char *text, size_t len)
+{
+	if (keep->spare_len && keep->spare_len == len && !memcmp(keep->last_text, text, len))
+		return 0;
+	if (!keep->spare_len)
+		return write_all(fd, text, len);
+	ssize_t n = pwrite(fd, text, len, 0);
+	if (n != (ssize_t)len)
+		return n < 0 ? -errno : -EIO;
+	return len < keep->spare_len && ftruncate(fd, (off_t)len) < 0 ? -errno : 0;
+}
+
+/* The caller's spare file (struct owned_keep) filled and linked, as the
+ * record itself when owned_load() found none (the lock keeps every other
+ * lvsdr run out, and anyone else's file there makes the link fail) or as
+ * the temporary name owned_dir_replace() would have made: 1 named as the
+ * record, 0 as the temporary name, -1 to make one the usual way (the
+ * spare is then given up). */
+static int owned_write_spare(struct owned_set *set, const char *tmp, const char *text, size_t len)
+{
+	struct owned_keep *keep = set->keep;
+	char proc[64];
+	int fd = keep ? keep->spare_fd : -1, ret, dirfd;
+	bool direct = set->absent;
+	const char *record = owned_record_at(set, set->path, &dirfd), *temporary = owned_record_at(set, tmp, &dirfd);
+
+	if (fd < 0)
+		return -1;
+	keep->spare_fd = -1;
+	ret = spare_fill(keep, fd, text, len);
+	keep->spare_len = 0;
+	if (!ret && !owned_on_tmpfs(set) && fsync(fd) < 0)
+		ret = -errno;
+	/* A temporary name a killed run left is removed, as owned_dir_replace()
+	 * does; AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH, /proc's link does not. */
+	for (int attempt = 0; !ret && attempt < 3; attempt++) {
+		const char *name = direct ? record : temporary;
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+		if (linkat(fd, "", dirfd, name, AT_EMPTY_PATH) == 0 ||
+		    ((errno == ENOENT || errno == EPERM) && linkat(AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW) == 0)) {
+			keep->used_fd = fd;
+			free(keep->last_text);
+			keep->last_text = xmalloc(len);
+			memcpy(keep->last_text, text, len);
+			keep->last_len = len;
+			return direct;
+		}
+		if (errno != EEXIST || (!direct && unlinkat(dirfd, temporary, 0) < 0))
+			break;
+		direct = false;
+	}
+	close(fd);
+	return -1;
+}
+
+int owned_record_write(struct owned_set *set, const char *text, size_t len, char *err, size_t errlen)
+{
+	enum file_replace_step step;
+	char tmp[sizeof(set->path) + 8];
+	int ret, dirfd;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", set->path);
+	if ((ret = owned_write_spare(set, tmp, text, len)) < 0)
+		return owned_dir_replace(set->path, text, len, &step, err, errlen);
+	const char *record = owned_record_at(set, set->path, &dirfd), *temporary = owned_record_at(set, tmp, &dirfd);
+	if (ret == 0 && renameat(dirfd, temporary, dirfd, record) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot replace %s: %s", set->path, strerror(-ret));
+		unlinkat(dirfd, temporary, 0);
+		return ret;
+	}
+	return 0;
 }

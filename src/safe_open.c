@@ -29,12 +29,17 @@ const char *safe_file_type(mode_t mode)
 
 int safe_open(const char *path, int flags, char *err, size_t errlen)
 {
+	return safe_openat(AT_FDCWD, path, path, flags, err, errlen);
+}
+
+int safe_openat(int dirfd, const char *name, const char *path, int flags, char *err, size_t errlen)
+{
 	struct stat st;
 	int fd, ret;
 
 	/* O_NONBLOCK: opening a FIFO for reading waits for a writer; the
 	 * type is known only once it is open, and then it is refused. */
-	fd = open(path, flags | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0600);
+	fd = openat(dirfd, name, flags | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0600);
 	if (fd < 0) {
 		ret = -errno;
 		if (ret == -ELOOP && (flags & O_NOFOLLOW))
@@ -79,13 +84,20 @@ const char *safe_stat_untrusted(const struct stat *st, bool sticky_ok)
 int safe_dir_trusted(const char *dir, char *err, size_t errlen)
 {
 	struct stat st;
-	const char *why;
 
 	if (lstat(dir, &st) < 0) {
 		int ret = -errno;
 		snprintf(err, errlen, "cannot check %s: %s", dir, strerror(-ret));
 		return ret;
 	}
+	return safe_dir_stat_trusted(dir, &st, err, errlen);
+}
+
+int safe_dir_stat_trusted(const char *dir, const struct stat *stp, char *err, size_t errlen)
+{
+	const struct stat st = *stp;
+	const char *why;
+
 	if (!S_ISDIR(st.st_mode)) {
 		snprintf(err, errlen, "%s: is %s, not a directory: refused", dir, safe_file_type(st.st_mode));
 		return -ENOTDIR;

@@ -212,7 +212,9 @@ static void kept_save(struct owned_keep *keep, const char *name, const struct li
 	CHECK(keep->spare_fd >= 0 && (keep->spare_len > 0) == prefilled,
 	      "owned record, kept spare: %s: the spare is made ahead, %s (%zu bytes)", name,
 	      prefilled ? "holding the last record's text" : "empty", keep->spare_len);
-	set.keep = keep;
+	owned_init(&set);
+	CHECK(owned_lock_kept(&set, keep, 1000, err, sizeof(err)) >= 0 && keep->dir_fd[0] >= 0 && keep->dir_fd[1] >= 0,
+	      "owned record, kept spare: %s: the kept lock taken, its directories held (%s)", name, err);
 	owned_load(&set, err, sizeof(err));
 	if (add)
 		owned_add(&set, add);
@@ -221,6 +223,7 @@ static void kept_save(struct owned_keep *keep, const char *name, const struct li
 	err[0] = '\0';
 	CHECK(owned_save(&set, err, sizeof(err)) == 0 && keep->spare_fd < 0 && keep->used_fd >= 0,
 	      "owned record, kept spare: %s: saved through the spare (%s)", name, err);
+	owned_unlock_kept(keep->lock_fd);
 	record_read(&set, got, sizeof(got));
 	CHECK(!strcmp(got, want), "owned record, kept spare: %s: the record reads exactly its entries (%zu bytes)", name,
 	      strlen(got));
@@ -234,7 +237,7 @@ static void kept_save(struct owned_keep *keep, const char *name, const struct li
  * same length). */
 static void kept_spare(const struct live_addr *v4, const struct live_addr *v6)
 {
-	struct owned_keep keep = { -1, -1, -1, NULL, 0, 0 };
+	struct owned_keep keep = OWNED_KEEP_INIT;
 	struct owned_set set = { 0 };
 	struct live_addr v4b = entry("lo", "192.0.2.101/32");
 	char err[512], tmp[sizeof(set.path) + 8];
@@ -246,11 +249,13 @@ static void kept_spare(const struct live_addr *v4, const struct live_addr *v6)
 	CHECK(access(tmp, F_OK) < 0, "owned record, kept spare: with no record before, no temporary name is left");
 	kept_save(&keep, "a longer record over one", v6, NULL, true, "lo 192.0.2.100/32\nlo 2001:db8::100/128\n");
 	kept_save(&keep, "a shorter record over one", NULL, v6, true, "lo 192.0.2.100/32\n");
-	set.keep = &keep;
+	owned_init(&set);
+	owned_lock_kept(&set, &keep, 1000, err, sizeof(err));
 	owned_load(&set, err, sizeof(err));
 	owned_remove(&set, v4);
 	CHECK(owned_save(&set, err, sizeof(err)) == 0 && access(set.path, F_OK) < 0 && set.absent,
 	      "owned record, kept spare: nothing left to own removes the record (%s)", err);
+	owned_unlock_kept(keep.lock_fd);
 	owned_free(&set);
 	kept_save(&keep, "the record saved last, again, after a release", v4, NULL, true, "lo 192.0.2.100/32\n");
 	kept_save(&keep, "a record of the same length over one", &v4b, v4, true, "lo 192.0.2.101/32\n");
