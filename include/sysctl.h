@@ -23,5 +23,8 @@ bool sysctl_ipv6_disabled(const char *dev);
  * arp_ignore, which tells whether the NIC has IPv4; the others stay
  * absent (unjudged). */
 int sysctl_read_host(struct host *live, const struct host *only, char *err, size_t errlen);
+/* A resident caller's knob directories kept open between runs (on), or
+ * closed (off). */
+void sysctl_keep_dirs(bool on);
 
 #endif

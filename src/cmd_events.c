@@ -36,6 +36,7 @@
 #include "owned.h"
 #include "privilege.h"
 #include "profile.h"
+#include "sysctl.h"
 #include "syslog_mirror.h"
 #include "util.h"
 
@@ -596,8 +597,11 @@ int events_main(int argc, char **argv)
 	struct resident r = { .sigfd = -1, .fifo = { .fd = -1 }, .keep = OWNED_KEEP_INIT };
 	int status = events_options(argc, argv, &r);
 
+	/* The knobs' directories, like the lock's, stay open between events. */
+	sysctl_keep_dirs(true);
 	if (status < 0 && (status = resident_start(&r)) == LVSDR_EXIT_OK)
 		status = resident_loop(&r);
+	sysctl_keep_dirs(false);
 	announce_cancel(&r);
 	fifo_reader_close(&r.fifo);
 	if (r.sigfd >= 0)

@@ -97,11 +97,86 @@ static bool knob_wanted(const struct host *only, enum arp_knob k, enum scope s)
 	       (k == KNOB_IGNORE && s == SCOPE_DEV);
 }
 
+/* The knobs of scope s that only wants, read relative to dirfd (for
+ * AT_FDCWD, path holds the directory with its slash). *gone: a knob file
+ * was missing. 0, or -errno with err naming the file. */
+static int read_scope(struct host *live, const struct host *only, enum scope s, int dirfd, const char *path,
+		      bool *gone, char *err, size_t errlen)
+{
+	int ret = 0;
+
+	for (int k = 0; k < KNOB_COUNT && !ret; k++) {
+		struct knob_values *kv = &live->knobs[k];
+		char one[160];
+		if (!knob_wanted(only, (enum arp_knob)k, s))
+			continue;
+		snprintf(one, sizeof(one), "%s%s", dirfd == AT_FDCWD ? path : "", knob_table[k].sysctl);
+		ret = read_knob_at(dirfd, one, &kv->value[s]);
+		kv->present[s] = ret == 0;
+		*gone |= ret == -ENOENT;
+		if (ret == -ENOENT || ret == -EINVAL)
+			ret = 0;
+		else if (ret < 0)
+			snprintf(err, errlen, "cannot read %s%s: %s", path, knob_table[k].sysctl, strerror(-ret));
+	}
+	return ret;
+}
+
+/* A resident caller (lvsdr events, sysctl_keep_dirs()) keeps each scope's
+ * conf directory open (O_PATH) between runs: a knob's open then walks one
+ * name, not the seven of its /proc path. */
+static struct {
+	bool on;
+	int fd[SCOPE_COUNT];
+	char path[SCOPE_COUNT][128];
+} kept = { .fd = { -1, -1, -1, -1 } };
+
+void sysctl_keep_dirs(bool on)
+{
+	kept.on = on;
+	for (int s = 0; !on && s < SCOPE_COUNT; s++) {
+		if (kept.fd[s] >= 0)
+			close(kept.fd[s]);
+		kept.fd[s] = -1;
+	}
+}
+
+/* Scope s read through its kept directory. A directory the kernel has
+ * unregistered (the NIC deleted, or its IPv4 gone) answers ENOENT for
+ * every name, even once a NIC of the same name is back: a missing knob
+ * is asked again of a directory looked up anew by its path. */
+static int read_scope_kept(struct host *live, const struct host *only, enum scope s, const char *path, char *err,
+			   size_t errlen)
+{
+	int ret = 0;
+	bool gone = true;
+
+	for (int attempt = 0; attempt < 2 && gone && !ret; attempt++) {
+		if (kept.fd[s] >= 0 && (attempt || strcmp(kept.path[s], path))) {
+			close(kept.fd[s]);
+			kept.fd[s] = -1;
+		}
+		if (kept.fd[s] < 0 && (kept.fd[s] = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)) >= 0)
+			snprintf(kept.path[s], sizeof(kept.path[s]), "%s", path);
+		else if (kept.fd[s] < 0 && errno == ENOENT)
+			return 0; /* no directory: every knob missing */
+		else if (kept.fd[s] < 0) {
+			int e = errno;
+			snprintf(err, errlen, "cannot read %s: %s", path, strerror(e));
+			return -e;
+		}
+		gone = false;
+		ret = read_scope(live, only, s, kept.fd[s], path, &gone, err, errlen);
+	}
+	return ret;
+}
+
 int sysctl_read_host(struct host *live, const struct host *only, char *err, size_t errlen)
 {
 	for (int s = 0; s < SCOPE_COUNT; s++) {
 		char path[128];
 		int dirfd, ret = 0, wanted = 0;
+		bool gone = false;
 		for (int k = 0; k < KNOB_COUNT; k++) {
 			live->knobs[k].present[s] = false;
 			wanted += knob_wanted(only, (enum arp_knob)k, (enum scope)s);
@@ -110,29 +185,19 @@ int sysctl_read_host(struct host *live, const struct host *only, char *err, size
 			continue;
 		/* Only a missing file means a missing knob: out of descriptors
 		 * (EMFILE) or memory, the state is unread, never "absent". One
-		 * knob (a takeover's usual case, lvsdr events' every event) is
-		 * opened by its path: two system calls fewer. */
-		if (wanted == 1)
-			dirfd = AT_FDCWD;
-		else if ((dirfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 && errno != ENOENT)
-			ret = -errno;
-		for (int k = 0; k < KNOB_COUNT && (dirfd >= 0 || dirfd == AT_FDCWD) && !ret; k++) {
-			struct knob_values *kv = &live->knobs[k];
-			char one[160];
-			if (!knob_wanted(only, (enum arp_knob)k, (enum scope)s))
-				continue;
-			snprintf(one, sizeof(one), "%s%s", dirfd == AT_FDCWD ? path : "", knob_table[k].sysctl);
-			ret = read_knob_at(dirfd, one, &kv->value[s]);
-			kv->present[s] = ret == 0;
-			if (ret == -ENOENT || ret == -EINVAL)
-				ret = 0;
-			else if (ret < 0)
-				snprintf(err, errlen, "cannot read %s%s: %s", path, knob_table[k].sysctl, strerror(-ret));
-		}
-		if (dirfd >= 0)
+		 * knob (a takeover's usual case) is opened by its path: two
+		 * system calls fewer. */
+		if (kept.on)
+			ret = read_scope_kept(live, only, (enum scope)s, path, err, errlen);
+		else if (wanted == 1)
+			ret = read_scope(live, only, (enum scope)s, AT_FDCWD, path, &gone, err, errlen);
+		else if ((dirfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+			ret = read_scope(live, only, (enum scope)s, dirfd, path, &gone, err, errlen);
 			close(dirfd);
-		else if (ret < 0 && dirfd != AT_FDCWD)
+		} else if (errno != ENOENT) {
+			ret = -errno;
 			snprintf(err, errlen, "cannot read %s: %s", path, strerror(-ret));
+		}
 		if (ret < 0)
 			return ret;
 	}

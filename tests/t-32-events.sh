@@ -292,6 +292,11 @@ ev_check "eth0 renamed between events: the next MASTER finds no eth0, fails (2) 
 		grep -q "no interface eth0 in this network namespace" "$LOG" && [ "$(on dir1 ip -o addr show | grep -cwF "$LAB_VIP")" = 1 ]'
 on dir1 ip link set eth7 name eth0
 on dir1 ip link set eth0 up
+# A rename gives the NIC a new conf/ directory in /proc/sys; the service's
+# kept descriptor of the old one answers ENOENT for every knob.
+ev_act 'INSTANCE "VI_1" MASTER 100'
+ev_check "eth0 named back: the next MASTER binds both (its IPv4 read from the new conf/eth0, not the old one's)" \
+	eval 'state_is master && [ "$(held)" = 2 ] && ! grep -q "has no IPv4" "$LOG"'
 ev_act 'INSTANCE "VI_1" BACKUP 100'
 check "eth0 named back: BACKUP releases both, nothing foreign touched" \
 	eval 'state_is backup && [ "$(held)" = 0 ] && foreign_kept'
