@@ -4,6 +4,7 @@
 #ifndef LVSDR_SYSLOG_MIRROR_H
 #define LVSDR_SYSLOG_MIRROR_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -17,6 +18,8 @@ bool syslog_mirror_active(void);
 /* One line to syslog only (LOG_INFO), when this run logs: the changes
  * made, which go to stdout only without -q. */
 void syslog_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The same with a va_list: a caller's own printer formats only once. */
+void syslog_vnote(const char *fmt, va_list ap);
 /* lvsdr events: every note also goes to out, a line at a time, whether
  * this run logs or not: the resident service's log, in a terminal too. */
 void syslog_note_echo(FILE *out);

@@ -93,13 +93,11 @@ struct resident {
 static void resident_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void resident_log(const char *fmt, ...)
 {
-	char text[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	syslog_vnote(fmt, ap);
 	va_end(ap);
-	syslog_note("%s", text);
 }
 
 static void resident_metrics(struct resident *r)

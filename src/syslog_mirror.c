@@ -168,15 +168,21 @@ void syslog_note_hold(bool hold)
 
 void syslog_note(const char *fmt, ...)
 {
-	char text[1024];
 	va_list ap;
+
+	va_start(ap, fmt);
+	syslog_vnote(fmt, ap);
+	va_end(ap);
+}
+
+void syslog_vnote(const char *fmt, va_list ap)
+{
+	char text[1024];
 	size_t len;
 
 	if (!mirror.active && !mirror.echo)
 		return;
-	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
 	text[strcspn(text, "\n")] = '\0';
 	if (mirror.hold) {
 		len = strlen(text);
