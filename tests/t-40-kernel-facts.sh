@@ -144,6 +144,14 @@ check "sysctl, conf/default/arp_ignore=2: d1, created after conf/default was wri
 	[ "$(knob d1)" = 1 ]
 check "sysctl, conf/default/arp_ignore=2: d0, created before, follows it (got $(knob d0))" \
 	[ "$(knob d0)" = 2 ]
+# A conf/ directory held open, as lvsdr events keeps them between events:
+# once its interface is renamed it answers ENOENT for every knob, even
+# with the old name back (a new directory was registered).
+held=$(fresh bash -c 'exec 3</proc/sys/net/ipv4/conf/d1 && cat /proc/self/fd/3/arp_ignore &&
+	ip link set d1 name d9 && ip link set d9 name d1 && { cat /proc/self/fd/3/arp_ignore || echo gone; }' 2>/dev/null)
+check "sysctl, conf/d1 held open: read through it before d1 is renamed, ENOENT after it is named back (got $(paste -sd' ' <<<"$held"))" \
+	[ "$(paste -sd' ' <<<"$held")" = "1 gone" ]
+check "sysctl, conf/d1 named back: its path reads the knob again (got $(knob d1))" [ "$(knob d1)" = 1 ]
 ip netns del "$FRESH"
 for v in 9 42 -1; do
 	check "sysctl, conf/all/arp_ignore=$v: the kernel takes it and reads it back" \
