@@ -93,21 +93,20 @@ int safe_dir_trusted(const char *dir, char *err, size_t errlen)
 	return safe_dir_stat_trusted(dir, &st, err, errlen);
 }
 
-int safe_dir_stat_trusted(const char *dir, const struct stat *stp, char *err, size_t errlen)
+int safe_dir_stat_trusted(const char *dir, const struct stat *st, char *err, size_t errlen)
 {
-	const struct stat st = *stp;
 	const char *why;
 
-	if (!S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s: is %s, not a directory: refused", dir, safe_file_type(st.st_mode));
+	if (!S_ISDIR(st->st_mode)) {
+		snprintf(err, errlen, "%s: is %s, not a directory: refused", dir, safe_file_type(st->st_mode));
 		return -ENOTDIR;
 	}
 	/* Even a sticky directory lets others create the names lvsdr uses. */
-	if ((why = safe_stat_untrusted(&st, false)) || ((st.st_mode & S_IWGRP) && (why = "is writable by its group"))) {
+	if ((why = safe_stat_untrusted(st, false)) || ((st->st_mode & S_IWGRP) && (why = "is writable by its group"))) {
 		snprintf(err, errlen, "%s: refused: the directory %s (mode %04o, uid %u, gid %u), so another user "
 				      "could choose what lvsdr reads there; fix it with chown root:root and chmod 0755",
 			 dir, why,
-			 (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid, (unsigned)st.st_gid);
+			 (unsigned)(st->st_mode & 07777), (unsigned)st->st_uid, (unsigned)st->st_gid);
 		return -EPERM;
 	}
 	return 0;

@@ -129,16 +129,16 @@ static struct {
 	bool on;
 	int fd[SCOPE_COUNT];
 	char path[SCOPE_COUNT][128];
-} kept = { .fd = { -1, -1, -1, -1 } };
+} kept;
 
 void sysctl_keep_dirs(bool on)
 {
-	kept.on = on;
-	for (int s = 0; !on && s < SCOPE_COUNT; s++) {
-		if (kept.fd[s] >= 0)
+	for (int s = 0; s < SCOPE_COUNT; s++) {
+		if (kept.on && kept.fd[s] >= 0)
 			close(kept.fd[s]);
 		kept.fd[s] = -1;
 	}
+	kept.on = on;
 }
 
 /* Scope s read through its kept directory. A directory the kernel has

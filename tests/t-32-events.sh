@@ -300,6 +300,19 @@ ev_check "eth0 named back: the next MASTER binds both (its IPv4 read from the ne
 ev_act 'INSTANCE "VI_1" BACKUP 100'
 check "eth0 named back: BACKUP releases both, nothing foreign touched" \
 	eval 'state_is backup && [ "$(held)" = 0 ] && foreign_kept'
+# The run directories are judged at every event, through the descriptors
+# the service holds open (fstat): one made group-writable meanwhile is
+# refused before anything changes.
+NSDIR=$(dirname "$(lab_record dir1)")
+chmod 0775 "$NSDIR"
+ev_act 'INSTANCE "VI_1" MASTER 100'
+ev_check "the namespace's run directory made group-writable between events: the next MASTER fails, naming it, and binds nothing" \
+	eval 'grep "^event [0-9]*: MASTER " "$LOG" | tail -n 1 | grep -q "^event [0-9]*: MASTER failed: " &&
+		grep -q "^lvsdr: $NSDIR: refused: the directory is writable by its group" "$LOG" && [ "$(held)" = 0 ]'
+chmod 0755 "$NSDIR"
+ev_act 'INSTANCE "VI_1" MASTER 100'
+ev_check "its mode set back: the next MASTER binds both" eval 'state_is master && [ "$(held)" = 2 ]'
+ev_act 'INSTANCE "VI_1" BACKUP 100'
 ev_stop
 
 # --- the systemd unit of contrib/ -----------------------------------------------------------
