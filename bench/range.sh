@@ -28,7 +28,7 @@ range_prefix() {
 # range_batch N FILE: the baseline's ip -batch lines.
 range_batch() {
 	awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++)
-		printf "addr add 198.18.%d.%d/32 dev lo label lo:lvsdr\n", int(i / 256), i % 256 }' >"$2"
+		printf "addr add 198.%d.%d.%d/32 dev lo label lo:lvsdr\n", 18 + int(i / 65536), int(i / 256) % 256, i % 256 }' >"$2"
 }
 
 range_rs_reset() {
