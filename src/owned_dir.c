@@ -308,11 +308,11 @@ static bool owned_on_tmpfs(const struct owned_set *set)
 	return tmpfs;
 }
 
-/* The spare holds text: written between events already when it is the
- * text the last spare held, else written over what it holds. */
-static int spare_fill(struct owned_keep *keep, int fd, const char *text, size_t len)
+/* The spare holds text: already, when it was filled between events with
+ * the same text (same), else written over what it holds. */
+static int spare_fill(const struct owned_keep *keep, int fd, const char *text, size_t len, bool same)
 {
-	if (keep->spare_len && keep->spare_len == len && !memcmp(keep->last_text, text, len))
+	if (same)
 		return 0;
 	if (!keep->spare_len)
 		return write_all(fd, text, len);
@@ -322,24 +322,25 @@ static int spare_fill(struct owned_keep *keep, int fd, const char *text, size_t 
 	return len < keep->spare_len && ftruncate(fd, (off_t)len) < 0 ? -errno : 0;
 }
 
-/* The caller's spare file (struct owned_keep) filled and linked, as the
- * record itself when owned_load() found none (the lock keeps every other
- * lvsdr run out, and anyone else's file there makes the link fail) or as
- * the temporary name owned_dir_replace() would have made: 1 named as the
- * record, 0 as the temporary name, -1 to make one the usual way (the
- * spare is then given up). */
-static int owned_write_spare(struct owned_set *set, const char *tmp, const char *text, size_t len)
+/* The caller's spare file (struct owned_keep) filled and linked in dirfd,
+ * as record itself when owned_load() found none (the lock keeps every
+ * other lvsdr run out, and anyone else's file there makes the link fail)
+ * or as the temporary name owned_dir_replace() would have made: 1 named
+ * as the record, 0 as the temporary name, -1 to make one the usual way
+ * (the spare is then given up). */
+static int owned_write_spare(struct owned_set *set, int dirfd, const char *record, const char *temporary,
+			     const char *text, size_t len)
 {
 	struct owned_keep *keep = set->keep;
 	char proc[64];
-	int fd = keep ? keep->spare_fd : -1, ret, dirfd;
-	bool direct = set->absent;
-	const char *record = owned_record_at(set, set->path, &dirfd), *temporary = owned_record_at(set, tmp, &dirfd);
+	int fd = keep ? keep->spare_fd : -1, ret;
+	bool direct = set->absent,
+	     same = keep && keep->spare_len && keep->spare_len == len && !memcmp(keep->last_text, text, len);
 
 	if (fd < 0)
 		return -1;
 	keep->spare_fd = -1;
-	ret = spare_fill(keep, fd, text, len);
+	ret = spare_fill(keep, fd, text, len, same);
 	keep->spare_len = 0;
 	if (!ret && !owned_on_tmpfs(set) && fsync(fd) < 0)
 		ret = -errno;
@@ -351,10 +352,12 @@ static int owned_write_spare(struct owned_set *set, const char *tmp, const char 
 		if (linkat(fd, "", dirfd, name, AT_EMPTY_PATH) == 0 ||
 		    ((errno == ENOENT || errno == EPERM) && linkat(AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW) == 0)) {
 			keep->used_fd = fd;
-			free(keep->last_text);
-			keep->last_text = xmalloc(len);
-			memcpy(keep->last_text, text, len);
-			keep->last_len = len;
+			if (!same) {
+				free(keep->last_text);
+				keep->last_text = xmalloc(len);
+				memcpy(keep->last_text, text, len);
+				keep->last_len = len;
+			}
 			return direct;
 		}
 		if (errno != EEXIST || (!direct && unlinkat(dirfd, temporary, 0) < 0))
@@ -372,9 +375,9 @@ int owned_record_write(struct owned_set *set, const char *text, size_t len, char
 	int ret, dirfd;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", set->path);
-	if ((ret = owned_write_spare(set, tmp, text, len)) < 0)
-		return owned_dir_replace(set->path, text, len, &step, err, errlen);
 	const char *record = owned_record_at(set, set->path, &dirfd), *temporary = owned_record_at(set, tmp, &dirfd);
+	if ((ret = owned_write_spare(set, dirfd, record, temporary, text, len)) < 0)
+		return owned_dir_replace(set->path, text, len, &step, err, errlen);
 	if (ret == 0 && renameat(dirfd, temporary, dirfd, record) < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot replace %s: %s", set->path, strerror(-ret));
