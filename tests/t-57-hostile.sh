@@ -21,19 +21,21 @@ snapshot() { netns_state "$(ns rs1)"; }
 # refused NAME REGEX ARGS...: lvsdr ARGS in rs1 exits 2 within 10 s, its
 # output matches REGEX, the namespace is unchanged.
 refused() {
-	local name=$1 regex=$2 before out rc
+	local name=$1 regex=$2 before after out rc
 	shift 2
 	before=$(snapshot)
 	out=$(on rs1 timeout 10 "$LVSDR" "$@" 2>&1)
 	rc=$?
+	after=$(snapshot)
 	if [ "$rc" -ne 2 ]; then
 		not_ok "$name (status $rc, wanted 2)"
 		printf '%s\n' "$out" | sed 's/^/#   /'
 	elif ! grep -qE -- "$regex" <<<"$out"; then
 		not_ok "$name (message does not match /$regex/)"
 		printf '%s\n' "$out" | sed 's/^/#   /'
-	elif [ "$(snapshot)" != "$before" ]; then
+	elif [ "$after" != "$before" ]; then
 		not_ok "$name (the namespace changed)"
+		diff <(echo "$before") <(echo "$after") | sed 's/^/#   /'
 	else
 		ok "$name"
 	fi
